@@ -1,0 +1,411 @@
+//! Configuration: `config/mailroom.toml` and the document types under `config/doctypes/`.
+//!
+//! Two phases, as in Vector and ripgrep: serde structs that mirror the file (`raw`),
+//! then a pure validation into the [`Config`] the stages use. Every error names the file,
+//! the key and what is wrong. A missing main config file means "embedded defaults".
+
+pub mod doctype;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use doctype::{DocType, FieldKind, FieldSpec};
+
+/// The default configuration file, embedded so `mailroom` runs anywhere.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config/mailroom.toml");
+/// The built-in document types, used when the doctypes folder does not exist.
+pub const BUILTIN_DOCTYPES: &[(&str, &str)] = &[(
+    "invoice.toml",
+    include_str!("../../config/doctypes/invoice.toml"),
+)];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: key `{key}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+}
+
+mod raw {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct File {
+        #[serde(default)]
+        pub paths: Paths,
+        #[serde(default)]
+        pub watch: Watch,
+        #[serde(default)]
+        pub ocr: Ocr,
+        #[serde(default)]
+        pub workers: Workers,
+        #[serde(default)]
+        pub limits: Limits,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct Paths {
+        pub inbox: PathBuf,
+        pub var_dir: PathBuf,
+        pub archive: PathBuf,
+        pub outbox: PathBuf,
+        pub after_ingest: String,
+        pub doctypes: PathBuf,
+    }
+    impl Default for Paths {
+        fn default() -> Self {
+            Paths {
+                inbox: "inbox".into(),
+                var_dir: "var".into(),
+                archive: "var/archive".into(),
+                outbox: "var/outbox".into(),
+                after_ingest: "archive".into(),
+                doctypes: "config/doctypes".into(),
+            }
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct Watch {
+        pub mode: String,
+        pub poll_interval_ms: u64,
+        pub rescan_interval_secs: u64,
+        pub stable_ms: u64,
+        pub ignore: Vec<String>,
+    }
+    impl Default for Watch {
+        fn default() -> Self {
+            Watch {
+                mode: "native".into(),
+                poll_interval_ms: 1000,
+                rescan_interval_secs: 30,
+                stable_ms: 1000,
+                ignore: vec!["*.part".into(), "*.tmp".into(), "~*".into(), ".*".into()],
+            }
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct Ocr {
+        pub languages: String,
+        pub tessdata_dir: Option<PathBuf>,
+        pub target_dpi: u32,
+        pub page_segmentation_mode: u32,
+        pub detect_orientation: bool,
+        pub deskew: bool,
+    }
+    impl Default for Ocr {
+        fn default() -> Self {
+            Ocr {
+                languages: "eng+dan+deu".into(),
+                tessdata_dir: None,
+                target_dpi: 300,
+                page_segmentation_mode: 3,
+                detect_orientation: true,
+                deskew: true,
+            }
+        }
+    }
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct Workers {
+        pub count: usize,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct Limits {
+        pub max_file_mb: u64,
+        pub max_pages: u32,
+        pub max_megapixels: u64,
+    }
+    impl Default for Limits {
+        fn default() -> Self {
+            Limits {
+                max_file_mb: 200,
+                max_pages: 50,
+                max_megapixels: 200,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchMode {
+    /// inotify & co.: immediate, but silent on SMB/NFS shares.
+    Native,
+    /// Stat the folder every `poll_interval`: works on every file system.
+    Poll,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterIngest {
+    Archive,
+    Delete,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub source_path: Option<PathBuf>,
+    pub inbox: PathBuf,
+    pub var_dir: PathBuf,
+    pub archive: PathBuf,
+    pub outbox: PathBuf,
+    pub after_ingest: AfterIngest,
+    pub watch: WatchConfig,
+    pub ocr: OcrConfig,
+    pub workers: usize,
+    pub limits: Limits,
+    pub doctypes: Vec<DocType>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WatchConfig {
+    pub mode: WatchMode,
+    pub poll_interval: std::time::Duration,
+    pub rescan_interval: std::time::Duration,
+    pub stable_for: std::time::Duration,
+    pub ignore: Vec<regex::Regex>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OcrConfig {
+    pub languages: String,
+    pub tessdata_dir: Option<PathBuf>,
+    pub target_dpi: u32,
+    pub page_segmentation_mode: u32,
+    pub detect_orientation: bool,
+    pub deskew: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_file_bytes: u64,
+    pub max_pages: u32,
+    pub max_pixels: u64,
+}
+
+impl Config {
+    /// Load `path`; when it does not exist and `required` is false, use the embedded
+    /// defaults (the README's quick start works from any folder).
+    pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
+        let (text, source_path) = match std::fs::read_to_string(path) {
+            Ok(t) => (t, Some(path.to_path_buf())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                (DEFAULT_CONFIG_TOML.to_string(), None)
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        let shown = source_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<embedded mailroom.toml>"));
+        let file: raw::File = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let doctypes = doctype::load_dir(&file.paths.doctypes)?;
+        let mut cfg = validate(file, &shown, doctypes)?;
+        cfg.source_path = source_path;
+        Ok(cfg)
+    }
+
+    pub fn doctype(&self, name: &str) -> Option<&DocType> {
+        self.doctypes.iter().find(|d| d.name == name)
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.var_dir.join("mailroom.sqlite3")
+    }
+
+    pub fn blob_dir(&self) -> PathBuf {
+        self.var_dir.join("blobs")
+    }
+}
+
+fn invalid(path: &Path, key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        key: key.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Pure: no file system, no environment (the worker default uses the core count,
+/// which the caller may override).
+fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Config, ConfigError> {
+    let after_ingest = match file.paths.after_ingest.as_str() {
+        "archive" => AfterIngest::Archive,
+        "delete" => AfterIngest::Delete,
+        other => {
+            return Err(invalid(
+                path,
+                "paths.after_ingest",
+                format!("must be \"archive\" or \"delete\", not {other:?}"),
+            ))
+        }
+    };
+    let mode = match file.watch.mode.as_str() {
+        "native" => WatchMode::Native,
+        "poll" => WatchMode::Poll,
+        other => {
+            return Err(invalid(
+                path,
+                "watch.mode",
+                format!("must be \"native\" or \"poll\", not {other:?}"),
+            ))
+        }
+    };
+    if file.watch.poll_interval_ms == 0 {
+        return Err(invalid(path, "watch.poll_interval_ms", "must be above 0"));
+    }
+    let ignore = file
+        .watch
+        .ignore
+        .iter()
+        .map(|g| glob_to_regex(g))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|m| invalid(path, "watch.ignore", m))?;
+    if file.ocr.languages.trim().is_empty()
+        || !file
+            .ocr
+            .languages
+            .split('+')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        return Err(invalid(
+            path,
+            "ocr.languages",
+            "must be Tesseract language codes joined by '+', like \"eng+dan+deu\"",
+        ));
+    }
+    if !(70..=1200).contains(&file.ocr.target_dpi) {
+        return Err(invalid(
+            path,
+            "ocr.target_dpi",
+            "must be between 70 and 1200",
+        ));
+    }
+    if file.ocr.page_segmentation_mode > 13 {
+        return Err(invalid(
+            path,
+            "ocr.page_segmentation_mode",
+            "must be 0..=13",
+        ));
+    }
+    if file.limits.max_pages == 0 || file.limits.max_file_mb == 0 || file.limits.max_megapixels == 0
+    {
+        return Err(invalid(path, "limits", "limits must be above 0"));
+    }
+    if doctypes.is_empty() {
+        return Err(invalid(path, "paths.doctypes", "no document types found"));
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = if file.workers.count == 0 {
+        cores
+    } else {
+        file.workers.count
+    };
+    Ok(Config {
+        source_path: None,
+        inbox: file.paths.inbox,
+        var_dir: file.paths.var_dir,
+        archive: file.paths.archive,
+        outbox: file.paths.outbox,
+        after_ingest,
+        watch: WatchConfig {
+            mode,
+            poll_interval: std::time::Duration::from_millis(file.watch.poll_interval_ms),
+            rescan_interval: std::time::Duration::from_secs(file.watch.rescan_interval_secs.max(1)),
+            stable_for: std::time::Duration::from_millis(file.watch.stable_ms),
+            ignore,
+        },
+        ocr: OcrConfig {
+            languages: file.ocr.languages,
+            tessdata_dir: file.ocr.tessdata_dir,
+            target_dpi: file.ocr.target_dpi,
+            page_segmentation_mode: file.ocr.page_segmentation_mode,
+            detect_orientation: file.ocr.detect_orientation,
+            deskew: file.ocr.deskew,
+        },
+        workers,
+        limits: Limits {
+            max_file_bytes: file.limits.max_file_mb * 1024 * 1024,
+            max_pages: file.limits.max_pages,
+            max_pixels: file.limits.max_megapixels * 1_000_000,
+        },
+        doctypes,
+    })
+}
+
+/// `*.part` → `^.*\.part$`: the ignore patterns are simple globs on the file name.
+fn glob_to_regex(glob: &str) -> Result<regex::Regex, String> {
+    let mut re = String::from("^");
+    for c in glob.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re).map_err(|e| format!("bad pattern {glob:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_validate() {
+        let cfg = Config::load(Path::new("/nonexistent/mailroom.toml"), false).unwrap();
+        assert_eq!(cfg.inbox, PathBuf::from("inbox"));
+        assert_eq!(cfg.ocr.languages, "eng+dan+deu");
+        assert!(cfg.doctype("invoice").is_some());
+        assert!(cfg.workers >= 1);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let file: raw::File = toml::from_str("[watch]\nmode = \"sometimes\"\n").unwrap();
+        let err = validate(file, Path::new("x.toml"), doctype::builtin().unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.toml: key `watch.mode`: must be \"native\" or \"poll\", not \"sometimes\""
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = toml::from_str::<raw::File>("[paths]\ninbx = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `inbx`"), "{err}");
+    }
+
+    #[test]
+    fn ignore_globs() {
+        let re = glob_to_regex("*.part").unwrap();
+        assert!(re.is_match("scan.pdf.part"));
+        assert!(!re.is_match("scan.pdf"));
+        assert!(glob_to_regex("~*").unwrap().is_match("~lock.png"));
+    }
+}

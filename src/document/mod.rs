@@ -1,0 +1,182 @@
+//! The typed document: the contract with downstream systems.
+//!
+//! `mailroom extract` prints it, the sinks deliver it, the API will return it. Field
+//! names are snake_case and stable; values are normalised strings (dates `YYYY-MM-DD`,
+//! money a decimal string with `.`, IBAN/VAT upper case without spaces). See
+//! `docs/ARCHITECTURE.md` for the schema.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever a field is renamed or its meaning changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypedDocument {
+    pub id: String,
+    pub schema_version: u32,
+    pub source: SourceInfo,
+    pub text_origin: Origin,
+    pub doc_type: DocTypeGuess,
+    /// Every field the document type defines, in the type file's order; `null` when absent.
+    pub fields: Fields,
+    pub line_items: Vec<LineItem>,
+    pub checks: Vec<CheckResult>,
+    pub decision: Decision,
+}
+
+/// Field name → field (or `null`). A `BTreeMap` would reorder the keys; we keep the
+/// order of the document type so the JSON reads like the form.
+pub type Fields = IndexedFields;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IndexedFields(pub Vec<(String, Option<Field>)>);
+
+impl IndexedFields {
+    pub fn get(&self, name: &str) -> Option<&Field> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, f)| f.as_ref())
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Field> {
+        self.0
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, f)| f.as_mut())
+    }
+
+    pub fn set(&mut self, name: &str, field: Option<Field>) {
+        match self.0.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = field,
+            None => self.0.push((name.to_string(), field)),
+        }
+    }
+
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.get(name).map(|f| f.value.as_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&Field>)> {
+        self.0.iter().map(|(n, f)| (n.as_str(), f.as_ref()))
+    }
+}
+
+impl Serialize for IndexedFields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, field) in &self.0 {
+            map.serialize_entry(name, field)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for IndexedFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = IndexedFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of field name to field or null")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, Option<Field>>()? {
+                    out.push((k, v));
+                }
+                Ok(IndexedFields(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    pub name: String,
+    pub sha256: String,
+    pub media_type: String,
+    pub pages: u32,
+    pub received_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    Ocr,
+    TextLayer,
+    Structured,
+    Derived,
+    Corrected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocTypeGuess {
+    pub value: String,
+    pub confidence: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+/// Page-local box in pixels of the normalised page image: `[x0, y0, x1, y1]`.
+pub type BBox = [u32; 4];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    pub value: String,
+    pub confidence: f64,
+    pub raw: String,
+    pub page: u32,
+    pub bbox: Option<BBox>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineItem {
+    pub description: String,
+    pub quantity: Option<String>,
+    pub unit_price: Option<String>,
+    pub amount: Option<String>,
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub code: String,
+    pub passed: bool,
+    pub fields: Vec<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    AutoPost,
+    Review,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub route: Route,
+    pub reasons: Vec<String>,
+}
+
+/// Ground truth beside a sample (`NAME.truth.json`), as the generator writes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Truth {
+    pub doc_type: String,
+    #[serde(default)]
+    pub degradation: Option<String>,
+    #[serde(default)]
+    pub layout: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    pub fields: BTreeMap<String, Option<String>>,
+}

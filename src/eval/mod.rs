@@ -1,0 +1,272 @@
+//! `mailroom eval DIR`: extraction accuracy against `NAME.truth.json` files.
+//!
+//! Reports per-field accuracy, the share of documents auto-posted, the precision of
+//! auto-posting (share of auto-posted documents whose every field is right) and a
+//! calibration table (confidence bucket vs observed accuracy), overall and per
+//! degradation level. The scoring is pure ([`score`]); [`run`] does the reading.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::document::{Route, Truth, TypedDocument};
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub truth: Truth,
+    pub result: Result<TypedDocument, String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct FieldScore {
+    pub correct: usize,
+    pub total: usize,
+    pub accuracy: f64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Bucket {
+    pub range: String,
+    pub fields: usize,
+    pub correct: usize,
+    pub accuracy: Option<f64>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub group: String,
+    pub documents: usize,
+    pub failed: usize,
+    pub field_accuracy: f64,
+    pub fields: BTreeMap<String, FieldScore>,
+    pub auto_posted: usize,
+    pub auto_post_rate: f64,
+    pub auto_post_all_fields_right: usize,
+    pub auto_post_precision: Option<f64>,
+    pub calibration: Vec<Bucket>,
+}
+
+const BUCKETS: &[(f64, f64)] = &[
+    (0.0, 0.5),
+    (0.5, 0.7),
+    (0.7, 0.8),
+    (0.8, 0.9),
+    (0.9, 0.95),
+    (0.95, 0.98),
+    (0.98, 1.0001),
+];
+
+/// Score `cases` on the fields the document type extracts.
+pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
+    let mut r = Report {
+        group: group.to_string(),
+        documents: cases.len(),
+        ..Default::default()
+    };
+    let mut buckets: Vec<(usize, usize)> = vec![(0, 0); BUCKETS.len()];
+    let (mut all_right_total, mut all_total) = (0, 0);
+    for case in cases {
+        let Some(dt) = cfg.doctype(&case.truth.doc_type) else {
+            continue;
+        };
+        let doc = case.result.as_ref().ok();
+        if doc.is_none() {
+            r.failed += 1;
+        }
+        let mut every_field_right = true;
+        for spec in dt.fields.iter().filter(|f| f.extract) {
+            let Some(expected) = case.truth.fields.get(&spec.name) else {
+                continue;
+            };
+            let got = doc.and_then(|d| d.fields.get(&spec.name));
+            let right = got.map(|f| f.value.as_str()) == expected.as_deref();
+            let s = r.fields.entry(spec.name.clone()).or_default();
+            s.total += 1;
+            all_total += 1;
+            if right {
+                s.correct += 1;
+                all_right_total += 1;
+            } else {
+                every_field_right = false;
+            }
+            if let Some(f) = got {
+                let b = BUCKETS
+                    .iter()
+                    .position(|(lo, hi)| f.confidence >= *lo && f.confidence < *hi)
+                    .unwrap_or(BUCKETS.len() - 1);
+                buckets[b].0 += 1;
+                buckets[b].1 += right as usize;
+            }
+        }
+        if let Some(d) = doc {
+            if d.decision.route == Route::AutoPost {
+                r.auto_posted += 1;
+                r.auto_post_all_fields_right += every_field_right as usize;
+            }
+        }
+    }
+    for s in r.fields.values_mut() {
+        s.accuracy = ratio(s.correct, s.total);
+    }
+    r.field_accuracy = ratio(all_right_total, all_total);
+    r.auto_post_rate = ratio(r.auto_posted, r.documents);
+    r.auto_post_precision =
+        (r.auto_posted > 0).then(|| ratio(r.auto_post_all_fields_right, r.auto_posted));
+    r.calibration = BUCKETS
+        .iter()
+        .zip(buckets)
+        .map(|((lo, hi), (n, ok))| Bucket {
+            range: format!("{lo:.2}–{:.2}", hi.min(1.0)),
+            fields: n,
+            correct: ok,
+            accuracy: (n > 0).then(|| ratio(ok, n)),
+        })
+        .collect();
+    r
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        (a as f64 / b as f64 * 10000.0).round() / 10000.0
+    }
+}
+
+/// Files in `dir` with a `NAME.truth.json` beside them: (file, truth path).
+pub fn cases_in(dir: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        let name = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".truth.json") || !p.is_file() {
+            continue;
+        }
+        let stem = p
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let truth = dir.join(format!("{stem}.truth.json"));
+        if truth.exists() {
+            out.push((p, truth));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub fn run(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Report>> {
+    let pairs = cases_in(dir)?;
+    anyhow::ensure!(
+        !pairs.is_empty(),
+        "no files with a NAME.truth.json beside them in {}",
+        dir.display()
+    );
+    let mut truths = Vec::new();
+    for (_, t) in &pairs {
+        let text = std::fs::read_to_string(t)?;
+        let truth: Truth =
+            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", t.display()))?;
+        truths.push(truth);
+    }
+    let files: Vec<PathBuf> = pairs.iter().map(|(f, _)| f.clone()).collect();
+    let mut results: Vec<Option<Result<TypedDocument, String>>> = vec![None; files.len()];
+    crate::pool::analyse_files(cfg, files.clone(), |i, r| results[i] = Some(r))?;
+    let cases: Vec<Case> = files
+        .iter()
+        .zip(truths)
+        .zip(results)
+        .map(|((f, truth), result)| Case {
+            name: f
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+            truth,
+            result: result.unwrap_or_else(|| Err("not processed".into())),
+        })
+        .collect();
+    let mut reports = vec![score("all", &cases.iter().collect::<Vec<_>>(), cfg)];
+    let mut groups: BTreeMap<String, Vec<&Case>> = BTreeMap::new();
+    for c in &cases {
+        groups
+            .entry(
+                c.truth
+                    .degradation
+                    .clone()
+                    .unwrap_or_else(|| "unlabelled".into()),
+            )
+            .or_default()
+            .push(c);
+    }
+    for (g, cs) in groups {
+        reports.push(score(&format!("degradation={g}"), &cs, cfg));
+    }
+    Ok(reports)
+}
+
+pub fn render(reports: &[Report]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for r in reports {
+        let _ = writeln!(
+            s,
+            "== {} ({} documents, {} unreadable)",
+            r.group, r.documents, r.failed
+        );
+        let _ = writeln!(
+            s,
+            "field accuracy        {:6.1} %",
+            r.field_accuracy * 100.0
+        );
+        let _ = writeln!(
+            s,
+            "auto-posted           {:6.1} %  ({} of {})",
+            r.auto_post_rate * 100.0,
+            r.auto_posted,
+            r.documents
+        );
+        match r.auto_post_precision {
+            Some(p) => {
+                let _ = writeln!(
+                    s,
+                    "auto-posted all right {:6.1} %  ({} of {})",
+                    p * 100.0,
+                    r.auto_post_all_fields_right,
+                    r.auto_posted
+                );
+            }
+            None => {
+                let _ = writeln!(s, "auto-posted all right    n/a");
+            }
+        }
+        let _ = writeln!(s, "{:<20} {:>8} {:>8}", "field", "right", "accuracy");
+        for (name, f) in &r.fields {
+            let _ = writeln!(
+                s,
+                "{:<20} {:>4}/{:<4} {:6.1} %",
+                name,
+                f.correct,
+                f.total,
+                f.accuracy * 100.0
+            );
+        }
+        let _ = writeln!(s, "{:<12} {:>7} {:>9}", "confidence", "fields", "accuracy");
+        for b in &r.calibration {
+            let acc = b
+                .accuracy
+                .map_or("-".to_string(), |a| format!("{:.1} %", a * 100.0));
+            let _ = writeln!(s, "{:<12} {:>7} {:>9}", b.range, b.fields, acc);
+        }
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,201 @@
+//! Page geometry for the extractor: words grouped into visual lines, lines into
+//! segments (runs of words separated by wide gaps, i.e. table columns), and label
+//! matches on those lines.
+//!
+//! Tesseract's own block/line numbering splits a "label ......... value" row into two
+//! blocks when the gap is wide, so lines are rebuilt here from word boxes alone.
+
+use crate::config::doctype::normalize_token;
+use crate::text::{Page, Word};
+
+#[derive(Debug, Clone)]
+pub struct LWord {
+    pub text: String,
+    /// `normalize_token(text)`.
+    pub norm: String,
+    pub conf: f32,
+    pub bbox: [u32; 4],
+}
+
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub page: u32,
+    pub words: Vec<LWord>,
+    /// Median word height: the unit for "near" and "far".
+    pub height: f32,
+    /// Index of the segment each word belongs to.
+    pub segment: Vec<usize>,
+}
+
+impl Line {
+    pub fn top(&self) -> u32 {
+        self.words.iter().map(|w| w.bbox[1]).min().unwrap_or(0)
+    }
+    pub fn bottom(&self) -> u32 {
+        self.words.iter().map(|w| w.bbox[3]).max().unwrap_or(0)
+    }
+    pub fn text(&self, from: usize, to: usize) -> String {
+        self.words[from..to]
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A page's lines, top to bottom.
+pub fn lines(page: &Page) -> Vec<Line> {
+    let mut words: Vec<&Word> = page.words.iter().filter(|w| w.height() > 0).collect();
+    words.sort_by(|a, b| a.center_y().total_cmp(&b.center_y()));
+    let mut rows: Vec<Vec<&Word>> = Vec::new();
+    for w in words {
+        // Join the last row whose vertical span overlaps this word's middle.
+        let joined = rows.iter_mut().rev().take(3).find(|row| {
+            let top = row.iter().map(|w| w.bbox[1]).min().unwrap();
+            let bottom = row.iter().map(|w| w.bbox[3]).max().unwrap();
+            let mid = w.center_y();
+            let row_mid = (top + bottom) as f32 / 2.0;
+            let row_h = (bottom - top) as f32;
+            (mid - row_mid).abs() < 0.5 * row_h.min(w.height() as f32).max(1.0)
+        });
+        match joined {
+            Some(row) => row.push(w),
+            None => rows.push(vec![w]),
+        }
+    }
+    let mut out: Vec<Line> = rows
+        .into_iter()
+        .map(|mut row| {
+            row.sort_by_key(|w| w.bbox[0]);
+            let mut hs: Vec<u32> = row.iter().map(|w| w.height()).collect();
+            hs.sort_unstable();
+            let height = hs[hs.len() / 2].max(1) as f32;
+            let mut segment = Vec::with_capacity(row.len());
+            let mut seg = 0;
+            for (i, w) in row.iter().enumerate() {
+                if i > 0 {
+                    let gap = w.bbox[0] as f32 - row[i - 1].bbox[2] as f32;
+                    // Word spacing is ~0.3–0.6 × x-height; columns are far wider.
+                    if gap > 1.6 * height {
+                        seg += 1;
+                    }
+                }
+                segment.push(seg);
+            }
+            Line {
+                page: page.number,
+                words: row
+                    .iter()
+                    .map(|w| LWord {
+                        text: w.text.clone(),
+                        norm: normalize_token(&w.text),
+                        conf: w.conf,
+                        bbox: w.bbox,
+                    })
+                    .collect(),
+                height,
+                segment,
+            }
+        })
+        .collect();
+    out.sort_by_key(|l| (l.top() + l.bottom()) / 2);
+    out
+}
+
+/// Union of word boxes.
+pub fn union(words: &[LWord]) -> [u32; 4] {
+    let mut b = [u32::MAX, u32::MAX, 0, 0];
+    for w in words {
+        b[0] = b[0].min(w.bbox[0]);
+        b[1] = b[1].min(w.bbox[1]);
+        b[2] = b[2].max(w.bbox[2]);
+        b[3] = b[3].max(w.bbox[3]);
+    }
+    b
+}
+
+/// Levenshtein distance, for labels misread by one or two letters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + (ca != cb) as usize)
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// How well an OCR'd token matches a label token: 1.0 exact, 0.9 for one or two
+/// misread letters in a long word, 0 otherwise.
+pub fn token_match(word: &str, label: &str) -> f64 {
+    if word == label {
+        return 1.0;
+    }
+    let n = label.chars().count();
+    // A misread letter, not a different word: "fakturanf" is "fakturanr",
+    // "faktura" is not.
+    if word.chars().count().abs_diff(n) > 1 {
+        return 0.0;
+    }
+    let allowed = match n {
+        0..=4 => 0,
+        5..=10 => 1,
+        _ => 2,
+    };
+    if allowed > 0 && edit_distance(word, label) <= allowed {
+        0.9
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Origin;
+
+    fn w(text: &str, x: u32, y: u32) -> Word {
+        Word {
+            text: text.into(),
+            conf: 0.9,
+            bbox: [x, y, x + 20 * text.len() as u32, y + 40],
+        }
+    }
+
+    #[test]
+    fn rebuilds_lines_and_segments() {
+        let page = Page {
+            number: 1,
+            width: 2480,
+            height: 3508,
+            origin: Origin::Ocr,
+            transform: Default::default(),
+            words: vec![
+                w("2024-118", 1500, 203),
+                w("Fakturanr.:", 100, 200),
+                w("Dato:", 100, 300),
+                w("14.", 1500, 298),
+                w("marts", 1580, 301),
+                w("2024", 1700, 300),
+            ],
+        };
+        let ls = lines(&page);
+        assert_eq!(ls.len(), 2);
+        assert_eq!(ls[0].text(0, 2), "Fakturanr.: 2024-118");
+        assert_eq!(ls[0].segment, vec![0, 1]);
+        assert_eq!(ls[1].text(1, 4), "14. marts 2024");
+        assert_eq!(ls[1].segment, vec![0, 1, 1, 1]);
+    }
+
+    #[test]
+    fn fuzzy_tokens() {
+        assert_eq!(token_match("fakturanr", "fakturanr"), 1.0);
+        assert_eq!(token_match("fakturanf", "fakturanr"), 0.9);
+        assert_eq!(token_match("dato", "date"), 0.0);
+    }
+}

@@ -1,0 +1,697 @@
+//! Stage "extract": pages of words → typed fields with confidence, raw text, page and box.
+//!
+//! Pure: a function of the pages and the document type. Fields are found by their
+//! labels (the synonyms in the type file, matched on whole words with tolerance for a
+//! misread letter), taking the value to the right of the label on the same line or
+//! below it; some kinds are found without a label (an IBAN anywhere on the page
+//! passes mod-97 or it is no IBAN; the vendor is the letterhead). Money fields tied by
+//! a sum check are chosen together, so a "Total" column header in the line-item table
+//! cannot beat the totals block.
+//!
+//! Known failure modes: labels split across two lines; values in a different column
+//! far below their label; a letterhead that is only a logo (vendor name then comes from
+//! the next best line, with a confidence that sends it to review).
+
+pub mod layout;
+pub mod parse;
+
+use rust_decimal::Decimal;
+
+use crate::config::doctype::{CheckSpec, FieldKind, FieldSpec};
+use crate::config::DocType;
+use crate::document::{Field, IndexedFields, Origin};
+use crate::text::Page;
+use layout::{token_match, union, LWord, Line};
+use parse::DateOrder;
+
+/// What extraction found, before validation.
+#[derive(Debug, Clone)]
+pub struct Extraction {
+    pub fields: IndexedFields,
+    /// The language whose labels matched most often ("en", "da", "de").
+    pub language: Option<String>,
+}
+
+/// A label found on a line.
+#[derive(Debug, Clone)]
+struct LabelMatch {
+    field: usize,
+    line: usize,
+    start: usize,
+    end: usize,
+    quality: f64,
+    lang: String,
+}
+
+/// One possible value for a field.
+#[derive(Debug, Clone)]
+struct Candidate {
+    value: String,
+    raw: String,
+    page: u32,
+    bbox: [u32; 4],
+    score: f64,
+    /// For money: the amount and the currency printed with it.
+    amount: Option<Decimal>,
+    currency: Option<&'static str>,
+    origin: Origin,
+}
+
+/// Where a candidate value sat relative to its label.
+const RIGHT_OF_LABEL: f64 = 1.0;
+const BELOW_LABEL: f64 = 0.97;
+/// Found by scanning the page, without a label.
+const UNLABELLED: f64 = 0.93;
+
+pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut origins = std::collections::HashMap::new();
+    for p in pages {
+        origins.insert(p.number, p.origin);
+        lines.extend(layout::lines(p));
+    }
+    let origin_of = |page: u32| origins.get(&page).copied().unwrap_or(Origin::Ocr);
+    let matches = find_labels(&lines, doctype);
+    let language = majority_language(&matches);
+
+    // Currency first: it decides how ambiguous dates (03/05/2024) are read.
+    let page_currency = page_currency_votes(&lines);
+    let order = if page_currency.first().is_some_and(|(c, _)| *c == "USD") {
+        DateOrder::Mdy
+    } else {
+        DateOrder::Dmy
+    };
+    let default_country = default_vat_country(&lines, &page_currency);
+
+    let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); doctype.fields.len()];
+    for m in &matches {
+        let spec = &doctype.fields[m.field];
+        for (region, pos) in value_regions(&lines, &matches, m) {
+            if let Some(mut c) =
+                parse_region(spec.kind, spec, &region, order, default_country.as_deref())
+            {
+                c.page = lines[m.line].page;
+                c.origin = origin_of(c.page);
+                c.score *= m.quality * pos;
+                candidates[m.field].push(c);
+            }
+        }
+    }
+    for (i, spec) in doctype.fields.iter().enumerate() {
+        if !spec.extract {
+            continue;
+        }
+        let found = match spec.kind {
+            FieldKind::Iban => scan_lines(&lines, |t| {
+                parse::find_iban(t).map(|f| (f.start, f.end, f.value))
+            }),
+            FieldKind::VatId => scan_lines(&lines, |t| {
+                parse::find_vat_id(t, None).map(|f| (f.start, f.end, f.value))
+            }),
+            FieldKind::PartyName => letterhead(&lines, doctype, &matches).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        for mut c in found {
+            c.origin = origin_of(c.page);
+            if spec.kind == FieldKind::Iban && parse::iban_is_valid(&c.value) {
+                // mod-97 catches every single misread character: a valid IBAN was read right.
+                c.score = c.score.max(0.99);
+            }
+            candidates[i].push(c);
+        }
+    }
+
+    let mut chosen: Vec<Option<Candidate>> = candidates
+        .iter()
+        .map(|cs| {
+            cs.iter()
+                .max_by(|a, b| a.score.total_cmp(&b.score))
+                .cloned()
+        })
+        .collect();
+    resolve_sums(doctype, &candidates, &mut chosen);
+
+    // Currency: printed with the total, else with another amount, else the page's.
+    if let Some(ci) = doctype
+        .fields
+        .iter()
+        .position(|f| f.kind == FieldKind::Currency)
+    {
+        chosen[ci] = currency_field(doctype, &chosen, &page_currency);
+    }
+
+    let mut fields = IndexedFields::default();
+    for (spec, c) in doctype.fields.iter().zip(chosen) {
+        let field = c.filter(|_| spec.extract).map(|c| Field {
+            value: c.value,
+            confidence: round3(c.score.clamp(0.0, 1.0)),
+            raw: c.raw,
+            page: c.page,
+            bbox: Some(c.bbox),
+            origin: c.origin,
+        });
+        fields.set(&spec.name, field);
+    }
+    derive_missing_sums(doctype, &mut fields);
+    Extraction { fields, language }
+}
+
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> {
+    let mut out = Vec::new();
+    for (li, line) in lines.iter().enumerate() {
+        for start in 0..line.words.len() {
+            for (fi, spec) in doctype.fields.iter().enumerate() {
+                if !spec.extract {
+                    continue;
+                }
+                for (lang, label) in &spec.labels {
+                    let end = start + label.len();
+                    if end > line.words.len() {
+                        continue;
+                    }
+                    let quality: f64 = label
+                        .iter()
+                        .zip(&line.words[start..end])
+                        .map(|(l, w)| token_match(&w.norm, l))
+                        .product();
+                    if quality > 0.0 && !excluded(spec, line, start, end) {
+                        out.push(LabelMatch {
+                            field: fi,
+                            line: li,
+                            start,
+                            end,
+                            quality,
+                            lang: lang.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    // A label inside a longer label on the same words belongs to the longer one:
+    // "Date" in "Due Date", "Moms" in "Beløb ekskl. moms".
+    let contained = |a: &LabelMatch, b: &LabelMatch| {
+        a.line == b.line
+            && b.start <= a.start
+            && a.end <= b.end
+            && (b.end - b.start) > (a.end - a.start)
+    };
+    let keep: Vec<bool> = out
+        .iter()
+        .map(|a| !out.iter().any(|b| contained(a, b)))
+        .collect();
+    let mut out: Vec<LabelMatch> = out
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(m, k)| k.then_some(m))
+        .collect();
+    // The same words matching two synonyms of one field: keep the better one.
+    out.sort_by(|a, b| {
+        (a.line, a.start, a.end, a.field)
+            .cmp(&(b.line, b.start, b.end, b.field))
+            .then(b.quality.total_cmp(&a.quality))
+    });
+    out.dedup_by(|b, a| {
+        a.line == b.line && a.start == b.start && a.end == b.end && a.field == b.field
+    });
+    out
+}
+
+/// Words just before or after a label that say it is some other label
+/// ("VAT No" is not the tax amount).
+fn excluded(spec: &FieldSpec, line: &Line, start: usize, end: usize) -> bool {
+    if spec.exclude.is_empty() {
+        return false;
+    }
+    let before = start.saturating_sub(2)..start;
+    let after = end..(end + 2).min(line.words.len());
+    before
+        .chain(after)
+        .any(|i| spec.exclude.contains(&line.words[i].norm))
+}
+
+fn majority_language(matches: &[LabelMatch]) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for m in matches {
+        *counts.entry(m.lang.as_str()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(l, _)| l.to_string())
+}
+
+/// The words where a label's value may be: right of it on the same line (up to the next
+/// label), and the segment below it that overlaps it horizontally.
+fn value_regions(lines: &[Line], matches: &[LabelMatch], m: &LabelMatch) -> Vec<(Vec<LWord>, f64)> {
+    let line = &lines[m.line];
+    let mut out = Vec::new();
+    let next_label = matches
+        .iter()
+        .filter(|o| o.line == m.line && o.start >= m.end)
+        .map(|o| o.start)
+        .min()
+        .unwrap_or(line.words.len());
+    if m.end < next_label {
+        out.push((line.words[m.end..next_label].to_vec(), RIGHT_OF_LABEL));
+    }
+    let label_box = union(&line.words[m.start..m.end]);
+    let h = line.height;
+    let (x0, x1) = (label_box[0] as f32 - h, label_box[2] as f32 + 2.0 * h);
+    for below in lines.iter().skip(m.line + 1).take(3) {
+        if below.page != line.page || below.top() as f32 > label_box[3] as f32 + 2.5 * h {
+            break;
+        }
+        // The segment whose words overlap the label's column the most.
+        let mut best: Option<(usize, f32)> = None;
+        for seg in 0..=below.segment.last().copied().unwrap_or(0) {
+            let overlap: f32 = below
+                .words
+                .iter()
+                .zip(&below.segment)
+                .filter(|(_, s)| **s == seg)
+                .map(|(w, _)| (w.bbox[2] as f32).min(x1) - (w.bbox[0] as f32).max(x0))
+                .filter(|o| *o > 0.0)
+                .sum();
+            if overlap > 0.0 && best.is_none_or(|(_, o)| overlap > o) {
+                best = Some((seg, overlap));
+            }
+        }
+        if let Some((seg, _)) = best {
+            let words: Vec<LWord> = below
+                .words
+                .iter()
+                .zip(&below.segment)
+                .filter(|(_, s)| **s == seg)
+                .map(|(w, _)| w.clone())
+                .collect();
+            // Stop at a value that is itself a label ("Invoice No." under "Date").
+            let is_label = matches
+                .iter()
+                .any(|o| std::ptr::eq(&lines[o.line], below) && below.segment[o.start] == seg);
+            if !is_label {
+                out.push((words, BELOW_LABEL));
+            }
+            break;
+        }
+    }
+    out
+}
+
+/// Joined text of words, and the byte span of each word in it.
+fn joined(words: &[LWord]) -> (String, Vec<(usize, usize)>) {
+    let mut text = String::new();
+    let mut spans = Vec::with_capacity(words.len());
+    for w in words {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        let s = text.len();
+        text.push_str(&w.text);
+        spans.push((s, text.len()));
+    }
+    (text, spans)
+}
+
+/// The words overlapping byte range `start..end` of the joined text.
+fn words_in(words: &[LWord], spans: &[(usize, usize)], start: usize, end: usize) -> Vec<LWord> {
+    words
+        .iter()
+        .zip(spans)
+        .filter(|(_, (s, e))| *s < end && *e > start)
+        .map(|(w, _)| w.clone())
+        .collect()
+}
+
+/// OCR quality of the words a value came from: the weakest word counts as much as
+/// the average, since one misread character spoils a value.
+fn ocr_quality(words: &[LWord]) -> f64 {
+    if words.is_empty() {
+        return 0.0;
+    }
+    let mean = words.iter().map(|w| w.conf as f64).sum::<f64>() / words.len() as f64;
+    let min = words.iter().map(|w| w.conf as f64).fold(1.0, f64::min);
+    0.5 * mean + 0.5 * min
+}
+
+fn candidate(value: String, words: Vec<LWord>) -> Candidate {
+    let (raw, _) = joined(&words);
+    Candidate {
+        value,
+        raw,
+        page: 0,
+        bbox: union(&words),
+        score: ocr_quality(&words),
+        amount: None,
+        currency: None,
+        origin: Origin::Ocr,
+    }
+}
+
+fn parse_region(
+    kind: FieldKind,
+    spec: &FieldSpec,
+    region: &[LWord],
+    order: DateOrder,
+    default_country: Option<&str>,
+) -> Option<Candidate> {
+    let (text, spans) = joined(region);
+    let from_found = |start: usize, end: usize, value: String| {
+        let words = words_in(region, &spans, start, end);
+        candidate(value, words)
+    };
+    match kind {
+        FieldKind::Date => {
+            let f = parse::parse_date(&text, order)?;
+            Some(from_found(
+                f.start,
+                f.end,
+                f.value.format("%Y-%m-%d").to_string(),
+            ))
+        }
+        FieldKind::Money => {
+            let f = parse::find_money(&text).into_iter().last()?;
+            let mut c = from_found(
+                f.start,
+                f.end,
+                parse::format_money(f.value.amount, f.value.currency),
+            );
+            c.amount = Some(f.value.amount);
+            c.currency = f.value.currency;
+            Some(c)
+        }
+        FieldKind::Iban => {
+            let f = parse::find_iban(&text)?;
+            Some(from_found(f.start, f.end, f.value))
+        }
+        FieldKind::VatId => {
+            let f = parse::find_vat_id(&text, default_country)?;
+            Some(from_found(f.start, f.end, f.value))
+        }
+        FieldKind::Bic => region
+            .iter()
+            .find_map(|w| parse::normalize_bic(&w.text).map(|v| candidate(v, vec![w.clone()]))),
+        FieldKind::Identifier => region.iter().find_map(|w| {
+            let v = w
+                .text
+                .trim_matches(|c: char| matches!(c, ':' | ',' | ';' | '(' | ')'));
+            let ok = spec
+                .pattern
+                .as_ref()
+                .map_or(!v.is_empty(), |p| p.is_match(v));
+            ok.then(|| candidate(v.to_string(), vec![w.clone()]))
+        }),
+        FieldKind::Text => {
+            let first_seg: Vec<LWord> = region.to_vec();
+            (!first_seg.is_empty()).then(|| {
+                let (t, _) = joined(&first_seg);
+                candidate(t, first_seg)
+            })
+        }
+        FieldKind::Currency | FieldKind::PartyName => None,
+    }
+}
+
+/// Candidates found anywhere on the pages by `find` (value, byte span) on each line.
+fn scan_lines(
+    lines: &[Line],
+    find: impl Fn(&str) -> Option<(usize, usize, String)>,
+) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for line in lines {
+        let (text, spans) = joined(&line.words);
+        if let Some((s, e, v)) = find(&text) {
+            let mut c = candidate(v, words_in(&line.words, &spans, s, e));
+            c.page = line.page;
+            c.score *= UNLABELLED;
+            out.push(c);
+        }
+    }
+    out
+}
+
+const LEGAL_SUFFIXES: &[&str] = &[
+    "aps", "a/s", "as", "gmbh", "ag", "kg", "ohg", "ug", "ltd", "limited", "plc", "llc", "inc",
+    "corp", "co", "ab", "oy", "bv", "nv", "sarl", "sa", "srl", "i/s", "k/s", "e.k", "mbh",
+];
+
+/// The issuer's name: a prominent line near the top of the first page that is not a
+/// label, a heading or a number.
+fn letterhead(lines: &[Line], doctype: &DocType, matches: &[LabelMatch]) -> Option<Candidate> {
+    let first_page = lines.first()?.page;
+    let page_lines: Vec<(usize, &Line)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.page == first_page)
+        .collect();
+    let page_bottom = page_lines.iter().map(|(_, l)| l.bottom()).max()? as f32;
+    let mut heights: Vec<f32> = page_lines.iter().map(|(_, l)| l.height).collect();
+    heights.sort_by(f32::total_cmp);
+    let median_h = heights[heights.len() / 2].max(1.0);
+    let heading_words: Vec<&str> = doctype
+        .cues
+        .iter()
+        .filter(|c| c.weight >= 3.0)
+        .flat_map(|c| c.phrases.iter().flatten().map(String::as_str))
+        .collect();
+    let mut best: Option<(f64, Candidate)> = None;
+    for (rank, (li, line)) in page_lines.iter().enumerate() {
+        if line.top() as f32 > 0.3 * page_bottom {
+            break;
+        }
+        // The first segment only: a letterhead shares its row with the date block.
+        let words: Vec<LWord> = line
+            .words
+            .iter()
+            .zip(&line.segment)
+            .filter(|(_, s)| **s == 0)
+            .map(|(w, _)| w.clone())
+            .collect();
+        let labelled = matches
+            .iter()
+            .any(|m| m.line == *li && line.segment[m.start] == 0);
+        let letters = words
+            .iter()
+            .flat_map(|w| w.text.chars())
+            .filter(|c| c.is_alphabetic())
+            .count();
+        let digits = words
+            .iter()
+            .flat_map(|w| w.text.chars())
+            .filter(|c| c.is_ascii_digit())
+            .count();
+        let heading = words
+            .iter()
+            .all(|w| heading_words.contains(&w.norm.as_str()));
+        if labelled || heading || letters < 3 || digits > letters {
+            continue;
+        }
+        let suffix = words.last().is_some_and(|w| {
+            LEGAL_SUFFIXES.contains(&w.norm.as_str())
+                || LEGAL_SUFFIXES.contains(&w.text.to_lowercase().trim_end_matches('.'))
+        });
+        let prominence = (line.height / median_h) as f64;
+        let score = prominence + if suffix { 0.6 } else { 0.0 } - 0.08 * rank as f64;
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            let (text, _) = joined(&words);
+            let mut c = candidate(text, words);
+            c.page = line.page;
+            // Without a company suffix the letterhead guess is only a guess.
+            c.score *= if suffix { 0.99 } else { 0.8 };
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Currency codes/symbols on the pages, most frequent first.
+fn page_currency_votes(lines: &[Line]) -> Vec<(&'static str, usize)> {
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for w in lines.iter().flat_map(|l| &l.words) {
+        let t = w
+            .text
+            .trim_matches(|c: char| c == ':' || c == ',' || c == ')' || c == '(');
+        let code = parse::currency_code(t).or_else(|| {
+            // "£1,234.56", "1.234,56€": a symbol glued to the amount.
+            let first = t.chars().next()?;
+            let last = t.chars().last()?;
+            parse::currency_code(&first.to_string())
+                .or_else(|| parse::currency_code(&last.to_string()))
+        });
+        if let Some(code) = code {
+            match counts.iter_mut().find(|(c, _)| *c == code) {
+                Some(e) => e.1 += 1,
+                None => counts.push((code, 1)),
+            }
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts
+}
+
+/// The country a bare VAT number belongs to: the IBAN's country, else the currency's.
+fn default_vat_country(lines: &[Line], currency: &[(&'static str, usize)]) -> Option<String> {
+    for line in lines {
+        let (text, _) = joined(&line.words);
+        if let Some(f) = parse::find_iban(&text) {
+            return Some(f.value[..2].to_string());
+        }
+    }
+    match currency.first()?.0 {
+        "DKK" => Some("DK".into()),
+        "GBP" => Some("GB".into()),
+        _ => None,
+    }
+}
+
+fn currency_field(
+    doctype: &DocType,
+    chosen: &[Option<Candidate>],
+    page_votes: &[(&'static str, usize)],
+) -> Option<Candidate> {
+    // Money fields in type order, the required ones (the total) first.
+    let mut money: Vec<(usize, &FieldSpec)> = doctype
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FieldKind::Money)
+        .collect();
+    money.sort_by_key(|(_, f)| !f.required);
+    for (rank, (i, _)) in money.iter().enumerate() {
+        if let Some(c) = &chosen[*i] {
+            if let Some(code) = c.currency {
+                let mut out = c.clone();
+                out.value = code.to_string();
+                out.score = c.score * if rank == 0 { 1.0 } else { 0.97 };
+                return Some(out);
+            }
+        }
+    }
+    let (code, n) = page_votes.first()?;
+    let total: usize = page_votes.iter().map(|(_, n)| n).sum();
+    let anchor = money.iter().find_map(|(i, _)| chosen[*i].as_ref())?;
+    let mut out = anchor.clone();
+    out.value = code.to_string();
+    out.raw = code.to_string();
+    // Printed on the page but not beside an amount we used.
+    out.score = if *n == total { 0.9 } else { 0.6 };
+    Some(out)
+}
+
+/// Pick the money candidates that satisfy each sum check, when some combination does.
+fn resolve_sums(
+    doctype: &DocType,
+    candidates: &[Vec<Candidate>],
+    chosen: &mut [Option<Candidate>],
+) {
+    let index = |name: &str| doctype.fields.iter().position(|f| f.name == name);
+    for check in &doctype.checks {
+        let CheckSpec::Sum {
+            parts,
+            total,
+            tolerance,
+            ..
+        } = check
+        else {
+            continue;
+        };
+        let Some(slots): Option<Vec<usize>> =
+            parts.iter().chain([total]).map(|n| index(n)).collect()
+        else {
+            continue;
+        };
+        let lists: Vec<Vec<&Candidate>> = slots
+            .iter()
+            .map(|&i| {
+                let mut v: Vec<&Candidate> = candidates[i]
+                    .iter()
+                    .filter(|c| c.amount.is_some())
+                    .collect();
+                v.sort_by(|a, b| b.score.total_cmp(&a.score));
+                v.truncate(5);
+                v
+            })
+            .collect();
+        if lists.iter().any(Vec::is_empty) {
+            continue;
+        }
+        let mut best: Option<(f64, Vec<&Candidate>)> = None;
+        let mut idx = vec![0usize; lists.len()];
+        loop {
+            let combo: Vec<&Candidate> = idx.iter().zip(&lists).map(|(&i, l)| l[i]).collect();
+            let (total_c, part_cs) = combo.split_last().unwrap();
+            let sum: Decimal = part_cs.iter().map(|c| c.amount.unwrap()).sum();
+            if (sum - total_c.amount.unwrap()).abs() <= *tolerance {
+                let score: f64 = combo.iter().map(|c| c.score).sum();
+                if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                    best = Some((score, combo.clone()));
+                }
+            }
+            // Odometer over the candidate lists.
+            let mut k = 0;
+            while k < idx.len() {
+                idx[k] += 1;
+                if idx[k] < lists[k].len() {
+                    break;
+                }
+                idx[k] = 0;
+                k += 1;
+            }
+            if k == idx.len() {
+                break;
+            }
+        }
+        if let Some((_, combo)) = best {
+            for (&slot, c) in slots.iter().zip(combo) {
+                chosen[slot] = Some(c.clone());
+            }
+        }
+    }
+}
+
+/// A sum with one unreadable member is completed by arithmetic, marked `derived` with a
+/// confidence that sends the document to review: inferred is not read.
+fn derive_missing_sums(doctype: &DocType, fields: &mut IndexedFields) {
+    const DERIVED_CONFIDENCE: f64 = 0.5;
+    for check in &doctype.checks {
+        let CheckSpec::Sum { parts, total, .. } = check else {
+            continue;
+        };
+        let names: Vec<&String> = parts.iter().chain([total]).collect();
+        let amounts: Vec<Option<Decimal>> = names
+            .iter()
+            .map(|n| fields.value(n).and_then(|v| v.parse().ok()))
+            .collect();
+        let missing: Vec<usize> = (0..names.len()).filter(|&i| amounts[i].is_none()).collect();
+        let [m] = missing[..] else { continue };
+        let known = |i: usize| amounts[i].unwrap();
+        let value = if m == names.len() - 1 {
+            (0..m).map(known).sum::<Decimal>()
+        } else {
+            known(names.len() - 1)
+                - (0..names.len() - 1)
+                    .filter(|&i| i != m)
+                    .map(known)
+                    .sum::<Decimal>()
+        };
+        let template = fields.get(names[if m == 0 { 1 } else { 0 }]).cloned();
+        fields.set(
+            names[m],
+            Some(Field {
+                value: parse::format_money(value, None),
+                confidence: DERIVED_CONFIDENCE,
+                raw: String::new(),
+                page: template.as_ref().map_or(1, |f| f.page),
+                bbox: None,
+                origin: Origin::Derived,
+            }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,256 @@
+//! Extraction on hand-built pages (no OCR): layouts, languages and the traps.
+
+use super::*;
+use crate::config::doctype;
+use crate::text::Word;
+
+/// A page from rows of `(x, text)` at height `y`; each word 40 px high, 22 px a char.
+pub(crate) fn page(rows: &[(u32, &[(u32, &str)])]) -> Page {
+    let mut words = Vec::new();
+    for (y, cells) in rows {
+        for (x, text) in cells.iter() {
+            let mut cx = *x;
+            for w in text.split(' ') {
+                let wlen = 22 * w.chars().count() as u32;
+                words.push(Word {
+                    text: w.to_string(),
+                    conf: 0.95,
+                    bbox: [cx, *y, cx + wlen, y + 40],
+                });
+                cx += wlen + 14;
+            }
+        }
+    }
+    Page {
+        number: 1,
+        width: 2480,
+        height: 3508,
+        words,
+        origin: Origin::Ocr,
+        transform: Default::default(),
+    }
+}
+
+fn invoice() -> DocType {
+    doctype::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "invoice")
+        .unwrap()
+}
+
+fn values(ex: &Extraction) -> Vec<(String, Option<String>)> {
+    ex.fields
+        .iter()
+        .filter(|(n, _)| !matches!(*n, "vendor_address" | "customer_name" | "payment_reference"))
+        .map(|(n, f)| (n.to_string(), f.map(|f| f.value.clone())))
+        .collect()
+}
+
+fn v(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.map(String::from)))
+        .collect()
+}
+
+#[test]
+fn danish_labels_beside_values() {
+    let p = page(&[
+        (
+            150,
+            &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
+        ),
+        (210, &[(150, "Vestergade 12, 8000 Aarhus C")]),
+        (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
+        (460, &[(1400, "Fakturadato:"), (1900, "14. marts 2024")]),
+        (520, &[(1400, "Forfaldsdato:"), (1900, "13.04.2024")]),
+        (
+            1000,
+            &[
+                (150, "Beskrivelse"),
+                (1200, "Antal"),
+                (1600, "Pris"),
+                (2000, "Beløb"),
+            ],
+        ),
+        (
+            1060,
+            &[
+                (150, "Toner sort"),
+                (1200, "2"),
+                (1600, "49,00"),
+                (2000, "98,00"),
+            ],
+        ),
+        (2400, &[(1400, "Subtotal"), (1950, "1.234,50 kr.")]),
+        (2460, &[(1400, "Moms 25%"), (1950, "308,63 kr.")]),
+        (2520, &[(1400, "I alt"), (1950, "1.543,13 kr.")]),
+        (
+            3200,
+            &[
+                (150, "IBAN: DK50 0040 0440 1162 43"),
+                (1300, "CVR-nr. 12345674"),
+            ],
+        ),
+    ]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(
+        values(&ex),
+        v(&[
+            ("vendor_name", Some("Nordlys Kontorartikler ApS")),
+            ("vendor_vat_id", Some("DK12345674")),
+            ("invoice_number", Some("2024-118")),
+            ("invoice_date", Some("2024-03-14")),
+            ("due_date", Some("2024-04-13")),
+            ("purchase_order", None),
+            ("currency", Some("DKK")),
+            ("subtotal", Some("1234.50")),
+            ("tax_amount", Some("308.63")),
+            ("total", Some("1543.13")),
+            ("iban", Some("DK5000400440116243")),
+            ("bic", None),
+        ])
+    );
+    assert_eq!(ex.language.as_deref(), Some("da"));
+    let num = ex.fields.get("invoice_number").unwrap();
+    assert_eq!(num.bbox, Some([1900, 400, 1900 + 22 * 8, 440]));
+    assert!(num.confidence > 0.9, "{num:?}");
+}
+
+#[test]
+fn german_labels_above_values() {
+    let p = page(&[
+        (150, &[(150, "Müller & Schmidt GmbH"), (1700, "RECHNUNG")]),
+        (
+            400,
+            &[
+                (150, "Rechnungsnummer"),
+                (800, "Rechnungsdatum"),
+                (1400, "Fällig am"),
+                (1900, "Bestell-Nr."),
+            ],
+        ),
+        (
+            460,
+            &[
+                (150, "RE-2024-00917"),
+                (800, "5. März 2024"),
+                (1400, "04.04.2024"),
+                (1900, "4500012345"),
+            ],
+        ),
+        (2400, &[(1400, "Zwischensumme"), (2000, "1.000,00 €")]),
+        (2460, &[(1400, "MwSt. 19%"), (2000, "190,00 €")]),
+        (2520, &[(1400, "Gesamtbetrag"), (2000, "1.190,00 €")]),
+        (
+            3200,
+            &[
+                (150, "IBAN DE89 3704 0044 0532 0130 00"),
+                (1400, "USt-IdNr.: DE123456789"),
+            ],
+        ),
+    ]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(
+        values(&ex),
+        v(&[
+            ("vendor_name", Some("Müller & Schmidt GmbH")),
+            ("vendor_vat_id", Some("DE123456789")),
+            ("invoice_number", Some("RE-2024-00917")),
+            ("invoice_date", Some("2024-03-05")),
+            ("due_date", Some("2024-04-04")),
+            ("purchase_order", Some("4500012345")),
+            ("currency", Some("EUR")),
+            ("subtotal", Some("1000.00")),
+            ("tax_amount", Some("190.00")),
+            ("total", Some("1190.00")),
+            ("iban", Some("DE89370400440532013000")),
+            ("bic", None),
+        ])
+    );
+}
+
+#[test]
+fn english_compact_two_labels_per_line() {
+    let p = page(&[
+        (150, &[(150, "Brightline Supplies Ltd")]),
+        (
+            400,
+            &[(150, "Invoice No: INV-2024-0042 Date: March 5, 2024")],
+        ),
+        (460, &[(150, "Due Date: April 4, 2024 PO Number: PO-55812")]),
+        (
+            1000,
+            &[
+                (150, "Description"),
+                (1200, "Qty"),
+                (1600, "Unit price"),
+                (2000, "Total"),
+            ],
+        ),
+        (
+            1060,
+            &[
+                (150, "Paper A4"),
+                (1200, "10"),
+                (1600, "£10.00"),
+                (2000, "£100.00"),
+            ],
+        ),
+        (2400, &[(1400, "Subtotal"), (2000, "£1,000.00")]),
+        (2460, &[(1400, "VAT 20%"), (2000, "£200.00")]),
+        (2520, &[(1400, "Total due"), (2000, "£1,200.00")]),
+        (3200, &[(150, "VAT No: GB123456789 BIC: NWBKGB2L")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    let got = values(&ex);
+    assert_eq!(
+        got,
+        v(&[
+            ("vendor_name", Some("Brightline Supplies Ltd")),
+            ("vendor_vat_id", Some("GB123456789")),
+            ("invoice_number", Some("INV-2024-0042")),
+            ("invoice_date", Some("2024-03-05")),
+            ("due_date", Some("2024-04-04")),
+            ("purchase_order", Some("PO-55812")),
+            ("currency", Some("GBP")),
+            ("subtotal", Some("1000.00")),
+            ("tax_amount", Some("200.00")),
+            ("total", Some("1200.00")),
+            ("iban", None),
+            ("bic", Some("NWBKGB2L")),
+        ])
+    );
+}
+
+#[test]
+fn unreadable_total_is_derived_not_guessed() {
+    let p = page(&[
+        (150, &[(150, "Nordlys ApS"), (1500, "FAKTURA")]),
+        (400, &[(1400, "Fakturanr.:"), (1900, "77")]),
+        (2400, &[(1400, "Subtotal"), (1950, "100,00 kr.")]),
+        (2460, &[(1400, "Moms"), (1950, "25,00 kr.")]),
+        (2520, &[(1400, "I alt"), (1950, "#*@~")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    let total = ex.fields.get("total").unwrap();
+    assert_eq!(total.value, "125.00");
+    assert_eq!(total.origin, Origin::Derived);
+    assert!(total.confidence < 0.9);
+}
+
+#[test]
+fn label_inside_longer_label_is_not_matched() {
+    // "Date" belongs to "Due Date"; "moms" belongs to "Beløb ekskl. moms".
+    let p = page(&[
+        (400, &[(150, "Due Date:"), (700, "2024-04-04")]),
+        (2400, &[(1400, "Beløb ekskl. moms"), (2000, "100,00")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(ex.fields.value("invoice_date"), None);
+    assert_eq!(ex.fields.value("due_date"), Some("2024-04-04"));
+    assert_eq!(ex.fields.value("subtotal"), Some("100.00"));
+    // The subtotal alone ties nothing together: no tax is derived from a missing total.
+    assert_eq!(ex.fields.value("tax_amount"), None);
+}

@@ -1,0 +1,72 @@
+//! A fixed pool of OCR workers for one-shot commands (`extract`, `eval`): each thread
+//! owns one engine, files are handed out one at a time, results come back with their
+//! index so the caller can print them in argument order.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+
+use crate::config::Config;
+use crate::document::{SourceInfo, TypedDocument};
+use crate::pipeline;
+
+pub type Outcome = Result<TypedDocument, String>;
+
+/// Read and analyse `files` on `cfg.workers` threads; `on_result` is called on the
+/// calling thread for each (index, outcome) as they finish.
+pub fn analyse_files(
+    cfg: &Config,
+    files: Vec<PathBuf>,
+    mut on_result: impl FnMut(usize, Outcome),
+) -> anyhow::Result<()> {
+    let files = Arc::new(files);
+    let next = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+    let workers = cfg.workers.min(files.len()).max(1);
+    let cfg = Arc::new(cfg.clone());
+    let mut handles = Vec::new();
+    for _ in 0..workers {
+        let mut engine = pipeline::engine(&cfg)?;
+        let (files, next, tx, cfg) = (files.clone(), next.clone(), tx.clone(), cfg.clone());
+        handles.push(std::thread::spawn(move || loop {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let Some(path) = files.get(i) else { break };
+            let outcome = pipeline::guard(|| analyse_file(&cfg, &mut engine, path))
+                .unwrap_or_else(|panic| Err(format!("internal error: {panic}")));
+            if tx.send((i, outcome)).is_err() {
+                break;
+            }
+        }));
+    }
+    drop(tx);
+    for (i, outcome) in rx {
+        on_result(i, outcome);
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    Ok(())
+}
+
+fn analyse_file(cfg: &Config, engine: &mut dyn crate::text::OcrEngine, path: &PathBuf) -> Outcome {
+    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (media, pages) = pipeline::read_pages(engine, &data, cfg).map_err(|e| e.to_string())?;
+    let source = SourceInfo {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256: pipeline::sha256_hex(&data),
+        media_type: media.mime().into(),
+        pages: pages.len() as u32,
+        received_at: crate::store::now(),
+    };
+    let today = chrono::Utc::now().date_naive();
+    Ok(pipeline::analyse(
+        ulid::Ulid::new().to_string(),
+        source,
+        &pages,
+        cfg,
+        today,
+    ))
+}

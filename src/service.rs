@@ -1,0 +1,271 @@
+//! `mailroom run`: the folder source, the ledger, the OCR workers and the files sink,
+//! wired together.
+//!
+//! Workers are plain threads, each owning one Tesseract engine for its whole life. They
+//! take work from the ledger (the oldest `received` document), not from an in-memory
+//! queue: 10,000 files dropped at once wait as rows and blobs on disk, and memory stays
+//! flat. The tokio side watches the folder and ingests.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::config::{AfterIngest, Config};
+use crate::document::{Route, SourceInfo};
+use crate::store::{DocumentRow, Ingested, State, Store};
+use crate::{pipeline, sink, source};
+
+/// Wakes idle workers when a document arrives.
+#[derive(Default)]
+struct Doorbell {
+    rung: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Doorbell {
+    fn ring(&self) {
+        *self.rung.lock().unwrap() = true;
+        self.cv.notify_all();
+    }
+    fn wait(&self, timeout: Duration) {
+        let guard = self.rung.lock().unwrap();
+        let (mut g, _) = self.cv.wait_timeout_while(guard, timeout, |r| !*r).unwrap();
+        *g = false;
+    }
+}
+
+pub struct Options {
+    /// Exit once the inbox is empty and every document reached a final state.
+    pub exit_when_idle: bool,
+}
+
+pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&cfg.inbox)
+        .with_context(|| format!("creating inbox {}", cfg.inbox.display()))?;
+    let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir())?);
+    let resumed = store.recover()?;
+    if resumed > 0 {
+        tracing::info!(
+            count = resumed,
+            "resumed documents left in processing by a previous run"
+        );
+    }
+    // Posted before a crash but not yet written out.
+    sink::deliver_pending(&store, &cfg.outbox)?;
+
+    let cfg = Arc::new(cfg);
+    let stop = Arc::new(AtomicBool::new(false));
+    let bell = Arc::new(Doorbell::default());
+    let busy_workers = Arc::new(AtomicUsize::new(0));
+
+    // Start every engine before taking any work: a missing language pack is an error
+    // at start-up, not a quarantine of every document.
+    let mut engines = Vec::new();
+    for _ in 0..cfg.workers {
+        engines.push(pipeline::engine(&cfg)?);
+    }
+    let delivery = Arc::new(Mutex::new(()));
+    let mut handles = Vec::new();
+    for (n, mut engine) in engines.into_iter().enumerate() {
+        let (cfg, store, stop, bell, busy, delivery) = (
+            cfg.clone(),
+            store.clone(),
+            stop.clone(),
+            bell.clone(),
+            busy_workers.clone(),
+            delivery.clone(),
+        );
+        handles.push(
+            std::thread::Builder::new()
+                .name(format!("ocr-{n}"))
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        busy.fetch_add(1, Ordering::SeqCst);
+                        let claimed = store.claim_next(&[]);
+                        let worked = match claimed {
+                            Ok(Some(row)) => {
+                                if let Err(e) = process(&cfg, &store, &mut engine, &row, &delivery) {
+                                    tracing::error!(document_id = %row.id, error = %e, "cannot record result");
+                                }
+                                true
+                            }
+                            Ok(None) => false,
+                            Err(e) => {
+                                tracing::error!(error = %e, "cannot claim work");
+                                false
+                            }
+                        };
+                        busy.fetch_sub(1, Ordering::SeqCst);
+                        if !worked {
+                            bell.wait(Duration::from_millis(500));
+                        }
+                    }
+                })?,
+        );
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let result = rt.block_on(watch_loop(
+        cfg.clone(),
+        store.clone(),
+        bell.clone(),
+        busy_workers.clone(),
+        opts,
+    ));
+    stop.store(true, Ordering::Relaxed);
+    bell.ring();
+    for h in handles {
+        let _ = h.join();
+    }
+    result
+}
+
+async fn watch_loop(
+    cfg: Arc<Config>,
+    store: Arc<Store>,
+    bell: Arc<Doorbell>,
+    busy_workers: Arc<AtomicUsize>,
+    opts: Options,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _watcher = source::watch(&cfg.inbox, &cfg.watch, tx)
+        .with_context(|| format!("watching {}", cfg.inbox.display()))?;
+    let mut stability = source::Stability::default();
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut rescan = tokio::time::interval(cfg.watch.rescan_interval);
+    tracing::info!(inbox = %cfg.inbox.display(), workers = cfg.workers, "watching");
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                tracing::info!("stopping");
+                return Ok(());
+            }
+            Some(path) = rx.recv() => {
+                if path.parent() == Some(cfg.inbox.as_path()) && !source::ignored(&path, &cfg.watch.ignore) {
+                    stability.observe(path, Instant::now());
+                }
+            }
+            _ = rescan.tick() => {
+                match source::scan(&cfg.inbox, &cfg.watch.ignore) {
+                    Ok(paths) => for p in paths { stability.observe(p, Instant::now()) },
+                    Err(e) => tracing::warn!(error = %e, "inbox rescan failed"),
+                }
+            }
+            _ = tick.tick() => {
+                let ready = stability.ready(Instant::now(), cfg.watch.stable_for);
+                for path in ready {
+                    let (cfg, store) = (cfg.clone(), store.clone());
+                    let res = tokio::task::spawn_blocking(move || intake(&cfg, &store, &path)).await?;
+                    if let Err(e) = res {
+                        tracing::warn!(error = %e, "ingest failed; the file stays in the inbox and is retried");
+                    }
+                    bell.ring();
+                }
+                if opts.exit_when_idle && stability.is_empty() && busy_workers.load(Ordering::SeqCst) == 0 {
+                    let inbox_empty = source::scan(&cfg.inbox, &cfg.watch.ignore).map(|p| p.is_empty()).unwrap_or(false);
+                    if inbox_empty && !store.busy()? {
+                        return Ok(());
+                    }
+                    if !inbox_empty {
+                        // Files may predate the watcher; make sure they are tracked.
+                        for p in source::scan(&cfg.inbox, &cfg.watch.ignore)? { stability.observe(p, Instant::now()) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Ledger first, then move: the inbox file leaves only once it is durable.
+fn intake(cfg: &Config, store: &Store, path: &PathBuf) -> anyhow::Result<()> {
+    let ingested = store.ingest(path)?;
+    match &ingested {
+        Ingested::New { id } => {
+            tracing::info!(document_id = %id, file = %path.display(), "received")
+        }
+        Ingested::Duplicate { id, of } => {
+            tracing::info!(document_id = %id, duplicate_of = %of, "duplicate")
+        }
+        Ingested::Resumed { id } => {
+            tracing::info!(document_id = %id, "completing an interrupted intake")
+        }
+    }
+    match cfg.after_ingest {
+        AfterIngest::Archive => {
+            source::archive(path, &cfg.archive, ingested.id())?;
+        }
+        AfterIngest::Delete => std::fs::remove_file(path)?,
+    }
+    store.intake_done(ingested.id())?;
+    Ok(())
+}
+
+/// Read, analyse and record one document; every outcome ends in a final state.
+fn process(
+    cfg: &Config,
+    store: &Store,
+    engine: &mut dyn crate::text::OcrEngine,
+    row: &DocumentRow,
+    delivery: &Mutex<()>,
+) -> anyhow::Result<()> {
+    if row.size > cfg.limits.max_file_bytes {
+        let reason = format!(
+            "file is {} bytes, above the limit of {}",
+            row.size, cfg.limits.max_file_bytes
+        );
+        store.transition(&row.id, State::Quarantined, &reason, None, false)?;
+        return Ok(());
+    }
+    let data = store.blobs.read(&row.sha256)?;
+    let outcome = pipeline::guard(|| pipeline::read_pages(engine, &data, cfg));
+    let (media, pages) = match outcome {
+        Ok(Ok(ok)) => ok,
+        Ok(Err(e)) => {
+            tracing::warn!(document_id = %row.id, reason = %e, "quarantined");
+            store.transition(&row.id, State::Quarantined, &e.to_string(), None, false)?;
+            return Ok(());
+        }
+        Err(panic) => {
+            let reason = format!("internal error while reading the file: {panic}");
+            tracing::error!(document_id = %row.id, reason = %reason, "quarantined");
+            store.transition(&row.id, State::Quarantined, &reason, None, false)?;
+            return Ok(());
+        }
+    };
+    let source = SourceInfo {
+        name: row.name.clone(),
+        sha256: row.sha256.clone(),
+        media_type: media.mime().into(),
+        pages: pages.len() as u32,
+        received_at: row.received_at.clone(),
+    };
+    let today = chrono::Utc::now().date_naive();
+    let doc = pipeline::analyse(row.id.clone(), source, &pages, cfg, today);
+    let json = serde_json::to_string(&doc)?;
+    match doc.decision.route {
+        Route::AutoPost => {
+            store.transition(
+                &row.id,
+                State::AutoPosted,
+                "all checks passed and every field above its threshold",
+                Some(&json),
+                true,
+            )?;
+            let _one_writer = delivery.lock().unwrap_or_else(|p| p.into_inner());
+            sink::deliver_pending(store, &cfg.outbox)?;
+            tracing::info!(document_id = %row.id, "auto-posted");
+        }
+        Route::Review => {
+            let reason = doc.decision.reasons.join("; ");
+            store.transition(&row.id, State::InReview, &reason, Some(&json), false)?;
+            tracing::info!(document_id = %row.id, reasons = %reason, "in review");
+        }
+    }
+    Ok(())
+}

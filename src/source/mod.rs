@@ -1,0 +1,179 @@
+//! Source "folder": finds files in the inbox and decides when each is completely written.
+//!
+//! Three ways of noticing a file, because each alone misses some: native events
+//! (inotify; immediate), a polling watcher (for SMB/NFS shares, where events never
+//! fire; `watch.mode = "poll"`), and a periodic full rescan that catches anything an
+//! event missed (and finds files already there at start-up). A file is handed on only
+//! once its size and mtime have not changed for `watch.stable_ms`; partial names
+//! (`*.part`, `~*`, dot files) are never taken.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use notify::Watcher;
+
+use crate::config::{WatchConfig, WatchMode};
+
+/// Start the watcher of `inbox`; every path it reports is sent on `tx`. Keep the returned
+/// value alive for as long as events are wanted.
+pub fn watch(
+    inbox: &Path,
+    cfg: &WatchConfig,
+    tx: tokio::sync::mpsc::UnboundedSender<PathBuf>,
+) -> notify::Result<Box<dyn Watcher + Send>> {
+    let handler = move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res {
+            for p in ev.paths {
+                let _ = tx.send(p);
+            }
+        }
+    };
+    let mut w: Box<dyn Watcher + Send> = match cfg.mode {
+        WatchMode::Native => Box::new(notify::RecommendedWatcher::new(
+            handler,
+            notify::Config::default(),
+        )?),
+        WatchMode::Poll => Box::new(notify::PollWatcher::new(
+            handler,
+            notify::Config::default().with_poll_interval(cfg.poll_interval),
+        )?),
+    };
+    w.watch(inbox, notify::RecursiveMode::NonRecursive)?;
+    Ok(w)
+}
+
+pub fn ignored(path: &Path, patterns: &[regex::Regex]) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return true;
+    };
+    patterns.iter().any(|p| p.is_match(&name))
+}
+
+/// Every regular, non-ignored file directly in `inbox`, oldest name first.
+pub fn scan(inbox: &Path, patterns: &[regex::Regex]) -> std::io::Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(inbox)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .filter(|p| !ignored(p, patterns))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Seen {
+    size: u64,
+    mtime: Option<SystemTime>,
+    since: Instant,
+}
+
+/// Tracks candidate files until they stop changing.
+#[derive(Debug, Default)]
+pub struct Stability {
+    pending: HashMap<PathBuf, Seen>,
+}
+
+impl Stability {
+    /// Note that `path` exists (or changed). Unknown or vanished files are ignored.
+    pub fn observe(&mut self, path: PathBuf, now: Instant) {
+        let Ok(meta) = std::fs::metadata(&path) else {
+            self.pending.remove(&path);
+            return;
+        };
+        if !meta.is_file() {
+            return;
+        }
+        let seen = Seen {
+            size: meta.len(),
+            mtime: meta.modified().ok(),
+            since: now,
+        };
+        match self.pending.get_mut(&path) {
+            Some(old) if old.size == seen.size && old.mtime == seen.mtime => {}
+            Some(old) => *old = seen,
+            None => {
+                self.pending.insert(path, seen);
+            }
+        }
+    }
+
+    /// Files unchanged for at least `stable_for`; they leave the tracker.
+    pub fn ready(&mut self, now: Instant, stable_for: std::time::Duration) -> Vec<PathBuf> {
+        let paths: Vec<PathBuf> = self.pending.keys().cloned().collect();
+        for p in &paths {
+            // Re-stat: a file still being written by a scanner changes size or mtime.
+            self.observe(p.clone(), now);
+        }
+        let mut ready: Vec<PathBuf> = self
+            .pending
+            .iter()
+            .filter(|(_, s)| now.duration_since(s.since) >= stable_for)
+            .map(|(p, _)| p.clone())
+            .collect();
+        ready.sort();
+        for p in &ready {
+            self.pending.remove(p);
+        }
+        ready
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
+/// Move an ingested file out of the inbox into `dir` as `prefix-name`. Falls back to
+/// copy + fsync + delete when the archive is on another file system (an SMB inbox).
+pub fn archive(file: &Path, dir: &Path, prefix: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    let dest = dir.join(format!("{prefix}-{name}"));
+    match std::fs::rename(file, &dest) {
+        Ok(()) => Ok(dest),
+        Err(e) if e.raw_os_error() == Some(18) => {
+            // EXDEV: cross-device link.
+            std::fs::copy(file, &dest)?;
+            std::fs::File::open(&dest)?.sync_all()?;
+            std::fs::remove_file(file)?;
+            Ok(dest)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_growing_file_is_not_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("scan.png");
+        std::fs::write(&f, b"abc").unwrap();
+        let mut s = Stability::default();
+        let t0 = Instant::now();
+        s.observe(f.clone(), t0);
+        std::fs::write(&f, b"abcdef").unwrap();
+        // Changed since first seen: the clock restarts at t1.
+        let t1 = t0 + Duration::from_millis(600);
+        assert!(s.ready(t1, Duration::from_millis(500)).is_empty());
+        assert_eq!(
+            s.ready(t1 + Duration::from_millis(500), Duration::from_millis(500)),
+            vec![f]
+        );
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn partial_names_are_ignored() {
+        let cfg = crate::config::Config::load(Path::new("/nonexistent"), false).unwrap();
+        let pats = &cfg.watch.ignore;
+        assert!(ignored(Path::new("/in/scan.pdf.part"), pats));
+        assert!(ignored(Path::new("/in/.hidden.png"), pats));
+        assert!(ignored(Path::new("/in/~lock.png"), pats));
+        assert!(!ignored(Path::new("/in/scan.png"), pats));
+    }
+}

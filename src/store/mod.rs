@@ -1,0 +1,547 @@
+//! The ledger: a content-addressed blob store and the SQLite database of documents,
+//! their states and every transition.
+//!
+//! Durability contract: a source may move or delete an input only after [`Store::ingest`]
+//! returned, i.e. after the bytes were fsynced under their sha256 and the document row
+//! was committed. Every state change is one transaction that also records the
+//! transition (time, from, to, reason). A document in `processing` when the process
+//! died is put back to `received` at start-up ([`Store::recover`]).
+
+pub mod blobs;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub use blobs::BlobStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Db {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("blob store: {0}")]
+    Blob(#[from] std::io::Error),
+    #[error("document {0} not found")]
+    NotFound(String),
+}
+
+/// The states of the architecture brief.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Received,
+    Processing,
+    AutoPosted,
+    InReview,
+    Quarantined,
+    Duplicate,
+    Posted,
+    Rejected,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Received => "received",
+            State::Processing => "processing",
+            State::AutoPosted => "auto_posted",
+            State::InReview => "in_review",
+            State::Quarantined => "quarantined",
+            State::Duplicate => "duplicate",
+            State::Posted => "posted",
+            State::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        Some(match s {
+            "received" => State::Received,
+            "processing" => State::Processing,
+            "auto_posted" => State::AutoPosted,
+            "in_review" => State::InReview,
+            "quarantined" => State::Quarantined,
+            "duplicate" => State::Duplicate,
+            "posted" => State::Posted,
+            "rejected" => State::Rejected,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DocumentRow {
+    pub seq: i64,
+    pub id: String,
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+    pub state: State,
+    pub reason: Option<String>,
+    pub duplicate_of: Option<String>,
+    pub received_at: String,
+    pub updated_at: String,
+    pub result: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub from: Option<String>,
+    pub to: String,
+    pub at: String,
+    pub reason: String,
+}
+
+/// What ingest did with a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    New {
+        id: String,
+    },
+    Duplicate {
+        id: String,
+        of: String,
+    },
+    /// The same inbox file was ingested before a crash kept it from being moved.
+    Resumed {
+        id: String,
+    },
+}
+
+impl Ingested {
+    pub fn id(&self) -> &str {
+        match self {
+            Ingested::New { id } | Ingested::Duplicate { id, .. } | Ingested::Resumed { id } => id,
+        }
+    }
+}
+
+pub struct Store {
+    db: Mutex<Connection>,
+    path: PathBuf,
+    pub blobs: BlobStore,
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS documents (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    state        TEXT NOT NULL,
+    reason       TEXT,
+    duplicate_of TEXT REFERENCES documents(id),
+    -- 1 once the inbox file was moved or deleted after ingest.
+    intake_done  INTEGER NOT NULL DEFAULT 0,
+    received_at  TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    result       TEXT
+);
+CREATE INDEX IF NOT EXISTS documents_sha256 ON documents(sha256);
+CREATE INDEX IF NOT EXISTS documents_state ON documents(state, seq);
+CREATE TABLE IF NOT EXISTS transitions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    from_state  TEXT,
+    to_state    TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    reason      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transitions_document ON transitions(document_id, id);
+-- One row per document and sink, written in the transaction that posts the document.
+CREATE TABLE IF NOT EXISTS deliveries (
+    document_id  TEXT NOT NULL REFERENCES documents(id),
+    sink         TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT,
+    updated_at   TEXT NOT NULL,
+    PRIMARY KEY (document_id, sink)
+);
+CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state);
+"#;
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Store {
+    pub fn open(db_path: &Path, blob_dir: &Path) -> Result<Store, StoreError> {
+        let err = |source| StoreError::Db {
+            path: db_path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = db_path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let conn = Connection::open(db_path).map_err(err)?;
+        // WAL + FULL: a committed transaction survives power loss, readers never block.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        Ok(Store {
+            db: Mutex::new(conn),
+            path: db_path.to_path_buf(),
+            blobs: BlobStore::open(blob_dir)?,
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut conn).map_err(|source| StoreError::Db {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Copy `file` into the blob store and record it. Returns only when both are durable.
+    pub fn ingest(&self, file: &Path) -> Result<Ingested, StoreError> {
+        let (sha, size) = self.blobs.put_file(file)?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.with(|c| {
+            let tx = c.transaction()?;
+            // Same bytes under the same name, never moved out of the inbox: our own
+            // earlier ingest that crashed before the move. Not a duplicate.
+            let resumed: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM documents WHERE sha256 = ?1 AND name = ?2 AND intake_done = 0 ORDER BY seq LIMIT 1",
+                    params![sha, name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = resumed {
+                return Ok(Ingested::Resumed { id });
+            }
+            let first: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM documents WHERE sha256 = ?1 AND state != 'duplicate' ORDER BY seq LIMIT 1",
+                    params![sha],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let id = ulid::Ulid::new().to_string();
+            let at = now();
+            let (state, reason) = match &first {
+                Some(of) => (State::Duplicate, format!("same bytes (sha256 {sha}) as {of}")),
+                None => (State::Received, format!("ingested from {name}")),
+            };
+            tx.execute(
+                "INSERT INTO documents (id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                params![id, name, sha, size as i64, state.as_str(), reason, first, at],
+            )?;
+            tx.execute(
+                "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, NULL, ?2, ?3, ?4)",
+                params![id, state.as_str(), at, reason],
+            )?;
+            tx.commit()?;
+            Ok(match first {
+                Some(of) => Ingested::Duplicate { id, of },
+                None => Ingested::New { id },
+            })
+        })
+    }
+
+    /// The inbox file of `id` was moved or deleted.
+    pub fn intake_done(&self, id: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE documents SET intake_done = 1 WHERE id = ?1",
+                params![id],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Put documents left in `processing` by a crash back in the queue.
+    pub fn recover(&self) -> Result<usize, StoreError> {
+        let ids: Vec<String> = self.with(|c| {
+            let mut st = c.prepare("SELECT id FROM documents WHERE state = 'processing'")?;
+            let ids = st
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(ids)
+        })?;
+        for id in &ids {
+            self.transition(id, State::Received, "resumed after restart", None, false)?;
+        }
+        Ok(ids.len())
+    }
+
+    /// Move `id` to `to`, recording why. `result` (the typed document JSON) is stored when
+    /// given. `deliver` adds a pending delivery row for the files sink in the same
+    /// transaction: a posted document can never lack its delivery.
+    pub fn transition(
+        &self,
+        id: &str,
+        to: State,
+        reason: &str,
+        result: Option<&str>,
+        deliver: bool,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let from: Option<String> = tx
+                .query_row("SELECT state FROM documents WHERE id = ?1", params![id], |r| r.get(0))
+                .optional()?;
+            let Some(from) = from else {
+                return Err(rusqlite::Error::QueryReturnedNoRows);
+            };
+            let at = now();
+            tx.execute(
+                "UPDATE documents SET state = ?2, reason = ?3, updated_at = ?4, result = COALESCE(?5, result) WHERE id = ?1",
+                params![id, to.as_str(), reason, at, result],
+            )?;
+            tx.execute(
+                "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, from, to.as_str(), at, reason],
+            )?;
+            if deliver {
+                tx.execute(
+                    "INSERT OR IGNORE INTO deliveries (document_id, sink, state, updated_at) VALUES (?1, 'files', 'pending', ?2)",
+                    params![id, at],
+                )?;
+            }
+            tx.commit()
+        })
+        .map_err(|e| match e {
+            StoreError::Db {
+                source: rusqlite::Error::QueryReturnedNoRows,
+                ..
+            } => StoreError::NotFound(id.to_string()),
+            e => e,
+        })
+    }
+
+    /// Claim the oldest `received` document not in `skip` by moving it to `processing`.
+    pub fn claim_next(&self, skip: &[String]) -> Result<Option<DocumentRow>, StoreError> {
+        let row = self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result
+                 FROM documents WHERE state = 'received' ORDER BY seq LIMIT ?1",
+            )?;
+            let rows = st
+                .query_map(params![skip.len() as i64 + 1], row_to_doc)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows.into_iter().find(|r| !skip.contains(&r.id)))
+        })?;
+        match row {
+            Some(r) => {
+                self.transition(
+                    &r.id,
+                    State::Processing,
+                    "picked up by a worker",
+                    None,
+                    false,
+                )?;
+                Ok(Some(r))
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Result<DocumentRow, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result
+                 FROM documents WHERE id = ?1",
+                params![id],
+                row_to_doc,
+            )
+            .optional()
+        })?
+        .ok_or_else(|| StoreError::NotFound(id.to_string()))
+    }
+
+    pub fn list(&self, state: Option<State>) -> Result<Vec<DocumentRow>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result
+                 FROM documents WHERE ?1 IS NULL OR state = ?1 ORDER BY seq",
+            )?;
+            let rows = st
+                .query_map(params![state.map(State::as_str)], row_to_doc)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    pub fn transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT from_state, to_state, at, reason FROM transitions WHERE document_id = ?1 ORDER BY id",
+            )?;
+            let rows = st
+                .query_map(params![id], |r| {
+                    Ok(Transition {
+                        from: r.get(0)?,
+                        to: r.get(1)?,
+                        at: r.get(2)?,
+                        reason: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Counts per state.
+    pub fn counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.with(|c| {
+            let mut st =
+                c.prepare("SELECT state, COUNT(*) FROM documents GROUP BY state ORDER BY state")?;
+            let rows = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Deliveries not yet done, oldest document first: (seq, document id, result JSON).
+    pub fn pending_deliveries(&self, sink: &str) -> Result<Vec<(i64, String, String)>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT d.seq, d.id, d.result FROM deliveries v JOIN documents d ON d.id = v.document_id
+                 WHERE v.sink = ?1 AND v.state = 'pending' ORDER BY d.seq",
+            )?;
+            let rows = st
+                .query_map(params![sink], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?.unwrap_or_default())))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    pub fn delivery_done(&self, id: &str, sink: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, updated_at = ?3 WHERE document_id = ?1 AND sink = ?2",
+                params![id, sink, now()],
+            )
+        })?;
+        Ok(())
+    }
+
+    pub fn delivery_failed(&self, id: &str, sink: &str, error: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?3, updated_at = ?4 WHERE document_id = ?1 AND sink = ?2",
+                params![id, sink, error, now()],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Is there work left: documents waiting or being processed, or deliveries pending.
+    pub fn busy(&self) -> Result<bool, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM documents WHERE state IN ('received', 'processing'))
+                     OR EXISTS(SELECT 1 FROM deliveries WHERE state = 'pending')",
+                [],
+                |r| r.get(0),
+            )
+        })
+    }
+}
+
+fn row_to_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
+    let state: String = r.get(5)?;
+    Ok(DocumentRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        name: r.get(2)?,
+        sha256: r.get(3)?,
+        size: r.get::<_, i64>(4)? as u64,
+        state: State::parse(&state).unwrap_or(State::Quarantined),
+        reason: r.get(6)?,
+        duplicate_of: r.get(7)?,
+        received_at: r.get(8)?,
+        updated_at: r.get(9)?,
+        result: r.get(10)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(dir: &Path) -> Store {
+        Store::open(&dir.join("db.sqlite3"), &dir.join("blobs")).unwrap()
+    }
+
+    #[test]
+    fn ingest_dedupes_and_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path());
+        let a = dir.path().join("a.png");
+        std::fs::write(&a, b"same bytes").unwrap();
+        let first = s.ingest(&a).unwrap();
+        assert!(matches!(first, Ingested::New { .. }));
+        // Not moved yet (crash before the move): the same file again is the same document.
+        assert_eq!(
+            s.ingest(&a).unwrap(),
+            Ingested::Resumed {
+                id: first.id().into()
+            }
+        );
+        s.intake_done(first.id()).unwrap();
+        // Now it is a duplicate of the first.
+        let dup = s.ingest(&a).unwrap();
+        assert_eq!(
+            dup,
+            Ingested::Duplicate {
+                id: dup.id().into(),
+                of: first.id().into()
+            }
+        );
+        assert_eq!(s.get(dup.id()).unwrap().state, State::Duplicate);
+    }
+
+    #[test]
+    fn transitions_are_recorded_and_processing_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path());
+        let a = dir.path().join("a.png");
+        std::fs::write(&a, b"x").unwrap();
+        let id = s.ingest(&a).unwrap().id().to_string();
+        let claimed = s.claim_next(&[]).unwrap().unwrap();
+        assert_eq!(claimed.id, id);
+        assert_eq!(s.get(&id).unwrap().state, State::Processing);
+        assert_eq!(s.recover().unwrap(), 1);
+        assert_eq!(s.get(&id).unwrap().state, State::Received);
+        s.transition(
+            &id,
+            State::AutoPosted,
+            "all checks passed",
+            Some("{}"),
+            true,
+        )
+        .unwrap();
+        let t: Vec<String> = s
+            .transitions(&id)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.to)
+            .collect();
+        assert_eq!(t, ["received", "processing", "received", "auto_posted"]);
+        assert_eq!(s.pending_deliveries("files").unwrap().len(), 1);
+        s.delivery_done(&id, "files").unwrap();
+        assert!(s.pending_deliveries("files").unwrap().is_empty());
+        assert!(!s.busy().unwrap());
+    }
+}

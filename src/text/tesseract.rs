@@ -1,0 +1,157 @@
+//! The Tesseract engine, through the C API that `leptess` re-exports.
+//!
+//! One [`Tesseract`] per worker thread, created once and reused for every page: loading
+//! the eng+dan+deu models takes longer than reading a page. `LepTess` itself has no word
+//! iterator and hides its handle, so we drive the same C API it wraps: set the image,
+//! recognise, and take words with boxes and confidences from the TSV renderer.
+//! A second, small engine loaded with the `osd` model answers orientation questions.
+
+use std::ffi::{CStr, CString};
+use std::path::Path;
+
+use leptess::capi as ffi;
+
+use super::{tsv, OcrEngine, Pix, TextError, Word};
+
+struct Handle(*mut ffi::TessBaseAPI);
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // SAFETY: we own the handle; End frees the models, Delete the object.
+        unsafe {
+            ffi::TessBaseAPIEnd(self.0);
+            ffi::TessBaseAPIDelete(self.0);
+        }
+    }
+}
+
+impl Handle {
+    fn new(datapath: Option<&Path>, lang: &str) -> Result<Handle, TextError> {
+        let handle = Handle(unsafe { ffi::TessBaseAPICreate() });
+        let lang_c = CString::new(lang).map_err(|e| TextError::EngineInit(e.to_string()))?;
+        let path_c = datapath
+            .map(|p| CString::new(p.to_string_lossy().as_bytes()))
+            .transpose()
+            .map_err(|e| TextError::EngineInit(e.to_string()))?;
+        // SAFETY: pointers are valid NUL-terminated strings for the call's duration.
+        let rc = unsafe {
+            ffi::TessBaseAPIInit2(
+                handle.0,
+                path_c.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()),
+                lang_c.as_ptr(),
+                ffi::TessOcrEngineMode_OEM_LSTM_ONLY,
+            )
+        };
+        if rc != 0 {
+            return Err(TextError::EngineInit(format!(
+                "Tesseract could not load languages {lang:?}{}; install tesseract-ocr-<lang> packages",
+                datapath.map(|p| format!(" from {}", p.display())).unwrap_or_default()
+            )));
+        }
+        Ok(handle)
+    }
+
+    fn set_variable(&self, name: &str, value: &str) {
+        let (n, v) = (CString::new(name).unwrap(), CString::new(value).unwrap());
+        unsafe { ffi::TessBaseAPISetVariable(self.0, n.as_ptr(), v.as_ptr()) };
+    }
+}
+
+// SAFETY: a TessBaseAPI may be moved to another thread as long as only one thread uses
+// it at a time; `Tesseract` is not Sync and every method takes `&mut self`.
+unsafe impl Send for Handle {}
+
+pub struct Tesseract {
+    ocr: Handle,
+    osd: Option<Handle>,
+    dpi: u32,
+}
+
+impl Tesseract {
+    /// `osd`: also load the orientation model (needs `osd.traineddata`).
+    pub fn new(
+        datapath: Option<&Path>,
+        languages: &str,
+        psm: u32,
+        dpi: u32,
+        osd: bool,
+    ) -> Result<Tesseract, TextError> {
+        let ocr = Handle::new(datapath, languages)?;
+        unsafe { ffi::TessBaseAPISetPageSegMode(ocr.0, psm as ffi::TessPageSegMode) };
+        // Without a dictionary penalty for non-words, invoice numbers like "INV-2024-0042"
+        // come out as words; leave Tesseract's defaults otherwise.
+        ocr.set_variable("debug_file", "/dev/null");
+        let osd = if osd {
+            let h = Handle::new(datapath, "osd")?;
+            unsafe { ffi::TessBaseAPISetPageSegMode(h.0, ffi::TessPageSegMode_PSM_OSD_ONLY) };
+            h.set_variable("debug_file", "/dev/null");
+            Some(h)
+        } else {
+            None
+        };
+        Ok(Tesseract { ocr, osd, dpi })
+    }
+
+    pub fn version() -> String {
+        unsafe { CStr::from_ptr(ffi::TessVersion()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+impl OcrEngine for Tesseract {
+    fn recognize(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
+        let h = self.ocr.0;
+        // SAFETY: the handle is ours; Tesseract keeps its own reference to the PIX only
+        // until the next SetImage/Clear, which happens below before `image` can drop.
+        unsafe {
+            ffi::TessBaseAPISetImage2(h, image.as_ptr() as *mut _);
+            ffi::TessBaseAPISetSourceResolution(h, self.dpi as i32);
+            if ffi::TessBaseAPIRecognize(h, std::ptr::null_mut()) != 0 {
+                ffi::TessBaseAPIClear(h);
+                return Err(TextError::Ocr {
+                    page,
+                    message: "recognition failed".into(),
+                });
+            }
+            let text = ffi::TessBaseAPIGetTsvText(h, 0);
+            if text.is_null() {
+                ffi::TessBaseAPIClear(h);
+                return Err(TextError::Ocr {
+                    page,
+                    message: "no TSV output".into(),
+                });
+            }
+            let words = tsv::parse(&CStr::from_ptr(text).to_string_lossy());
+            ffi::TessDeleteText(text);
+            ffi::TessBaseAPIClear(h);
+            Ok(words)
+        }
+    }
+
+    fn detect_orientation(&mut self, image: &Pix) -> Option<u32> {
+        let h = self.osd.as_ref()?.0;
+        let (mut deg, mut conf, mut sconf) = (0i32, 0f32, 0f32);
+        let mut script: *const std::os::raw::c_char = std::ptr::null();
+        // SAFETY: as in `recognize`; out-pointers are valid locals.
+        let ok = unsafe {
+            ffi::TessBaseAPISetImage2(h, image.as_ptr() as *mut _);
+            ffi::TessBaseAPISetSourceResolution(h, self.dpi as i32);
+            let ok = ffi::TessBaseAPIDetectOrientationScript(
+                h,
+                &mut deg,
+                &mut conf,
+                &mut script,
+                &mut sconf,
+            );
+            ffi::TessBaseAPIClear(h);
+            ok
+        };
+        // OSD reports the page's clockwise rotation; we turn it back. Below ~2 its guess
+        // is noise (measured on upright generated pages: conf 5–30 for real rotations).
+        if ok == 0 || conf < 2.0 {
+            return None;
+        }
+        Some(((360 - deg.rem_euclid(360)) / 90) as u32 % 4)
+    }
+}

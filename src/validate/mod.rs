@@ -1,0 +1,184 @@
+//! Stage "validate": checks on the extracted fields, and the confidence they earn.
+//!
+//! Pure. Per-kind checks (IBAN mod-97, VAT id formats and the Danish CVR mod-11,
+//! dates in a plausible range, required fields present) and the type file's checks
+//! (sums within a tolerance, date order). A passed checksum or sum is strong evidence
+//! that OCR read the digits right, so it raises the fields' confidence; a failed one
+//! lowers them below any threshold, so a person looks.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::config::doctype::{CheckSpec, FieldKind};
+use crate::config::DocType;
+use crate::document::{CheckResult, IndexedFields};
+use crate::extract::parse;
+
+/// Dates outside this window are more likely misread than real.
+const EARLIEST: (i32, u32, u32) = (2000, 1, 1);
+const LATEST_YEARS_AHEAD: i32 = 2;
+
+pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    let check = |code: &str, passed: bool, fields: &[&str], message: String| CheckResult {
+        code: code.into(),
+        passed,
+        fields: fields.iter().map(|s| s.to_string()).collect(),
+        message,
+    };
+    let missing: Vec<&str> = doctype
+        .fields
+        .iter()
+        .filter(|f| f.required && fields.get(&f.name).is_none())
+        .map(|f| f.name.as_str())
+        .collect();
+    out.push(check(
+        "required_present",
+        missing.is_empty(),
+        &missing,
+        if missing.is_empty() {
+            "all required fields present".into()
+        } else {
+            format!("missing: {}", missing.join(", "))
+        },
+    ));
+    let earliest = NaiveDate::from_ymd_opt(EARLIEST.0, EARLIEST.1, EARLIEST.2).unwrap();
+    let latest = today
+        .checked_add_months(chrono::Months::new(12 * LATEST_YEARS_AHEAD as u32))
+        .unwrap_or(today);
+    for spec in &doctype.fields {
+        let Some(value) = fields.value(&spec.name) else {
+            continue;
+        };
+        let name = spec.name.as_str();
+        match spec.kind {
+            FieldKind::Iban => {
+                let ok = parse::iban_is_valid(value);
+                out.push(check(
+                    "iban_checksum",
+                    ok,
+                    &[name],
+                    format!(
+                        "{name} {value} {} the mod-97 check",
+                        if ok { "passes" } else { "fails" }
+                    ),
+                ));
+            }
+            FieldKind::VatId => {
+                let ok = parse::vat_id_format_ok(value);
+                let msg = if value.starts_with("DK") {
+                    format!(
+                        "{name} {value} {} the CVR mod-11 check",
+                        if ok { "passes" } else { "fails" }
+                    )
+                } else {
+                    format!(
+                        "{name} {value} {} the {} VAT id format",
+                        if ok { "matches" } else { "does not match" },
+                        &value[..2.min(value.len())]
+                    )
+                };
+                out.push(check("vat_id_format", ok, &[name], msg));
+            }
+            FieldKind::Date => {
+                let ok = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                    .is_ok_and(|d| d >= earliest && d <= latest);
+                out.push(check(
+                    "date_plausible",
+                    ok,
+                    &[name],
+                    format!(
+                        "{name} {value} {} between {earliest} and {latest}",
+                        if ok { "is" } else { "is not" }
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    for spec in &doctype.checks {
+        match spec {
+            CheckSpec::Sum {
+                code,
+                parts,
+                total,
+                tolerance,
+            } => {
+                let amount = |n: &str| fields.value(n).and_then(|v| v.parse::<Decimal>().ok());
+                let Some(t) = amount(total) else { continue };
+                let Some(ps): Option<Vec<Decimal>> = parts.iter().map(|p| amount(p)).collect()
+                else {
+                    continue;
+                };
+                let sum: Decimal = ps.iter().sum();
+                let ok = (sum - t).abs() <= *tolerance;
+                let mut names: Vec<&str> = parts.iter().map(String::as_str).collect();
+                names.push(total);
+                out.push(check(
+                    code,
+                    ok,
+                    &names,
+                    format!("{} = {sum}, {total} = {t}", parts.join(" + ")),
+                ));
+            }
+            CheckSpec::DateOrder {
+                code,
+                earlier,
+                later,
+            } => {
+                let date = |n: &str| {
+                    fields
+                        .value(n)
+                        .and_then(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+                };
+                let (Some(a), Some(b)) = (date(earlier), date(later)) else {
+                    continue;
+                };
+                out.push(check(
+                    code,
+                    a <= b,
+                    &[earlier, later],
+                    format!(
+                        "{earlier} {a} {} {later} {b}",
+                        if a <= b { "is not after" } else { "is after" }
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Confidence earned or lost by checks. Derived values keep theirs: arithmetic that
+/// made them up cannot also vouch for them.
+/// Only checksums and sums vouch for the digits; a date order that holds says little
+/// about whether each date was read right, so it only costs when it fails.
+pub fn apply_to_confidence(fields: &mut IndexedFields, checks: &[CheckResult], doctype: &DocType) {
+    let is_sum = |code: &str| {
+        doctype
+            .checks
+            .iter()
+            .any(|c| matches!(c, CheckSpec::Sum { code: k, .. } if k == code))
+    };
+    for c in checks {
+        let boost = match c.code.as_str() {
+            "iban_checksum" => 0.99,
+            "vat_id_format" => 0.97,
+            "required_present" => continue,
+            code if is_sum(code) => 0.985,
+            _ => 0.0,
+        };
+        for name in &c.fields {
+            if let Some(f) = fields.get_mut(name) {
+                if f.origin == crate::document::Origin::Derived {
+                    continue;
+                }
+                f.confidence = if c.passed {
+                    f.confidence.max(boost)
+                } else {
+                    (f.confidence * 0.6).min(0.5)
+                };
+            }
+        }
+    }
+}
