@@ -89,3 +89,131 @@ pub fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .unwrap_or_else(|| "unknown panic".into())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Route;
+    use crate::text::{Pix, Word};
+
+    /// Returns fixed words for any page: the whole pipeline without Tesseract.
+    struct FakeEngine(Vec<Word>);
+
+    impl OcrEngine for FakeEngine {
+        fn recognize(&mut self, _image: &Pix, _page: u32) -> Result<Vec<Word>, TextError> {
+            Ok(self.0.clone())
+        }
+    }
+
+    fn png() -> Vec<u8> {
+        let img = image::GrayImage::from_pixel(2480, 3508, image::Luma([255]));
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    fn source() -> SourceInfo {
+        SourceInfo {
+            name: "x.png".into(),
+            sha256: "0".into(),
+            media_type: "image/png".into(),
+            pages: 1,
+            received_at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    fn cfg() -> Config {
+        Config::load(std::path::Path::new("/nonexistent"), false).unwrap()
+    }
+
+    #[test]
+    fn a_clean_invoice_is_auto_posted() {
+        let words = crate::extract::tests::page(&[
+            (
+                150,
+                &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
+            ),
+            (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
+            (460, &[(1400, "Fakturadato:"), (1900, "14. marts 2024")]),
+            (520, &[(1400, "Forfaldsdato:"), (1900, "13.04.2024")]),
+            (2400, &[(1400, "Subtotal"), (1950, "1.234,50 kr.")]),
+            (2460, &[(1400, "Moms 25%"), (1950, "308,63 kr.")]),
+            (2520, &[(1400, "I alt"), (1950, "1.543,13 kr.")]),
+            (
+                3200,
+                &[
+                    (150, "IBAN: DK50 0040 0440 1162 43"),
+                    (1300, "CVR-nr. 12345674"),
+                ],
+            ),
+        ])
+        .words;
+        let cfg = cfg();
+        let (media, pages) = read_pages(&mut FakeEngine(words), &png(), &cfg).unwrap();
+        assert_eq!(media, MediaType::Png);
+        assert_eq!(pages[0].transform.source_dpi, 300);
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let doc = analyse("01TEST".into(), source(), &pages, &cfg, today);
+        assert_eq!(doc.doc_type.value, "invoice");
+        assert_eq!(doc.decision.route, Route::AutoPost, "{:?}", doc.decision);
+        assert!(doc.checks.iter().all(|c| c.passed));
+        assert_eq!(doc.fields.value("total"), Some("1543.13"));
+    }
+
+    #[test]
+    fn sums_that_do_not_add_up_go_to_review() {
+        let words = crate::extract::tests::page(&[
+            (
+                150,
+                &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
+            ),
+            (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
+            (460, &[(1400, "Fakturadato:"), (1900, "14. marts 2024")]),
+            (2400, &[(1400, "Subtotal"), (1950, "1.234,50 kr.")]),
+            (2460, &[(1400, "Moms 25%"), (1950, "308,63 kr.")]),
+            (2520, &[(1400, "I alt"), (1950, "1.643,13 kr.")]),
+        ])
+        .words;
+        let cfg = cfg();
+        let (_, pages) = read_pages(&mut FakeEngine(words), &png(), &cfg).unwrap();
+        let doc = analyse(
+            "01TEST".into(),
+            source(),
+            &pages,
+            &cfg,
+            NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        );
+        assert_eq!(doc.decision.route, Route::Review);
+        assert!(
+            doc.decision
+                .reasons
+                .iter()
+                .any(|r| r.starts_with("check totals_add_up failed")),
+            "{:?}",
+            doc.decision.reasons
+        );
+        assert!(doc.fields.get("total").unwrap().confidence < 0.9);
+    }
+
+    #[test]
+    fn a_letter_is_not_an_invoice() {
+        let words = crate::extract::tests::page(&[
+            (150, &[(150, "Dear customer,")]),
+            (300, &[(150, "thank you for your visit last week.")]),
+        ])
+        .words;
+        let cfg = cfg();
+        let (_, pages) = read_pages(&mut FakeEngine(words), &png(), &cfg).unwrap();
+        let doc = analyse(
+            "01TEST".into(),
+            source(),
+            &pages,
+            &cfg,
+            NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        );
+        assert_eq!(doc.doc_type.value, "unknown");
+        assert_eq!(doc.decision.route, Route::Review);
+        assert!(doc.fields.0.is_empty());
+    }
+}

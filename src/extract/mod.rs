@@ -694,4 +694,4 @@ fn derive_missing_sums(doctype: &DocType, fields: &mut IndexedFields) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,0 +1,161 @@
+//! Shared helpers for the integration tests: a temporary mailroom installation
+//! (config, inbox, var) and the real binaries.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const MAILROOM: &str = env!("CARGO_BIN_EXE_mailroom");
+pub const SAMPLES: &str = env!("CARGO_BIN_EXE_mailroom-samples");
+
+pub struct Install {
+    pub dir: tempfile::TempDir,
+}
+
+impl Install {
+    /// A fresh installation with `extra` appended to its config.
+    pub fn new(extra: &str) -> Install {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let doctypes = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/doctypes");
+        let config = format!(
+            r#"[paths]
+inbox = "{root}/inbox"
+var_dir = "{root}/var"
+archive = "{root}/var/archive"
+outbox = "{root}/var/outbox"
+doctypes = "{doctypes}"
+
+[watch]
+stable_ms = 300
+rescan_interval_secs = 1
+{extra}
+"#,
+            root = root.display(),
+            doctypes = doctypes.display(),
+        );
+        std::fs::write(root.join("mailroom.toml"), config).unwrap();
+        std::fs::create_dir_all(root.join("inbox")).unwrap();
+        Install { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path("mailroom.toml")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(MAILROOM);
+        c.arg("--config").arg(self.config()).args(args);
+        c.env("MAILROOM_LOG", "info");
+        c
+    }
+
+    /// `mailroom run` in the background, logging to `var/run-N.log`.
+    pub fn spawn_run(&self, args: &[&str], log_name: &str) -> Child {
+        std::fs::create_dir_all(self.path("var")).unwrap();
+        let log = std::fs::File::create(self.path(&format!("var/{log_name}"))).unwrap();
+        let mut c = self.command(&["run"]);
+        c.args(args).stdout(Stdio::null()).stderr(log);
+        c.spawn().unwrap()
+    }
+
+    pub fn run_to_idle(&self, timeout: Duration) -> Output {
+        let mut child = self.spawn_run(&["--exit-when-idle"], "idle.log");
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                let log = std::fs::read_to_string(self.path("var/idle.log")).unwrap_or_default();
+                assert!(status.success(), "mailroom run failed: {status}\n{log}");
+                return Output {
+                    status,
+                    stdout: Vec::new(),
+                    stderr: log.into_bytes(),
+                };
+            }
+            if start.elapsed() > timeout {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(self.path("var/idle.log")).unwrap_or_default();
+                panic!("mailroom run did not finish within {timeout:?}\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path("var/mailroom.sqlite3")).unwrap()
+    }
+
+    /// (name, state, reason, duplicate_of) of every document, in ingest order.
+    pub fn documents(&self) -> Vec<(String, String, Option<String>, Option<String>)> {
+        let db = self.db();
+        let mut st = db
+            .prepare("SELECT name, state, reason, duplicate_of FROM documents ORDER BY seq")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    }
+
+    pub fn outbox_files(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.path("var/outbox"))
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        v.retain(|p| p.extension().is_some_and(|e| e == "json"));
+        v.sort();
+        v
+    }
+}
+
+/// Generate `count` synthetic invoices with ground truth into `dir`.
+pub fn generate(dir: &Path, count: u32, seed: u64, extra: &[&str]) {
+    let out = Command::new(SAMPLES)
+        .arg("--out")
+        .arg(dir)
+        .args(["--count", &count.to_string(), "--seed", &seed.to_string()])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "generator failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Image files (not truth files) in `dir`, sorted.
+pub fn images(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.to_string_lossy().ends_with(".json"))
+        .collect();
+    v.sort();
+    v
+}
+
+pub const FINAL_STATES: &[&str] = &[
+    "auto_posted",
+    "in_review",
+    "quarantined",
+    "duplicate",
+    "posted",
+    "rejected",
+];
+
+pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}

@@ -1,0 +1,152 @@
+//! `mailroom run` on a watched folder, with the real binary, Tesseract and SQLite:
+//! files present at start-up, duplicates, corrupt and unsupported input, partial
+//! writes, native and polling watchers.
+
+mod common;
+
+use std::io::Write;
+use std::time::Duration;
+
+use common::*;
+
+#[test]
+fn every_input_ends_in_one_known_state() {
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 3, 7, &["--degradation", "clean"]);
+    let imgs = images(&gen);
+    for img in &imgs {
+        std::fs::copy(img, inst.path("inbox").join(img.file_name().unwrap())).unwrap();
+    }
+    // The same bytes under another name: a duplicate, not a second document to post.
+    std::fs::copy(&imgs[0], inst.path("inbox/copy-of-first.png")).unwrap();
+    // Half a PNG: unreadable, must be quarantined with a reason, not crash the service.
+    let png = std::fs::read(&imgs[1]).unwrap();
+    std::fs::write(inst.path("inbox/broken.png"), &png[..png.len() / 3]).unwrap();
+    std::fs::write(inst.path("inbox/notes.txt"), b"just some words").unwrap();
+    // A scanner's partial upload is never taken.
+    std::fs::write(inst.path("inbox/scan-0001.png.part"), &png[..100]).unwrap();
+
+    inst.run_to_idle(Duration::from_secs(180));
+
+    let docs = inst.documents();
+    assert_eq!(docs.len(), 6, "{docs:#?}");
+    for (name, state, reason, _) in &docs {
+        assert!(FINAL_STATES.contains(&state.as_str()), "{name} is {state}");
+        assert!(
+            reason.as_deref().is_some_and(|r| !r.is_empty()),
+            "{name} has no reason"
+        );
+    }
+    let by_name = |n: &str| {
+        docs.iter()
+            .find(|d| d.0 == n)
+            .unwrap_or_else(|| panic!("{n} missing: {docs:#?}"))
+    };
+    let first_name = imgs[0].file_name().unwrap().to_string_lossy().to_string();
+    let dup = by_name("copy-of-first.png");
+    assert_eq!(dup.1, "duplicate");
+    let first_id: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE name = ?1",
+            [&first_name],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dup.3.as_deref(), Some(first_id.as_str()));
+    let broken = by_name("broken.png");
+    assert_eq!(broken.1, "quarantined");
+    assert!(
+        broken.2.as_deref().unwrap().starts_with("unreadable image"),
+        "{broken:?}"
+    );
+    let notes = by_name("notes.txt");
+    assert_eq!(notes.1, "quarantined");
+    assert!(
+        notes
+            .2
+            .as_deref()
+            .unwrap()
+            .starts_with("unsupported file type"),
+        "{notes:?}"
+    );
+
+    // Posted documents are in the outbox exactly once; the inbox keeps only the partial file.
+    let posted = docs.iter().filter(|d| d.1 == "auto_posted").count();
+    assert_eq!(inst.outbox_files().len(), posted);
+    let left: Vec<String> = std::fs::read_dir(inst.path("inbox"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec!["scan-0001.png.part".to_string()]);
+    assert_eq!(
+        std::fs::read_dir(inst.path("var/archive")).unwrap().count(),
+        6
+    );
+
+    // The clean invoices were read, and the CLI shows what waits for review.
+    let out = inst
+        .command(&["review", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let in_review = docs.iter().filter(|d| d.1 == "in_review").count();
+    assert_eq!(listed.as_array().unwrap().len(), in_review);
+    assert!(posted + in_review == 3, "{docs:#?}");
+}
+
+fn watches_while_running(mode: &str) {
+    let inst = Install::new(&format!("mode = \"{mode}\"\npoll_interval_ms = 200\n"));
+    let gen = inst.path("gen");
+    generate(&gen, 1, 11, &["--degradation", "clean"]);
+    let img = &images(&gen)[0];
+    let bytes = std::fs::read(img).unwrap();
+    let mut child = inst.spawn_run(&[], "run.log");
+    std::thread::sleep(Duration::from_millis(800));
+
+    // Write the file in pieces with pauses shorter than watch.stable_ms (300 ms).
+    let dest = inst.path("inbox/slow-scanner.png");
+    let mut f = std::fs::File::create(&dest).unwrap();
+    for chunk in bytes.chunks(bytes.len() / 8 + 1) {
+        f.write_all(chunk).unwrap();
+        f.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(120));
+        let rows = if inst.path("var/mailroom.sqlite3").exists() {
+            inst.documents().len()
+        } else {
+            0
+        };
+        assert_eq!(rows, 0, "took a file that was still being written");
+    }
+    drop(f);
+    let done = wait_until(Duration::from_secs(90), || {
+        inst.documents()
+            .iter()
+            .any(|d| FINAL_STATES.contains(&d.1.as_str()))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(inst.path("var/run.log")).unwrap_or_default();
+    assert!(done, "not processed:\n{log}");
+    let docs = inst.documents();
+    assert_eq!(docs.len(), 1);
+    assert_ne!(docs[0].1, "quarantined", "{docs:?}\n{log}");
+    let sha: String = inst
+        .db()
+        .query_row("SELECT sha256 FROM documents", [], |r| r.get(0))
+        .unwrap();
+    use sha2::Digest;
+    assert_eq!(sha, hex::encode(sha2::Sha256::digest(&bytes)));
+}
+
+#[test]
+fn native_events_wait_for_a_complete_file() {
+    watches_while_running("native");
+}
+
+#[test]
+fn polling_watcher_for_network_shares() {
+    watches_while_running("poll");
+}
