@@ -6,6 +6,7 @@
 //! [`pipeline`] (one document), [`service`] (`mailroom run`) and [`pool`] (one-shot
 //! commands) know more than one stage.
 
+pub mod calibrate;
 pub mod classify;
 pub mod config;
 pub mod document;

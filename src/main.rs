@@ -38,6 +38,9 @@ enum Command {
     Extract {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Add the OCR'd pages (every word with its box and confidence) under "pages".
+        #[arg(long)]
+        words: bool,
     },
     /// Documents waiting for review.
     Review {
@@ -50,6 +53,10 @@ enum Command {
         /// Print the reports as JSON.
         #[arg(long)]
         json: bool,
+        /// Analyse without calibration and write a calibration table fitted on DIR to
+        /// FILE (then point `paths.calibration` at it, or replace models/calibration.json).
+        #[arg(long, value_name = "FILE")]
+        fit_calibration: Option<PathBuf>,
     },
     /// Counts of documents per state.
     Status,
@@ -113,10 +120,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mailroom::service::run(cfg, mailroom::service::Options { exit_when_idle })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Extract { files } => extract(&cfg, files),
+        Command::Extract { files, words } => extract(&cfg, files, words),
         Command::Review { command } => review(&cfg, command),
-        Command::Eval { dir, json } => {
-            let reports = mailroom::eval::run(&cfg, &dir)?;
+        Command::Eval {
+            dir,
+            json,
+            fit_calibration,
+        } => {
+            let mut cfg = cfg;
+            if fit_calibration.is_some() {
+                cfg.calibration = Default::default();
+            }
+            let cases = mailroom::eval::analyse_dir(&cfg, &dir)?;
+            if let Some(out) = fit_calibration {
+                let origin = format!(
+                    "mailroom eval {} --fit-calibration ({} documents, {})",
+                    dir.display(),
+                    cases.len(),
+                    chrono::Utc::now().format("%Y-%m-%d")
+                );
+                let table = mailroom::eval::fit_calibration(&cases, &cfg, origin);
+                std::fs::write(&out, serde_json::to_string_pretty(&table)? + "\n")?;
+                eprintln!("wrote {}", out.display());
+            }
+            let reports = mailroom::eval::reports(&cases, &cfg);
             if json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
             } else {
@@ -134,7 +161,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn extract(cfg: &Config, files: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Result<ExitCode> {
     let n = files.len();
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let mut done: Vec<Option<String>> = vec![None; n];
@@ -143,7 +170,13 @@ fn extract(cfg: &Config, files: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     mailroom::pool::analyse_files(cfg, files, |i, outcome| {
         done[i] = Some(match outcome {
-            Ok(doc) => serde_json::to_string(&doc).expect("typed documents serialise"),
+            Ok((doc, pages)) => {
+                let mut v = serde_json::to_value(&doc).expect("typed documents serialise");
+                if with_words {
+                    v["pages"] = serde_json::to_value(&pages).expect("pages serialise");
+                }
+                v.to_string()
+            }
             Err(e) => {
                 failed = true;
                 eprintln!("error: {}: {e}", names[i]);

@@ -6,7 +6,9 @@
 use chrono::NaiveDate;
 
 use crate::config::Config;
-use crate::document::{IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION};
+use crate::document::{
+    CheckResult, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
+};
 use crate::text::{self, MediaType, OcrEngine, Page, TextError};
 use crate::{classify, extract, route, validate};
 
@@ -38,8 +40,17 @@ pub fn analyse(
         Some(dt) => {
             let ex = extract::extract(pages, dt);
             let mut fields = ex.fields;
-            let checks = validate::validate(&fields, dt, today);
+            let mut checks = validate::validate(&fields, dt, today);
+            checks.extend(ex.unread.iter().map(|name| CheckResult {
+                code: "value_unreadable".into(),
+                passed: false,
+                fields: vec![name.clone()],
+                message: format!(
+                    "a {name} label is on the page but no value could be read beside or below it"
+                ),
+            }));
             validate::apply_to_confidence(&mut fields, &checks, dt);
+            cfg.calibration.apply(&mut fields);
             (fields, checks)
         }
         None => (IndexedFields::default(), Vec::new()),

@@ -10,7 +10,8 @@ use crate::config::Config;
 use crate::document::{SourceInfo, TypedDocument};
 use crate::pipeline;
 
-pub type Outcome = Result<TypedDocument, String>;
+/// The typed document and the pages of words it was read from.
+pub type Outcome = Result<(TypedDocument, Vec<crate::text::Page>), String>;
 
 /// Read and analyse `files` on `cfg.workers` threads; `on_result` is called on the
 /// calling thread for each (index, outcome) as they finish.
@@ -62,11 +63,6 @@ fn analyse_file(cfg: &Config, engine: &mut dyn crate::text::OcrEngine, path: &Pa
         received_at: crate::store::now(),
     };
     let today = chrono::Utc::now().date_naive();
-    Ok(pipeline::analyse(
-        ulid::Ulid::new().to_string(),
-        source,
-        &pages,
-        cfg,
-        today,
-    ))
+    let doc = pipeline::analyse(ulid::Ulid::new().to_string(), source, &pages, cfg, today);
+    Ok((doc, pages))
 }

@@ -42,6 +42,10 @@ mod raw {
         pub classify: Classify,
         #[serde(default = "default_threshold")]
         pub threshold: f64,
+        /// Auto-post only when the product of the read fields' confidences — the
+        /// estimated chance that every field is right — is at least this.
+        #[serde(default)]
+        pub document_threshold: f64,
         pub fields: Vec<Field>,
         #[serde(default)]
         pub checks: Vec<Check>,
@@ -119,6 +123,7 @@ mod raw {
 pub struct DocType {
     pub name: String,
     pub description: String,
+    pub document_threshold: f64,
     pub min_confidence: f64,
     pub cues: Vec<Cue>,
     pub fields: Vec<FieldSpec>,
@@ -247,6 +252,7 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
         }
     };
     unit("threshold".into(), file.threshold)?;
+    unit("document_threshold".into(), file.document_threshold)?;
     unit(
         "classify.min_confidence".into(),
         file.classify.min_confidence,
@@ -355,6 +361,7 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
     Ok(DocType {
         name: file.name,
         description: file.description,
+        document_threshold: file.document_threshold,
         min_confidence: file.classify.min_confidence,
         cues,
         fields,

@@ -14,6 +14,8 @@ pub use doctype::{DocType, FieldKind, FieldSpec};
 
 /// The default configuration file, embedded so `mailroom` runs anywhere.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config/mailroom.toml");
+/// The shipped confidence calibration, used when `paths.calibration` does not exist.
+pub const BUILTIN_CALIBRATION: &str = include_str!("../../models/calibration.json");
 /// The built-in document types, used when the doctypes folder does not exist.
 pub const BUILTIN_DOCTYPES: &[(&str, &str)] = &[(
     "invoice.toml",
@@ -64,6 +66,7 @@ mod raw {
         pub outbox: PathBuf,
         pub after_ingest: String,
         pub doctypes: PathBuf,
+        pub calibration: PathBuf,
     }
     impl Default for Paths {
         fn default() -> Self {
@@ -74,6 +77,7 @@ mod raw {
                 outbox: "var/outbox".into(),
                 after_ingest: "archive".into(),
                 doctypes: "config/doctypes".into(),
+                calibration: "models/calibration.json".into(),
             }
         }
     }
@@ -112,7 +116,7 @@ mod raw {
     impl Default for Ocr {
         fn default() -> Self {
             Ocr {
-                languages: "eng+dan+deu".into(),
+                languages: "deu+dan+eng".into(),
                 tessdata_dir: None,
                 target_dpi: 300,
                 page_segmentation_mode: 3,
@@ -173,6 +177,7 @@ pub struct Config {
     pub workers: usize,
     pub limits: Limits,
     pub doctypes: Vec<DocType>,
+    pub calibration: crate::calibrate::Calibration,
 }
 
 #[derive(Debug, Clone)]
@@ -225,7 +230,9 @@ impl Config {
             message: e.to_string(),
         })?;
         let doctypes = doctype::load_dir(&file.paths.doctypes)?;
+        let calibration = load_calibration(&file.paths.calibration)?;
         let mut cfg = validate(file, &shown, doctypes)?;
+        cfg.calibration = calibration;
         cfg.source_path = source_path;
         Ok(cfg)
     }
@@ -355,6 +362,25 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             max_pixels: file.limits.max_megapixels * 1_000_000,
         },
         doctypes,
+        calibration: Default::default(),
+    })
+}
+
+/// The fitted calibration table; the built-in one when the file does not exist.
+fn load_calibration(path: &Path) -> Result<crate::calibrate::Calibration, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BUILTIN_CALIBRATION.to_string(),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
     })
 }
 
@@ -380,7 +406,7 @@ mod tests {
     fn embedded_defaults_validate() {
         let cfg = Config::load(Path::new("/nonexistent/mailroom.toml"), false).unwrap();
         assert_eq!(cfg.inbox, PathBuf::from("inbox"));
-        assert_eq!(cfg.ocr.languages, "eng+dan+deu");
+        assert_eq!(cfg.ocr.languages, "deu+dan+eng");
         assert!(cfg.doctype("invoice").is_some());
         assert!(cfg.workers >= 1);
     }

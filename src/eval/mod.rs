@@ -163,7 +163,45 @@ pub fn cases_in(dir: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
     Ok(out)
 }
 
-pub fn run(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Report>> {
+/// Fit a calibration table from cases analysed *without* calibration.
+pub fn fit_calibration(
+    cases: &[Case],
+    cfg: &Config,
+    origin: String,
+) -> crate::calibrate::Calibration {
+    let mut samples: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
+    for case in cases {
+        let (Some(dt), Ok(doc)) = (cfg.doctype(&case.truth.doc_type), &case.result) else {
+            continue;
+        };
+        for spec in dt.fields.iter().filter(|f| f.extract) {
+            let (Some(expected), Some(got)) = (
+                case.truth.fields.get(&spec.name),
+                doc.fields.get(&spec.name),
+            ) else {
+                continue;
+            };
+            if got.origin == crate::document::Origin::Derived {
+                continue;
+            }
+            let right = Some(got.value.as_str()) == expected.as_deref();
+            samples
+                .entry(spec.name.clone())
+                .or_default()
+                .push((got.confidence, right));
+        }
+    }
+    crate::calibrate::Calibration {
+        origin,
+        fields: samples
+            .into_iter()
+            .map(|(name, mut s)| (name, crate::calibrate::fit(&mut s)))
+            .collect(),
+    }
+}
+
+/// Analyse every case in `dir`.
+pub fn analyse_dir(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Case>> {
     let pairs = cases_in(dir)?;
     anyhow::ensure!(
         !pairs.is_empty(),
@@ -179,8 +217,10 @@ pub fn run(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Report>> {
     }
     let files: Vec<PathBuf> = pairs.iter().map(|(f, _)| f.clone()).collect();
     let mut results: Vec<Option<Result<TypedDocument, String>>> = vec![None; files.len()];
-    crate::pool::analyse_files(cfg, files.clone(), |i, r| results[i] = Some(r))?;
-    let cases: Vec<Case> = files
+    crate::pool::analyse_files(cfg, files.clone(), |i, r| {
+        results[i] = Some(r.map(|(doc, _)| doc))
+    })?;
+    Ok(files
         .iter()
         .zip(truths)
         .zip(results)
@@ -193,10 +233,14 @@ pub fn run(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Report>> {
             truth,
             result: result.unwrap_or_else(|| Err("not processed".into())),
         })
-        .collect();
+        .collect())
+}
+
+/// Reports over all cases and per degradation level.
+pub fn reports(cases: &[Case], cfg: &Config) -> Vec<Report> {
     let mut reports = vec![score("all", &cases.iter().collect::<Vec<_>>(), cfg)];
     let mut groups: BTreeMap<String, Vec<&Case>> = BTreeMap::new();
-    for c in &cases {
+    for c in cases {
         groups
             .entry(
                 c.truth
@@ -210,7 +254,7 @@ pub fn run(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Report>> {
     for (g, cs) in groups {
         reports.push(score(&format!("degradation={g}"), &cs, cfg));
     }
-    Ok(reports)
+    reports
 }
 
 pub fn render(reports: &[Report]) -> String {

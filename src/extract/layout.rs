@@ -45,7 +45,11 @@ impl Line {
 
 /// A page's lines, top to bottom.
 pub fn lines(page: &Page) -> Vec<Line> {
-    let mut words: Vec<&Word> = page.words.iter().filter(|w| w.height() > 0).collect();
+    let mut words: Vec<&Word> = page
+        .words
+        .iter()
+        .filter(|w| w.height() > 0 && !is_speck(&w.text))
+        .collect();
     words.sort_by(|a, b| a.center_y().total_cmp(&b.center_y()));
     let mut rows: Vec<Vec<&Word>> = Vec::new();
     for w in words {
@@ -100,6 +104,15 @@ pub fn lines(page: &Page) -> Vec<Line> {
         .collect();
     out.sort_by_key(|l| (l.top() + l.bottom()) / 2);
     out
+}
+
+/// Stand-alone punctuation that noise and scanner dust turn into "words" (`:`, `.`,
+/// `'`, `„`): they split rows and columns that are really one. Symbols that carry
+/// meaning on an invoice (`#`, `%`, `&`, currency signs) are kept.
+fn is_speck(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| c.is_alphanumeric() || matches!(c, '#' | '%' | '&' | '€' | '£' | '$' | '¥'))
 }
 
 /// Union of word boxes.

@@ -30,6 +30,9 @@ pub struct Extraction {
     pub fields: IndexedFields,
     /// The language whose labels matched most often ("en", "da", "de").
     pub language: Option<String>,
+    /// Fields whose label is clearly on the page but whose value could not be read:
+    /// `null` for these is not "absent" and must not be posted unseen.
+    pub unread: Vec<String>,
 }
 
 /// A label found on a line.
@@ -153,7 +156,33 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         fields.set(&spec.name, field);
     }
     derive_missing_sums(doctype, &mut fields);
-    Extraction { fields, language }
+    let unread = doctype
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(i, spec)| {
+            fields.get(&spec.name).is_none()
+                && matches.iter().any(|m| {
+                    m.field == *i
+                        && m.quality == 1.0
+                        && spec
+                            .labels
+                            .iter()
+                            .any(|(_, l)| l.iter().map(|t| t.chars().count()).sum::<usize>() >= 4)
+                        && lines[m.line].words[m.start..m.end]
+                            .iter()
+                            .map(|w| w.norm.chars().count())
+                            .sum::<usize>()
+                            >= 4
+                })
+        })
+        .map(|(_, spec)| spec.name.clone())
+        .collect();
+    Extraction {
+        fields,
+        language,
+        unread,
+    }
 }
 
 pub fn round3(x: f64) -> f64 {
@@ -406,11 +435,20 @@ fn parse_region(
             ok.then(|| candidate(v.to_string(), vec![w.clone()]))
         }),
         FieldKind::Text => {
-            let first_seg: Vec<LWord> = region.to_vec();
-            (!first_seg.is_empty()).then(|| {
-                let (t, _) = joined(&first_seg);
-                candidate(t, first_seg)
-            })
+            // Up to the first column gap: the rest of the row is another column.
+            let mut first_seg: Vec<LWord> = Vec::new();
+            for w in region {
+                if let Some(prev) = first_seg.last() {
+                    let h = (prev.bbox[3] - prev.bbox[1]).max(w.bbox[3] - w.bbox[1]) as f32;
+                    if w.bbox[0] as f32 - prev.bbox[2] as f32 > 1.6 * h {
+                        break;
+                    }
+                }
+                first_seg.push(w.clone());
+            }
+            let text = clean_name(&joined(&first_seg).0);
+            (!text.is_empty() && text.chars().any(char::is_alphabetic))
+                .then(|| candidate(text, first_seg))
         }
         FieldKind::Currency | FieldKind::PartyName => None,
     }
@@ -435,12 +473,13 @@ fn scan_lines(
 }
 
 const LEGAL_SUFFIXES: &[&str] = &[
-    "aps", "a/s", "as", "gmbh", "ag", "kg", "ohg", "ug", "ltd", "limited", "plc", "llc", "inc",
-    "corp", "co", "ab", "oy", "bv", "nv", "sarl", "sa", "srl", "i/s", "k/s", "e.k", "mbh",
+    "aps", "a/s", "as", "i/s", "k/s", "p/s", "gmbh", "ag", "kg", "ohg", "ug", "gbr", "mbh", "ek",
+    "e.k", "ltd", "limited", "plc", "llp", "lp", "llc", "inc", "corp", "co", "ab", "oy", "bv",
+    "nv", "sarl", "sas", "sa", "srl", "spa", "pty", "se",
 ];
 
 /// The issuer's name: a prominent line near the top of the first page that is not a
-/// label, a heading or a number.
+/// label, a label's value (the customer under "Bill to:"), a heading or a number.
 fn letterhead(lines: &[Line], doctype: &DocType, matches: &[LabelMatch]) -> Option<Candidate> {
     let first_page = lines.first()?.page;
     let page_lines: Vec<(usize, &Line)> = lines
@@ -449,63 +488,100 @@ fn letterhead(lines: &[Line], doctype: &DocType, matches: &[LabelMatch]) -> Opti
         .filter(|(_, l)| l.page == first_page)
         .collect();
     let page_bottom = page_lines.iter().map(|(_, l)| l.bottom()).max()? as f32;
-    let mut heights: Vec<f32> = page_lines.iter().map(|(_, l)| l.height).collect();
-    heights.sort_by(f32::total_cmp);
-    let median_h = heights[heights.len() / 2].max(1.0);
+    let mut heights: Vec<u32> = page_lines
+        .iter()
+        .flat_map(|(_, l)| l.words.iter().map(|w| w.bbox[3] - w.bbox[1]))
+        .collect();
+    heights.sort_unstable();
+    let median_h = heights[heights.len() / 2].max(1) as f64;
     let heading_words: Vec<&str> = doctype
         .cues
         .iter()
         .filter(|c| c.weight >= 3.0)
         .flat_map(|c| c.phrases.iter().flatten().map(String::as_str))
         .collect();
+    // Words that are some label's value, or a label themselves.
+    let mut claimed: Vec<[u32; 4]> = Vec::new();
+    for m in matches {
+        claimed.extend(lines[m.line].words[m.start..m.end].iter().map(|w| w.bbox));
+        for (words, _) in value_regions(lines, matches, m) {
+            claimed.extend(words.iter().map(|w| w.bbox));
+        }
+    }
     let mut best: Option<(f64, Candidate)> = None;
-    for (rank, (li, line)) in page_lines.iter().enumerate() {
+    for (rank, (_, line)) in page_lines.iter().enumerate() {
         if line.top() as f32 > 0.3 * page_bottom {
             break;
         }
-        // The first segment only: a letterhead shares its row with the date block.
-        let words: Vec<LWord> = line
-            .words
-            .iter()
-            .zip(&line.segment)
-            .filter(|(_, s)| **s == 0)
-            .map(|(w, _)| w.clone())
-            .collect();
-        let labelled = matches
-            .iter()
-            .any(|m| m.line == *li && line.segment[m.start] == 0);
-        let letters = words
-            .iter()
-            .flat_map(|w| w.text.chars())
-            .filter(|c| c.is_alphabetic())
-            .count();
-        let digits = words
-            .iter()
-            .flat_map(|w| w.text.chars())
-            .filter(|c| c.is_ascii_digit())
-            .count();
-        let heading = words
-            .iter()
-            .all(|w| heading_words.contains(&w.norm.as_str()));
-        if labelled || heading || letters < 3 || digits > letters {
-            continue;
-        }
-        let suffix = words.last().is_some_and(|w| {
-            LEGAL_SUFFIXES.contains(&w.norm.as_str())
-                || LEGAL_SUFFIXES.contains(&w.text.to_lowercase().trim_end_matches('.'))
-        });
-        let prominence = (line.height / median_h) as f64;
-        let score = prominence + if suffix { 0.6 } else { 0.0 } - 0.08 * rank as f64;
-        if best.as_ref().is_none_or(|(s, _)| score > *s) {
-            let (text, _) = joined(&words);
-            let mut c = candidate(text, words);
-            c.page = line.page;
-            // Without a company suffix the letterhead guess is only a guess.
-            c.score *= if suffix { 0.99 } else { 0.8 };
-            best = Some((score, c));
+        let segments = line.segment.last().copied().unwrap_or(0) + 1;
+        for seg in 0..segments {
+            let words: Vec<LWord> = line
+                .words
+                .iter()
+                .zip(&line.segment)
+                .filter(|(_, s)| **s == seg)
+                .map(|(w, _)| w.clone())
+                .collect();
+            let letters = words
+                .iter()
+                .flat_map(|w| w.text.chars())
+                .filter(|c| c.is_alphabetic())
+                .count();
+            let digits = words
+                .iter()
+                .flat_map(|w| w.text.chars())
+                .filter(|c| c.is_ascii_digit())
+                .count();
+            let heading = words
+                .iter()
+                .all(|w| heading_words.contains(&w.norm.as_str()));
+            let is_claimed = words.iter().any(|w| claimed.contains(&w.bbox));
+            if is_claimed || heading || letters < 3 || digits > letters {
+                continue;
+            }
+            let suffix = words.last().is_some_and(|w| {
+                let t = w.text.to_lowercase();
+                LEGAL_SUFFIXES.contains(&w.norm.as_str())
+                    || LEGAL_SUFFIXES.contains(&t.trim_end_matches('.'))
+            });
+            let mut hs: Vec<u32> = words.iter().map(|w| w.bbox[3] - w.bbox[1]).collect();
+            hs.sort_unstable();
+            let prominence = hs[hs.len() / 2] as f64 / median_h;
+            // Letterheads are big and on top; a company suffix makes a name likelier.
+            let score =
+                prominence + if suffix { 0.3 } else { 0.0 } - 0.1 * rank as f64 - 0.2 * seg as f64;
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                let mut c = candidate(String::new(), words);
+                c.value = clean_name(&c.raw);
+                c.page = line.page;
+                // Without a company suffix the letterhead guess is only a guess.
+                c.score *= if suffix { 0.97 } else { 0.8 };
+                best = Some((score, c));
+            }
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// OCR debris around a name: quotes, bullets, a full stop after the company suffix.
+fn clean_name(raw: &str) -> String {
+    let t = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '&' && c != ')' && c != '.');
+    let t = t.trim_start_matches('.');
+    // "Inc." and "Corp." keep their full stop; "A/S." gained one from a speck.
+    let last = t
+        .rsplit(' ')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('.')
+        .to_lowercase();
+    if matches!(
+        last.as_str(),
+        "inc" | "corp" | "co" | "bros" | "e.k" | "mfg"
+    ) {
+        t.to_string()
+    } else {
+        t.trim_end_matches('.').to_string()
+    }
 }
 
 /// Currency codes/symbols on the pages, most frequent first.

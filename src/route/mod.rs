@@ -41,6 +41,19 @@ pub fn route(
             ));
         }
     }
+    let all_right: f64 = dt
+        .fields
+        .iter()
+        .filter(|f| f.extract)
+        .filter_map(|f| fields.get(&f.name))
+        .map(|f| f.confidence)
+        .product();
+    if all_right < dt.document_threshold {
+        reasons.push(format!(
+            "estimated chance that every field is right {all_right:.3} is below {:.3}",
+            dt.document_threshold
+        ));
+    }
     Decision {
         route: if reasons.is_empty() {
             Route::AutoPost

@@ -182,3 +182,111 @@ pub fn apply_to_confidence(fields: &mut IndexedFields, checks: &[CheckResult], d
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{Field, Origin};
+
+    fn invoice() -> DocType {
+        crate::config::doctype::builtin()
+            .unwrap()
+            .into_iter()
+            .find(|d| d.name == "invoice")
+            .unwrap()
+    }
+
+    fn field(v: &str, conf: f64) -> Option<Field> {
+        Some(Field {
+            value: v.into(),
+            confidence: conf,
+            raw: v.into(),
+            page: 1,
+            bbox: None,
+            origin: Origin::Ocr,
+        })
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> IndexedFields {
+        let mut f = IndexedFields::default();
+        for (n, v) in pairs {
+            f.set(n, field(v, 0.8));
+        }
+        f
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
+    }
+
+    fn outcome(checks: &[CheckResult], code: &str) -> Vec<bool> {
+        checks
+            .iter()
+            .filter(|c| c.code == code)
+            .map(|c| c.passed)
+            .collect()
+    }
+
+    #[test]
+    fn checksums_sums_and_dates() {
+        let f = fields(&[
+            ("invoice_number", "1"),
+            ("invoice_date", "2024-03-14"),
+            ("due_date", "2024-03-01"),
+            ("currency", "DKK"),
+            ("subtotal", "100.00"),
+            ("tax_amount", "25.00"),
+            ("total", "125.01"),
+            ("iban", "DK5000400440116243"),
+            ("vendor_vat_id", "DK12345675"),
+            ("vendor_name", "X ApS"),
+        ]);
+        let checks = validate(&f, &invoice(), today());
+        assert_eq!(outcome(&checks, "required_present"), [true]);
+        assert_eq!(outcome(&checks, "iban_checksum"), [true]);
+        assert_eq!(
+            outcome(&checks, "vat_id_format"),
+            [false],
+            "CVR mod-11 fails"
+        );
+        // Within a cent.
+        assert_eq!(outcome(&checks, "totals_add_up"), [true]);
+        assert_eq!(outcome(&checks, "due_after_issue"), [false]);
+        assert_eq!(outcome(&checks, "date_plausible"), [true, true]);
+    }
+
+    #[test]
+    fn missing_required_and_implausible_dates() {
+        let f = fields(&[
+            ("invoice_date", "1987-01-01"),
+            ("iban", "DK5000400440116244"),
+        ]);
+        let checks = validate(&f, &invoice(), today());
+        let req = checks
+            .iter()
+            .find(|c| c.code == "required_present")
+            .unwrap();
+        assert!(!req.passed);
+        assert_eq!(
+            req.fields,
+            ["vendor_name", "invoice_number", "currency", "total"]
+        );
+        assert_eq!(outcome(&checks, "date_plausible"), [false]);
+        assert_eq!(outcome(&checks, "iban_checksum"), [false]);
+    }
+
+    #[test]
+    fn passed_sums_raise_and_failed_checks_lower_confidence() {
+        let mut f = fields(&[
+            ("subtotal", "100.00"),
+            ("tax_amount", "25.00"),
+            ("total", "125.00"),
+            ("iban", "DK5000400440116244"),
+        ]);
+        let dt = invoice();
+        let checks = validate(&f, &dt, today());
+        apply_to_confidence(&mut f, &checks, &dt);
+        assert_eq!(f.get("total").unwrap().confidence, 0.985);
+        assert!(f.get("iban").unwrap().confidence <= 0.5);
+    }
+}

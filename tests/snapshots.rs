@@ -1,0 +1,80 @@
+//! Snapshot tests: `mailroom extract` (real Tesseract) on the committed samples in
+//! `samples/invoices/`, rendered as readable text. Review changes with
+//! `cargo insta review`; a change in a value is a change in behaviour.
+
+mod common;
+
+use std::fmt::Write;
+use std::path::Path;
+
+use common::*;
+
+fn render(doc: &serde_json::Value) -> String {
+    let mut s = String::new();
+    writeln!(
+        s,
+        "doc_type: {} ({})",
+        doc["doc_type"]["value"], doc["doc_type"]["confidence"]
+    )
+    .unwrap();
+    for (name, f) in doc["fields"].as_object().unwrap() {
+        if f.is_null() {
+            writeln!(s, "{name}: null").unwrap();
+        } else {
+            writeln!(
+                s,
+                "{name}: {} conf={:.2} origin={} raw={} page={} bbox={}",
+                f["value"],
+                f["confidence"].as_f64().unwrap(),
+                f["origin"].as_str().unwrap(),
+                f["raw"],
+                f["page"],
+                f["bbox"]
+            )
+            .unwrap();
+        }
+    }
+    for c in doc["checks"].as_array().unwrap() {
+        writeln!(
+            s,
+            "check {}: {} ({})",
+            c["code"].as_str().unwrap(),
+            c["passed"],
+            c["message"].as_str().unwrap()
+        )
+        .unwrap();
+    }
+    writeln!(s, "route: {}", doc["decision"]["route"]).unwrap();
+    for r in doc["decision"]["reasons"].as_array().unwrap() {
+        writeln!(s, "  reason: {}", r.as_str().unwrap()).unwrap();
+    }
+    s
+}
+
+#[test]
+fn committed_samples() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices");
+    let files: Vec<_> = images(&dir);
+    assert!(files.len() >= 4, "samples/invoices has too few samples");
+    let out = std::process::Command::new(MAILROOM)
+        .arg("--config")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mailroom.toml"))
+        .arg("extract")
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), files.len());
+    for (file, line) in files.iter().zip(lines) {
+        let doc: serde_json::Value = serde_json::from_str(line).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        // Output in argument order.
+        assert_eq!(doc["source"]["name"], serde_json::json!(name));
+        insta::assert_snapshot!(name.replace('.', "_"), render(&doc));
+    }
+}
