@@ -72,7 +72,8 @@ pub fn fit(samples: &mut [(f64, bool)]) -> Vec<(f64, f64)> {
         blocks.push((raw, right as u8 as f64, 1.0));
         while blocks.len() >= 2 {
             let (b, a) = (blocks[blocks.len() - 1], blocks[blocks.len() - 2]);
-            if a.1 / a.2 > b.1 / b.2 {
+            // Merge on ties too: a run of equally good samples is one block.
+            if a.1 / a.2 >= b.1 / b.2 {
                 blocks.pop();
                 *blocks.last_mut().unwrap() = (a.0 + b.0, a.1 + b.1, a.2 + b.2);
             } else {
@@ -80,6 +81,18 @@ pub fn fit(samples: &mut [(f64, bool)]) -> Vec<(f64, f64)> {
             }
         }
     }
+    // Tiny blocks say more about luck than about accuracy: fold them into a neighbour.
+    const MIN_BLOCK: f64 = 10.0;
+    let mut merged: Vec<(f64, f64, f64)> = Vec::new();
+    for b in blocks {
+        match merged.last_mut() {
+            Some(last) if last.2 < MIN_BLOCK || b.2 < MIN_BLOCK => {
+                *last = (last.0 + b.0, last.1 + b.1, last.2 + b.2);
+            }
+            _ => merged.push(b),
+        }
+    }
+    let blocks = merged;
     let mut knots: Vec<(f64, f64)> = blocks
         .iter()
         .map(|&(sum, right, n)| (round4(sum / n), round4((right + 1.0) / (n + 2.0))))

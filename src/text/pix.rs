@@ -21,6 +21,16 @@ impl Drop for Pix {
     }
 }
 
+/// Leptonica prints its own errors to stderr (for example "image n not found" when we
+/// probe for the page after the last). We report failures through our error types, so
+/// its messages are switched off once per process.
+pub fn quiet_leptonica() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| unsafe {
+        ffi::setMsgSeverity(ffi::L_SEVERITY_NONE as i32);
+    });
+}
+
 impl Pix {
     fn from_raw(ptr: *mut ffi::Pix, what: &str) -> Result<Pix, String> {
         if ptr.is_null() {
@@ -71,6 +81,7 @@ impl Pix {
 
     /// Width and height of TIFF page `n` from its header, without decoding pixels.
     pub fn tiff_page_size(data: &[u8], n: u32) -> Option<(u32, u32)> {
+        quiet_leptonica();
         let (mut w, mut h, mut bps, mut spp, mut res, mut cmap, mut format) = (0, 0, 0, 0, 0, 0, 0);
         // SAFETY: reads `data` only; all out-pointers are valid locals.
         let rc = unsafe {
