@@ -145,8 +145,22 @@ mod tests {
                 150,
                 &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
             ),
-            (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
-            (460, &[(1400, "Fakturadato:"), (1900, "14. marts 2024")]),
+            (
+                400,
+                &[
+                    (150, "Modtager:"),
+                    (1400, "Fakturanr.:"),
+                    (1900, "2024-118"),
+                ],
+            ),
+            (
+                460,
+                &[
+                    (150, "Fjordside Tømrer A/S"),
+                    (1400, "Fakturadato:"),
+                    (1900, "14. marts 2024"),
+                ],
+            ),
             (520, &[(1400, "Forfaldsdato:"), (1900, "13.04.2024")]),
             (2400, &[(1400, "Subtotal"), (1950, "1.234,50 kr.")]),
             (2460, &[(1400, "Moms 25%"), (1950, "308,63 kr.")]),
@@ -167,7 +181,13 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         let doc = analyse("01TEST".into(), source(), &pages, &cfg, today);
         assert_eq!(doc.doc_type.value, "invoice");
-        assert_eq!(doc.decision.route, Route::AutoPost, "{:?}", doc.decision);
+        assert_eq!(
+            doc.decision.route,
+            Route::AutoPost,
+            "{:?} {:?}",
+            doc.decision,
+            doc.fields
+        );
         assert!(doc.checks.iter().all(|c| c.passed));
         assert_eq!(doc.fields.value("total"), Some("1543.13"));
     }

@@ -31,7 +31,11 @@ impl Calibration {
         let first = knots[0];
         let last = knots[knots.len() - 1];
         if raw <= first.0 {
-            return Some(first.1);
+            // The first knot sits at its block's mean score. Few samples lie below it, and
+            // a block that pooled everything (errors were rare at any score) says little
+            // about scores far below its mean: fall towards 0 with the raw score rather
+            // than extrapolate the block's accuracy.
+            return Some(first.1 * (raw / first.0).clamp(0.0, 1.0));
         }
         if raw >= last.0 {
             return Some(last.1);

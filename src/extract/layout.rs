@@ -45,26 +45,47 @@ impl Line {
 
 /// A page's lines, top to bottom.
 pub fn lines(page: &Page) -> Vec<Line> {
-    let mut words: Vec<&Word> = page
+    let words: Vec<&Word> = page
         .words
         .iter()
         .filter(|w| w.height() > 0 && !is_speck(&w.text))
         .collect();
-    words.sort_by(|a, b| a.center_y().total_cmp(&b.center_y()));
-    let mut rows: Vec<Vec<&Word>> = Vec::new();
+    // Tesseract's own lines first: within a block it follows baselines, ascenders
+    // and descenders better than any box arithmetic ("Fällig am": "am" sits lower).
+    let mut tess_lines: Vec<Vec<&Word>> = Vec::new();
     for w in words {
-        // Join the last row whose vertical span overlaps this word's middle.
-        let joined = rows.iter_mut().rev().take(3).find(|row| {
-            let top = row.iter().map(|w| w.bbox[1]).min().unwrap();
-            let bottom = row.iter().map(|w| w.bbox[3]).max().unwrap();
-            let mid = w.center_y();
-            let row_mid = (top + bottom) as f32 / 2.0;
-            let row_h = (bottom - top) as f32;
-            (mid - row_mid).abs() < 0.5 * row_h.min(w.height() as f32).max(1.0)
+        match tess_lines
+            .iter_mut()
+            .find(|l| w.line != 0 && l[0].line == w.line)
+        {
+            Some(l) => l.push(w),
+            None => tess_lines.push(vec![w]),
+        }
+    }
+    let band = |ws: &[&Word]| {
+        let top = ws.iter().map(|w| w.bbox[1]).min().unwrap();
+        let bottom = ws.iter().map(|w| w.bbox[3]).max().unwrap();
+        (top as f32, bottom as f32)
+    };
+    tess_lines.sort_by(|a, b| {
+        let (at, ab) = band(a);
+        let (bt, bb) = band(b);
+        (at + ab).total_cmp(&(bt + bb))
+    });
+    // Then lines of different blocks (a label column and a value column) that share a
+    // row: their vertical extents overlap by most of the smaller one. Two columns
+    // whose lines are offset by half a line overlap less and stay apart.
+    let mut rows: Vec<Vec<&Word>> = Vec::new();
+    for line in tess_lines {
+        let (t, b) = band(&line);
+        let joined = rows.iter_mut().rev().take(4).find(|row| {
+            let (rt, rb) = band(row);
+            let overlap = b.min(rb) - t.max(rt);
+            overlap > 0.6 * (b - t).min(rb - rt).max(1.0)
         });
         match joined {
-            Some(row) => row.push(w),
-            None => rows.push(vec![w]),
+            Some(row) => row.extend(line),
+            None => rows.push(line),
         }
     }
     let mut out: Vec<Line> = rows
@@ -174,6 +195,7 @@ mod tests {
 
     fn w(text: &str, x: u32, y: u32) -> Word {
         Word {
+            line: 0,
             text: text.into(),
             conf: 0.9,
             bbox: [x, y, x + 20 * text.len() as u32, y + 40],

@@ -17,7 +17,7 @@ pub mod parse;
 
 use rust_decimal::Decimal;
 
-use crate::config::doctype::{CheckSpec, FieldKind, FieldSpec};
+use crate::config::doctype::{normalize_token, CheckSpec, FieldKind, FieldSpec};
 use crate::config::DocType;
 use crate::document::{Field, IndexedFields, Origin};
 use crate::text::Page;
@@ -111,7 +111,10 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
             FieldKind::VatId => scan_lines(&lines, |t| {
                 parse::find_vat_id(t, None).map(|f| (f.start, f.end, f.value))
             }),
-            FieldKind::PartyName => letterhead(&lines, doctype, &matches).into_iter().collect(),
+            FieldKind::PartyName => letterhead(&lines, doctype, &matches)
+                .map(|c| corroborate_name(&lines, c))
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         };
         for mut c in found {
@@ -403,14 +406,19 @@ fn parse_region(
             ))
         }
         FieldKind::Money => {
+            // OCR reads a decimal comma as ';' on noisy scans ("1.246;38").
+            let text = text.replace(';', ",");
             let f = parse::find_money(&text).into_iter().last()?;
-            let mut c = from_found(
-                f.start,
-                f.end,
-                parse::format_money(f.value.amount, f.value.currency),
-            );
+            let value = parse::format_money(f.value.amount, f.value.currency);
+            let mut c = from_found(f.start, f.end, value);
             c.amount = Some(f.value.amount);
             c.currency = f.value.currency;
+            if !has_minor_unit(&text[f.start..f.end]) {
+                // Invoice amounts print their cents; a bare "20" is a quantity, a
+                // percentage's remains or an amount whose separator was lost.
+                c.score *= 0.6;
+                c.amount = None;
+            }
             Some(c)
         }
         FieldKind::Iban => {
@@ -432,7 +440,15 @@ fn parse_region(
                 .pattern
                 .as_ref()
                 .map_or(!v.is_empty(), |p| p.is_match(v));
-            ok.then(|| candidate(v.to_string(), vec![w.clone()]))
+            ok.then(|| {
+                let mut c = candidate(v.to_string(), vec![w.clone()]);
+                if ambiguous_glyphs(v) {
+                    // "INVO10068" or "INV010068"? O/0 and I/l/1 next to digits are where
+                    // OCR misreads identifiers, and no checksum tells.
+                    c.score *= 0.9;
+                }
+                c
+            })
         }),
         FieldKind::Text => {
             // Up to the first column gap: the rest of the row is another column.
@@ -446,12 +462,24 @@ fn parse_region(
                 }
                 first_seg.push(w.clone());
             }
-            let text = clean_name(&joined(&first_seg).0);
+            let raw = joined(&first_seg).0;
+            if raw.ends_with(':') {
+                // "Kundennummer:" under "Kunde" is the next label, not the value.
+                return None;
+            }
+            let text = clean_name(&raw);
             (!text.is_empty() && text.chars().any(char::is_alphabetic))
                 .then(|| candidate(text, first_seg))
         }
         FieldKind::Currency | FieldKind::PartyName => None,
     }
+}
+
+/// "1.234,56", "12.50", "1.234,-": the amount shows its minor unit.
+fn has_minor_unit(raw: &str) -> bool {
+    static RE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"[.,](\d{2}|-)(\D|$)").unwrap());
+    RE.is_match(raw)
 }
 
 /// Candidates found anywhere on the pages by `find` (value, byte span) on each line.
@@ -561,6 +589,67 @@ fn letterhead(lines: &[Line], doctype: &DocType, matches: &[LabelMatch]) -> Opti
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// A letter that OCR confuses with a digit (O/0, I/l/1, S/5, B/8) standing next to a digit.
+fn ambiguous_glyphs(id: &str) -> bool {
+    let chars: Vec<char> = id.chars().collect();
+    chars.iter().enumerate().any(|(i, c)| {
+        matches!(c, 'O' | 'o' | 'I' | 'l' | 'S' | 'B' | 'Z')
+            && (i > 0 && chars[i - 1].is_ascii_digit()
+                || chars.get(i + 1).is_some_and(|n| n.is_ascii_digit()))
+    })
+}
+
+/// A name read twice the same way (letterhead and footer, in different fonts and
+/// sizes) is very likely right; read twice differently ("Rengering" above, "Rengøring"
+/// below), the better-read one is kept and a person should look.
+fn corroborate_name(lines: &[Line], mut c: Candidate) -> Candidate {
+    let target: Vec<String> = c.value.split_whitespace().map(normalize_token).collect();
+    let n = target.len();
+    if n == 0 {
+        return c;
+    }
+    let target_text = target.join(" ");
+    let mut agree = false;
+    let mut best_other: Option<Candidate> = None;
+    for line in lines {
+        for start in 0..line.words.len().saturating_sub(n - 1) {
+            let window = &line.words[start..start + n];
+            if window.iter().any(|w| c.bbox == w.bbox) || union(window) == c.bbox {
+                continue;
+            }
+            let text: Vec<&str> = window.iter().map(|w| w.norm.as_str()).collect();
+            let text = text.join(" ");
+            if text == target_text {
+                agree = true;
+            } else if text.chars().count() >= 6
+                && layout::edit_distance(&text, &target_text)
+                    <= (target_text.chars().count() / 10).max(1)
+            {
+                let mut other = candidate(clean_name(&joined(window).0), window.to_vec());
+                other.page = line.page;
+                if best_other.as_ref().is_none_or(|b| other.score > b.score) {
+                    best_other = Some(other);
+                }
+            }
+        }
+    }
+    match (agree, best_other) {
+        (true, None) => c.score = 1.0 - (1.0 - c.score) * 0.3,
+        (_, Some(other)) => {
+            let keep_score = c.score.min(other.score) * 0.8;
+            if other.score > c.score && !agree {
+                c.value = other.value;
+                c.raw = other.raw;
+                c.bbox = other.bbox;
+                c.page = other.page;
+            }
+            c.score = keep_score;
+        }
+        (false, None) => {}
+    }
+    c
 }
 
 /// OCR debris around a name: quotes, bullets, a full stop after the company suffix.

@@ -7,12 +7,14 @@ use crate::text::Word;
 /// A page from rows of `(x, text)` at height `y`; each word 40 px high, 22 px a char.
 pub(crate) fn page(rows: &[(u32, &[(u32, &str)])]) -> Page {
     let mut words = Vec::new();
-    for (y, cells) in rows {
-        for (x, text) in cells.iter() {
+    for (row, (y, cells)) in rows.iter().enumerate() {
+        for (cell, (x, text)) in cells.iter().enumerate() {
             let mut cx = *x;
             for w in text.split(' ') {
                 let wlen = 22 * w.chars().count() as u32;
                 words.push(Word {
+                    // Like Tesseract: a cell far from its neighbours is a line of its own.
+                    line: (row * 100 + cell + 1) as u32,
                     text: w.to_string(),
                     conf: 0.95,
                     bbox: [cx, *y, cx + wlen, y + 40],
@@ -253,4 +255,40 @@ fn label_inside_longer_label_is_not_matched() {
     assert_eq!(ex.fields.value("subtotal"), Some("100.00"));
     // The subtotal alone ties nothing together: no tax is derived from a missing total.
     assert_eq!(ex.fields.value("tax_amount"), None);
+}
+
+#[test]
+fn customer_below_its_label() {
+    let p = page(&[
+        (
+            150,
+            &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
+        ),
+        (
+            400,
+            &[
+                (150, "Modtager:"),
+                (1400, "Fakturanr.:"),
+                (1900, "2024-118"),
+            ],
+        ),
+        (
+            460,
+            &[
+                (150, "Fjordside Tømrer A/S"),
+                (1400, "Fakturadato:"),
+                (1900, "14. marts 2024"),
+            ],
+        ),
+        (520, &[(150, "Kundenummer:"), (600, "4711")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(
+        ex.fields.value("customer_name"),
+        Some("Fjordside Tømrer A/S")
+    );
+    assert_eq!(
+        ex.fields.value("vendor_name"),
+        Some("Nordlys Kontorartikler ApS")
+    );
 }

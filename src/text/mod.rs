@@ -25,6 +25,9 @@ pub struct Word {
     pub conf: f32,
     /// `[x0, y0, x1, y1]` in pixels of the normalised page.
     pub bbox: BBox,
+    /// The OCR engine's line this word belongs to (unique within the page; 0 = unknown).
+    #[serde(default)]
+    pub line: u32,
 }
 
 impl Word {

@@ -26,7 +26,9 @@ pub fn parse(tsv: &str) -> Vec<Word> {
             continue;
         }
         let (left, top) = (left.max(0.0) as u32, top.max(0.0) as u32);
+        let id = |i: usize| cols[i].trim().parse::<u32>().unwrap_or(0);
         words.push(Word {
+            line: 1 + id(2) * 1_000_000 + id(3) * 1_000 + id(4),
             text: text.to_string(),
             conf: (conf / 100.0).clamp(0.0, 1.0) as f32,
             bbox: [left, top, left + w.max(0.0) as u32, top + h.max(0.0) as u32],

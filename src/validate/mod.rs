@@ -240,6 +240,7 @@ mod tests {
             ("iban", "DK5000400440116243"),
             ("vendor_vat_id", "DK12345675"),
             ("vendor_name", "X ApS"),
+            ("customer_name", "Y A/S"),
         ]);
         let checks = validate(&f, &invoice(), today());
         assert_eq!(outcome(&checks, "required_present"), [true]);
@@ -269,7 +270,13 @@ mod tests {
         assert!(!req.passed);
         assert_eq!(
             req.fields,
-            ["vendor_name", "invoice_number", "currency", "total"]
+            [
+                "vendor_name",
+                "customer_name",
+                "invoice_number",
+                "currency",
+                "total"
+            ]
         );
         assert_eq!(outcome(&checks, "date_plausible"), [false]);
         assert_eq!(outcome(&checks, "iban_checksum"), [false]);
