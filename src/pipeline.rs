@@ -172,6 +172,8 @@ mod tests {
                     (1300, "CVR-nr. 12345674"),
                 ],
             ),
+            // The footer repeats the vendor: two readings that agree.
+            (3300, &[(150, "Nordlys Kontorartikler ApS · Vestergade 12")]),
         ])
         .words;
         let cfg = cfg();
