@@ -36,7 +36,7 @@ pub fn route(
             reasons.push(format!("{} was derived, not read", spec.name));
         } else if f.confidence < spec.threshold {
             reasons.push(format!(
-                "{} confidence {:.2} below {:.2}",
+                "{} confidence {:.3} below {}",
                 spec.name, f.confidence, spec.threshold
             ));
         }

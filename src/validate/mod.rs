@@ -87,8 +87,9 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
                     "date_plausible",
                     ok,
                     &[name],
+                    // No absolute "latest" date in the message: it would change daily.
                     format!(
-                        "{name} {value} {} between {earliest} and {latest}",
+                        "{name} {value} {} after {earliest} and at most {LATEST_YEARS_AHEAD} years ahead",
                         if ok { "is" } else { "is not" }
                     ),
                 ));
