@@ -201,16 +201,27 @@ fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> {
                     continue;
                 }
                 for (lang, label) in &spec.labels {
-                    let end = start + label.len();
-                    if end > line.words.len() {
-                        continue;
+                    let mut end = start + label.len();
+                    let mut quality = 0.0;
+                    if end <= line.words.len() {
+                        quality = label
+                            .iter()
+                            .zip(&line.words[start..end])
+                            .map(|(l, w)| token_match(&w.norm, l))
+                            .product();
                     }
-                    let quality: f64 = label
-                        .iter()
-                        .zip(&line.words[start..end])
-                        .map(|(l, w)| token_match(&w.norm, l))
-                        .product();
-                    if quality > 0.0 && !excluded(spec, line, start, end) {
+                    if quality == 0.0 && label.len() > 1 {
+                        // OCR glues short labels together: "Invoice#", "InvoiceNo.".
+                        // Exactly: "Invoice" is one letter from "invoice#" and is a heading.
+                        end = start + 1;
+                        quality = if line.words[start].norm == label.concat() {
+                            1.0
+                        } else {
+                            0.0
+                        };
+                    }
+                    if quality > 0.0 && end <= line.words.len() && !excluded(spec, line, start, end)
+                    {
                         out.push(LabelMatch {
                             field: fi,
                             line: li,

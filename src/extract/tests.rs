@@ -292,3 +292,12 @@ fn customer_below_its_label() {
         Some("Nordlys Kontorartikler ApS")
     );
 }
+
+#[test]
+fn labels_glued_by_ocr() {
+    for (label, value) in [("Invoice#", "191947"), ("InvoiceNo:", "A-77")] {
+        let p = page(&[(400, &[(1300, label), (1516, value)])]);
+        let ex = extract(&[p], &invoice());
+        assert_eq!(ex.fields.value("invoice_number"), Some(value), "{label}");
+    }
+}
