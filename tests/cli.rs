@@ -87,7 +87,10 @@ fn eval_reports_accuracy_automation_and_calibration() {
     let acc = all["field_accuracy"].as_f64().unwrap();
     assert!(acc >= 0.85, "field accuracy {acc}");
     for field in ["invoice_number", "invoice_date", "total", "iban"] {
-        assert!(all["fields"][field]["total"].as_u64().unwrap() > 0, "{field}");
+        assert!(
+            all["fields"][field]["total"].as_u64().unwrap() > 0,
+            "{field}"
+        );
     }
     let buckets: u64 = all["calibration"]
         .as_array()
@@ -164,4 +167,67 @@ fn reexecs_itself_with_single_threaded_openmp() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(found, "OMP_THREAD_LIMIT=1 not in the process environment");
+}
+
+#[test]
+fn pages_scanned_sideways_or_upside_down_are_turned_upright() {
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 1, 57, &["--degradation", "clean"]);
+    let src = &images(&gen)[0];
+    let img = image::open(src).unwrap();
+    let turned = [
+        ("r90.png", img.rotate90()),
+        ("r180.png", img.rotate180()),
+        ("r270.png", img.rotate270()),
+    ];
+    let mut files = Vec::new();
+    for (name, im) in &turned {
+        let p = inst.path(name);
+        im.save(&p).unwrap();
+        files.push(p);
+    }
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(gen.join(format!(
+            "{}.truth.json",
+            src.file_stem().unwrap().to_string_lossy()
+        )))
+        .unwrap(),
+    )
+    .unwrap();
+    let out = inst
+        .command(&["extract", "--words"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs: Vec<serde_json::Value> = std::str::from_utf8(&out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for ((name, _), doc) in turned.iter().zip(&docs) {
+        let page = &doc["pages"][0];
+        // Upright again: portrait, and the quarter turns that undo the rotation.
+        assert!(
+            page["height"].as_u64() > page["width"].as_u64(),
+            "{name} is not portrait"
+        );
+        let expected_turns = match *name {
+            "r90.png" => 3,
+            "r180.png" => 2,
+            _ => 1,
+        };
+        assert_eq!(page["transform"]["quarter_turns"], expected_turns, "{name}");
+        for key in ["invoice_number", "total", "iban"] {
+            assert_eq!(
+                doc["fields"][key]["value"], truth["fields"][key],
+                "{name} {key}"
+            );
+        }
+    }
 }

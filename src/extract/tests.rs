@@ -33,6 +33,64 @@ pub(crate) fn page(rows: &[(u32, &[(u32, &str)])]) -> Page {
     }
 }
 
+/// A clean Danish invoice, labels beside values; `total` as printed.
+pub(crate) fn danish_invoice(total: &str) -> Page {
+    page(&[
+        (
+            150,
+            &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
+        ),
+        (210, &[(150, "Vestergade 12, 8000 Aarhus C")]),
+        (
+            400,
+            &[
+                (150, "Modtager:"),
+                (1400, "Fakturanr.:"),
+                (1900, "2024-118"),
+            ],
+        ),
+        (
+            460,
+            &[
+                (150, "Fjordside Tømrer A/S"),
+                (1400, "Fakturadato:"),
+                (1900, "14. marts 2024"),
+            ],
+        ),
+        (520, &[(1400, "Forfaldsdato:"), (1900, "13.04.2024")]),
+        (
+            1000,
+            &[
+                (150, "Beskrivelse"),
+                (1200, "Antal"),
+                (1600, "Pris"),
+                (2000, "Beløb"),
+            ],
+        ),
+        (
+            1060,
+            &[
+                (150, "Toner sort"),
+                (1200, "2"),
+                (1600, "49,00"),
+                (2000, "98,00"),
+            ],
+        ),
+        (2400, &[(1400, "Subtotal"), (1950, "1.234,50 kr.")]),
+        (2460, &[(1400, "Moms 25%"), (1950, "308,63 kr.")]),
+        (2520, &[(1400, "I alt"), (1950, total)]),
+        (
+            3200,
+            &[
+                (150, "IBAN: DK50 0040 0440 1162 43"),
+                (1300, "CVR-nr. 12345674"),
+            ],
+        ),
+        // The footer repeats the vendor, as real invoices do: two readings that agree.
+        (3300, &[(150, "Nordlys Kontorartikler ApS · Vestergade 12")]),
+    ])
+}
+
 fn invoice() -> DocType {
     doctype::builtin()
         .unwrap()
@@ -58,44 +116,7 @@ fn v(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
 
 #[test]
 fn danish_labels_beside_values() {
-    let p = page(&[
-        (
-            150,
-            &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
-        ),
-        (210, &[(150, "Vestergade 12, 8000 Aarhus C")]),
-        (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
-        (460, &[(1400, "Fakturadato:"), (1900, "14. marts 2024")]),
-        (520, &[(1400, "Forfaldsdato:"), (1900, "13.04.2024")]),
-        (
-            1000,
-            &[
-                (150, "Beskrivelse"),
-                (1200, "Antal"),
-                (1600, "Pris"),
-                (2000, "Beløb"),
-            ],
-        ),
-        (
-            1060,
-            &[
-                (150, "Toner sort"),
-                (1200, "2"),
-                (1600, "49,00"),
-                (2000, "98,00"),
-            ],
-        ),
-        (2400, &[(1400, "Subtotal"), (1950, "1.234,50 kr.")]),
-        (2460, &[(1400, "Moms 25%"), (1950, "308,63 kr.")]),
-        (2520, &[(1400, "I alt"), (1950, "1.543,13 kr.")]),
-        (
-            3200,
-            &[
-                (150, "IBAN: DK50 0040 0440 1162 43"),
-                (1300, "CVR-nr. 12345674"),
-            ],
-        ),
-    ]);
+    let p = danish_invoice("1.543,13 kr.");
     let ex = extract(&[p], &invoice());
     assert_eq!(
         values(&ex),
@@ -115,6 +136,10 @@ fn danish_labels_beside_values() {
         ])
     );
     assert_eq!(ex.language.as_deref(), Some("da"));
+    assert_eq!(
+        ex.fields.value("customer_name"),
+        Some("Fjordside Tømrer A/S")
+    );
     let num = ex.fields.get("invoice_number").unwrap();
     assert_eq!(num.bbox, Some([1900, 400, 1900 + 22 * 8, 440]));
     assert!(num.confidence > 0.9, "{num:?}");
