@@ -37,6 +37,9 @@ impl Doorbell {
     }
 }
 
+/// Files ingested per watcher tick (200 ms).
+const INTAKE_BATCH: usize = 32;
+
 pub struct Options {
     /// Exit once the inbox is empty and every document reached a final state.
     pub exit_when_idle: bool,
@@ -158,7 +161,9 @@ async fn watch_loop(
                 }
             }
             _ = tick.tick() => {
-                let ready = stability.ready(Instant::now(), cfg.watch.stable_for);
+                // A bounded batch per tick: a flood of files must not keep the loop from
+                // noticing ctrl-c or new events.
+                let ready = stability.ready(Instant::now(), cfg.watch.stable_for, INTAKE_BATCH);
                 for path in ready {
                     let (cfg, store) = (cfg.clone(), store.clone());
                     let res = tokio::task::spawn_blocking(move || intake(&cfg, &store, &path)).await?;

@@ -102,7 +102,10 @@ fn every_input_ends_in_one_known_state() {
 }
 
 fn watches_while_running(mode: &str) {
-    let inst = Install::new(&format!("mode = \"{mode}\"\npoll_interval_ms = 200\n"));
+    // A generous stability window: a loaded CI machine may pause this writer.
+    let inst = Install::new(&format!(
+        "mode = \"{mode}\"\npoll_interval_ms = 200\nstable_ms = 1500\n"
+    ));
     let gen = inst.path("gen");
     generate(&gen, 1, 11, &["--degradation", "clean"]);
     let img = &images(&gen)[0];
@@ -110,13 +113,13 @@ fn watches_while_running(mode: &str) {
     let mut child = inst.spawn_run(&[], "run.log");
     std::thread::sleep(Duration::from_millis(800));
 
-    // Write the file in pieces with pauses shorter than watch.stable_ms (300 ms).
+    // Write the file in pieces with pauses well under watch.stable_ms (1500 ms).
     let dest = inst.path("inbox/slow-scanner.png");
     let mut f = std::fs::File::create(&dest).unwrap();
     for chunk in bytes.chunks(bytes.len() / 8 + 1) {
         f.write_all(chunk).unwrap();
         f.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(120));
+        std::thread::sleep(Duration::from_millis(300));
         let rows = if inst.path("var/mailroom.sqlite3").exists() {
             inst.documents().len()
         } else {

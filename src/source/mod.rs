@@ -99,8 +99,15 @@ impl Stability {
         }
     }
 
-    /// Files unchanged for at least `stable_for`; they leave the tracker.
-    pub fn ready(&mut self, now: Instant, stable_for: std::time::Duration) -> Vec<PathBuf> {
+    /// Up to `max` files unchanged for at least `stable_for`, oldest name first; they
+    /// leave the tracker. The rest stay ready for the next call, so a flood of files is
+    /// taken in batches and the caller stays responsive.
+    pub fn ready(
+        &mut self,
+        now: Instant,
+        stable_for: std::time::Duration,
+        max: usize,
+    ) -> Vec<PathBuf> {
         let paths: Vec<PathBuf> = self.pending.keys().cloned().collect();
         for p in &paths {
             // Re-stat: a file still being written by a scanner changes size or mtime.
@@ -113,6 +120,7 @@ impl Stability {
             .map(|(p, _)| p.clone())
             .collect();
         ready.sort();
+        ready.truncate(max);
         for p in &ready {
             self.pending.remove(p);
         }
@@ -159,11 +167,34 @@ mod tests {
         std::fs::write(&f, b"abcdef").unwrap();
         // Changed since first seen: the clock restarts at t1.
         let t1 = t0 + Duration::from_millis(600);
-        assert!(s.ready(t1, Duration::from_millis(500)).is_empty());
+        assert!(s.ready(t1, Duration::from_millis(500), 10).is_empty());
         assert_eq!(
-            s.ready(t1 + Duration::from_millis(500), Duration::from_millis(500)),
+            s.ready(
+                t1 + Duration::from_millis(500),
+                Duration::from_millis(500),
+                10
+            ),
             vec![f]
         );
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn a_flood_is_taken_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Stability::default();
+        let t0 = Instant::now();
+        for i in 0..5 {
+            let f = dir.path().join(format!("scan-{i}.png"));
+            std::fs::write(&f, b"x").unwrap();
+            s.observe(f, t0);
+        }
+        let later = t0 + Duration::from_secs(1);
+        let first = s.ready(later, Duration::from_millis(10), 2);
+        assert_eq!(first.len(), 2);
+        assert!(first[0].ends_with("scan-0.png"));
+        assert_eq!(s.ready(later, Duration::from_millis(10), 2).len(), 2);
+        assert_eq!(s.ready(later, Duration::from_millis(10), 2).len(), 1);
         assert!(s.is_empty());
     }
 

@@ -29,10 +29,14 @@ outbox = "{root}/var/outbox"
 doctypes = "{doctypes}"
 
 [watch]
-stable_ms = 300
 rescan_interval_secs = 1
-{extra}
+{stable}{extra}
 "#,
+            stable = if extra.contains("stable_ms") {
+                ""
+            } else {
+                "stable_ms = 300\n"
+            },
             root = root.display(),
             doctypes = doctypes.display(),
         );
