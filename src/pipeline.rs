@@ -34,11 +34,16 @@ pub fn analyse(
     today: NaiveDate,
 ) -> TypedDocument {
     let ranked = classify::rank(pages, &cfg.doctypes);
-    let doc_type = classify::decide(&ranked, &cfg.doctypes);
+    let mut doc_type = classify::decide(&ranked, &cfg.doctypes);
     let doctype = cfg.doctype(&doc_type.value);
     let (mut fields, checks) = match doctype {
         Some(dt) => {
             let ex = extract::extract(pages, dt);
+            if let Some(lang) = &ex.language {
+                doc_type
+                    .reasons
+                    .push(format!("labels matched mostly in language {lang:?}"));
+            }
             let mut fields = ex.fields;
             let mut checks = validate::validate(&fields, dt, today);
             checks.extend(ex.unread.iter().map(|name| CheckResult {

@@ -142,7 +142,11 @@ async fn watch_loop(
     let mut stability = source::Stability::default();
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     let mut rescan = tokio::time::interval(cfg.watch.rescan_interval);
-    tracing::info!(inbox = %cfg.inbox.display(), workers = cfg.workers, "watching");
+    let config = cfg
+        .source_path
+        .as_ref()
+        .map_or("embedded defaults".to_string(), |p| p.display().to_string());
+    tracing::info!(inbox = %cfg.inbox.display(), workers = cfg.workers, %config, "watching");
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {

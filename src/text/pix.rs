@@ -162,18 +162,4 @@ impl Pix {
         let rc = unsafe { ffi::pixFindSkew(bin.0, &mut angle, &mut conf) };
         (rc == 0).then_some((angle, conf))
     }
-
-    /// PNG bytes of this image (for page previews and debugging).
-    pub fn to_png(&self) -> Result<Vec<u8>, String> {
-        let mut data: *mut u8 = std::ptr::null_mut();
-        let mut size: usize = 0;
-        let rc = unsafe { ffi::pixWriteMemPng(&mut data, &mut size, self.0, 0.0) };
-        if rc != 0 || data.is_null() {
-            return Err("leptonica: pixWriteMemPng failed".into());
-        }
-        // SAFETY: Leptonica allocated `size` bytes with malloc; we copy and free them.
-        let out = unsafe { std::slice::from_raw_parts(data, size).to_vec() };
-        unsafe { ffi::lept_free(data as *mut std::ffi::c_void) };
-        Ok(out)
-    }
 }
