@@ -79,6 +79,30 @@ pub fn analyse(
     }
 }
 
+/// The whole middle of the pipeline for one document's bytes: read its pages, then
+/// classify, extract, validate and route them. Shared by `mailroom run` and the
+/// one-shot commands so both produce the same document from the same bytes.
+pub fn read_and_analyse(
+    engine: &mut dyn OcrEngine,
+    data: &[u8],
+    id: String,
+    name: String,
+    received_at: String,
+    cfg: &Config,
+) -> Result<(TypedDocument, Vec<Page>), TextError> {
+    let (media, pages) = read_pages(engine, data, cfg)?;
+    let source = SourceInfo {
+        name,
+        sha256: sha256_hex(data),
+        media_type: media.mime().into(),
+        pages: pages.len() as u32,
+        received_at,
+    };
+    let today = chrono::Utc::now().date_naive();
+    let doc = analyse(id, source, &pages, cfg, today);
+    Ok((doc, pages))
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use crate::config::Config;
-use crate::document::{SourceInfo, TypedDocument};
+use crate::document::TypedDocument;
 use crate::pipeline;
 
 /// The typed document and the pages of words it was read from.
@@ -51,18 +51,11 @@ pub fn analyse_files(
 
 fn analyse_file(cfg: &Config, engine: &mut dyn crate::text::OcrEngine, path: &PathBuf) -> Outcome {
     let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (media, pages) = pipeline::read_pages(engine, &data, cfg).map_err(|e| e.to_string())?;
-    let source = SourceInfo {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        sha256: pipeline::sha256_hex(&data),
-        media_type: media.mime().into(),
-        pages: pages.len() as u32,
-        received_at: crate::store::now(),
-    };
-    let today = chrono::Utc::now().date_naive();
-    let doc = pipeline::analyse(ulid::Ulid::new().to_string(), source, &pages, cfg, today);
-    Ok((doc, pages))
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let id = ulid::Ulid::new().to_string();
+    pipeline::read_and_analyse(engine, &data, id, name, crate::store::now(), cfg)
+        .map_err(|e| e.to_string())
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::config::{AfterIngest, Config};
-use crate::document::{Route, SourceInfo};
+use crate::document::Route;
 use crate::store::{DocumentRow, Ingested, State, Store};
 use crate::{pipeline, sink, source};
 
@@ -231,10 +231,31 @@ fn process(
         store.transition(&row.id, State::Quarantined, &reason, None, false)?;
         return Ok(());
     }
-    let data = store.blobs.read(&row.sha256)?;
-    let outcome = pipeline::guard(|| pipeline::read_pages(engine, &data, cfg));
-    let (media, pages) = match outcome {
-        Ok(Ok(ok)) => ok,
+    let data = match store.blobs.read(&row.sha256) {
+        Ok(d) => d,
+        Err(e) => {
+            // Retrying cannot bring the bytes back: a person must look.
+            let reason =
+                format!("stored bytes cannot be read ({e}); the original is in the archive");
+            tracing::error!(document_id = %row.id, reason = %reason, "quarantined");
+            store.transition(&row.id, State::Quarantined, &reason, None, false)?;
+            return Ok(());
+        }
+    };
+    // Every stage runs under the panic guard: a bug on one document quarantines that
+    // document instead of killing the worker and leaving it in `processing`.
+    let outcome = pipeline::guard(|| {
+        pipeline::read_and_analyse(
+            engine,
+            &data,
+            row.id.clone(),
+            row.name.clone(),
+            row.received_at.clone(),
+            cfg,
+        )
+    });
+    let doc = match outcome {
+        Ok(Ok((doc, _pages))) => doc,
         Ok(Err(e)) => {
             tracing::warn!(document_id = %row.id, reason = %e, "quarantined");
             store.transition(&row.id, State::Quarantined, &e.to_string(), None, false)?;
@@ -247,15 +268,6 @@ fn process(
             return Ok(());
         }
     };
-    let source = SourceInfo {
-        name: row.name.clone(),
-        sha256: row.sha256.clone(),
-        media_type: media.mime().into(),
-        pages: pages.len() as u32,
-        received_at: row.received_at.clone(),
-    };
-    let today = chrono::Utc::now().date_naive();
-    let doc = pipeline::analyse(row.id.clone(), source, &pages, cfg, today);
     let json = serde_json::to_string(&doc)?;
     match doc.decision.route {
         Route::AutoPost => {
@@ -277,4 +289,36 @@ fn process(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{OcrEngine, Pix, TextError, Word};
+
+    struct NoWords;
+    impl OcrEngine for NoWords {
+        fn recognize(&mut self, _: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn lost_blob_is_quarantined_not_left_processing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3"), &dir.path().join("blobs")).unwrap();
+        let file = dir.path().join("scan.png");
+        std::fs::write(&file, b"\x89PNG\r\n\x1a\nnot really").unwrap();
+        store.ingest(&file).unwrap();
+        let row = store.claim_next(&[]).unwrap().unwrap();
+        std::fs::remove_file(store.blobs.path(&row.sha256)).unwrap();
+        let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
+        process(&cfg, &store, &mut NoWords, &row, &Mutex::new(())).unwrap();
+        let after = store.get(&row.id).unwrap();
+        assert_eq!(after.state, State::Quarantined);
+        assert!(after
+            .reason
+            .unwrap()
+            .starts_with("stored bytes cannot be read"));
+    }
 }

@@ -26,11 +26,7 @@ fn extract_prints_one_line_per_file_in_argument_order() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<serde_json::Value> = std::str::from_utf8(&out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = json_lines(&out);
     assert_eq!(lines.len(), 4);
     for (file, doc) in files.iter().zip(&lines) {
         let name = file.file_name().unwrap().to_string_lossy();
@@ -49,12 +45,7 @@ fn extract_prints_one_line_per_file_in_argument_order() {
         assert_eq!(doc["schema_version"], 1);
         assert_eq!(doc["doc_type"]["value"], "invoice");
         // Compare with the generator's ground truth for the fields that were read.
-        let truth_path = gen.join(format!(
-            "{}.truth.json",
-            file.file_stem().unwrap().to_string_lossy()
-        ));
-        let truth: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(truth_path).unwrap()).unwrap();
+        let truth = truth_of(file);
         for key in ["invoice_number", "total", "currency"] {
             assert_eq!(
                 doc["fields"][key]["value"], truth["fields"][key],
@@ -187,14 +178,7 @@ fn pages_scanned_sideways_or_upside_down_are_turned_upright() {
         im.save(&p).unwrap();
         files.push(p);
     }
-    let truth: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(gen.join(format!(
-            "{}.truth.json",
-            src.file_stem().unwrap().to_string_lossy()
-        )))
-        .unwrap(),
-    )
-    .unwrap();
+    let truth = truth_of(src);
     let out = inst
         .command(&["extract", "--words"])
         .args(&files)
@@ -205,11 +189,7 @@ fn pages_scanned_sideways_or_upside_down_are_turned_upright() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let docs: Vec<serde_json::Value> = std::str::from_utf8(&out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let docs: Vec<serde_json::Value> = json_lines(&out);
     for ((name, _), doc) in turned.iter().zip(&docs) {
         let page = &doc["pages"][0];
         // Upright again: portrait, and the quarter turns that undo the rotation.

@@ -19,9 +19,7 @@ fn sigkill_mid_batch_loses_nothing_and_posts_nothing_twice() {
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    for img in &imgs {
-        std::fs::copy(img, inst.path("inbox").join(img.file_name().unwrap())).unwrap();
-    }
+    inst.fill_inbox(&imgs);
 
     // 1: kill while intake and the first pages are under way.
     let mut run = inst.spawn_run(&[], "run-1.log");

@@ -68,13 +68,12 @@ fn committed_samples() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
-    assert_eq!(lines.len(), files.len());
-    for (file, line) in files.iter().zip(lines) {
-        let doc: serde_json::Value = serde_json::from_str(line).unwrap();
+    let docs = json_lines(&out);
+    assert_eq!(docs.len(), files.len());
+    for (file, doc) in files.iter().zip(&docs) {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
         // Output in argument order.
         assert_eq!(doc["source"]["name"], serde_json::json!(name));
-        insta::assert_snapshot!(name.replace('.', "_"), render(&doc));
+        insta::assert_snapshot!(name.replace('.', "_"), render(doc));
     }
 }

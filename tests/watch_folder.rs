@@ -15,9 +15,7 @@ fn every_input_ends_in_one_known_state() {
     let gen = inst.path("gen");
     generate(&gen, 3, 7, &["--degradation", "clean"]);
     let imgs = images(&gen);
-    for img in &imgs {
-        std::fs::copy(img, inst.path("inbox").join(img.file_name().unwrap())).unwrap();
-    }
+    inst.fill_inbox(&imgs);
     // The same bytes under another name: a duplicate, not a second document to post.
     std::fs::copy(&imgs[0], inst.path("inbox/copy-of-first.png")).unwrap();
     // Half a PNG: unreadable, must be quarantined with a reason, not crash the service.

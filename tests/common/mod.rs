@@ -91,6 +91,13 @@ rescan_interval_secs = 1
         }
     }
 
+    /// Copy `files` into the inbox under their own names.
+    pub fn fill_inbox(&self, files: &[PathBuf]) {
+        for f in files {
+            std::fs::copy(f, self.path("inbox").join(f.file_name().unwrap())).unwrap();
+        }
+    }
+
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.path("var/mailroom.sqlite3")).unwrap()
     }
@@ -142,6 +149,22 @@ pub fn images(dir: &Path) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
+}
+
+/// The generator's ground truth for `image` (its `NAME.truth.json` beside it).
+pub fn truth_of(image: &Path) -> serde_json::Value {
+    let stem = image.file_stem().unwrap().to_string_lossy();
+    let path = image.with_file_name(format!("{stem}.truth.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `mailroom extract` output: one JSON document per line.
+pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    std::str::from_utf8(&out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 pub const FINAL_STATES: &[&str] = &[
