@@ -112,7 +112,7 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
                 parse::find_vat_id(t, None).map(|f| (f.start, f.end, f.value))
             }),
             FieldKind::PartyName => letterhead(&lines, doctype, &matches)
-                .map(|c| corroborate_name(&lines, c))
+                .map(|(c, words)| corroborate_name(&lines, c, &words))
                 .into_iter()
                 .collect(),
             _ => Vec::new(),
@@ -519,7 +519,11 @@ const LEGAL_SUFFIXES: &[&str] = &[
 
 /// The issuer's name: a prominent line near the top of the first page that is not a
 /// label, a label's value (the customer under "Bill to:"), a heading or a number.
-fn letterhead(lines: &[Line], doctype: &DocType, matches: &[LabelMatch]) -> Option<Candidate> {
+fn letterhead(
+    lines: &[Line],
+    doctype: &DocType,
+    matches: &[LabelMatch],
+) -> Option<(Candidate, Vec<LWord>)> {
     let first_page = lines.first()?.page;
     let page_lines: Vec<(usize, &Line)> = lines
         .iter()
@@ -547,7 +551,7 @@ fn letterhead(lines: &[Line], doctype: &DocType, matches: &[LabelMatch]) -> Opti
             claimed.extend(words.iter().map(|w| w.bbox));
         }
     }
-    let mut best: Option<(f64, Candidate)> = None;
+    let mut best: Option<(f64, Candidate, Vec<LWord>)> = None;
     for (rank, (_, line)) in page_lines.iter().enumerate() {
         if line.top() as f32 > 0.3 * page_bottom {
             break;
@@ -575,7 +579,11 @@ fn letterhead(lines: &[Line], doctype: &DocType, matches: &[LabelMatch]) -> Opti
                 .iter()
                 .all(|w| heading_words.contains(&w.norm.as_str()));
             let is_claimed = words.iter().any(|w| claimed.contains(&w.bbox));
-            if is_claimed || heading || letters < 3 || digits > letters {
+            // A house number or a postcode: the address under the name, not the name.
+            let address = words
+                .iter()
+                .any(|w| w.text.len() >= 2 && w.text.chars().all(|c| c.is_ascii_digit()));
+            if is_claimed || heading || address || letters < 3 || digits > letters {
                 continue;
             }
             let suffix = words.last().is_some_and(|w| {
@@ -589,17 +597,17 @@ fn letterhead(lines: &[Line], doctype: &DocType, matches: &[LabelMatch]) -> Opti
             // Letterheads are big and on top; a company suffix makes a name likelier.
             let score =
                 prominence + if suffix { 0.3 } else { 0.0 } - 0.1 * rank as f64 - 0.2 * seg as f64;
-            if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                let mut c = candidate(String::new(), words);
+            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                let mut c = candidate(String::new(), words.clone());
                 c.value = clean_name(&c.raw);
                 c.page = line.page;
                 // Without a company suffix the letterhead guess is only a guess.
                 c.score *= if suffix { 0.97 } else { 0.8 };
-                best = Some((score, c));
+                best = Some((score, c, words));
             }
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, c, words)| (c, words))
 }
 
 /// A letter that OCR confuses with a digit (O/0, I/l/1, S/5, B/8) standing next to a digit.
@@ -615,14 +623,21 @@ fn ambiguous_glyphs(id: &str) -> bool {
 /// A name read twice the same way (letterhead and footer, in different fonts and
 /// sizes) is very likely right; read twice differently ("Rengering" above, "Rengøring"
 /// below), the better-read one is kept and a person should look.
-fn corroborate_name(lines: &[Line], mut c: Candidate) -> Candidate {
+///
+/// Two reads that agree are scored word by word as independent reads: a word is
+/// wrong only if both reads got it wrong the same way, so its doubt is the product of
+/// the two doubts. A word one read was unsure of ("Bogely" read at 0.78 in the footer
+/// for "Bøgely") keeps the whole name below the others.
+fn corroborate_name(lines: &[Line], mut c: Candidate, own: &[LWord]) -> Candidate {
     let target: Vec<String> = c.value.split_whitespace().map(normalize_token).collect();
     let n = target.len();
-    if n == 0 {
+    if n == 0 || own.len() != n {
         return c;
     }
+    // What the letterhead's score carries besides OCR quality (the suffix factor).
+    let prior = c.score / ocr_quality(own).max(1e-6);
     let target_text = target.join(" ");
-    let mut agree = false;
+    let mut agree: Option<f64> = None;
     let mut best_other: Option<Candidate> = None;
     for line in lines {
         for start in 0..line.words.len().saturating_sub(n - 1) {
@@ -633,7 +648,16 @@ fn corroborate_name(lines: &[Line], mut c: Candidate) -> Candidate {
             let text: Vec<&str> = window.iter().map(|w| w.norm.as_str()).collect();
             let text = text.join(" ");
             if text == target_text {
-                agree = true;
+                let both: Vec<LWord> = own
+                    .iter()
+                    .zip(window)
+                    .map(|(a, b)| LWord {
+                        conf: 1.0 - (1.0 - a.conf) * (1.0 - b.conf),
+                        ..a.clone()
+                    })
+                    .collect();
+                let q = prior * ocr_quality(&both);
+                agree = Some(agree.map_or(q, |a: f64| a.max(q)));
             } else if text.chars().count() >= 6
                 && layout::edit_distance(&text, &target_text)
                     <= (target_text.chars().count() / 10).max(1)
@@ -647,10 +671,10 @@ fn corroborate_name(lines: &[Line], mut c: Candidate) -> Candidate {
         }
     }
     match (agree, best_other) {
-        (true, None) => c.score = 1.0 - (1.0 - c.score) * 0.3,
+        (Some(q), None) => c.score = q,
         (_, Some(other)) => {
             let keep_score = c.score.min(other.score) * 0.8;
-            if other.score > c.score && !agree {
+            if other.score > c.score && agree.is_none() {
                 c.value = other.value;
                 c.raw = other.raw;
                 c.bbox = other.bbox;
@@ -658,7 +682,7 @@ fn corroborate_name(lines: &[Line], mut c: Candidate) -> Candidate {
             }
             c.score = keep_score;
         }
-        (false, None) => {}
+        (None, None) => {}
     }
     c
 }

@@ -302,3 +302,67 @@ fn labels_glued_by_ocr() {
         assert_eq!(ex.fields.value("invoice_number"), Some(value), "{label}");
     }
 }
+
+#[test]
+fn a_street_address_is_not_the_vendor() {
+    // The letterhead itself is missing (OCR left it out): the address under it must
+    // not be taken for the name.
+    let p = page(&[
+        (150, &[(150, "Søndergade 118")]),
+        (210, &[(150, "2800 Kongens Lyngby")]),
+        (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(ex.fields.get("vendor_name"), None, "{:?}", ex.fields);
+}
+
+#[test]
+fn a_name_read_alike_twice_is_scored_from_both_reads() {
+    let once = extract(
+        &[page(&[
+            (150, &[(150, "Havblik Elektro A/S")]),
+            (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
+            (3200, &[(1000, "CVR 12345678")]),
+        ])],
+        &invoice(),
+    );
+    let twice = extract(
+        &[page(&[
+            (150, &[(150, "Havblik Elektro A/S")]),
+            (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
+            (
+                3200,
+                &[(150, "Havblik Elektro A/S"), (1000, "CVR 12345678")],
+            ),
+        ])],
+        &invoice(),
+    );
+    let (a, b) = (
+        once.fields.get("vendor_name").unwrap(),
+        twice.fields.get("vendor_name").unwrap(),
+    );
+    assert_eq!(b.value, "Havblik Elektro A/S");
+    // Each word 0.95 in both reads: doubt 0.05 × 0.05 per word.
+    assert!(
+        b.confidence > a.confidence,
+        "{} vs {}",
+        b.confidence,
+        a.confidence
+    );
+    assert!(
+        (b.confidence - 0.97 * 0.9975).abs() < 0.002,
+        "{}",
+        b.confidence
+    );
+
+    // A footer that reads one word differently (a dropped ø) makes it doubtful.
+    let mut p = page(&[
+        (150, &[(150, "Søhøj Elektro A/S")]),
+        (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
+        (3200, &[(150, "Sohoj Elektro A/S")]),
+    ]);
+    p.words[0].conf = 0.9;
+    let ex = extract(&[p], &invoice());
+    let f = ex.fields.get("vendor_name").unwrap();
+    assert!(f.confidence < a.confidence, "{}", f.confidence);
+}

@@ -153,6 +153,53 @@ impl Pix {
         )
     }
 
+    /// A copy of the rectangle `[x0, y0, x1, y1)`, clipped to the image.
+    pub fn clip(&self, rect: [u32; 4]) -> Result<Pix, String> {
+        let [x0, y0, x1, y1] = rect;
+        // SAFETY: boxCreate returns an owned box or null; pixClipRectangle clips to the
+        // image and copies; the box is destroyed after use.
+        unsafe {
+            let mut b = ffi::boxCreate(
+                x0 as i32,
+                y0 as i32,
+                x1.saturating_sub(x0) as i32,
+                y1.saturating_sub(y0) as i32,
+            );
+            if b.is_null() {
+                return Err("leptonica: boxCreate failed".into());
+            }
+            let clipped = ffi::pixClipRectangle(self.0, b, std::ptr::null_mut());
+            ffi::boxDestroy(&mut b);
+            Pix::from_raw(clipped, "pixClipRectangle")
+        }
+    }
+
+    /// The share of pixels darker than mid-grey in the rectangle `[x0, y0, x1, y1)`
+    /// (clipped to the image) of an 8-bit grey image; 0 for other depths.
+    pub fn dark_fraction(&self, rect: [u32; 4]) -> f32 {
+        let (w, h) = (self.width(), self.height());
+        let [x0, y0] = [rect[0].min(w), rect[1].min(h)];
+        let [x1, y1] = [rect[2].min(w), rect[3].min(h)];
+        if self.depth() != 8 || x1 <= x0 || y1 <= y0 {
+            return 0.0;
+        }
+        let mut dark = 0u64;
+        // SAFETY: rows y0..y1 and columns x0..x1 lie inside the image; each row is
+        // `wpl` 32-bit words, pixels big-endian within a word.
+        unsafe {
+            let wpl = ffi::pixGetWpl(self.0) as usize;
+            let data = ffi::pixGetData(self.0);
+            for y in y0..y1 {
+                let line = std::slice::from_raw_parts(data.add(y as usize * wpl), wpl);
+                for x in x0..x1 {
+                    let v = (line[x as usize / 4] >> (24 - 8 * (x % 4))) & 0xff;
+                    dark += u64::from(v < 128);
+                }
+            }
+        }
+        dark as f32 / ((x1 - x0) as f32 * (y1 - y0) as f32)
+    }
+
     /// The page's skew in degrees and Leptonica's confidence in it, found on a
     /// binarised copy. `None` when there is too little text to tell.
     pub fn find_skew(&self) -> Option<(f32, f32)> {

@@ -97,10 +97,25 @@ impl Tesseract {
             .to_string_lossy()
             .into_owned()
     }
-}
 
-impl OcrEngine for Tesseract {
-    fn recognize(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
+    /// Recognise an image with another page segmentation mode than the configured one.
+    fn read_with(
+        &mut self,
+        image: &Pix,
+        page: u32,
+        psm: ffi::TessPageSegMode,
+    ) -> Result<Vec<Word>, TextError> {
+        let h = self.ocr.0;
+        // SAFETY: the handle is ours.
+        let configured = unsafe { ffi::TessBaseAPIGetPageSegMode(h) };
+        unsafe { ffi::TessBaseAPISetPageSegMode(h, psm) };
+        let words = self.read(image, page);
+        unsafe { ffi::TessBaseAPISetPageSegMode(h, configured) };
+        words
+    }
+
+    /// Recognise an image with the current page segmentation mode.
+    fn read(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
         let h = self.ocr.0;
         // SAFETY: the handle is ours; Tesseract keeps its own reference to the PIX only
         // until the next SetImage/Clear, which happens below before `image` can drop.
@@ -128,12 +143,26 @@ impl OcrEngine for Tesseract {
             Ok(words)
         }
     }
+}
+
+impl OcrEngine for Tesseract {
+    fn recognize(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
+        self.read(image, page)
+    }
+
+    fn recognize_strip(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
+        self.read_with(image, page, ffi::TessPageSegMode_PSM_SPARSE_TEXT)
+    }
+
+    fn recognize_line(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
+        self.read_with(image, page, ffi::TessPageSegMode_PSM_SINGLE_LINE)
+    }
 
     fn detect_orientation(&mut self, image: &Pix) -> Option<u32> {
         let h = self.osd.as_ref()?.0;
         let (mut deg, mut conf, mut sconf) = (0i32, 0f32, 0f32);
         let mut script: *const std::os::raw::c_char = std::ptr::null();
-        // SAFETY: as in `recognize`; out-pointers are valid locals.
+        // SAFETY: as in `read`; out-pointers are valid locals.
         let ok = unsafe {
             ffi::TessBaseAPISetImage2(h, image.as_ptr() as *mut _);
             ffi::TessBaseAPISetSourceResolution(h, self.dpi as i32);
