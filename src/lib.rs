@@ -10,6 +10,7 @@ pub mod calibrate;
 pub mod classify;
 pub mod config;
 pub mod document;
+pub mod doorbell;
 pub mod eval;
 pub mod extract;
 pub mod pipeline;

@@ -58,8 +58,36 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         fit_calibration: Option<PathBuf>,
     },
-    /// Counts of documents per state.
+    /// Counts of documents per state and of deliveries per sink and state.
     Status,
+    /// Deliveries to the sinks: list them, retry dead ones.
+    Deliveries {
+        #[command(subcommand)]
+        command: DeliveriesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeliveriesCommand {
+    /// List deliveries, oldest first.
+    List {
+        /// Only deliveries in this state: pending, delivered or dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give dead deliveries a new set of attempts (a running `mailroom run` picks them
+    /// up within a second).
+    Retry {
+        /// The delivery to retry (its number in `deliveries list`).
+        id: Option<i64>,
+        /// Retry every dead delivery.
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -122,6 +150,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Extract { files, words } => extract(&cfg, files, words),
         Command::Review { command } => review(&cfg, command),
+        Command::Deliveries { command } => deliveries(&cfg, command),
         Command::Eval {
             dir,
             json,
@@ -155,6 +184,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open_store(&cfg)?;
             for (state, n) in store.counts()? {
                 println!("{state:<12} {n}");
+            }
+            let deliveries = store.delivery_counts()?;
+            if !deliveries.is_empty() {
+                println!("deliveries:");
+                for (sink, state, n) in deliveries {
+                    println!("  {sink:<12} {state:<10} {n}");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -262,10 +298,70 @@ fn review(cfg: &Config, command: ReviewCommand) -> anyhow::Result<ExitCode> {
                     t.reason
                 );
             }
+            let deliveries = store.deliveries_of(&id)?;
+            if !deliveries.is_empty() {
+                println!("deliveries:");
+                for d in &deliveries {
+                    println!("  {}", delivery_line(d));
+                }
+            }
             if let Some(json) = row.result {
                 let v: serde_json::Value = serde_json::from_str(&json)?;
                 println!("document:\n{}", serde_json::to_string_pretty(&v)?);
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn delivery_line(d: &mailroom::store::Delivery) -> String {
+    let mut line = format!(
+        "#{:<6} {:<12} {:<22} {:<9} attempts {}",
+        d.id, d.sink, d.event, d.state, d.attempts
+    );
+    if let Some(at) = &d.delivered_at {
+        line.push_str(&format!("  delivered {at}"));
+    }
+    if d.state != "delivered" {
+        if let Some(e) = &d.last_error {
+            line.push_str(&format!("  last error: {e}"));
+        }
+        if let Some(r) = d.last_response.as_deref().filter(|r| !r.is_empty()) {
+            line.push_str(&format!("  response: {}", r.replace('\n', " ")));
+        }
+    }
+    line
+}
+
+fn deliveries(cfg: &Config, command: DeliveriesCommand) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg)?;
+    match command {
+        DeliveriesCommand::List { state, limit, json } => {
+            if let Some(s) = &state {
+                anyhow::ensure!(
+                    ["pending", "delivered", "dead"].contains(&s.as_str()),
+                    "--state must be pending, delivered or dead, not {s:?}"
+                );
+            }
+            let rows = store.deliveries(state.as_deref(), limit)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for d in &rows {
+                    println!("{}  {}", d.document_id, delivery_line(d));
+                }
+            }
+        }
+        DeliveriesCommand::Retry { id, all } => {
+            anyhow::ensure!(id.is_some() || all, "name a delivery, or pass --all");
+            if let Some(id) = id {
+                let d = store
+                    .delivery(id)?
+                    .with_context(|| format!("no delivery #{id}"))?;
+                anyhow::ensure!(d.state == "dead", "delivery #{id} is {}, not dead", d.state);
+            }
+            let n = store.retry_dead(id)?;
+            println!("{n} delivery(ies) queued again");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -8,34 +8,18 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::config::sinks::{NEEDS_REVIEW, POSTED, QUARANTINED};
 use crate::config::{AfterIngest, Config};
 use crate::document::Route;
-use crate::store::{DocumentRow, Ingested, State, Store};
-use crate::{pipeline, sink, source};
-
-/// Wakes idle workers when a document arrives.
-#[derive(Default)]
-struct Doorbell {
-    rung: Mutex<bool>,
-    cv: Condvar,
-}
-
-impl Doorbell {
-    fn ring(&self) {
-        *self.rung.lock().unwrap() = true;
-        self.cv.notify_all();
-    }
-    fn wait(&self, timeout: Duration) {
-        let guard = self.rung.lock().unwrap();
-        let (mut g, _) = self.cv.wait_timeout_while(guard, timeout, |r| !*r).unwrap();
-        *g = false;
-    }
-}
+use crate::doorbell::Doorbell;
+use crate::sink::Dispatchers;
+use crate::store::{DocumentRow, Ingested, Notice, State, Store};
+use crate::{pipeline, source};
 
 /// Files ingested per watcher tick (200 ms).
 const INTAKE_BATCH: usize = 32;
@@ -56,11 +40,10 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
             "resumed documents left in processing by a previous run"
         );
     }
-    // Posted before a crash but not yet written out.
-    sink::deliver_pending(&store, &cfg.outbox)?;
-
     let cfg = Arc::new(cfg);
     let stop = Arc::new(AtomicBool::new(false));
+    // Deliveries left pending by a previous run go out as soon as the sinks start.
+    let dispatchers = Arc::new(Dispatchers::start(&store, &cfg.sinks, &stop)?);
     let bell = Arc::new(Doorbell::default());
     let busy_workers = Arc::new(AtomicUsize::new(0));
 
@@ -70,16 +53,15 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     for _ in 0..cfg.workers {
         engines.push(pipeline::engine(&cfg)?);
     }
-    let delivery = Arc::new(Mutex::new(()));
     let mut handles = Vec::new();
     for (n, mut engine) in engines.into_iter().enumerate() {
-        let (cfg, store, stop, bell, busy, delivery) = (
+        let (cfg, store, stop, bell, busy, dispatchers) = (
             cfg.clone(),
             store.clone(),
             stop.clone(),
             bell.clone(),
             busy_workers.clone(),
-            delivery.clone(),
+            dispatchers.clone(),
         );
         handles.push(
             std::thread::Builder::new()
@@ -87,12 +69,13 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
                 .spawn(move || {
                     while !stop.load(Ordering::Relaxed) {
                         busy.fetch_add(1, Ordering::SeqCst);
-                        let claimed = store.claim_next(&[]);
+                        let claimed = store.claim_next();
                         let worked = match claimed {
                             Ok(Some(row)) => {
-                                if let Err(e) = process(&cfg, &store, &mut engine, &row, &delivery) {
+                                if let Err(e) = process(&cfg, &store, &mut engine, &row) {
                                     tracing::error!(document_id = %row.id, error = %e, "cannot record result");
                                 }
+                                dispatchers.ring();
                                 true
                             }
                             Ok(None) => false,
@@ -125,6 +108,9 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     bell.ring();
     for h in handles {
         let _ = h.join();
+    }
+    if let Ok(d) = Arc::try_unwrap(dispatchers) {
+        d.join();
     }
     result
 }
@@ -215,21 +201,47 @@ fn intake(cfg: &Config, store: &Store, path: &PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The sinks that subscribe to `event`.
+fn subscribers(cfg: &Config, event: &str) -> Vec<String> {
+    cfg.sinks
+        .iter()
+        .filter(|s| s.events.iter().any(|e| e == event))
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// Quarantine with a reason, telling the sinks that subscribe to quarantines.
+fn quarantine(cfg: &Config, store: &Store, row: &DocumentRow, reason: &str) -> anyhow::Result<()> {
+    let payload = serde_json::json!({
+        "event": QUARANTINED,
+        "id": row.id,
+        "source": { "name": row.name, "sha256": row.sha256, "received_at": row.received_at },
+        "state": State::Quarantined.as_str(),
+        "reason": reason,
+    })
+    .to_string();
+    let notice = Notice {
+        event: QUARANTINED,
+        sinks: subscribers(cfg, QUARANTINED),
+        payload: &payload,
+    };
+    store.transition(&row.id, State::Quarantined, reason, None, Some(&notice))?;
+    Ok(())
+}
+
 /// Read, analyse and record one document; every outcome ends in a final state.
 fn process(
     cfg: &Config,
     store: &Store,
     engine: &mut dyn crate::text::OcrEngine,
     row: &DocumentRow,
-    delivery: &Mutex<()>,
 ) -> anyhow::Result<()> {
     if row.size > cfg.limits.max_file_bytes {
         let reason = format!(
             "file is {} bytes, above the limit of {}",
             row.size, cfg.limits.max_file_bytes
         );
-        store.transition(&row.id, State::Quarantined, &reason, None, false)?;
-        return Ok(());
+        return quarantine(cfg, store, row, &reason);
     }
     let data = match store.blobs.read(&row.sha256) {
         Ok(d) => d,
@@ -238,8 +250,7 @@ fn process(
             let reason =
                 format!("stored bytes cannot be read ({e}); the original is in the archive");
             tracing::error!(document_id = %row.id, reason = %reason, "quarantined");
-            store.transition(&row.id, State::Quarantined, &reason, None, false)?;
-            return Ok(());
+            return quarantine(cfg, store, row, &reason);
         }
     };
     // Every stage runs under the panic guard: a bug on one document quarantines that
@@ -258,33 +269,45 @@ fn process(
         Ok(Ok((doc, _pages))) => doc,
         Ok(Err(e)) => {
             tracing::warn!(document_id = %row.id, reason = %e, "quarantined");
-            store.transition(&row.id, State::Quarantined, &e.to_string(), None, false)?;
-            return Ok(());
+            return quarantine(cfg, store, row, &e.to_string());
         }
         Err(panic) => {
             let reason = format!("internal error while reading the file: {panic}");
             tracing::error!(document_id = %row.id, reason = %reason, "quarantined");
-            store.transition(&row.id, State::Quarantined, &reason, None, false)?;
-            return Ok(());
+            return quarantine(cfg, store, row, &reason);
         }
     };
     let json = serde_json::to_string(&doc)?;
     match doc.decision.route {
         Route::AutoPost => {
+            let notice = Notice {
+                event: POSTED,
+                sinks: subscribers(cfg, POSTED),
+                payload: &json,
+            };
             store.transition(
                 &row.id,
                 State::AutoPosted,
                 "all checks passed and every field above its threshold",
                 Some(&json),
-                true,
+                Some(&notice),
             )?;
-            let _one_writer = delivery.lock().unwrap_or_else(|p| p.into_inner());
-            sink::deliver_pending(store, &cfg.outbox)?;
             tracing::info!(document_id = %row.id, "auto-posted");
         }
         Route::Review => {
             let reason = doc.decision.reasons.join("; ");
-            store.transition(&row.id, State::InReview, &reason, Some(&json), false)?;
+            let notice = Notice {
+                event: NEEDS_REVIEW,
+                sinks: subscribers(cfg, NEEDS_REVIEW),
+                payload: &json,
+            };
+            store.transition(
+                &row.id,
+                State::InReview,
+                &reason,
+                Some(&json),
+                Some(&notice),
+            )?;
             tracing::info!(document_id = %row.id, reasons = %reason, "in review");
         }
     }
@@ -310,10 +333,10 @@ mod tests {
         let file = dir.path().join("scan.png");
         std::fs::write(&file, b"\x89PNG\r\n\x1a\nnot really").unwrap();
         store.ingest(&file).unwrap();
-        let row = store.claim_next(&[]).unwrap().unwrap();
+        let row = store.claim_next().unwrap().unwrap();
         std::fs::remove_file(store.blobs.path(&row.sha256)).unwrap();
         let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
-        process(&cfg, &store, &mut NoWords, &row, &Mutex::new(())).unwrap();
+        process(&cfg, &store, &mut NoWords, &row).unwrap();
         let after = store.get(&row.id).unwrap();
         assert_eq!(after.state, State::Quarantined);
         assert!(after

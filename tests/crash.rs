@@ -94,7 +94,7 @@ fn sigkill_mid_batch_loses_nothing_and_posts_nothing_twice() {
     // No delivery left pending, no leftover temp files.
     let pending: i64 = db
         .query_row(
-            "SELECT COUNT(*) FROM deliveries WHERE state != 'delivered'",
+            "SELECT COUNT(*) FROM outbox WHERE state != 'delivered'",
             [],
             |r| r.get(0),
         )
@@ -106,6 +106,17 @@ fn sigkill_mid_batch_loses_nothing_and_posts_nothing_twice() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(stray.is_empty(), "{stray:?}");
+    // No document was decided twice (two workers claiming the same document).
+    let twice: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM (SELECT document_id FROM transitions
+               WHERE to_state IN ('auto_posted', 'in_review', 'quarantined', 'posted', 'rejected')
+               GROUP BY document_id HAVING COUNT(*) > 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(twice, 0, "a document reached a final state twice");
     // Some documents were resumed after a kill, and that is on record.
     let resumed: i64 = db
         .query_row(

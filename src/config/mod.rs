@@ -5,12 +5,14 @@
 //! the key and what is wrong. A missing main config file means "embedded defaults".
 
 pub mod doctype;
+pub mod sinks;
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 pub use doctype::{DocType, FieldKind, FieldSpec};
+pub use sinks::{RetryPolicy, SinkConfig, SinkKind};
 
 /// The default configuration file, embedded so `mailroom` runs anywhere.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config/mailroom.toml");
@@ -55,6 +57,8 @@ mod raw {
         pub workers: Workers,
         #[serde(default)]
         pub limits: Limits,
+        #[serde(default)]
+        pub sinks: Vec<super::sinks::raw::Sink>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -63,7 +67,6 @@ mod raw {
         pub inbox: PathBuf,
         pub var_dir: PathBuf,
         pub archive: PathBuf,
-        pub outbox: PathBuf,
         pub after_ingest: String,
         pub doctypes: PathBuf,
         pub calibration: PathBuf,
@@ -74,7 +77,6 @@ mod raw {
                 inbox: "inbox".into(),
                 var_dir: "var".into(),
                 archive: "var/archive".into(),
-                outbox: "var/outbox".into(),
                 after_ingest: "archive".into(),
                 doctypes: "config/doctypes".into(),
                 calibration: "models/calibration.json".into(),
@@ -170,7 +172,6 @@ pub struct Config {
     pub inbox: PathBuf,
     pub var_dir: PathBuf,
     pub archive: PathBuf,
-    pub outbox: PathBuf,
     pub after_ingest: AfterIngest,
     pub watch: WatchConfig,
     pub ocr: OcrConfig,
@@ -178,6 +179,7 @@ pub struct Config {
     pub limits: Limits,
     pub doctypes: Vec<DocType>,
     pub calibration: crate::calibrate::Calibration,
+    pub sinks: Vec<SinkConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -250,7 +252,7 @@ impl Config {
     }
 }
 
-fn invalid(path: &Path, key: &str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(path: &Path, key: &str, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         path: path.to_path_buf(),
         key: key.to_string(),
@@ -327,6 +329,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
     if doctypes.is_empty() {
         return Err(invalid(path, "paths.doctypes", "no document types found"));
     }
+    let sinks = sinks::validate(file.sinks, path, &file.paths.var_dir)?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let workers = if file.workers.count == 0 {
         cores
@@ -338,7 +341,6 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         inbox: file.paths.inbox,
         var_dir: file.paths.var_dir,
         archive: file.paths.archive,
-        outbox: file.paths.outbox,
         after_ingest,
         watch: WatchConfig {
             mode,
@@ -363,6 +365,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         },
         doctypes,
         calibration: Default::default(),
+        sinks,
     })
 }
 

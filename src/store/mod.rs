@@ -8,6 +8,7 @@
 //! died is put back to `received` at start-up ([`Store::recover`]).
 
 pub mod blobs;
+pub mod outbox;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -15,6 +16,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use blobs::BlobStore;
+pub use outbox::{AttemptRecord, Delivery, Notice};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -151,17 +153,6 @@ CREATE TABLE IF NOT EXISTS transitions (
     reason      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS transitions_document ON transitions(document_id, id);
--- One row per document and sink, written in the transaction that posts the document.
-CREATE TABLE IF NOT EXISTS deliveries (
-    document_id  TEXT NOT NULL REFERENCES documents(id),
-    sink         TEXT NOT NULL,
-    state        TEXT NOT NULL,
-    attempts     INTEGER NOT NULL DEFAULT 0,
-    last_error   TEXT,
-    updated_at   TEXT NOT NULL,
-    PRIMARY KEY (document_id, sink)
-);
-CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state);
 "#;
 
 pub fn now() -> String {
@@ -188,6 +179,8 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        conn.execute_batch(outbox::SCHEMA).map_err(err)?;
+        outbox::migrate(&conn).map_err(err)?;
         Ok(Store {
             db: Mutex::new(conn),
             path: db_path.to_path_buf(),
@@ -278,21 +271,21 @@ impl Store {
             Ok(ids)
         })?;
         for id in &ids {
-            self.transition(id, State::Received, "resumed after restart", None, false)?;
+            self.transition(id, State::Received, "resumed after restart", None, None)?;
         }
         Ok(ids.len())
     }
 
     /// Move `id` to `to`, recording why. `result` (the typed document JSON) is stored when
-    /// given. `deliver` adds a pending delivery row for the files sink in the same
-    /// transaction: a posted document can never lack its delivery.
+    /// given. `notice` adds pending deliveries to the outbox in the same transaction: a
+    /// posted document can never lack its deliveries.
     pub fn transition(
         &self,
         id: &str,
         to: State,
         reason: &str,
         result: Option<&str>,
-        deliver: bool,
+        notice: Option<&Notice<'_>>,
     ) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
@@ -311,11 +304,8 @@ impl Store {
                 "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![id, from, to.as_str(), at, reason],
             )?;
-            if deliver {
-                tx.execute(
-                    "INSERT OR IGNORE INTO deliveries (document_id, sink, state, updated_at) VALUES (?1, 'files', 'pending', ?2)",
-                    params![id, at],
-                )?;
+            if let Some(n) = notice {
+                outbox::enqueue(&tx, id, tx.last_insert_rowid(), n, &at)?;
             }
             tx.commit()
         })
@@ -328,31 +318,34 @@ impl Store {
         })
     }
 
-    /// Claim the oldest `received` document not in `skip` by moving it to `processing`.
-    pub fn claim_next(&self, skip: &[String]) -> Result<Option<DocumentRow>, StoreError> {
-        let row = self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result
-                 FROM documents WHERE state = 'received' ORDER BY seq LIMIT ?1",
-            )?;
-            let rows = st
-                .query_map(params![skip.len() as i64 + 1], row_to_doc)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows.into_iter().find(|r| !skip.contains(&r.id)))
-        })?;
-        match row {
-            Some(r) => {
-                self.transition(
-                    &r.id,
-                    State::Processing,
-                    "picked up by a worker",
-                    None,
-                    false,
+    /// Claim the oldest `received` document by moving it to `processing`. Selecting
+    /// and moving are one immediate transaction: two workers (or two processes on one
+    /// ledger) never claim the same document.
+    pub fn claim_next(&self) -> Result<Option<DocumentRow>, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let row = tx
+                .query_row(
+                    "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result
+                     FROM documents WHERE state = 'received' ORDER BY seq LIMIT 1",
+                    [],
+                    row_to_doc,
+                )
+                .optional()?;
+            if let Some(r) = &row {
+                let (at, reason) = (now(), "picked up by a worker");
+                tx.execute(
+                    "UPDATE documents SET state = 'processing', reason = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![r.id, reason, at],
                 )?;
-                Ok(Some(r))
+                tx.execute(
+                    "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, 'received', 'processing', ?2, ?3)",
+                    params![r.id, at, reason],
+                )?;
             }
-            None => Ok(None),
-        }
+            tx.commit()?;
+            Ok(row)
+        })
     }
 
     pub fn get(&self, id: &str) -> Result<DocumentRow, StoreError> {
@@ -412,46 +405,12 @@ impl Store {
         })
     }
 
-    /// Deliveries not yet done, oldest document first: (seq, document id, result JSON).
-    pub fn pending_deliveries(&self, sink: &str) -> Result<Vec<(i64, String, String)>, StoreError> {
-        self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT d.seq, d.id, d.result FROM deliveries v JOIN documents d ON d.id = v.document_id
-                 WHERE v.sink = ?1 AND v.state = 'pending' ORDER BY d.seq",
-            )?;
-            let rows = st
-                .query_map(params![sink], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?.unwrap_or_default())))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-    }
-
-    pub fn delivery_done(&self, id: &str, sink: &str) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.execute(
-                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, updated_at = ?3 WHERE document_id = ?1 AND sink = ?2",
-                params![id, sink, now()],
-            )
-        })?;
-        Ok(())
-    }
-
-    pub fn delivery_failed(&self, id: &str, sink: &str, error: &str) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?3, updated_at = ?4 WHERE document_id = ?1 AND sink = ?2",
-                params![id, sink, error, now()],
-            )
-        })?;
-        Ok(())
-    }
-
     /// Is there work left: documents waiting or being processed, or deliveries pending.
     pub fn busy(&self) -> Result<bool, StoreError> {
         self.with(|c| {
             c.query_row(
                 "SELECT EXISTS(SELECT 1 FROM documents WHERE state IN ('received', 'processing'))
-                     OR EXISTS(SELECT 1 FROM deliveries WHERE state = 'pending')",
+                     OR EXISTS(SELECT 1 FROM outbox WHERE state = 'pending')",
                 [],
                 |r| r.get(0),
             )
@@ -513,23 +472,59 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_claims_never_take_the_same_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = std::sync::Arc::new(store(dir.path()));
+        for i in 0..40 {
+            let f = dir.path().join(format!("{i}.png"));
+            std::fs::write(&f, format!("doc {i}")).unwrap();
+            s.ingest(&f).unwrap();
+        }
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let s = s.clone();
+                std::thread::spawn(move || {
+                    let mut mine = Vec::new();
+                    while let Some(r) = s.claim_next().unwrap() {
+                        mine.push(r.id);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut all: Vec<String> = workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect();
+        assert_eq!(all.len(), 40);
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 40, "a document was claimed twice");
+    }
+
+    #[test]
     fn transitions_are_recorded_and_processing_recovers() {
         let dir = tempfile::tempdir().unwrap();
         let s = store(dir.path());
         let a = dir.path().join("a.png");
         std::fs::write(&a, b"x").unwrap();
         let id = s.ingest(&a).unwrap().id().to_string();
-        let claimed = s.claim_next(&[]).unwrap().unwrap();
+        let claimed = s.claim_next().unwrap().unwrap();
         assert_eq!(claimed.id, id);
         assert_eq!(s.get(&id).unwrap().state, State::Processing);
         assert_eq!(s.recover().unwrap(), 1);
         assert_eq!(s.get(&id).unwrap().state, State::Received);
+        let notice = Notice {
+            event: "document.posted",
+            sinks: vec!["files".into(), "erp".into()],
+            payload: "{}",
+        };
         s.transition(
             &id,
             State::AutoPosted,
             "all checks passed",
             Some("{}"),
-            true,
+            Some(&notice),
         )
         .unwrap();
         let t: Vec<String> = s
@@ -539,9 +534,29 @@ mod tests {
             .map(|t| t.to)
             .collect();
         assert_eq!(t, ["received", "processing", "received", "auto_posted"]);
-        assert_eq!(s.pending_deliveries("files").unwrap().len(), 1);
-        s.delivery_done(&id, "files").unwrap();
-        assert!(s.pending_deliveries("files").unwrap().is_empty());
+        let due = s.due_deliveries("files", 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].idempotency_key(), format!("{id}.4"));
+        s.delivery_started(due[0].id).unwrap();
+        s.delivery_succeeded(due[0].id, None, None).unwrap();
+        assert!(s.due_deliveries("files", 10).unwrap().is_empty());
+        // The other sink's delivery is independent and still pending.
+        assert!(s.busy().unwrap());
+        let erp = s.due_deliveries("erp", 10).unwrap().remove(0);
+        s.delivery_started(erp.id).unwrap();
+        let rec = AttemptRecord {
+            error: "HTTP 400",
+            status: Some(400),
+            response: Some("bad"),
+        };
+        s.delivery_failed(erp.id, None, &rec).unwrap();
         assert!(!s.busy().unwrap());
+        let dead = s.deliveries(Some("dead"), 10).unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].last_status, Some(400));
+        assert_eq!(dead[0].attempts, 1);
+        assert_eq!(s.retry_dead(None).unwrap(), 1);
+        let again = s.due_deliveries("erp", 10).unwrap();
+        assert_eq!((again.len(), again[0].attempts), (1, 0));
     }
 }

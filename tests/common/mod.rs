@@ -25,7 +25,6 @@ impl Install {
 inbox = "{root}/inbox"
 var_dir = "{root}/var"
 archive = "{root}/var/archive"
-outbox = "{root}/var/outbox"
 doctypes = "{doctypes}"
 
 [watch]
@@ -58,6 +57,17 @@ rescan_interval_secs = 1
         c.arg("--config").arg(self.config()).args(args);
         c.env("MAILROOM_LOG", "info");
         c
+    }
+
+    /// Run a mailroom command to completion and insist that it succeeded.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "mailroom {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
     }
 
     /// `mailroom run` in the background, logging to `var/run-N.log`.
