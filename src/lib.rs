@@ -22,3 +22,4 @@ pub mod source;
 pub mod store;
 pub mod text;
 pub mod validate;
+pub mod web;

@@ -58,6 +58,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         fit_calibration: Option<PathBuf>,
     },
+    /// Serve the web API alone (the documents a `mailroom run` reads).
+    Serve,
+    /// API tokens for integrations: create, list, revoke.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Counts of documents per state and of deliveries per sink and state.
     Status,
     /// Deliveries to the sinks: list them, retry dead ones.
@@ -65,6 +72,21 @@ enum Command {
         #[command(subcommand)]
         command: DeliveriesCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (once; only its hash is stored).
+    Create {
+        name: String,
+        /// read: GET only; write: also corrections, approve, reject, retries.
+        #[arg(long, default_value = "read")]
+        scope: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by name; it stops working at once.
+    Revoke { name: String },
 }
 
 #[derive(Subcommand)]
@@ -151,6 +173,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract { files, words } => extract(&cfg, files, words),
         Command::Review { command } => review(&cfg, command),
         Command::Deliveries { command } => deliveries(&cfg, command),
+        Command::Serve => {
+            mailroom::service::serve(cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { command } => token(&cfg, command),
         Command::Eval {
             dir,
             json,
@@ -331,6 +358,54 @@ fn delivery_line(d: &mailroom::store::Delivery) -> String {
         }
     }
     line
+}
+
+fn token(cfg: &Config, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    use mailroom::store::tokens::Scope;
+    // Tokens may be created before the first `mailroom run`.
+    let store = Store::open(&cfg.db_path(), &cfg.blob_dir()).context("opening the ledger")?;
+    match command {
+        TokenCommand::Create { name, scope } => {
+            let scope = Scope::parse(&scope)
+                .with_context(|| format!("--scope must be read or write, not {scope:?}"))?;
+            anyhow::ensure!(
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+                "a token name is letters, digits, '-', '_' or '.'"
+            );
+            let secret = store
+                .create_token(&name, scope)
+                .with_context(|| format!("cannot create token {name:?} (is the name taken?)"))?;
+            println!("{secret}");
+            eprintln!(
+                "token {name:?} ({}) created; it is shown only now",
+                scope.as_str()
+            );
+        }
+        TokenCommand::List => {
+            println!(
+                "{:<20} {:<6} {:<25} {:<25} revoked",
+                "name", "scope", "created", "last used"
+            );
+            for t in store.tokens()? {
+                println!(
+                    "{:<20} {:<6} {:<25} {:<25} {}",
+                    t.name,
+                    t.scope.as_str(),
+                    t.created_at,
+                    t.last_used_at.unwrap_or_else(|| "-".into()),
+                    t.revoked_at.unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            anyhow::ensure!(store.revoke_token(&name)?, "no live token named {name:?}");
+            println!("token {name:?} revoked");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn deliveries(cfg: &Config, command: DeliveriesCommand) -> anyhow::Result<ExitCode> {

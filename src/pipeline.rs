@@ -149,6 +149,89 @@ pub fn read_and_analyse(
     Ok((analyse(id, source, &pages, cfg, today), pages))
 }
 
+/// A corrected document and the changes made to it.
+pub type Corrected = (TypedDocument, Vec<crate::store::review::Correction>);
+
+/// A person's (or a system's) corrections applied to a document: each value is
+/// normalised with the extraction parsers, stored with `origin: "corrected"` and
+/// confidence 1, and the checks and the decision are worked out again. Returns the
+/// new document and what changed, or, per field, why a value was refused.
+pub fn apply_corrections(
+    doc: &TypedDocument,
+    dt: &crate::config::DocType,
+    edits: &[(String, String)],
+    actor: &str,
+    today: NaiveDate,
+) -> Result<Corrected, Vec<(String, String)>> {
+    let mut errors = Vec::new();
+    let mut doc = doc.clone();
+    let mut changes = Vec::new();
+    let at = crate::store::now();
+    for (name, input) in edits {
+        let Some(spec) = dt.fields.iter().find(|f| &f.name == name) else {
+            errors.push((name.clone(), format!("{} has no field {name:?}", dt.name)));
+            continue;
+        };
+        let value = match extract::input::normalize(spec, input) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push((name.clone(), e));
+                continue;
+            }
+        };
+        let old = doc.fields.get(name).cloned();
+        let unchanged = match (&old, &value) {
+            (Some(o), Some(v)) => &o.value == v && o.origin != Origin::Derived,
+            (None, None) => true,
+            _ => false,
+        };
+        if unchanged {
+            continue;
+        }
+        let new = value.clone().map(|v| crate::document::Field {
+            value: v,
+            confidence: 1.0,
+            raw: input.trim().to_string(),
+            page: old.as_ref().map_or(0, |o| o.page),
+            bbox: old.as_ref().and_then(|o| o.bbox),
+            origin: Origin::Corrected,
+        });
+        doc.fields.set(name, new);
+        changes.push(crate::store::review::Correction {
+            field: name.clone(),
+            old_value: old.as_ref().map(|o| o.value.clone()),
+            new_value: value,
+            old_raw: old.as_ref().map(|o| o.raw.clone()),
+            old_confidence: old.as_ref().map(|o| o.confidence),
+            old_page: old.as_ref().map(|o| o.page),
+            old_bbox: old.as_ref().and_then(|o| o.bbox),
+            old_origin: old.as_ref().map(|o| {
+                serde_json::to_value(o.origin)
+                    .map_or(String::new(), |v| v.as_str().unwrap_or("").to_string())
+            }),
+            actor: actor.to_string(),
+            at: at.clone(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // The checks again, on the corrected values; a label without a value stays a
+    // failed check until that field has one.
+    let mut checks = validate::validate(&doc.fields, dt, today);
+    checks.extend(
+        doc.checks
+            .iter()
+            .filter(|c| {
+                c.code == "value_unreadable" && c.fields.iter().all(|f| doc.fields.get(f).is_none())
+            })
+            .cloned(),
+    );
+    doc.checks = checks;
+    doc.decision = route::route(&doc.doc_type, Some(dt), &doc.fields, &doc.checks);
+    Ok((doc, changes))
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
@@ -252,6 +335,43 @@ mod tests {
             doc.decision.reasons
         );
         assert!(doc.fields.get("total").unwrap().confidence < 0.9);
+    }
+
+    #[test]
+    fn a_correction_is_normalised_recorded_and_checked_again() {
+        let (_, _, doc) = run(crate::extract::tests::danish_invoice("1.643,13 kr."));
+        let cfg = cfg();
+        let dt = cfg.doctype("invoice").unwrap();
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let edits = [("total".to_string(), "1.543,13".to_string())];
+        let (fixed, changes) = apply_corrections(&doc, dt, &edits, "ann", today).unwrap();
+        let total = fixed.fields.get("total").unwrap();
+        assert_eq!(
+            (total.value.as_str(), total.origin),
+            ("1543.13", Origin::Corrected)
+        );
+        assert_eq!(total.confidence, 1.0);
+        assert_eq!(
+            total.bbox,
+            doc.fields.get("total").unwrap().bbox,
+            "the box read is kept"
+        );
+        assert!(fixed.checks.iter().all(|c| c.passed), "{:?}", fixed.checks);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].old_value.as_deref(), Some("1643.13"));
+        assert_eq!(changes[0].old_raw.as_deref(), Some("1.643,13 kr."));
+        assert_eq!(changes[0].actor, "ann");
+
+        // The same value again changes nothing; a bad value is refused with a reason.
+        let (_, none) = apply_corrections(&fixed, dt, &edits, "ann", today).unwrap();
+        assert!(none.is_empty());
+        let bad = [
+            ("due_date".to_string(), "31.02.2024".to_string()),
+            ("colour".to_string(), "red".to_string()),
+        ];
+        let errs = apply_corrections(&fixed, dt, &bad, "ann", today).unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert!(errs[0].1.contains("not a date"), "{errs:?}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::config::{AfterIngest, Config};
 use crate::document::Route;
 use crate::doorbell::Doorbell;
 use crate::sink::Dispatchers;
+use crate::store::review::PageInfo;
 use crate::store::{DocumentRow, Ingested, Notice, State, Store};
 use crate::{pipeline, source};
 
@@ -97,6 +98,21 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
         .worker_threads(1)
         .enable_all()
         .build()?;
+    let (quit_web, web_quit) = tokio::sync::oneshot::channel::<()>();
+    let web = if cfg.web.enabled {
+        let listener = crate::web::bind(&cfg)?;
+        let d = dispatchers.clone();
+        let state = crate::web::AppState {
+            store: store.clone(),
+            cfg: cfg.clone(),
+            on_deliveries: Arc::new(move || d.ring()),
+        };
+        Some(rt.spawn(crate::web::serve(listener, state, async move {
+            let _ = web_quit.await;
+        })))
+    } else {
+        None
+    };
     let result = rt.block_on(watch_loop(
         cfg.clone(),
         store.clone(),
@@ -104,6 +120,12 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
         busy_workers.clone(),
         opts,
     ));
+    let _ = quit_web.send(());
+    if let Some(w) = web {
+        if let Ok(Err(e)) = rt.block_on(w) {
+            tracing::error!(error = %e, "web server failed");
+        }
+    }
     stop.store(true, Ordering::Relaxed);
     bell.ring();
     for h in handles {
@@ -113,6 +135,27 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
         d.join();
     }
     result
+}
+
+/// `mailroom serve`: the web API alone, on the ledger a `mailroom run` works on.
+/// Deliveries that approvals write are sent by that running service.
+pub fn serve(cfg: Config) -> anyhow::Result<()> {
+    let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir())?);
+    let cfg = Arc::new(cfg);
+    let listener = crate::web::bind(&cfg)?;
+    let state = crate::web::AppState {
+        store,
+        cfg,
+        on_deliveries: Arc::new(|| {}),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(crate::web::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("stopping");
+    }))
 }
 
 async fn watch_loop(
@@ -266,7 +309,19 @@ fn process(
         )
     });
     let doc = match outcome {
-        Ok(Ok((doc, _pages))) => doc,
+        Ok(Ok((doc, pages))) => {
+            let info: Vec<PageInfo> = pages
+                .iter()
+                .map(|p| PageInfo {
+                    number: p.number,
+                    width: p.width,
+                    height: p.height,
+                    transform: p.transform,
+                })
+                .collect();
+            store.save_pages(&row.id, &info)?;
+            doc
+        }
         Ok(Err(e)) => {
             tracing::warn!(document_id = %row.id, reason = %e, "quarantined");
             return quarantine(cfg, store, row, &e.to_string());

@@ -24,6 +24,9 @@ struct Seen {
     answered: u16,
 }
 
+/// Called with each request before it is answered.
+type Hook = Arc<Mutex<Option<Box<dyn FnMut(&Seen) + Send>>>>;
+
 /// How the receiver answers the n-th request (1-based) carrying one key.
 type Policy = dyn Fn(u32) -> (u16, Option<&'static str>) + Send + Sync;
 
@@ -31,7 +34,7 @@ struct Receiver {
     url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     /// Called with each request before it is answered (the kill test uses it).
-    hook: Arc<Mutex<Option<Box<dyn FnMut(&Seen) + Send>>>>,
+    hook: Hook,
 }
 
 impl Receiver {
@@ -42,7 +45,7 @@ impl Receiver {
             server.server_addr().to_ip().unwrap()
         );
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let hook: Arc<Mutex<Option<Box<dyn FnMut(&Seen) + Send>>>> = Arc::default();
+        let hook: Hook = Arc::default();
         let (s, h) = (seen.clone(), hook.clone());
         std::thread::spawn(move || {
             let mut per_key: HashMap<String, u32> = HashMap::new();

@@ -59,6 +59,23 @@ mod raw {
         pub limits: Limits,
         #[serde(default)]
         pub sinks: Vec<super::sinks::raw::Sink>,
+        #[serde(default)]
+        pub web: Web,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct Web {
+        pub enabled: bool,
+        pub listen: String,
+    }
+    impl Default for Web {
+        fn default() -> Self {
+            Web {
+                enabled: true,
+                listen: "127.0.0.1:8080".into(),
+            }
+        }
     }
 
     #[derive(Debug, Deserialize)]
@@ -180,6 +197,14 @@ pub struct Config {
     pub doctypes: Vec<DocType>,
     pub calibration: crate::calibrate::Calibration,
     pub sinks: Vec<SinkConfig>,
+    pub web: WebConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Serve the API from `mailroom run` (`mailroom serve` always does).
+    pub enabled: bool,
+    pub listen: String,
 }
 
 #[derive(Debug, Clone)]
@@ -330,6 +355,16 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         return Err(invalid(path, "paths.doctypes", "no document types found"));
     }
     let sinks = sinks::validate(file.sinks, path, &file.paths.var_dir)?;
+    if file.web.listen.parse::<std::net::SocketAddr>().is_err() {
+        return Err(invalid(
+            path,
+            "web.listen",
+            format!(
+                "must be an address and port like \"127.0.0.1:8080\", not {:?}",
+                file.web.listen
+            ),
+        ));
+    }
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let workers = if file.workers.count == 0 {
         cores
@@ -366,6 +401,10 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         doctypes,
         calibration: Default::default(),
         sinks,
+        web: WebConfig {
+            enabled: file.web.enabled,
+            listen: file.web.listen,
+        },
     })
 }
 

@@ -12,6 +12,7 @@
 //! far below their label; a letterhead that is only a logo (vendor name then comes from
 //! the next best line, with a confidence that sends it to review).
 
+pub mod input;
 pub mod layout;
 pub mod parse;
 

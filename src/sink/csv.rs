@@ -109,7 +109,7 @@ fn contains_key(file: &mut std::fs::File, key: &str) -> std::io::Result<bool> {
         .from_reader(text.as_bytes());
     Ok(r.records()
         .filter_map(Result::ok)
-        .any(|rec| rec.iter().last() == Some(key)))
+        .any(|rec| rec.iter().next_back() == Some(key)))
 }
 
 impl Sink for CsvSink {

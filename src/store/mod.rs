@@ -9,6 +9,8 @@
 
 pub mod blobs;
 pub mod outbox;
+pub mod review;
+pub mod tokens;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,6 +31,8 @@ pub enum StoreError {
     Blob(#[from] std::io::Error),
     #[error("document {0} not found")]
     NotFound(String),
+    #[error("document {id} is {state}")]
+    Conflict { id: String, state: String },
 }
 
 /// The states of the architecture brief.
@@ -86,14 +90,17 @@ pub struct DocumentRow {
     pub received_at: String,
     pub updated_at: String,
     pub result: Option<String>,
+    pub posted_at: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Transition {
     pub from: Option<String>,
     pub to: String,
     pub at: String,
     pub reason: String,
+    /// Who: `None` for mailroom itself.
+    pub actor: Option<String>,
 }
 
 /// What ingest did with a file.
@@ -179,7 +186,10 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        add_missing_columns(&conn).map_err(err)?;
         conn.execute_batch(outbox::SCHEMA).map_err(err)?;
+        conn.execute_batch(review::SCHEMA).map_err(err)?;
+        conn.execute_batch(tokens::SCHEMA).map_err(err)?;
         outbox::migrate(&conn).map_err(err)?;
         Ok(Store {
             db: Mutex::new(conn),
@@ -287,35 +297,21 @@ impl Store {
         result: Option<&str>,
         notice: Option<&Notice<'_>>,
     ) -> Result<(), StoreError> {
+        let change = Change {
+            id,
+            expect: None,
+            to,
+            reason,
+            result,
+            notice,
+            actor: None,
+        };
         self.with(|c| {
-            let tx = c.transaction()?;
-            let from: Option<String> = tx
-                .query_row("SELECT state FROM documents WHERE id = ?1", params![id], |r| r.get(0))
-                .optional()?;
-            let Some(from) = from else {
-                return Err(rusqlite::Error::QueryReturnedNoRows);
-            };
-            let at = now();
-            tx.execute(
-                "UPDATE documents SET state = ?2, reason = ?3, updated_at = ?4, result = COALESCE(?5, result) WHERE id = ?1",
-                params![id, to.as_str(), reason, at, result],
-            )?;
-            tx.execute(
-                "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, from, to.as_str(), at, reason],
-            )?;
-            if let Some(n) = notice {
-                outbox::enqueue(&tx, id, tx.last_insert_rowid(), n, &at)?;
-            }
-            tx.commit()
-        })
-        .map_err(|e| match e {
-            StoreError::Db {
-                source: rusqlite::Error::QueryReturnedNoRows,
-                ..
-            } => StoreError::NotFound(id.to_string()),
-            e => e,
-        })
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let r = apply(&tx, &change)?;
+            tx.commit()?;
+            Ok(r)
+        })?
     }
 
     /// Claim the oldest `received` document by moving it to `processing`. Selecting
@@ -326,7 +322,7 @@ impl Store {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let row = tx
                 .query_row(
-                    "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result
+                    "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at
                      FROM documents WHERE state = 'received' ORDER BY seq LIMIT 1",
                     [],
                     row_to_doc,
@@ -351,7 +347,7 @@ impl Store {
     pub fn get(&self, id: &str) -> Result<DocumentRow, StoreError> {
         self.with(|c| {
             c.query_row(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result
+                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at
                  FROM documents WHERE id = ?1",
                 params![id],
                 row_to_doc,
@@ -364,7 +360,7 @@ impl Store {
     pub fn list(&self, state: Option<State>) -> Result<Vec<DocumentRow>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result
+                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at
                  FROM documents WHERE ?1 IS NULL OR state = ?1 ORDER BY seq",
             )?;
             let rows = st
@@ -377,7 +373,7 @@ impl Store {
     pub fn transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
-                "SELECT from_state, to_state, at, reason FROM transitions WHERE document_id = ?1 ORDER BY id",
+                "SELECT from_state, to_state, at, reason, actor FROM transitions WHERE document_id = ?1 ORDER BY id",
             )?;
             let rows = st
                 .query_map(params![id], |r| {
@@ -386,6 +382,7 @@ impl Store {
                         to: r.get(1)?,
                         at: r.get(2)?,
                         reason: r.get(3)?,
+                        actor: r.get(4)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -418,6 +415,82 @@ impl Store {
     }
 }
 
+/// One state change, applied inside a caller's transaction by [`apply`].
+pub(crate) struct Change<'a> {
+    pub id: &'a str,
+    /// Refuse the change unless the document is in this state (a person approving a
+    /// document someone else already posted).
+    pub expect: Option<State>,
+    pub to: State,
+    pub reason: &'a str,
+    pub result: Option<&'a str>,
+    pub notice: Option<&'a Notice<'a>>,
+    /// Who made the change: `None` for mailroom itself, else a user or API token.
+    pub actor: Option<&'a str>,
+}
+
+/// Apply `change` in `tx`: the document row, its transition and its deliveries.
+/// The outer `Result` is the database's; the inner one the document's (not found, or
+/// not in the expected state).
+pub(crate) fn apply(
+    tx: &rusqlite::Transaction<'_>,
+    change: &Change<'_>,
+) -> rusqlite::Result<Result<(), StoreError>> {
+    let id = change.id;
+    let from: Option<String> = tx
+        .query_row(
+            "SELECT state FROM documents WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(from) = from else {
+        return Ok(Err(StoreError::NotFound(id.to_string())));
+    };
+    if let Some(expect) = change.expect {
+        if from != expect.as_str() {
+            return Ok(Err(StoreError::Conflict {
+                id: id.to_string(),
+                state: from,
+            }));
+        }
+    }
+    let at = now();
+    let posted = matches!(change.to, State::AutoPosted | State::Posted);
+    tx.execute(
+        "UPDATE documents SET state = ?2, reason = ?3, updated_at = ?4, result = COALESCE(?5, result),
+             posted_at = CASE WHEN ?6 THEN ?4 ELSE posted_at END
+         WHERE id = ?1",
+        params![id, change.to.as_str(), change.reason, at, change.result, posted],
+    )?;
+    tx.execute(
+        "INSERT INTO transitions (document_id, from_state, to_state, at, reason, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, from, change.to.as_str(), at, change.reason, change.actor],
+    )?;
+    if let Some(n) = change.notice {
+        outbox::enqueue(tx, id, tx.last_insert_rowid(), n, &at)?;
+    }
+    Ok(Ok(()))
+}
+
+/// Columns added after the first ledger: add them to an older database.
+fn add_missing_columns(c: &Connection) -> rusqlite::Result<()> {
+    for (table, column, decl) in [
+        ("documents", "posted_at", "TEXT"),
+        ("transitions", "actor", "TEXT"),
+    ] {
+        let exists: bool = c.query_row(
+            &format!("SELECT EXISTS(SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1)"),
+            params![column],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            c.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+        }
+    }
+    Ok(())
+}
+
 fn row_to_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     let state: String = r.get(5)?;
     Ok(DocumentRow {
@@ -432,6 +505,7 @@ fn row_to_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
         received_at: r.get(8)?,
         updated_at: r.get(9)?,
         result: r.get(10)?,
+        posted_at: r.get(11)?,
     })
 }
 

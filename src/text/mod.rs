@@ -185,6 +185,28 @@ pub fn read_image_document(
     Ok((pages, images))
 }
 
+/// The normalised image of page `number` (1-based), rebuilt from the original bytes
+/// and the transform recorded when it was read: the image the field boxes refer to.
+pub fn render_page(
+    data: &[u8],
+    number: u32,
+    transform: &Transform,
+    limits: &crate::config::Limits,
+) -> Result<Pix, TextError> {
+    let media = MediaType::sniff(data)
+        .ok_or_else(|| TextError::Unsupported(decode::describe_unknown(data)))?;
+    let mut iter = decode::pages(data, media, limits)?;
+    let mut raw = None;
+    for _ in 0..number.max(1) {
+        raw = iter.next_page()?;
+        if raw.is_none() {
+            break;
+        }
+    }
+    let raw = raw.ok_or(TextError::NoPages)?;
+    preprocess::apply(raw, transform).map_err(TextError::Corrupt)
+}
+
 /// A second look at the words inside `bbox` (one value on one line): the region is
 /// cut out with a margin and read as a single line, without the page around it. Where
 /// both reads agree on a word, it is wrong only if both erred the same way, so its
@@ -369,6 +391,43 @@ mod tests {
         assert!(reread_top(&mut SecondLook(letterhead), &blank, &words, 1)
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn a_page_is_rendered_again_as_it_was_read() {
+        let (w, h) = (300u32, 200u32);
+        let mut data = white(w, h);
+        for y in 0..10 {
+            for x in 0..10 {
+                data[(y * w + x) as usize] = 0; // top-left corner dark
+            }
+        }
+        let img = image::GrayImage::from_raw(w, h, data).unwrap();
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let limits = crate::config::Limits {
+            max_file_bytes: 1 << 20,
+            max_pages: 5,
+            max_pixels: 1 << 24,
+        };
+        // Turned a quarter clockwise and doubled: 400 x 600, the dark corner now top right.
+        let t = Transform {
+            source_dpi: 150,
+            scale: 2.0,
+            quarter_turns: 1,
+            deskew_deg: 0.0,
+        };
+        let pix = render_page(&png, 1, &t, &limits).unwrap();
+        assert_eq!((pix.width(), pix.height()), (400, 600));
+        assert!(pix.dark_fraction([384, 2, 398, 16]) > 0.9);
+        assert_eq!(pix.dark_fraction([0, 0, 20, 20]), 0.0);
+        let back = image::load_from_memory(&pix.to_png().unwrap()).unwrap();
+        assert_eq!((back.width(), back.height()), (400, 600));
+        assert!(matches!(
+            render_page(&png, 2, &t, &limits),
+            Err(TextError::NoPages)
+        ));
     }
 
     #[test]

@@ -174,6 +174,36 @@ impl Pix {
         }
     }
 
+    /// The pixels of an 8-bit grey image, row by row (`None` for other depths).
+    pub fn gray_bytes(&self) -> Option<Vec<u8>> {
+        if self.depth() != 8 {
+            return None;
+        }
+        let (w, h) = (self.width() as usize, self.height() as usize);
+        let mut out = Vec::with_capacity(w * h);
+        // SAFETY: rows 0..h of `wpl` words each lie inside the image data.
+        unsafe {
+            let wpl = ffi::pixGetWpl(self.0) as usize;
+            let data = ffi::pixGetData(self.0);
+            for y in 0..h {
+                let line = std::slice::from_raw_parts(data.add(y * wpl), wpl);
+                out.extend((0..w).map(|x| (line[x / 4] >> (24 - 8 * (x % 4))) as u8));
+            }
+        }
+        Some(out)
+    }
+
+    /// PNG bytes of an 8-bit grey image.
+    pub fn to_png(&self) -> Result<Vec<u8>, String> {
+        let bytes = self.gray_bytes().ok_or("not an 8-bit grey image")?;
+        let img = image::GrayImage::from_raw(self.width(), self.height(), bytes)
+            .ok_or("pixel buffer does not match the size")?;
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
     /// The share of pixels darker than mid-grey in the rectangle `[x0, y0, x1, y1)`
     /// (clipped to the image) of an 8-bit grey image; 0 for other depths.
     pub fn dark_fraction(&self, rect: [u32; 4]) -> f32 {

@@ -48,6 +48,26 @@ pub fn estimate_dpi(pix: &Pix) -> u32 {
     (portrait_width / PAGE_WIDTH_IN).round().max(1.0) as u32
 }
 
+/// Redo a recorded normalisation on the raw page: the same image OCR read, so the
+/// boxes found on it line up (the review UI draws them on this). No engine needed.
+pub fn apply(raw: Pix, t: &Transform) -> Result<Pix, String> {
+    let mut pix = if raw.depth() == 8 {
+        raw
+    } else {
+        raw.to_gray8()?
+    };
+    if t.scale != 1.0 {
+        pix = pix.scale(t.scale)?;
+    }
+    if !t.quarter_turns.is_multiple_of(4) {
+        pix = pix.rotate_orth(t.quarter_turns % 4)?;
+    }
+    if t.deskew_deg != 0.0 {
+        pix = pix.rotate(t.deskew_deg)?;
+    }
+    Ok(pix)
+}
+
 pub fn normalise(
     raw: Pix,
     opts: &Options,

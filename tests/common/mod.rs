@@ -27,6 +27,9 @@ var_dir = "{root}/var"
 archive = "{root}/var/archive"
 doctypes = "{doctypes}"
 
+[web]
+listen = "127.0.0.1:0"
+
 [watch]
 rescan_interval_secs = 1
 {stable}{extra}

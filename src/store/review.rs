@@ -1,0 +1,313 @@
+//! What people (and systems acting for them) do to documents: corrections with their
+//! audit trail, approve and reject, and the queries the API and review UI list with.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{apply, now, row_to_doc, Change, DocumentRow, Notice, State, Store, StoreError};
+
+pub(super) const SCHEMA: &str = r#"
+-- Every value a person changed, with what the pipeline had read there, so extraction
+-- can learn from corrections later.
+CREATE TABLE IF NOT EXISTS corrections (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id    TEXT NOT NULL REFERENCES documents(id),
+    field          TEXT NOT NULL,
+    old_value      TEXT,
+    new_value      TEXT,
+    old_raw        TEXT,
+    old_confidence REAL,
+    old_page       INTEGER,
+    old_bbox       TEXT,
+    old_origin     TEXT,
+    actor          TEXT NOT NULL,
+    at             TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS corrections_document ON corrections(document_id, id);
+CREATE INDEX IF NOT EXISTS transitions_to_state ON transitions(to_state, id);
+-- How each page was normalised before OCR, so its image can be rebuilt to match the
+-- boxes (`text::render_page`).
+CREATE TABLE IF NOT EXISTS pages (
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    number      INTEGER NOT NULL,
+    width       INTEGER NOT NULL,
+    height      INTEGER NOT NULL,
+    transform   TEXT NOT NULL,
+    PRIMARY KEY (document_id, number)
+);
+"#;
+
+/// A page as read: its size after normalisation and how it got there.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PageInfo {
+    pub number: u32,
+    pub width: u32,
+    pub height: u32,
+    pub transform: crate::text::Transform,
+}
+
+/// One field changed by a person.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Correction {
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub old_raw: Option<String>,
+    pub old_confidence: Option<f64>,
+    pub old_page: Option<u32>,
+    pub old_bbox: Option<[u32; 4]>,
+    pub old_origin: Option<String>,
+    pub actor: String,
+    pub at: String,
+}
+
+/// Filters for listing documents; every one optional.
+#[derive(Debug, Default, Clone)]
+pub struct DocumentFilter {
+    pub state: Option<State>,
+    pub doc_type: Option<String>,
+    /// Case-insensitive substring of the vendor name.
+    pub vendor: Option<String>,
+    pub received_after: Option<String>,
+    pub received_before: Option<String>,
+    pub posted_after: Option<String>,
+    pub posted_before: Option<String>,
+}
+
+/// One entry of the changes feed: a document reached a state someone subscribes to.
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    /// The transition's id: strictly increasing in commit order (SQLite has one writer).
+    pub cursor: i64,
+    pub document_id: String,
+    pub state: State,
+    pub at: String,
+    pub reason: String,
+    pub result: Option<String>,
+}
+
+impl Store {
+    /// Record how a document's pages were read (replacing an earlier reading).
+    pub fn save_pages(&self, id: &str, pages: &[PageInfo]) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute("DELETE FROM pages WHERE document_id = ?1", params![id])?;
+            for p in pages {
+                tx.execute(
+                    "INSERT INTO pages (document_id, number, width, height, transform) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        id,
+                        p.number,
+                        p.width,
+                        p.height,
+                        serde_json::to_string(&p.transform).unwrap_or_default()
+                    ],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+
+    pub fn pages(&self, id: &str) -> Result<Vec<PageInfo>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT number, width, height, transform FROM pages WHERE document_id = ?1 ORDER BY number",
+            )?;
+            let rows = st
+                .query_map(params![id], |r| {
+                    let t: String = r.get(3)?;
+                    Ok(PageInfo {
+                        number: r.get(0)?,
+                        width: r.get(1)?,
+                        height: r.get(2)?,
+                        transform: serde_json::from_str(&t).unwrap_or_default(),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Replace the typed document of a document in review with a corrected one and
+    /// record each changed field, in one transaction. Refused unless in review.
+    pub fn correct(
+        &self,
+        id: &str,
+        result: &str,
+        changes: &[Correction],
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let state: Option<String> = tx
+                .query_row("SELECT state FROM documents WHERE id = ?1", params![id], |r| r.get(0))
+                .optional()?;
+            match state.as_deref() {
+                None => return Ok(Err(StoreError::NotFound(id.into()))),
+                Some(s) if s != State::InReview.as_str() => {
+                    return Ok(Err(StoreError::Conflict {
+                        id: id.into(),
+                        state: s.into(),
+                    }))
+                }
+                _ => {}
+            }
+            tx.execute(
+                "UPDATE documents SET result = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, result, now()],
+            )?;
+            for ch in changes {
+                tx.execute(
+                    "INSERT INTO corrections (document_id, field, old_value, new_value, old_raw, old_confidence,
+                         old_page, old_bbox, old_origin, actor, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    params![
+                        id,
+                        ch.field,
+                        ch.old_value,
+                        ch.new_value,
+                        ch.old_raw,
+                        ch.old_confidence,
+                        ch.old_page,
+                        ch.old_bbox.map(|b| serde_json::to_string(&b).unwrap_or_default()),
+                        ch.old_origin,
+                        ch.actor,
+                        ch.at,
+                    ],
+                )?;
+            }
+            tx.commit()?;
+            Ok(Ok(()))
+        })?
+    }
+
+    pub fn corrections(&self, id: &str) -> Result<Vec<Correction>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT field, old_value, new_value, old_raw, old_confidence, old_page, old_bbox, old_origin, actor, at
+                 FROM corrections WHERE document_id = ?1 ORDER BY id",
+            )?;
+            let rows = st
+                .query_map(params![id], |r| {
+                    Ok(Correction {
+                        field: r.get(0)?,
+                        old_value: r.get(1)?,
+                        new_value: r.get(2)?,
+                        old_raw: r.get(3)?,
+                        old_confidence: r.get(4)?,
+                        old_page: r.get(5)?,
+                        old_bbox: r
+                            .get::<_, Option<String>>(6)?
+                            .and_then(|b| serde_json::from_str(&b).ok()),
+                        old_origin: r.get(7)?,
+                        actor: r.get(8)?,
+                        at: r.get(9)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// A person's decision on a document in review: `Posted` (with its deliveries)
+    /// or `Rejected`. Exactly once: a second decision finds the document no longer in
+    /// review and gets [`StoreError::Conflict`].
+    pub fn decide(
+        &self,
+        id: &str,
+        to: State,
+        reason: &str,
+        actor: &str,
+        notice: Option<&Notice<'_>>,
+    ) -> Result<(), StoreError> {
+        let change = Change {
+            id,
+            expect: Some(State::InReview),
+            to,
+            reason,
+            result: None,
+            notice,
+            actor: Some(actor),
+        };
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let r = apply(&tx, &change)?;
+            tx.commit()?;
+            Ok(r)
+        })?
+    }
+
+    /// Documents matching `filter` with `seq` above `after`, in ingest order, at most
+    /// `limit`. Keyset pagination on `seq`: documents arriving meanwhile come at the
+    /// end, so paging never skips or repeats one.
+    pub fn find_documents(
+        &self,
+        filter: &DocumentFilter,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<DocumentRow>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at
+                 FROM documents
+                 WHERE seq > ?1
+                   AND (?2 IS NULL OR state = ?2)
+                   AND (?3 IS NULL OR json_extract(result, '$.doc_type.value') = ?3)
+                   AND (?4 IS NULL OR instr(lower(json_extract(result, '$.fields.vendor_name.value')), lower(?4)) > 0)
+                   AND (?5 IS NULL OR received_at >= ?5)
+                   AND (?6 IS NULL OR received_at < ?6)
+                   AND (?7 IS NULL OR posted_at >= ?7)
+                   AND (?8 IS NULL OR posted_at < ?8)
+                 ORDER BY seq LIMIT ?9",
+            )?;
+            let rows = st
+                .query_map(
+                    params![
+                        after,
+                        filter.state.map(State::as_str),
+                        filter.doc_type,
+                        filter.vendor,
+                        filter.received_after,
+                        filter.received_before,
+                        filter.posted_after,
+                        filter.posted_before,
+                        limit as i64
+                    ],
+                    row_to_doc,
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Transitions into any of `states` after `cursor`, oldest first, at most `limit`.
+    pub fn feed(
+        &self,
+        states: &[State],
+        cursor: i64,
+        limit: usize,
+    ) -> Result<Vec<FeedEntry>, StoreError> {
+        let wanted: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+        let list = serde_json::to_string(&wanted).unwrap_or_else(|_| "[]".into());
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT t.id, t.document_id, t.to_state, t.at, t.reason, d.result
+                 FROM transitions t JOIN documents d ON d.id = t.document_id
+                 WHERE t.id > ?1 AND t.to_state IN (SELECT value FROM json_each(?2))
+                 ORDER BY t.id LIMIT ?3",
+            )?;
+            let rows = st
+                .query_map(params![cursor, list, limit as i64], |r| {
+                    let state: String = r.get(2)?;
+                    Ok(FeedEntry {
+                        cursor: r.get(0)?,
+                        document_id: r.get(1)?,
+                        state: State::parse(&state).unwrap_or(State::Quarantined),
+                        at: r.get(3)?,
+                        reason: r.get(4)?,
+                        result: r.get(5)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+}

@@ -1,0 +1,735 @@
+//! `/api/v1`: documents, their originals, corrections and decisions, deliveries, and
+//! a changes feed. JSON in and out; errors are `{"error": {"code", "message"}}` with
+//! a stable `code`. Every route needs a bearer token (`mailroom token create`);
+//! `read` tokens may only read.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::AppState;
+use crate::config::sinks::POSTED;
+use crate::document::TypedDocument;
+use crate::store::review::DocumentFilter;
+use crate::store::tokens::{Scope, Token};
+use crate::store::{DocumentRow, Notice, State as DocState, StoreError};
+
+/// The OpenAPI 3 description, kept in the repository and served as is.
+pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
+
+/// Every route: method, path (OpenAPI syntax), handler. The router is built from
+/// this table and a test holds it against `docs/openapi.json`.
+pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/api/v1/openapi.json", get(openapi)),
+        (Method::GET, "/api/v1/documents", get(list_documents)),
+        (Method::GET, "/api/v1/documents/{id}", get(get_document)),
+        (
+            Method::GET,
+            "/api/v1/documents/{id}/original",
+            get(original),
+        ),
+        (
+            Method::GET,
+            "/api/v1/documents/{id}/pages/{n}",
+            get(page_image),
+        ),
+        (
+            Method::POST,
+            "/api/v1/documents/{id}/corrections",
+            post(correct),
+        ),
+        (
+            Method::POST,
+            "/api/v1/documents/{id}/approve",
+            post(approve),
+        ),
+        (Method::POST, "/api/v1/documents/{id}/reject", post(reject)),
+        (Method::GET, "/api/v1/events", get(events)),
+        (Method::GET, "/api/v1/deliveries", get(list_deliveries)),
+        (
+            Method::POST,
+            "/api/v1/deliveries/{id}/retry",
+            post(retry_delivery),
+        ),
+    ]
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut r = Router::new();
+    for (_, path, handler) in routes() {
+        r = r.route(path, handler);
+    }
+    r.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
+        .with_state(state)
+}
+
+/// An error as the API reports it.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<Value>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if let Some(d) = self.details {
+            error["details"] = d;
+        }
+        let mut resp = (self.status, Json(json!({ "error": error }))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound(id) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no document {id}"),
+            ),
+            StoreError::Conflict { id, state } => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("document {id} is {state}, not in review"),
+            ),
+            e => {
+                tracing::error!(error = %e, "API store error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error",
+                )
+            }
+        }
+    }
+}
+
+/// Run blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+}
+
+/// The caller, from `Authorization: Bearer <token>`.
+pub struct Auth(pub Token);
+
+impl Auth {
+    fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.0.scope >= scope {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                format!(
+                    "token {:?} has scope {}; this needs {}",
+                    self.0.name,
+                    self.0.scope.as_str(),
+                    scope.as_str()
+                ),
+            ))
+        }
+    }
+    fn actor(&self) -> String {
+        format!("api:{}", self.0.name)
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|s| s.trim().to_string())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "a bearer token is required",
+                )
+            })?;
+        let store = state.store.clone();
+        let token = blocking(move || Ok(store.authenticate(&secret)?)).await?;
+        token.map(Auth).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "unknown or revoked token",
+            )
+        })
+    }
+}
+
+async fn openapi(_auth: Auth) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+const MAX_LIMIT: usize = 500;
+
+fn limit(q: &HashMap<String, String>, default: usize) -> Result<usize, ApiError> {
+    match q.get("limit") {
+        None => Ok(default),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(ApiError::bad_request(format!(
+                "limit must be 1..={MAX_LIMIT}"
+            ))),
+        },
+    }
+}
+
+fn cursor(q: &HashMap<String, String>, key: &str) -> Result<i64, ApiError> {
+    match q.get(key) {
+        None => Ok(0),
+        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            ApiError::bad_request(format!("{key} must be a cursor this API returned"))
+        }),
+    }
+}
+
+/// `2026-11-28` or an RFC 3339 time, as the ledger's UTC timestamps compare.
+fn time_param(q: &HashMap<String, String>, key: &str) -> Result<Option<String>, ApiError> {
+    let Some(v) = q.get(key) else { return Ok(None) };
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        return Ok(Some(d.format("%Y-%m-%d").to_string()));
+    }
+    chrono::DateTime::parse_from_rfc3339(v)
+        .map(|t| {
+            Some(
+                t.with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            )
+        })
+        .map_err(|_| {
+            ApiError::bad_request(format!(
+                "{key} must be a date (2026-11-28) or an RFC 3339 time"
+            ))
+        })
+}
+
+fn document_json(row: &DocumentRow) -> Option<Value> {
+    row.result
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+}
+
+fn summary(row: &DocumentRow) -> Value {
+    let doc = document_json(row);
+    let field = |path: &[&str]| {
+        let mut v = doc.as_ref()?;
+        for p in path {
+            v = v.get(p)?;
+        }
+        v.as_str().map(String::from)
+    };
+    json!({
+        "id": row.id,
+        "name": row.name,
+        "state": row.state.as_str(),
+        "reason": row.reason,
+        "doc_type": field(&["doc_type", "value"]),
+        "vendor_name": field(&["fields", "vendor_name", "value"]),
+        "received_at": row.received_at,
+        "posted_at": row.posted_at,
+        "duplicate_of": row.duplicate_of,
+    })
+}
+
+async fn list_documents(
+    auth: Auth,
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Read)?;
+    let state = match q.get("state") {
+        None => None,
+        Some(s) => Some(
+            DocState::parse(s)
+                .ok_or_else(|| ApiError::bad_request(format!("unknown state {s:?}")))?,
+        ),
+    };
+    let filter = DocumentFilter {
+        state,
+        doc_type: q.get("type").cloned(),
+        vendor: q.get("vendor").cloned(),
+        received_after: time_param(&q, "received_after")?,
+        received_before: time_param(&q, "received_before")?,
+        posted_after: time_param(&q, "posted_after")?,
+        posted_before: time_param(&q, "posted_before")?,
+    };
+    let (after, limit) = (cursor(&q, "cursor")?, limit(&q, 50)?);
+    let rows = blocking(move || Ok(st.store.find_documents(&filter, after, limit)?)).await?;
+    let next = rows.last().map_or(after, |r| r.seq);
+    Ok(Json(json!({
+        "items": rows.iter().map(summary).collect::<Vec<_>>(),
+        "next_cursor": next.to_string(),
+        "has_more": rows.len() == limit,
+    })))
+}
+
+fn detail(st: &AppState, id: &str) -> Result<Value, ApiError> {
+    let row = st.store.get(id)?;
+    let mut v = summary(&row);
+    v["sha256"] = json!(row.sha256);
+    v["size"] = json!(row.size);
+    v["document"] = document_json(&row).unwrap_or(Value::Null);
+    v["history"] = json!(st.store.transitions(id)?);
+    v["deliveries"] = json!(st.store.deliveries_of(id)?);
+    v["corrections"] = json!(st.store.corrections(id)?);
+    v["pages"] = json!(st.store.pages(id)?);
+    Ok(v)
+}
+
+async fn get_document(
+    auth: Auth,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Read)?;
+    Ok(Json(blocking(move || detail(&st, &id)).await?))
+}
+
+async fn original(
+    auth: Auth,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    auth.require(Scope::Read)?;
+    let (row, bytes) = blocking(move || {
+        let row = st.store.get(&id)?;
+        let bytes = st.store.blobs.read(&row.sha256).map_err(StoreError::from)?;
+        Ok((row, bytes))
+    })
+    .await?;
+    let mime =
+        crate::text::MediaType::sniff(&bytes).map_or("application/octet-stream", |m| m.mime());
+    let name: String = row
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A page as OCR read it (upright, deskewed, about 300 dpi), as PNG: the image the
+/// fields' boxes refer to. Rendered once from the original and cached under
+/// `var/pages/`.
+async fn page_image(
+    auth: Auth,
+    State(st): State<AppState>,
+    Path((id, n)): Path<(String, u32)>,
+) -> Result<Response, ApiError> {
+    auth.require(Scope::Read)?;
+    let png = blocking(move || {
+        let row = st.store.get(&id)?;
+        let info = st
+            .store
+            .pages(&id)?
+            .into_iter()
+            .find(|p| p.number == n)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "no_page",
+                    format!("document {id} has no page {n}"),
+                )
+            })?;
+        let cached = st.cfg.var_dir.join("pages").join(format!("{id}-{n}.png"));
+        if let Ok(bytes) = std::fs::read(&cached) {
+            return Ok(bytes);
+        }
+        let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
+        let data = st.store.blobs.read(&row.sha256).map_err(StoreError::from)?;
+        let pix = crate::text::render_page(&data, n, &info.transform, &st.cfg.limits)
+            .map_err(|e| internal(e.to_string()))?;
+        let png = pix.to_png().map_err(internal)?;
+        std::fs::create_dir_all(cached.parent().unwrap_or(&st.cfg.var_dir))
+            .map_err(|e| internal(e.to_string()))?;
+        crate::store::blobs::write_atomic(&cached, &png).map_err(|e| internal(e.to_string()))?;
+        Ok(png)
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            ),
+        ],
+        png,
+    )
+        .into_response())
+}
+
+fn body_json(body: &Bytes) -> Result<Value, ApiError> {
+    if body.is_empty() {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))
+}
+
+/// The typed document of a document in review, and its type's definition.
+fn reviewable(
+    st: &AppState,
+    id: &str,
+) -> Result<(TypedDocument, crate::config::DocType), ApiError> {
+    let row = st.store.get(id)?;
+    if row.state != DocState::InReview {
+        return Err(StoreError::Conflict {
+            id: id.into(),
+            state: row.state.as_str().into(),
+        }
+        .into());
+    }
+    let doc: TypedDocument = row
+        .result
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "no_document",
+                "the document has no typed result",
+            )
+        })?;
+    let dt = st
+        .cfg
+        .doctype(&doc.doc_type.value)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_type",
+                format!("document type {:?} is not configured", doc.doc_type.value),
+            )
+        })?;
+    Ok((doc, dt))
+}
+
+async fn correct(
+    auth: Auth,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Write)?;
+    let body = body_json(&body)?;
+    let Some(fields) = body.get("fields").and_then(Value::as_object) else {
+        return Err(ApiError::bad_request(
+            "expected {\"fields\": {\"name\": \"value\", …}} (null or \"\" clears a field)",
+        ));
+    };
+    let mut edits = Vec::new();
+    for (name, v) in fields {
+        let text = match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return Err(ApiError::bad_request(format!("{name}: values are strings"))),
+        };
+        edits.push((name.clone(), text));
+    }
+    let actor = auth.actor();
+    let v = blocking(move || {
+        let (doc, dt) = reviewable(&st, &id)?;
+        let today = chrono::Utc::now().date_naive();
+        let (fixed, changes) = crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today)
+            .map_err(|errs| {
+                let details: serde_json::Map<String, Value> = errs
+                    .into_iter()
+                    .map(|(f, m)| (f, Value::String(m)))
+                    .collect();
+                ApiError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: "invalid_value",
+                    message: "some values were refused; nothing was changed".into(),
+                    details: Some(Value::Object(details)),
+                }
+            })?;
+        if !changes.is_empty() {
+            let json =
+                serde_json::to_string(&fixed).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            st.store.correct(&id, &json, &changes)?;
+        }
+        detail(&st, &id)
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+async fn approve(
+    auth: Auth,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Write)?;
+    let actor = auth.actor();
+    let on_deliveries = st.on_deliveries.clone();
+    let v = blocking(move || {
+        let (doc, _) = reviewable(&st, &id)?;
+        let failed: Vec<String> = doc
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| format!("{}: {}", c.code, c.message))
+            .collect();
+        if !failed.is_empty() {
+            return Err(ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "checks_failed",
+                message: "correct the document until its checks pass, or reject it".into(),
+                details: Some(json!(failed)),
+            });
+        }
+        let payload =
+            serde_json::to_string(&doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let sinks: Vec<String> = st
+            .cfg
+            .sinks
+            .iter()
+            .filter(|s| s.events.iter().any(|e| e == POSTED))
+            .map(|s| s.name.clone())
+            .collect();
+        let notice = Notice {
+            event: POSTED,
+            sinks,
+            payload: &payload,
+        };
+        st.store.decide(
+            &id,
+            DocState::Posted,
+            &format!("approved by {actor}"),
+            &actor,
+            Some(&notice),
+        )?;
+        detail(&st, &id)
+    })
+    .await?;
+    on_deliveries();
+    Ok(Json(v))
+}
+
+async fn reject(
+    auth: Auth,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Write)?;
+    let body = body_json(&body)?;
+    let reason = body
+        .get("reason")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| ApiError::bad_request("a rejection needs {\"reason\": \"…\"}"))?
+        .to_string();
+    let actor = auth.actor();
+    let v = blocking(move || {
+        st.store.decide(
+            &id,
+            DocState::Rejected,
+            &format!("rejected by {actor}: {reason}"),
+            &actor,
+            None,
+        )?;
+        detail(&st, &id)
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+/// The events a feed entry can be, and the states that raise them.
+const FEED_EVENTS: &[(&str, &[DocState])] = &[
+    ("document.posted", &[DocState::AutoPosted, DocState::Posted]),
+    ("document.needs_review", &[DocState::InReview]),
+    ("document.quarantined", &[DocState::Quarantined]),
+    ("document.rejected", &[DocState::Rejected]),
+];
+
+async fn events(
+    auth: Auth,
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Read)?;
+    let wanted = q.get("events").map_or("document.posted", String::as_str);
+    let mut states = Vec::new();
+    for name in wanted.split(',').map(str::trim) {
+        let (_, s) = FEED_EVENTS
+            .iter()
+            .find(|(e, _)| *e == name)
+            .ok_or_else(|| ApiError::bad_request(format!("unknown event {name:?}")))?;
+        states.extend_from_slice(s);
+    }
+    let (after, limit) = (cursor(&q, "after")?, limit(&q, 100)?);
+    let entries = blocking(move || Ok(st.store.feed(&states, after, limit)?)).await?;
+    let items: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let event = FEED_EVENTS
+                .iter()
+                .find(|(_, s)| s.contains(&e.state))
+                .map_or("", |(n, _)| *n);
+            let posted = event == "document.posted";
+            json!({
+                "cursor": e.cursor.to_string(),
+                "event": event,
+                "document_id": e.document_id,
+                "at": e.at,
+                "reason": e.reason,
+                "document": if posted {
+                    e.result.as_deref().and_then(|j| serde_json::from_str::<Value>(j).ok())
+                } else {
+                    None
+                },
+            })
+        })
+        .collect();
+    let next = entries.last().map_or(after, |e| e.cursor);
+    Ok(Json(
+        json!({"items": items, "next_cursor": next.to_string(), "has_more": entries.len() == limit}),
+    ))
+}
+
+async fn list_deliveries(
+    auth: Auth,
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Read)?;
+    let state = q.get("state").cloned();
+    if let Some(s) = &state {
+        if !["pending", "delivered", "dead"].contains(&s.as_str()) {
+            return Err(ApiError::bad_request(
+                "state must be pending, delivered or dead",
+            ));
+        }
+    }
+    let limit = limit(&q, 100)?;
+    let rows = blocking(move || Ok(st.store.deliveries(state.as_deref(), limit)?)).await?;
+    Ok(Json(json!({ "items": rows })))
+}
+
+async fn retry_delivery(
+    auth: Auth,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Write)?;
+    let on_deliveries = st.on_deliveries.clone();
+    let d = blocking(move || {
+        let d = st.store.delivery(id)?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no delivery {id}"),
+            )
+        })?;
+        if d.state != "dead" {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("delivery {id} is {}, not dead", d.state),
+            ));
+        }
+        st.store.retry_dead(Some(id))?;
+        Ok(st.store.delivery(id)?)
+    })
+    .await?;
+    on_deliveries();
+    Ok(Json(json!(d)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The routes the router serves and the paths the OpenAPI description documents
+    /// are the same set of (method, path).
+    #[test]
+    fn routes_and_openapi_agree() {
+        let spec: Value = serde_json::from_str(OPENAPI).unwrap();
+        assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+        let mut documented: Vec<(String, String)> = Vec::new();
+        for (path, ops) in spec["paths"].as_object().unwrap() {
+            for method in ops.as_object().unwrap().keys() {
+                if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                    documented.push((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        let mut served: Vec<(String, String)> = routes()
+            .into_iter()
+            .map(|(m, p, _)| (m.to_string(), p.to_string()))
+            .collect();
+        documented.sort();
+        served.sort();
+        assert_eq!(served, documented);
+    }
+}

@@ -1,0 +1,556 @@
+//! The REST API over real HTTP against the real binary (`mailroom serve` and
+//! `mailroom run`): tokens and scopes, listing and filters, originals, corrections,
+//! approve/reject exactly once, pagination and the events feed while documents
+//! arrive, and the served routes against the OpenAPI description.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Child;
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// A running web server on an installation, killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `mailroom <args>` and wait for the address it writes to var/web.addr.
+fn start(inst: &Install, args: &[&str], log: &str) -> Server {
+    let addr_file = inst.path("var/web.addr");
+    let _ = std::fs::remove_file(&addr_file);
+    std::fs::create_dir_all(inst.path("var")).unwrap();
+    let logf = std::fs::File::create(inst.path(&format!("var/{log}"))).unwrap();
+    let child = inst
+        .command(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(logf)
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(30), || addr_file.exists()),
+        "the server did not start: {}",
+        std::fs::read_to_string(inst.path(&format!("var/{log}"))).unwrap_or_default()
+    );
+    let addr = std::fs::read_to_string(&addr_file).unwrap();
+    Server {
+        child,
+        base: format!("http://{addr}"),
+    }
+}
+
+/// One request; returns the status and the body as JSON (or `Value::Null`).
+fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let (status, bytes, _) = call_raw(method, url, token, body);
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn call_raw(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Vec<u8>, String) {
+    let mut req = ureq::request(method, url);
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    let res = match body {
+        Some(b) => req
+            .set("Content-Type", "application/json")
+            .send_string(&b.to_string()),
+        None => req.call(),
+    };
+    let resp = match res {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let status = resp.status();
+    let ctype = resp.content_type().to_string();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+    (status, bytes, ctype)
+}
+
+fn token(inst: &Install, name: &str, scope: &str) -> String {
+    let out = inst.ok(&["token", "create", name, "--scope", scope]);
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn corrupt(inst: &Install, name: &str) {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend(name.bytes());
+    std::fs::write(inst.path("inbox").join(name), bytes).unwrap();
+}
+
+/// Every page of GET /api/v1/documents{query}, following the cursor.
+fn all_documents(base: &str, tok: &str, query: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor = "0".to_string();
+    loop {
+        let sep = if query.is_empty() { "?" } else { "&" };
+        let url = format!("{base}/api/v1/documents{query}{sep}limit=2&cursor={cursor}");
+        let (status, page) = call("GET", &url, Some(tok), None);
+        assert_eq!(status, 200, "{page}");
+        out.extend(page["items"].as_array().unwrap().iter().cloned());
+        cursor = page["next_cursor"].as_str().unwrap().to_string();
+        if !page["has_more"].as_bool().unwrap() {
+            return out;
+        }
+    }
+}
+
+#[test]
+fn tokens_scopes_documents_corrections_and_decisions() {
+    let inst = Install::new("");
+    let gen = inst.path("gen");
+    // Heavy degradations: some of these land in review (deterministic for the seed).
+    generate(&gen, 3, 5, &["--degradation", "heavy"]);
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices/inv-100-0089-letterhead.png"),
+        gen.join("inv-100-0089-letterhead.png"),
+    )
+    .unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples/invoices/inv-100-0089-letterhead.truth.json"),
+        gen.join("inv-100-0089-letterhead.truth.json"),
+    )
+    .unwrap();
+    inst.fill_inbox(&images(&gen));
+    corrupt(&inst, "broken.png");
+    inst.run_to_idle(Duration::from_secs(300));
+
+    let reader = token(&inst, "warehouse", "read");
+    let writer = token(&inst, "erp", "write");
+    let srv = start(&inst, &["serve"], "serve.log");
+    let base = &srv.base;
+
+    // Tokens: none, wrong, read.
+    let (s, e) = call("GET", &format!("{base}/api/v1/documents"), None, None);
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (s, _) = call(
+        "GET",
+        &format!("{base}/api/v1/documents"),
+        Some("mr_nope"),
+        None,
+    );
+    assert_eq!(s, 401);
+
+    // Listing with pagination, and filters.
+    let docs = all_documents(base, &reader, "");
+    assert_eq!(docs.len(), 5);
+    let ids: BTreeSet<&str> = docs.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 5, "no repeats");
+    let quarantined = all_documents(base, &reader, "?state=quarantined");
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(quarantined[0]["name"], "broken.png");
+    assert!(quarantined[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("unreadable image"));
+    let invoices = all_documents(base, &reader, "?type=invoice");
+    assert_eq!(invoices.len(), 4);
+    let lyngholm = all_documents(base, &reader, "?vendor=lyngHOLM");
+    assert_eq!(lyngholm.len(), 1, "{lyngholm:?}");
+    assert_eq!(lyngholm[0]["name"], "inv-100-0089-letterhead.png");
+    assert_eq!(lyngholm[0]["state"], "auto_posted");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(
+        all_documents(base, &reader, &format!("?received_after={today}")).len(),
+        5
+    );
+    assert_eq!(
+        all_documents(base, &reader, &format!("?received_before={today}")).len(),
+        0
+    );
+    assert_eq!(
+        all_documents(base, &reader, &format!("?posted_after={today}")).len(),
+        { docs.iter().filter(|d| d["state"] == "auto_posted").count() }
+    );
+    let (s, e) = call(
+        "GET",
+        &format!("{base}/api/v1/documents?state=lost"),
+        Some(&reader),
+        None,
+    );
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("bad_request")));
+
+    // One document, and its original.
+    let id = lyngholm[0]["id"].as_str().unwrap();
+    let (s, d) = call(
+        "GET",
+        &format!("{base}/api/v1/documents/{id}"),
+        Some(&reader),
+        None,
+    );
+    assert_eq!(s, 200);
+    assert_eq!(
+        d["document"]["fields"]["vendor_name"]["value"],
+        "Lyngholm VVS A/S"
+    );
+    assert_eq!(
+        d["history"].as_array().unwrap().last().unwrap()["to"],
+        "auto_posted"
+    );
+    assert_eq!(d["deliveries"][0]["state"], "delivered");
+    let (s, bytes, ctype) = call_raw(
+        "GET",
+        &format!("{base}/api/v1/documents/{id}/original"),
+        Some(&reader),
+        None,
+    );
+    assert_eq!((s, ctype.as_str()), (200, "image/png"));
+    assert_eq!(
+        bytes,
+        std::fs::read(gen.join("inv-100-0089-letterhead.png")).unwrap()
+    );
+    // Page 1 as OCR read it: the boxes lie on it.
+    assert_eq!(d["pages"][0]["number"], 1);
+    let url = format!("{base}/api/v1/documents/{id}/pages/1");
+    let (s, png, ctype) = call_raw("GET", &url, Some(&reader), None);
+    assert_eq!((s, ctype.as_str()), (200, "image/png"));
+    let img = image::load_from_memory(&png).unwrap().to_luma8();
+    let size = |k: &str| d["pages"][0][k].as_u64().unwrap() as u32;
+    assert_eq!((img.width(), img.height()), (size("width"), size("height")));
+    let b: Vec<u32> = d["document"]["fields"]["vendor_name"]["bbox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let dark = (b[1]..b[3])
+        .flat_map(|y| (b[0]..b[2]).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y).0[0] < 128)
+        .count();
+    let area = ((b[2] - b[0]) * (b[3] - b[1])) as usize;
+    assert!(
+        dark * 10 > area,
+        "the vendor's box holds print on the served page: {dark} of {area}"
+    );
+    assert!(
+        inst.path(&format!("var/pages/{id}-1.png")).exists(),
+        "cached"
+    );
+    let (s, e) = call(
+        "GET",
+        &format!("{base}/api/v1/documents/{id}/pages/2"),
+        Some(&reader),
+        None,
+    );
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("no_page")));
+    let (s, e) = call(
+        "GET",
+        &format!("{base}/api/v1/documents/NOPE"),
+        Some(&reader),
+        None,
+    );
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("not_found")));
+
+    // A document in review: the reader cannot touch it; the writer corrects it to the
+    // truth and approves it, exactly once.
+    let review = all_documents(base, &reader, "?state=in_review");
+    assert!(
+        !review.is_empty(),
+        "seed 5 heavy gave no document in review: {docs:?}"
+    );
+    let rid = review[0]["id"].as_str().unwrap();
+    let approve = format!("{base}/api/v1/documents/{rid}/approve");
+    let (s, e) = call("POST", &approve, Some(&reader), None);
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (403, Some("insufficient_scope"))
+    );
+    let corrections = format!("{base}/api/v1/documents/{rid}/corrections");
+    let (s, e) = call(
+        "POST",
+        &corrections,
+        Some(&writer),
+        Some(json!({"fields": {"due_date": "31.02.2024", "total": "12,50"}})),
+    );
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("invalid_value")),
+        "{e}"
+    );
+    assert!(e["error"]["details"]["due_date"]
+        .as_str()
+        .unwrap()
+        .contains("not a date"));
+    assert!(e["error"]["details"].get("total").is_none());
+    let name = review[0]["name"].as_str().unwrap();
+    let truth = truth_of(&gen.join(name));
+    let mut fields = serde_json::Map::new();
+    for (k, v) in truth["fields"].as_object().unwrap() {
+        if !v.is_null() && !["vendor_address", "payment_reference"].contains(&k.as_str()) {
+            fields.insert(k.clone(), v.clone());
+        }
+    }
+    let (s, d) = call(
+        "POST",
+        &corrections,
+        Some(&writer),
+        Some(json!({ "fields": fields })),
+    );
+    assert_eq!(s, 200, "{d}");
+    for (k, v) in &fields {
+        assert_eq!(&d["document"]["fields"][k]["value"], v, "{k}");
+    }
+    assert!(
+        d["document"]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["passed"] == true),
+        "{d}"
+    );
+    // Only what changed is on record, with what was read there.
+    for c in d["corrections"].as_array().unwrap() {
+        assert_eq!(c["actor"], "api:erp");
+        assert_ne!(c["old_value"], c["new_value"]);
+        assert_eq!(
+            d["document"]["fields"][c["field"].as_str().unwrap()]["origin"],
+            "corrected"
+        );
+    }
+    let (s, events_before) = call("GET", &format!("{base}/api/v1/events"), Some(&reader), None);
+    assert_eq!(s, 200);
+    let cursor = events_before["next_cursor"].as_str().unwrap().to_string();
+    let (s, d) = call("POST", &approve, Some(&writer), None);
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["state"], "posted");
+    assert_eq!(
+        d["history"].as_array().unwrap().last().unwrap()["actor"],
+        "api:erp"
+    );
+    let (s, e) = call("POST", &approve, Some(&writer), None);
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "a second approval"
+    );
+    // One files delivery, pending until `mailroom run` sends it.
+    let deliveries = d["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0]["event"], "document.posted");
+    let (s, after) = call(
+        "GET",
+        &format!("{base}/api/v1/events?after={cursor}"),
+        Some(&reader),
+        None,
+    );
+    assert_eq!(s, 200);
+    let items = after["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{after}");
+    assert_eq!(items[0]["document_id"], rid);
+    assert_eq!(
+        items[0]["document"]["fields"]["total"]["value"],
+        fields["total"]
+    );
+
+    // Rejecting needs a reason; a rejected document is final.
+    assert!(review.len() >= 2, "{review:?}");
+    {
+        let reject = format!(
+            "{base}/api/v1/documents/{}/reject",
+            review[1]["id"].as_str().unwrap()
+        );
+        let (s, _) = call("POST", &reject, Some(&writer), Some(json!({})));
+        assert_eq!(s, 400);
+        let (s, d) = call(
+            "POST",
+            &reject,
+            Some(&writer),
+            Some(json!({"reason": "not our supplier"})),
+        );
+        assert_eq!((s, d["state"].as_str()), (200, Some("rejected")));
+        assert!(d["reason"].as_str().unwrap().ends_with("not our supplier"));
+        let (s, _) = call(
+            "POST",
+            &reject,
+            Some(&writer),
+            Some(json!({"reason": "again"})),
+        );
+        assert_eq!(s, 409, "a decision is final");
+    }
+
+    // Revoked tokens stop working at once.
+    inst.ok(&["token", "revoke", "warehouse"]);
+    let (s, _) = call(
+        "GET",
+        &format!("{base}/api/v1/documents"),
+        Some(&reader),
+        None,
+    );
+    assert_eq!(s, 401);
+    drop(srv);
+
+    // The service delivers what the approval queued.
+    inst.run_to_idle(Duration::from_secs(120));
+    let posted: Vec<String> = inst
+        .outbox_files()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(posted.iter().any(|f| f.contains(rid)), "{posted:?}");
+}
+
+#[test]
+fn paging_and_the_events_feed_miss_nothing_while_documents_arrive() {
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let writer = token(&inst, "erp", "write");
+    let srv = start(&inst, &["run"], "run.log");
+    let base = srv.base.clone();
+
+    let mut seen_docs: Vec<String> = Vec::new();
+    let mut doc_cursor = "0".to_string();
+    let mut seen_events: Vec<(i64, String)> = Vec::new();
+    let mut ev_cursor = "0".to_string();
+    let mut poll = |seen_docs: &mut Vec<String>, seen_events: &mut Vec<(i64, String)>| {
+        let (s, page) = call(
+            "GET",
+            &format!("{base}/api/v1/documents?limit=3&cursor={doc_cursor}"),
+            Some(&writer),
+            None,
+        );
+        assert_eq!(s, 200);
+        seen_docs.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string()),
+        );
+        doc_cursor = page["next_cursor"].as_str().unwrap().to_string();
+        let (s, page) = call(
+            "GET",
+            &format!("{base}/api/v1/events?events=document.quarantined,document.posted,document.needs_review&limit=2&after={ev_cursor}"),
+            Some(&writer),
+            None,
+        );
+        assert_eq!(s, 200);
+        for e in page["items"].as_array().unwrap() {
+            seen_events.push((
+                e["cursor"].as_str().unwrap().parse().unwrap(),
+                e["document_id"].as_str().unwrap().to_string(),
+            ));
+        }
+        ev_cursor = page["next_cursor"].as_str().unwrap().to_string();
+    };
+    // Files arrive in bursts while a client pages through.
+    for burst in 0..8 {
+        for i in 0..4 {
+            corrupt(&inst, &format!("b{burst}-{i}.png"));
+        }
+        for _ in 0..3 {
+            poll(&mut seen_docs, &mut seen_events);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+    let total = 32;
+    assert!(
+        wait_until(Duration::from_secs(60), || {
+            poll(&mut seen_docs, &mut seen_events);
+            seen_events.len() >= total && seen_docs.len() >= total
+        }),
+        "saw {} documents and {} events of {total}",
+        seen_docs.len(),
+        seen_events.len()
+    );
+    // A few more polls find nothing new.
+    for _ in 0..3 {
+        poll(&mut seen_docs, &mut seen_events);
+    }
+    let unique: BTreeSet<&String> = seen_docs.iter().collect();
+    assert_eq!(
+        (seen_docs.len(), unique.len()),
+        (total, total),
+        "no gaps, no repeats"
+    );
+    let in_db: BTreeSet<String> = inst.documents().into_iter().map(|d| d.0).collect();
+    assert_eq!(in_db.len(), total);
+    assert!(
+        seen_events.windows(2).all(|w| w[0].0 < w[1].0),
+        "in cursor order"
+    );
+    let event_docs: BTreeSet<&String> = seen_events.iter().map(|e| &e.1).collect();
+    assert_eq!(event_docs, unique, "one event for each document");
+}
+
+#[test]
+fn served_routes_are_the_documented_ones() {
+    let inst = Install::new("");
+    let writer = token(&inst, "erp", "write");
+    let srv = start(&inst, &["serve"], "serve.log");
+    let base = &srv.base;
+    let (s, spec) = call(
+        "GET",
+        &format!("{base}/api/v1/openapi.json"),
+        Some(&writer),
+        None,
+    );
+    assert_eq!(s, 200);
+    assert_eq!(
+        spec,
+        serde_json::from_str::<Value>(
+            &std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json")
+            )
+            .unwrap()
+        )
+        .unwrap()
+    );
+    let mut checked = 0;
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let url = format!("{base}{}", path.replace("{id}", "0").replace("{n}", "1"));
+            let body = (method == "post").then(|| json!({}));
+            let (s, e) = call(&method.to_uppercase(), &url, Some(&writer), body);
+            assert_ne!(s, 405, "{method} {path}");
+            assert_ne!(
+                e["error"]["code"], "no_such_route",
+                "{method} {path} is documented but not served"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 11);
+    let (s, e) = call(
+        "GET",
+        &format!("{base}/api/v1/nothing"),
+        Some(&writer),
+        None,
+    );
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (404, Some("no_such_route"))
+    );
+    let (s, e) = call(
+        "DELETE",
+        &format!("{base}/api/v1/documents"),
+        Some(&writer),
+        None,
+    );
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+}
