@@ -60,6 +60,11 @@ enum Command {
     },
     /// Serve the web API alone (the documents a `mailroom run` reads).
     Serve,
+    /// People who work the review queue.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// API tokens for integrations: create, list, revoke.
     Token {
         #[command(subcommand)]
@@ -72,6 +77,20 @@ enum Command {
         #[command(subcommand)]
         command: DeliveriesCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user, or set the password and role of an existing one. The password is
+    /// asked for (twice) on a terminal, or read from the first line of stdin.
+    Add {
+        name: String,
+        /// reviewer: works the queue; admin: also quarantine and duplicates.
+        #[arg(long, default_value = "reviewer")]
+        role: String,
+    },
+    /// List users.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -178,6 +197,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command } => token(&cfg, command),
+        Command::User { command } => user(&cfg, command),
         Command::Eval {
             dir,
             json,
@@ -358,6 +378,47 @@ fn delivery_line(d: &mailroom::store::Delivery) -> String {
         }
     }
     line
+}
+
+fn user(cfg: &Config, command: UserCommand) -> anyhow::Result<ExitCode> {
+    use mailroom::store::users::Role;
+    use std::io::IsTerminal;
+    let store = Store::open(&cfg.db_path(), &cfg.blob_dir()).context("opening the ledger")?;
+    match command {
+        UserCommand::Add { name, role } => {
+            let role = Role::parse(&role)
+                .with_context(|| format!("--role must be reviewer or admin, not {role:?}"))?;
+            anyhow::ensure!(
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || "-_.@".contains(c)),
+                "a user name is letters, digits, '-', '_', '.' or '@'"
+            );
+            let password = if std::io::stdin().is_terminal() {
+                let p = rpassword::prompt_password(format!("password for {name}: "))?;
+                let again = rpassword::prompt_password("again: ")?;
+                anyhow::ensure!(p == again, "the passwords differ");
+                p
+            } else {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim_end_matches(['\n', '\r']).to_string()
+            };
+            anyhow::ensure!(
+                password.chars().count() >= 10,
+                "a password has at least 10 characters"
+            );
+            store.set_user(&name, role, &password)?;
+            println!("user {name:?} ({}) saved", role.as_str());
+        }
+        UserCommand::List => {
+            for u in store.users()? {
+                println!("{:<24} {}", u.name, u.role.as_str());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn token(cfg: &Config, command: TokenCommand) -> anyhow::Result<ExitCode> {

@@ -18,7 +18,7 @@ use crate::config::{AfterIngest, Config};
 use crate::document::Route;
 use crate::doorbell::Doorbell;
 use crate::sink::Dispatchers;
-use crate::store::review::PageInfo;
+use crate::store::review::{PageInfo, PageWord};
 use crate::store::{DocumentRow, Ingested, Notice, State, Store};
 use crate::{pipeline, source};
 
@@ -102,11 +102,8 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     let web = if cfg.web.enabled {
         let listener = crate::web::bind(&cfg)?;
         let d = dispatchers.clone();
-        let state = crate::web::AppState {
-            store: store.clone(),
-            cfg: cfg.clone(),
-            on_deliveries: Arc::new(move || d.ring()),
-        };
+        let state =
+            crate::web::AppState::new(store.clone(), cfg.clone(), Arc::new(move || d.ring()));
         Some(rt.spawn(crate::web::serve(listener, state, async move {
             let _ = web_quit.await;
         })))
@@ -143,11 +140,7 @@ pub fn serve(cfg: Config) -> anyhow::Result<()> {
     let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir())?);
     let cfg = Arc::new(cfg);
     let listener = crate::web::bind(&cfg)?;
-    let state = crate::web::AppState {
-        store,
-        cfg,
-        on_deliveries: Arc::new(|| {}),
-    };
+    let state = crate::web::AppState::new(store, cfg, Arc::new(|| {}));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -245,7 +238,7 @@ fn intake(cfg: &Config, store: &Store, path: &PathBuf) -> anyhow::Result<()> {
 }
 
 /// The sinks that subscribe to `event`.
-fn subscribers(cfg: &Config, event: &str) -> Vec<String> {
+pub(crate) fn subscribers(cfg: &Config, event: &str) -> Vec<String> {
     cfg.sinks
         .iter()
         .filter(|s| s.events.iter().any(|e| e == event))
@@ -310,13 +303,30 @@ fn process(
     });
     let doc = match outcome {
         Ok(Ok((doc, pages))) => {
-            let info: Vec<PageInfo> = pages
+            let info: Vec<(PageInfo, Vec<PageWord>)> = pages
                 .iter()
-                .map(|p| PageInfo {
-                    number: p.number,
-                    width: p.width,
-                    height: p.height,
-                    transform: p.transform,
+                .map(|p| {
+                    let info = PageInfo {
+                        number: p.number,
+                        width: p.width,
+                        height: p.height,
+                        transform: p.transform,
+                    };
+                    let words = p
+                        .words
+                        .iter()
+                        .map(|w| {
+                            (
+                                w.text.clone(),
+                                w.conf,
+                                w.bbox[0],
+                                w.bbox[1],
+                                w.bbox[2],
+                                w.bbox[3],
+                            )
+                        })
+                        .collect();
+                    (info, words)
                 })
                 .collect();
             store.save_pages(&row.id, &info)?;

@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod outbox;
 pub mod review;
 pub mod tokens;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -33,6 +34,8 @@ pub enum StoreError {
     NotFound(String),
     #[error("document {id} is {state}")]
     Conflict { id: String, state: String },
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The states of the architecture brief.
@@ -186,10 +189,11 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
-        add_missing_columns(&conn).map_err(err)?;
         conn.execute_batch(outbox::SCHEMA).map_err(err)?;
         conn.execute_batch(review::SCHEMA).map_err(err)?;
         conn.execute_batch(tokens::SCHEMA).map_err(err)?;
+        conn.execute_batch(users::SCHEMA).map_err(err)?;
+        add_missing_columns(&conn).map_err(err)?;
         outbox::migrate(&conn).map_err(err)?;
         Ok(Store {
             db: Mutex::new(conn),
@@ -478,9 +482,17 @@ fn add_missing_columns(c: &Connection) -> rusqlite::Result<()> {
     for (table, column, decl) in [
         ("documents", "posted_at", "TEXT"),
         ("transitions", "actor", "TEXT"),
+        ("pages", "words", "TEXT"),
+        // The type, for the review queue's counts and filter without reading every
+        // document's JSON (indexed below).
+        (
+            "documents",
+            "doc_type",
+            "TEXT GENERATED ALWAYS AS (json_extract(result, '$.doc_type.value')) VIRTUAL",
+        ),
     ] {
         let exists: bool = c.query_row(
-            &format!("SELECT EXISTS(SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1)"),
+            &format!("SELECT EXISTS(SELECT 1 FROM pragma_table_xinfo('{table}') WHERE name = ?1)"),
             params![column],
             |r| r.get(0),
         )?;
@@ -488,6 +500,9 @@ fn add_missing_columns(c: &Connection) -> rusqlite::Result<()> {
             c.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
         }
     }
+    c.execute_batch(
+        "CREATE INDEX IF NOT EXISTS documents_state_type ON documents(state, doc_type, seq)",
+    )?;
     Ok(())
 }
 
@@ -543,6 +558,18 @@ mod tests {
             }
         );
         assert_eq!(s.get(dup.id()).unwrap().state, State::Duplicate);
+    }
+
+    #[test]
+    fn a_ledger_opens_again_after_its_columns_were_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path());
+        let f = dir.path().join("a.png");
+        std::fs::write(&f, b"x").unwrap();
+        let id = s.ingest(&f).unwrap().id().to_string();
+        drop(s);
+        let s = store(dir.path());
+        assert_eq!(s.get(&id).unwrap().state, State::Received);
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub struct PageInfo {
     pub transform: crate::text::Transform,
 }
 
+/// One word as the review page shows it: `[text, confidence, x0, y0, x1, y1]`
+/// (compact: a page has hundreds).
+pub type PageWord = (String, f32, u32, u32, u32, u32);
+
 /// One field changed by a person.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Correction {
@@ -67,6 +71,8 @@ pub struct DocumentFilter {
     pub doc_type: Option<String>,
     /// Case-insensitive substring of the vendor name.
     pub vendor: Option<String>,
+    /// Case-insensitive substring of the reason the document is in its state.
+    pub reason: Option<String>,
     pub received_after: Option<String>,
     pub received_before: Option<String>,
     pub posted_after: Option<String>,
@@ -86,25 +92,47 @@ pub struct FeedEntry {
 }
 
 impl Store {
-    /// Record how a document's pages were read (replacing an earlier reading).
-    pub fn save_pages(&self, id: &str, pages: &[PageInfo]) -> Result<(), StoreError> {
+    /// Record how a document's pages were read, with their words (replacing an
+    /// earlier reading).
+    pub fn save_pages(
+        &self,
+        id: &str,
+        pages: &[(PageInfo, Vec<PageWord>)],
+    ) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
             tx.execute("DELETE FROM pages WHERE document_id = ?1", params![id])?;
-            for p in pages {
+            for (p, words) in pages {
                 tx.execute(
-                    "INSERT INTO pages (document_id, number, width, height, transform) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO pages (document_id, number, width, height, transform, words) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
                         id,
                         p.number,
                         p.width,
                         p.height,
-                        serde_json::to_string(&p.transform).unwrap_or_default()
+                        serde_json::to_string(&p.transform).unwrap_or_default(),
+                        serde_json::to_string(words).unwrap_or_default()
                     ],
                 )?;
             }
             tx.commit()
         })
+    }
+
+    /// The words read on page `number` of a document.
+    pub fn page_words(&self, id: &str, number: u32) -> Result<Vec<PageWord>, StoreError> {
+        let json: Option<Option<String>> = self.with(|c| {
+            c.query_row(
+                "SELECT words FROM pages WHERE document_id = ?1 AND number = ?2",
+                params![id, number],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        Ok(json
+            .flatten()
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
     }
 
     pub fn pages(&self, id: &str) -> Result<Vec<PageInfo>, StoreError> {
@@ -250,12 +278,13 @@ impl Store {
                  FROM documents
                  WHERE seq > ?1
                    AND (?2 IS NULL OR state = ?2)
-                   AND (?3 IS NULL OR json_extract(result, '$.doc_type.value') = ?3)
+                   AND (?3 IS NULL OR doc_type = ?3)
                    AND (?4 IS NULL OR instr(lower(json_extract(result, '$.fields.vendor_name.value')), lower(?4)) > 0)
                    AND (?5 IS NULL OR received_at >= ?5)
                    AND (?6 IS NULL OR received_at < ?6)
                    AND (?7 IS NULL OR posted_at >= ?7)
                    AND (?8 IS NULL OR posted_at < ?8)
+                   AND (?10 IS NULL OR instr(lower(reason), lower(?10)) > 0)
                  ORDER BY seq LIMIT ?9",
             )?;
             let rows = st
@@ -269,13 +298,61 @@ impl Store {
                         filter.received_before,
                         filter.posted_after,
                         filter.posted_before,
-                        limit as i64
+                        limit as i64,
+                        filter.reason
                     ],
                     row_to_doc,
                 )?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
+    }
+
+    /// Documents in review: how many, and how many of each type.
+    pub fn review_counts(&self) -> Result<(i64, Vec<(String, i64)>), StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT COALESCE(doc_type, 'unknown'), COUNT(*)
+                 FROM documents WHERE state = 'in_review' GROUP BY doc_type ORDER BY 2 DESC",
+            )?;
+            let types = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<(String, i64)>, _>>()?;
+            Ok((types.iter().map(|t| t.1).sum(), types))
+        })
+    }
+
+    /// An admin sends a quarantined document through the pipeline again.
+    pub fn requeue(&self, id: &str, actor: &str) -> Result<(), StoreError> {
+        self.admin_move(
+            id,
+            State::Received,
+            &format!("queued again by {actor}"),
+            actor,
+        )
+    }
+
+    /// An admin gives up on a quarantined document (it ends rejected, bytes kept).
+    pub fn discard(&self, id: &str, actor: &str) -> Result<(), StoreError> {
+        self.admin_move(id, State::Rejected, &format!("discarded by {actor}"), actor)
+    }
+
+    fn admin_move(&self, id: &str, to: State, reason: &str, actor: &str) -> Result<(), StoreError> {
+        let change = Change {
+            id,
+            expect: Some(State::Quarantined),
+            to,
+            reason,
+            result: None,
+            notice: None,
+            actor: Some(actor),
+        };
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let r = apply(&tx, &change)?;
+            tx.commit()?;
+            Ok(r)
+        })?
     }
 
     /// Transitions into any of `states` after `cursor`, oldest first, at most `limit`.

@@ -14,11 +14,10 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::config::sinks::POSTED;
 use crate::document::TypedDocument;
 use crate::store::review::DocumentFilter;
 use crate::store::tokens::{Scope, Token};
-use crate::store::{DocumentRow, Notice, State as DocState, StoreError};
+use crate::store::{DocumentRow, State as DocState, StoreError};
 
 /// The OpenAPI 3 description, kept in the repository and served as is.
 pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
@@ -62,7 +61,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let mut r = Router::new();
+    let mut r = super::ui::routes();
     for (_, path, handler) in routes() {
         r = r.route(path, handler);
     }
@@ -87,13 +86,20 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
         ApiError {
             status,
             code,
             message: message.into(),
             details: None,
         }
+    }
+    pub(crate) fn status_code(&self) -> StatusCode {
+        self.status
     }
     fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
@@ -141,7 +147,7 @@ impl From<StoreError> for ApiError {
 }
 
 /// Run blocking store work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -299,6 +305,7 @@ async fn list_documents(
         received_before: time_param(&q, "received_before")?,
         posted_after: time_param(&q, "posted_after")?,
         posted_before: time_param(&q, "posted_before")?,
+        reason: q.get("reason").cloned(),
     };
     let (after, limit) = (cursor(&q, "cursor")?, limit(&q, 50)?);
     let rows = blocking(move || Ok(st.store.find_documents(&filter, after, limit)?)).await?;
@@ -338,6 +345,11 @@ async fn original(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     auth.require(Scope::Read)?;
+    original_response(st, id).await
+}
+
+/// The original bytes with their sniffed type, as a download.
+pub(crate) async fn original_response(st: AppState, id: String) -> Result<Response, ApiError> {
     let (row, bytes) = blocking(move || {
         let row = st.store.get(&id)?;
         let bytes = st.store.blobs.read(&row.sha256).map_err(StoreError::from)?;
@@ -375,44 +387,50 @@ async fn original(
 }
 
 /// A page as OCR read it (upright, deskewed, about 300 dpi), as PNG: the image the
-/// fields' boxes refer to. Rendered once from the original and cached under
-/// `var/pages/`.
+/// fields' boxes refer to.
 async fn page_image(
     auth: Auth,
     State(st): State<AppState>,
     Path((id, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     auth.require(Scope::Read)?;
-    let png = blocking(move || {
-        let row = st.store.get(&id)?;
-        let info = st
-            .store
-            .pages(&id)?
-            .into_iter()
-            .find(|p| p.number == n)
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "no_page",
-                    format!("document {id} has no page {n}"),
-                )
-            })?;
-        let cached = st.cfg.var_dir.join("pages").join(format!("{id}-{n}.png"));
-        if let Ok(bytes) = std::fs::read(&cached) {
-            return Ok(bytes);
-        }
-        let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
-        let data = st.store.blobs.read(&row.sha256).map_err(StoreError::from)?;
-        let pix = crate::text::render_page(&data, n, &info.transform, &st.cfg.limits)
-            .map_err(|e| internal(e.to_string()))?;
-        let png = pix.to_png().map_err(internal)?;
-        std::fs::create_dir_all(cached.parent().unwrap_or(&st.cfg.var_dir))
-            .map_err(|e| internal(e.to_string()))?;
-        crate::store::blobs::write_atomic(&cached, &png).map_err(|e| internal(e.to_string()))?;
-        Ok(png)
-    })
-    .await?;
-    Ok((
+    let png = blocking(move || page_png(&st, &id, n)).await?;
+    Ok(png_response(png))
+}
+
+/// A page image, rendered once from the original and cached under `var/pages/`.
+pub(crate) fn page_png(st: &AppState, id: &str, n: u32) -> Result<Vec<u8>, ApiError> {
+    let row = st.store.get(id)?;
+    let info = st
+        .store
+        .pages(id)?
+        .into_iter()
+        .find(|p| p.number == n)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_page",
+                format!("document {id} has no page {n}"),
+            )
+        })?;
+    let cached = st.cfg.var_dir.join("pages").join(format!("{id}-{n}.png"));
+    if let Ok(bytes) = std::fs::read(&cached) {
+        return Ok(bytes);
+    }
+    let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
+    let data = st.store.blobs.read(&row.sha256).map_err(StoreError::from)?;
+    let pix = crate::text::render_page(&data, n, &info.transform, &st.cfg.limits)
+        .map_err(|e| internal(e.to_string()))?;
+    let png = pix.to_png().map_err(internal)?;
+    std::fs::create_dir_all(cached.parent().unwrap_or(&st.cfg.var_dir))
+        .map_err(|e| internal(e.to_string()))?;
+    crate::store::blobs::write_atomic(&cached, &png).map_err(|e| internal(e.to_string()))?;
+    Ok(png)
+}
+
+/// PNG bytes with their type; a page image never changes for a document.
+pub(crate) fn png_response(png: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "image/png"),
             (
@@ -422,7 +440,7 @@ async fn page_image(
         ],
         png,
     )
-        .into_response())
+        .into_response()
 }
 
 fn body_json(body: &Bytes) -> Result<Value, ApiError> {
@@ -434,7 +452,7 @@ fn body_json(body: &Bytes) -> Result<Value, ApiError> {
 }
 
 /// The typed document of a document in review, and its type's definition.
-fn reviewable(
+pub(crate) fn reviewable(
     st: &AppState,
     id: &str,
 ) -> Result<(TypedDocument, crate::config::DocType), ApiError> {
@@ -548,25 +566,7 @@ async fn approve(
         }
         let payload =
             serde_json::to_string(&doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
-        let sinks: Vec<String> = st
-            .cfg
-            .sinks
-            .iter()
-            .filter(|s| s.events.iter().any(|e| e == POSTED))
-            .map(|s| s.name.clone())
-            .collect();
-        let notice = Notice {
-            event: POSTED,
-            sinks,
-            payload: &payload,
-        };
-        st.store.decide(
-            &id,
-            DocState::Posted,
-            &format!("approved by {actor}"),
-            &actor,
-            Some(&notice),
-        )?;
+        super::post_reviewed(&st, &id, &payload, &actor)?;
         detail(&st, &id)
     })
     .await?;

@@ -1,4 +1,5 @@
-//! The HTTP side: the REST API under `/api/v1` (the review web UI will join it).
+//! The HTTP side: the review UI (`ui`, pages for people) and the REST API under
+//! `/api/v1` (`api`, JSON for systems), on one axum router.
 //!
 //! Served by `mailroom run` next to the workers, or alone by `mailroom serve`, on
 //! `web.listen` (localhost by default). Handlers are thin: they authenticate, call the
@@ -8,6 +9,9 @@
 //! a test compares with the OpenAPI description in `docs/openapi.json`.
 
 pub mod api;
+#[cfg(test)]
+mod tests;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +27,46 @@ pub struct AppState {
     /// Called after a change that wrote deliveries (wakes the sink dispatchers in
     /// `mailroom run`; `mailroom serve` leaves delivery to the running service).
     pub on_deliveries: Arc<dyn Fn() + Send + Sync>,
+    /// Failed sign-ins per name.
+    pub limiter: Arc<ui::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<Store>,
+        cfg: Arc<Config>,
+        on_deliveries: Arc<dyn Fn() + Send + Sync>,
+    ) -> Self {
+        AppState {
+            store,
+            cfg,
+            on_deliveries,
+            limiter: Arc::default(),
+        }
+    }
+}
+
+/// Post a document a person approved: `posted`, with one delivery per sink that
+/// subscribes to `document.posted`, in one transaction; exactly once (a second
+/// approval finds it no longer in review). The API and the UI both approve through here.
+pub(crate) fn post_reviewed(
+    st: &AppState,
+    id: &str,
+    payload: &str,
+    actor: &str,
+) -> Result<(), crate::store::StoreError> {
+    let notice = crate::store::Notice {
+        event: crate::config::sinks::POSTED,
+        sinks: crate::service::subscribers(&st.cfg, crate::config::sinks::POSTED),
+        payload,
+    };
+    st.store.decide(
+        id,
+        crate::store::State::Posted,
+        &format!("approved by {actor}"),
+        actor,
+        Some(&notice),
+    )
 }
 
 /// Bind `web.listen` now (a port in use is a start-up error, not a log line later)

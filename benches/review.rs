@@ -1,0 +1,239 @@
+//! Server-side time to open the next document and to approve it, with a full queue.
+//!
+//! `cargo bench --bench review [-- N]` (or `scripts/bench review N`): N documents (10,000
+//! by default) wait in review; a signed-in reviewer then, 200 times, asks for the next
+//! document (`GET /next`, then `GET /documents/{id}`: the lease, the fields, the page
+//! words) and approves it with one corrected field (`POST .../approve`: parse, checks,
+//! audit, posting with its delivery). Requests go through the real router in-process
+//! (tower `oneshot`), so the figures are the server's, without a network.
+//! Under `cargo test --all-targets` it runs with N = 60 and 20 requests as a smoke test.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use mailroom::config::Config;
+use mailroom::document::{Origin, SourceInfo};
+use mailroom::store::review::{PageInfo, PageWord};
+use mailroom::store::users::Role;
+use mailroom::store::{State, Store};
+use mailroom::text::{Page, Word};
+use tower::ServiceExt;
+
+/// A Danish invoice page whose total does not add up (so it waits for review).
+fn page() -> Page {
+    let rows: &[(u32, &[(u32, &str)])] = &[
+        (
+            150,
+            &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
+        ),
+        (210, &[(150, "Vestergade 12, 8000 Aarhus C")]),
+        (
+            400,
+            &[
+                (150, "Modtager:"),
+                (1400, "Fakturanr.:"),
+                (1900, "2024-118"),
+            ],
+        ),
+        (
+            460,
+            &[
+                (150, "Fjordside Tømrer A/S"),
+                (1400, "Fakturadato:"),
+                (1900, "14. marts 2024"),
+            ],
+        ),
+        (520, &[(1400, "Forfaldsdato:"), (1900, "13.04.2024")]),
+        (900, &[(1400, "Subtotal"), (1900, "1.234,50 kr.")]),
+        (960, &[(1400, "Moms 25%"), (1900, "308,63 kr.")]),
+        (1020, &[(1400, "I alt"), (1900, "1.643,13 kr.")]),
+        (
+            3200,
+            &[(150, "IBAN DK50 0040 0440 1162 43"), (1200, "CVR 13585628")],
+        ),
+    ];
+    let mut words = Vec::new();
+    for (row, (y, cells)) in rows.iter().enumerate() {
+        for (cell, (x, text)) in cells.iter().enumerate() {
+            let mut cx = *x;
+            for w in text.split(' ') {
+                let wlen = 22 * w.chars().count() as u32;
+                words.push(Word {
+                    line: (row * 100 + cell + 1) as u32,
+                    text: w.to_string(),
+                    conf: 0.95,
+                    bbox: [cx, *y, cx + wlen, y + 40],
+                });
+                cx += wlen + 14;
+            }
+        }
+    }
+    Page {
+        number: 1,
+        width: 2480,
+        height: 3508,
+        words,
+        origin: Origin::Ocr,
+        transform: Default::default(),
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let bench = std::env::args().any(|a| a == "--bench");
+    let n: usize = std::env::args()
+        .filter_map(|a| a.parse().ok())
+        .next()
+        .unwrap_or(if bench { 10_000 } else { 60 });
+    let requests = if bench { 200 } else { 20 };
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
+    cfg.var_dir = dir.path().join("var");
+    let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir()).unwrap());
+    let p = page();
+    let words: Vec<PageWord> = p
+        .words
+        .iter()
+        .map(|w| {
+            (
+                w.text.clone(),
+                w.conf,
+                w.bbox[0],
+                w.bbox[1],
+                w.bbox[2],
+                w.bbox[3],
+            )
+        })
+        .collect();
+    let info = PageInfo {
+        number: 1,
+        width: p.width,
+        height: p.height,
+        transform: p.transform,
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let t = Instant::now();
+    for i in 0..n {
+        let f = inbox.join(format!("scan-{i}.png"));
+        std::fs::write(&f, format!("scan {i}")).unwrap();
+        let id = store.ingest(&f).unwrap().id().to_string();
+        std::fs::remove_file(&f).unwrap();
+        store.claim_next().unwrap();
+        let source = SourceInfo {
+            name: format!("scan-{i}.png"),
+            sha256: String::new(),
+            media_type: "image/png".into(),
+            pages: 1,
+            received_at: mailroom::store::now(),
+        };
+        let doc =
+            mailroom::pipeline::analyse(id.clone(), source, std::slice::from_ref(&p), &cfg, today);
+        assert_eq!(doc.decision.route, mailroom::document::Route::Review);
+        store
+            .save_pages(&id, &[(info.clone(), words.clone())])
+            .unwrap();
+        let json = serde_json::to_string(&doc).unwrap();
+        store
+            .transition(&id, State::InReview, "bench", Some(&json), None)
+            .unwrap();
+    }
+    println!("{n} documents queued in {:.1} s", t.elapsed().as_secs_f64());
+
+    store
+        .set_user("ann", Role::Reviewer, "bench password")
+        .unwrap();
+    let secret = store
+        .sign_in("ann", "bench password", 3_600_000)
+        .unwrap()
+        .unwrap();
+    let csrf = store.session(&secret).unwrap().unwrap().csrf;
+    let cookie = format!("mailroom_session={secret}");
+    let state = mailroom::web::AppState::new(store.clone(), Arc::new(cfg), Arc::new(|| {}));
+    let app = mailroom::web::api::router(state);
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (mut open, mut approve, mut queue) = (Vec::new(), Vec::new(), Vec::new());
+    rt.block_on(async {
+        for _ in 0..requests {
+            let t = Instant::now();
+            let req = Request::get("/")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            let _ = axum::body::to_bytes(resp.into_body(), 1 << 24)
+                .await
+                .unwrap();
+            queue.push(t.elapsed());
+
+            let t = Instant::now();
+            let req = Request::get("/next")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+            let location = resp.headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_string();
+            let req = Request::get(&location)
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            let _ = axum::body::to_bytes(resp.into_body(), 1 << 24)
+                .await
+                .unwrap();
+            open.push(t.elapsed());
+
+            let t = Instant::now();
+            let body = format!("csrf={csrf}&f.total=1543.13");
+            let req = Request::post(format!("{location}/approve"))
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::SEE_OTHER, "approve {location}");
+            approve.push(t.elapsed());
+        }
+    });
+    let ms = |v: &mut Vec<Duration>| {
+        let mut x: Vec<f64> = v.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        x.sort_by(f64::total_cmp);
+        (percentile(&x, 0.5), percentile(&x, 0.95))
+    };
+    let (o50, o95) = ms(&mut open);
+    let (a50, a95) = ms(&mut approve);
+    let (q50, q95) = ms(&mut queue);
+    println!(
+        "the queue page (GET /, first 50 of {n}, counts by type): p50 {q50:.1} ms, p95 {q95:.1} ms"
+    );
+    println!("open the next document (GET /next + GET /documents/{{id}}), {requests} times with {n} in review: p50 {o50:.1} ms, p95 {o95:.1} ms");
+    println!("approve with one corrected field (POST /documents/{{id}}/approve), {requests} times: p50 {a50:.1} ms, p95 {a95:.1} ms");
+    let posted = store
+        .find_documents(
+            &mailroom::store::review::DocumentFilter {
+                state: Some(State::Posted),
+                ..Default::default()
+            },
+            0,
+            usize::MAX,
+        )
+        .unwrap();
+    assert_eq!(posted.len(), requests, "each approval posted one document");
+}

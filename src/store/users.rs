@@ -1,0 +1,313 @@
+//! People who work the review queue: users with argon2-hashed passwords, their
+//! sign-in sessions, and the leases that keep two reviewers off one document.
+
+use rand::RngCore;
+use rusqlite::{params, OptionalExtension};
+use sha2::Digest;
+
+use super::{now, Store, StoreError};
+
+pub(super) const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          TEXT NOT NULL UNIQUE,
+    -- reviewer | admin
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
+-- The cookie holds a random secret; the table its SHA-256.
+CREATE TABLE IF NOT EXISTS sessions (
+    hash        TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    csrf        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+-- A reviewer who opened a document holds it until expires_at (unix ms).
+CREATE TABLE IF NOT EXISTS leases (
+    document_id TEXT PRIMARY KEY REFERENCES documents(id),
+    user_name   TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Reviewer,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "reviewer" => Some(Role::Reviewer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reviewer => "reviewer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A signed-in user and the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+}
+
+/// Who holds a document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lease {
+    /// You have it until this time (unix ms).
+    Yours(i64),
+    /// Someone else has it.
+    Held { by: String, until: i64 },
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn sha(s: &str) -> String {
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// An argon2id hash (PHC string) of `password`.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn password_ok(password: &str, phc: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(phc)
+        .map(|h| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A dummy hash to verify against when the user does not exist, so a wrong name
+/// takes as long as a wrong password.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("not a password").unwrap_or_default());
+
+fn row_to_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(2)?;
+    Ok(User {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: Role::parse(&role).unwrap_or(Role::Reviewer),
+    })
+}
+
+impl Store {
+    /// Add a user, or set the password and role of an existing one.
+    pub fn set_user(&self, name: &str, role: Role, password: &str) -> Result<(), StoreError> {
+        let hash = hash_password(password).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
+                params![name, role.as_str(), hash, now()],
+            )
+        })?;
+        Ok(())
+    }
+
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT id, name, role FROM users ORDER BY name")?;
+            let rows = st
+                .query_map([], row_to_user)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Check a name and password; on success start a session lasting `ttl_ms` and
+    /// return its cookie secret.
+    pub fn sign_in(
+        &self,
+        name: &str,
+        password: &str,
+        ttl_ms: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let found: Option<(i64, String)> = self.with(|c| {
+            c.query_row(
+                "SELECT id, password_hash FROM users WHERE name = ?1",
+                params![name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })?;
+        let ok = match &found {
+            Some((_, phc)) => password_ok(password, phc),
+            None => {
+                let _ = password_ok(password, &DUMMY_HASH);
+                false
+            }
+        };
+        let (Some((user_id, _)), true) = (found, ok) else {
+            return Ok(None);
+        };
+        let secret = random_hex(32);
+        let expires = super::outbox::now_ms() + ttl_ms;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sha(&secret), user_id, random_hex(32), now(), expires],
+            )
+        })?;
+        Ok(Some(secret))
+    }
+
+    /// The live session with this cookie secret.
+    pub fn session(&self, secret: &str) -> Result<Option<Session>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT u.id, u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.hash = ?1 AND s.expires_at > ?2",
+                params![sha(secret), super::outbox::now_ms()],
+                |r| {
+                    Ok(Session {
+                        user: row_to_user(r)?,
+                        csrf: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    pub fn sign_out(&self, secret: &str) -> Result<(), StoreError> {
+        self.with(|c| c.execute("DELETE FROM sessions WHERE hash = ?1", params![sha(secret)]))?;
+        Ok(())
+    }
+
+    /// Take or renew the lease on a document for `user` for `ttl_ms`, unless someone
+    /// else holds a live one.
+    pub fn lease(&self, document_id: &str, user: &str, ttl_ms: i64) -> Result<Lease, StoreError> {
+        let now = super::outbox::now_ms();
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let held: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT user_name, expires_at FROM leases WHERE document_id = ?1",
+                    params![document_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((by, until)) = held {
+                if by != user && until > now {
+                    return Ok(Lease::Held { by, until });
+                }
+            }
+            tx.execute(
+                "INSERT INTO leases (document_id, user_name, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(document_id) DO UPDATE SET user_name = excluded.user_name, expires_at = excluded.expires_at",
+                params![document_id, user, now + ttl_ms],
+            )?;
+            tx.commit()?;
+            Ok(Lease::Yours(now + ttl_ms))
+        })
+    }
+
+    /// Give a document back (leaving its page, skipping it, deciding it).
+    pub fn release(&self, document_id: &str, user: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM leases WHERE document_id = ?1 AND user_name = ?2",
+                params![document_id, user],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Who holds live leases, by document.
+    pub fn leases(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.with(|c| {
+            let mut st =
+                c.prepare("SELECT document_id, user_name FROM leases WHERE expires_at > ?1")?;
+            let rows = st
+                .query_map(params![super::outbox::now_ms()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_sessions_and_leases() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite3"), &dir.path().join("blobs")).unwrap();
+        s.set_user("ann", Role::Reviewer, "correct horse").unwrap();
+        let stored: String = s
+            .with(|c| c.query_row("SELECT password_hash FROM users", [], |r| r.get(0)))
+            .unwrap();
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(s.sign_in("ann", "wrong", 60_000).unwrap().is_none());
+        assert!(s.sign_in("bob", "correct horse", 60_000).unwrap().is_none());
+        let secret = s.sign_in("ann", "correct horse", 60_000).unwrap().unwrap();
+        let session = s.session(&secret).unwrap().unwrap();
+        assert_eq!(
+            (session.user.name.as_str(), session.user.role),
+            ("ann", Role::Reviewer)
+        );
+        assert_eq!(session.csrf.len(), 64);
+        s.sign_out(&secret).unwrap();
+        assert!(s.session(&secret).unwrap().is_none());
+        let expired = s.sign_in("ann", "correct horse", -1).unwrap().unwrap();
+        assert!(s.session(&expired).unwrap().is_none());
+
+        let f = dir.path().join("a.png");
+        std::fs::write(&f, b"x").unwrap();
+        let id = s.ingest(&f).unwrap().id().to_string();
+        assert!(matches!(
+            s.lease(&id, "ann", 60_000).unwrap(),
+            Lease::Yours(_)
+        ));
+        assert!(
+            matches!(s.lease(&id, "ann", 60_000).unwrap(), Lease::Yours(_)),
+            "renewed"
+        );
+        assert!(
+            matches!(s.lease(&id, "bob", 60_000).unwrap(), Lease::Held { by, .. } if by == "ann")
+        );
+        s.release(&id, "ann").unwrap();
+        assert!(matches!(s.lease(&id, "bob", -1).unwrap(), Lease::Yours(_)));
+        // Bob's lease expired at once: Ann can take it.
+        assert!(matches!(
+            s.lease(&id, "ann", 60_000).unwrap(),
+            Lease::Yours(_)
+        ));
+    }
+}

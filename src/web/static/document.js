@@ -1,0 +1,122 @@
+// Document page: boxes follow the focused field, words fill it, values are checked
+// by the server as you type (the pipeline's own parsers and checks), the lease is
+// renewed while the page is open, and the keyboard does the rest.
+(() => {
+  const doc = document.querySelector(".doc");
+  if (!doc) return;
+  const id = doc.dataset.id, csrf = doc.dataset.csrf;
+  const form = document.getElementById("fields");
+  const inputs = [...form.querySelectorAll(".field input")];
+  let focused = inputs[0] || null;
+
+  const post = (url, body) => fetch(url, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(body),
+  });
+
+  // Focus a field: highlight and scroll to its box.
+  const show = (input) => {
+    focused = input;
+    document.querySelectorAll(".box.active").forEach((b) => b.classList.remove("active"));
+    const name = input.closest(".field").dataset.field;
+    const box = document.getElementById("box-" + name);
+    if (box) { box.classList.add("active"); box.scrollIntoView({ block: "center", behavior: "smooth" }); }
+  };
+  // Focus shows the field's box and selects its text: typing replaces the value.
+  inputs.forEach((i) => i.addEventListener("focus", () => { show(i); i.select(); }));
+
+  // Validation as you type: the server normalises every value and runs the checks.
+  let timer = null;
+  const validate = () => {
+    const fields = {};
+    inputs.forEach((i) => { fields[i.closest(".field").dataset.field] = i.value; });
+    post(`/documents/${id}/check`, { fields }).then((r) => r.json()).then((res) => {
+      inputs.forEach((i) => {
+        const f = i.closest(".field"), name = f.dataset.field;
+        const err = (res.errors || {})[name];
+        f.querySelector(".problem").textContent = err || "";
+        f.classList.toggle("bad", !!err);
+      });
+      const checks = document.getElementById("checks");
+      checks.innerHTML = "";
+      (res.checks || []).forEach((c) => {
+        const li = document.createElement("li");
+        li.className = c.passed ? "ok" : "failed";
+        li.textContent = c.message;
+        checks.appendChild(li);
+      });
+    }).catch(() => {});
+  };
+  inputs.forEach((i) => i.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(validate, 250); }));
+
+  // Click or drag over words on the scan: their text fills the focused field.
+  let picking = null;
+  document.querySelectorAll(".page").forEach((page) => {
+    page.addEventListener("mousedown", (e) => {
+      if (!e.target.classList.contains("word")) return;
+      e.preventDefault();
+      picking = [e.target];
+      e.target.classList.add("picked");
+    });
+    page.addEventListener("mouseover", (e) => {
+      if (picking && e.target.classList.contains("word") && !picking.includes(e.target)) {
+        picking.push(e.target); e.target.classList.add("picked");
+      }
+    });
+  });
+  document.addEventListener("mouseup", () => {
+    if (!picking) return;
+    if (focused) {
+      focused.value = picking.map((w) => w.dataset.text).join(" ");
+      focused.dispatchEvent(new Event("input"));
+      focused.focus();
+    }
+    picking.forEach((w) => w.classList.remove("picked"));
+    picking = null;
+  });
+
+  // Zoom.
+  let zoom = 100;
+  document.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
+    zoom = Math.min(300, Math.max(50, zoom + 25 * Number(b.dataset.zoom)));
+    document.querySelectorAll(".page").forEach((p) => p.style.setProperty("--zoom", zoom + "%"));
+  }));
+
+  const reject = () => {
+    const reason = prompt("Why is this document rejected?");
+    if (reason && reason.trim()) {
+      const f = document.getElementById("reject-form");
+      f.reason.value = reason.trim();
+      f.submit();
+    }
+  };
+  const skip = () => document.getElementById("skip-form").submit();
+  const approveBtn = document.getElementById("approve");
+  if (approveBtn) {
+    form.addEventListener("submit", () => { approveBtn.disabled = true; });
+    document.getElementById("reject").addEventListener("click", reject);
+    document.getElementById("skip").addEventListener("click", skip);
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if (!approveBtn) return;
+    if (e.ctrlKey && e.key === "Enter") { e.preventDefault(); form.requestSubmit(); return; }
+    if (e.ctrlKey && (e.key === "r" || e.key === "R")) { e.preventDefault(); reject(); return; }
+    if (e.ctrlKey && (e.key === "s" || e.key === "S")) { e.preventDefault(); skip(); return; }
+    if (e.key === "Enter" && e.target.matches(".field input")) {
+      // Enter: this field is right; on to the next one.
+      e.preventDefault();
+      e.target.closest(".field").classList.add("done");
+      const next = inputs[inputs.indexOf(e.target) + 1];
+      if (next) next.focus(); else approveBtn.focus();
+    }
+  });
+
+  // Keep the lease while the page is open; give it back on leaving.
+  setInterval(() => post(`/documents/${id}/lease`, {}), 60000);
+  window.addEventListener("pagehide", () => {
+    navigator.sendBeacon(`/documents/${id}/release?csrf=${encodeURIComponent(csrf)}`);
+  });
+  if (focused) focused.focus();
+})();

@@ -1,0 +1,456 @@
+//! Router-level tests of the review UI (tower `oneshot`, no sockets): sign-in and its
+//! rate limit, CSRF, sessions, permissions, leases, approve/reject exactly once.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use tower::ServiceExt;
+
+use super::{api, AppState};
+use crate::config::Config;
+use crate::document::SourceInfo;
+use crate::store::users::Role;
+use crate::store::{State, Store};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    app: Router,
+    store: Arc<Store>,
+    /// A document in review: a Danish invoice whose total does not add up.
+    doc: String,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
+    cfg.var_dir = dir.path().join("var");
+    let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir()).unwrap());
+    store
+        .set_user("ann", Role::Reviewer, "ann password 1")
+        .unwrap();
+    store
+        .set_user("bob", Role::Reviewer, "bob password 1")
+        .unwrap();
+    store
+        .set_user("root", Role::Admin, "root password 1")
+        .unwrap();
+    let file = dir.path().join("scan.png");
+    std::fs::write(&file, b"scan bytes").unwrap();
+    let doc = store.ingest(&file).unwrap().id().to_string();
+    store.claim_next().unwrap();
+    let page = crate::extract::tests::danish_invoice("1.643,13 kr.");
+    let source = SourceInfo {
+        name: "scan.png".into(),
+        sha256: "x".into(),
+        media_type: "image/png".into(),
+        pages: 1,
+        received_at: "2026-01-01T00:00:00Z".into(),
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let typed = crate::pipeline::analyse(doc.clone(), source, &[page], &cfg, today);
+    let json = serde_json::to_string(&typed).unwrap();
+    store
+        .transition(&doc, State::InReview, "totals", Some(&json), None)
+        .unwrap();
+    let state = AppState::new(store.clone(), Arc::new(cfg), Arc::new(|| {}));
+    Fixture {
+        _dir: dir,
+        app: api::router(state),
+        store,
+        doc,
+    }
+}
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn form(path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Request<Body> {
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", super::ui::tests_support::urlencode(v)))
+        .collect();
+    let mut b =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(body.join("&"))).unwrap()
+}
+
+fn set_cookie(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(String::from)
+}
+
+fn csrf_in(html: &str) -> String {
+    let re = regex::Regex::new(r#"name="csrf" value="([0-9a-f]{64})""#).unwrap();
+    re.captures(html).expect("a CSRF field")[1].to_string()
+}
+
+/// Sign in; returns (session cookie, CSRF token), or the status of a failed attempt.
+async fn sign_in(app: &Router, name: &str, password: &str) -> Result<(String, String), StatusCode> {
+    let (_, h, html) = send(app, get("/login", None)).await;
+    let login_cookie = set_cookie(&h, "mailroom_login_csrf").unwrap();
+    let pair = login_cookie.split(';').next().unwrap().to_string();
+    let token = csrf_in(&html);
+    let (status, h, _) = send(
+        app,
+        form(
+            "/login",
+            Some(&pair),
+            &[("csrf", &token), ("name", name), ("password", password)],
+        ),
+    )
+    .await;
+    if status != StatusCode::SEE_OTHER {
+        return Err(status);
+    }
+    let session = set_cookie(&h, "mailroom_session").unwrap();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    let cookie = session.split(';').next().unwrap().to_string();
+    let (_, _, page) = send(app, get("/", Some(&cookie))).await;
+    Ok((cookie, csrf_in(&page)))
+}
+
+#[tokio::test]
+async fn nothing_is_visible_without_a_session() {
+    let f = fixture();
+    for path in [
+        "/",
+        "/next",
+        &format!("/documents/{}", f.doc),
+        "/admin/quarantine",
+    ] {
+        let (s, h, _) = send(&f.app, get(path, None)).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(h[header::LOCATION], "/login");
+    }
+    let (s, _, _) = send(
+        &f.app,
+        get(&format!("/ui/documents/{}/pages/1", f.doc), None),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, _) = send(
+        &f.app,
+        get(&format!("/ui/documents/{}/original", f.doc), None),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, _) = send(&f.app, get("/", Some("mailroom_session=forged"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sign_in_needs_its_csrf_token_and_is_rate_limited() {
+    let f = fixture();
+    // Without the login form's cookie, the post is refused.
+    let (s, _, _) = send(
+        &f.app,
+        form(
+            "/login",
+            None,
+            &[
+                ("csrf", "x"),
+                ("name", "ann"),
+                ("password", "ann password 1"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(
+        sign_in(&f.app, "ann", "wrong").await.unwrap_err(),
+        StatusCode::UNAUTHORIZED
+    );
+    for _ in 0..4 {
+        let _ = sign_in(&f.app, "ann", "wrong").await;
+    }
+    // Five failures: even the right password is refused for a while.
+    assert_eq!(
+        sign_in(&f.app, "ann", "ann password 1").await.unwrap_err(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Other names are not affected; sign-out ends the session.
+    let (cookie, csrf) = sign_in(&f.app, "bob", "bob password 1").await.unwrap();
+    let (s, _, _) = send(&f.app, form("/logout", Some(&cookie), &[("csrf", "wrong")])).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "sign-out needs the CSRF token too"
+    );
+    let (s, _, _) = send(&f.app, form("/logout", Some(&cookie), &[("csrf", &csrf)])).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = send(&f.app, get("/", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "the old cookie no longer works");
+}
+
+#[tokio::test]
+async fn reviewers_cannot_reach_admin_pages() {
+    let f = fixture();
+    let (ann, ann_csrf) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let (s, _, _) = send(&f.app, get("/admin/quarantine", Some(&ann))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = send(
+        &f.app,
+        form(
+            &format!("/admin/documents/{}/discard", f.doc),
+            Some(&ann),
+            &[("csrf", &ann_csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Two quarantined files and a duplicate for the admin.
+    let dir = tempfile::tempdir().unwrap();
+    let mut quarantined = Vec::new();
+    for name in ["bad-1.png", "bad-2.png"] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, name).unwrap();
+        let id = f.store.ingest(&file).unwrap().id().to_string();
+        f.store.claim_next().unwrap();
+        f.store
+            .transition(&id, State::Quarantined, "unreadable image", None, None)
+            .unwrap();
+        quarantined.push(id);
+    }
+    let dup_file = dir.path().join("again.png");
+    std::fs::write(&dup_file, b"scan bytes").unwrap();
+    let dup = f.store.ingest(&dup_file).unwrap();
+    assert!(matches!(dup, crate::store::Ingested::Duplicate { .. }));
+
+    let (root, root_csrf) = sign_in(&f.app, "root", "root password 1").await.unwrap();
+    let (s, _, html) = send(&f.app, get("/admin/quarantine", Some(&root))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Quarantine: 2") && html.contains("unreadable image"),
+        "{html}"
+    );
+    let (_, _, html) = send(&f.app, get("/admin/duplicates", Some(&root))).await;
+    assert!(
+        html.contains("again.png") && html.contains(&f.doc),
+        "the duplicate and its original: {html}"
+    );
+    assert!(html.contains("Duplicates: 1"), "{html}");
+    let retry = format!("/admin/documents/{}/retry", quarantined[0]);
+    let (s, _, _) = send(&f.app, form(&retry, Some(&root), &[("csrf", "wrong")])).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = send(&f.app, form(&retry, Some(&root), &[("csrf", &root_csrf)])).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(
+        f.store.get(&quarantined[0]).unwrap().state,
+        State::Received,
+        "back in the queue"
+    );
+    let discard = format!("/admin/documents/{}/discard", quarantined[1]);
+    let (s, _, _) = send(&f.app, form(&discard, Some(&root), &[("csrf", &root_csrf)])).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let row = f.store.get(&quarantined[1]).unwrap();
+    assert_eq!(
+        (row.state, row.reason.as_deref()),
+        (State::Rejected, Some("discarded by root"))
+    );
+    // Only quarantined documents can be retried or discarded.
+    let (s, _, _) = send(
+        &f.app,
+        form(
+            &format!("/admin/documents/{}/discard", f.doc),
+            Some(&root),
+            &[("csrf", &root_csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(f.store.get(&f.doc).unwrap().state, State::InReview);
+    let (s, _, bytes) = send(
+        &f.app,
+        get(
+            &format!("/ui/documents/{}/original", quarantined[0]),
+            Some(&root),
+        ),
+    )
+    .await;
+    assert_eq!((s, bytes.as_str()), (StatusCode::OK, "bad-1.png"));
+}
+
+#[tokio::test]
+async fn a_lease_keeps_a_second_reviewer_off_and_approval_happens_once() {
+    let f = fixture();
+    let (ann, ann_csrf) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let (bob, bob_csrf) = sign_in(&f.app, "bob", "bob password 1").await.unwrap();
+    let page = format!("/documents/{}", f.doc);
+
+    // The queue lists it; Ann opens it (the lease); Bob sees it read-only.
+    let (_, _, queue) = send(&f.app, get("/", Some(&ann))).await;
+    assert!(
+        queue.contains(&page) && queue.contains("In review: 1"),
+        "{queue}"
+    );
+    let (s, _, html) = send(&f.app, get(&page, Some(&ann))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(r#"name="f.total" value="1643.13""#), "{html}");
+    assert!(!html.contains("is working on this document"));
+    let (_, _, html) = send(&f.app, get(&page, Some(&bob))).await;
+    assert!(html.contains("ann is working on this document"), "{html}");
+    let (_, _, queue) = send(&f.app, get("/", Some(&bob))).await;
+    assert!(queue.contains("ann is on it"), "{queue}");
+    let approve = format!("{page}/approve");
+    let (s, _, html) = send(&f.app, form(&approve, Some(&bob), &[("csrf", &bob_csrf)])).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("ann is working on this document"));
+
+    // No CSRF token, no approval.
+    let (s, _, _) = send(
+        &f.app,
+        form(&approve, Some(&ann), &[("f.total", "1543.13")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The totals do not add up: refused, nothing posted.
+    let (s, _, html) = send(&f.app, form(&approve, Some(&ann), &[("csrf", &ann_csrf)])).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("a check fails"), "{html}");
+    assert_eq!(f.store.get(&f.doc).unwrap().state, State::InReview);
+    // A value that does not parse: refused with the parser's reason.
+    let (s, _, html) = send(
+        &f.app,
+        form(
+            &approve,
+            Some(&ann),
+            &[("csrf", &ann_csrf), ("f.due_date", "31.02.2024")],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("not a date"), "{html}");
+    // Corrected: approved, posted once, the change on record.
+    let (s, h, _) = send(
+        &f.app,
+        form(
+            &approve,
+            Some(&ann),
+            &[("csrf", &ann_csrf), ("f.total", "1.543,13 kr.")],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(h[header::LOCATION].to_str().unwrap().starts_with("/next"));
+    let row = f.store.get(&f.doc).unwrap();
+    assert_eq!(row.state, State::Posted);
+    let posted: serde_json::Value = serde_json::from_str(row.result.as_deref().unwrap()).unwrap();
+    assert_eq!(posted["fields"]["total"]["value"], "1543.13");
+    assert_eq!(posted["fields"]["total"]["origin"], "corrected");
+    let corrections = f.store.corrections(&f.doc).unwrap();
+    assert_eq!(corrections.len(), 1);
+    assert_eq!(
+        (
+            corrections[0].actor.as_str(),
+            corrections[0].old_value.as_deref()
+        ),
+        ("ann", Some("1643.13"))
+    );
+    assert_eq!(
+        f.store.deliveries_of(&f.doc).unwrap().len(),
+        1,
+        "one delivery to the files sink"
+    );
+    // Double click / second tab: nothing posted twice.
+    let (s, _, html) = send(&f.app, form(&approve, Some(&ann), &[("csrf", &ann_csrf)])).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(html.contains("Already decided"));
+    assert_eq!(f.store.deliveries_of(&f.doc).unwrap().len(), 1);
+    let (_, _, html) = send(&f.app, get(&page, Some(&ann))).await;
+    assert!(
+        html.contains("changed total") && html.contains("approved by ann"),
+        "history shown: {html}"
+    );
+}
+
+#[tokio::test]
+async fn rejecting_needs_a_reason_and_the_check_endpoint_validates_as_you_type() {
+    let f = fixture();
+    let (ann, csrf) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let page = format!("/documents/{}", f.doc);
+    let check = |body: &str, token: &str| {
+        Request::post(format!("{page}/check"))
+            .header(header::COOKIE, &ann)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-csrf-token", token)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let (s, _, _) = send(&f.app, check(r#"{"fields": {}}"#, "nope")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, body) = send(
+        &f.app,
+        check(
+            r#"{"fields": {"iban": "DK50 0040 0440 1162 44", "total": "1.543,13"}}"#,
+            &csrf,
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["errors"]["iban"].as_str().unwrap().contains("mod-97"),
+        "{v}"
+    );
+    let totals = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "totals_add_up")
+        .unwrap();
+    assert_eq!(totals["passed"], true, "the corrected total adds up: {v}");
+    assert_eq!(
+        f.store.get(&f.doc).unwrap().state,
+        State::InReview,
+        "checking changes nothing"
+    );
+
+    let reject = format!("{page}/reject");
+    let (s, _, _) = send(
+        &f.app,
+        form(&reject, Some(&ann), &[("csrf", &csrf), ("reason", " ")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, _) = send(
+        &f.app,
+        form(
+            &reject,
+            Some(&ann),
+            &[("csrf", &csrf), ("reason", "duplicate invoice")],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let row = f.store.get(&f.doc).unwrap();
+    assert_eq!(row.state, State::Rejected);
+    assert_eq!(
+        row.reason.as_deref(),
+        Some("rejected by ann: duplicate invoice")
+    );
+}

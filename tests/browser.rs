@@ -1,0 +1,295 @@
+//! The review UI in a real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, installed by `scripts/install-deps --test`), driven over
+//! WebDriver with fantoccini: sign in, open the next document with one key, correct a
+//! field by keyboard, approve with Ctrl+Enter, and check the posted JSON and the audit.
+//! A screenshot of the document page is kept in `tests/output/`.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use fantoccini::key::Key;
+use fantoccini::{ClientBuilder, Locator};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn eventually<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..100 {
+        if let Some(v) = f().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    // Three heavily degraded invoices: all land in review (deterministic for the seed).
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 3, 5, &["--degradation", "heavy"]);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    assert!(
+        inst.documents().iter().all(|d| d.1 == "in_review"),
+        "{:?}",
+        inst.documents()
+    );
+
+    let mut add = inst
+        .command(&["user", "add", "ann", "--role", "reviewer"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(add.stdin.as_mut().unwrap(), b"ann's long password\n").unwrap();
+    assert!(add.wait().unwrap().success());
+
+    let _ = std::fs::remove_file(inst.path("var/web.addr"));
+    let log = std::fs::File::create(inst.path("var/run.log")).unwrap();
+    let _run = Killed(
+        inst.command(&["run"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    assert!(wait_until(Duration::from_secs(30), || inst
+        .path("var/web.addr")
+        .exists()));
+    let base = format!(
+        "http://{}",
+        std::fs::read_to_string(inst.path("var/web.addr")).unwrap()
+    );
+
+    let port = free_port();
+    let _driver = Killed(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768"]
+        }),
+    );
+    let c = eventually("chromedriver", async || {
+        // Plain HTTP to the local chromedriver: no TLS stack needed.
+        let http = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(http)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .ok()
+    })
+    .await;
+
+    // Sign in.
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys("ann")
+        .await
+        .unwrap();
+    let pw = c.find(Locator::Css("input[name=password]")).await.unwrap();
+    pw.send_keys("ann's long password").await.unwrap();
+    pw.send_keys(&Key::Enter.to_string()).await.unwrap();
+    eventually("the queue", async || {
+        let t = c.title().await.ok()?;
+        t.starts_with("Queue").then_some(())
+    })
+    .await;
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("In review: 3"), "{body}");
+
+    // One key opens the next document; the cursor is in the field most in doubt.
+    let mut presses = 0;
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("n")
+        .await
+        .unwrap();
+    presses += 1;
+    let url = eventually("the document page", async || {
+        let u = c.current_url().await.ok()?;
+        u.path().starts_with("/documents/").then_some(u)
+    })
+    .await;
+    let id = url.path().trim_start_matches("/documents/").to_string();
+    let focused = || async {
+        c.execute(
+            "return document.activeElement.closest('.field')?.dataset.field || ''",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
+    };
+    assert_ne!(
+        focused().await,
+        "",
+        "a field has the focus when the page opens"
+    );
+
+    // Tab to customer_name, type the right name over it, Ctrl+Enter to approve.
+    let mut tabs = 0;
+    while focused().await != "customer_name" {
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(&Key::Tab.to_string())
+            .await
+            .unwrap();
+        tabs += 1;
+        assert!(tabs < 20, "customer_name not reachable by Tab");
+    }
+    presses += tabs;
+    let value = "Checked Customer A/S";
+    let input = c.active_element().await.unwrap();
+    // Focus selects the field's text, so typing replaces it.
+    input.send_keys(value).await.unwrap();
+    presses += value.chars().count();
+    // The value is checked as you type: no problem shown for it.
+    eventually("validation", async || {
+        let p = c
+            .find(Locator::Css(".field[data-field=customer_name] .problem"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        p.is_empty().then_some(())
+    })
+    .await;
+    // Enter: this field is right, on to the next one.
+    input.send_keys(&Key::Enter.to_string()).await.unwrap();
+    assert_ne!(focused().await, "customer_name");
+    let done = c
+        .find(Locator::Css(".field[data-field=customer_name]"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(done.contains("done"), "{done}");
+
+    // Clicking a word on the scan fills the focused field with it: empty the invoice
+    // number, then click the word the OCR read there.
+    let number = c.find(Locator::Css("#f-invoice_number")).await.unwrap();
+    let read = number.prop("value").await.unwrap().unwrap_or_default();
+    number.click().await.unwrap();
+    let select_all = format!("{}a{}", Key::Control, Key::Null);
+    number.send_keys(&select_all).await.unwrap();
+    number.send_keys(&Key::Backspace.to_string()).await.unwrap();
+    assert_eq!(number.prop("value").await.unwrap().as_deref(), Some(""));
+    let word = c
+        .find(Locator::Css(&format!(".page .word[data-text='{read}']")))
+        .await
+        .unwrap();
+    word.click().await.unwrap();
+    assert_eq!(
+        number.prop("value").await.unwrap().as_deref(),
+        Some(read.as_str())
+    );
+
+    std::fs::create_dir_all(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/output")).unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/output/review-document.png"),
+        &png,
+    )
+    .unwrap();
+    let chord = format!("{}{}", Key::Control, Key::Enter);
+    number.send_keys(&chord).await.unwrap();
+    presses += 1;
+    eventually("the next document", async || {
+        let u = c.current_url().await.ok()?;
+        (!u.path().ends_with(&id)).then_some(())
+    })
+    .await;
+    c.close().await.unwrap();
+
+    // Posted exactly once, with the corrected value, and the change on record.
+    let db = inst.db();
+    let state: String = db
+        .query_row("SELECT state FROM documents WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(state, "posted");
+    assert!(wait_until(Duration::from_secs(30), || inst
+        .outbox_files()
+        .iter()
+        .any(|f| f.to_string_lossy().contains(&id))));
+    let file = inst
+        .outbox_files()
+        .into_iter()
+        .find(|f| f.to_string_lossy().contains(&id))
+        .unwrap();
+    let posted: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(posted["fields"]["customer_name"]["value"], value);
+    assert_eq!(posted["fields"]["customer_name"]["origin"], "corrected");
+    let (actor, new_value): (String, String) = db
+        .query_row(
+            "SELECT actor, new_value FROM corrections WHERE document_id = ?1 AND field = 'customer_name'",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((actor.as_str(), new_value.as_str()), ("ann", value));
+    let approved_by: String = db
+        .query_row(
+            "SELECT actor FROM transitions WHERE document_id = ?1 AND to_state = 'posted'",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(approved_by, "ann");
+    println!(
+        "key presses to open the next document, correct one field and approve: {presses} \
+         (n, {tabs} Tab, {} typed characters, Ctrl+Enter)",
+        value.chars().count()
+    );
+}
