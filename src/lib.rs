@@ -11,6 +11,7 @@ pub mod classify;
 pub mod config;
 pub mod document;
 pub mod doorbell;
+pub mod einvoice;
 pub mod eval;
 pub mod extract;
 pub mod pipeline;

@@ -55,7 +55,9 @@ impl Calibration {
     pub fn apply(&self, fields: &mut IndexedFields) {
         for (name, field) in fields.0.iter_mut() {
             let Some(f) = field else { continue };
-            if f.origin == Origin::Derived {
+            // The table was fitted on values read from pages; structured and corrected
+            // values are exact, derived ones are sent to review anyway.
+            if !matches!(f.origin, Origin::Ocr | Origin::TextLayer) {
                 continue;
             }
             if let Some(p) = self.map(name, f.confidence) {

@@ -1,0 +1,127 @@
+//! The committed samples in `samples/einvoices/` (written for these tests).
+
+use super::*;
+
+fn sample(name: &str) -> EInvoice {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/einvoices")
+        .join(name);
+    parse(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn d(s: &str) -> Option<Decimal> {
+    Some(s.parse().unwrap())
+}
+
+#[test]
+fn a_peppol_ubl_invoice_is_read_exactly() {
+    let inv = sample("peppol-invoice.xml");
+    assert_eq!(inv.syntax, Some(Syntax::Ubl));
+    assert_eq!(inv.type_code.as_deref(), Some("380"));
+    assert!(!inv.is_credit_note());
+    assert_eq!(inv.invoice_number.as_deref(), Some("2024-118"));
+    assert_eq!(inv.issue_date, chrono::NaiveDate::from_ymd_opt(2024, 3, 14));
+    assert_eq!(inv.due_date, chrono::NaiveDate::from_ymd_opt(2024, 4, 13));
+    assert_eq!(
+        inv.seller_name.as_deref(),
+        Some("Nordlys Kontorartikler ApS")
+    );
+    assert_eq!(inv.seller_vat_id.as_deref(), Some("DK13585628"));
+    assert_eq!(
+        inv.seller_address.as_deref(),
+        Some("Vestergade 12, 8000 Aarhus C, DK")
+    );
+    assert_eq!(inv.buyer_name.as_deref(), Some("Fjordside Tømrer A/S"));
+    assert_eq!(inv.purchase_order.as_deref(), Some("PO-4711"));
+    assert_eq!(inv.currency.as_deref(), Some("DKK"));
+    assert_eq!(
+        (inv.tax_basis_total, inv.tax_total, inv.grand_total),
+        (d("1234.50"), d("308.63"), d("1543.13"))
+    );
+    assert_eq!(inv.iban.as_deref(), Some("DK5000400440116243"));
+    assert_eq!(inv.bic.as_deref(), Some("DABADKKK"));
+    assert_eq!(
+        inv.payment_reference.as_deref(),
+        Some("+71<000000012345678")
+    );
+    assert_eq!(inv.lines.len(), 2);
+    assert_eq!(inv.lines[1].description, "Toner, sort");
+    assert_eq!(
+        (
+            inv.lines[1].quantity,
+            inv.lines[1].unit_price,
+            inv.lines[1].amount
+        ),
+        (d("2"), d("369.75"), d("739.50"))
+    );
+    assert!(inv.checks().iter().all(|c| c.1), "{:?}", inv.checks());
+}
+
+#[test]
+fn an_oioubl_credit_note_is_recognised() {
+    let inv = sample("oioubl-creditnote.xml");
+    assert!(inv.is_credit_note());
+    assert_eq!(inv.type_code.as_deref(), Some("381"));
+    assert_eq!(
+        inv.seller_vat_id.as_deref(),
+        Some("DK13585628"),
+        "CVR gets its country"
+    );
+    assert_eq!(
+        inv.lines[0].description,
+        "Vinduespudsning, for meget faktureret"
+    );
+    assert_eq!(inv.lines[0].quantity, d("2"));
+    assert_eq!(inv.due_date, None);
+}
+
+#[test]
+fn a_facturx_invoice_is_read_and_its_slip_found() {
+    let inv = sample("facturx-invoice.xml");
+    assert_eq!(inv.syntax, Some(Syntax::Cii));
+    assert_eq!(inv.invoice_number.as_deref(), Some("RE-2024-0815"));
+    assert_eq!(inv.issue_date, chrono::NaiveDate::from_ymd_opt(2024, 3, 5));
+    assert_eq!(inv.due_date, chrono::NaiveDate::from_ymd_opt(2024, 4, 4));
+    assert_eq!(
+        inv.seller_name.as_deref(),
+        Some("Krüger Druckerei GmbH & Co. KG")
+    );
+    assert_eq!(
+        inv.seller_vat_id.as_deref(),
+        Some("DE177091780"),
+        "the VA registration, not the tax number"
+    );
+    assert_eq!(inv.buyer_name.as_deref(), Some("Neumann & Vogel OHG"));
+    assert_eq!(inv.purchase_order.as_deref(), Some("4500012345"));
+    // The VAT in the invoice currency, not the one in the accounting currency.
+    assert_eq!(inv.tax_total, d("18.92"));
+    assert_eq!(inv.iban.as_deref(), Some("DE02120300000000202051"));
+    assert_eq!(inv.bic.as_deref(), Some("BYLADEM1001"));
+    assert_eq!(inv.lines[0].unit_price, d("24.9000"));
+    let checks = inv.checks();
+    assert!(checks.iter().any(|c| c.0 == "lines_add_up" && c.1));
+    let totals = checks
+        .iter()
+        .find(|c| c.0 == "structured_totals_add_up")
+        .unwrap();
+    assert!(!totals.1, "99.60 + 18.92 is not 118.62: {}", totals.2);
+}
+
+#[test]
+fn other_xml_and_broken_xml_are_told_apart() {
+    assert!(looks_like_xml(b"\xef\xbb\xbf  <?xml version=\"1.0\"?><a/>"));
+    assert!(looks_like_xml(b"<Invoice/>"));
+    assert!(!looks_like_xml(b"\x89PNG\r\n"));
+    assert!(!looks_like_xml(b"< 3"));
+    assert_eq!(
+        parse(b"<?xml version=\"1.0\"?><html><body/></html>"),
+        Err(EInvoiceError::NotAnInvoice("html".into()))
+    );
+    assert!(matches!(
+        parse(b"<Invoice><cbc:ID>1</Invoice>"),
+        Err(EInvoiceError::Xml(_))
+    ));
+    // No entity expansion bombs: DTDs are refused.
+    let bomb = b"<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><Invoice>&a;</Invoice>";
+    assert!(matches!(parse(bomb), Err(EInvoiceError::Xml(_))));
+}

@@ -1,0 +1,104 @@
+//! Structured e-invoices through the real binary: exact fields with
+//! `origin: "structured"`, line items, credit notes, the invoice's own arithmetic,
+//! and XML that is not an invoice quarantined with a reason.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::*;
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/einvoices")
+        .join(name)
+}
+
+#[test]
+fn e_invoices_are_read_exactly_and_checked() {
+    let out = std::process::Command::new(MAILROOM)
+        .args(["extract"])
+        .arg(sample("peppol-invoice.xml"))
+        .arg(sample("oioubl-creditnote.xml"))
+        .arg(sample("facturx-invoice.xml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = json_lines(&out);
+
+    let peppol = &docs[0];
+    assert_eq!(peppol["text_origin"], "structured");
+    assert_eq!(peppol["source"]["media_type"], "application/xml");
+    for (field, value) in [
+        ("vendor_name", "Nordlys Kontorartikler ApS"),
+        ("vendor_vat_id", "DK13585628"),
+        ("customer_name", "Fjordside Tømrer A/S"),
+        ("invoice_number", "2024-118"),
+        ("invoice_date", "2024-03-14"),
+        ("due_date", "2024-04-13"),
+        ("currency", "DKK"),
+        ("subtotal", "1234.50"),
+        ("tax_amount", "308.63"),
+        ("total", "1543.13"),
+        ("iban", "DK5000400440116243"),
+    ] {
+        let f = &peppol["fields"][field];
+        assert_eq!(f["value"], value, "{field}");
+        assert_eq!(f["origin"], "structured", "{field}");
+        assert_eq!(f["confidence"], 1.0, "{field}");
+    }
+    assert_eq!(peppol["line_items"].as_array().unwrap().len(), 2);
+    assert_eq!(peppol["line_items"][1]["amount"], "739.50");
+    assert_eq!(
+        peppol["decision"]["route"], "auto_post",
+        "{}",
+        peppol["decision"]
+    );
+
+    let credit = &docs[1];
+    let reasons = credit["doc_type"]["reasons"].to_string();
+    assert!(reasons.contains("credit note (type code 381)"), "{reasons}");
+    assert_eq!(credit["fields"]["vendor_vat_id"]["value"], "DK13585628");
+
+    // Its totals are off by 10 cents: an exact reading of a wrong invoice goes to review.
+    let facturx = &docs[2];
+    assert_eq!(facturx["fields"]["tax_amount"]["value"], "18.92");
+    assert_eq!(facturx["decision"]["route"], "review");
+    let reasons = facturx["decision"]["reasons"].to_string();
+    assert!(reasons.contains("structured_totals_add_up"), "{reasons}");
+}
+
+#[test]
+fn dropped_xml_is_posted_or_quarantined_with_a_reason() {
+    let inst = Install::new("");
+    std::fs::copy(sample("peppol-invoice.xml"), inst.path("inbox/peppol.xml")).unwrap();
+    std::fs::write(
+        inst.path("inbox/feed.xml"),
+        "<?xml version=\"1.0\"?><rss><channel/></rss>",
+    )
+    .unwrap();
+    std::fs::write(
+        inst.path("inbox/broken.xml"),
+        "<?xml version=\"1.0\"?><Invoice><ID>1</Invoice>",
+    )
+    .unwrap();
+    inst.run_to_idle(Duration::from_secs(60));
+    let docs = inst.documents();
+    let state = |name: &str| docs.iter().find(|d| d.0 == name).unwrap().clone();
+    assert_eq!(state("peppol.xml").1, "auto_posted");
+    let feed = state("feed.xml");
+    assert_eq!(feed.1, "quarantined");
+    assert!(feed.2.unwrap().contains("not an e-invoice"));
+    let broken = state("broken.xml");
+    assert_eq!(broken.1, "quarantined");
+    assert!(broken.2.unwrap().contains("XML"), "a clear reason");
+    let posted: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&inst.outbox_files()[0]).unwrap()).unwrap();
+    assert_eq!(posted["fields"]["total"]["value"], "1543.13");
+    assert_eq!(posted["line_items"].as_array().unwrap().len(), 2);
+}
