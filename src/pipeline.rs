@@ -234,20 +234,47 @@ pub fn read_and_analyse(
     received_at: String,
     cfg: &Config,
 ) -> Result<(TypedDocument, Vec<Page>), TextError> {
-    if crate::einvoice::looks_like_xml(data) {
-        let inv = crate::einvoice::parse(data).map_err(|e| match e {
-            crate::einvoice::EInvoiceError::Xml(m) => TextError::Corrupt(format!("XML: {m}")),
+    use crate::einvoice::{self, pdf, EInvoiceError};
+    let structured = |xml: &[u8], media: &str, from: Option<String>| {
+        let inv = einvoice::parse(xml).map_err(|e| match e {
+            EInvoiceError::Xml(m) => TextError::Corrupt(format!("XML: {m}")),
             other => TextError::Unsupported(other.to_string()),
         })?;
         let source = SourceInfo {
-            name,
+            name: name.clone(),
             sha256: sha256_hex(data),
-            media_type: "application/xml".into(),
+            media_type: media.into(),
             pages: 0,
-            received_at,
+            received_at: received_at.clone(),
         };
         let today = chrono::Utc::now().date_naive();
-        return Ok((analyse_structured(id, source, &inv, cfg, today), Vec::new()));
+        let mut doc = analyse_structured(id.clone(), source, &inv, cfg, today);
+        if let Some(file) = from {
+            doc.doc_type
+                .reasons
+                .push(format!("read from the PDF's embedded {file}"));
+        }
+        Ok::<_, TextError>((doc, Vec::new()))
+    };
+    if einvoice::looks_like_xml(data) {
+        return structured(data, "application/xml", None);
+    }
+    if pdf::looks_like_pdf(data) {
+        return match pdf::embedded_xml(data) {
+            Ok(Some((file, xml))) => structured(&xml, "application/pdf", Some(file)).map_err(|e| {
+                TextError::Unsupported(format!(
+                    "the PDF's embedded {}: {e}; PDF pages are not read yet",
+                    "e-invoice"
+                ))
+            }),
+            Ok(None) => Err(TextError::Unsupported(
+                "a PDF without an embedded e-invoice: PDF pages are not read yet".into(),
+            )),
+            Err(pdf::PdfError::Encrypted) => Err(TextError::Unsupported(
+                "an encrypted PDF (no password is configured)".into(),
+            )),
+            Err(e) => Err(TextError::Corrupt(e.to_string())),
+        };
     }
     let (media, mut pages, images) = read_pages(engine, data, cfg)?;
     let source = SourceInfo {

@@ -77,6 +77,20 @@ fn e_invoices_are_read_exactly_and_checked() {
 fn dropped_xml_is_posted_or_quarantined_with_a_reason() {
     let inst = Install::new("");
     std::fs::copy(sample("peppol-invoice.xml"), inst.path("inbox/peppol.xml")).unwrap();
+    // PDF/A-3 style: the Factur-X XML embedded in a PDF; a PDF with nothing embedded;
+    // something that only starts like a PDF.
+    let xml = std::fs::read(sample("peppol-invoice.xml")).unwrap();
+    std::fs::write(
+        inst.path("inbox/facturx.pdf"),
+        pdf_with_attachment(Some("factur-x.xml"), &xml),
+    )
+    .unwrap();
+    std::fs::write(inst.path("inbox/plain.pdf"), pdf_with_attachment(None, b"")).unwrap();
+    std::fs::write(
+        inst.path("inbox/torn.pdf"),
+        b"%PDF-1.7\n1 0 obj << /Type /Cat",
+    )
+    .unwrap();
     std::fs::write(
         inst.path("inbox/feed.xml"),
         "<?xml version=\"1.0\"?><rss><channel/></rss>",
@@ -97,8 +111,24 @@ fn dropped_xml_is_posted_or_quarantined_with_a_reason() {
     let broken = state("broken.xml");
     assert_eq!(broken.1, "quarantined");
     assert!(broken.2.unwrap().contains("XML"), "a clear reason");
-    let posted: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&inst.outbox_files()[0]).unwrap()).unwrap();
-    assert_eq!(posted["fields"]["total"]["value"], "1543.13");
-    assert_eq!(posted["line_items"].as_array().unwrap().len(), 2);
+    assert_eq!(state("facturx.pdf").1, "auto_posted");
+    let plain = state("plain.pdf");
+    assert_eq!(plain.1, "quarantined");
+    assert!(plain.2.unwrap().contains("without an embedded e-invoice"));
+    let torn = state("torn.pdf");
+    assert_eq!(torn.1, "quarantined");
+    assert!(torn.2.unwrap().contains("unreadable PDF"));
+    let files = inst.outbox_files();
+    assert_eq!(files.len(), 2);
+    for f in files {
+        let posted: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        assert_eq!(posted["fields"]["total"]["value"], "1543.13");
+        assert_eq!(posted["fields"]["total"]["origin"], "structured");
+        assert_eq!(posted["line_items"].as_array().unwrap().len(), 2);
+        if posted["source"]["media_type"] == "application/pdf" {
+            let reasons = posted["doc_type"]["reasons"].to_string();
+            assert!(reasons.contains("embedded factur-x.xml"), "{reasons}");
+        }
+    }
 }

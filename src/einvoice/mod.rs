@@ -11,6 +11,7 @@
 //! ([`EInvoice::checks`]).
 
 mod cii;
+pub mod pdf;
 mod ubl;
 
 use rust_decimal::Decimal;

@@ -199,3 +199,49 @@ pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// A one-page PDF, with `xml` embedded as `name` the way PDF/A-3 e-invoices carry it
+/// (an `/EmbeddedFiles` name tree entry and the catalogue's `/AF`), or with nothing
+/// embedded when `name` is `None`.
+pub fn pdf_with_attachment(name: Option<&str>, xml: &[u8]) -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+        ),
+    );
+    let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => pages_id };
+    if let Some(name) = name {
+        let mut stream = Stream::new(
+            dictionary! { "Type" => "EmbeddedFile", "Subtype" => "text/xml" },
+            xml.to_vec(),
+        );
+        stream.compress().unwrap();
+        let file_id = doc.add_object(stream);
+        let spec_id = doc.add_object(dictionary! {
+            "Type" => "Filespec",
+            "F" => Object::string_literal(name),
+            "UF" => Object::string_literal(name),
+            "EF" => dictionary! { "F" => file_id },
+            "AFRelationship" => "Alternative",
+        });
+        catalog.set(
+            "Names",
+            dictionary! { "EmbeddedFiles" => dictionary! { "Names" => vec![Object::string_literal(name), spec_id.into()] } },
+        );
+        catalog.set("AF", vec![Object::from(spec_id)]);
+    }
+    let catalog_id = doc.add_object(catalog);
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
