@@ -345,6 +345,21 @@ fn review(cfg: &Config, command: ReviewCommand) -> anyhow::Result<ExitCode> {
                     t.reason
                 );
             }
+            let corrections = store.corrections(&id)?;
+            if !corrections.is_empty() {
+                println!("corrections:");
+                for c in &corrections {
+                    println!(
+                        "  {}  {}  {}: {:?} -> {:?} (read {:?})",
+                        c.at,
+                        c.actor,
+                        c.field,
+                        c.old_value.as_deref().unwrap_or(""),
+                        c.new_value.as_deref().unwrap_or(""),
+                        c.old_raw.as_deref().unwrap_or("")
+                    );
+                }
+            }
             let deliveries = store.deliveries_of(&id)?;
             if !deliveries.is_empty() {
                 println!("deliveries:");

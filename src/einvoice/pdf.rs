@@ -148,8 +148,14 @@ mod tests {
         assert_eq!(pdf_text(b"factur-x.xml"), "factur-x.xml");
         assert_eq!(pdf_text(&[0xfe, 0xff, 0, b'a', 0, 0xe6]), "aæ");
         assert!(looks_like_pdf(b"%PDF-1.7\n"));
-        assert!(looks_like_pdf(b"\x00\x00junk%PDF-1.4\n"), "a header after a little junk");
+        assert!(
+            looks_like_pdf(b"\x00\x00junk%PDF-1.4\n"),
+            "a header after a little junk"
+        );
         assert!(!looks_like_pdf(b"<?xml"));
-        assert!(matches!(embedded_xml(b"%PDF-1.7\nnothing else"), Err(PdfError::Unreadable(_))));
+        assert!(matches!(
+            embedded_xml(b"%PDF-1.7\nnothing else"),
+            Err(PdfError::Unreadable(_))
+        ));
     }
 }
