@@ -15,7 +15,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use mailroom::config::Config;
 use mailroom::document::{Origin, SourceInfo};
-use mailroom::store::review::{PageInfo, PageWord};
+use mailroom::store::review::PageInfo;
 use mailroom::store::users::Role;
 use mailroom::store::{State, Store};
 use mailroom::text::{Page, Word};
@@ -97,26 +97,7 @@ fn main() {
     cfg.var_dir = dir.path().join("var");
     let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir()).unwrap());
     let p = page();
-    let words: Vec<PageWord> = p
-        .words
-        .iter()
-        .map(|w| {
-            (
-                w.text.clone(),
-                w.conf,
-                w.bbox[0],
-                w.bbox[1],
-                w.bbox[2],
-                w.bbox[3],
-            )
-        })
-        .collect();
-    let info = PageInfo {
-        number: 1,
-        width: p.width,
-        height: p.height,
-        transform: p.transform,
-    };
+    let record = PageInfo::of(&p);
     let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
     let inbox = dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
@@ -138,7 +119,7 @@ fn main() {
             mailroom::pipeline::analyse(id.clone(), source, std::slice::from_ref(&p), &cfg, today);
         assert_eq!(doc.decision.route, mailroom::document::Route::Review);
         store
-            .save_pages(&id, &[(info.clone(), words.clone())])
+            .save_pages(&id, std::slice::from_ref(&record))
             .unwrap();
         let json = serde_json::to_string(&doc).unwrap();
         store

@@ -261,12 +261,12 @@ pub fn read_and_analyse(
     }
     if pdf::looks_like_pdf(data) {
         return match pdf::embedded_xml(data) {
-            Ok(Some((file, xml))) => structured(&xml, "application/pdf", Some(file)).map_err(|e| {
-                TextError::Unsupported(format!(
-                    "the PDF's embedded {}: {e}; PDF pages are not read yet",
-                    "e-invoice"
-                ))
-            }),
+            Ok(Some((file, xml))) => {
+                let what = format!("the PDF's embedded {file}");
+                structured(&xml, "application/pdf", Some(file)).map_err(|e| {
+                    TextError::Unsupported(format!("{what}: {e}; PDF pages are not read yet"))
+                })
+            }
             Ok(None) => Err(TextError::Unsupported(
                 "a PDF without an embedded e-invoice: PDF pages are not read yet".into(),
             )),

@@ -303,32 +303,7 @@ fn process(
     });
     let doc = match outcome {
         Ok(Ok((doc, pages))) => {
-            let info: Vec<(PageInfo, Vec<PageWord>)> = pages
-                .iter()
-                .map(|p| {
-                    let info = PageInfo {
-                        number: p.number,
-                        width: p.width,
-                        height: p.height,
-                        transform: p.transform,
-                    };
-                    let words = p
-                        .words
-                        .iter()
-                        .map(|w| {
-                            (
-                                w.text.clone(),
-                                w.conf,
-                                w.bbox[0],
-                                w.bbox[1],
-                                w.bbox[2],
-                                w.bbox[3],
-                            )
-                        })
-                        .collect();
-                    (info, words)
-                })
-                .collect();
+            let info: Vec<(PageInfo, Vec<PageWord>)> = pages.iter().map(PageInfo::of).collect();
             store.save_pages(&row.id, &info)?;
             doc
         }

@@ -301,7 +301,7 @@ impl Store {
         result: Option<&str>,
         notice: Option<&Notice<'_>>,
     ) -> Result<(), StoreError> {
-        let change = Change {
+        self.change(&Change {
             id,
             expect: None,
             to,
@@ -309,10 +309,14 @@ impl Store {
             result,
             notice,
             actor: None,
-        };
+        })
+    }
+
+    /// Apply one [`Change`] in its own immediate transaction.
+    pub(crate) fn change(&self, change: &Change<'_>) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let r = apply(&tx, &change)?;
+            let r = apply(&tx, change)?;
             tx.commit()?;
             Ok(r)
         })?

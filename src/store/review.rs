@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{apply, now, row_to_doc, Change, DocumentRow, Notice, State, Store, StoreError};
+use super::{now, row_to_doc, Change, DocumentRow, Notice, State, Store, StoreError};
 
 pub(super) const SCHEMA: &str = r#"
 -- Every value a person changed, with what the pipeline had read there, so extraction
@@ -43,6 +43,33 @@ pub struct PageInfo {
     pub width: u32,
     pub height: u32,
     pub transform: crate::text::Transform,
+}
+
+impl PageInfo {
+    /// What the ledger keeps of a page read: its geometry and its words.
+    pub fn of(page: &crate::text::Page) -> (PageInfo, Vec<PageWord>) {
+        let info = PageInfo {
+            number: page.number,
+            width: page.width,
+            height: page.height,
+            transform: page.transform,
+        };
+        let words = page
+            .words
+            .iter()
+            .map(|w| {
+                (
+                    w.text.clone(),
+                    w.conf,
+                    w.bbox[0],
+                    w.bbox[1],
+                    w.bbox[2],
+                    w.bbox[3],
+                )
+            })
+            .collect();
+        (info, words)
+    }
 }
 
 /// One word as the review page shows it: `[text, confidence, x0, y0, x1, y1]`
@@ -246,7 +273,7 @@ impl Store {
         actor: &str,
         notice: Option<&Notice<'_>>,
     ) -> Result<(), StoreError> {
-        let change = Change {
+        self.change(&Change {
             id,
             expect: Some(State::InReview),
             to,
@@ -254,13 +281,7 @@ impl Store {
             result: None,
             notice,
             actor: Some(actor),
-        };
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let r = apply(&tx, &change)?;
-            tx.commit()?;
-            Ok(r)
-        })?
+        })
     }
 
     /// Documents matching `filter` with `seq` above `after`, in ingest order, at most
@@ -338,7 +359,7 @@ impl Store {
     }
 
     fn admin_move(&self, id: &str, to: State, reason: &str, actor: &str) -> Result<(), StoreError> {
-        let change = Change {
+        self.change(&Change {
             id,
             expect: Some(State::Quarantined),
             to,
@@ -346,13 +367,7 @@ impl Store {
             result: None,
             notice: None,
             actor: Some(actor),
-        };
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let r = apply(&tx, &change)?;
-            tx.commit()?;
-            Ok(r)
-        })?
+        })
     }
 
     /// Transitions into any of `states` after `cursor`, oldest first, at most `limit`.

@@ -671,6 +671,17 @@ async fn release(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// A decision on a document someone (another tab, another reviewer, the API) has
+/// already decided: nothing was posted twice.
+fn already_decided(s: &SignedIn) -> Response {
+    message(
+        StatusCode::CONFLICT,
+        &s.0,
+        "Already decided",
+        "This document was already approved or rejected (another tab or reviewer); nothing was posted twice.",
+    )
+}
+
 fn after_decision(seq: i64) -> Response {
     Redirect::to(&format!("/next?after={seq}")).into_response()
 }
@@ -733,12 +744,7 @@ async fn approve(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
-        Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(message(
-            StatusCode::CONFLICT,
-            &s.0,
-            "Already decided",
-            "This document was already approved or rejected (another tab or reviewer); nothing was posted twice.",
-        )),
+        Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(already_decided(&s)),
         Err(e) => Err(api_err(e)),
     }
 }
@@ -779,12 +785,7 @@ async fn reject(
     .await;
     match r {
         Ok(seq) => Ok(after_decision(seq)),
-        Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(message(
-            StatusCode::CONFLICT,
-            &s.0,
-            "Already decided",
-            "This document was already approved or rejected.",
-        )),
+        Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(already_decided(&s)),
         Err(e) => Err(api_err(e)),
     }
 }
