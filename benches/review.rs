@@ -77,6 +77,7 @@ fn page() -> Page {
         words,
         origin: Origin::Ocr,
         transform: Default::default(),
+        codes: Vec::new(),
     }
 }
 
@@ -114,6 +115,7 @@ fn main() {
             media_type: "image/png".into(),
             pages: 1,
             received_at: mailroom::store::now(),
+            email: None,
         };
         let doc =
             mailroom::pipeline::analyse(id.clone(), source, std::slice::from_ref(&p), &cfg, today);

@@ -13,12 +13,13 @@ use crate::text::{self, MediaType, OcrEngine, Page, Pix, TextError};
 use crate::{classify, extract, route, validate};
 
 /// The text stage for one document: sniff, decode, normalise and OCR every page.
+#[allow(clippy::type_complexity)]
 /// Also returns the normalised images of the first pages, for second reads.
 pub fn read_pages(
     engine: &mut dyn OcrEngine,
     data: &[u8],
     cfg: &Config,
-) -> Result<(MediaType, Vec<Page>, Vec<Pix>), TextError> {
+) -> Result<(MediaType, Vec<Page>, Vec<Option<Pix>>), TextError> {
     let media = MediaType::sniff(data)
         .ok_or_else(|| TextError::Unsupported(text::decode::describe_unknown(data)))?;
     let opts = text::preprocess::Options::from(&cfg.ocr);
@@ -36,7 +37,7 @@ const REREAD_BELOW: f32 = 0.93;
 /// are updated (see [`text::reread`]). Returns how many words were looked at again.
 pub fn reread_doubtful(
     engine: &mut dyn OcrEngine,
-    images: &[Pix],
+    images: &[Option<Pix>],
     pages: &mut [Page],
     doc: &TypedDocument,
     cfg: &Config,
@@ -54,15 +55,15 @@ pub fn reread_doubtful(
             continue;
         };
         let i = f.page.saturating_sub(1) as usize;
-        if i >= images.len() || i >= pages.len() {
+        let (Some(Some(image)), true) = (images.get(i), i < pages.len()) else {
             continue;
-        }
+        };
         let doubtful = pages[i]
             .words
             .iter()
             .any(|w| text::inside(w.bbox, bbox) && w.conf < REREAD_BELOW);
         if doubtful {
-            looked += text::reread(engine, &images[i], &mut pages[i], bbox)?;
+            looked += text::reread(engine, image, &mut pages[i], bbox)?;
         }
     }
     Ok(looked)
@@ -88,7 +89,9 @@ pub fn analyse(
                     .push(format!("labels matched mostly in language {lang:?}"));
             }
             let mut fields = ex.fields;
+            let from_codes = extract::payment_qr::apply(&mut fields, pages, dt);
             let mut checks = validate::validate(&fields, dt, today);
+            checks.extend(from_codes);
             checks.extend(ex.unread.iter().map(|name| CheckResult {
                 code: "value_unreadable".into(),
                 passed: false,
@@ -246,6 +249,7 @@ pub fn read_and_analyse(
             media_type: media.into(),
             pages: 0,
             received_at: received_at.clone(),
+            email: None,
         };
         let today = chrono::Utc::now().date_naive();
         let mut doc = analyse_structured(id.clone(), source, &inv, cfg, today);
@@ -259,22 +263,24 @@ pub fn read_and_analyse(
     if einvoice::looks_like_xml(data) {
         return structured(data, "application/xml", None);
     }
-    if pdf::looks_like_pdf(data) {
-        return match pdf::embedded_xml(data) {
+    // A PDF carrying an e-invoice is read from its XML; without one, or when the XML
+    // is refused, its pages go the visual way, and a refused XML is a failed check.
+    let mut refused_xml = None;
+    if cfg.pdf_embedded_einvoice && pdf::looks_like_pdf(data) {
+        match pdf::embedded_xml(data) {
             Ok(Some((file, xml))) => {
-                let what = format!("the PDF's embedded {file}");
-                structured(&xml, "application/pdf", Some(file)).map_err(|e| {
-                    TextError::Unsupported(format!("{what}: {e}; PDF pages are not read yet"))
-                })
+                match structured(&xml, "application/pdf", Some(file.clone())) {
+                    Ok(done) => return Ok(done),
+                    Err(e) => {
+                        refused_xml = Some(format!("the PDF's embedded {file} was refused: {e}"))
+                    }
+                }
             }
-            Ok(None) => Err(TextError::Unsupported(
-                "a PDF without an embedded e-invoice: PDF pages are not read yet".into(),
-            )),
-            Err(pdf::PdfError::Encrypted) => Err(TextError::Unsupported(
-                "an encrypted PDF (no password is configured)".into(),
-            )),
-            Err(e) => Err(TextError::Corrupt(e.to_string())),
-        };
+            Ok(None) => {}
+            // lopdf gave up (or met encryption it cannot open); poppler, which reads the
+            // pages, recovers more files and opens those with only an owner password.
+            Err(e) => tracing::debug!(error = %e, "no embedded e-invoice could be looked for"),
+        }
     }
     let (media, mut pages, images) = read_pages(engine, data, cfg)?;
     let source = SourceInfo {
@@ -283,13 +289,111 @@ pub fn read_and_analyse(
         media_type: media.mime().into(),
         pages: pages.len() as u32,
         received_at,
+        email: None,
     };
     let today = chrono::Utc::now().date_naive();
-    let doc = analyse(id.clone(), source.clone(), &pages, cfg, today);
+    let visual = |pages: &[Page]| {
+        let mut doc = analyse(id.clone(), source.clone(), pages, cfg, today);
+        if let Some(message) = &refused_xml {
+            doc.checks.push(CheckResult {
+                code: "embedded_einvoice_refused".into(),
+                passed: false,
+                fields: Vec::new(),
+                message: message.clone(),
+            });
+            doc.decision = route::route(
+                &doc.doc_type,
+                cfg.doctype(&doc.doc_type.value),
+                &doc.fields,
+                &doc.checks,
+            );
+        }
+        doc
+    };
+    let doc = visual(&pages);
     if reread_doubtful(engine, &images, &mut pages, &doc, cfg)? == 0 {
         return Ok((doc, pages));
     }
-    Ok((analyse(id, source, &pages, cfg, today), pages))
+    Ok((visual(&pages), pages))
+}
+
+/// What an email dropped in the inbox turns into.
+pub enum FromEmail {
+    /// Its documents, each with the email it came in, and a summary for the ledger.
+    Documents {
+        documents: Vec<(
+            crate::source::email::Attachment,
+            crate::document::EmailSource,
+        )>,
+        summary: String,
+    },
+    /// No document inside: its body text read as the document.
+    Body(Box<TypedDocument>, Vec<Page>),
+    /// No document inside (and the body is not wanted), or not readable.
+    Quarantine(String),
+}
+
+/// Read an email: its attachments that are documents (nested messages and
+/// winmail.dat included), or, without any, its body as configured.
+pub fn read_email(data: &[u8], id: &str, name: &str, received_at: &str, cfg: &Config) -> FromEmail {
+    use crate::source::email;
+    let mail = match email::parse(data, &cfg.email.options) {
+        Ok(m) => m,
+        Err(e) => return FromEmail::Quarantine(format!("an email that cannot be read: {e}")),
+    };
+    let origin = |part: &str| crate::document::EmailSource {
+        document_id: id.to_string(),
+        from: mail.from.clone(),
+        subject: mail.subject.clone(),
+        date: mail.date.clone(),
+        message_id: mail.message_id.clone(),
+        part: part.to_string(),
+    };
+    let skipped = if mail.skipped.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = mail
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", s.name, s.why))
+            .collect();
+        format!("; left out: {}", list.join(", "))
+    };
+    let from = mail.from.as_deref().unwrap_or("an unknown sender");
+    if !mail.documents.is_empty() {
+        let names: Vec<&str> = mail.documents.iter().map(|d| d.name.as_str()).collect();
+        let summary = format!(
+            "email from {from}: {} document(s): {}{skipped}",
+            names.len(),
+            names.join(", ")
+        );
+        let documents = mail
+            .documents
+            .iter()
+            .map(|d| (d.clone(), origin(&d.path)))
+            .collect();
+        return FromEmail::Documents { documents, summary };
+    }
+    let body = mail.body_text.as_deref().map(str::trim).unwrap_or("");
+    if !cfg.email.body_without_documents || body.is_empty() {
+        return FromEmail::Quarantine(format!(
+            "an email from {from} with no document attached{}{skipped}",
+            if body.is_empty() { " and no text" } else { "" }
+        ));
+    }
+    let page = text::text_page(body);
+    let source = SourceInfo {
+        name: name.to_string(),
+        sha256: sha256_hex(data),
+        media_type: "message/rfc822".into(),
+        pages: 1,
+        received_at: received_at.to_string(),
+        email: Some(origin("body")),
+    };
+    let today = chrono::Utc::now().date_naive();
+    let pages = vec![page];
+    let doc = analyse(id.to_string(), source, &pages, cfg, today);
+    FromEmail::Body(Box::new(doc), pages)
 }
 
 /// A corrected document and the changes made to it.
@@ -389,6 +493,7 @@ pub fn engine(cfg: &Config) -> Result<text::tesseract::Tesseract, TextError> {
         cfg.ocr.target_dpi,
         cfg.ocr.detect_orientation,
     )
+    .map(|t| t.with_page_deadline(cfg.limits.ocr_page_timeout))
 }
 
 /// Run `f` and turn a panic into an error message, so one bad document cannot take a
@@ -432,6 +537,7 @@ mod tests {
             media_type: "image/png".into(),
             pages: 1,
             received_at: "2026-01-01T00:00:00Z".into(),
+            email: None,
         }
     }
 

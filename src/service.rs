@@ -94,6 +94,21 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
         );
     }
 
+    // Mailboxes: one reader thread each, feeding the same ledger as the inbox.
+    let mut readers = Vec::new();
+    for m in &cfg.mailboxes {
+        let imap = m.resolve()?;
+        readers.push(source::mailbox::start(
+            imap,
+            m.poll_interval,
+            store.clone(),
+            stop.clone(),
+            bell.clone(),
+        )?);
+    }
+    let mail_caught_up: Vec<Arc<AtomicBool>> =
+        readers.iter().map(|r| r.caught_up.clone()).collect();
+
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -115,6 +130,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
         store.clone(),
         bell.clone(),
         busy_workers.clone(),
+        mail_caught_up,
         opts,
     ));
     let _ = quit_web.send(());
@@ -127,6 +143,9 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     bell.ring();
     for h in handles {
         let _ = h.join();
+    }
+    for r in readers {
+        let _ = r.handle.join();
     }
     if let Ok(d) = Arc::try_unwrap(dispatchers) {
         d.join();
@@ -156,6 +175,7 @@ async fn watch_loop(
     store: Arc<Store>,
     bell: Arc<Doorbell>,
     busy_workers: Arc<AtomicUsize>,
+    mail_caught_up: Vec<Arc<AtomicBool>>,
     opts: Options,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -198,7 +218,8 @@ async fn watch_loop(
                     }
                     bell.ring();
                 }
-                if opts.exit_when_idle && stability.is_empty() && busy_workers.load(Ordering::SeqCst) == 0 {
+                let mail_idle = mail_caught_up.iter().all(|c| c.load(Ordering::SeqCst));
+                if opts.exit_when_idle && mail_idle && stability.is_empty() && busy_workers.load(Ordering::SeqCst) == 0 {
                     let inbox_empty = source::scan(&cfg.inbox, &cfg.watch.ignore).map(|p| p.is_empty()).unwrap_or(false);
                     if inbox_empty && !store.busy()? {
                         return Ok(());
@@ -274,7 +295,7 @@ fn process(
 ) -> anyhow::Result<()> {
     if row.size > cfg.limits.max_file_bytes {
         let reason = format!(
-            "file is {} bytes, above the limit of {}",
+            "file is {} bytes, above the limit of {} (limits.max_file_mb)",
             row.size, cfg.limits.max_file_bytes
         );
         return quarantine(cfg, store, row, &reason);
@@ -289,6 +310,9 @@ fn process(
             return quarantine(cfg, store, row, &reason);
         }
     };
+    if crate::source::email::looks_like_email(&data) {
+        return unpack_email(cfg, store, row, &data);
+    }
     // Every stage runs under the panic guard: a bug on one document quarantines that
     // document instead of killing the worker and leaving it in `processing`.
     let outcome = pipeline::guard(|| {
@@ -301,7 +325,7 @@ fn process(
             cfg,
         )
     });
-    let doc = match outcome {
+    let mut doc = match outcome {
         Ok(Ok((doc, pages))) => {
             let info: Vec<(PageInfo, Vec<PageWord>)> = pages.iter().map(PageInfo::of).collect();
             store.save_pages(&row.id, &info)?;
@@ -317,7 +341,21 @@ fn process(
             return quarantine(cfg, store, row, &reason);
         }
     };
-    let json = serde_json::to_string(&doc)?;
+    // An attachment carries the email it came in.
+    if let Some(meta) = &row.source_meta {
+        doc.source.email = serde_json::from_str(meta).ok();
+    }
+    record(cfg, store, row, &doc)
+}
+
+/// The typed document's final state: posted, or in review with its reasons.
+fn record(
+    cfg: &Config,
+    store: &Store,
+    row: &DocumentRow,
+    doc: &crate::document::TypedDocument,
+) -> anyhow::Result<()> {
+    let json = serde_json::to_string(doc)?;
     match doc.decision.route {
         Route::AutoPost => {
             let notice = Notice {
@@ -352,6 +390,43 @@ fn process(
         }
     }
     Ok(())
+}
+
+/// An email becomes its documents (each a ledger document of its own, linked to it),
+/// or its body is read as the document, or it is quarantined with the reason.
+fn unpack_email(cfg: &Config, store: &Store, row: &DocumentRow, data: &[u8]) -> anyhow::Result<()> {
+    use pipeline::FromEmail;
+    let read =
+        pipeline::guard(|| pipeline::read_email(data, &row.id, &row.name, &row.received_at, cfg));
+    match read {
+        Ok(FromEmail::Documents { documents, summary }) => {
+            let children: Vec<crate::store::unpack::Child> = documents
+                .into_iter()
+                .map(|(a, origin)| crate::store::unpack::Child {
+                    name: a.name,
+                    data: a.data,
+                    meta: serde_json::to_string(&origin).unwrap_or_default(),
+                })
+                .collect();
+            let made = store.unpack(row, &children, &summary)?;
+            tracing::info!(document_id = %row.id, documents = made.len(), "email unpacked");
+            Ok(())
+        }
+        Ok(FromEmail::Body(doc, pages)) => {
+            let info: Vec<(PageInfo, Vec<PageWord>)> = pages.iter().map(PageInfo::of).collect();
+            store.save_pages(&row.id, &info)?;
+            record(cfg, store, row, &doc)
+        }
+        Ok(FromEmail::Quarantine(reason)) => {
+            tracing::warn!(document_id = %row.id, reason = %reason, "quarantined");
+            quarantine(cfg, store, row, &reason)
+        }
+        Err(panic) => {
+            let reason = format!("internal error while reading the email: {panic}");
+            tracing::error!(document_id = %row.id, reason = %reason, "quarantined");
+            quarantine(cfg, store, row, &reason)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -112,12 +112,13 @@ fn dropped_xml_is_posted_or_quarantined_with_a_reason() {
     assert_eq!(broken.1, "quarantined");
     assert!(broken.2.unwrap().contains("XML"), "a clear reason");
     assert_eq!(state("facturx.pdf").1, "auto_posted");
+    // Without an e-invoice inside, the PDF's (blank) page is read the visual way.
     let plain = state("plain.pdf");
-    assert_eq!(plain.1, "quarantined");
-    assert!(plain.2.unwrap().contains("without an embedded e-invoice"));
+    assert_eq!(plain.1, "in_review");
+    assert!(plain.2.unwrap().contains("document type is unknown"));
     let torn = state("torn.pdf");
     assert_eq!(torn.1, "quarantined");
-    assert!(torn.2.unwrap().contains("unreadable PDF"));
+    assert!(torn.2.unwrap().contains("not a readable PDF"));
     let files = inst.outbox_files();
     assert_eq!(files.len(), 2);
     for f in files {

@@ -104,6 +104,8 @@ enum OutputFormat {
     Png,
     Jpeg,
     Tiff,
+    /// An image-only PDF, as a scanner writes it (the page JPEG-encoded by Leptonica).
+    Pdf,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -1940,6 +1942,10 @@ fn save_image(img: &GrayImage, path: &Path, format: OutputFormat, dpi: u32) -> R
             img.write_to(&mut std::io::Cursor::new(&mut buf), ImageFormat::Tiff)
                 .map_err(err)?;
         }
+        OutputFormat::Pdf => {
+            let pix = mailroom::text::Pix::from_gray(img.width(), img.height(), img.as_raw())?;
+            buf = mailroom::text::Pix::image_pdf(&[pix], dpi)?;
+        }
     }
     fs::write(path, buf).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -2005,6 +2011,7 @@ fn generate_one(cli: &Cli, fonts: &Fonts, index: u32) -> Result<(), String> {
         OutputFormat::Png => "png",
         OutputFormat::Jpeg => "jpg",
         OutputFormat::Tiff => "tif",
+        OutputFormat::Pdf => "pdf",
     };
     save_image(
         &page,

@@ -5,6 +5,7 @@
 //! the key and what is wrong. A missing main config file means "embedded defaults".
 
 pub mod doctype;
+pub mod mailboxes;
 pub mod sinks;
 
 use std::path::{Path, PathBuf};
@@ -61,6 +62,42 @@ mod raw {
         pub sinks: Vec<super::sinks::raw::Sink>,
         #[serde(default)]
         pub web: Web,
+        #[serde(default)]
+        pub email: Email,
+        #[serde(default)]
+        pub mailboxes: Vec<super::mailboxes::raw::Mailbox>,
+        #[serde(default)]
+        pub pdf: Pdf,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct Pdf {
+        pub embedded_einvoice: bool,
+    }
+    impl Default for Pdf {
+        fn default() -> Self {
+            Pdf {
+                embedded_einvoice: true,
+            }
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct Email {
+        pub min_inline_image_pixels: u64,
+        pub max_depth: u32,
+        pub without_documents: String,
+    }
+    impl Default for Email {
+        fn default() -> Self {
+            Email {
+                min_inline_image_pixels: 250_000,
+                max_depth: 5,
+                without_documents: "body".into(),
+            }
+        }
     }
 
     #[derive(Debug, Deserialize)]
@@ -157,6 +194,9 @@ mod raw {
         pub max_file_mb: u64,
         pub max_pages: u32,
         pub max_megapixels: u64,
+        pub max_ocr_secs_per_page: f64,
+        pub pdf_tool_timeout_secs: u64,
+        pub pdf_tool_memory_mb: u64,
     }
     impl Default for Limits {
         fn default() -> Self {
@@ -164,6 +204,9 @@ mod raw {
                 max_file_mb: 200,
                 max_pages: 50,
                 max_megapixels: 200,
+                max_ocr_secs_per_page: 120.0,
+                pdf_tool_timeout_secs: 60,
+                pdf_tool_memory_mb: 2048,
             }
         }
     }
@@ -198,6 +241,18 @@ pub struct Config {
     pub calibration: crate::calibrate::Calibration,
     pub sinks: Vec<SinkConfig>,
     pub web: WebConfig,
+    pub email: EmailConfig,
+    pub mailboxes: Vec<mailboxes::MailboxConfig>,
+    /// Read a PDF's embedded e-invoice XML instead of its pages (`[pdf]`).
+    pub pdf_embedded_einvoice: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    pub options: crate::source::email::EmailOptions,
+    /// An email with no document among its attachments is read as one document of its
+    /// body text (`true`), or quarantined (`false`).
+    pub body_without_documents: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +286,26 @@ pub struct Limits {
     pub max_file_bytes: u64,
     pub max_pages: u32,
     pub max_pixels: u64,
+    /// Tesseract stops reading a page after this long; the document is quarantined.
+    pub ocr_page_timeout: std::time::Duration,
+    /// Each PDF tool run (poppler's pdfinfo, pdftotext, pdfimages, pdftoppm) is killed
+    /// after this long, and cannot map more than this much memory.
+    pub pdf_tool_timeout: std::time::Duration,
+    pub pdf_tool_memory_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let file = raw::Limits::default();
+        Limits {
+            max_file_bytes: file.max_file_mb * 1024 * 1024,
+            max_pages: file.max_pages,
+            max_pixels: file.max_megapixels * 1_000_000,
+            ocr_page_timeout: std::time::Duration::from_secs_f64(file.max_ocr_secs_per_page),
+            pdf_tool_timeout: std::time::Duration::from_secs(file.pdf_tool_timeout_secs),
+            pdf_tool_memory_bytes: file.pdf_tool_memory_mb * 1024 * 1024,
+        }
+    }
 }
 
 impl Config {
@@ -347,7 +422,16 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             "must be 0..=13",
         ));
     }
-    if file.limits.max_pages == 0 || file.limits.max_file_mb == 0 || file.limits.max_megapixels == 0
+    let l = &file.limits;
+    if [
+        l.max_pages as u64,
+        l.max_file_mb,
+        l.max_megapixels,
+        l.pdf_tool_timeout_secs,
+        l.pdf_tool_memory_mb,
+    ]
+    .contains(&0)
+        || !(l.max_ocr_secs_per_page > 0.0 && l.max_ocr_secs_per_page.is_finite())
     {
         return Err(invalid(path, "limits", "limits must be above 0"));
     }
@@ -365,6 +449,18 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             ),
         ));
     }
+    let body_without_documents = match file.email.without_documents.as_str() {
+        "body" => true,
+        "quarantine" => false,
+        other => {
+            return Err(invalid(
+                path,
+                "email.without_documents",
+                format!("must be \"body\" or \"quarantine\", not {other:?}"),
+            ))
+        }
+    };
+    let mailboxes = mailboxes::validate(file.mailboxes, path)?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let workers = if file.workers.count == 0 {
         cores
@@ -397,6 +493,9 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             max_file_bytes: file.limits.max_file_mb * 1024 * 1024,
             max_pages: file.limits.max_pages,
             max_pixels: file.limits.max_megapixels * 1_000_000,
+            ocr_page_timeout: std::time::Duration::from_secs_f64(file.limits.max_ocr_secs_per_page),
+            pdf_tool_timeout: std::time::Duration::from_secs(file.limits.pdf_tool_timeout_secs),
+            pdf_tool_memory_bytes: file.limits.pdf_tool_memory_mb * 1024 * 1024,
         },
         doctypes,
         calibration: Default::default(),
@@ -405,6 +504,15 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             enabled: file.web.enabled,
             listen: file.web.listen,
         },
+        email: EmailConfig {
+            options: crate::source::email::EmailOptions {
+                min_inline_image_pixels: file.email.min_inline_image_pixels,
+                max_depth: file.email.max_depth,
+            },
+            body_without_documents,
+        },
+        mailboxes,
+        pdf_embedded_einvoice: file.pdf.embedded_einvoice,
     })
 }
 

@@ -105,6 +105,23 @@ pub struct SourceInfo {
     pub media_type: String,
     pub pages: u32,
     pub received_at: String,
+    /// For a document that came as an email's attachment: that email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailSource>,
+}
+
+/// The email a document came in: kept so downstream systems can answer the sender.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EmailSource {
+    /// The email's own document id in the ledger.
+    pub document_id: String,
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    /// RFC 3339 when the Date header could be read, else as sent.
+    pub date: Option<String>,
+    pub message_id: Option<String>,
+    /// Where in the email the document was ("attachment 2", "winmail.dat / scan.pdf").
+    pub part: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

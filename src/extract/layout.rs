@@ -218,6 +218,7 @@ mod tests {
                 w("marts", 1580, 301),
                 w("2024", 1700, 300),
             ],
+            codes: Vec::new(),
         };
         let ls = lines(&page);
         assert_eq!(ls.len(), 2);

@@ -15,6 +15,7 @@
 pub mod input;
 pub mod layout;
 pub mod parse;
+pub mod payment_qr;
 
 use rust_decimal::Decimal;
 

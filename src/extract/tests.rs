@@ -30,6 +30,7 @@ pub(crate) fn page(rows: &[(u32, &[(u32, &str)])]) -> Page {
         words,
         origin: Origin::Ocr,
         transform: Default::default(),
+        codes: Vec::new(),
     }
 }
 

@@ -7,6 +7,10 @@
 //! once its size and mtime have not changed for `watch.stable_ms`; partial names
 //! (`*.part`, `~*`, dot files) are never taken.
 
+pub mod email;
+pub mod imap;
+pub mod mailbox;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};

@@ -66,6 +66,17 @@ impl BlobStore {
         result
     }
 
+    /// Store bytes already in memory (an email's attachment). Returns (sha256, size).
+    pub fn put_bytes(&self, data: &[u8]) -> std::io::Result<(String, u64)> {
+        let sha = hex::encode(Sha256::digest(data));
+        let dest = self.path(&sha);
+        if !dest.exists() {
+            std::fs::create_dir_all(dest.parent().unwrap())?;
+            write_atomic(&dest, data)?;
+        }
+        Ok((sha, data.len() as u64))
+    }
+
     pub fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         std::fs::read(self.path(sha256))
     }

@@ -8,9 +8,11 @@
 //! died is put back to `received` at start-up ([`Store::recover`]).
 
 pub mod blobs;
+pub mod mail;
 pub mod outbox;
 pub mod review;
 pub mod tokens;
+pub mod unpack;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +51,8 @@ pub enum State {
     Duplicate,
     Posted,
     Rejected,
+    /// An email whose attachments became documents of their own (its final state).
+    Unpacked,
 }
 
 impl State {
@@ -62,6 +66,7 @@ impl State {
             State::Duplicate => "duplicate",
             State::Posted => "posted",
             State::Rejected => "rejected",
+            State::Unpacked => "unpacked",
         }
     }
 
@@ -75,6 +80,7 @@ impl State {
             "duplicate" => State::Duplicate,
             "posted" => State::Posted,
             "rejected" => State::Rejected,
+            "unpacked" => State::Unpacked,
             _ => return None,
         })
     }
@@ -94,6 +100,11 @@ pub struct DocumentRow {
     pub updated_at: String,
     pub result: Option<String>,
     pub posted_at: Option<String>,
+    /// The email this document was an attachment of.
+    pub parent_id: Option<String>,
+    /// Where it came from beyond the file (JSON; for attachments the email's sender,
+    /// subject, date and message id), copied into the typed document's `source`.
+    pub source_meta: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -193,6 +204,7 @@ impl Store {
         conn.execute_batch(review::SCHEMA).map_err(err)?;
         conn.execute_batch(tokens::SCHEMA).map_err(err)?;
         conn.execute_batch(users::SCHEMA).map_err(err)?;
+        conn.execute_batch(mail::SCHEMA).map_err(err)?;
         add_missing_columns(&conn).map_err(err)?;
         outbox::migrate(&conn).map_err(err)?;
         Ok(Store {
@@ -234,33 +246,20 @@ impl Store {
             if let Some(id) = resumed {
                 return Ok(Ingested::Resumed { id });
             }
-            let first: Option<String> = tx
-                .query_row(
-                    "SELECT id FROM documents WHERE sha256 = ?1 AND state != 'duplicate' ORDER BY seq LIMIT 1",
-                    params![sha],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let id = ulid::Ulid::new().to_string();
-            let at = now();
-            let (state, reason) = match &first {
-                Some(of) => (State::Duplicate, format!("same bytes (sha256 {sha}) as {of}")),
-                None => (State::Received, format!("ingested from {name}")),
-            };
-            tx.execute(
-                "INSERT INTO documents (id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                params![id, name, sha, size as i64, state.as_str(), reason, first, at],
-            )?;
-            tx.execute(
-                "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, NULL, ?2, ?3, ?4)",
-                params![id, state.as_str(), at, reason],
+            let ingested = insert_document(
+                &tx,
+                &NewDocument {
+                    name: &name,
+                    sha256: &sha,
+                    size,
+                    intake_done: false,
+                    parent_id: None,
+                    source_meta: None,
+                    reason: &format!("ingested from {name}"),
+                },
             )?;
             tx.commit()?;
-            Ok(match first {
-                Some(of) => Ingested::Duplicate { id, of },
-                None => Ingested::New { id },
-            })
+            Ok(ingested)
         })
     }
 
@@ -330,7 +329,7 @@ impl Store {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let row = tx
                 .query_row(
-                    "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at
+                    "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta
                      FROM documents WHERE state = 'received' ORDER BY seq LIMIT 1",
                     [],
                     row_to_doc,
@@ -355,7 +354,7 @@ impl Store {
     pub fn get(&self, id: &str) -> Result<DocumentRow, StoreError> {
         self.with(|c| {
             c.query_row(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at
+                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta
                  FROM documents WHERE id = ?1",
                 params![id],
                 row_to_doc,
@@ -368,7 +367,7 @@ impl Store {
     pub fn list(&self, state: Option<State>) -> Result<Vec<DocumentRow>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at
+                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta
                  FROM documents WHERE ?1 IS NULL OR state = ?1 ORDER BY seq",
             )?;
             let rows = st
@@ -481,12 +480,77 @@ pub(crate) fn apply(
     Ok(Ok(()))
 }
 
+/// A document about to enter the ledger.
+pub(crate) struct NewDocument<'a> {
+    pub name: &'a str,
+    pub sha256: &'a str,
+    pub size: u64,
+    /// Whether there is no inbox file left to move (attachments, mail).
+    pub intake_done: bool,
+    pub parent_id: Option<&'a str>,
+    pub source_meta: Option<&'a str>,
+    /// The reason recorded when it is new (a duplicate says what it duplicates).
+    pub reason: &'a str,
+}
+
+/// Insert a document in `tx`: `received`, or a `duplicate` of the first document
+/// with the same bytes.
+pub(crate) fn insert_document(
+    tx: &rusqlite::Transaction<'_>,
+    d: &NewDocument<'_>,
+) -> rusqlite::Result<Ingested> {
+    let first: Option<String> = tx
+        .query_row(
+            "SELECT id FROM documents WHERE sha256 = ?1 AND state != 'duplicate' ORDER BY seq LIMIT 1",
+            params![d.sha256],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let id = ulid::Ulid::new().to_string();
+    let at = now();
+    let (state, reason) = match &first {
+        Some(of) => (
+            State::Duplicate,
+            format!("same bytes (sha256 {}) as {of}", d.sha256),
+        ),
+        None => (State::Received, d.reason.to_string()),
+    };
+    tx.execute(
+        "INSERT INTO documents (id, name, sha256, size, state, reason, duplicate_of, intake_done, received_at, updated_at, parent_id, source_meta)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
+        params![
+            id,
+            d.name,
+            d.sha256,
+            d.size as i64,
+            state.as_str(),
+            reason,
+            first,
+            d.intake_done,
+            at,
+            d.parent_id,
+            d.source_meta
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, NULL, ?2, ?3, ?4)",
+        params![id, state.as_str(), at, reason],
+    )?;
+    Ok(match first {
+        Some(of) => Ingested::Duplicate { id, of },
+        None => Ingested::New { id },
+    })
+}
+
 /// Columns added after the first ledger: add them to an older database.
 fn add_missing_columns(c: &Connection) -> rusqlite::Result<()> {
     for (table, column, decl) in [
         ("documents", "posted_at", "TEXT"),
         ("transitions", "actor", "TEXT"),
         ("pages", "words", "TEXT"),
+        ("pages", "origin", "TEXT"),
+        ("documents", "parent_id", "TEXT"),
+        ("documents", "source_meta", "TEXT"),
         // The type, for the review queue's counts and filter without reading every
         // document's JSON (indexed below).
         (
@@ -525,6 +589,8 @@ fn row_to_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
         updated_at: r.get(9)?,
         result: r.get(10)?,
         posted_at: r.get(11)?,
+        parent_id: r.get(12)?,
+        source_meta: r.get(13)?,
     })
 }
 

@@ -43,6 +43,8 @@ pub struct PageInfo {
     pub width: u32,
     pub height: u32,
     pub transform: crate::text::Transform,
+    /// Where the words came from: `ocr` or the PDF's `text_layer`.
+    pub origin: crate::document::Origin,
 }
 
 impl PageInfo {
@@ -53,6 +55,7 @@ impl PageInfo {
             width: page.width,
             height: page.height,
             transform: page.transform,
+            origin: page.origin,
         };
         let words = page
             .words
@@ -131,14 +134,15 @@ impl Store {
             tx.execute("DELETE FROM pages WHERE document_id = ?1", params![id])?;
             for (p, words) in pages {
                 tx.execute(
-                    "INSERT INTO pages (document_id, number, width, height, transform, words) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO pages (document_id, number, width, height, transform, words, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
                         id,
                         p.number,
                         p.width,
                         p.height,
                         serde_json::to_string(&p.transform).unwrap_or_default(),
-                        serde_json::to_string(words).unwrap_or_default()
+                        serde_json::to_string(words).unwrap_or_default(),
+                        serde_json::to_value(p.origin).ok().and_then(|v| v.as_str().map(String::from))
                     ],
                 )?;
             }
@@ -165,16 +169,21 @@ impl Store {
     pub fn pages(&self, id: &str) -> Result<Vec<PageInfo>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
-                "SELECT number, width, height, transform FROM pages WHERE document_id = ?1 ORDER BY number",
+                "SELECT number, width, height, transform, origin FROM pages WHERE document_id = ?1 ORDER BY number",
             )?;
             let rows = st
                 .query_map(params![id], |r| {
                     let t: String = r.get(3)?;
+                    let origin: Option<String> = r.get(4)?;
                     Ok(PageInfo {
                         number: r.get(0)?,
                         width: r.get(1)?,
                         height: r.get(2)?,
                         transform: serde_json::from_str(&t).unwrap_or_default(),
+                        // Pages recorded before the column existed were all OCRed.
+                        origin: origin
+                            .and_then(|o| serde_json::from_value(serde_json::Value::String(o)).ok())
+                            .unwrap_or(crate::document::Origin::Ocr),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -295,7 +304,7 @@ impl Store {
     ) -> Result<Vec<DocumentRow>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at
+                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta
                  FROM documents
                  WHERE seq > ?1
                    AND (?2 IS NULL OR state = ?2)

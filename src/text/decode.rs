@@ -15,6 +15,8 @@ pub enum MediaType {
     Png,
     Jpeg,
     Tiff,
+    /// Read by [`super::pdf`], page by page, not decoded here.
+    Pdf,
 }
 
 impl MediaType {
@@ -26,6 +28,8 @@ impl MediaType {
             Some(MediaType::Jpeg)
         } else if data.starts_with(b"II*\0") || data.starts_with(b"MM\0*") {
             Some(MediaType::Tiff)
+        } else if super::pdf::looks_like_pdf(data) {
+            Some(MediaType::Pdf)
         } else {
             None
         }
@@ -36,6 +40,7 @@ impl MediaType {
             MediaType::Png => "image/png",
             MediaType::Jpeg => "image/jpeg",
             MediaType::Tiff => "image/tiff",
+            MediaType::Pdf => "application/pdf",
         }
     }
 }
@@ -45,16 +50,13 @@ pub fn describe_unknown(data: &[u8]) -> String {
     if data.is_empty() {
         return "empty file".into();
     }
-    if data.starts_with(b"%PDF") {
-        return "PDF (not supported yet)".into();
-    }
     let head: String = data
         .iter()
         .take(8)
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ");
-    format!("not PNG, JPEG or TIFF; starts with {head}")
+    format!("not PDF, PNG, JPEG, TIFF, XML or email; starts with {head}")
 }
 
 /// Yields the pages of one document lazily, so a 50-page TIFF is never all in memory.
@@ -91,6 +93,11 @@ impl Pages<'_> {
             MediaType::Png | MediaType::Jpeg if n > 0 => None,
             MediaType::Png | MediaType::Jpeg => Some(self.decode_raster()?),
             MediaType::Tiff => self.decode_tiff_page(n)?,
+            MediaType::Pdf => {
+                return Err(TextError::Unsupported(
+                    "a PDF is read page by page by text::pdf".into(),
+                ))
+            }
         };
         if page.is_some() {
             self.next += 1;
@@ -167,6 +174,7 @@ mod tests {
             max_file_bytes: 10 << 20,
             max_pages: 3,
             max_pixels: 4_000_000,
+            ..Default::default()
         }
     }
 
@@ -182,8 +190,12 @@ mod tests {
     fn sniffs_by_content() {
         assert_eq!(MediaType::sniff(&png(2, 2)), Some(MediaType::Png));
         assert_eq!(MediaType::sniff(b"II*\0rest"), Some(MediaType::Tiff));
-        assert_eq!(MediaType::sniff(b"%PDF-1.7"), None);
-        assert_eq!(describe_unknown(b"%PDF-1.7"), "PDF (not supported yet)");
+        assert_eq!(MediaType::sniff(b"%PDF-1.7\n"), Some(MediaType::Pdf));
+        assert_eq!(MediaType::sniff(b"GIF89a.."), None);
+        assert_eq!(
+            describe_unknown(b"GIF89a"),
+            "not PDF, PNG, JPEG, TIFF, XML or email; starts with 47 49 46 38 39 61"
+        );
     }
 
     #[test]

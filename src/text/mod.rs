@@ -6,9 +6,12 @@
 //! [`OcrEngine`] — Tesseract in production ([`tesseract`]), a fake in unit tests.
 
 pub mod decode;
+pub mod pdf;
 pub mod pix;
 pub mod preprocess;
+pub mod qr;
 pub mod tesseract;
+pub mod tool;
 pub mod tsv;
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +53,35 @@ pub struct Page {
     pub origin: Origin,
     #[serde(default)]
     pub transform: Transform,
+    /// QR codes found on the page image: their text and box `[x0, y0, x1, y1]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Code>,
+}
+
+/// A machine-readable code on a page (a payment QR code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Code {
+    pub payload: String,
+    pub bbox: BBox,
+}
+
+/// The QR codes on a normalised page image.
+pub fn find_codes(image: &Pix) -> Vec<Code> {
+    let Some(gray) = image.gray_bytes() else {
+        return Vec::new();
+    };
+    qr::decode(&gray, image.width(), image.height())
+        .into_iter()
+        .map(|c| Code {
+            payload: c.payload,
+            bbox: [
+                c.bbox[0],
+                c.bbox[1],
+                c.bbox[0] + c.bbox[2],
+                c.bbox[1] + c.bbox[3],
+            ],
+        })
+        .collect()
 }
 
 /// How the page image was normalised before OCR, so boxes can be mapped back.
@@ -62,6 +94,10 @@ pub struct Transform {
     pub quarter_turns: u32,
     /// Degrees rotated to remove skew.
     pub deskew_deg: f32,
+    /// PDF pages: the resolution the page was rendered at, or 0 when its embedded image
+    /// was taken out as stored (image files: always 0).
+    #[serde(default)]
+    pub render_dpi: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,12 +106,21 @@ pub enum TextError {
     Unsupported(String),
     #[error("unreadable image: {0}")]
     Corrupt(String),
-    #[error("file is {size} bytes, above the limit of {limit}")]
+    #[error("file is {size} bytes, above the limit of {limit} (limits.max_file_mb)")]
     TooLarge { size: u64, limit: u64 },
-    #[error("page {page} is {pixels} pixels, above the limit of {limit}")]
+    #[error("page {page} is {pixels} pixels, above the limit of {limit} (limits.max_megapixels)")]
     PageTooLarge { page: u32, pixels: u64, limit: u64 },
-    #[error("document has more than {limit} pages")]
+    #[error("document has more than {limit} pages (limits.max_pages)")]
     TooManyPages { limit: u32 },
+    #[error("OCR of page {page} took longer than {} s (limits.max_ocr_secs_per_page)", limit.as_secs_f64())]
+    OcrTimeout {
+        page: u32,
+        limit: std::time::Duration,
+    },
+    #[error("an encrypted PDF that needs a password (none is configured)")]
+    Encrypted,
+    #[error("{0}")]
+    Pdf(String),
     #[error("document has no pages")]
     NoPages,
     #[error("OCR failed on page {page}: {message}")]
@@ -149,6 +194,29 @@ const REREAD_LINE_BASE: u32 = 4_000_000_000 / 2;
 /// (the first pages, where an invoice's fields are): 9 MB each at 300 dpi A4.
 pub const KEPT_IMAGES: usize = 3;
 
+/// Normalise one raw page image and read it: the page and the image OCR read.
+pub(crate) fn ocr_page(
+    engine: &mut dyn OcrEngine,
+    raw: Pix,
+    number: u32,
+    opts: &preprocess::Options,
+) -> Result<(Page, Pix), TextError> {
+    let (image, transform) = preprocess::normalise(raw, opts, &mut *engine)
+        .map_err(|m| TextError::Corrupt(format!("page {number}: {m}")))?;
+    let mut words = engine.recognize(&image, number)?;
+    words.extend(reread_top(engine, &image, &words, number)?);
+    let page = Page {
+        number,
+        width: image.width(),
+        height: image.height(),
+        words,
+        origin: Origin::Ocr,
+        transform,
+        codes: find_codes(&image),
+    };
+    Ok((page, image))
+}
+
 /// Decode, normalise and read every page of an image document. Returns the pages and
 /// the normalised images of the first [`KEPT_IMAGES`] of them.
 pub fn read_image_document(
@@ -157,32 +225,69 @@ pub fn read_image_document(
     media: MediaType,
     opts: &preprocess::Options,
     limits: &crate::config::Limits,
-) -> Result<(Vec<Page>, Vec<Pix>), TextError> {
+) -> Result<(Vec<Page>, Vec<Option<Pix>>), TextError> {
+    if media == MediaType::Pdf {
+        return pdf::read_pdf_document(engine, data, opts, limits);
+    }
     let mut pages = Vec::new();
     let mut images = Vec::new();
     let mut iter = decode::pages(data, media, limits)?;
     while let Some(raw) = iter.next_page()? {
         let number = pages.len() as u32 + 1;
-        let (image, transform) = preprocess::normalise(raw, opts, &mut *engine)
-            .map_err(|m| TextError::Corrupt(format!("page {number}: {m}")))?;
-        let mut words = engine.recognize(&image, number)?;
-        words.extend(reread_top(engine, &image, &words, number)?);
-        pages.push(Page {
-            number,
-            width: image.width(),
-            height: image.height(),
-            words,
-            origin: Origin::Ocr,
-            transform,
-        });
+        let (page, image) = ocr_page(engine, raw, number, opts)?;
+        pages.push(page);
         if images.len() < KEPT_IMAGES {
-            images.push(image);
+            images.push(Some(image));
         }
     }
     if pages.is_empty() {
         return Err(TextError::NoPages);
     }
     Ok((pages, images))
+}
+
+/// Text that came as text (an email's body) laid out as one page of words, so the
+/// label-anchored extractor reads it like a page: one line of text per 60 px line, each
+/// character 25 px wide, as a 10 pt monospace page at 300 dpi would be.
+pub fn text_page(text: &str) -> Page {
+    const LINE: u32 = 60;
+    const CHAR: u32 = 25;
+    const MARGIN: u32 = 150;
+    let mut words = Vec::new();
+    let mut lines = 0u32;
+    for (n, line) in text.lines().enumerate() {
+        lines = n as u32 + 1;
+        let y = MARGIN + n as u32 * LINE;
+        let mut col = 0u32;
+        for piece in line.split_inclusive(char::is_whitespace) {
+            let word = piece.trim();
+            let len = piece.chars().count() as u32;
+            if !word.is_empty() {
+                let x = MARGIN + col * CHAR;
+                words.push(Word {
+                    text: word.to_string(),
+                    conf: 1.0,
+                    bbox: [
+                        x,
+                        y,
+                        x + word.chars().count() as u32 * CHAR,
+                        y + LINE * 2 / 3,
+                    ],
+                    line: n as u32 + 1,
+                });
+            }
+            col += len;
+        }
+    }
+    Page {
+        number: 1,
+        width: 2480,
+        height: (2 * MARGIN + lines * LINE).max(3508),
+        words,
+        origin: Origin::TextLayer,
+        transform: Transform::default(),
+        codes: Vec::new(),
+    }
 }
 
 /// The normalised image of page `number` (1-based), rebuilt from the original bytes
@@ -195,6 +300,10 @@ pub fn render_page(
 ) -> Result<Pix, TextError> {
     let media = MediaType::sniff(data)
         .ok_or_else(|| TextError::Unsupported(decode::describe_unknown(data)))?;
+    if media == MediaType::Pdf {
+        let raw = pdf::raw_page(data, number, transform.render_dpi, limits)?;
+        return preprocess::apply(raw, transform).map_err(TextError::Corrupt);
+    }
     let mut iter = decode::pages(data, media, limits)?;
     let mut raw = None;
     for _ in 0..number.max(1) {
@@ -337,6 +446,7 @@ mod tests {
             ],
             origin: Origin::Ocr,
             transform: Transform::default(),
+            codes: Vec::new(),
         };
         // The value's box [100,50,260,80] is cut out with a margin of (30, 19): the
         // second read's boxes are relative to [70,31,...].
@@ -410,6 +520,7 @@ mod tests {
             max_file_bytes: 1 << 20,
             max_pages: 5,
             max_pixels: 1 << 24,
+            ..Default::default()
         };
         // Turned a quarter clockwise and doubled: 400 x 600, the dark corner now top right.
         let t = Transform {
@@ -417,6 +528,7 @@ mod tests {
             scale: 2.0,
             quarter_turns: 1,
             deskew_deg: 0.0,
+            render_dpi: 0,
         };
         let pix = render_page(&png, 1, &t, &limits).unwrap();
         assert_eq!((pix.width(), pix.height()), (400, 600));

@@ -118,6 +118,13 @@ impl Pix {
         unsafe { ffi::pixGetXRes(self.0).max(0) as u32 }
     }
 
+    /// Record the image's resolution (what [`Pix::x_resolution`] returns), for images
+    /// whose resolution is known from elsewhere (a PDF page's placement).
+    pub fn set_resolution(&mut self, dpi: u32) {
+        // SAFETY: the PIX is ours; this only writes two header fields.
+        unsafe { ffi::pixSetResolution(self.0, dpi as i32, dpi as i32) };
+    }
+
     pub fn to_gray8(&self) -> Result<Pix, String> {
         Pix::from_raw(unsafe { ffi::pixConvertTo8(self.0, 0) }, "pixConvertTo8")
     }
@@ -191,6 +198,75 @@ impl Pix {
             }
         }
         Some(out)
+    }
+
+    /// `f` applied to an 8-bit grey version of this image (itself when it is one).
+    fn on_gray8(
+        &self,
+        f: impl FnOnce(*mut ffi::Pix) -> *mut ffi::Pix,
+        what: &str,
+    ) -> Result<Pix, String> {
+        let gray = if self.depth() == 8 {
+            None
+        } else {
+            Some(self.to_gray8()?)
+        };
+        let src = gray.as_ref().unwrap_or(self);
+        Pix::from_raw(f(src.0), what)
+    }
+
+    /// A 1-bit copy: pixels darker than `threshold` become black (a fax or G4 scan).
+    pub fn to_binary(&self, threshold: u8) -> Result<Pix, String> {
+        // SAFETY: reads the 8-bit source, returns a new image or null.
+        self.on_gray8(
+            |p| unsafe { ffi::pixThresholdToBinary(p, threshold as i32) },
+            "pixThresholdToBinary",
+        )
+    }
+
+    /// A 2-bit, four-level grey copy (stored Flate-compressed in a PDF).
+    pub fn to_2bpp(&self) -> Result<Pix, String> {
+        // SAFETY: as above.
+        self.on_gray8(
+            |p| unsafe { ffi::pixThresholdTo2bpp(p, 4, 0) },
+            "pixThresholdTo2bpp",
+        )
+    }
+
+    /// An image-only PDF of these pages at `dpi`, the way scanners write them: each
+    /// page one image, encoded by its depth (1-bit CCITT G4, 2-bit Flate, 8-bit JPEG).
+    /// Used by the sample generator and the tests.
+    pub fn image_pdf(pages: &[Pix], dpi: u32) -> Result<Vec<u8>, String> {
+        // SAFETY: the PIXA holds copies of our images and is destroyed here; the output
+        // buffer is Leptonica's, copied and then freed.
+        unsafe {
+            let mut pixa = ffi::pixaCreate(pages.len() as i32);
+            if pixa.is_null() {
+                return Err("leptonica: pixaCreate failed".into());
+            }
+            for p in pages {
+                ffi::pixaAddPix(pixa, p.0, ffi::L_COPY as i32);
+            }
+            let mut data: *mut u8 = std::ptr::null_mut();
+            let mut n: usize = 0;
+            let rc = ffi::pixaConvertToPdfData(
+                pixa,
+                dpi as i32,
+                1.0,
+                ffi::L_DEFAULT_ENCODE as i32,
+                0,
+                std::ptr::null(),
+                &mut data,
+                &mut n,
+            );
+            ffi::pixaDestroy(&mut pixa);
+            if rc != 0 || data.is_null() {
+                return Err("leptonica: pixaConvertToPdfData failed".into());
+            }
+            let out = std::slice::from_raw_parts(data, n).to_vec();
+            ffi::lept_free(data as *mut _);
+            Ok(out)
+        }
     }
 
     /// PNG bytes of an 8-bit grey image.

@@ -78,6 +78,7 @@ pub fn normalise(
         scale: 1.0,
         quarter_turns: 0,
         deskew_deg: 0.0,
+        render_dpi: 0,
     };
     let mut pix = if raw.depth() == 8 {
         raw

@@ -65,6 +65,8 @@ pub struct Tesseract {
     ocr: Handle,
     osd: Option<Handle>,
     dpi: u32,
+    /// Recognition of one image stops after this long (`limits.max_ocr_secs_per_page`).
+    deadline: Option<std::time::Duration>,
 }
 
 impl Tesseract {
@@ -89,7 +91,19 @@ impl Tesseract {
         } else {
             None
         };
-        Ok(Tesseract { ocr, osd, dpi })
+        Ok(Tesseract {
+            ocr,
+            osd,
+            dpi,
+            deadline: None,
+        })
+    }
+
+    /// Stop reading a page after `limit`: the read fails with [`TextError::OcrTimeout`]
+    /// instead of holding the worker (a page of noise can take Tesseract minutes).
+    pub fn with_page_deadline(mut self, limit: std::time::Duration) -> Tesseract {
+        self.deadline = Some(limit);
+        self
     }
 
     pub fn version() -> String {
@@ -122,7 +136,25 @@ impl Tesseract {
         unsafe {
             ffi::TessBaseAPISetImage2(h, image.as_ptr() as *mut _);
             ffi::TessBaseAPISetSourceResolution(h, self.dpi as i32);
-            if ffi::TessBaseAPIRecognize(h, std::ptr::null_mut()) != 0 {
+            let monitor = match self.deadline {
+                Some(d) => {
+                    let m = ffi::TessMonitorCreate();
+                    ffi::TessMonitorSetDeadlineMSecs(m, d.as_millis().min(i32::MAX as u128) as i32);
+                    m
+                }
+                None => std::ptr::null_mut(),
+            };
+            let started = std::time::Instant::now();
+            let rc = ffi::TessBaseAPIRecognize(h, monitor);
+            if !monitor.is_null() {
+                ffi::TessMonitorDelete(monitor);
+            }
+            let late = self.deadline.filter(|d| started.elapsed() >= *d);
+            if let Some(limit) = late {
+                ffi::TessBaseAPIClear(h);
+                return Err(TextError::OcrTimeout { page, limit });
+            }
+            if rc != 0 {
                 ffi::TessBaseAPIClear(h);
                 return Err(TextError::Ocr {
                     page,

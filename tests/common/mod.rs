@@ -204,22 +204,138 @@ pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
 /// (an `/EmbeddedFiles` name tree entry and the catalogue's `/AF`), or with nothing
 /// embedded when `name` is `None`.
 pub fn pdf_with_attachment(name: Option<&str>, xml: &[u8]) -> Vec<u8> {
+    pdf(vec![PdfPage::Text(Vec::new())], name.map(|n| (n, xml)))
+}
+
+/// One page of a PDF built by [`pdf`].
+pub enum PdfPage {
+    /// A content stream drawing text in /F1 (Helvetica, WinAnsi); see [`pdf_string`].
+    Text(Vec<u8>),
+    /// A JPEG placed over the whole page at `dpi`, the way a scanner stores a page.
+    Jpeg {
+        data: Vec<u8>,
+        width: u32,
+        height: u32,
+        dpi: u32,
+    },
+    /// An 8-bit grey image stored Flate-compressed, `width` x `height` pixels at `dpi`.
+    /// A 1-bit image when `bits` is 1 (its rows packed, as `data`).
+    Raw {
+        data: Vec<u8>,
+        width: u32,
+        height: u32,
+        bits: u8,
+        dpi: u32,
+    },
+}
+
+/// A PDF literal string in WinAnsi encoding (Latin-1 letters kept), escaped.
+pub fn pdf_string(s: &str) -> Vec<u8> {
+    let mut out = vec![b'('];
+    for c in s.chars() {
+        let b = if (c as u32) < 256 {
+            c as u32 as u8
+        } else {
+            b'?'
+        };
+        if matches!(b, b'(' | b')' | b'\\') {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out.push(b')');
+    out
+}
+
+/// A PDF of `pages` (A4 text pages; image pages sized by their pixels and dpi), with
+/// `attachment` embedded the way PDF/A-3 e-invoices carry their XML.
+pub fn pdf(pages: Vec<PdfPage>, attachment: Option<(&str, &[u8])>) -> Vec<u8> {
     use lopdf::{dictionary, Document, Object, Stream};
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
-    let page_id = doc.add_object(dictionary! {
-        "Type" => "Page",
-        "Parent" => pages_id,
-        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        "Encoding" => "WinAnsiEncoding",
     });
+    let mut kids: Vec<Object> = Vec::new();
+    for page in pages {
+        let (content, size, resources) = match page {
+            PdfPage::Text(ops) => (
+                ops,
+                (595.0, 842.0),
+                dictionary! { "Font" => dictionary! { "F1" => font_id } },
+            ),
+            image => {
+                let (stream, width, height, dpi) = match image {
+                    PdfPage::Jpeg {
+                        data,
+                        width,
+                        height,
+                        dpi,
+                    } => (
+                        Stream::new(
+                            dictionary! {
+                                "Type" => "XObject", "Subtype" => "Image", "Width" => width as i64,
+                                "Height" => height as i64, "ColorSpace" => "DeviceGray",
+                                "BitsPerComponent" => 8, "Filter" => "DCTDecode",
+                            },
+                            data,
+                        ),
+                        width,
+                        height,
+                        dpi,
+                    ),
+                    PdfPage::Raw {
+                        data,
+                        width,
+                        height,
+                        bits,
+                        dpi,
+                    } => {
+                        let mut s = Stream::new(
+                            dictionary! {
+                                "Type" => "XObject", "Subtype" => "Image", "Width" => width as i64,
+                                "Height" => height as i64, "ColorSpace" => "DeviceGray",
+                                "BitsPerComponent" => bits as i64,
+                            },
+                            data,
+                        );
+                        s.compress().unwrap();
+                        (s, width, height, dpi)
+                    }
+                    PdfPage::Text(_) => unreachable!(),
+                };
+                let image_id = doc.add_object(stream);
+                let (w, h) = (
+                    width as f64 * 72.0 / dpi as f64,
+                    height as f64 * 72.0 / dpi as f64,
+                );
+                (
+                    format!("q {w:.3} 0 0 {h:.3} 0 0 cm /Im0 Do Q").into_bytes(),
+                    (w, h),
+                    dictionary! { "XObject" => dictionary! { "Im0" => image_id } },
+                )
+            }
+        };
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content));
+        kids.push(
+            doc.add_object(dictionary! {
+                "Type" => "Page",
+                "Parent" => pages_id,
+                "MediaBox" => vec![0.into(), 0.into(), Object::Real(size.0 as f32), Object::Real(size.1 as f32)],
+                "Resources" => resources,
+                "Contents" => content_id,
+            })
+            .into(),
+        );
+    }
+    let count = kids.len() as i64;
     doc.objects.insert(
         pages_id,
-        Object::Dictionary(
-            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
-        ),
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
     );
     let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => pages_id };
-    if let Some(name) = name {
+    if let Some((name, xml)) = attachment {
         let mut stream = Stream::new(
             dictionary! { "Type" => "EmbeddedFile", "Subtype" => "text/xml" },
             xml.to_vec(),
@@ -244,4 +360,66 @@ pub fn pdf_with_attachment(name: Option<&str>, xml: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
     out
+}
+
+/// Text at (x, y) in pixels of a 300 dpi A4 page, as `1 0 0 1 x y Tm (text) Tj`.
+pub fn at(x: u32, y: u32, size: u32, text: &str) -> Vec<u8> {
+    let pt = |px: u32| px as f64 * 72.0 / 300.0;
+    let mut v = format!(
+        "/F1 {size} Tf 1 0 0 1 {:.2} {:.2} Tm ",
+        pt(x),
+        842.0 - pt(y) - size as f64 * 0.8
+    )
+    .into_bytes();
+    v.extend(pdf_string(text));
+    v.extend(b" Tj\n");
+    v
+}
+
+/// The clean Danish invoice of the extractor's unit tests, as a born-digital page. The
+/// left column is drawn the way Ghostscript writes text, line after line with the `'`
+/// (next line, show) and `"` (spacing, next line, show) operators.
+pub fn invoice_page() -> Vec<u8> {
+    let mut c = b"BT\n/F1 14 Tf 14.4 TL 1 0 0 1 36 795 Tm ".to_vec();
+    c.extend(pdf_string("Nordlys Kontorartikler ApS"));
+    c.extend(b" Tj\n/F1 10 Tf ");
+    c.extend(pdf_string("Vestergade 12, 8000 Aarhus C"));
+    c.extend(b" '\n1 0 0 1 36 738 Tm ");
+    c.extend(pdf_string("Modtager:"));
+    c.extend(b" Tj\n0 0 ");
+    c.extend(pdf_string("Fjordside Tømrer A/S"));
+    c.extend(b" \"\n");
+    for (x, y, size, text) in [
+        (1500, 150, 14, "FAKTURA"),
+        (1400, 400, 10, "Fakturanr.:"),
+        (1900, 400, 10, "2024-118"),
+        (1400, 460, 10, "Fakturadato:"),
+        (1900, 460, 10, "14. marts 2024"),
+        (1400, 520, 10, "Forfaldsdato:"),
+        (1900, 520, 10, "13.04.2024"),
+        (150, 1000, 10, "Beskrivelse"),
+        (1200, 1000, 10, "Antal"),
+        (1600, 1000, 10, "Pris"),
+        (2000, 1000, 10, "Beløb"),
+        (150, 1060, 10, "Toner sort"),
+        (1200, 1060, 10, "2"),
+        (1600, 1060, 10, "49,00"),
+        (2000, 1060, 10, "98,00"),
+        (1400, 2400, 10, "Subtotal"),
+        (1950, 2400, 10, "1.234,50 kr."),
+        (1400, 2460, 10, "Moms 25%"),
+        (1950, 2460, 10, "308,63 kr."),
+        (1400, 2520, 10, "I alt"),
+        (1950, 2520, 10, "1.543,13 kr."),
+        (1300, 3200, 10, "CVR-nr. 12345674"),
+    ] {
+        c.extend(at(x, y, size, text));
+    }
+    // The footer again line by line with `'`.
+    c.extend(b"/F1 10 Tf 12 TL 1 0 0 1 36 70 Tm ");
+    c.extend(pdf_string("IBAN: DK50 0040 0440 1162 43"));
+    c.extend(b" Tj\n");
+    c.extend(pdf_string("Nordlys Kontorartikler ApS · Vestergade 12"));
+    c.extend(b" '\nET\n");
+    c
 }

@@ -1,0 +1,122 @@
+//! Where each IMAP mailbox stands: which of its messages are in the ledger, and which
+//! of those were acted on at the server (moved, flagged, deleted).
+//!
+//! A message is recorded with its document in one transaction, and acted on only
+//! after that commit. A crash between the two leaves a recorded, unacted message: the
+//! next start acts on it without fetching it again. Positions are keyed by UIDVALIDITY:
+//! when the server renumbers a folder, reading starts again from the first UID and
+//! content hashes mark what the ledger already has as duplicates.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{insert_document, Ingested, NewDocument, Store, StoreError};
+
+pub(super) const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS mail_seen (
+    mailbox      TEXT NOT NULL,
+    folder       TEXT NOT NULL,
+    uid_validity INTEGER NOT NULL,
+    uid          INTEGER NOT NULL,
+    document_id  TEXT NOT NULL REFERENCES documents(id),
+    acted_at     TEXT,
+    PRIMARY KEY (mailbox, folder, uid_validity, uid)
+);
+"#;
+
+/// One message's place on a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailPosition {
+    pub mailbox: String,
+    pub folder: String,
+    pub uid_validity: u32,
+    pub uid: u32,
+}
+
+impl MailPosition {
+    /// The name the message's document gets in the ledger.
+    pub fn file_name(&self) -> String {
+        format!("{}-{}-{}.eml", self.mailbox, self.uid_validity, self.uid)
+    }
+}
+
+impl Store {
+    /// Record a fetched message as a document and its position, durably, together.
+    /// Recording the same position twice returns the document recorded first.
+    pub fn record_mail(&self, at: &MailPosition, data: &[u8]) -> Result<Ingested, StoreError> {
+        let (sha, size) = self.blobs.put_bytes(data)?;
+        let meta = serde_json::json!({
+            "mailbox": at.mailbox, "folder": at.folder,
+            "uid_validity": at.uid_validity, "uid": at.uid,
+        })
+        .to_string();
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let known: Option<String> = tx
+                .query_row(
+                    "SELECT document_id FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3 AND uid = ?4",
+                    params![at.mailbox, at.folder, at.uid_validity, at.uid],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = known {
+                return Ok(Ingested::Resumed { id });
+            }
+            let ingested = insert_document(
+                &tx,
+                &NewDocument {
+                    name: &at.file_name(),
+                    sha256: &sha,
+                    size,
+                    intake_done: true,
+                    parent_id: None,
+                    source_meta: Some(&meta),
+                    reason: &format!(
+                        "fetched from imap {} folder {} (uid {})",
+                        at.mailbox, at.folder, at.uid
+                    ),
+                },
+            )?;
+            tx.execute(
+                "INSERT INTO mail_seen (mailbox, folder, uid_validity, uid, document_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![at.mailbox, at.folder, at.uid_validity, at.uid, ingested.id()],
+            )?;
+            tx.commit()?;
+            Ok(ingested)
+        })
+    }
+
+    /// The server has acted on the message at `at`.
+    pub fn mail_acted(&self, at: &MailPosition) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE mail_seen SET acted_at = ?5 WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3 AND uid = ?4",
+                params![at.mailbox, at.folder, at.uid_validity, at.uid, super::now()],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// UIDs recorded but not yet acted on, and the highest UID recorded, for one folder
+    /// under one UIDVALIDITY.
+    pub fn mail_position(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        uid_validity: u32,
+    ) -> Result<(Vec<u32>, u32), StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT uid FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3 AND acted_at IS NULL ORDER BY uid",
+            )?;
+            let unacted = st
+                .query_map(params![mailbox, folder, uid_validity], |r| r.get(0))?
+                .collect::<Result<Vec<u32>, _>>()?;
+            let last: Option<u32> = c.query_row(
+                "SELECT MAX(uid) FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3",
+                params![mailbox, folder, uid_validity],
+                |r| r.get(0),
+            )?;
+            Ok((unacted, last.unwrap_or(0)))
+        })
+    }
+}

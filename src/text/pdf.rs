@@ -1,0 +1,654 @@
+//! PDF pages, read by poppler's command-line tools, each run as an isolated child
+//! ([`super::tool`]): a hostile PDF can crash, hang or balloon a tool, never the service.
+//!
+//! Page by page:
+//! - a page with a usable text layer is read from it (`pdftotext -bbox-layout`): words
+//!   with their boxes, scaled to the pixels of a page rendered at the OCR resolution, so
+//!   the label-anchored extractor works on them unchanged (`origin: "text_layer"`);
+//! - a scanner's page (one image covering the page, no text) is OCRed from that image
+//!   taken out as it is stored (`pdfimages`: JPEG as is, CCITT G4, JBIG2 and Flate
+//!   decoded losslessly) at its own resolution;
+//! - any other page without text is rendered (`pdftoppm`) at the OCR resolution.
+//!
+//! Why poppler and not a Rust crate: measured on the shared corpus and on generated
+//! files (see the README, "PDFs"), `pdf-extract` drops text drawn with the `'` and `"`
+//! operators and panics on corrupt files, and no Rust crate renders as completely;
+//! poppler reads all of them, and a separate process can be killed and capped.
+
+use std::path::{Path, PathBuf};
+
+use super::tool::{self, ToolError, ToolLimits};
+use super::{decode, preprocess, OcrEngine, Page, Pix, TextError, Word};
+use crate::config::Limits;
+use crate::document::Origin;
+
+pub fn looks_like_pdf(data: &[u8]) -> bool {
+    data.len() >= 5
+        && data[..data.len().min(1024)]
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+}
+
+fn tool_limits(limits: &Limits) -> ToolLimits {
+    ToolLimits {
+        timeout: limits.pdf_tool_timeout,
+        memory_bytes: limits.pdf_tool_memory_bytes,
+    }
+}
+
+impl From<ToolError> for TextError {
+    fn from(e: ToolError) -> Self {
+        TextError::Pdf(e.to_string())
+    }
+}
+
+/// The document's bytes in a private temporary file, for the tools to read.
+struct PdfFile {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl PdfFile {
+    fn new(data: &[u8]) -> Result<PdfFile, TextError> {
+        let io = |e: std::io::Error| TextError::Pdf(format!("cannot write a temporary file: {e}"));
+        let dir = tempfile::Builder::new()
+            .prefix("mailroom-pdf-")
+            .tempdir()
+            .map_err(io)?;
+        let path = dir.path().join("in.pdf");
+        std::fs::write(&path, data).map_err(io)?;
+        Ok(PdfFile { dir, path })
+    }
+
+    fn out(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// What `pdfinfo` tells: the page count and each page's size as displayed (points).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdfInfo {
+    pub pages: u32,
+    pub sizes: Vec<(f64, f64)>,
+}
+
+fn info(file: &Path, limits: &Limits) -> Result<PdfInfo, TextError> {
+    // Sizes of the pages that will be read, one past the limit at most.
+    let last = (limits.max_pages + 1).to_string();
+    let args: [&std::ffi::OsStr; 5] = [
+        "-f".as_ref(),
+        "1".as_ref(),
+        "-l".as_ref(),
+        last.as_ref(),
+        file.as_os_str(),
+    ];
+    let out = match tool::run("pdfinfo", &args, &tool_limits(limits)) {
+        Ok(out) => out,
+        Err(ToolError::Failed { stderr, .. }) if stderr.contains("Incorrect password") => {
+            return Err(TextError::Encrypted)
+        }
+        // An empty page tree: "the first page (1) can not be after the last page (0)".
+        Err(ToolError::Failed { stderr, .. }) if stderr.contains("last page (0)") => {
+            return Err(TextError::NoPages)
+        }
+        Err(ToolError::Failed { stderr, .. }) => {
+            return Err(TextError::Pdf(format!("not a readable PDF: {stderr}")))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    parse_info(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn parse_info(text: &str) -> Result<PdfInfo, TextError> {
+    let mut pages = None;
+    let mut sizes: Vec<(f64, f64)> = Vec::new();
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("Pages:") {
+            pages = v.trim().parse::<u32>().ok();
+        } else if let Some(rest) = line.strip_prefix("Page ") {
+            // "Page    1 size: 595.276 x 841.89 pts (A4)" / "Page    1 rot:  90"
+            let rest = rest.trim_start();
+            let Some((_, what)) = rest.split_once(' ') else {
+                continue;
+            };
+            let what = what.trim_start();
+            if let Some(size) = what.strip_prefix("size:") {
+                let mut it = size.split_whitespace();
+                let w = it.next().and_then(|v| v.parse::<f64>().ok());
+                let h = it.nth(1).and_then(|v| v.parse::<f64>().ok());
+                if let (Some(w), Some(h)) = (w, h) {
+                    sizes.push((w, h));
+                }
+            } else if let Some(rot) = what.strip_prefix("rot:") {
+                let quarter = rot.trim().parse::<i64>().unwrap_or(0).rem_euclid(360) / 90;
+                if quarter % 2 == 1 {
+                    if let Some(s) = sizes.last_mut() {
+                        *s = (s.1, s.0);
+                    }
+                }
+            }
+        }
+    }
+    let pages = pages.ok_or_else(|| TextError::Corrupt("pdfinfo reported no page count".into()))?;
+    Ok(PdfInfo { pages, sizes })
+}
+
+/// One word of a page's text layer, in points from the page's top left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerWord {
+    pub text: String,
+    pub bbox: [f64; 4],
+    /// 1-based line number within the page, in pdftotext's reading order.
+    pub line: u32,
+}
+
+/// The text layer of pages 1..=`pages`, one list of words per page. `None` when the
+/// PDF forbids copying its text (pdftotext honours that); its pages are then OCRed.
+fn text_layer(
+    file: &PdfFile,
+    pages: u32,
+    limits: &Limits,
+) -> Result<Option<Vec<Vec<LayerWord>>>, TextError> {
+    let out = file.out("text.html");
+    let last = pages.to_string();
+    let args: [&std::ffi::OsStr; 7] = [
+        "-bbox-layout".as_ref(),
+        "-f".as_ref(),
+        "1".as_ref(),
+        "-l".as_ref(),
+        last.as_ref(),
+        file.path.as_os_str(),
+        out.as_os_str(),
+    ];
+    match tool::run("pdftotext", &args, &tool_limits(limits)) {
+        Ok(_) => {}
+        Err(ToolError::Failed { stderr, .. }) if stderr.contains("not allowed") => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
+    let html = std::fs::read_to_string(&out)
+        .map_err(|e| TextError::Pdf(format!("pdftotext wrote no output: {e}")))?;
+    parse_bbox_layout(&html).map(Some)
+}
+
+fn parse_bbox_layout(html: &str) -> Result<Vec<Vec<LayerWord>>, TextError> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(html, opts)
+        .map_err(|e| TextError::Pdf(format!("pdftotext output cannot be read: {e}")))?;
+    let num = |n: &roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse::<f64>().ok());
+    let mut pages = Vec::new();
+    for page in doc.descendants().filter(|n| n.has_tag_name("page")) {
+        let mut words = Vec::new();
+        let lines = page.descendants().filter(|n| n.has_tag_name("line"));
+        for (i, line) in lines.enumerate() {
+            let line_no = i as u32 + 1;
+            for w in line.children().filter(|n| n.has_tag_name("word")) {
+                let text = plain_text(w.text().unwrap_or("").trim());
+                let (Some(x0), Some(y0), Some(x1), Some(y1)) = (
+                    num(&w, "xMin"),
+                    num(&w, "yMin"),
+                    num(&w, "xMax"),
+                    num(&w, "yMax"),
+                ) else {
+                    continue;
+                };
+                if !text.is_empty() {
+                    words.push(LayerWord {
+                        text,
+                        bbox: [x0, y0, x1, y1],
+                        line: line_no,
+                    });
+                }
+            }
+        }
+        pages.push(words);
+    }
+    Ok(pages)
+}
+
+/// The characters fonts draw that a reader takes for plain ones: the minus sign and
+/// dashes for a hyphen (PostScript's ISOLatin1Encoding puts `minus` where ASCII has
+/// `-`, so "INV-2024" comes out of Ghostscript as "INV−2024"), ligatures spelled out,
+/// no-break and thin spaces as spaces.
+pub fn plain_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{00AD}' | '\u{FE63}' | '\u{FF0D}' => {
+                out.push('-')
+            }
+            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' => out.push(' '),
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{2018}' | '\u{2019}' => out.push('\''),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether a page's text layer is worth reading instead of the image: a few real words,
+/// and hardly any characters a broken font mapping leaves (U+FFFD, controls, private use).
+pub fn usable(words: &[LayerWord]) -> bool {
+    let real = words
+        .iter()
+        .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
+        .count();
+    let (mut bad, mut all) = (0usize, 0usize);
+    for c in words.iter().flat_map(|w| w.text.chars()) {
+        all += 1;
+        if c == '\u{FFFD}' || c.is_control() || ('\u{E000}'..='\u{F8FF}').contains(&c) {
+            bad += 1;
+        }
+    }
+    real >= 3 && bad * 10 <= all
+}
+
+/// An image placed on a page, from `pdfimages -list`.
+#[derive(Debug, Clone, PartialEq)]
+struct ImageRow {
+    page: u32,
+    kind: String,
+    width: u32,
+    height: u32,
+    x_ppi: u32,
+    y_ppi: u32,
+}
+
+fn image_list(file: &PdfFile, page: u32, limits: &Limits) -> Result<Vec<ImageRow>, TextError> {
+    let p = page.to_string();
+    let args: [&std::ffi::OsStr; 6] = [
+        "-list".as_ref(),
+        "-f".as_ref(),
+        p.as_ref(),
+        "-l".as_ref(),
+        p.as_ref(),
+        file.path.as_os_str(),
+    ];
+    let out = tool::run("pdfimages", &args, &tool_limits(limits))?;
+    Ok(parse_image_list(&String::from_utf8_lossy(&out.stdout)))
+}
+
+fn parse_image_list(text: &str) -> Vec<ImageRow> {
+    // page num type width height color comp bpc enc interp object ID x-ppi y-ppi size ratio
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.len() < 14 {
+                return None;
+            }
+            Some(ImageRow {
+                page: f[0].parse().ok()?,
+                kind: f[2].to_string(),
+                width: f[3].parse().ok()?,
+                height: f[4].parse().ok()?,
+                x_ppi: f[12].parse().ok()?,
+                y_ppi: f[13].parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// How a page's image is obtained; recorded so the review UI can rebuild it exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageImage {
+    /// The page's one image, taken out as stored.
+    Embedded,
+    /// The page rendered at this resolution.
+    Rendered { dpi: u32 },
+}
+
+/// A scanner's page: exactly one image, at a plausible scan resolution, covering most
+/// of the page (either way round: the page may carry a /Rotate).
+fn scanner_image(rows: &[ImageRow], page: u32, size: Option<(f64, f64)>) -> Option<&ImageRow> {
+    let mut images = rows.iter().filter(|r| r.page == page && r.kind == "image");
+    let img = images.next()?;
+    if images.next().is_some() || img.x_ppi < 100 || img.y_ppi < 100 {
+        return None;
+    }
+    let (pw, ph) = size?;
+    let (iw, ih) = (
+        img.width as f64 / img.x_ppi as f64 * 72.0,
+        img.height as f64 / img.y_ppi as f64 * 72.0,
+    );
+    let covers = |a: f64, b: f64| iw >= 0.75 * a && ih >= 0.75 * b;
+    (covers(pw, ph) || covers(ph, pw)).then_some(img)
+}
+
+/// The raw image of page `page` (1-based), taken out or rendered as `how` says.
+fn page_image(
+    file: &PdfFile,
+    page: u32,
+    how: PageImage,
+    size: Option<(f64, f64)>,
+    limits: &Limits,
+) -> Result<Pix, TextError> {
+    let p = page.to_string();
+    let prefix = file.out(&format!("p{page}"));
+    let dpi_known = match how {
+        PageImage::Embedded => {
+            // JPEG as stored; anything else decoded to PBM/PGM/PPM (poppler's PNG
+            // writer is 10-25 times slower than its decoding, measured).
+            let args: [&std::ffi::OsStr; 8] = [
+                "-f".as_ref(),
+                p.as_ref(),
+                "-l".as_ref(),
+                p.as_ref(),
+                "-j".as_ref(),
+                "-p".as_ref(),
+                file.path.as_os_str(),
+                prefix.as_os_str(),
+            ];
+            tool::run("pdfimages", &args, &tool_limits(limits))?;
+            None
+        }
+        PageImage::Rendered { dpi } => {
+            if let Some((w, h)) = size {
+                let px = |pt: f64| (pt * dpi as f64 / 72.0).ceil() as u64;
+                let pixels = px(w) * px(h);
+                if pixels > limits.max_pixels {
+                    return Err(TextError::PageTooLarge {
+                        page,
+                        pixels,
+                        limit: limits.max_pixels,
+                    });
+                }
+            }
+            let r = dpi.to_string();
+            // PGM, not PNG: see above.
+            let args: [&std::ffi::OsStr; 10] = [
+                "-r".as_ref(),
+                r.as_ref(),
+                "-gray".as_ref(),
+                "-singlefile".as_ref(),
+                "-f".as_ref(),
+                p.as_ref(),
+                "-l".as_ref(),
+                p.as_ref(),
+                file.path.as_os_str(),
+                prefix.as_os_str(),
+            ];
+            tool::run("pdftoppm", &args, &tool_limits(limits))?;
+            Some(dpi)
+        }
+    };
+    // pdfimages names its output {prefix}-{page:03}-{n:03}.{ext}; pdftoppm {prefix}.pgm.
+    let name = format!("p{page}");
+    let written = std::fs::read_dir(file.dir.path())
+        .map_err(|e| TextError::Pdf(e.to_string()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n == format!("{name}.pgm") || n.starts_with(&format!("{name}-")))
+        })
+        .min()
+        .ok_or_else(|| TextError::Pdf(format!("page {page}: no image was written")))?;
+    let data = std::fs::read(&written).map_err(|e| TextError::Pdf(e.to_string()))?;
+    let _ = std::fs::remove_file(&written);
+    let mut pix = if data.starts_with(b"P4") || data.starts_with(b"P5") || data.starts_with(b"P6") {
+        pnm(&data, page, limits)?
+    } else {
+        let media = decode::MediaType::sniff(&data).ok_or_else(|| {
+            TextError::Corrupt(format!("page {page}: an image of an unknown kind"))
+        })?;
+        decode_one(&data, media, page, limits)?
+    };
+    if let Some(dpi) = dpi_known {
+        pix.set_resolution(dpi);
+    }
+    Ok(pix)
+}
+
+/// A PBM/PGM/PPM page as 8-bit grey, its size checked before its pixels are read.
+fn pnm(data: &[u8], page: u32, limits: &Limits) -> Result<Pix, TextError> {
+    use image::ImageDecoder;
+    let corrupt = |e: image::ImageError| TextError::Corrupt(format!("page {page}: {e}"));
+    let dec = image::codecs::pnm::PnmDecoder::new(std::io::Cursor::new(data)).map_err(corrupt)?;
+    let (w, h) = dec.dimensions();
+    let pixels = w as u64 * h as u64;
+    if pixels > limits.max_pixels {
+        return Err(TextError::PageTooLarge {
+            page,
+            pixels,
+            limit: limits.max_pixels,
+        });
+    }
+    let img = image::DynamicImage::from_decoder(dec).map_err(corrupt)?;
+    let gray = img.into_luma8();
+    Pix::from_gray(gray.width(), gray.height(), gray.as_raw()).map_err(TextError::Corrupt)
+}
+
+fn decode_one(
+    data: &[u8],
+    media: decode::MediaType,
+    page: u32,
+    limits: &Limits,
+) -> Result<Pix, TextError> {
+    decode::pages(data, media, limits)?
+        .next_page()
+        .map_err(|e| match e {
+            TextError::PageTooLarge { pixels, limit, .. } => TextError::PageTooLarge {
+                page,
+                pixels,
+                limit,
+            },
+            other => other,
+        })?
+        .ok_or(TextError::NoPages)
+}
+
+/// Read every page of a PDF: the text layer where it is usable, OCR elsewhere. Returns
+/// the pages and, for the first [`super::KEPT_IMAGES`] pages, the normalised images
+/// OCR read (`None` for text-layer pages).
+pub fn read_pdf_document(
+    engine: &mut dyn OcrEngine,
+    data: &[u8],
+    opts: &preprocess::Options,
+    limits: &Limits,
+) -> Result<(Vec<Page>, Vec<Option<Pix>>), TextError> {
+    if data.len() as u64 > limits.max_file_bytes {
+        return Err(TextError::TooLarge {
+            size: data.len() as u64,
+            limit: limits.max_file_bytes,
+        });
+    }
+    let file = PdfFile::new(data)?;
+    let info = info(&file.path, limits)?;
+    if info.pages == 0 {
+        return Err(TextError::NoPages);
+    }
+    if info.pages > limits.max_pages {
+        return Err(TextError::TooManyPages {
+            limit: limits.max_pages,
+        });
+    }
+    let layer = text_layer(&file, info.pages, limits)?.unwrap_or_default();
+    let dpi = opts.target_dpi;
+    let mut pages = Vec::new();
+    let mut images = Vec::new();
+    for number in 1..=info.pages {
+        let size = info.sizes.get(number as usize - 1).copied();
+        let words = layer.get(number as usize - 1).map_or(&[][..], |w| &w[..]);
+        if usable(words) {
+            pages.push(text_layer_page(number, words, size, dpi));
+            if images.len() < super::KEPT_IMAGES {
+                images.push(None);
+            }
+            continue;
+        }
+        let rows = image_list(&file, number, limits)?;
+        let how = match scanner_image(&rows, number, size) {
+            Some(img) if img.width as u64 * img.height as u64 > limits.max_pixels => {
+                return Err(TextError::PageTooLarge {
+                    page: number,
+                    pixels: img.width as u64 * img.height as u64,
+                    limit: limits.max_pixels,
+                })
+            }
+            Some(_) => PageImage::Embedded,
+            None => PageImage::Rendered { dpi },
+        };
+        let mut raw = page_image(&file, number, how, size, limits)?;
+        if let (PageImage::Embedded, Some(img)) = (how, scanner_image(&rows, number, size)) {
+            raw.set_resolution(img.x_ppi);
+        }
+        let (mut page, image) = super::ocr_page(engine, raw, number, opts)?;
+        page.transform.render_dpi = match how {
+            PageImage::Embedded => 0,
+            PageImage::Rendered { dpi } => dpi,
+        };
+        pages.push(page);
+        if images.len() < super::KEPT_IMAGES {
+            images.push(Some(image));
+        }
+    }
+    Ok((pages, images))
+}
+
+/// A text-layer page in the pixel space of the page rendered at `dpi`.
+fn text_layer_page(number: u32, words: &[LayerWord], size: Option<(f64, f64)>, dpi: u32) -> Page {
+    let k = dpi as f64 / 72.0;
+    let px = |v: f64| (v.max(0.0) * k).round() as u32;
+    let (w, h) = size.unwrap_or((595.0, 842.0));
+    Page {
+        number,
+        // The size pdftoppm renders the page at, so boxes fit the review UI's image.
+        width: (w * k).ceil() as u32,
+        height: (h * k).ceil() as u32,
+        words: words
+            .iter()
+            .map(|lw| Word {
+                text: lw.text.clone(),
+                conf: 1.0,
+                bbox: [
+                    px(lw.bbox[0]),
+                    px(lw.bbox[1]),
+                    px(lw.bbox[2]),
+                    px(lw.bbox[3]),
+                ],
+                line: lw.line,
+            })
+            .collect(),
+        origin: Origin::TextLayer,
+        transform: super::Transform {
+            source_dpi: dpi,
+            scale: 1.0,
+            quarter_turns: 0,
+            deskew_deg: 0.0,
+            render_dpi: dpi,
+        },
+        codes: Vec::new(),
+    }
+}
+
+/// The raw image of page `number` as it was taken when the document was read: the
+/// embedded image (`render_dpi` 0) or the page rendered at `render_dpi`.
+pub fn raw_page(
+    data: &[u8],
+    number: u32,
+    render_dpi: u32,
+    limits: &Limits,
+) -> Result<Pix, TextError> {
+    let file = PdfFile::new(data)?;
+    let info = info(&file.path, limits)?;
+    if number == 0 || number > info.pages {
+        return Err(TextError::NoPages);
+    }
+    let size = info.sizes.get(number as usize - 1).copied();
+    let how = if render_dpi == 0 {
+        PageImage::Embedded
+    } else {
+        PageImage::Rendered { dpi: render_dpi }
+    };
+    page_image(&file, number, how, size, limits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdfinfo_output_is_read_with_rotated_pages_turned() {
+        let text =
+            "Producer:        GPL Ghostscript 9.19\nPages:           2\nEncrypted:       no\n\
+            Page    1 size:  612 x 792 pts (letter)\nPage    1 rot:   0\n\
+            Page    2 size:  612 x 792 pts (letter)\nPage    2 rot:   90\nFile size: 1 bytes\n";
+        let info = parse_info(text).unwrap();
+        assert_eq!(info.pages, 2);
+        assert_eq!(info.sizes, vec![(612.0, 792.0), (792.0, 612.0)]);
+        assert!(parse_info("Title: x\n").is_err());
+    }
+
+    #[test]
+    fn bbox_layout_gives_words_with_boxes_and_lines() {
+        let html = r#"<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd"><html xmlns="http://www.w3.org/1999/xhtml">
+<head><title></title></head><body><doc>
+  <page width="595.000000" height="842.000000"><flow><block xMin="1" yMin="1" xMax="2" yMax="2">
+    <line xMin="57" yMin="16" xMax="206" yMax="23">
+      <word xMin="57.000000" yMin="16.750000" xMax="115.723000" yMax="23.750000">Rechnung</word>
+      <word xMin="117.3" yMin="16.75" xMax="125.4" yMax="23.75">f&#252;r</word>
+    </line>
+    <line xMin="57" yMin="30" xMax="206" yMax="40"><word xMin="57" yMin="30" xMax="80" yMax="40">A&amp;B</word></line>
+  </block></flow></page>
+  <page width="595.000000" height="842.000000"></page>
+</doc></body></html>"#;
+        let pages = parse_bbox_layout(html).unwrap();
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[0].len(), 3);
+        assert_eq!(pages[0][1].text, "für");
+        assert_eq!(pages[0][2].text, "A&B");
+        assert_eq!(pages[0][2].line, 2);
+        assert_eq!(pages[0][0].bbox, [57.0, 16.75, 115.723, 23.75]);
+        assert!(pages[1].is_empty());
+        let page = text_layer_page(1, &pages[0], Some((595.0, 842.0)), 300);
+        assert_eq!((page.width, page.height), (2480, 3509));
+        assert_eq!(
+            plain_text("INV\u{2212}2024\u{2013}7 \u{FB01}le"),
+            "INV-2024-7 file"
+        );
+        assert_eq!(page.words[0].bbox, [238, 70, 482, 99]);
+        assert_eq!(page.origin, Origin::TextLayer);
+    }
+
+    #[test]
+    fn a_text_layer_of_garbage_is_not_used() {
+        let w = |t: &str| LayerWord {
+            text: t.into(),
+            bbox: [0.0; 4],
+            line: 1,
+        };
+        assert!(usable(&[w("Invoice"), w("No."), w("INV-1"), w("Total")]));
+        assert!(!usable(&[w("Invoice"), w("1")]), "too few words");
+        let broken: Vec<LayerWord> = (0..10).map(|_| w("\u{FFFD}\u{FFFD}ab")).collect();
+        assert!(!usable(&broken));
+    }
+
+    #[test]
+    fn a_scanner_page_is_one_image_covering_the_page() {
+        let list = "page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio\n\
+            --------------------------------------------------------------------------------------------\n\
+               1     0 image    2550  3300  gray    1   1  ccitt  no         7  0   300   300  100K 9.8%\n\
+               2     1 image     958   400  rgb     3   8  image  no        62  0    96    96 45.1K 4.0%\n\
+               3     2 image    1258  1253  rgb     3   8  image  yes       43  0   147   147  256K 5.5%\n\
+               3     3 smask    1258  1253  gray    1   8  image  yes       43  0   147   147 6897B 0.4%\n";
+        let rows = parse_image_list(list);
+        assert_eq!(rows.len(), 4);
+        let letter = Some((612.0, 792.0));
+        assert_eq!(scanner_image(&rows, 1, letter).map(|r| r.width), Some(2550));
+        // Landscape page of a portrait scan (a /Rotate 90 page) still counts.
+        assert!(scanner_image(&rows, 1, Some((792.0, 612.0))).is_some());
+        assert!(scanner_image(&rows, 2, letter).is_none(), "a small picture");
+        assert!(
+            scanner_image(&rows, 3, Some((612.0, 612.0))).is_some(),
+            "the mask is not a second image"
+        );
+        assert!(scanner_image(&rows, 4, letter).is_none());
+    }
+}

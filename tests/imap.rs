@@ -1,0 +1,271 @@
+//! An IMAP mailbox end to end: a real Dovecot on 127.0.0.1 (scripts/imap-server), the
+//! real binary killed in the middle of reading and started again. Every message becomes
+//! a document exactly once, and is moved on the server only once it is in the ledger.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+
+struct Dovecot {
+    dir: tempfile::TempDir,
+    imap_port: u16,
+    imaps_port: u16,
+    ca: PathBuf,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/imap-server")
+}
+
+impl Dovecot {
+    fn start() -> Dovecot {
+        // Short path: Dovecot's sockets live under it.
+        let dir = tempfile::Builder::new()
+            .prefix("mr-imap-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let out = Command::new("bash")
+            .arg(script())
+            .arg("start")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "scripts/imap-server start failed (Dovecot comes from scripts/install-deps --test): {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = stdout
+            .lines()
+            .rfind(|l| l.starts_with("IMAP_PORT="))
+            .unwrap();
+        let get = |k: &str| {
+            line.split_whitespace()
+                .find_map(|p| p.strip_prefix(&format!("{k}=")).map(String::from))
+                .unwrap()
+        };
+        Dovecot {
+            imap_port: get("IMAP_PORT").parse().unwrap(),
+            imaps_port: get("IMAPS_PORT").parse().unwrap(),
+            ca: PathBuf::from(get("CA")),
+            dir,
+        }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(script())
+            .arg("stop")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// A bare IMAP session on the plain loopback port, to put mail in and look at folders.
+struct Raw {
+    out: TcpStream,
+    input: BufReader<TcpStream>,
+    tag: u32,
+}
+
+impl Raw {
+    fn login(port: u16) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut raw = Raw {
+            input: BufReader::new(s.try_clone().unwrap()),
+            out: s,
+            tag: 0,
+        };
+        raw.line();
+        raw.cmd("LOGIN mailroom secret");
+        raw
+    }
+
+    fn line(&mut self) -> String {
+        let mut l = String::new();
+        self.input.read_line(&mut l).unwrap();
+        l
+    }
+
+    /// Send a command; returns its untagged lines, insisting on OK.
+    fn cmd(&mut self, c: &str) -> String {
+        self.tag += 1;
+        let tag = format!("t{}", self.tag);
+        write!(self.out, "{tag} {c}\r\n").unwrap();
+        self.until(&tag)
+    }
+
+    fn until(&mut self, tag: &str) -> String {
+        let mut all = String::new();
+        loop {
+            let l = self.line();
+            assert!(!l.is_empty(), "connection closed");
+            if let Some(rest) = l.strip_prefix(&format!("{tag} ")) {
+                assert!(rest.starts_with("OK"), "{tag}: {rest} after {all}");
+                return all;
+            }
+            all.push_str(&l);
+        }
+    }
+
+    fn append(&mut self, folder: &str, msg: &[u8]) {
+        self.tag += 1;
+        let tag = format!("t{}", self.tag);
+        write!(self.out, "{tag} APPEND {folder} {{{}}}\r\n", msg.len()).unwrap();
+        let go = self.line();
+        assert!(go.starts_with('+'), "{go}");
+        self.out.write_all(msg).unwrap();
+        self.out.write_all(b"\r\n").unwrap();
+        self.until(&tag);
+    }
+
+    /// How many messages `folder` holds (0 when it does not exist).
+    fn count(&mut self, folder: &str) -> usize {
+        let list = self.cmd(&format!("LIST \"\" \"{folder}\""));
+        if list.is_empty() {
+            return 0;
+        }
+        let status = self.cmd(&format!("STATUS {folder} (MESSAGES)"));
+        status
+            .split("MESSAGES ")
+            .nth(1)
+            .and_then(|r| r.trim_end().trim_end_matches(')').parse().ok())
+            .unwrap()
+    }
+}
+
+/// Mail n: a UBL e-invoice attached (invoice number 9000+n), read without OCR.
+fn mail(n: usize) -> Vec<u8> {
+    let ubl = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/einvoices/peppol-invoice.xml"),
+    )
+    .unwrap()
+    .replacen(
+        "<cbc:ID>2024-118</cbc:ID>",
+        &format!("<cbc:ID>{}</cbc:ID>", 9000 + n),
+        1,
+    );
+    assert!(ubl.contains(&format!("<cbc:ID>{}</cbc:ID>", 9000 + n)));
+    format!(
+        "From: Nordlys <billing@nordlys.dk>\r\nTo: ap@example.com\r\nSubject: Invoice {n}\r\n\
+         Date: Fri, 15 Mar 2024 10:30:00 +0100\r\nMessage-ID: <mail-{n}@nordlys.dk>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nInvoice attached.\r\n\
+         --b\r\nContent-Type: application/xml\r\nContent-Disposition: attachment; filename=\"invoice-{n}.xml\"\r\n\r\n{ubl}\r\n--b--\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_mailbox_is_read_exactly_once_across_a_crash() {
+    let server = Dovecot::start();
+    let mut raw = Raw::login(server.imap_port);
+    // Enough mail that the kill below lands while the mailbox is being read.
+    const MAILS: usize = 30;
+    for n in 1..=MAILS {
+        raw.append("INBOX", &mail(n));
+    }
+    let inst = Install::new("");
+    std::fs::write(inst.path("imap-password"), "secret\n").unwrap();
+    let config = std::fs::read_to_string(inst.config()).unwrap()
+        + &format!(
+            "\n[[mailboxes]]\nname = \"ap\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nuser = \"mailroom\"\n\
+             password_file = \"{}\"\nca_file = \"{}\"\nafter = \"move\"\nmove_to = \"Processed\"\n\
+             poll_interval_secs = 1\nbatch = 1\n",
+            server.imaps_port,
+            inst.path("imap-password").display(),
+            server.ca.display()
+        );
+    std::fs::write(inst.config(), config).unwrap();
+
+    // Kill the service as soon as the first mails are in the ledger: some will have been
+    // moved on the server, perhaps one recorded but not yet moved.
+    let mut run = inst.spawn_run(&[], "first.log");
+    let recorded = |inst: &Install| -> i64 {
+        inst.db()
+            .query_row("SELECT COUNT(*) FROM mail_seen", [], |r| r.get(0))
+            .unwrap_or(0)
+    };
+    let start = std::time::Instant::now();
+    while recorded(&inst) < 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{}",
+            std::fs::read_to_string(inst.path("var/first.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    run.kill().unwrap();
+    run.wait().unwrap();
+    let before = recorded(&inst);
+    assert!(
+        before < MAILS as i64,
+        "the kill came too late to test a restart ({before} recorded)"
+    );
+
+    inst.run_to_idle(Duration::from_secs(120));
+    let db = inst.db();
+    let seen: Vec<(u32, Option<String>)> = db
+        .prepare("SELECT uid, acted_at FROM mail_seen ORDER BY uid")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        seen.iter().map(|s| s.0).collect::<Vec<_>>(),
+        (1..=MAILS as u32).collect::<Vec<_>>()
+    );
+    assert!(
+        seen.iter().all(|s| s.1.is_some()),
+        "every mail acted on: {seen:?}"
+    );
+    // Every email unpacked, every invoice posted; nothing twice.
+    let docs = inst.documents();
+    assert_eq!(docs.len(), 2 * MAILS, "{docs:?}");
+    assert_eq!(
+        docs.iter().filter(|d| d.1 == "unpacked").count(),
+        MAILS,
+        "{docs:?}"
+    );
+    assert_eq!(
+        docs.iter().filter(|d| d.1 == "auto_posted").count(),
+        MAILS,
+        "{docs:?}"
+    );
+    let mut numbers: Vec<String> = inst
+        .outbox_files()
+        .iter()
+        .map(|f| {
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+            assert_eq!(v["source"]["email"]["from"], "Nordlys <billing@nordlys.dk>");
+            v["fields"]["invoice_number"]["value"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    numbers.sort();
+    let want: Vec<String> = (1..=MAILS).map(|n| (9000 + n).to_string()).collect();
+    assert_eq!(numbers, want);
+    assert_eq!(raw.count("INBOX"), 0);
+    assert_eq!(raw.count("Processed"), MAILS);
+
+    // A mail arriving later is the only one read on the next start.
+    raw.append("INBOX", &mail(MAILS + 1));
+    inst.run_to_idle(Duration::from_secs(120));
+    let docs = inst.documents();
+    assert_eq!(docs.len(), 2 * MAILS + 2, "{docs:?}");
+    assert_eq!(raw.count("INBOX"), 0);
+    assert_eq!(raw.count("Processed"), MAILS + 1);
+}
