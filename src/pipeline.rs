@@ -77,8 +77,21 @@ pub fn analyse(
     cfg: &Config,
     today: NaiveDate,
 ) -> TypedDocument {
-    let ranked = classify::rank(pages, &cfg.doctypes);
-    let mut doc_type = classify::decide(&ranked, &cfg.doctypes);
+    // A file dropped in a typed inbox subfolder is of that folder's type.
+    let folder = source
+        .name
+        .split_once('/')
+        .and_then(|(folder, _)| cfg.watch.folder_types.iter().find(|(f, _)| f == folder));
+    let mut doc_type = match folder {
+        Some((f, t)) => crate::document::DocTypeGuess {
+            value: t.clone(),
+            confidence: 1.0,
+            reasons: vec![format!(
+                "dropped in the inbox folder {f}/, which watch.folder_types gives the type {t}"
+            )],
+        },
+        None => classify::decide(&classify::rank(pages, &cfg.doctypes), &cfg.doctypes),
+    };
     let doctype = cfg.doctype(&doc_type.value);
     let (mut fields, checks) = match doctype {
         Some(dt) => {
@@ -266,8 +279,8 @@ pub fn read_and_analyse(
     // A PDF carrying an e-invoice is read from its XML; without one, or when the XML
     // is refused, its pages go the visual way, and a refused XML is a failed check.
     let mut refused_xml = None;
-    if cfg.pdf_embedded_einvoice && pdf::looks_like_pdf(data) {
-        match pdf::embedded_xml(data) {
+    if cfg.pdf_embedded_einvoice && text::pdf::looks_like_pdf(data) {
+        match text::pdf::embedded_file(data, &cfg.limits, pdf::pick_invoice) {
             Ok(Some((file, xml))) => {
                 match structured(&xml, "application/pdf", Some(file.clone())) {
                     Ok(done) => return Ok(done),
@@ -277,8 +290,7 @@ pub fn read_and_analyse(
                 }
             }
             Ok(None) => {}
-            // lopdf gave up (or met encryption it cannot open); poppler, which reads the
-            // pages, recovers more files and opens those with only an owner password.
+            // Unreadable or locked: the pages' reading says so, with the reason.
             Err(e) => tracing::debug!(error = %e, "no embedded e-invoice could be looked for"),
         }
     }

@@ -182,6 +182,7 @@ async fn watch_loop(
     let _watcher = source::watch(&cfg.inbox, &cfg.watch, tx)
         .with_context(|| format!("watching {}", cfg.inbox.display()))?;
     let mut stability = source::Stability::default();
+    let dirs = source::watched_dirs(&cfg.inbox, &cfg.watch);
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     let mut rescan = tokio::time::interval(cfg.watch.rescan_interval);
     let config = cfg
@@ -196,12 +197,13 @@ async fn watch_loop(
                 return Ok(());
             }
             Some(path) = rx.recv() => {
-                if path.parent() == Some(cfg.inbox.as_path()) && !source::ignored(&path, &cfg.watch.ignore) {
+                let watched = path.parent().is_some_and(|p| dirs.iter().any(|d| d == p));
+                if watched && !source::ignored(&path, &cfg.watch.ignore) {
                     stability.observe(path, Instant::now());
                 }
             }
             _ = rescan.tick() => {
-                match source::scan(&cfg.inbox, &cfg.watch.ignore) {
+                match source::scan(&dirs, &cfg.watch.ignore) {
                     Ok(paths) => for p in paths { stability.observe(p, Instant::now()) },
                     Err(e) => tracing::warn!(error = %e, "inbox rescan failed"),
                 }
@@ -220,13 +222,13 @@ async fn watch_loop(
                 }
                 let mail_idle = mail_caught_up.iter().all(|c| c.load(Ordering::SeqCst));
                 if opts.exit_when_idle && mail_idle && stability.is_empty() && busy_workers.load(Ordering::SeqCst) == 0 {
-                    let inbox_empty = source::scan(&cfg.inbox, &cfg.watch.ignore).map(|p| p.is_empty()).unwrap_or(false);
+                    let inbox_empty = source::scan(&dirs, &cfg.watch.ignore).map(|p| p.is_empty()).unwrap_or(false);
                     if inbox_empty && !store.busy()? {
                         return Ok(());
                     }
                     if !inbox_empty {
                         // Files may predate the watcher; make sure they are tracked.
-                        for p in source::scan(&cfg.inbox, &cfg.watch.ignore)? { stability.observe(p, Instant::now()) }
+                        for p in source::scan(&dirs, &cfg.watch.ignore)? { stability.observe(p, Instant::now()) }
                     }
                 }
             }
@@ -236,7 +238,7 @@ async fn watch_loop(
 
 /// Ledger first, then move: the inbox file leaves only once it is durable.
 fn intake(cfg: &Config, store: &Store, path: &PathBuf) -> anyhow::Result<()> {
-    let ingested = store.ingest(path)?;
+    let ingested = store.ingest_as(path, &source::inbox_name(&cfg.inbox, path))?;
     match &ingested {
         Ingested::New { id } => {
             tracing::info!(document_id = %id, file = %path.display(), "received")

@@ -155,3 +155,73 @@ fn native_events_wait_for_a_complete_file() {
 fn polling_watcher_for_network_shares() {
     watches_while_running("poll");
 }
+
+fn blank_png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::GrayImage::from_pixel(w, h, image::Luma([255]));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+#[test]
+fn typed_subfolders_and_files_renamed_into_place() {
+    let inst = Install::new(
+        "folder_types = { invoices = \"invoice\" }\nmode = \"poll\"\npoll_interval_ms = 200\n",
+    );
+    let gen = inst.path("gen");
+    generate(&gen, 1, 11, &["--degradation", "clean"]);
+    let invoice = std::fs::read(&images(&gen)[0]).unwrap();
+    let mut run = inst.spawn_run(&[], "run.log");
+    // The service creates the typed subfolder; a scanner then writes into it, and
+    // into the inbox under a temporary name that it renames when done.
+    assert!(wait_until(Duration::from_secs(30), || inst
+        .path("inbox/invoices")
+        .is_dir()));
+    std::fs::write(inst.path("inbox/invoices/page.png"), blank_png(1240, 1754)).unwrap();
+    std::fs::create_dir_all(inst.path("inbox/elsewhere")).unwrap();
+    std::fs::write(inst.path("inbox/elsewhere/left.png"), blank_png(600, 800)).unwrap();
+    let part = inst.path("inbox/scan-0042.png.part");
+    let mut f = std::fs::File::create(&part).unwrap();
+    f.write_all(&invoice[..invoice.len() / 2]).unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    f.write_all(&invoice[invoice.len() / 2..]).unwrap();
+    drop(f);
+    std::fs::rename(&part, inst.path("inbox/scan-0042.png")).unwrap();
+    assert!(wait_until(Duration::from_secs(120), || {
+        inst.documents()
+            .iter()
+            .filter(|d| FINAL_STATES.contains(&d.1.as_str()))
+            .count()
+            == 2
+    }));
+    // Settle: nothing else may arrive (a rename seen twice, the untyped subfolder).
+    std::thread::sleep(Duration::from_secs(2));
+    run.kill().unwrap();
+    run.wait().unwrap();
+    let docs = inst.documents();
+    let names: Vec<&str> = docs.iter().map(|d| d.0.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["invoices/page.png", "scan-0042.png"], "{docs:?}");
+    assert!(
+        inst.path("inbox/elsewhere/left.png").exists(),
+        "other folders are left alone"
+    );
+    // A blank page would be "unknown"; in invoices/ it is an invoice (missing its fields).
+    let typed: String = inst
+        .db()
+        .query_row(
+            "SELECT result FROM documents WHERE name = 'invoices/page.png'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let typed: serde_json::Value = serde_json::from_str(&typed).unwrap();
+    assert_eq!(typed["doc_type"]["value"], "invoice");
+    assert_eq!(
+        typed["doc_type"]["reasons"][0],
+        "dropped in the inbox folder invoices/, which watch.folder_types gives the type invoice"
+    );
+    assert_eq!(typed["decision"]["route"], "review");
+}

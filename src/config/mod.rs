@@ -146,6 +146,7 @@ mod raw {
         pub rescan_interval_secs: u64,
         pub stable_ms: u64,
         pub ignore: Vec<String>,
+        pub folder_types: std::collections::BTreeMap<String, String>,
     }
     impl Default for Watch {
         fn default() -> Self {
@@ -155,6 +156,7 @@ mod raw {
                 rescan_interval_secs: 30,
                 stable_ms: 1000,
                 ignore: vec!["*.part".into(), "*.tmp".into(), "~*".into(), ".*".into()],
+                folder_types: Default::default(),
             }
         }
     }
@@ -269,6 +271,8 @@ pub struct WatchConfig {
     pub rescan_interval: std::time::Duration,
     pub stable_for: std::time::Duration,
     pub ignore: Vec<regex::Regex>,
+    /// Inbox subfolders whose files are of a known type: (folder name, document type).
+    pub folder_types: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -461,6 +465,27 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         }
     };
     let mailboxes = mailboxes::validate(file.mailboxes, path)?;
+    let mut folder_types = Vec::new();
+    for (folder, doctype) in &file.watch.folder_types {
+        let plain = !folder.is_empty() && !folder.starts_with('.') && !folder.contains(['/', '\\']);
+        if !plain {
+            return Err(invalid(
+                path,
+                "watch.folder_types",
+                format!("{folder:?} must be the name of a folder directly in the inbox"),
+            ));
+        }
+        if !doctypes.iter().any(|d| &d.name == doctype) {
+            return Err(invalid(
+                path,
+                "watch.folder_types",
+                format!(
+                    "{folder:?} names the type {doctype:?}, which config/doctypes does not define"
+                ),
+            ));
+        }
+        folder_types.push((folder.clone(), doctype.clone()));
+    }
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let workers = if file.workers.count == 0 {
         cores
@@ -479,6 +504,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             rescan_interval: std::time::Duration::from_secs(file.watch.rescan_interval_secs.max(1)),
             stable_for: std::time::Duration::from_millis(file.watch.stable_ms),
             ignore,
+            folder_types,
         },
         ocr: OcrConfig {
             languages: file.ocr.languages,

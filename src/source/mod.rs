@@ -43,8 +43,38 @@ pub fn watch(
             notify::Config::default().with_poll_interval(cfg.poll_interval),
         )?),
     };
-    w.watch(inbox, notify::RecursiveMode::NonRecursive)?;
+    for dir in watched_dirs(inbox, cfg) {
+        w.watch(&dir, notify::RecursiveMode::NonRecursive)?;
+    }
     Ok(w)
+}
+
+/// The inbox and its typed subfolders (`watch.folder_types`), the folders files are
+/// taken from. The subfolders are created if missing.
+pub fn watched_dirs(inbox: &Path, cfg: &WatchConfig) -> Vec<PathBuf> {
+    let mut dirs = vec![inbox.to_path_buf()];
+    for (folder, _) in &cfg.folder_types {
+        let dir = inbox.join(folder);
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            tracing::warn!(folder = %dir.display(), error = %e, "cannot create an inbox subfolder");
+        }
+        dirs.push(dir);
+    }
+    dirs
+}
+
+/// How a file in the inbox is named in the ledger: its path below the inbox
+/// (`invoices/scan.pdf` for a typed subfolder), so the folder stays known.
+pub fn inbox_name(inbox: &Path, file: &Path) -> String {
+    file.strip_prefix(inbox)
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| {
+            file.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
 }
 
 pub fn ignored(path: &Path, patterns: &[regex::Regex]) -> bool {
@@ -54,14 +84,24 @@ pub fn ignored(path: &Path, patterns: &[regex::Regex]) -> bool {
     patterns.iter().any(|p| p.is_match(&name))
 }
 
-/// Every regular, non-ignored file directly in `inbox`, oldest name first.
-pub fn scan(inbox: &Path, patterns: &[regex::Regex]) -> std::io::Result<Vec<PathBuf>> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(inbox)?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.path())
-        .filter(|p| !ignored(p, patterns))
-        .collect();
+/// Every regular, non-ignored file directly in `dirs` (the inbox and its typed
+/// subfolders), oldest name first. A missing subfolder holds nothing.
+pub fn scan(dirs: &[PathBuf], patterns: &[regex::Regex]) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if i > 0 && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        out.extend(
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.path())
+                .filter(|p| !ignored(p, patterns)),
+        );
+    }
     out.sort();
     Ok(out)
 }

@@ -227,11 +227,17 @@ impl Store {
 
     /// Copy `file` into the blob store and record it. Returns only when both are durable.
     pub fn ingest(&self, file: &Path) -> Result<Ingested, StoreError> {
-        let (sha, size) = self.blobs.put_file(file)?;
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        self.ingest_as(file, &name)
+    }
+
+    /// [`Store::ingest`] under another name (its path below the inbox).
+    pub fn ingest_as(&self, file: &Path, name: &str) -> Result<Ingested, StoreError> {
+        let (sha, size) = self.blobs.put_file(file)?;
+        let name = name.to_string();
         self.with(|c| {
             let tx = c.transaction()?;
             // Same bytes under the same name, never moved out of the inbox: our own

@@ -33,6 +33,8 @@ fn tool_limits(limits: &Limits) -> ToolLimits {
     ToolLimits {
         timeout: limits.pdf_tool_timeout,
         memory_bytes: limits.pdf_tool_memory_bytes,
+        // The largest page image allowed, as RGB, plus room for text and headers.
+        file_bytes: limits.max_pixels.saturating_mul(3) + (64 << 20),
     }
 }
 
@@ -131,6 +133,62 @@ fn parse_info(text: &str) -> Result<PdfInfo, TextError> {
     }
     let pages = pages.ok_or_else(|| TextError::Corrupt("pdfinfo reported no page count".into()))?;
     Ok(PdfInfo { pages, sizes })
+}
+
+/// No embedded invoice is larger than this.
+const MAX_EMBEDDED: u64 = 50 * 1024 * 1024;
+
+/// The embedded file `choose` picks from the names of a PDF's embedded files
+/// (`pdfdetach`), with its name: `None` when the PDF embeds none it wants.
+pub fn embedded_file(
+    data: &[u8],
+    limits: &Limits,
+    choose: impl Fn(&[String]) -> Option<usize>,
+) -> Result<Option<(String, Vec<u8>)>, TextError> {
+    let file = PdfFile::new(data)?;
+    let failed = |e: ToolError| match e {
+        ToolError::Failed { stderr, .. } if stderr.contains("Incorrect password") => {
+            TextError::Encrypted
+        }
+        ToolError::Failed { stderr, .. } => TextError::Pdf(format!("not a readable PDF: {stderr}")),
+        e => e.into(),
+    };
+    let args: [&std::ffi::OsStr; 4] = [
+        "-enc".as_ref(),
+        "UTF-8".as_ref(),
+        "-list".as_ref(),
+        file.path.as_os_str(),
+    ];
+    let out = tool::run("pdfdetach", &args, &tool_limits(limits)).map_err(failed)?;
+    // "2 embedded files" then "1: factur-x.xml", ...
+    let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(": ").map(|(_, n)| n.to_string()))
+        .collect();
+    let Some(i) = choose(&names) else {
+        return Ok(None);
+    };
+    let n = (i + 1).to_string();
+    let dest = file.out("embedded");
+    let args: [&std::ffi::OsStr; 5] = [
+        "-save".as_ref(),
+        n.as_ref(),
+        "-o".as_ref(),
+        dest.as_os_str(),
+        file.path.as_os_str(),
+    ];
+    tool::run("pdfdetach", &args, &tool_limits(limits)).map_err(failed)?;
+    let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
+    if size > MAX_EMBEDDED {
+        return Err(TextError::Pdf(format!(
+            "the embedded {} is {size} bytes, more than any invoice",
+            names[i]
+        )));
+    }
+    let bytes = std::fs::read(&dest)
+        .map_err(|e| TextError::Pdf(format!("pdfdetach wrote nothing: {e}")))?;
+    Ok(Some((names[i].clone(), bytes)))
 }
 
 /// One word of a page's text layer, in points from the page's top left.

@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 pub struct ToolLimits {
     pub timeout: Duration,
     pub memory_bytes: u64,
+    /// No file the child writes may grow past this (RLIMIT_FSIZE): a decompression
+    /// bomb cannot fill the disk.
+    pub file_bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +24,8 @@ pub enum ToolError {
     Timeout { program: String, limit: Duration },
     #[error("{program} ran out of its memory limit of {} MB (limits.pdf_tool_memory_mb)", limit / (1024 * 1024))]
     OutOfMemory { program: String, limit: u64 },
+    #[error("{program} was stopped writing a file larger than {} MB", limit / (1024 * 1024))]
+    FileTooLarge { program: String, limit: u64 },
     #[error("{program} failed ({status}): {stderr}")]
     Failed {
         program: String,
@@ -51,6 +56,7 @@ pub fn run<S: AsRef<OsStr>>(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let memory = limits.memory_bytes;
+    let file_bytes = limits.file_bytes;
     // SAFETY: only async-signal-safe calls (setrlimit) between fork and exec.
     unsafe {
         use std::os::unix::process::CommandExt;
@@ -60,6 +66,13 @@ pub fn run<S: AsRef<OsStr>>(
                 rlim_max: memory as libc::rlim_t,
             };
             if libc::setrlimit(libc::RLIMIT_AS, &rl) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let fsize = libc::rlimit {
+                rlim_cur: file_bytes as libc::rlim_t,
+                rlim_max: file_bytes as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &fsize) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             let none = libc::rlimit {
@@ -131,10 +144,17 @@ pub fn run<S: AsRef<OsStr>>(
             limit: limits.memory_bytes,
         });
     }
-    let status = match (
-        status.code(),
-        std::os::unix::process::ExitStatusExt::signal(&status),
-    ) {
+    let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+    if signal == Some(libc::SIGXFSZ)
+        || lower.contains("file too large")
+        || lower.contains("file size limit")
+    {
+        return Err(ToolError::FileTooLarge {
+            program: program.into(),
+            limit: limits.file_bytes,
+        });
+    }
+    let status = match (status.code(), signal) {
         (Some(code), _) => format!("exit status {code}"),
         (None, Some(sig)) => format!("killed by signal {sig}"),
         _ => status.to_string(),
@@ -172,6 +192,7 @@ mod tests {
         ToolLimits {
             timeout: Duration::from_millis(ms),
             memory_bytes: 512 << 20,
+            file_bytes: 1 << 20,
         }
     }
 
@@ -210,6 +231,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, ToolError::OutOfMemory { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_child_cannot_write_past_its_file_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("big");
+        let cmd = format!("head -c 5000000 /dev/zero > {}", out.display());
+        let e = run("sh", &["-c", &cmd], &limits(20_000)).unwrap_err();
+        assert!(matches!(e, ToolError::FileTooLarge { .. }), "{e}");
+        assert!(std::fs::metadata(&out).unwrap().len() <= 1 << 20);
     }
 
     #[test]
