@@ -276,6 +276,17 @@ pub fn read_and_analyse(
     if einvoice::looks_like_xml(data) {
         return structured(data, "application/xml", None);
     }
+    if crate::source::email::looks_like_email(data) {
+        // One document out: the body of an email without attachments. An email's
+        // documents are documents of their own, which only the ledger can hold.
+        return match read_email(data, &id, &name, &received_at, cfg) {
+            FromEmail::Body(doc, pages) => Ok((*doc, pages)),
+            FromEmail::Documents { summary, .. } => Err(TextError::Unsupported(format!(
+                "{summary}; each becomes a document of its own under `mailroom run`"
+            ))),
+            FromEmail::Quarantine(reason) => Err(TextError::Unsupported(reason)),
+        };
+    }
     // A PDF carrying an e-invoice is read from its XML; without one, or when the XML
     // is refused, its pages go the visual way, and a refused XML is a failed check.
     let mut refused_xml = None;

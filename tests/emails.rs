@@ -238,3 +238,45 @@ fn an_email_without_documents_can_be_quarantined() {
         "{reason}"
     );
 }
+
+#[test]
+fn extract_reads_an_email_body_and_names_an_emails_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let note = dir.path().join("note.eml");
+    std::fs::write(
+        &note,
+        "From: kari@example.com\r\nTo: ap@example.com\r\nSubject: Invoice INV-2024-0007\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nNordlys Kontorartikler ApS\r\nVestergade 12, 8000 Aarhus C\r\n\r\n\
+         INVOICE\r\nInvoice number: INV-2024-0007\r\nInvoice date: 12.03.2024\r\nDue date: 11.04.2024\r\n\r\n\
+         Subtotal: 96,00 EUR\r\nVAT 25%: 24,00 EUR\r\nTotal: 120,00 EUR\r\nIBAN: DK50 0040 0440 1162 43\r\n",
+    )
+    .unwrap();
+    let with_pdf = dir.path().join("with-pdf.eml");
+    let invoice = pdf(vec![PdfPage::Text(invoice_page())], None);
+    std::fs::write(
+        &with_pdf,
+        supplier_email(&invoice, &sample("peppol-invoice.xml")),
+    )
+    .unwrap();
+    let out = std::process::Command::new(MAILROOM)
+        .arg("extract")
+        .arg(&note)
+        .arg(&with_pdf)
+        .output()
+        .unwrap();
+    let docs = json_lines(&out);
+    assert_eq!(docs.len(), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(docs[0]["source"]["media_type"], "message/rfc822");
+    assert_eq!(docs[0]["doc_type"]["value"], "invoice", "{}", docs[0]);
+    assert_eq!(
+        docs[0]["fields"]["invoice_number"]["value"],
+        "INV-2024-0007"
+    );
+    assert_eq!(docs[0]["fields"]["invoice_number"]["origin"], "text_layer");
+    assert_eq!(docs[0]["fields"]["total"]["value"], "120.00");
+    let error = docs[1]["error"].as_str().unwrap();
+    assert!(
+        error.contains("2 document(s): Faktura ÆØÅ-2024-118.pdf, peppol.xml"),
+        "{error}"
+    );
+}
