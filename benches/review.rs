@@ -115,7 +115,7 @@ fn main() {
             media_type: "image/png".into(),
             pages: 1,
             received_at: mailroom::store::now(),
-            email: None,
+            meta: Default::default(),
         };
         let doc =
             mailroom::pipeline::analyse(id.clone(), source, std::slice::from_ref(&p), &cfg, today);

@@ -262,7 +262,7 @@ pub fn read_and_analyse(
             media_type: media.into(),
             pages: 0,
             received_at: received_at.clone(),
-            email: None,
+            meta: Default::default(),
         };
         let today = chrono::Utc::now().date_naive();
         let mut doc = analyse_structured(id.clone(), source, &inv, cfg, today);
@@ -312,7 +312,7 @@ pub fn read_and_analyse(
         media_type: media.mime().into(),
         pages: pages.len() as u32,
         received_at,
-        email: None,
+        meta: Default::default(),
     };
     let today = chrono::Utc::now().date_naive();
     let visual = |pages: &[Page]| {
@@ -411,7 +411,10 @@ pub fn read_email(data: &[u8], id: &str, name: &str, received_at: &str, cfg: &Co
         media_type: "message/rfc822".into(),
         pages: 1,
         received_at: received_at.to_string(),
-        email: Some(origin("body")),
+        meta: crate::document::SourceMeta {
+            email: Some(origin("body")),
+            ..Default::default()
+        },
     };
     let today = chrono::Utc::now().date_naive();
     let pages = vec![page];
@@ -560,7 +563,7 @@ mod tests {
             media_type: "image/png".into(),
             pages: 1,
             received_at: "2026-01-01T00:00:00Z".into(),
-            email: None,
+            meta: Default::default(),
         }
     }
 

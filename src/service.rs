@@ -15,7 +15,7 @@ use anyhow::Context;
 
 use crate::config::sinks::{NEEDS_REVIEW, POSTED, QUARANTINED};
 use crate::config::{AfterIngest, Config};
-use crate::document::Route;
+use crate::document::{Route, SourceMeta};
 use crate::doorbell::Doorbell;
 use crate::sink::Dispatchers;
 use crate::store::review::{PageInfo, PageWord};
@@ -312,7 +312,7 @@ fn process(
             return quarantine(cfg, store, row, &reason);
         }
     };
-    if crate::source::email::looks_like_email(&data) {
+    if pipeline::guard(|| crate::source::email::looks_like_email(&data)).unwrap_or(false) {
         return unpack_email(cfg, store, row, &data);
     }
     // Every stage runs under the panic guard: a bug on one document quarantines that
@@ -343,10 +343,8 @@ fn process(
             return quarantine(cfg, store, row, &reason);
         }
     };
-    // An attachment carries the email it came in.
-    if let Some(meta) = &row.source_meta {
-        doc.source.email = serde_json::from_str(meta).ok();
-    }
+    // An attachment carries the email (and mailbox) it came in.
+    doc.source.meta = SourceMeta::from_ledger(row.source_meta.as_deref());
     record(cfg, store, row, &doc)
 }
 
@@ -400,23 +398,32 @@ fn unpack_email(cfg: &Config, store: &Store, row: &DocumentRow, data: &[u8]) -> 
     use pipeline::FromEmail;
     let read =
         pipeline::guard(|| pipeline::read_email(data, &row.id, &row.name, &row.received_at, cfg));
+    // A mail from a mailbox passes where it was on to its documents.
+    let mailbox = SourceMeta::from_ledger(row.source_meta.as_deref()).mailbox;
     match read {
         Ok(FromEmail::Documents { documents, summary }) => {
             let children: Vec<crate::store::unpack::Child> = documents
                 .into_iter()
-                .map(|(a, origin)| crate::store::unpack::Child {
-                    name: a.name,
-                    data: a.data,
-                    meta: serde_json::to_string(&origin).unwrap_or_default(),
+                .map(|(a, origin)| {
+                    let meta = SourceMeta {
+                        email: Some(origin),
+                        mailbox: mailbox.clone(),
+                    };
+                    crate::store::unpack::Child {
+                        name: a.name,
+                        data: a.data,
+                        meta: serde_json::to_string(&meta).expect("source metadata serialises"),
+                    }
                 })
                 .collect();
             let made = store.unpack(row, &children, &summary)?;
             tracing::info!(document_id = %row.id, documents = made.len(), "email unpacked");
             Ok(())
         }
-        Ok(FromEmail::Body(doc, pages)) => {
+        Ok(FromEmail::Body(mut doc, pages)) => {
             let info: Vec<(PageInfo, Vec<PageWord>)> = pages.iter().map(PageInfo::of).collect();
             store.save_pages(&row.id, &info)?;
+            doc.source.meta.mailbox = mailbox;
             record(cfg, store, row, &doc)
         }
         Ok(FromEmail::Quarantine(reason)) => {

@@ -17,19 +17,15 @@ fn sample(name: &str) -> PathBuf {
 
 #[test]
 fn e_invoices_are_read_exactly_and_checked() {
-    let out = std::process::Command::new(MAILROOM)
-        .args(["extract"])
-        .arg(sample("peppol-invoice.xml"))
-        .arg(sample("oioubl-creditnote.xml"))
-        .arg(sample("facturx-invoice.xml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let docs = extract(
+        &[
+            &sample("peppol-invoice.xml"),
+            &sample("oioubl-creditnote.xml"),
+            &sample("facturx-invoice.xml"),
+        ],
+        None,
     );
-    let docs = json_lines(&out);
+    assert!(docs.iter().all(|d| d.get("error").is_none()), "{docs:?}");
 
     let peppol = &docs[0];
     assert_eq!(peppol["text_origin"], "structured");

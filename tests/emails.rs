@@ -258,14 +258,7 @@ fn extract_reads_an_email_body_and_names_an_emails_documents() {
         supplier_email(&invoice, &sample("peppol-invoice.xml")),
     )
     .unwrap();
-    let out = std::process::Command::new(MAILROOM)
-        .arg("extract")
-        .arg(&note)
-        .arg(&with_pdf)
-        .output()
-        .unwrap();
-    let docs = json_lines(&out);
-    assert_eq!(docs.len(), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    let docs = extract(&[&note, &with_pdf], None);
     assert_eq!(docs[0]["source"]["media_type"], "message/rfc822");
     assert_eq!(docs[0]["doc_type"]["value"], "invoice", "{}", docs[0]);
     assert_eq!(

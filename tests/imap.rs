@@ -249,6 +249,10 @@ fn a_mailbox_is_read_exactly_once_across_a_crash() {
             let v: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
             assert_eq!(v["source"]["email"]["from"], "Nordlys <billing@nordlys.dk>");
+            // The attachment knows the mail it came in and where that was on the server.
+            assert_eq!(v["source"]["mailbox"]["name"], "ap");
+            assert_eq!(v["source"]["mailbox"]["folder"], "INBOX");
+            assert!(v["source"]["mailbox"]["uid"].as_u64().unwrap() >= 1);
             v["fields"]["invoice_number"]["value"]
                 .as_str()
                 .unwrap()

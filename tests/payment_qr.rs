@@ -64,14 +64,7 @@ fn a_payment_qr_code_is_evidence_and_a_conflict_goes_to_review() {
         &differs,
     );
 
-    let out = std::process::Command::new(MAILROOM)
-        .arg("extract")
-        .arg(&agrees)
-        .arg(&differs)
-        .output()
-        .unwrap();
-    let docs = json_lines(&out);
-    assert_eq!(docs.len(), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    let docs = extract(&[&agrees, &differs], None);
 
     let ok = &docs[0];
     for field in ["iban", "bic", "total", "currency"] {

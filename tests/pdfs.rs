@@ -12,23 +12,6 @@ use std::time::Duration;
 use common::*;
 use mailroom::text::Pix;
 
-fn extract(paths: &[&Path], config: Option<&Path>) -> Vec<serde_json::Value> {
-    let mut cmd = Command::new(MAILROOM);
-    if let Some(c) = config {
-        cmd.arg("--config").arg(c);
-    }
-    let out = cmd.arg("extract").args(paths).output().unwrap();
-    let docs = json_lines(&out);
-    assert_eq!(
-        docs.len(),
-        paths.len(),
-        "mailroom extract {paths:?}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    docs
-}
-
 fn assert_invoice_fields(doc: &serde_json::Value, origin: &str) {
     for (field, value) in [
         ("vendor_name", "Nordlys Kontorartikler ApS"),

@@ -105,9 +105,39 @@ pub struct SourceInfo {
     pub media_type: String,
     pub pages: u32,
     pub received_at: String,
-    /// For a document that came as an email's attachment: that email.
+    /// Where it came from beyond the file: the email, the mailbox.
+    #[serde(flatten)]
+    pub meta: SourceMeta,
+}
+
+/// Where a document came from beyond its file, as the ledger keeps it (the documents
+/// row's `source_meta`, one JSON object) and as `source` shows it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SourceMeta {
+    /// For an email's attachment or body: that email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailSource>,
+    /// For a mail fetched over IMAP (and its attachments): where it was on the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<MailboxSource>,
+}
+
+impl SourceMeta {
+    /// The ledger's JSON; an unreadable or absent value is no metadata.
+    pub fn from_ledger(json: Option<&str>) -> SourceMeta {
+        json.and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// A mail's place on an IMAP server.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MailboxSource {
+    /// The mailbox's name in `[[mailboxes]]`.
+    pub name: String,
+    pub folder: String,
+    pub uid_validity: u32,
+    pub uid: u32,
 }
 
 /// The email a document came in: kept so downstream systems can answer the sender.

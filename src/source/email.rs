@@ -248,18 +248,9 @@ pub fn sniff_document(data: &[u8]) -> Option<&'static str> {
     if data.starts_with(&tnef::SIGNATURE) || sniff_other(data).is_some() || looks_like_email(data) {
         return None;
     }
-    let head = data.get(..1024).unwrap_or(data);
-    if find(head, b"%PDF").is_some() {
-        return Some(MEDIA_PDF);
-    }
-    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Some(MEDIA_PNG);
-    }
-    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Some(MEDIA_JPEG);
-    }
-    if data.starts_with(b"II*\0") || data.starts_with(b"MM\0*") {
-        return Some(MEDIA_TIFF);
+    // PDF, PNG, JPEG, TIFF: the same sniffing as files dropped in the inbox.
+    if let Some(media) = crate::text::MediaType::sniff(data) {
+        return Some(media.mime());
     }
     let text = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let start = text

@@ -44,11 +44,16 @@ impl Store {
     /// Recording the same position twice returns the document recorded first.
     pub fn record_mail(&self, at: &MailPosition, data: &[u8]) -> Result<Ingested, StoreError> {
         let (sha, size) = self.blobs.put_bytes(data)?;
-        let meta = serde_json::json!({
-            "mailbox": at.mailbox, "folder": at.folder,
-            "uid_validity": at.uid_validity, "uid": at.uid,
-        })
-        .to_string();
+        let meta = crate::document::SourceMeta {
+            mailbox: Some(crate::document::MailboxSource {
+                name: at.mailbox.clone(),
+                folder: at.folder.clone(),
+                uid_validity: at.uid_validity,
+                uid: at.uid,
+            }),
+            ..Default::default()
+        };
+        let meta = serde_json::to_string(&meta).expect("source metadata serialises");
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let known: Option<String> = tx

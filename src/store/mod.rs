@@ -7,6 +7,17 @@
 //! transition (time, from, to, reason). A document in `processing` when the process
 //! died is put back to `received` at start-up ([`Store::recover`]).
 
+/// `SELECT <every column row_to_doc reads> FROM documents <rest>`, as one literal: the
+/// column list lives here once, beside [`row_to_doc`]'s order.
+macro_rules! select_documents {
+    ($rest:literal) => {
+        concat!(
+            "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta FROM documents ",
+            $rest
+        )
+    };
+}
+
 pub mod blobs;
 pub mod mail;
 pub mod outbox;
@@ -335,8 +346,7 @@ impl Store {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let row = tx
                 .query_row(
-                    "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta
-                     FROM documents WHERE state = 'received' ORDER BY seq LIMIT 1",
+                    select_documents!("WHERE state = 'received' ORDER BY seq LIMIT 1"),
                     [],
                     row_to_doc,
                 )
@@ -359,23 +369,17 @@ impl Store {
 
     pub fn get(&self, id: &str) -> Result<DocumentRow, StoreError> {
         self.with(|c| {
-            c.query_row(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta
-                 FROM documents WHERE id = ?1",
-                params![id],
-                row_to_doc,
-            )
-            .optional()
+            c.query_row(select_documents!("WHERE id = ?1"), params![id], row_to_doc)
+                .optional()
         })?
         .ok_or_else(|| StoreError::NotFound(id.to_string()))
     }
 
     pub fn list(&self, state: Option<State>) -> Result<Vec<DocumentRow>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta
-                 FROM documents WHERE ?1 IS NULL OR state = ?1 ORDER BY seq",
-            )?;
+            let mut st = c.prepare(select_documents!(
+                "WHERE ?1 IS NULL OR state = ?1 ORDER BY seq"
+            ))?;
             let rows = st
                 .query_map(params![state.map(State::as_str)], row_to_doc)?
                 .collect::<Result<Vec<_>, _>>()?;

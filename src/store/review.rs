@@ -304,8 +304,7 @@ impl Store {
     ) -> Result<Vec<DocumentRow>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta
-                 FROM documents
+                select_documents!("
                  WHERE seq > ?1
                    AND (?2 IS NULL OR state = ?2)
                    AND (?3 IS NULL OR doc_type = ?3)
@@ -315,7 +314,7 @@ impl Store {
                    AND (?7 IS NULL OR posted_at >= ?7)
                    AND (?8 IS NULL OR posted_at < ?8)
                    AND (?10 IS NULL OR instr(lower(reason), lower(?10)) > 0)
-                 ORDER BY seq LIMIT ?9",
+                 ORDER BY seq LIMIT ?9"),
             )?;
             let rows = st
                 .query_map(

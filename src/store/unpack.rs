@@ -6,8 +6,6 @@
 //! the commit leaves the parent in `processing`, and [`Store::recover`] sends it round
 //! again: each attachment becomes a document exactly once.
 
-use rusqlite::params;
-
 use super::{
     apply, insert_document, Change, DocumentRow, Ingested, NewDocument, State, Store, StoreError,
 };
@@ -70,19 +68,5 @@ impl Store {
             tx.commit()?;
             Ok(Ok(out))
         })?
-    }
-
-    /// The documents unpacked from `parent`, in order.
-    pub fn children(&self, parent: &str) -> Result<Vec<DocumentRow>, StoreError> {
-        self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT seq, id, name, sha256, size, state, reason, duplicate_of, received_at, updated_at, result, posted_at, parent_id, source_meta
-                 FROM documents WHERE parent_id = ?1 ORDER BY seq",
-            )?;
-            let rows = st
-                .query_map(params![parent], super::row_to_doc)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
     }
 }

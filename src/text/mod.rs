@@ -246,6 +246,30 @@ pub fn read_image_document(
     Ok((pages, images))
 }
 
+/// Text that came as text (a PDF's text layer, an email's body) as a reader sees it:
+/// the minus sign and dashes for a hyphen (PostScript's ISOLatin1Encoding puts `minus` where ASCII has
+/// `-`, so "INV-2024" comes out of Ghostscript as "INV−2024"), ligatures spelled out,
+/// no-break and thin spaces as spaces.
+pub fn plain_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{00AD}' | '\u{FE63}' | '\u{FF0D}' => {
+                out.push('-')
+            }
+            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' => out.push(' '),
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{2018}' | '\u{2019}' => out.push('\''),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Text that came as text (an email's body) laid out as one page of words, so the
 /// label-anchored extractor reads it like a page: one line of text per 60 px line, each
 /// character 25 px wide, as a 10 pt monospace page at 300 dpi would be.
@@ -260,7 +284,8 @@ pub fn text_page(text: &str) -> Page {
         let y = MARGIN + n as u32 * LINE;
         let mut col = 0u32;
         for piece in line.split_inclusive(char::is_whitespace) {
-            let word = piece.trim();
+            let word = plain_text(piece.trim());
+            let word = word.as_str();
             let len = piece.chars().count() as u32;
             if !word.is_empty() {
                 let x = MARGIN + col * CHAR;
@@ -403,6 +428,32 @@ fn same_text(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_as_text_reads_as_plain_characters() {
+        assert_eq!(
+            plain_text("INV\u{2212}2024\u{2013}7 \u{FB01}le"),
+            "INV-2024-7 file"
+        );
+        // An email body goes through the same reading as a PDF's text layer.
+        let page =
+            text_page("Invoice number:\u{00A0}INV\u{2212}2024\u{2013}0007\nTotal: 1\u{202F}250,00");
+        let words: Vec<&str> = page.words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "Invoice",
+                "number:",
+                "INV-2024-0007",
+                "Total:",
+                "1",
+                "250,00"
+            ]
+        );
+        assert_eq!(page.words[2].line, 1);
+        assert_eq!(page.words[3].line, 2);
+        assert_eq!(page.origin, Origin::TextLayer);
+    }
 
     fn word(text: &str, conf: f32, bbox: BBox) -> Word {
         Word {

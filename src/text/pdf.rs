@@ -243,7 +243,7 @@ fn parse_bbox_layout(html: &str) -> Result<Vec<Vec<LayerWord>>, TextError> {
         for (i, line) in lines.enumerate() {
             let line_no = i as u32 + 1;
             for w in line.children().filter(|n| n.has_tag_name("word")) {
-                let text = plain_text(w.text().unwrap_or("").trim());
+                let text = super::plain_text(w.text().unwrap_or("").trim());
                 let (Some(x0), Some(y0), Some(x1), Some(y1)) = (
                     num(&w, "xMin"),
                     num(&w, "yMin"),
@@ -264,30 +264,6 @@ fn parse_bbox_layout(html: &str) -> Result<Vec<Vec<LayerWord>>, TextError> {
         pages.push(words);
     }
     Ok(pages)
-}
-
-/// The characters fonts draw that a reader takes for plain ones: the minus sign and
-/// dashes for a hyphen (PostScript's ISOLatin1Encoding puts `minus` where ASCII has
-/// `-`, so "INV-2024" comes out of Ghostscript as "INV−2024"), ligatures spelled out,
-/// no-break and thin spaces as spaces.
-pub fn plain_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{00AD}' | '\u{FE63}' | '\u{FF0D}' => {
-                out.push('-')
-            }
-            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' => out.push(' '),
-            '\u{FB00}' => out.push_str("ff"),
-            '\u{FB01}' => out.push_str("fi"),
-            '\u{FB02}' => out.push_str("fl"),
-            '\u{FB03}' => out.push_str("ffi"),
-            '\u{FB04}' => out.push_str("ffl"),
-            '\u{2018}' | '\u{2019}' => out.push('\''),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Whether a page's text layer is worth reading instead of the image: a few real words,
@@ -542,7 +518,8 @@ pub fn read_pdf_document(
             continue;
         }
         let rows = image_list(&file, number, limits)?;
-        let how = match scanner_image(&rows, number, size) {
+        let scan = scanner_image(&rows, number, size);
+        let how = match scan {
             Some(img) if img.width as u64 * img.height as u64 > limits.max_pixels => {
                 return Err(TextError::PageTooLarge {
                     page: number,
@@ -554,7 +531,7 @@ pub fn read_pdf_document(
             None => PageImage::Rendered { dpi },
         };
         let mut raw = page_image(&file, number, how, size, limits)?;
-        if let (PageImage::Embedded, Some(img)) = (how, scanner_image(&rows, number, size)) {
+        if let (PageImage::Embedded, Some(img)) = (how, scan) {
             raw.set_resolution(img.x_ppi);
         }
         let (mut page, image) = super::ocr_page(engine, raw, number, opts)?;
@@ -667,10 +644,6 @@ mod tests {
         assert!(pages[1].is_empty());
         let page = text_layer_page(1, &pages[0], Some((595.0, 842.0)), 300);
         assert_eq!((page.width, page.height), (2480, 3509));
-        assert_eq!(
-            plain_text("INV\u{2212}2024\u{2013}7 \u{FB01}le"),
-            "INV-2024-7 file"
-        );
         assert_eq!(page.words[0].bbox, [238, 70, 482, 99]);
         assert_eq!(page.origin, Origin::TextLayer);
     }

@@ -47,7 +47,7 @@ fn fixture() -> Fixture {
         media_type: "image/png".into(),
         pages: 1,
         received_at: "2026-01-01T00:00:00Z".into(),
-        email: None,
+        meta: Default::default(),
     };
     let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
     let typed = crate::pipeline::analyse(doc.clone(), source, &[page], &cfg, today);

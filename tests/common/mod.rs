@@ -171,6 +171,26 @@ pub fn truth_of(image: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// `mailroom extract` on `files` (with `config` when given): one JSON value per file, in
+/// argument order, a typed document or `{"file", "error"}` for a file it refused. Fails
+/// the test when a file has no line of output (the command died).
+pub fn extract(files: &[&Path], config: Option<&Path>) -> Vec<serde_json::Value> {
+    let mut cmd = Command::new(MAILROOM);
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    let out = cmd.arg("extract").args(files).output().unwrap();
+    let docs = json_lines(&out);
+    assert_eq!(
+        docs.len(),
+        files.len(),
+        "mailroom extract {files:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    docs
+}
+
 /// `mailroom extract` output: one JSON document per line.
 pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
     std::str::from_utf8(&out.stdout)
