@@ -1,15 +1,30 @@
-//! `mailroom-samples`: a generator of synthetic scanned invoices with ground truth.
+//! `mailroom-samples`: a generator of synthetic scanned documents with ground truth.
 //!
-//! Every document is an A4 page at 300 dpi (2480x3508, greyscale) holding a random but
-//! realistic invoice in English, Danish or German: vendor and customer blocks, header
+//! `--kind` picks what is drawn: `invoice` (the default), `receipt`, `payroll`, `form`,
+//! or `mixed`, where document `i` is `[invoice, receipt, payroll, form][i % 4]`. Stems are
+//! `inv-{seed}-{i:04}`, `rcp-…`, `pay-…` and `bcf-…`; beside each image
+//! (`.png`/`.jpg`/`.tif`/`.pdf`) is `{stem}.truth.json` with `doc_type`, `layout`,
+//! `language`, `degradation`, `degradations`, `fields` and `line_items` (payroll and form
+//! add `marks`, the form `placement`, `boxes` and `anchors`). Truth values are normalised:
+//! dates `YYYY-MM-DD`, money two-decimal strings ("1234.50") without currency, currency
+//! ISO codes, booleans the strings "true"/"false", plain numbers without trailing zeros
+//! ("37.5", "160"), IBAN/VAT ids upper case without spaces, text as printed; absent
+//! fields `null`. `--degradation`, `--language` (where the kind has it) and `--format`
+//! apply to every kind; `--layout` to invoices only.
+//!
+//! **Invoices** (this file): an A4 page at 300 dpi (2480x3508, greyscale) holding a random
+//! but realistic invoice in English, Danish or German: vendor and customer blocks, header
 //! fields (invoice number, dates, purchase order) in one of four layouts, a line-item
-//! table, a totals block and a footer with bank and VAT details. The page is then
-//! optionally "scanned" badly (skew, blur, noise, JPEG artefacts, 200 dpi, upside down).
+//! table, a totals block and a footer with bank and VAT details. `--kind invoice` output
+//! is byte-identical to the generator before the other kinds existed.
 //!
-//! Beside each image `inv-{seed}-{i:04}.{png,jpg,tif}` it writes
-//! `inv-{seed}-{i:04}.truth.json` with the normalised field values the pipeline should
-//! extract (dates `YYYY-MM-DD`, money as two-decimal strings, IBAN/VAT ids without
-//! spaces, absent fields `null`) plus what was done to the page.
+//! **Receipts** (`receipt.rs`): narrow 58/80 mm thermal till receipts with their own
+//! degradations `faded`, `photo` (72 dpi phone photo on a table) and `shadow`.
+//! **Payroll change requests** (`payroll.rs`): an A4 form with labelled fields, a row of
+//! change-type check boxes (one ticked, crossed or filled) and a signature box.
+//! **Bank account confirmation** (`form.rs`): the fixed form NSB-112 filled in, placed
+//! with a small random shift/scale/turn before scanning; `--reference` writes it unplaced
+//! and clean plus the blank form. Shared drawing helpers are in `common.rs`.
 //!
 //! Header-field layouts: `beside` (key/value block at the top right), `above` (small
 //! label over its value), `table` (ruled grid of label and value cells) and `compact`
@@ -19,10 +34,13 @@
 //!
 //! ```text
 //! mailroom-samples --out /tmp/samples --count 50 --seed 7 --degradation mixed --format png
+//! mailroom-samples --out /tmp/mixed --kind mixed --count 400 --seed 7
+//! mailroom-samples --out /tmp/nsb --kind form --reference --count 1
 //! ```
 //!
 //! Output is deterministic for a given `--seed`: document `i` (counting from 0) gets its
-//! own generator seeded from `(seed, i)`, so it does not depend on `--count`. Positive
+//! own generator seeded from `(seed, i)`, so it does not depend on `--count` or on the
+//! other documents' kinds. Positive
 //! `skew_deg` means the content is turned clockwise as seen on the page. Fonts come from
 //! the Debian packages fonts-dejavu-core and fonts-liberation2; nothing is downloaded.
 
@@ -39,6 +57,11 @@ use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
+
+mod common;
+mod form;
+mod payroll;
+mod receipt;
 
 // ---------------------------------------------------------------------------------------
 // Command line
@@ -72,6 +95,35 @@ struct Cli {
     /// Image file format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Png)]
     format: OutputFormat,
+    /// Document kind; `mixed` cycles invoice, receipt, payroll, form by index (i % 4).
+    #[arg(long, value_enum, default_value_t = KindArg::Invoice)]
+    kind: KindArg,
+    /// Forms only: write the reference sample(s) — no placement shift/scale/turn, clean
+    /// scan — plus the unfilled form `bcf-{seed}-blank`, for deriving a type file.
+    #[arg(long)]
+    reference: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum KindArg {
+    Invoice,
+    Receipt,
+    Payroll,
+    Form,
+    Mixed,
+}
+
+/// The kind of document `index` under `--kind arg`.
+fn kind_of(arg: KindArg, index: u32) -> KindArg {
+    match arg {
+        KindArg::Mixed => [
+            KindArg::Invoice,
+            KindArg::Receipt,
+            KindArg::Payroll,
+            KindArg::Form,
+        ][index as usize % 4],
+        k => k,
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -1675,13 +1727,24 @@ fn tint(img: &mut GrayImage, background: u8) {
     }
 }
 
+/// Size of a `sw`x`sh` 300-dpi page scanned at `dpi`: exact A4 sizes for A4 pages,
+/// otherwise the page scaled by dpi/300 (receipts).
+fn scan_size(sw: u32, sh: u32, dpi: u32) -> (u32, u32) {
+    if (sw, sh) == (PAGE_W, PAGE_H) {
+        a4_pixels(dpi)
+    } else {
+        let px = |v: u32| ((v as f64 * dpi as f64 / 300.0).round() as u32).max(1);
+        (px(sw), px(sh))
+    }
+}
+
 /// One bilinear resampling pass does all the geometry: turns the page by `deg` about its
 /// centre (clockwise on the page; 180 plus skew for an upside-down scan) and scales it by
 /// `dpi / 300` (2/3 for a 200 dpi scan). Corners that come from outside the page are white,
 /// like an open scanner lid. Blur beforehand keeps the downscale free of aliasing.
 fn warp(src: &GrayImage, deg: f64, dpi: u32) -> GrayImage {
     let (sw, sh) = src.dimensions();
-    let (w, h) = a4_pixels(dpi);
+    let (w, h) = scan_size(sw, sh, dpi);
     let scale = dpi as f64 / 300.0;
     let (sin, cos) = deg.to_radians().sin_cos();
     let inv = 1.0 / scale;
@@ -1994,10 +2057,23 @@ fn choose_level(arg: DegradationArg, rng: &mut SmallRng) -> Level {
     }
 }
 
-/// Generates document `index`; its generator depends only on (seed, index).
+/// The generator of document `index`; it depends only on (seed, index).
+fn doc_rng(seed: u64, index: u32) -> SmallRng {
+    SmallRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index as u64)
+}
+
+/// Generates document `index` of the kind `--kind` gives it.
 fn generate_one(cli: &Cli, fonts: &Fonts, index: u32) -> Result<(), String> {
-    let mut rng =
-        SmallRng::seed_from_u64(cli.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index as u64);
+    let rng = doc_rng(cli.seed, index);
+    match kind_of(cli.kind, index) {
+        KindArg::Receipt => receipt::generate(cli, fonts, index, rng),
+        KindArg::Payroll => payroll::generate(cli, fonts, index, rng),
+        KindArg::Form => form::generate(cli, fonts, index, rng),
+        _ => generate_invoice(cli, fonts, index, rng),
+    }
+}
+
+fn generate_invoice(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> Result<(), String> {
     let lang = choose_lang(cli.language, &mut rng);
     let layout = choose_layout(cli.layout, &mut rng);
     let level = choose_level(cli.degradation, &mut rng);
@@ -2030,6 +2106,9 @@ fn run(cli: &Cli) -> Result<(), String> {
     fs::create_dir_all(&cli.out)
         .map_err(|e| format!("cannot create {}: {e}", cli.out.display()))?;
     let started = Instant::now();
+    if cli.reference && matches!(cli.kind, KindArg::Form | KindArg::Mixed) {
+        form::write_blank(cli, &fonts)?;
+    }
     // Documents are independent, so spread them over the available cores.
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -2175,6 +2254,82 @@ mod tests {
         for z in 19_000..20_500 {
             assert_eq!(Date::from_days(z).days(), z);
         }
+    }
+
+    #[test]
+    fn mixed_kinds_cycle_by_index() {
+        let mut counts = std::collections::HashMap::new();
+        for i in 0..400 {
+            *counts.entry(format!("{:?}", kind_of(KindArg::Mixed, i))).or_insert(0) += 1;
+        }
+        assert_eq!(counts.len(), 4);
+        assert!(counts.values().all(|&n| n == 100));
+        assert_eq!(kind_of(KindArg::Mixed, 5), KindArg::Receipt);
+        assert_eq!(kind_of(KindArg::Receipt, 0), KindArg::Receipt);
+    }
+
+    fn cli(out: PathBuf, kind: KindArg, degradation: DegradationArg) -> Cli {
+        Cli {
+            out,
+            count: 4,
+            seed: 9,
+            degradation,
+            language: LanguageArg::Mixed,
+            layout: LayoutArg::Mixed,
+            format: OutputFormat::Png,
+            kind,
+            reference: false,
+        }
+    }
+
+    /// Each kind's files and stems; the same (seed, index) gives the same bytes.
+    #[test]
+    fn generation_is_deterministic_per_seed_and_index() {
+        let fonts = load_fonts().expect("fonts");
+        let base = std::env::temp_dir().join(format!("mailroom-samples-test-{}", std::process::id()));
+        let (a, b) = (base.join("a"), base.join("b"));
+        for dir in [&a, &b] {
+            fs::create_dir_all(dir).unwrap();
+        }
+        let (ca, cb) = (cli(a.clone(), KindArg::Mixed, DegradationArg::Heavy), cli(b.clone(), KindArg::Mixed, DegradationArg::Heavy));
+        for i in 0..4 {
+            generate_one(&ca, &fonts, i).unwrap();
+        }
+        // b: the same documents one by one under their own kind, in reverse order.
+        for i in (0..4).rev() {
+            let mut c = cli(b.clone(), kind_of(KindArg::Mixed, i), DegradationArg::Heavy);
+            c.count = 1;
+            generate_one(&c, &fonts, i).unwrap();
+        }
+        let _ = cb;
+        for stem in ["inv-9-0000", "rcp-9-0001", "pay-9-0002", "bcf-9-0003"] {
+            for ext in ["png", "truth.json"] {
+                let name = format!("{stem}.{ext}");
+                let (x, y) = (fs::read(a.join(&name)).expect(&name), fs::read(b.join(&name)).expect(&name));
+                assert!(x == y, "{name} differs");
+            }
+            let truth: serde_json::Value =
+                serde_json::from_slice(&fs::read(a.join(format!("{stem}.truth.json"))).unwrap()).unwrap();
+            let doc_type = truth["doc_type"].as_str().unwrap().to_string();
+            let expected = match &stem[..3] {
+                "inv" => "invoice",
+                "rcp" => "receipt",
+                "pay" => "payroll_change",
+                _ => "bank_confirmation",
+            };
+            assert_eq!(doc_type, expected);
+            if expected == "payroll_change" {
+                let marked: Vec<_> = truth["marks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| m["field"] == "change_type" && m["style"] != "empty")
+                    .collect();
+                assert_eq!(marked.len(), 1);
+                assert_eq!(marked[0]["option"], truth["fields"]["change_type"]);
+            }
+        }
+        fs::remove_dir_all(&base).ok();
     }
 
     #[test]
