@@ -89,7 +89,7 @@ pub fn make_payroll(lang: Lang, rng: &mut SmallRng) -> Payroll {
     };
     let rate = match lang {
         Lang::Da => rng.gen_range(150..=450) * 100 + pick(rng, &[0, 0, 50, 25]),
-        _ => rng.gen_range(1100..=4800) * 5,
+        _ => rng.gen_range(220..=960) * 5,
     };
     Payroll {
         lang,
