@@ -72,6 +72,11 @@ enum Command {
     },
     /// Counts of documents per state and of deliveries per sink and state.
     Status,
+    /// Fixed forms: draft a document type file from sample scans.
+    Form {
+        #[command(subcommand)]
+        command: FormCommand,
+    },
     /// Deliveries to the sinks: list them, retry dead ones.
     Deliveries {
         #[command(subcommand)]
@@ -128,6 +133,20 @@ enum DeliveriesCommand {
         /// Retry every dead delivery.
         #[arg(long, conflicts_with = "id")]
         all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum FormCommand {
+    /// Print a starting type file for a fixed form: anchors, fields as zones beside
+    /// their captions, checkboxes and signature boxes, and every line read with its box.
+    /// The first sample is the reference; more filled copies tell form from values.
+    Draft {
+        #[arg(required = true)]
+        samples: Vec<PathBuf>,
+        /// The type's name (snake_case); by default the first sample's file name.
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -227,6 +246,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Form {
+            command: FormCommand::Draft { samples, name },
+        } => form_draft(&cfg, samples, name),
         Command::Status => {
             let store = open_store(&cfg)?;
             for (state, n) in store.counts()? {
@@ -282,6 +304,50 @@ fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Resul
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn form_draft(
+    cfg: &Config,
+    samples: Vec<PathBuf>,
+    name: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let source = samples
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let name = name.unwrap_or_else(|| {
+        let stem = samples[0]
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let s: String = stem
+            .chars()
+            .map(|c| if c.is_ascii_lowercase() { c } else { '_' })
+            .collect();
+        let s = s.trim_matches('_').to_string();
+        if s.is_empty() {
+            "my_form".into()
+        } else {
+            s
+        }
+    });
+    let n = samples.len();
+    let mut pages: Vec<Option<Vec<mailroom::text::Page>>> = vec![None; n];
+    let mut failed = None;
+    mailroom::pool::analyse_files(cfg, samples.clone(), |i, outcome| match outcome {
+        Ok((_, p)) => pages[i] = Some(p),
+        Err(e) => failed = Some(format!("{}: {e}", samples[i].display())),
+    })?;
+    if let Some(e) = failed {
+        anyhow::bail!("cannot read {e}");
+    }
+    let pages: Vec<Vec<mailroom::text::Page>> = pages.into_iter().flatten().collect();
+    print!(
+        "{}",
+        mailroom::extract::draft::draft(&name, &source, &pages)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(cfg: &Config) -> anyhow::Result<Store> {

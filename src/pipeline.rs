@@ -82,16 +82,16 @@ pub fn analyse(
         .name
         .split_once('/')
         .and_then(|(folder, _)| cfg.watch.folder_types.iter().find(|(f, _)| f == folder));
-    let mut doc_type = match folder {
-        Some((f, t)) => crate::document::DocTypeGuess {
-            value: t.clone(),
-            confidence: 1.0,
-            reasons: vec![format!(
-                "dropped in the inbox folder {f}/, which watch.folder_types gives the type {t}"
-            )],
-        },
-        None => classify::decide(&classify::rank(pages, &cfg.doctypes), &cfg.doctypes),
-    };
+    let ranked = classify::rank(pages, &cfg.doctypes);
+    let mut doc_type = classify::decide(&ranked, &cfg.doctypes);
+    if let Some((f, t)) = folder {
+        // The folder settles it; the ranking stays beside it for anyone who wonders.
+        doc_type.value = t.clone();
+        doc_type.confidence = 1.0;
+        doc_type.reasons = vec![format!(
+            "dropped in the inbox folder {f}/, which watch.folder_types gives the type {t}"
+        )];
+    }
     let doctype = cfg.doctype(&doc_type.value);
     let (mut fields, checks) = match doctype {
         Some(dt) => {
@@ -188,6 +188,7 @@ pub fn analyse_structured(
         value: "invoice".into(),
         confidence: 1.0,
         reasons,
+        candidates: Vec::new(),
     };
     let dt = cfg.doctype("invoice");
     let mut fields = IndexedFields::default();

@@ -110,7 +110,10 @@ pub fn scribble(img: &mut GrayImage, rng: &mut SmallRng, x0: f32, y0: f32, x1: f
         let ctrl = [
             (x0 + w * 0.1, y + rng.gen_range(-8.0..8.0)),
             (x0 + w * 0.45, y + rng.gen_range(-12.0..12.0)),
-            (x0 + w * rng.gen_range(0.6..0.9), y + rng.gen_range(-10.0..10.0)),
+            (
+                x0 + w * rng.gen_range(0.6..0.9),
+                y + rng.gen_range(-10.0..10.0),
+            ),
         ];
         stroke(img, &smooth(&ctrl), pen * 0.8, ink);
     }
@@ -140,7 +143,10 @@ pub fn mark_box(
                 x0 + rng.gen_range(0.85..1.25) * s,
                 y0 - rng.gen_range(-0.05..0.35) * s,
             );
-            let mid = ((b.0 + c.0) / 2.0 + j(rng) * 0.5, (b.1 + c.1) / 2.0 + j(rng) * 0.5);
+            let mid = (
+                (b.0 + c.0) / 2.0 + j(rng) * 0.5,
+                (b.1 + c.1) / 2.0 + j(rng) * 0.5,
+            );
             stroke(img, &smooth(&[a, b]), pen, ink);
             stroke(img, &smooth(&[b, mid, c]), pen, ink);
         }
@@ -170,7 +176,10 @@ pub type Homography = [f64; 9];
 
 pub fn apply(h: &Homography, x: f64, y: f64) -> (f64, f64) {
     let w = h[6] * x + h[7] * y + h[8];
-    ((h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w)
+    (
+        (h[0] * x + h[1] * y + h[2]) / w,
+        (h[3] * x + h[4] * y + h[5]) / w,
+    )
 }
 
 /// The homography taking the four points `from` to `to` (Gaussian elimination, 8x8).
@@ -295,7 +304,14 @@ pub fn map_box(h: &Homography, b: [f32; 4]) -> [f32; 4] {
 pub fn scan_map(d: &Degradations, sw: u32, sh: u32) -> Homography {
     let (w, h) = crate::scan_size(sw, sh, d.dpi);
     let scale = d.dpi as f64 / 300.0;
-    let turn = similarity(d.skew_deg + d.rotation as f64, 1.0, sw as f64 / 2.0, sh as f64 / 2.0, 0.0, 0.0);
+    let turn = similarity(
+        d.skew_deg + d.rotation as f64,
+        1.0,
+        sw as f64 / 2.0,
+        sh as f64 / 2.0,
+        0.0,
+        0.0,
+    );
     // then scale the turned page about its centre into the output's centre
     let fit = [
         scale,
@@ -335,7 +351,13 @@ pub fn ext(format: OutputFormat) -> &'static str {
 }
 
 /// Writes `{stem}.{ext}` at `dpi` and `{stem}.truth.json`.
-pub fn write_doc(cli: &Cli, stem: &str, img: &GrayImage, dpi: u32, truth: &Value) -> Result<(), String> {
+pub fn write_doc(
+    cli: &Cli,
+    stem: &str,
+    img: &GrayImage,
+    dpi: u32,
+    truth: &Value,
+) -> Result<(), String> {
     let path = cli.out.join(format!("{stem}.{}", ext(cli.format)));
     save_image(img, &path, cli.format, dpi)?;
     let json = serde_json::to_string_pretty(truth).map_err(|e| e.to_string())?;

@@ -23,11 +23,14 @@ use rand::rngs::SmallRng;
 use rand::Rng;
 use serde_json::{json, Map, Value};
 
-use crate::common::{map_box, mark_box, mul, project, round_box, scan_map, scribble, similarity, write_doc, Mark, MARK_STYLES};
+use crate::common::{
+    map_box, mark_box, mul, project, round_box, scan_map, scribble, similarity, write_doc, Mark,
+    MARK_STYLES,
+};
 use crate::{
-    choose_level, company_name, degrade, fmt_number, group4, iban, pick, plan_degradations, random_digits,
-    truth_money, Cli, Country, Date, Face, Fonts, Level, NumFmt, Painter, DE_BANKS, DK_BANKS,
-    GB_BANKS, LEFT, PAGE_H, PAGE_W, RIGHT,
+    choose_level, company_name, degrade, fmt_number, group4, iban, pick, plan_degradations,
+    random_digits, truth_money, Cli, Country, Date, Face, Fonts, Level, NumFmt, Painter, DE_BANKS,
+    DK_BANKS, GB_BANKS, LEFT, PAGE_H, PAGE_W, RIGHT,
 };
 
 pub const TITLE: &str = "BANK ACCOUNT CONFIRMATION";
@@ -35,7 +38,11 @@ pub const BANK: &str = "Nordhavn Savings Bank";
 pub const FORM_NO: &str = "Form NSB-112";
 pub const FOOTER: &str = "NSB-112 rev. 2024 · Nordhavn Savings Bank · Page 1 of 1";
 
-const NL_BANKS: &[(&str, &str)] = &[("ABNANL2A", "ABNA"), ("INGBNL2A", "INGB"), ("RABONL2U", "RABO")];
+const NL_BANKS: &[(&str, &str)] = &[
+    ("ABNANL2A", "ABNA"),
+    ("INGBNL2A", "INGB"),
+    ("RABONL2U", "RABO"),
+];
 #[rustfmt::skip]
 const PEOPLE: &[&str] = &["Mette Kristensen", "Jonas Becker", "Emma Clarke", "Pieter de Vries", "Søren Rasmussen", "Anna Hoffmann", "Oliver Hughes", "Sanne Jansen"];
 
@@ -90,8 +97,11 @@ pub fn make(rng: &mut SmallRng) -> Confirmation {
     } else {
         company_name(pick(rng, &[Country::Dk, Country::De, Country::Gb]), rng)
     };
-    let opened = Date::from_days(rng.gen_range(Date::ymd(2000, 1, 1).days()..Date::ymd(2024, 6, 30).days()));
-    let confirmed = Date::from_days(rng.gen_range(opened.days().max(Date::ymd(2023, 1, 1).days()) + 1..=Date::ymd(2026, 10, 31).days()));
+    let opened =
+        Date::from_days(rng.gen_range(Date::ymd(2000, 1, 1).days()..Date::ymd(2024, 6, 30).days()));
+    let confirmed = Date::from_days(rng.gen_range(
+        opened.days().max(Date::ymd(2023, 1, 1).days()) + 1..=Date::ymd(2026, 10, 31).days(),
+    ));
     let balance = match rng.gen_range(0..3) {
         0 => rng.gen_range(0..100_000),
         1 => rng.gen_range(100_000..10_000_000),
@@ -114,12 +124,21 @@ fn dotted(d: Date) -> String {
 }
 
 fn text_box(p: &Painter, face: Face, px: f32, x: f32, baseline: f32, text: &str) -> [f32; 4] {
-    [x, baseline - px * 0.75, x + p.width(face, px, text), baseline + px * 0.22]
+    [
+        x,
+        baseline - px * 0.75,
+        x + p.width(face, px, text),
+        baseline + px * 0.22,
+    ]
 }
 
 /// Draws the printed form, filled with `c` when given. Returns the page, the marks in
 /// page coordinates and the anchors' boxes.
-pub fn render(c: Option<&Confirmation>, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Vec<Mark>, Map<String, Value>) {
+pub fn render(
+    c: Option<&Confirmation>,
+    fonts: &Fonts,
+    rng: &mut SmallRng,
+) -> (GrayImage, Vec<Mark>, Map<String, Value>) {
     let fam = &fonts.text[0];
     let mono = &fonts.mono[rng.gen_range(0..fonts.mono.len())];
     let mut p = Painter {
@@ -138,12 +157,21 @@ pub fn render(c: Option<&Confirmation>, fonts: &Fonts, rng: &mut SmallRng) -> (G
     anchor("bank", text_box(&p, Face::Bold, 56.0, LEFT, 300.0, BANK));
     p.text(Face::Bold, 56.0, LEFT, 300.0, BANK);
     let fw = p.width(Face::Regular, 40.0, FORM_NO);
-    anchor("form_no", text_box(&p, Face::Regular, 40.0, RIGHT - fw, 300.0, FORM_NO));
+    anchor(
+        "form_no",
+        text_box(&p, Face::Regular, 40.0, RIGHT - fw, 300.0, FORM_NO),
+    );
     p.text_right(Face::Regular, 40.0, RIGHT, 300.0, FORM_NO);
     anchor("title", text_box(&p, Face::Bold, 84.0, LEFT, 470.0, TITLE));
     p.text(Face::Bold, 84.0, LEFT, 470.0, TITLE);
     p.hline(LEFT, RIGHT, 510.0, 4.0);
-    p.text(Face::Regular, 36.0, LEFT, 600.0, "We confirm the following details of the account held with us at the confirmation date.");
+    p.text(
+        Face::Regular,
+        36.0,
+        LEFT,
+        600.0,
+        "We confirm the following details of the account held with us at the confirmation date.",
+    );
     for (_, caption, x0, y0, x1, y1) in BOXES {
         p.rect_outline(x0, y0, x1, y1, 3.0);
         p.text(Face::Bold, 30.0, x0 + 20.0, y0 + 44.0, caption);
@@ -151,7 +179,13 @@ pub fn render(c: Option<&Confirmation>, fonts: &Fonts, rng: &mut SmallRng) -> (G
     let (cx, cy, side) = CHECK;
     p.text(Face::Bold, 40.0, LEFT, cy + side - 12.0, "7");
     p.rect_outline(cx, cy, cx + side, cy + side, 4.0);
-    p.text(Face::Regular, 40.0, cx + side + 30.0, cy + side - 12.0, CHECK_TEXT);
+    p.text(
+        Face::Regular,
+        40.0,
+        cx + side + 30.0,
+        cy + side - 12.0,
+        CHECK_TEXT,
+    );
     let fy = PAGE_H as f32 - 220.0;
     p.hline(LEFT, RIGHT, fy - 60.0, 2.0);
     let fw = p.width(Face::Regular, 30.0, FOOTER);
@@ -163,7 +197,10 @@ pub fn render(c: Option<&Confirmation>, fonts: &Fonts, rng: &mut SmallRng) -> (G
     let Some(c) = c else {
         return (p.img, marks, anchors);
     };
-    let en = NumFmt { group: ",", decimal: '.' };
+    let en = NumFmt {
+        group: ",",
+        decimal: '.',
+    };
     let values = [
         c.holder.clone(),
         group4(&c.iban),
@@ -178,32 +215,65 @@ pub fn render(c: Option<&Confirmation>, fonts: &Fonts, rng: &mut SmallRng) -> (G
         let (_, _, x0, y0, x1, _) = BOXES[k];
         let dx = rng.gen_range(20.0..60.0);
         let px = p.fit(Face::Number, vpx, x1 - x0 - dx - 30.0, v);
-        p.text(Face::Number, px, x0 + dx, y0 + 130.0 + rng.gen_range(-8.0..8.0), v);
+        p.text(
+            Face::Number,
+            px,
+            x0 + dx,
+            y0 + 130.0 + rng.gen_range(-8.0..8.0),
+            v,
+        );
     }
-    let style = if c.sole { pick(rng, &MARK_STYLES) } else { "empty" };
+    let style = if c.sole {
+        pick(rng, &MARK_STYLES)
+    } else {
+        "empty"
+    };
     if c.sole {
         let mut img = std::mem::take(&mut p.img);
         mark_box(&mut img, rng, style, (cx, cy, cx + side, cy + side), 4.0);
         p.img = img;
     }
-    marks.push(Mark { field: "sole_holder", option: None, style, bbox: [cx, cy, cx + side, cy + side].map(|v| v as i32) });
+    marks.push(Mark {
+        field: "sole_holder",
+        option: None,
+        style,
+        bbox: [cx, cy, cx + side, cy + side].map(|v| v as i32),
+    });
     let (_, _, x0, y0, x1, y1) = BOXES[6];
     if c.signed {
         let mut img = std::mem::take(&mut p.img);
-        scribble(&mut img, rng, x0 + 60.0, y0 + 80.0, x0 + 60.0 + (x1 - x0) * 0.55, y1 - 30.0);
+        scribble(
+            &mut img,
+            rng,
+            x0 + 60.0,
+            y0 + 80.0,
+            x0 + 60.0 + (x1 - x0) * 0.55,
+            y1 - 30.0,
+        );
         p.img = img;
     }
-    marks.push(Mark { field: "signed", option: None, style: if c.signed { "signed" } else { "empty" }, bbox: [x0, y0, x1, y1].map(|v| v as i32) });
+    marks.push(Mark {
+        field: "signed",
+        option: None,
+        style: if c.signed { "signed" } else { "empty" },
+        bbox: [x0, y0, x1, y1].map(|v| v as i32),
+    });
     (p.img, marks, anchors)
 }
 
 fn boxes_json() -> Value {
     let mut m = Map::new();
     for (field, _, x0, y0, x1, y1) in BOXES {
-        m.insert(field.to_string(), json!([x0 as i32, y0 as i32, x1 as i32, y1 as i32]));
+        m.insert(
+            field.to_string(),
+            json!([x0 as i32, y0 as i32, x1 as i32, y1 as i32]),
+        );
     }
     let (cx, cy, side) = CHECK;
-    m.insert("sole_holder".into(), json!([cx as i32, cy as i32, (cx + side) as i32, (cy + side) as i32]));
+    m.insert(
+        "sole_holder".into(),
+        json!([cx as i32, cy as i32, (cx + side) as i32, (cy + side) as i32]),
+    );
     Value::Object(m)
 }
 
@@ -212,7 +282,10 @@ pub fn generate(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> Resu
     let c = make(&mut rng);
     let (page, mut marks, anchors) = render(Some(&c), fonts, &mut rng);
     let sign = |rng: &mut SmallRng| if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
-    let (mut dx, mut dy) = (rng.gen_range(-80..=80) as f64, rng.gen_range(-80..=80) as f64);
+    let (mut dx, mut dy) = (
+        rng.gen_range(-80..=80) as f64,
+        rng.gen_range(-80..=80) as f64,
+    );
     let mut scale = (rng.gen_range(0.95..1.05f64) * 1000.0).round() / 1000.0;
     let mut deg = (sign(&mut rng) * rng.gen_range(0.0..1.5f64) * 100.0).round() / 100.0;
     if cli.reference {
@@ -221,7 +294,11 @@ pub fn generate(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> Resu
     }
     let (w, h) = (PAGE_W as f64, PAGE_H as f64);
     let place = similarity(deg, scale, w / 2.0, h / 2.0, dx, dy);
-    let page = if cli.reference { page } else { project(&page, &place, PAGE_W, PAGE_H, |_, _| 255) };
+    let page = if cli.reference {
+        page
+    } else {
+        project(&page, &place, PAGE_W, PAGE_H, |_, _| 255)
+    };
     let plan = plan_degradations(level, &mut rng);
     let to_out = mul(&scan_map(&plan, PAGE_W, PAGE_H), &place);
     for m in &mut marks {
@@ -285,7 +362,12 @@ mod tests {
         let mut countries = std::collections::BTreeSet::new();
         for _ in 0..400 {
             let c = make(&mut rng);
-            assert_eq!(mod97(&format!("{}{}", &c.iban[4..], &c.iban[..4])), 1, "IBAN {}", c.iban);
+            assert_eq!(
+                mod97(&format!("{}{}", &c.iban[4..], &c.iban[..4])),
+                1,
+                "IBAN {}",
+                c.iban
+            );
             assert_eq!(c.iban, c.iban.to_uppercase());
             let len = match &c.iban[..2] {
                 "DK" => 18,

@@ -2260,7 +2260,9 @@ mod tests {
     fn mixed_kinds_cycle_by_index() {
         let mut counts = std::collections::HashMap::new();
         for i in 0..400 {
-            *counts.entry(format!("{:?}", kind_of(KindArg::Mixed, i))).or_insert(0) += 1;
+            *counts
+                .entry(format!("{:?}", kind_of(KindArg::Mixed, i)))
+                .or_insert(0) += 1;
         }
         assert_eq!(counts.len(), 4);
         assert!(counts.values().all(|&n| n == 100));
@@ -2286,12 +2288,16 @@ mod tests {
     #[test]
     fn generation_is_deterministic_per_seed_and_index() {
         let fonts = load_fonts().expect("fonts");
-        let base = std::env::temp_dir().join(format!("mailroom-samples-test-{}", std::process::id()));
+        let base =
+            std::env::temp_dir().join(format!("mailroom-samples-test-{}", std::process::id()));
         let (a, b) = (base.join("a"), base.join("b"));
         for dir in [&a, &b] {
             fs::create_dir_all(dir).unwrap();
         }
-        let (ca, cb) = (cli(a.clone(), KindArg::Mixed, DegradationArg::Heavy), cli(b.clone(), KindArg::Mixed, DegradationArg::Heavy));
+        let (ca, cb) = (
+            cli(a.clone(), KindArg::Mixed, DegradationArg::Heavy),
+            cli(b.clone(), KindArg::Mixed, DegradationArg::Heavy),
+        );
         for i in 0..4 {
             generate_one(&ca, &fonts, i).unwrap();
         }
@@ -2305,11 +2311,15 @@ mod tests {
         for stem in ["inv-9-0000", "rcp-9-0001", "pay-9-0002", "bcf-9-0003"] {
             for ext in ["png", "truth.json"] {
                 let name = format!("{stem}.{ext}");
-                let (x, y) = (fs::read(a.join(&name)).expect(&name), fs::read(b.join(&name)).expect(&name));
+                let (x, y) = (
+                    fs::read(a.join(&name)).expect(&name),
+                    fs::read(b.join(&name)).expect(&name),
+                );
                 assert!(x == y, "{name} differs");
             }
             let truth: serde_json::Value =
-                serde_json::from_slice(&fs::read(a.join(format!("{stem}.truth.json"))).unwrap()).unwrap();
+                serde_json::from_slice(&fs::read(a.join(format!("{stem}.truth.json"))).unwrap())
+                    .unwrap();
             let doc_type = truth["doc_type"].as_str().unwrap().to_string();
             let expected = match &stem[..3] {
                 "inv" => "invoice",

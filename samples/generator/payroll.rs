@@ -17,11 +17,13 @@ use rand::rngs::SmallRng;
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::common::{map_box, mark_box, plain_number, round_box, scan_map, scribble, write_doc, Mark, MARK_STYLES};
+use crate::common::{
+    map_box, mark_box, plain_number, round_box, scan_map, scribble, write_doc, Mark, MARK_STYLES,
+};
 use crate::{
-    choose_lang, choose_level, company_name, degrade, fmt_date, fmt_number, pick, plan_degradations,
-    random_digits, truth_money, Cli, Country, Date, DateFmt, Face, Fonts, Lang, NumFmt, Painter, LEFT,
-    PAGE_H, PAGE_W, RIGHT,
+    choose_lang, choose_level, company_name, degrade, fmt_date, fmt_number, pick,
+    plan_degradations, random_digits, truth_money, Cli, Country, Date, DateFmt, Face, Fonts, Lang,
+    NumFmt, Painter, LEFT, PAGE_H, PAGE_W, RIGHT,
 };
 
 pub const CHANGE_TYPES: [&str; 4] = ["new_hire", "rate_change", "hours_adjustment", "termination"];
@@ -61,7 +63,11 @@ pub fn gross_cents(hours: i64, rate: i64) -> i64 {
 }
 
 fn days_in_month(y: i32, m: u32) -> u32 {
-    let next = if m == 12 { Date::ymd(y + 1, 1, 1) } else { Date::ymd(y, m + 1, 1) };
+    let next = if m == 12 {
+        Date::ymd(y + 1, 1, 1)
+    } else {
+        Date::ymd(y, m + 1, 1)
+    };
     (next.days() - Date::ymd(y, m, 1).days()) as u32
 }
 
@@ -76,10 +82,16 @@ pub fn make_payroll(lang: Lang, rng: &mut SmallRng) -> Payroll {
     let last = Date::ymd(2026, 9, 30).days();
     let (start, end) = if rng.gen_bool(0.4) {
         let d = Date::from_days(rng.gen_range(first..=last));
-        (Date::ymd(d.y, d.m, 1), Date::ymd(d.y, d.m, days_in_month(d.y, d.m)))
+        (
+            Date::ymd(d.y, d.m, 1),
+            Date::ymd(d.y, d.m, days_in_month(d.y, d.m)),
+        )
     } else {
         let s = rng.gen_range(first..=last);
-        (Date::from_days(s), Date::from_days(s + rng.gen_range(1..=31)))
+        (
+            Date::from_days(s),
+            Date::from_days(s + rng.gen_range(1..=31)),
+        )
     };
     let span = end.days() - start.days() + 1;
     let hours = match rng.gen_range(0..3) {
@@ -122,7 +134,16 @@ fn texts(lang: Lang) -> Texts {
         Lang::En => Texts {
             title: "Payroll Change Request",
             intro: "Please process the following change for the pay period below.",
-            labels: ["Employee ID:", "Employee name:", "Period start:", "Period end:", "Hours:", "Hourly rate:", "Gross amount:", "Cost center:"],
+            labels: [
+                "Employee ID:",
+                "Employee name:",
+                "Period start:",
+                "Period end:",
+                "Hours:",
+                "Hourly rate:",
+                "Gross amount:",
+                "Cost center:",
+            ],
             change: "Change type:",
             options: ["New hire", "Rate change", "Hours adjustment", "Termination"],
             signature: "Signature",
@@ -131,7 +152,16 @@ fn texts(lang: Lang) -> Texts {
         Lang::Da => Texts {
             title: "Lønændringsanmodning",
             intro: "Venligst registrér nedenstående ændring for lønperioden.",
-            labels: ["Medarbejdernr.:", "Navn:", "Periode start:", "Periode slut:", "Timer:", "Timeløn:", "Bruttoløn:", "Omkostningssted:"],
+            labels: [
+                "Medarbejdernr.:",
+                "Navn:",
+                "Periode start:",
+                "Periode slut:",
+                "Timer:",
+                "Timeløn:",
+                "Bruttoløn:",
+                "Omkostningssted:",
+            ],
             change: "Ændringstype:",
             options: ["Nyansættelse", "Lønændring", "Timejustering", "Fratrædelse"],
             signature: "Underskrift",
@@ -140,9 +170,23 @@ fn texts(lang: Lang) -> Texts {
         Lang::De => Texts {
             title: "Antrag auf Lohnänderung",
             intro: "Bitte die folgende Änderung für den Abrechnungszeitraum erfassen.",
-            labels: ["Personalnummer:", "Name:", "Zeitraum von:", "Zeitraum bis:", "Stunden:", "Stundenlohn:", "Bruttobetrag:", "Kostenstelle:"],
+            labels: [
+                "Personalnummer:",
+                "Name:",
+                "Zeitraum von:",
+                "Zeitraum bis:",
+                "Stunden:",
+                "Stundenlohn:",
+                "Bruttobetrag:",
+                "Kostenstelle:",
+            ],
             change: "Art der Änderung:",
-            options: ["Neueinstellung", "Lohnänderung", "Stundenkorrektur", "Austritt"],
+            options: [
+                "Neueinstellung",
+                "Lohnänderung",
+                "Stundenkorrektur",
+                "Austritt",
+            ],
             signature: "Unterschrift",
             date: "Datum",
         },
@@ -151,7 +195,11 @@ fn texts(lang: Lang) -> Texts {
 
 /// Draws the page; returns it with the marks in page (pre-scan) coordinates and the
 /// layout name.
-pub fn render(pr: &Payroll, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Vec<Mark>, &'static str) {
+pub fn render(
+    pr: &Payroll,
+    fonts: &Fonts,
+    rng: &mut SmallRng,
+) -> (GrayImage, Vec<Mark>, &'static str) {
     let fam = &fonts.text[rng.gen_range(0..fonts.text.len())];
     let s = rng.gen_range(36..=44) as f32;
     let mut p = Painter {
@@ -165,8 +213,14 @@ pub fn render(pr: &Payroll, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Ve
     };
     let t = texts(pr.lang);
     let nf = match pr.lang {
-        Lang::En => NumFmt { group: ",", decimal: '.' },
-        _ => NumFmt { group: ".", decimal: ',' },
+        Lang::En => NumFmt {
+            group: ",",
+            decimal: '.',
+        },
+        _ => NumFmt {
+            group: ".",
+            decimal: ',',
+        },
     };
     let (pre, suf) = match pr.lang {
         Lang::En => pick(rng, &[("£", ""), ("GBP ", ""), ("", "")]),
@@ -175,15 +229,37 @@ pub fn render(pr: &Payroll, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Ve
     };
     let money = |c: i64| format!("{pre}{}{suf}", fmt_number(c, &nf));
     let date_fmt = match pr.lang {
-        Lang::En => pick(rng, &[DateFmt::DayMonthYear, DateFmt::Iso, DateFmt::DotNumeric]),
-        Lang::Da => pick(rng, &[DateFmt::DotNumeric, DateFmt::DashNumeric, DateFmt::DayMonthYear]),
+        Lang::En => pick(
+            rng,
+            &[DateFmt::DayMonthYear, DateFmt::Iso, DateFmt::DotNumeric],
+        ),
+        Lang::Da => pick(
+            rng,
+            &[
+                DateFmt::DotNumeric,
+                DateFmt::DashNumeric,
+                DateFmt::DayMonthYear,
+            ],
+        ),
         Lang::De => pick(rng, &[DateFmt::DotNumeric, DateFmt::DayMonthYear]),
     };
     // DotNumeric in English reads as a British "05.03.2024"; keep English to its own forms.
-    let date_fmt = if pr.lang == Lang::En && matches!(date_fmt, DateFmt::DotNumeric) { DateFmt::MonthDayYear } else { date_fmt };
+    let date_fmt = if pr.lang == Lang::En && matches!(date_fmt, DateFmt::DotNumeric) {
+        DateFmt::MonthDayYear
+    } else {
+        date_fmt
+    };
     let hours = {
-        let h = if rng.gen_bool(0.5) { plain_number(pr.hours) } else { format!("{}.{:02}", pr.hours / 100, pr.hours % 100) };
-        if pr.lang == Lang::En { h } else { h.replace('.', ",") }
+        let h = if rng.gen_bool(0.5) {
+            plain_number(pr.hours)
+        } else {
+            format!("{}.{:02}", pr.hours / 100, pr.hours % 100)
+        };
+        if pr.lang == Lang::En {
+            h
+        } else {
+            h.replace('.', ",")
+        }
     };
     let values = [
         pr.employee_id.clone(),
@@ -200,7 +276,20 @@ pub fn render(pr: &Payroll, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Ve
     let mut y = rng.gen_range(220.0..300.0);
     p.text(Face::Bold, s * 1.3, LEFT, y, &pr.company);
     y += s * 1.6;
-    p.text(Face::Regular, s * 0.8, LEFT, y, pick(rng, &["Human Resources / Payroll", "HR · Payroll", "Personnel department"]));
+    p.text(
+        Face::Regular,
+        s * 0.8,
+        LEFT,
+        y,
+        pick(
+            rng,
+            &[
+                "Human Resources / Payroll",
+                "HR · Payroll",
+                "Personnel department",
+            ],
+        ),
+    );
     y += s * 3.0;
     let title_px = s * rng.gen_range(1.6..2.1);
     if rng.gen_bool(0.5) {
@@ -227,7 +316,10 @@ pub fn render(pr: &Payroll, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Ve
     let mut bottom = y;
     for (c, idxs) in columns.iter().enumerate() {
         let x = col_x[c];
-        let label_w = idxs.iter().map(|&i| p.width(Face::Bold, s, t.labels[i])).fold(0.0, f32::max);
+        let label_w = idxs
+            .iter()
+            .map(|&i| p.width(Face::Bold, s, t.labels[i]))
+            .fold(0.0, f32::max);
         let vx = x + label_w + 40.0;
         let mut yy = y;
         for &i in idxs {
@@ -250,7 +342,11 @@ pub fn render(pr: &Payroll, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Ve
     let side = rng.gen_range(40.0..=60.0f32).round();
     let bw = rng.gen_range(3..=5) as f32;
     let style = pick(rng, &MARK_STYLES);
-    let widths: Vec<f32> = t.options.iter().map(|o| side + 25.0 + p.width(Face::Regular, s, o)).collect();
+    let widths: Vec<f32> = t
+        .options
+        .iter()
+        .map(|o| side + 25.0 + p.width(Face::Regular, s, o))
+        .collect();
     let gap = ((RIGHT - LEFT - widths.iter().sum::<f32>()) / 3.0).min(120.0);
     let mut x = LEFT;
     for (k, opt) in t.options.iter().enumerate() {
@@ -266,13 +362,21 @@ pub fn render(pr: &Payroll, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Ve
         } else {
             "empty"
         };
-        marks.push(Mark { field: "change_type", option: Some(CHANGE_TYPES[k]), style: st, bbox: [bx0, by0, bx1, by1].map(|v| v as i32) });
+        marks.push(Mark {
+            field: "change_type",
+            option: Some(CHANGE_TYPES[k]),
+            style: st,
+            bbox: [bx0, by0, bx1, by1].map(|v| v as i32),
+        });
         x += widths[k] + gap;
     }
     y += s * 4.0;
 
     // Signature box and date line.
-    let (sw, sh) = (rng.gen_range(660.0..760.0f32).round(), rng.gen_range(160.0..200.0f32).round());
+    let (sw, sh) = (
+        rng.gen_range(660.0..760.0f32).round(),
+        rng.gen_range(160.0..200.0f32).round(),
+    );
     let caption_above = rng.gen_bool(0.5);
     let top = if caption_above { y + s * 0.5 } else { y - s };
     if caption_above {
@@ -280,15 +384,34 @@ pub fn render(pr: &Payroll, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Ve
     }
     p.rect_outline(LEFT, top, LEFT + sw, top + sh, 3.0);
     if !caption_above {
-        p.text(Face::Regular, s * 0.9, LEFT, top + sh + s * 1.3, t.signature);
+        p.text(
+            Face::Regular,
+            s * 0.9,
+            LEFT,
+            top + sh + s * 1.3,
+            t.signature,
+        );
     }
     let dx = LEFT + sw + 150.0;
-    p.text(Face::Regular, s, dx, top + sh - 10.0, &format!("{}:", t.date));
+    p.text(
+        Face::Regular,
+        s,
+        dx,
+        top + sh - 10.0,
+        &format!("{}:", t.date),
+    );
     let dw = p.width(Face::Regular, s, &format!("{}:", t.date));
     p.hline(dx + dw + 20.0, (dx + dw + 520.0).min(RIGHT), top + sh, 2.0);
     if pr.signed {
         let mut img = std::mem::take(&mut p.img);
-        scribble(&mut img, rng, LEFT + 10.0, top + 10.0, LEFT + sw - 10.0, top + sh - 10.0);
+        scribble(
+            &mut img,
+            rng,
+            LEFT + 10.0,
+            top + 10.0,
+            LEFT + sw - 10.0,
+            top + sh - 10.0,
+        );
         p.img = img;
     }
     marks.push(Mark {
@@ -303,10 +426,20 @@ pub fn render(pr: &Payroll, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, Ve
     p.hline(LEFT, RIGHT, fy - s * 1.2, 2.0);
     let code = format!("HR-{:02} · {}", rng.gen_range(1..40), pr.company);
     p.text(Face::Regular, s * 0.75, LEFT, fy, &code);
-    (p.img, marks, if two_col { "two-column" } else { "one-column" })
+    (
+        p.img,
+        marks,
+        if two_col { "two-column" } else { "one-column" },
+    )
 }
 
-pub fn truth(pr: &Payroll, layout: &str, level: &str, degradations: Value, marks: &[Mark]) -> Value {
+pub fn truth(
+    pr: &Payroll,
+    layout: &str,
+    level: &str,
+    degradations: Value,
+    marks: &[Mark],
+) -> Value {
     json!({
         "doc_type": "payroll_change",
         "layout": layout,
@@ -365,12 +498,20 @@ mod tests {
             let pr = make_payroll(*lang, &mut rng);
             assert_eq!(pr.gross, (pr.hours * pr.rate + 50) / 100);
             let span = pr.end.days() - pr.start.days();
-            assert!((1..=31).contains(&span), "{} .. {}", pr.start.iso(), pr.end.iso());
+            assert!(
+                (1..=31).contains(&span),
+                "{} .. {}",
+                pr.start.iso(),
+                pr.end.iso()
+            );
             assert!(pr.end.iso() > pr.start.iso());
             assert!(pr.employee_id.len() == 6 && pr.employee_id.starts_with('E'));
             assert!(pr.cost_center.starts_with("CC-"));
             unsigned += usize::from(!pr.signed);
         }
-        assert!((40..150).contains(&unsigned), "about 15 % unsigned: {unsigned}");
+        assert!(
+            (40..150).contains(&unsigned),
+            "about 15 % unsigned: {unsigned}"
+        );
     }
 }

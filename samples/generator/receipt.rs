@@ -37,9 +37,9 @@ use serde_json::{json, Value};
 
 use crate::common::{homography, project, write_doc};
 use crate::{
-    cvr, de_vat, degrade, draw_text, fmt_number, gb_vat, party, phone, pick, plan_degradations,
-    random_digits, tax_cents, text_width, truth_money, choose_lang, choose_level, Cli, Country,
-    Date, DegradationArg, Face, Fonts, Lang, Level, NumFmt, Painter,
+    choose_lang, choose_level, cvr, de_vat, degrade, draw_text, fmt_number, gb_vat, party, phone,
+    pick, plan_degradations, random_digits, tax_cents, text_width, truth_money, Cli, Country, Date,
+    DegradationArg, Face, Fonts, Lang, Level, NumFmt, Painter,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -88,8 +88,20 @@ const SHOPS: &[(&str, &[&str], &[&str])] = &[
     ("de", &["Becker", "Krüger", "Sonnen", "Linden", "Markt", "Stadt", "Wagner"], &["Bäckerei", "Café", "Markt", "Kiosk", "Feinkost", "Drogerie", "Getränke"]),
 ];
 
-const AU_STREETS: &[&str] = &["George Street", "Collins Street", "Queen Street", "King William Street", "Hay Street"];
-const AU_CITIES: &[&str] = &["Sydney NSW 2000", "Melbourne VIC 3000", "Brisbane QLD 4000", "Adelaide SA 5000", "Perth WA 6000"];
+const AU_STREETS: &[&str] = &[
+    "George Street",
+    "Collins Street",
+    "Queen Street",
+    "King William Street",
+    "Hay Street",
+];
+const AU_CITIES: &[&str] = &[
+    "Sydney NSW 2000",
+    "Melbourne VIC 3000",
+    "Brisbane QLD 4000",
+    "Adelaide SA 5000",
+    "Perth WA 6000",
+];
 
 #[derive(Clone, Debug)]
 pub struct RItem {
@@ -174,14 +186,27 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
         Region::De => "EUR",
     };
     let num = match lang {
-        Lang::En => NumFmt { group: ",", decimal: '.' },
-        _ => NumFmt { group: ".", decimal: ',' },
+        Lang::En => NumFmt {
+            group: ",",
+            decimal: '.',
+        },
+        _ => NumFmt {
+            group: ".",
+            decimal: ',',
+        },
     };
     let shops = SHOPS.iter().find(|s| s.0 == lang.code()).unwrap();
     let (a, b) = (pick(rng, shops.1), pick(rng, shops.2));
-    let merchant = if lang == Lang::De && rng.gen_bool(0.5) { format!("{b} {a}") } else { format!("{a} {b}") };
+    let merchant = if lang == Lang::De && rng.gen_bool(0.5) {
+        format!("{b} {a}")
+    } else {
+        format!("{a} {b}")
+    };
     let (street, city) = match region {
-        Region::Au => (format!("{} {}", rng.gen_range(1..400), pick(rng, AU_STREETS)), pick(rng, AU_CITIES).to_string()),
+        Region::Au => (
+            format!("{} {}", rng.gen_range(1..400), pick(rng, AU_STREETS)),
+            pick(rng, AU_CITIES).to_string(),
+        ),
         r => {
             let c = match r {
                 Region::Gb => Country::Gb,
@@ -202,11 +227,26 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
     };
     let tax_line = match region {
         Region::Dk => format!("{} {}", pick(rng, &["CVR", "CVR-nr.", "CVR nr:"]), cvr(rng)),
-        Region::De => format!("{} DE{}", pick(rng, &["USt-IdNr.", "USt-ID:", "St.-Nr./USt-IdNr."]), de_vat(rng)),
-        Region::Gb => format!("{} GB{}", pick(rng, &["VAT", "VAT No", "VAT Reg No"]), gb_vat(rng)),
+        Region::De => format!(
+            "{} DE{}",
+            pick(rng, &["USt-IdNr.", "USt-ID:", "St.-Nr./USt-IdNr."]),
+            de_vat(rng)
+        ),
+        Region::Gb => format!(
+            "{} GB{}",
+            pick(rng, &["VAT", "VAT No", "VAT Reg No"]),
+            gb_vat(rng)
+        ),
         Region::Au => {
             let d = random_digits(rng, 9);
-            format!("ABN {}{} {} {} {}", rng.gen_range(1..10), rng.gen_range(0..10), &d[..3], &d[3..6], &d[6..])
+            format!(
+                "ABN {}{} {} {} {}",
+                rng.gen_range(1..10),
+                rng.gen_range(0..10),
+                &d[..3],
+                &d[3..6],
+                &d[6..]
+            )
         }
         Region::Us => format!("Store #{}", rng.gen_range(100..9999)),
     };
@@ -225,7 +265,13 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
     // Printing choices.
     let wide = rng.gen_bool(0.5);
     let upper = rng.gen_bool(0.6);
-    let case = |s: &str| if upper { s.to_uppercase() } else { s.to_string() };
+    let case = |s: &str| {
+        if upper {
+            s.to_uppercase()
+        } else {
+            s.to_string()
+        }
+    };
     let cur = match (currency, rng.gen_range(0..3)) {
         (_, 0) => ("", ""),
         ("GBP", _) => ("£", ""),
@@ -241,7 +287,11 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
     let line_cur = if cur_everywhere { cur } else { ("", "") };
 
     // Items.
-    let n = if rng.gen_bool(0.2) { rng.gen_range(15..=25) } else { rng.gen_range(5..=14) };
+    let n = if rng.gen_bool(0.2) {
+        rng.gen_range(15..=25)
+    } else {
+        rng.gen_range(5..=14)
+    };
     let item_style = rng.gen_range(0..3);
     let mut items = Vec::with_capacity(n);
     for _ in 0..n {
@@ -251,14 +301,23 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
             "DKK" => ((raw / 100).max(1) * 100 + pick(rng, &[0, 0, 50, 95])).max(100),
             _ => ((raw / 5) * 5 + pick(rng, &[0, 0, 4, 9])).max(10),
         };
-        let quantity = if rng.gen_bool(0.7) { 1 } else { rng.gen_range(2..=4) };
+        let quantity = if rng.gen_bool(0.7) {
+            1
+        } else {
+            rng.gen_range(2..=4)
+        };
         let description = case(match lang {
             Lang::En => en,
             Lang::Da => da,
             Lang::De => de,
         });
         let unit_printed = quantity > 1 && item_style > 0;
-        items.push(RItem { description, quantity, unit_cents: unit, unit_printed });
+        items.push(RItem {
+            description,
+            quantity,
+            unit_cents: unit,
+            unit_printed,
+        });
     }
     let sum: i64 = items.iter().map(|i| i.quantity * i.unit_cents).sum();
 
@@ -303,7 +362,15 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
             p(rng, &["Total to pay", "Amount to pay"]),
             p(rng, &["Cash", "Cash tendered"]),
             p(rng, &["Change", "Change due"]),
-            pick(rng, &["Thank you", "Thank you for shopping with us", "Thank you - please come again"]).to_string(),
+            pick(
+                rng,
+                &[
+                    "Thank you",
+                    "Thank you for shopping with us",
+                    "Thank you - please come again",
+                ],
+            )
+            .to_string(),
         ),
         Lang::Da => (
             p(rng, &["Subtotal", "Mellemsum"]),
@@ -312,7 +379,15 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
             p(rng, &["At betale", "At betale"]),
             p(rng, &["Kontant", "Kontant modtaget"]),
             p(rng, &["Retur", "Byttepenge"]),
-            pick(rng, &["Tak for besøget", "Tak for handlen", "Tak for besøget - på gensyn"]).to_string(),
+            pick(
+                rng,
+                &[
+                    "Tak for besøget",
+                    "Tak for handlen",
+                    "Tak for besøget - på gensyn",
+                ],
+            )
+            .to_string(),
         ),
         Lang::De => (
             p(rng, &["Zwischensumme", "Zwischensumme"]),
@@ -321,7 +396,15 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
             p(rng, &["Zu zahlen"]),
             p(rng, &["Bar", "Gegeben bar"]),
             p(rng, &["Rückgeld", "Zurück"]),
-            pick(rng, &["Vielen Dank", "Vielen Dank für Ihren Einkauf", "Danke und auf Wiedersehen"]).to_string(),
+            pick(
+                rng,
+                &[
+                    "Vielen Dank",
+                    "Vielen Dank für Ihren Einkauf",
+                    "Danke und auf Wiedersehen",
+                ],
+            )
+            .to_string(),
         ),
     };
     let tax_name = match region {
@@ -333,22 +416,68 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
     };
     let l_tax = if inclusive {
         match region {
-            Region::Dk => pick_s(rng, [format!("Heraf moms {rate_s}%"), "Heraf moms".into(), format!("Moms udgør {rate_s}%")]),
-            Region::De => pick_s(rng, [format!("enthaltene MwSt {rate_s}%"), format!("inkl. MwSt {rate_s}%"), "enthaltene MwSt".into()]),
-            Region::Au => pick_s(rng, ["Total includes GST".to_string(), format!("incl. GST {rate_s}%"), "GST included".into()]),
-            _ => pick_s(rng, [format!("incl. VAT {rate_s}%"), format!("VAT {rate_s}% included"), "incl. tax".into()]),
+            Region::Dk => pick_s(
+                rng,
+                [
+                    format!("Heraf moms {rate_s}%"),
+                    "Heraf moms".into(),
+                    format!("Moms udgør {rate_s}%"),
+                ],
+            ),
+            Region::De => pick_s(
+                rng,
+                [
+                    format!("enthaltene MwSt {rate_s}%"),
+                    format!("inkl. MwSt {rate_s}%"),
+                    "enthaltene MwSt".into(),
+                ],
+            ),
+            Region::Au => pick_s(
+                rng,
+                [
+                    "Total includes GST".to_string(),
+                    format!("incl. GST {rate_s}%"),
+                    "GST included".into(),
+                ],
+            ),
+            _ => pick_s(
+                rng,
+                [
+                    format!("incl. VAT {rate_s}%"),
+                    format!("VAT {rate_s}% included"),
+                    "incl. tax".into(),
+                ],
+            ),
         }
     } else {
         format!("{tax_name} {rate_s}%")
     };
-    let l_tax = if upper && !inclusive { l_tax.to_uppercase() } else { l_tax };
+    let l_tax = if upper && !inclusive {
+        l_tax.to_uppercase()
+    } else {
+        l_tax
+    };
 
     // Rows.
     let mut rows = Vec::new();
     let logo_style = rng.gen_range(0..4);
-    let logo = if logo_style == 0 { merchant.clone() } else { merchant.to_uppercase() };
-    let tracking = if logo_style == 2 { rng.gen_range(0.15..0.35) } else { 0.0 };
-    rows.push(Row::Centre(logo.clone(), rng.gen_range(1.4..2.0), true, tracking, logo_style == 3));
+    let logo = if logo_style == 0 {
+        merchant.clone()
+    } else {
+        merchant.to_uppercase()
+    };
+    let tracking = if logo_style == 2 {
+        rng.gen_range(0.15..0.35)
+    } else {
+        0.0
+    };
+    rows.push(Row::Centre(
+        logo.clone(),
+        rng.gen_range(1.4..2.0),
+        true,
+        tracking,
+        logo_style == 3,
+    ));
     rows.push(Row::Gap(0.4));
     rows.push(Row::Centre(street.clone(), 1.0, false, 0.0, false));
     rows.push(Row::Centre(city.clone(), 1.0, false, 0.0, false));
@@ -357,7 +486,13 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
         Lang::De => "Tel.",
         Lang::En => pick(rng, &["Tel", "Ph", "Phone:"]),
     };
-    rows.push(Row::Centre(format!("{tel_label} {tel}"), 1.0, false, 0.0, false));
+    rows.push(Row::Centre(
+        format!("{tel_label} {tel}"),
+        1.0,
+        false,
+        0.0,
+        false,
+    ));
     rows.push(Row::Centre(tax_line, 1.0, false, 0.0, false));
     rows.push(Row::Gap(0.6));
     let time = format!("{hh:02}:{mm:02}");
@@ -393,31 +528,79 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
         let amount = money(it.quantity * it.unit_cents, &num, line_cur);
         let unit = fmt_number(it.unit_cents, &num);
         if it.quantity > 1 && item_style == 0 {
-            rows.push(Row::Split(format!("{} x {}", it.quantity, it.description), amount, false, Role::Other, Some(i)));
+            rows.push(Row::Split(
+                format!("{} x {}", it.quantity, it.description),
+                amount,
+                false,
+                Role::Other,
+                Some(i),
+            ));
         } else if it.quantity > 1 && item_style == 1 {
-            rows.push(Row::Split(it.description.clone(), amount, false, Role::Other, Some(i)));
+            rows.push(Row::Split(
+                it.description.clone(),
+                amount,
+                false,
+                Role::Other,
+                Some(i),
+            ));
             rows.push(Row::Left(format!("  {} x {unit}", it.quantity), None));
         } else if it.quantity > 1 {
             rows.push(Row::Left(it.description.clone(), Some(i)));
-            rows.push(Row::Split(format!("  {} @ {unit}", it.quantity), amount, false, Role::Other, None));
+            rows.push(Row::Split(
+                format!("  {} @ {unit}", it.quantity),
+                amount,
+                false,
+                Role::Other,
+                None,
+            ));
         } else {
-            rows.push(Row::Split(it.description.clone(), amount, false, Role::Other, Some(i)));
+            rows.push(Row::Split(
+                it.description.clone(),
+                amount,
+                false,
+                Role::Other,
+                Some(i),
+            ));
         }
     }
     rows.push(Row::Rule(rule));
     let show_sub = !inclusive || rng.gen_bool(0.4);
     if show_sub {
-        rows.push(Row::Split(l_sub, money(sum, &num, line_cur), false, Role::Subtotal, None));
+        rows.push(Row::Split(
+            l_sub,
+            money(sum, &num, line_cur),
+            false,
+            Role::Subtotal,
+            None,
+        ));
     }
     let tax_row = Row::Split(l_tax, money(tax, &num, line_cur), false, Role::Tax, None);
     if !inclusive {
         rows.push(tax_row.clone());
     }
-    rows.push(Row::Split(l_total, money(total, &num, cur), true, Role::Total, None));
+    rows.push(Row::Split(
+        l_total,
+        money(total, &num, cur),
+        true,
+        Role::Total,
+        None,
+    ));
     let paid = rounded.unwrap_or(total);
     if let Some(r) = rounded {
-        rows.push(Row::Split(l_round, money(r - total, &num, ("", "")), false, Role::Other, None));
-        rows.push(Row::Split(l_topay, money(r, &num, cur), true, Role::ToPay, None));
+        rows.push(Row::Split(
+            l_round,
+            money(r - total, &num, ("", "")),
+            false,
+            Role::Other,
+            None,
+        ));
+        rows.push(Row::Split(
+            l_topay,
+            money(r, &num, cur),
+            true,
+            Role::ToPay,
+            None,
+        ));
     }
     if inclusive {
         rows.push(tax_row);
@@ -425,9 +608,25 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
     rows.push(Row::Gap(0.5));
     if cash {
         let unit = if currency == "DKK" { 5000 } else { 500 };
-        let tendered = if rng.gen_bool(0.2) { paid } else { (paid / unit + rng.gen_range(1..4)) * unit };
-        rows.push(Row::Split(l_cash, money(tendered, &num, line_cur), false, Role::Other, None));
-        rows.push(Row::Split(l_change, money(tendered - paid, &num, line_cur), false, Role::Other, None));
+        let tendered = if rng.gen_bool(0.2) {
+            paid
+        } else {
+            (paid / unit + rng.gen_range(1..4)) * unit
+        };
+        rows.push(Row::Split(
+            l_cash,
+            money(tendered, &num, line_cur),
+            false,
+            Role::Other,
+            None,
+        ));
+        rows.push(Row::Split(
+            l_change,
+            money(tendered - paid, &num, line_cur),
+            false,
+            Role::Other,
+            None,
+        ));
     } else {
         let last4 = random_digits(rng, 4);
         let card = match (lang, rng.gen_range(0..3)) {
@@ -437,14 +636,23 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
             (Lang::De, _) => "girocard".to_string(),
             (Lang::En, _) => case("Card"),
         };
-        rows.push(Row::Split(card, money(paid, &num, line_cur), false, Role::Other, None));
+        rows.push(Row::Split(
+            card,
+            money(paid, &num, line_cur),
+            false,
+            Role::Other,
+            None,
+        ));
         if rng.gen_bool(0.5) {
             let auth = match lang {
                 Lang::Da => "Godkendt",
                 Lang::De => "Genehmigt",
                 Lang::En => "Approved",
             };
-            rows.push(Row::Left(format!("{auth}  Auth {}", random_digits(rng, 6)), None));
+            rows.push(Row::Left(
+                format!("{auth}  Auth {}", random_digits(rng, 6)),
+                None,
+            ));
         }
     }
     rows.push(Row::Gap(1.0));
@@ -471,7 +679,10 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
 
 /// Draws `text` with extra `tracking` pixels after every character.
 fn tracked_width(p: &Painter, face: Face, px: f32, text: &str, tracking: f32) -> f32 {
-    text.chars().map(|c| p.width(face, px, &c.to_string()) + tracking).sum::<f32>() - tracking
+    text.chars()
+        .map(|c| p.width(face, px, &c.to_string()) + tracking)
+        .sum::<f32>()
+        - tracking
 }
 
 /// Cuts `text` to fit `max_w` (thermal printers truncate long descriptions).
@@ -489,9 +700,17 @@ fn truncate(p: &Painter, face: Face, px: f32, text: &str, max_w: f32) -> String 
 pub fn render(r: &mut Receipt, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, f32) {
     let width: u32 = if r.wide { 945 } else { 685 };
     let mono = rng.gen_bool(0.75);
-    let fam = if mono { &fonts.mono[rng.gen_range(0..fonts.mono.len())] } else { &fonts.text[pick(rng, &[0usize, 2])] };
+    let fam = if mono {
+        &fonts.mono[rng.gen_range(0..fonts.mono.len())]
+    } else {
+        &fonts.text[pick(rng, &[0usize, 2])]
+    };
     let em = rng.gen_range(24..=34) as f32;
-    let margin = if r.wide { rng.gen_range(40.0..70.0) } else { rng.gen_range(25.0..45.0) };
+    let margin = if r.wide {
+        rng.gen_range(40.0..70.0)
+    } else {
+        rng.gen_range(25.0..45.0)
+    };
     let mut p = Painter {
         img: GrayImage::from_pixel(width, 9000, Luma([255])),
         regular: &fam.regular,
@@ -520,7 +739,13 @@ pub fn render(r: &mut Receipt, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage,
                 let w = tracked_width(&p, face, px, text, tr);
                 y += px * 1.25;
                 let ink = if *inverse {
-                    p.fill_rect(left - 10.0, y - px * 1.05, right + 10.0, y + px * 0.4, p.ink);
+                    p.fill_rect(
+                        left - 10.0,
+                        y - px * 1.05,
+                        right + 10.0,
+                        y + px * 0.4,
+                        p.ink,
+                    );
                     255
                 } else {
                     p.ink
@@ -539,7 +764,11 @@ pub fn render(r: &mut Receipt, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage,
             Row::Split(l, rt, bold, role, item) => {
                 y += lead;
                 let face = if *bold { Face::Bold } else { Face::Regular };
-                let px = if *bold && matches!(role, Role::Total | Role::ToPay) { em * 1.15 } else { em };
+                let px = if *bold && matches!(role, Role::Total | Role::ToPay) {
+                    em * 1.15
+                } else {
+                    em
+                };
                 let rw = p.width(face, px, rt);
                 let room = right - left - rw - em;
                 let shown = truncate(&p, face, px, l, room);
@@ -604,7 +833,9 @@ fn strip_qty(shown: &str, it: &RItem) -> String {
 fn fade(img: &mut GrayImage, rng: &mut SmallRng) -> Value {
     let paper = rng.gen_range(232..=248) as f32;
     let (w, h) = img.dimensions();
-    let knots: Vec<f32> = (0..=(h / 400 + 1)).map(|_| rng.gen_range(120.0..190.0)).collect();
+    let knots: Vec<f32> = (0..=(h / 400 + 1))
+        .map(|_| rng.gen_range(120.0..190.0))
+        .collect();
     let side = rng.gen_range(-15.0..15.0f32);
     for y in 0..h {
         let t = y as f32 / 400.0;
@@ -659,7 +890,8 @@ fn shadow(img: &mut GrayImage, rng: &mut SmallRng) -> Value {
 
 /// Cheap deterministic per-pixel noise in [-1, 1].
 fn hash_noise(x: u32, y: u32, seed: u32) -> f32 {
-    let mut v = x.wrapping_mul(0x27d4_eb2d) ^ y.wrapping_mul(0x1656_67b1) ^ seed.wrapping_mul(0x9e37_79b9);
+    let mut v =
+        x.wrapping_mul(0x27d4_eb2d) ^ y.wrapping_mul(0x1656_67b1) ^ seed.wrapping_mul(0x9e37_79b9);
     v ^= v >> 15;
     v = v.wrapping_mul(0x85eb_ca6b);
     v ^= v >> 13;
@@ -678,7 +910,10 @@ fn photograph(receipt: &GrayImage, em: f32, rng: &mut SmallRng) -> (GrayImage, V
     let (s, c) = deg.to_radians().sin_cos();
     let bw = sw * c.abs() + sh * s.abs();
     let bh = sw * s.abs() + sh * c.abs();
-    let (mx, my) = (bw * rng.gen_range(0.12..0.3) + 40.0, bh * rng.gen_range(0.06..0.15) + 40.0);
+    let (mx, my) = (
+        bw * rng.gen_range(0.12..0.3) + 40.0,
+        bh * rng.gen_range(0.06..0.15) + 40.0,
+    );
     let (w, h) = ((bw + 2.0 * mx) as u32, (bh + 2.0 * my) as u32);
     let (ox, oy) = (w as f64 / 2.0, h as f64 / 2.0);
     let keystone = (rng.gen_range(0.02..0.08f64) * 1000.0).round() / 1000.0;
@@ -692,7 +927,10 @@ fn photograph(receipt: &GrayImage, em: f32, rng: &mut SmallRng) -> (GrayImage, V
             dx *= 1.0 - keystone;
         }
         let (tx, ty) = (dx * c - dy * s, dx * s + dy * c);
-        (ox + tx + rng.gen_range(-4.0..4.0), oy + ty + rng.gen_range(-4.0..4.0))
+        (
+            ox + tx + rng.gen_range(-4.0..4.0),
+            oy + ty + rng.gen_range(-4.0..4.0),
+        )
     });
     let fwd = homography(corners, dst);
     let base = rng.gen_range(60.0..140.0f32);
@@ -701,7 +939,8 @@ fn photograph(receipt: &GrayImage, em: f32, rng: &mut SmallRng) -> (GrayImage, V
     let seed: u32 = rng.gen();
     let table = |x: u32, y: u32| -> u8 {
         let (xf, yf) = (x as f32, y as f32);
-        let v = base + grain * (xf * f1 + 3.0 * (yf * f2).sin()).sin() + 6.0 * hash_noise(x, y, seed);
+        let v =
+            base + grain * (xf * f1 + 3.0 * (yf * f2).sin()).sin() + 6.0 * hash_noise(x, y, seed);
         v.clamp(0.0, 255.0) as u8
     };
     let mut img = project(receipt, &fwd, w, h, table);
@@ -716,7 +955,9 @@ fn photograph(receipt: &GrayImage, em: f32, rng: &mut SmallRng) -> (GrayImage, V
             let t = ((dx * ux + dy * uy) / diag + 0.5).clamp(0.0, 1.0);
             let vig = 1.0 - 0.25 * ((dx * dx + dy * dy).sqrt() / (diag / 2.0)).powi(2);
             let p = img.get_pixel_mut(x, y);
-            p.0[0] = (p.0[0] as f32 * (lo + (hi - lo) * t) * vig).clamp(0.0, 255.0).round() as u8;
+            p.0[0] = (p.0[0] as f32 * (lo + (hi - lo) * t) * vig)
+                .clamp(0.0, 255.0)
+                .round() as u8;
         }
     }
     let img = image::imageops::blur(&img, 0.6);
@@ -734,15 +975,29 @@ pub struct Effects {
 
 /// The receipt-specific effects for a level (see the module doc).
 pub fn choose_effects(arg: DegradationArg, level: Level, rng: &mut SmallRng) -> Effects {
-    let none = Effects { faded: false, photo: false, shadow: false };
+    let none = Effects {
+        faded: false,
+        photo: false,
+        shadow: false,
+    };
     if matches!(arg, DegradationArg::Clean) {
         return none;
     }
     match rng.gen_range(0..4) {
         0 => none,
-        1 => Effects { faded: true, ..none },
-        2 => Effects { photo: true, shadow: level == Level::Heavy && rng.gen_bool(0.5), ..none },
-        _ => Effects { shadow: true, ..none },
+        1 => Effects {
+            faded: true,
+            ..none
+        },
+        2 => Effects {
+            photo: true,
+            shadow: level == Level::Heavy && rng.gen_bool(0.5),
+            ..none
+        },
+        _ => Effects {
+            shadow: true,
+            ..none
+        },
     }
 }
 
@@ -770,7 +1025,11 @@ pub fn generate(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> Resu
         (degrade(img, &plan, &mut rng)?, None, sh)
     };
     let mut name = level.name().to_string();
-    for (on, n) in [(faded.is_some(), "faded"), (photo.is_some(), "photo"), (shadowed.is_some(), "shadow")] {
+    for (on, n) in [
+        (faded.is_some(), "faded"),
+        (photo.is_some(), "photo"),
+        (shadowed.is_some(), "shadow"),
+    ] {
         if on {
             name.push('+');
             name.push_str(n);
@@ -823,7 +1082,11 @@ mod tests {
             .collect();
         let (units, cents) = digits.split_once(nf.decimal).expect("decimal mark");
         let v = units.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap();
-        if neg { -v } else { v }
+        if neg {
+            -v
+        } else {
+            v
+        }
     }
 
     #[test]
@@ -840,7 +1103,11 @@ mod tests {
             };
             let total = amount(Role::Total).expect("TOTAL line");
             let to_pay = amount(Role::ToPay);
-            assert_eq!(r.total, to_pay.unwrap_or(total), "truth total is the last total line");
+            assert_eq!(
+                r.total,
+                to_pay.unwrap_or(total),
+                "truth total is the last total line"
+            );
             assert_eq!(amount(Role::Tax), Some(r.tax));
             let sum: i64 = r.items.iter().map(|i| i.quantity * i.unit_cents).sum();
             if let Some(sub) = amount(Role::Subtotal) {

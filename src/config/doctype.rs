@@ -28,6 +28,41 @@ pub enum FieldKind {
     VatId,
     /// The issuing party's name: found by position (letterhead), not by label.
     PartyName,
+    /// The issuing party's address: the lines under its name in the letterhead,
+    /// joined with ", ".
+    PartyAddress,
+    /// A plain decimal number (hours, a quantity): `37.5`, `160`, trailing zeros dropped.
+    Number,
+    /// A whole number.
+    Integer,
+    /// A printed box ticked, crossed or filled (`"true"`) or left empty (`"false"`),
+    /// read from the page image: the box beside the label, or in the zone.
+    Checkbox,
+    /// A signature box holding handwriting (`"true"`) or empty (`"false"`).
+    Signature,
+    /// One of `options`, chosen by the marked box beside the option's printed text.
+    Choice,
+}
+
+impl FieldKind {
+    /// Kinds whose value is read from a mark on the page image, not from words.
+    pub fn is_mark(self) -> bool {
+        matches!(
+            self,
+            FieldKind::Checkbox | FieldKind::Signature | FieldKind::Choice
+        )
+    }
+}
+
+/// Which of several labelled candidates of similar strength wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prefer {
+    /// The strongest candidate (ties: the first on the page).
+    #[default]
+    Best,
+    /// The last one printed: a receipt's "TOTAL TO PAY" after "TOTAL" and "ROUNDING".
+    Last,
 }
 
 mod raw {
@@ -49,6 +84,34 @@ mod raw {
         pub fields: Vec<Field>,
         #[serde(default)]
         pub checks: Vec<Check>,
+        /// A fixed form: printed texts that find it on the page, for fields with a `zone`.
+        pub form: Option<Form>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Form {
+        pub anchors: Vec<Anchor>,
+        /// Weight each anchor found adds to the classification score.
+        #[serde(default = "default_anchor_weight")]
+        pub anchor_weight: f64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Anchor {
+        pub text: String,
+        /// Where the text sits on the reference sample, `[x0, y0, x1, y1]` in pixels
+        /// at 300 dpi.
+        #[serde(rename = "box")]
+        pub bbox: [f64; 4],
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ChoiceOption {
+        pub value: String,
+        pub labels: BTreeMap<String, Vec<String>>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -57,6 +120,9 @@ mod raw {
         #[serde(default = "default_min_conf")]
         pub min_confidence: f64,
         pub cues: Vec<Cue>,
+        /// Weight added when the first page is at most 120 mm wide (till receipts).
+        #[serde(default)]
+        pub narrow_page: f64,
     }
 
     #[derive(Debug, Deserialize)]
@@ -84,6 +150,14 @@ mod raw {
         /// trying to extract it yet.
         #[serde(default = "yes")]
         pub extract: bool,
+        /// Fixed forms: where the value sits on the reference sample, `[x0, y0, x1, y1]`
+        /// in pixels at 300 dpi; found on a page through the form's anchors.
+        pub zone: Option<[f64; 4]>,
+        /// `choice` fields: the values and the printed text beside each one's box.
+        #[serde(default)]
+        pub options: Vec<ChoiceOption>,
+        #[serde(default)]
+        pub prefer: Prefer,
     }
 
     #[derive(Debug, Deserialize)]
@@ -97,12 +171,28 @@ mod raw {
             #[serde(default = "default_tolerance")]
             tolerance: String,
         },
-        /// `earlier <= later`.
+        /// `earlier <= later` (`earlier < later` when `strict`).
         DateOrder {
             code: String,
             earlier: String,
             later: String,
+            #[serde(default)]
+            strict: bool,
         },
+        /// A checkbox or signature field must be `true`: the form is signed.
+        IsTrue { code: String, field: String },
+        /// `product(factors) == total` within `tolerance`: hours × rate = gross.
+        Product {
+            code: String,
+            factors: Vec<String>,
+            total: String,
+            #[serde(default = "default_tolerance")]
+            tolerance: String,
+        },
+    }
+
+    fn default_anchor_weight() -> f64 {
+        3.0
     }
 
     fn default_threshold() -> f64 {
@@ -126,10 +216,34 @@ pub struct DocType {
     pub document_threshold: f64,
     pub min_confidence: f64,
     pub cues: Vec<Cue>,
+    /// Classification weight of a page at most 120 mm wide.
+    pub narrow_page: f64,
     pub fields: Vec<FieldSpec>,
     pub checks: Vec<CheckSpec>,
+    pub form: Option<FormSpec>,
 }
 
+/// A fixed form's anchors: printed texts whose place on the page maps the reference
+/// sample's coordinates onto the page.
+#[derive(Debug, Clone)]
+pub struct FormSpec {
+    pub anchors: Vec<AnchorSpec>,
+    pub anchor_weight: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AnchorSpec {
+    pub text: String,
+    pub tokens: Vec<String>,
+    pub bbox: [f64; 4],
+}
+
+#[derive(Debug, Clone)]
+pub struct ChoiceSpec {
+    pub value: String,
+    /// (language, label tokens).
+    pub labels: Vec<(String, Vec<String>)>,
+}
 #[derive(Debug, Clone)]
 pub struct Cue {
     /// Lower-case word sequences, each split into tokens.
@@ -148,6 +262,9 @@ pub struct FieldSpec {
     pub pattern: Option<regex::Regex>,
     pub exclude: Vec<String>,
     pub extract: bool,
+    pub zone: Option<[f64; 4]>,
+    pub options: Vec<ChoiceSpec>,
+    pub prefer: Prefer,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +279,17 @@ pub enum CheckSpec {
         code: String,
         earlier: String,
         later: String,
+        strict: bool,
+    },
+    Product {
+        code: String,
+        factors: Vec<String>,
+        total: String,
+        tolerance: rust_decimal::Decimal,
+    },
+    IsTrue {
+        code: String,
+        field: String,
     },
 }
 
@@ -177,6 +305,21 @@ pub fn label_tokens(text: &str) -> Vec<String> {
 pub fn normalize_token(word: &str) -> String {
     word.trim_matches(|c: char| !c.is_alphanumeric() && c != '#' && c != '%')
         .to_lowercase()
+}
+
+/// `{ en = ["Invoice no"], da = [...] }` as (language, tokens) pairs.
+fn label_list(map: &BTreeMap<String, Vec<String>>) -> Result<Vec<(String, Vec<String>)>, String> {
+    let mut labels = Vec::new();
+    for (lang, list) in map {
+        for label in list {
+            let toks = label_tokens(label);
+            if toks.is_empty() {
+                return Err(format!("empty label in {lang}"));
+            }
+            labels.push((lang.clone(), toks));
+        }
+    }
+    Ok(labels)
 }
 
 /// Built-in types (the files shipped in `config/doctypes/`, compiled in).
@@ -270,25 +413,57 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
             .map(regex::Regex::new)
             .transpose()
             .map_err(|e| invalid(key("pattern"), e.to_string()))?;
-        let mut labels = Vec::new();
-        for (lang, list) in &f.labels {
-            for label in list {
-                let toks = label_tokens(label);
-                if toks.is_empty() {
-                    return Err(invalid(key("labels"), format!("empty label in {lang}")));
-                }
-                labels.push((lang.clone(), toks));
-            }
-        }
-        let needs_labels = !matches!(
-            f.kind,
-            FieldKind::PartyName | FieldKind::Iban | FieldKind::Currency | FieldKind::VatId
-        );
+        let labels = label_list(&f.labels).map_err(|m| invalid(key("labels"), m))?;
+        let needs_labels = f.zone.is_none()
+            && !matches!(
+                f.kind,
+                FieldKind::PartyName
+                    | FieldKind::PartyAddress
+                    | FieldKind::Iban
+                    | FieldKind::Currency
+                    | FieldKind::VatId
+                    | FieldKind::Choice
+            );
         if f.extract && needs_labels && labels.is_empty() {
             return Err(invalid(
                 key("labels"),
-                "a field of this kind is found by its label: give at least one".into(),
+                "a field of this kind is found by its label (or a form's `zone`): give at least one".into(),
             ));
+        }
+        let mut options = Vec::new();
+        for (j, o) in f.options.iter().enumerate() {
+            let labels = label_list(&o.labels)
+                .map_err(|m| invalid(key(&format!("options[{j}].labels")), m))?;
+            if labels.is_empty() && f.zone.is_none() {
+                return Err(invalid(
+                    key(&format!("options[{j}].labels")),
+                    "an option is found by its printed text: give at least one".into(),
+                ));
+            }
+            options.push(ChoiceSpec {
+                value: o.value.clone(),
+                labels,
+            });
+        }
+        if (f.kind == FieldKind::Choice) != !options.is_empty() {
+            return Err(invalid(
+                key("options"),
+                "a `choice` field needs `options`, and only a `choice` field has them".into(),
+            ));
+        }
+        if let Some(z) = f.zone {
+            if file.form.is_none() {
+                return Err(invalid(
+                    key("zone"),
+                    "a field with a `zone` needs the type's `[form]` anchors".into(),
+                ));
+            }
+            if !(z[0] < z[2] && z[1] < z[3]) {
+                return Err(invalid(
+                    key("zone"),
+                    "must be [x0, y0, x1, y1] with x0 < x1 and y0 < y1".into(),
+                ));
+            }
         }
         fields.push(FieldSpec {
             name: f.name,
@@ -299,6 +474,9 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
             pattern,
             exclude: f.exclude.iter().map(|w| normalize_token(w)).collect(),
             extract: f.extract,
+            zone: f.zone,
+            options,
+            prefer: f.prefer,
         });
     }
     let field_named = |key: String, name: &str, kinds: &[FieldKind]| -> Result<(), ConfigError> {
@@ -338,6 +516,7 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
                 code,
                 earlier,
                 later,
+                strict,
             } => {
                 field_named(key.clone(), &earlier, &[FieldKind::Date])?;
                 field_named(key.clone(), &later, &[FieldKind::Date])?;
@@ -345,11 +524,40 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
                     code,
                     earlier,
                     later,
+                    strict,
+                }
+            }
+            raw::Check::IsTrue { code, field } => {
+                field_named(
+                    key.clone(),
+                    &field,
+                    &[FieldKind::Checkbox, FieldKind::Signature],
+                )?;
+                CheckSpec::IsTrue { code, field }
+            }
+            raw::Check::Product {
+                code,
+                factors,
+                total,
+                tolerance,
+            } => {
+                let numeric = [FieldKind::Money, FieldKind::Number, FieldKind::Integer];
+                for p in factors.iter().chain(std::iter::once(&total)) {
+                    field_named(key.clone(), p, &numeric)?;
+                }
+                let tolerance = tolerance
+                    .parse()
+                    .map_err(|e| invalid(format!("{key}.tolerance"), format!("{e}")))?;
+                CheckSpec::Product {
+                    code,
+                    factors,
+                    total,
+                    tolerance,
                 }
             }
         });
     }
-    let cues = file
+    let cues: Vec<Cue> = file
         .classify
         .cues
         .into_iter()
@@ -358,14 +566,52 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
             weight: c.weight,
         })
         .collect();
+    let mut cues = cues;
+    let form = match file.form {
+        None => None,
+        Some(f) => {
+            let mut anchors = Vec::new();
+            for (i, a) in f.anchors.into_iter().enumerate() {
+                let tokens = label_tokens(&a.text);
+                if tokens.is_empty() || !(a.bbox[0] < a.bbox[2] && a.bbox[1] < a.bbox[3]) {
+                    return Err(invalid(
+                        format!("form.anchors[{i}]"),
+                        "needs a `text` and a `box` [x0, y0, x1, y1]".into(),
+                    ));
+                }
+                anchors.push(AnchorSpec {
+                    text: a.text,
+                    tokens,
+                    bbox: a.bbox,
+                });
+            }
+            if anchors.is_empty() {
+                return Err(invalid(
+                    "form.anchors".into(),
+                    "a form needs at least one anchor".into(),
+                ));
+            }
+            // The printed texts that place the form also say which form it is.
+            cues.extend(anchors.iter().map(|a| Cue {
+                phrases: vec![a.tokens.clone()],
+                weight: f.anchor_weight,
+            }));
+            Some(FormSpec {
+                anchors,
+                anchor_weight: f.anchor_weight,
+            })
+        }
+    };
     Ok(DocType {
         name: file.name,
         description: file.description,
         document_threshold: file.document_threshold,
         min_confidence: file.classify.min_confidence,
         cues,
+        narrow_page: file.classify.narrow_page,
         fields,
         checks,
+        form,
     })
 }
 

@@ -20,10 +20,24 @@ pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config/mailroom.toml")
 /// The shipped confidence calibration, used when `paths.calibration` does not exist.
 pub const BUILTIN_CALIBRATION: &str = include_str!("../../models/calibration.json");
 /// The built-in document types, used when the doctypes folder does not exist.
-pub const BUILTIN_DOCTYPES: &[(&str, &str)] = &[(
-    "invoice.toml",
-    include_str!("../../config/doctypes/invoice.toml"),
-)];
+pub const BUILTIN_DOCTYPES: &[(&str, &str)] = &[
+    (
+        "bank_confirmation.toml",
+        include_str!("../../config/doctypes/bank_confirmation.toml"),
+    ),
+    (
+        "invoice.toml",
+        include_str!("../../config/doctypes/invoice.toml"),
+    ),
+    (
+        "payroll_change.toml",
+        include_str!("../../config/doctypes/payroll_change.toml"),
+    ),
+    (
+        "receipt.toml",
+        include_str!("../../config/doctypes/receipt.toml"),
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

@@ -170,6 +170,15 @@ pub struct DocTypeGuess {
     pub confidence: f64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// The classifier's ranking: every type with some evidence, best first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<TypeCandidate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypeCandidate {
+    pub name: String,
+    pub confidence: f64,
 }
 
 /// Page-local box in pixels of the normalised page image: `[x0, y0, x1, y1]`.

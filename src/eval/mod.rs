@@ -47,6 +47,12 @@ pub struct Report {
     pub auto_post_all_fields_right: usize,
     pub auto_post_precision: Option<f64>,
     pub calibration: Vec<Bucket>,
+    /// Documents classified right (their type is the truth's type).
+    pub classified_right: usize,
+    /// Truth type → type the classifier gave ("unknown" for a tie or a weak winner,
+    /// "error" for an unreadable file) → documents. On the "all" report only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<BTreeMap<String, BTreeMap<String, usize>>>,
 }
 
 const BUCKETS: &[(f64, f64)] = &[
@@ -76,6 +82,7 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
         if doc.is_none() {
             r.failed += 1;
         }
+        r.classified_right += doc.is_some_and(|d| d.doc_type.value == case.truth.doc_type) as usize;
         let mut every_field_right = true;
         for spec in dt.fields.iter().filter(|f| f.extract) {
             let Some(expected) = case.truth.fields.get(&spec.name) else {
@@ -236,9 +243,37 @@ pub fn analyse_dir(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Case>> {
         .collect())
 }
 
-/// Reports over all cases and per degradation level.
+/// Truth type → classified type → documents.
+pub fn confusion(cases: &[Case]) -> BTreeMap<String, BTreeMap<String, usize>> {
+    let mut m: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for c in cases {
+        let got = match &c.result {
+            Ok(d) => d.doc_type.value.clone(),
+            Err(_) => "error".into(),
+        };
+        *m.entry(c.truth.doc_type.clone())
+            .or_default()
+            .entry(got)
+            .or_default() += 1;
+    }
+    m
+}
+
+/// Reports over all cases, per document type (when there are several) and per
+/// degradation level.
 pub fn reports(cases: &[Case], cfg: &Config) -> Vec<Report> {
-    let mut reports = vec![score("all", &cases.iter().collect::<Vec<_>>(), cfg)];
+    let mut all = score("all", &cases.iter().collect::<Vec<_>>(), cfg);
+    all.confusion = Some(confusion(cases));
+    let mut reports = vec![all];
+    let mut types: BTreeMap<String, Vec<&Case>> = BTreeMap::new();
+    for c in cases {
+        types.entry(c.truth.doc_type.clone()).or_default().push(c);
+    }
+    if types.len() > 1 {
+        for (t, cs) in types {
+            reports.push(score(&format!("type={t}"), &cs, cfg));
+        }
+    }
     let mut groups: BTreeMap<String, Vec<&Case>> = BTreeMap::new();
     for c in cases {
         groups
@@ -257,6 +292,32 @@ pub fn reports(cases: &[Case], cfg: &Config) -> Vec<Report> {
     reports
 }
 
+/// The confusion table: a row per true type, a column per type given.
+pub fn render_confusion(m: &BTreeMap<String, BTreeMap<String, usize>>) -> String {
+    use std::fmt::Write;
+    let mut cols: Vec<&str> = m
+        .values()
+        .flat_map(|r| r.keys().map(String::as_str))
+        .collect();
+    cols.sort_unstable();
+    cols.dedup();
+    let w = cols.iter().map(|c| c.len()).max().unwrap_or(5).max(6);
+    let mut s = String::from("classification (rows: truth, columns: classified as)\n");
+    let _ = write!(s, "{:<18}", "");
+    for c in &cols {
+        let _ = write!(s, " {c:>w$}");
+    }
+    s.push('\n');
+    for (truth, row) in m {
+        let _ = write!(s, "{truth:<18}");
+        for c in &cols {
+            let _ = write!(s, " {:>w$}", row.get(*c).copied().unwrap_or(0));
+        }
+        s.push('\n');
+    }
+    s
+}
+
 pub fn render(reports: &[Report]) -> String {
     use std::fmt::Write;
     let mut s = String::new();
@@ -270,6 +331,13 @@ pub fn render(reports: &[Report]) -> String {
             s,
             "field accuracy        {:6.1} %",
             r.field_accuracy * 100.0
+        );
+        let _ = writeln!(
+            s,
+            "classified right      {:6.1} %  ({} of {})",
+            ratio(r.classified_right, r.documents) * 100.0,
+            r.classified_right,
+            r.documents
         );
         let _ = writeln!(
             s,
@@ -309,6 +377,9 @@ pub fn render(reports: &[Report]) -> String {
                 .accuracy
                 .map_or("-".to_string(), |a| format!("{:.1} %", a * 100.0));
             let _ = writeln!(s, "{:<12} {:>7} {:>9}", b.range, b.fields, acc);
+        }
+        if let Some(m) = &r.confusion {
+            s.push_str(&render_confusion(m));
         }
         s.push('\n');
     }

@@ -67,8 +67,38 @@ pub fn normalize(spec: &FieldSpec, text: &str) -> Result<Option<String>, String>
             }
             t.to_string()
         }
-        FieldKind::Text | FieldKind::PartyName => {
-            t.split_whitespace().collect::<Vec<_>>().join(" ")
+        FieldKind::Text | FieldKind::PartyName | FieldKind::PartyAddress => {
+            let v = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            if let Some(p) = &spec.pattern {
+                if !p.is_match(&v) {
+                    return Err(format!("{v:?} does not match the pattern {}", p.as_str()));
+                }
+            }
+            v
+        }
+        FieldKind::Number | FieldKind::Integer => {
+            let integer = spec.kind == FieldKind::Integer;
+            match parse::find_number(t, integer) {
+                Some(f) if whole(f.start, f.end) => f.value.to_string(),
+                _ if integer => return Err(format!("{t:?} is not a whole number")),
+                _ => return Err(format!("{t:?} is not a number (like 37.5 or 37,5)")),
+            }
+        }
+        FieldKind::Checkbox | FieldKind::Signature => match parse::parse_bool(t) {
+            Some(b) => b.to_string(),
+            None => return Err(format!("{t:?} is not yes or no (true/false)")),
+        },
+        FieldKind::Choice => {
+            let norm = crate::config::doctype::label_tokens(t);
+            match spec.options.iter().find(|o| {
+                o.value.eq_ignore_ascii_case(t) || o.labels.iter().any(|(_, l)| *l == norm)
+            }) {
+                Some(o) => o.value.clone(),
+                None => {
+                    let values: Vec<&str> = spec.options.iter().map(|o| o.value.as_str()).collect();
+                    return Err(format!("{t:?} is not one of {}", values.join(", ")));
+                }
+            }
         }
     };
     Ok(Some(value))

@@ -164,6 +164,33 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Where a phrase (label tokens) is printed: (line index, first word, end word,
+/// match quality) for every place it matches, best first.
+pub fn find_phrase(lines: &[Line], phrase: &[String]) -> Vec<(usize, usize, usize, f64)> {
+    let mut out = Vec::new();
+    if phrase.is_empty() {
+        return out;
+    }
+    for (li, line) in lines.iter().enumerate() {
+        for s in 0..line.words.len() {
+            let e = s + phrase.len();
+            if e > line.words.len() {
+                break;
+            }
+            let q: f64 = phrase
+                .iter()
+                .zip(&line.words[s..e])
+                .map(|(p, w)| token_match(&w.norm, p))
+                .product();
+            if q > 0.0 {
+                out.push((li, s, e, q));
+            }
+        }
+    }
+    out.sort_by(|a, b| b.3.total_cmp(&a.3));
+    out
+}
+
 /// How well an OCR'd token matches a label token: 1.0 exact, 0.9 for one or two
 /// misread letters in a long word, 0 otherwise.
 pub fn token_match(word: &str, label: &str) -> f64 {
@@ -219,6 +246,7 @@ mod tests {
                 w("2024", 1700, 300),
             ],
             codes: Vec::new(),
+            marks: Vec::new(),
         };
         let ls = lines(&page);
         assert_eq!(ls.len(), 2);

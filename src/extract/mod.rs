@@ -12,6 +12,8 @@
 //! far below their label; a letterhead that is only a logo (vendor name then comes from
 //! the next best line, with a confidence that sends it to review).
 
+pub mod draft;
+pub mod form;
 pub mod input;
 pub mod layout;
 pub mod parse;
@@ -19,7 +21,7 @@ pub mod payment_qr;
 
 use rust_decimal::Decimal;
 
-use crate::config::doctype::{normalize_token, CheckSpec, FieldKind, FieldSpec};
+use crate::config::doctype::{normalize_token, CheckSpec, FieldKind, FieldSpec, Prefer};
 use crate::config::DocType;
 use crate::document::{Field, IndexedFields, Origin};
 use crate::text::Page;
@@ -117,6 +119,29 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
                 .map(|(c, words)| corroborate_name(&lines, c, &words))
                 .into_iter()
                 .collect(),
+            FieldKind::PartyAddress => letterhead(&lines, doctype, &matches)
+                .and_then(|(c, _)| address_below(&lines, &c))
+                .into_iter()
+                .collect(),
+            FieldKind::Choice if spec.zone.is_none() => form::choice(pages, &lines, spec)
+                .map(box_candidate)
+                .into_iter()
+                .collect(),
+            FieldKind::Checkbox | FieldKind::Signature if spec.zone.is_none() => matches
+                .iter()
+                .filter(|m| m.field == i)
+                .filter_map(|m| {
+                    let line = &lines[m.line];
+                    let page = pages.iter().find(|p| p.number == line.page)?;
+                    form::mark_by_label(
+                        page,
+                        spec.kind,
+                        union(&line.words[m.start..m.end]),
+                        m.quality,
+                    )
+                })
+                .map(box_candidate)
+                .collect(),
             _ => Vec::new(),
         };
         for mut c in found {
@@ -129,13 +154,22 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         }
     }
 
+    if let Some(placement) = doctype.form.as_ref().and_then(|f| form::place(&lines, f)) {
+        for (i, spec) in doctype.fields.iter().enumerate() {
+            if let (Some(zone), true) = (spec.zone, spec.extract) {
+                let c = zone_candidate(pages, &lines, &placement, spec, zone, order);
+                candidates[i].extend(c.map(|mut c| {
+                    c.origin = origin_of(c.page);
+                    c
+                }));
+            }
+        }
+    }
+
     let mut chosen: Vec<Option<Candidate>> = candidates
         .iter()
-        .map(|cs| {
-            cs.iter()
-                .max_by(|a, b| a.score.total_cmp(&b.score))
-                .cloned()
-        })
+        .zip(&doctype.fields)
+        .map(|(cs, spec)| pick(cs, spec.prefer))
         .collect();
     resolve_sums(doctype, &candidates, &mut chosen);
 
@@ -145,7 +179,8 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         .iter()
         .position(|f| f.kind == FieldKind::Currency)
     {
-        chosen[ci] = currency_field(doctype, &chosen, &page_currency);
+        chosen[ci] = currency_field(doctype, &chosen, &page_currency)
+            .or_else(|| currency_from_language(doctype, &chosen, language.as_deref()));
     }
 
     let mut fields = IndexedFields::default();
@@ -188,6 +223,143 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         language,
         unread,
     }
+}
+
+/// The winning candidate. `Last` takes, among those nearly as strong as the best, the
+/// one printed last.
+fn pick(cs: &[Candidate], prefer: Prefer) -> Option<Candidate> {
+    let best = cs.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
+    match prefer {
+        Prefer::Best => Some(best.clone()),
+        Prefer::Last => cs
+            .iter()
+            .filter(|c| c.score >= best.score * 0.9)
+            .max_by_key(|c| (c.page, c.bbox[1]))
+            .cloned(),
+    }
+}
+
+fn box_candidate(b: form::BoxValue) -> Candidate {
+    Candidate {
+        raw: b.raw,
+        value: b.value,
+        page: b.page,
+        bbox: b.bbox,
+        score: b.confidence,
+        amount: None,
+        currency: None,
+        origin: Origin::Ocr,
+    }
+}
+
+/// A fixed form's field: the words (or the box) in its zone, mapped onto the page.
+fn zone_candidate(
+    pages: &[Page],
+    lines: &[Line],
+    placement: &form::Placement,
+    spec: &FieldSpec,
+    zone: [f64; 4],
+    order: DateOrder,
+) -> Option<Candidate> {
+    let page_box = placement.map_box(zone);
+    let page = pages.iter().find(|p| p.number == placement.page)?;
+    if spec.kind.is_mark() {
+        return form::mark_in_zone(page, spec.kind, page_box, placement.quality).map(box_candidate);
+    }
+    let words = form::words_in_zone(lines, placement.page, page_box);
+    if words.is_empty() {
+        return None;
+    }
+    let mut c = if matches!(
+        spec.kind,
+        FieldKind::Text | FieldKind::PartyName | FieldKind::PartyAddress
+    ) {
+        let (raw, _) = joined(&words);
+        let value = clean_name(&raw);
+        if value.is_empty() {
+            return None;
+        }
+        candidate(value, words)
+    } else {
+        parse_region(spec.kind, spec, &words, order, None)?
+    };
+    c.page = placement.page;
+    c.score *= placement.quality;
+    Some(c)
+}
+
+/// The issuer's address: the lines printed under its name (street, postcode and town),
+/// up to and including the first one holding a postcode.
+fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidate> {
+    let li = lines.iter().position(|l| {
+        l.page == name.page
+            && l.words
+                .iter()
+                .any(|w| w.bbox == name.bbox || text_overlaps(w.bbox, name.bbox))
+    })?;
+    let (x0, x1) = (name.bbox[0] as f32, name.bbox[2] as f32);
+    let mut parts: Vec<Vec<LWord>> = Vec::new();
+    let mut bottom = lines[li].bottom() as f32;
+    for line in lines.iter().skip(li + 1).take(4) {
+        if line.page != name.page || line.top() as f32 > bottom + 2.0 * line.height {
+            break;
+        }
+        // The words under the name's column (a centred header, or a left-aligned one).
+        let words: Vec<LWord> = line
+            .words
+            .iter()
+            .filter(|w| {
+                (w.bbox[2] as f32) > x0 - 4.0 * line.height
+                    && (w.bbox[0] as f32) < x1 + 4.0 * line.height
+            })
+            .cloned()
+            .collect();
+        if words.is_empty() {
+            break;
+        }
+        let text = joined(&words).0;
+        let lower = text.to_lowercase();
+        // Contact and tax lines end the address.
+        if [
+            "tel", "phone", "cvr", "vat", "ust", "abn", "www", "@", "org",
+        ]
+        .iter()
+        .any(|k| {
+            lower.starts_with(k)
+                || lower.contains(&format!(" {k}"))
+                || *k == "@" && lower.contains('@')
+        }) {
+            break;
+        }
+        bottom = line.bottom() as f32;
+        let postcode = words.iter().any(|w| {
+            let t = w.text.trim_matches(|c: char| !c.is_alphanumeric());
+            (t.len() == 4 || t.len() == 5) && t.chars().all(|c| c.is_ascii_digit())
+        });
+        parts.push(words);
+        if postcode || parts.len() == 3 {
+            break;
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let all: Vec<LWord> = parts.iter().flatten().cloned().collect();
+    let mut c = candidate(
+        parts
+            .iter()
+            .map(|p| clean_name(&joined(p).0))
+            .collect::<Vec<_>>()
+            .join(", "),
+        all,
+    );
+    c.page = name.page;
+    c.score *= UNLABELLED;
+    Some(c)
+}
+
+fn text_overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }
 
 pub fn round3(x: f64) -> f64 {
@@ -484,7 +656,16 @@ fn parse_region(
             (!text.is_empty() && text.chars().any(char::is_alphabetic))
                 .then(|| candidate(text, first_seg))
         }
-        FieldKind::Currency | FieldKind::PartyName => None,
+        FieldKind::Number | FieldKind::Integer => {
+            let f = parse::find_number(&text, kind == FieldKind::Integer)?;
+            Some(from_found(f.start, f.end, f.value.to_string()))
+        }
+        FieldKind::Currency
+        | FieldKind::PartyName
+        | FieldKind::PartyAddress
+        | FieldKind::Checkbox
+        | FieldKind::Signature
+        | FieldKind::Choice => None,
     }
 }
 
@@ -781,6 +962,31 @@ fn currency_field(
     out.raw = code.to_string();
     // Printed on the page but not beside an amount we used.
     out.score = if *n == total { 0.9 } else { 0.6 };
+    Some(out)
+}
+
+/// No currency printed anywhere (a Danish till receipt prints bare "99,95"): the
+/// labels' language says where the document is from. Only a guess, so a person looks.
+fn currency_from_language(
+    doctype: &DocType,
+    chosen: &[Option<Candidate>],
+    language: Option<&str>,
+) -> Option<Candidate> {
+    let code = match language? {
+        "da" => "DKK",
+        "de" => "EUR",
+        _ => return None,
+    };
+    let anchor = doctype
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FieldKind::Money && f.required)
+        .find_map(|(i, _)| chosen[i].as_ref())?;
+    let mut out = anchor.clone();
+    out.value = code.to_string();
+    out.raw = String::new();
+    out.score = 0.7;
     Some(out)
 }
 

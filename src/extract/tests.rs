@@ -31,6 +31,7 @@ pub(crate) fn page(rows: &[(u32, &[(u32, &str)])]) -> Page {
         origin: Origin::Ocr,
         transform: Default::default(),
         codes: Vec::new(),
+        marks: Vec::new(),
     }
 }
 
@@ -366,4 +367,234 @@ fn a_name_read_alike_twice_is_scored_from_both_reads() {
     let ex = extract(&[p], &invoice());
     let f = ex.fields.get("vendor_name").unwrap();
     assert!(f.confidence < a.confidence, "{}", f.confidence);
+}
+
+fn builtin_type(name: &str) -> DocType {
+    doctype::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == name)
+        .unwrap()
+}
+
+fn mark(
+    kind: crate::text::marks::MarkKind,
+    bbox: [u32; 4],
+    state: crate::text::marks::MarkState,
+) -> crate::text::marks::Mark {
+    crate::text::marks::Mark {
+        kind,
+        bbox,
+        ink: if state.is_marked() { 0.3 } else { 0.0 },
+        state,
+        confidence: 0.97,
+    }
+}
+
+/// A payroll change request with its boxes: "Rate change" ticked, signature as given.
+fn payroll_page(signed: bool) -> Page {
+    use crate::text::marks::{MarkKind::*, MarkState::*};
+    let mut p = page(&[
+        (150, &[(150, "Fjordside Tømrer A/S")]),
+        (260, &[(150, "Payroll Change Request")]),
+        (
+            400,
+            &[
+                (150, "Employee ID:"),
+                (600, "E04217"),
+                (1300, "Cost center:"),
+                (1700, "CC-4410"),
+            ],
+        ),
+        (470, &[(150, "Employee name:"), (600, "Mette Holm")]),
+        (
+            540,
+            &[
+                (150, "Period start:"),
+                (600, "01.03.2024"),
+                (1300, "Period end:"),
+                (1700, "31.03.2024"),
+            ],
+        ),
+        (
+            610,
+            &[
+                (150, "Hours:"),
+                (600, "37,5"),
+                (1300, "Hourly rate:"),
+                (1700, "245,00"),
+            ],
+        ),
+        (680, &[(150, "Gross amount:"), (600, "9.187,50")]),
+        (800, &[(150, "Change type:")]),
+        (
+            870,
+            &[
+                (220, "New hire"),
+                (720, "Rate change"),
+                (1220, "Hours adjustment"),
+                (1820, "Termination"),
+            ],
+        ),
+        (1100, &[(150, "Signature")]),
+    ]);
+    p.marks = vec![
+        mark(Checkbox, [160, 865, 210, 915], Empty),
+        mark(Checkbox, [660, 865, 710, 915], Ticked),
+        mark(Checkbox, [1160, 865, 1210, 915], Empty),
+        mark(Checkbox, [1760, 865, 1810, 915], Empty),
+        mark(
+            Frame,
+            [150, 1150, 850, 1330],
+            if signed { Signed } else { Empty },
+        ),
+    ];
+    p
+}
+
+#[test]
+fn payroll_fields_boxes_and_checks() {
+    let dt = builtin_type("payroll_change");
+    let ex = extract(&[payroll_page(true)], &dt);
+    let v = |n: &str| ex.fields.value(n).map(String::from);
+    assert_eq!(v("employee_id").as_deref(), Some("E04217"));
+    assert_eq!(v("employee_name").as_deref(), Some("Mette Holm"));
+    assert_eq!(v("period_start").as_deref(), Some("2024-03-01"));
+    assert_eq!(v("period_end").as_deref(), Some("2024-03-31"));
+    assert_eq!(v("hours").as_deref(), Some("37.5"));
+    assert_eq!(v("hourly_rate").as_deref(), Some("245.00"));
+    assert_eq!(v("gross_amount").as_deref(), Some("9187.50"));
+    assert_eq!(v("cost_center").as_deref(), Some("CC-4410"));
+    assert_eq!(v("change_type").as_deref(), Some("rate_change"));
+    assert_eq!(v("signed").as_deref(), Some("true"));
+    assert_eq!(
+        ex.fields.get("change_type").unwrap().bbox,
+        Some([660, 865, 710, 915])
+    );
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let checks = crate::validate::validate(&ex.fields, &dt, today);
+    let passed = |code: &str| checks.iter().find(|c| c.code == code).map(|c| c.passed);
+    assert_eq!(passed("hours_times_rate"), Some(true), "{checks:?}");
+    assert_eq!(passed("period_runs_forward"), Some(true));
+    assert_eq!(passed("signed_by_manager"), Some(true));
+    assert_eq!(passed("format"), Some(true));
+
+    // Unsigned: read as "false", and the check says so.
+    let ex = extract(&[payroll_page(false)], &dt);
+    assert_eq!(ex.fields.value("signed"), Some("false"));
+    let checks = crate::validate::validate(&ex.fields, &dt, today);
+    assert!(checks
+        .iter()
+        .any(|c| c.code == "signed_by_manager" && !c.passed));
+}
+
+#[test]
+fn payroll_checks_catch_wrong_gross_and_backward_period() {
+    let dt = builtin_type("payroll_change");
+    let mut ex = extract(&[payroll_page(true)], &dt);
+    let mut set = |n: &str, v: &str| ex.fields.get_mut(n).unwrap().value = v.into();
+    set("gross_amount", "9187.60");
+    set("period_end", "2024-02-28");
+    set("employee_id", "EO4217");
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let checks = crate::validate::validate(&ex.fields, &dt, today);
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.code.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["format", "hours_times_rate", "period_runs_forward"],
+        "{checks:?}"
+    );
+    let msg = &checks
+        .iter()
+        .find(|c| c.code == "hours_times_rate")
+        .unwrap()
+        .message;
+    assert_eq!(msg, "hours 37.5 × hourly_rate 245.00 = 9187.5 does not match gross_amount 9187.60 (tolerance 0.01)");
+}
+
+#[test]
+fn two_ticked_options_are_read_with_low_confidence() {
+    use crate::text::marks::{MarkKind::*, MarkState::*};
+    let dt = builtin_type("payroll_change");
+    let mut p = payroll_page(true);
+    p.marks[3] = mark(Checkbox, [1760, 865, 1810, 915], Crossed);
+    let ex = extract(&[p], &dt);
+    let f = ex.fields.get("change_type").unwrap();
+    assert!(f.confidence <= 0.3, "{f:?}");
+}
+
+#[test]
+fn receipt_total_is_the_last_total_not_cash_or_change() {
+    let dt = builtin_type("receipt");
+    let p = page(&[
+        (100, &[(200, "BAGERIET")]),
+        (160, &[(150, "Nørregade 14")]),
+        (220, &[(150, "8000 Aarhus C")]),
+        (280, &[(150, "CVR 12345678")]),
+        (360, &[(150, "Dato: 14.03.2024 09:41")]),
+        (440, &[(150, "2 x Rugbrød"), (700, "70,00")]),
+        (500, &[(150, "Kanelsnegl"), (700, "29,95")]),
+        (580, &[(150, "TOTAL"), (700, "99,95")]),
+        (640, &[(150, "AFRUNDING"), (700, "0,05")]),
+        (700, &[(150, "AT BETALE"), (700, "100,00")]),
+        (780, &[(150, "KONTANT"), (700, "200,00")]),
+        (840, &[(150, "BYTTEPENGE"), (700, "100,00")]),
+        (900, &[(150, "Heraf moms"), (700, "19,99")]),
+        (980, &[(150, "Tak for besøget")]),
+    ]);
+    let ex = extract(&[p], &dt);
+    let v = |n: &str| ex.fields.value(n);
+    assert_eq!(v("merchant_name"), Some("BAGERIET"));
+    assert_eq!(v("merchant_address"), Some("Nørregade 14, 8000 Aarhus C"));
+    assert_eq!(v("date"), Some("2024-03-14"));
+    assert_eq!(v("total"), Some("100.00"));
+    assert_eq!(v("tax_amount"), Some("19.99"));
+    assert_eq!(v("currency"), Some("DKK"));
+}
+
+#[test]
+fn fixed_form_fields_are_read_from_zones_through_anchors() {
+    use crate::text::marks::{MarkKind::*, MarkState::*};
+    let dt = doctype::parse(
+        std::path::Path::new("form.toml"),
+        r#"
+name = "test_form"
+[classify]
+cues = []
+[form]
+anchors = [
+  { text = "TEST FORM", box = [150, 100, 350, 140] },
+  { text = "Form T-1", box = [1900, 100, 2120, 140] },
+  { text = "T-1 footer", box = [150, 3300, 450, 3340] },
+]
+[[fields]]
+name = "holder"
+kind = "text"
+zone = [150, 400, 1200, 460]
+[[fields]]
+name = "amount"
+kind = "money"
+zone = [1300, 400, 2200, 460]
+[[fields]]
+name = "ok"
+kind = "checkbox"
+zone = [140, 590, 220, 670]
+"#,
+    )
+    .unwrap();
+    // The same form printed 50 px right and 30 px down.
+    let mut p = page(&[
+        (130, &[(200, "TEST FORM"), (1950, "Form T-1")]),
+        (440, &[(200, "Acme Holding ApS"), (1400, "12.345,67")]),
+        (3330, &[(200, "T-1 footer")]),
+    ]);
+    p.marks = vec![mark(Checkbox, [200, 630, 250, 680], Ticked)];
+    let ex = extract(&[p], &dt);
+    assert_eq!(ex.fields.value("holder"), Some("Acme Holding ApS"));
+    assert_eq!(ex.fields.value("amount"), Some("12345.67"));
+    assert_eq!(ex.fields.value("ok"), Some("true"));
 }

@@ -6,6 +6,7 @@
 //! [`OcrEngine`] — Tesseract in production ([`tesseract`]), a fake in unit tests.
 
 pub mod decode;
+pub mod marks;
 pub mod pdf;
 pub mod pix;
 pub mod preprocess;
@@ -56,6 +57,9 @@ pub struct Page {
     /// QR codes found on the page image: their text and box `[x0, y0, x1, y1]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<Code>,
+    /// Checkboxes and frames (signature boxes) found on the page image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<marks::Mark>,
 }
 
 /// A machine-readable code on a page (a payment QR code).
@@ -63,6 +67,15 @@ pub struct Page {
 pub struct Code {
     pub payload: String,
     pub bbox: BBox,
+}
+
+/// The checkboxes and frames on a normalised page image.
+pub fn find_marks(image: &Pix, t: &Transform) -> Vec<marks::Mark> {
+    let Some(gray) = image.gray_bytes() else {
+        return Vec::new();
+    };
+    let dpi = (t.source_dpi as f32 * t.scale).round().clamp(100.0, 600.0) as u32;
+    marks::find(&gray, image.width(), image.height(), dpi)
 }
 
 /// The QR codes on a normalised page image.
@@ -213,6 +226,7 @@ pub(crate) fn ocr_page(
         origin: Origin::Ocr,
         transform,
         codes: find_codes(&image),
+        marks: find_marks(&image, &transform),
     };
     Ok((page, image))
 }
@@ -312,6 +326,7 @@ pub fn text_page(text: &str) -> Page {
         origin: Origin::TextLayer,
         transform: Transform::default(),
         codes: Vec::new(),
+        marks: Vec::new(),
     }
 }
 
@@ -498,6 +513,7 @@ mod tests {
             origin: Origin::Ocr,
             transform: Transform::default(),
             codes: Vec::new(),
+            marks: Vec::new(),
         };
         // The value's box [100,50,260,80] is cut out with a margin of (30, 19): the
         // second read's boxes are relative to [70,31,...].

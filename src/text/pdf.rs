@@ -580,6 +580,7 @@ fn text_layer_page(number: u32, words: &[LayerWord], size: Option<(f64, f64)>, d
             render_dpi: dpi,
         },
         codes: Vec::new(),
+        marks: Vec::new(),
     }
 }
 

@@ -96,6 +96,20 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
             }
             _ => {}
         }
+        // Identifiers are only read, or typed, when they match: no check needed.
+        if let (Some(p), false) = (&spec.pattern, spec.kind == FieldKind::Identifier) {
+            let ok = p.is_match(value);
+            out.push(check(
+                "format",
+                ok,
+                &[name],
+                format!(
+                    "{name} {value} {} the type's pattern {}",
+                    if ok { "matches" } else { "does not match" },
+                    p.as_str()
+                ),
+            ));
+        }
     }
     for spec in &doctype.checks {
         match spec {
@@ -126,6 +140,7 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
                 code,
                 earlier,
                 later,
+                strict,
             } => {
                 let date = |n: &str| {
                     fields
@@ -135,13 +150,68 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
                 let (Some(a), Some(b)) = (date(earlier), date(later)) else {
                     continue;
                 };
+                let ok = if *strict { a < b } else { a <= b };
+                let relation = match (ok, *strict) {
+                    (true, true) => "is before",
+                    (true, false) => "is not after",
+                    (false, true) => "is not before",
+                    (false, false) => "is after",
+                };
                 out.push(check(
                     code,
-                    a <= b,
+                    ok,
                     &[earlier, later],
+                    format!("{earlier} {a} {relation} {later} {b}"),
+                ));
+            }
+            CheckSpec::IsTrue { code, field } => {
+                // Absent is the required check's business; here only a read "false" fails.
+                let Some(v) = fields.value(field) else {
+                    continue;
+                };
+                let ok = v == "true";
+                out.push(check(
+                    code,
+                    ok,
+                    &[field],
+                    format!("{field} is {}", if ok { "yes" } else { "no" }),
+                ));
+            }
+            CheckSpec::Product {
+                code,
+                factors,
+                total,
+                tolerance,
+            } => {
+                let amount = |n: &str| fields.value(n).and_then(|v| v.parse::<Decimal>().ok());
+                let Some(t) = amount(total) else { continue };
+                let Some(fs): Option<Vec<Decimal>> = factors.iter().map(|p| amount(p)).collect()
+                else {
+                    continue;
+                };
+                let Some(product) = fs
+                    .iter()
+                    .try_fold(Decimal::ONE, |acc, f| acc.checked_mul(*f))
+                else {
+                    continue;
+                };
+                let ok = (product - t).abs() <= *tolerance;
+                let mut names: Vec<&str> = factors.iter().map(String::as_str).collect();
+                names.push(total);
+                let shown: Vec<String> = factors
+                    .iter()
+                    .zip(&fs)
+                    .map(|(n, v)| format!("{n} {v}"))
+                    .collect();
+                out.push(check(
+                    code,
+                    ok,
+                    &names,
                     format!(
-                        "{earlier} {a} {} {later} {b}",
-                        if a <= b { "is not after" } else { "is after" }
+                        "{} = {} {} {total} {t} (tolerance {tolerance})",
+                        shown.join(" × "),
+                        product.round_dp(4).normalize(),
+                        if ok { "matches" } else { "does not match" },
                     ),
                 ));
             }
@@ -156,10 +226,10 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
 /// about whether each date was read right, so it only costs when it fails.
 pub fn apply_to_confidence(fields: &mut IndexedFields, checks: &[CheckResult], doctype: &DocType) {
     let is_sum = |code: &str| {
-        doctype
-            .checks
-            .iter()
-            .any(|c| matches!(c, CheckSpec::Sum { code: k, .. } if k == code))
+        doctype.checks.iter().any(|c| match c {
+            CheckSpec::Sum { code: k, .. } | CheckSpec::Product { code: k, .. } => k == code,
+            CheckSpec::DateOrder { .. } | CheckSpec::IsTrue { .. } => false,
+        })
     };
     for c in checks {
         let boost = match c.code.as_str() {
