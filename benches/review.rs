@@ -78,6 +78,7 @@ fn page() -> Page {
         origin: Origin::Ocr,
         transform: Default::default(),
         codes: Vec::new(),
+        marks: Vec::new(),
     }
 }
 

@@ -53,9 +53,25 @@ fn render(doc: &serde_json::Value) -> String {
 
 #[test]
 fn committed_samples() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices");
+    snapshot_folder("samples/invoices");
+}
+
+/// Payroll change requests: ticked, crossed and filled boxes, signed and unsigned.
+#[test]
+fn committed_payroll_forms() {
+    snapshot_folder("samples/payroll");
+}
+
+/// The worked fixed form (NSB-112): the reference samples and a placed, heavy scan.
+#[test]
+fn committed_fixed_forms() {
+    snapshot_folder("samples/forms");
+}
+
+fn snapshot_folder(folder: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let files: Vec<_> = images(&dir);
-    assert!(files.len() >= 4, "samples/invoices has too few samples");
+    assert!(files.len() >= 3, "{folder} has too few samples");
     let out = std::process::Command::new(MAILROOM)
         .arg("--config")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mailroom.toml"))

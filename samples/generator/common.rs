@@ -198,8 +198,9 @@ pub fn homography(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> Homography {
         for r in 0..8 {
             if r != col {
                 let f = a[r][col] / a[col][col];
-                for c in col..9 {
-                    a[r][c] -= f * a[col][c];
+                let pivot_row = a[col];
+                for (x, p) in a[r][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= f * p;
                 }
             }
         }

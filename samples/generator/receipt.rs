@@ -793,7 +793,7 @@ pub fn render(r: &mut Receipt, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage,
                 y += lead * 0.8;
                 let cw = p.width(Face::Regular, em, &c.to_string());
                 let n = ((right - left) / cw).floor() as usize;
-                let s: String = std::iter::repeat(*c).take(n).collect();
+                let s: String = std::iter::repeat_n(*c, n).collect();
                 p.text(Face::Regular, em, left, y - em * 0.1, &s);
             }
             Row::Barcode => {

@@ -244,7 +244,7 @@ mod tests {
             (200, &[(150, "Utility account")]),
         ]);
         assert_eq!(
-            decide(&rank(&[p.clone()], &types()), &types()).value,
+            decide(&rank(std::slice::from_ref(&p), &types()), &types()).value,
             "unknown"
         );
         let mut more = types();

@@ -445,7 +445,7 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
                 labels,
             });
         }
-        if (f.kind == FieldKind::Choice) != !options.is_empty() {
+        if (f.kind == FieldKind::Choice) == options.is_empty() {
             return Err(invalid(
                 key("options"),
                 "a `choice` field needs `options`, and only a `choice` field has them".into(),

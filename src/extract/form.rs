@@ -351,7 +351,8 @@ pub fn choice(pages: &[Page], lines: &[Line], spec: &FieldSpec) -> Option<BoxVal
         .map(|(_, o, ..)| o.confidence as f64)
         .fold(1.0, f64::min);
     let missing = spec.options.len() - seen.len();
-    let mut confidence = (m.confidence as f64).min(others) * q;
+    // The option's text read with a misread letter is still that option among a few.
+    let mut confidence = (m.confidence as f64).min(others) * (1.0 - (1.0 - q) / 3.0);
     if marked.len() > 1 {
         confidence = confidence.min(0.3);
     }

@@ -197,22 +197,49 @@ pub fn token_match(word: &str, label: &str) -> f64 {
     if word == label {
         return 1.0;
     }
+    if close(word, label) {
+        return 0.9;
+    }
+    // OCR drops and swaps diacritics ("Lonendring" for "Lønændring"): compare the
+    // letters without them, with the same allowance.
+    let (w, l) = (fold(word), fold(label));
+    if (w != word || l != label) && (w == l || close(&w, &l)) {
+        0.9
+    } else {
+        0.0
+    }
+}
+
+/// One or two misread letters in a long word, not a different word: "fakturanf" is
+/// "fakturanr", "faktura" is not.
+fn close(word: &str, label: &str) -> bool {
     let n = label.chars().count();
-    // A misread letter, not a different word: "fakturanf" is "fakturanr",
-    // "faktura" is not.
     if word.chars().count().abs_diff(n) > 1 {
-        return 0.0;
+        return false;
     }
     let allowed = match n {
         0..=4 => 0,
         5..=10 => 1,
         _ => 2,
     };
-    if allowed > 0 && edit_distance(word, label) <= allowed {
-        0.9
-    } else {
-        0.0
+    allowed > 0 && edit_distance(word, label) <= allowed
+}
+
+/// Lower-case letters without diacritics: æ → ae, ø → o, ß → ss, é → e.
+fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            'æ' => out.push_str("ae"),
+            'ø' | 'ö' | 'ó' | 'ò' | 'ô' => out.push('o'),
+            'å' | 'ä' | 'á' | 'à' | 'â' => out.push('a'),
+            'ü' | 'ú' | 'ù' | 'û' => out.push('u'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'ß' => out.push_str("ss"),
+            c => out.push(c),
+        }
     }
+    out
 }
 
 #[cfg(test)]

@@ -154,10 +154,19 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         }
     }
 
+    // Zone fields whose box holds print but no value could be read from it.
+    let mut unread_zones: Vec<String> = Vec::new();
     if let Some(placement) = doctype.form.as_ref().and_then(|f| form::place(&lines, f)) {
         for (i, spec) in doctype.fields.iter().enumerate() {
             if let (Some(zone), true) = (spec.zone, spec.extract) {
                 let c = zone_candidate(pages, &lines, &placement, spec, zone, order);
+                if c.is_none()
+                    && !spec.kind.is_mark()
+                    && !form::words_in_zone(&lines, placement.page, placement.map_box(zone))
+                        .is_empty()
+                {
+                    unread_zones.push(spec.name.clone());
+                }
                 candidates[i].extend(c.map(|mut c| {
                     c.origin = origin_of(c.page);
                     c
@@ -217,6 +226,7 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
                 })
         })
         .map(|(_, spec)| spec.name.clone())
+        .chain(unread_zones.into_iter().filter(|n| fields.get(n).is_none()))
         .collect();
     Extraction {
         fields,
@@ -281,7 +291,17 @@ fn zone_candidate(
         }
         candidate(value, words)
     } else {
-        parse_region(spec.kind, spec, &words, order, None)?
+        let mut c = parse_region(spec.kind, spec, &words, order, None)?;
+        // A box holds one value: print left over beside it ("S48," before "711.48")
+        // means part of the value was misread.
+        let used = words
+            .iter()
+            .filter(|w| text_overlaps(w.bbox, c.bbox))
+            .count();
+        if used < words.len() {
+            c.score *= 0.5;
+        }
+        c
     };
     c.page = placement.page;
     c.score *= placement.quality;

@@ -134,6 +134,8 @@ const MONTHS: &[(&str, u32)] = &[
     ("marts", 3),
     ("märz", 3),
     ("maerz", 3),
+    // OCR drops the umlaut.
+    ("marz", 3),
     ("mrz", 3),
     ("mär", 3),
     ("mar", 3),
@@ -2128,5 +2130,17 @@ mod number_tests {
             Some("1234".into())
         );
         assert_eq!(find_number("12.5", true), None);
+    }
+}
+
+#[cfg(test)]
+mod glued_tests {
+    #[test]
+    fn glued_amount() {
+        let f = super::parse_money("548,711.48").unwrap();
+        assert_eq!(
+            (f.start, f.end, f.value.amount.to_string()),
+            (0, 10, "548711.48".to_string())
+        );
     }
 }

@@ -95,6 +95,8 @@ const MAX_MARKS: usize = 500;
 const INK_MARKED: f32 = 0.02;
 /// Scribble score (share of interior width) above which a frame counts as signed.
 const SIGNED_SCORE: f32 = 0.2;
+/// …or strokes spanning at least this many millimetres.
+const SIGNED_MM: f32 = 12.0;
 
 /// `gray`: 8-bit greyscale, row-major, `width*height` bytes, 0 = black, 255 = white,
 /// the page roughly upright (skew up to ~3°), at roughly `dpi` pixels per inch (200–400).
@@ -278,6 +280,7 @@ fn background(g: &[u8], w: usize, h: usize) -> u8 {
     255
 }
 
+#[allow(clippy::needless_range_loop)] // `y` indexes both the rows and `row_start`.
 fn extract_runs(p: &Page) -> (Vec<Run>, Vec<usize>) {
     let mut runs = Vec::new();
     let mut row_start = vec![0usize; p.h + 1];
@@ -559,6 +562,7 @@ fn analyze(
     }
     let nrows = (ye - ys) as usize;
     let mut vl = [VLine { a: 0.0, s: 0.0 }; 2];
+    #[allow(clippy::needless_range_loop)] // `side` also picks the edge's direction.
     for side in 0..2 {
         let (outer, dir) = if side == 0 {
             (xt0.min(xb0) - 2, 1i64)
@@ -956,17 +960,18 @@ fn frame_state(p: &Page, q: &Quad, prm: &Params) -> (MarkState, f32) {
             end = b;
         }
     }
+    // A signature is judged by its width, absolute or as a share of the box: a short
+    // one in a wide box (12 mm of a 110 mm box) is still a signature.
     let score = covered as f32 / iw.max(1.0);
-    if score >= SIGNED_SCORE {
-        (
-            MarkState::Signed,
-            ((score - SIGNED_SCORE) / 0.2).clamp(0.0, 1.0),
-        )
+    let width_mm = covered as f32 / prm.mm.max(1.0);
+    if score >= SIGNED_SCORE || width_mm >= SIGNED_MM {
+        let by_share = ((score - SIGNED_SCORE) / 0.2).clamp(0.0, 1.0);
+        let by_width = ((width_mm - SIGNED_MM) / SIGNED_MM).clamp(0.0, 1.0);
+        (MarkState::Signed, by_share.max(by_width))
     } else {
-        (
-            MarkState::Empty,
-            ((SIGNED_SCORE - score) / 0.15).clamp(0.0, 1.0),
-        )
+        let by_share = ((SIGNED_SCORE - score) / 0.15).clamp(0.0, 1.0);
+        let by_width = ((SIGNED_MM - width_mm) / (0.75 * SIGNED_MM)).clamp(0.0, 1.0);
+        (MarkState::Empty, by_share.min(by_width))
     }
 }
 
@@ -1165,6 +1170,7 @@ mod tests {
     }
 
     /// Draws a tick/cross/fill into the box at (x0,y0) with side s and outline stroke t.
+    #[allow(clippy::too_many_arguments)]
     fn draw_fill(
         img: &mut Img,
         rng: &mut Rng,

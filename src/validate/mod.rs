@@ -231,7 +231,17 @@ pub fn apply_to_confidence(fields: &mut IndexedFields, checks: &[CheckResult], d
             CheckSpec::DateOrder { .. } | CheckSpec::IsTrue { .. } => false,
         })
     };
+    // "Not signed" is read right; it says nothing about how well it was read.
+    let is_statement = |code: &str| {
+        doctype
+            .checks
+            .iter()
+            .any(|c| matches!(c, CheckSpec::IsTrue { code: k, .. } if k == code))
+    };
     for c in checks {
+        if is_statement(&c.code) {
+            continue;
+        }
         let boost = match c.code.as_str() {
             "iban_checksum" => 0.99,
             "vat_id_format" => 0.97,
