@@ -92,6 +92,19 @@ pub fn analyse(
             "dropped in the inbox folder {f}/, which watch.folder_types gives the type {t}"
         )];
     }
+    analyse_as(id, source, pages, cfg, today, doc_type)
+}
+
+/// Extract, validate and route already-read pages as the type `doc_type` names (the
+/// classifier's choice, an inbox folder's, or a reviewer's).
+pub fn analyse_as(
+    id: String,
+    source: SourceInfo,
+    pages: &[Page],
+    cfg: &Config,
+    today: NaiveDate,
+    mut doc_type: crate::document::DocTypeGuess,
+) -> TypedDocument {
     let doctype = cfg.doctype(&doc_type.value);
     let (mut fields, checks) = match doctype {
         Some(dt) => {

@@ -559,6 +559,7 @@ fn add_missing_columns(c: &Connection) -> rusqlite::Result<()> {
         ("transitions", "actor", "TEXT"),
         ("pages", "words", "TEXT"),
         ("pages", "origin", "TEXT"),
+        ("pages", "marks", "TEXT"),
         ("documents", "parent_id", "TEXT"),
         ("documents", "source_meta", "TEXT"),
         // The type, for the review queue's counts and filter without reading every

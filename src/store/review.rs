@@ -45,6 +45,9 @@ pub struct PageInfo {
     pub transform: crate::text::Transform,
     /// Where the words came from: `ocr` or the PDF's `text_layer`.
     pub origin: crate::document::Origin,
+    /// Checkboxes and signature boxes found on the page image.
+    #[serde(default)]
+    pub marks: Vec<crate::text::marks::Mark>,
 }
 
 impl PageInfo {
@@ -56,6 +59,7 @@ impl PageInfo {
             height: page.height,
             transform: page.transform,
             origin: page.origin,
+            marks: page.marks.clone(),
         };
         let words = page
             .words
@@ -134,7 +138,7 @@ impl Store {
             tx.execute("DELETE FROM pages WHERE document_id = ?1", params![id])?;
             for (p, words) in pages {
                 tx.execute(
-                    "INSERT INTO pages (document_id, number, width, height, transform, words, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO pages (document_id, number, width, height, transform, words, origin, marks) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         id,
                         p.number,
@@ -142,7 +146,8 @@ impl Store {
                         p.height,
                         serde_json::to_string(&p.transform).unwrap_or_default(),
                         serde_json::to_string(words).unwrap_or_default(),
-                        serde_json::to_value(p.origin).ok().and_then(|v| v.as_str().map(String::from))
+                        serde_json::to_value(p.origin).ok().and_then(|v| v.as_str().map(String::from)),
+                        (!p.marks.is_empty()).then(|| serde_json::to_string(&p.marks).unwrap_or_default()),
                     ],
                 )?;
             }
@@ -169,12 +174,13 @@ impl Store {
     pub fn pages(&self, id: &str) -> Result<Vec<PageInfo>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
-                "SELECT number, width, height, transform, origin FROM pages WHERE document_id = ?1 ORDER BY number",
+                "SELECT number, width, height, transform, origin, marks FROM pages WHERE document_id = ?1 ORDER BY number",
             )?;
             let rows = st
                 .query_map(params![id], |r| {
                     let t: String = r.get(3)?;
                     let origin: Option<String> = r.get(4)?;
+                    let marks: Option<String> = r.get(5)?;
                     Ok(PageInfo {
                         number: r.get(0)?,
                         width: r.get(1)?,
@@ -184,11 +190,44 @@ impl Store {
                         origin: origin
                             .and_then(|o| serde_json::from_value(serde_json::Value::String(o)).ok())
                             .unwrap_or(crate::document::Origin::Ocr),
+                        marks: marks
+                            .and_then(|m| serde_json::from_str(&m).ok())
+                            .unwrap_or_default(),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
+    }
+
+    /// A document's pages as read, rebuilt from the ledger (words without Tesseract's
+    /// line numbers: the extractor groups them by their boxes), to read them again as
+    /// another type.
+    pub fn read_pages(&self, id: &str) -> Result<Vec<crate::text::Page>, StoreError> {
+        let mut out = Vec::new();
+        for info in self.pages(id)? {
+            let words = self
+                .page_words(id, info.number)?
+                .into_iter()
+                .map(|(text, conf, x0, y0, x1, y1)| crate::text::Word {
+                    line: 0,
+                    text,
+                    conf,
+                    bbox: [x0, y0, x1, y1],
+                })
+                .collect();
+            out.push(crate::text::Page {
+                number: info.number,
+                width: info.width,
+                height: info.height,
+                words,
+                origin: info.origin,
+                transform: info.transform,
+                codes: Vec::new(),
+                marks: info.marks,
+            });
+        }
+        Ok(out)
     }
 
     /// Replace the typed document of a document in review with a corrected one and

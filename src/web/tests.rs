@@ -455,3 +455,87 @@ async fn rejecting_needs_a_reason_and_the_check_endpoint_validates_as_you_type()
         Some("rejected by ann: duplicate invoice")
     );
 }
+
+#[tokio::test]
+async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
+    let f = fixture();
+    // A second document: a till slip that also calls itself an invoice.
+    let file = f._dir.path().join("slip.png");
+    std::fs::write(&file, b"slip bytes").unwrap();
+    let id = f.store.ingest(&file).unwrap().id().to_string();
+    f.store.claim_next().unwrap();
+    let page = crate::extract::tests::page(&[
+        (100, &[(150, "TAX INVOICE")]),
+        (160, &[(150, "Receipt")]),
+        (220, &[(150, "Invoice no"), (600, "A-1001")]),
+        (280, &[(150, "CASH"), (600, "20.00")]),
+        (340, &[(150, "CHANGE"), (600, "2.50")]),
+        (400, &[(150, "TOTAL"), (600, "17.50")]),
+    ]);
+    let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
+    let source = SourceInfo {
+        name: "slip.png".into(),
+        sha256: "y".into(),
+        media_type: "image/png".into(),
+        pages: 1,
+        received_at: "2026-01-01T00:00:00Z".into(),
+        meta: Default::default(),
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let typed = crate::pipeline::analyse(id.clone(), source, &[page.clone()], &cfg, today);
+    assert_eq!(typed.doc_type.value, "unknown");
+    f.store
+        .save_pages(&id, &[crate::store::review::PageInfo::of(&page)])
+        .unwrap();
+    let json = serde_json::to_string(&typed).unwrap();
+    f.store
+        .transition(&id, State::InReview, "type unknown", Some(&json), None)
+        .unwrap();
+
+    let (ann, csrf) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let path = format!("/documents/{id}");
+    let (s, _, html) = send(&f.app, get(&path, Some(&ann))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("too close to call"), "{html}");
+    assert!(
+        html.contains(r#"value="receipt" class="candidate">Read as receipt"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"value="invoice" class="candidate">Read as invoice"#),
+        "{html}"
+    );
+
+    let (s, _, _) = send(
+        &f.app,
+        form(
+            &format!("{path}/type"),
+            Some(&ann),
+            &[("csrf", &csrf), ("type", "nonsense")],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, h, _) = send(
+        &f.app,
+        form(
+            &format!("{path}/type"),
+            Some(&ann),
+            &[("csrf", &csrf), ("type", "receipt")],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{h:?}");
+    let row = f.store.get(&id).unwrap();
+    assert_eq!(row.state, State::InReview, "a person still approves it");
+    let doc: crate::document::TypedDocument =
+        serde_json::from_str(row.result.as_deref().unwrap()).unwrap();
+    assert_eq!(doc.doc_type.value, "receipt");
+    assert!(doc.doc_type.reasons[0].starts_with("set to receipt by ann in review"));
+    assert_eq!(doc.fields.value("total"), Some("17.50"));
+    let corrections = f.store.corrections(&id).unwrap();
+    assert_eq!(corrections.len(), 1);
+    assert_eq!(corrections[0].field, "doc_type");
+    assert_eq!(corrections[0].old_value.as_deref(), Some("unknown"));
+    assert_eq!(corrections[0].new_value.as_deref(), Some("receipt"));
+}

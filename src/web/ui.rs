@@ -78,6 +78,7 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/{id}/lease", post(renew_lease))
         .route("/documents/{id}/release", post(release))
         .route("/documents/{id}/approve", post(approve))
+        .route("/documents/{id}/type", post(set_type))
         .route("/documents/{id}/reject", post(reject))
         .route("/documents/{id}/skip", post(skip))
         .route("/ui/documents/{id}/pages/{n}", get(page_image))
@@ -572,7 +573,13 @@ async fn render_document(
             "doc": {
                 "id": row.id, "name": row.name, "state": row.state.as_str(), "doc_type": doc.doc_type.value,
                 "reasons": doc.decision.reasons, "checks": doc.checks,
+                "type_confidence": format!("{:.2}", doc.doc_type.confidence),
+                "type_reason": doc.doc_type.reasons.first(),
+                "candidates": doc.doc_type.candidates.iter().take(4)
+                    .map(|c| json!({"name": c.name, "confidence": format!("{:.2}", c.confidence)}))
+                    .collect::<Vec<_>>(),
             },
+            "types": st.cfg.doctypes.iter().map(|d| json!({"name": d.name, "description": d.description})).collect::<Vec<_>>(),
             "fields": fields, "pages": pages, "history": history, "corrections": corrections,
             "lease_holder": if read_only { Some(lease_holder.unwrap_or_else(|| "nobody".into())) } else { None },
             "message": msg,
@@ -739,6 +746,92 @@ async fn approve(
             (st.on_deliveries)();
             Ok(after_decision(seq))
         }
+        Ok(Err(msg)) => {
+            let mut r = render_document(&s, &st, &id, Some(msg)).await?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(already_decided(&s)),
+        Err(e) => Err(api_err(e)),
+    }
+}
+
+/// A reviewer settles the type the classifier could not (a tie, a weak winner) or got
+/// wrong: the pages as read are analysed again as that type, and the document stays in
+/// review with the new fields for the reviewer to check and approve.
+async fn set_type(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let name = f.get("type").cloned().unwrap_or_default();
+    let actor = s.actor();
+    let (st2, id2) = (st.clone(), id.clone());
+    let outcome = blocking(move || {
+        if let Lease::Held { by, .. } = st2.store.lease(&id2, &actor, LEASE_MS)? {
+            return Ok(Err(format!("{by} is working on this document.")));
+        }
+        if st2.cfg.doctype(&name).is_none() {
+            return Ok(Err(format!("There is no document type {name:?}.")));
+        }
+        let row = st2.store.get(&id2)?;
+        if row.state != DocState::InReview {
+            return Err(crate::store::StoreError::Conflict {
+                id: id2.clone(),
+                state: row.state.as_str().into(),
+            }
+            .into());
+        }
+        let Some(old) = row
+            .result
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<TypedDocument>(j).ok())
+        else {
+            return Ok(Err("The document has no typed result to read again.".into()));
+        };
+        let pages = st2.store.read_pages(&id2)?;
+        let mut guess = old.doc_type.clone();
+        guess.reasons.insert(
+            0,
+            format!(
+                "set to {name} by {actor} in review (the classifier said {} at {:.2})",
+                old.doc_type.value, old.doc_type.confidence
+            ),
+        );
+        guess.value = name.clone();
+        guess.confidence = 1.0;
+        let today = chrono::Utc::now().date_naive();
+        let doc = crate::pipeline::analyse_as(
+            old.id.clone(),
+            old.source.clone(),
+            &pages,
+            &st2.cfg,
+            today,
+            guess,
+        );
+        let json = serde_json::to_string(&doc).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
+        let change = crate::store::review::Correction {
+            field: "doc_type".into(),
+            old_value: Some(old.doc_type.value.clone()),
+            new_value: Some(name),
+            old_raw: None,
+            old_confidence: Some(old.doc_type.confidence),
+            old_page: None,
+            old_bbox: None,
+            old_origin: None,
+            actor: actor.clone(),
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        };
+        st2.store.correct(&id2, &json, &[change])?;
+        Ok(Ok(()))
+    })
+    .await;
+    match outcome {
+        Ok(Ok(())) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
         Ok(Err(msg)) => {
             let mut r = render_document(&s, &st, &id, Some(msg)).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
