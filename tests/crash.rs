@@ -24,7 +24,8 @@ fn sigkill_mid_batch_loses_nothing_and_posts_nothing_twice() {
     // 1: kill while intake and the first pages are under way.
     let mut run = inst.spawn_run(&[], "run-1.log");
     let started = wait_until(Duration::from_secs(60), || {
-        inst.path("var/mailroom.sqlite3").exists() && !inst.documents().is_empty()
+        inst.path("var/mailroom.sqlite3").exists()
+            && inst.try_documents().is_some_and(|d| !d.is_empty())
     });
     assert!(started, "nothing ingested");
     std::thread::sleep(Duration::from_millis(700));

@@ -117,14 +117,34 @@ rescan_interval_secs = 1
 
     /// (name, state, reason, duplicate_of) of every document, in ingest order.
     pub fn documents(&self) -> Vec<(String, String, Option<String>, Option<String>)> {
+        self.try_documents()
+            .expect("the ledger has its documents table")
+    }
+
+    /// The documents, or `None` while the ledger file exists but its schema is still
+    /// being created by a starting `mailroom run`.
+    pub fn try_documents(&self) -> Option<Vec<(String, String, Option<String>, Option<String>)>> {
         let db = self.db();
+        let ready: bool = db
+            .query_row(
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'documents'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(false);
+        if !ready {
+            return None;
+        }
+        // A schema still being written (or locked) reads as "not yet".
         let mut st = db
             .prepare("SELECT name, state, reason, duplicate_of FROM documents ORDER BY seq")
-            .unwrap();
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
+            .ok()?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .ok()?
             .collect::<Result<Vec<_>, _>>()
-            .unwrap()
+            .ok()?;
+        Some(rows)
     }
 
     pub fn outbox_files(&self) -> Vec<PathBuf> {
