@@ -248,6 +248,63 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
         (!u.path().ends_with(&id)).then_some(())
     })
     .await;
+
+    // A slip the classifier cannot call (invoice or receipt?) reaches review with its
+    // candidates; one click reads it again as a receipt.
+    let mut page = b"BT\n".to_vec();
+    for (i, line) in [
+        "TAX INVOICE",
+        "Receipt",
+        "Invoice no A-1001",
+        "CASH 20.00",
+        "CHANGE 2.50",
+        "TOTAL 17.50",
+    ]
+    .iter()
+    .enumerate()
+    {
+        page.extend(at(150, 200 + 80 * i as u32, 12, line));
+    }
+    page.extend(b"ET\n");
+    std::fs::write(
+        inst.path("inbox/slip.pdf"),
+        pdf(vec![PdfPage::Text(page)], None),
+    )
+    .unwrap();
+    let slip = eventually("the slip in review", async || {
+        inst.try_documents()?;
+        inst.db()
+            .query_row(
+                "SELECT id FROM documents WHERE name = 'slip.pdf' AND state = 'in_review'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()
+    })
+    .await;
+    c.goto(&format!("{base}/documents/{slip}")).await.unwrap();
+    let heading = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(heading.starts_with("unknown"), "{heading}");
+    c.find(Locator::Css("button.candidate[value=receipt]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let heading = eventually("the slip read as a receipt", async || {
+        let h = c.find(Locator::Css("h1")).await.ok()?.text().await.ok()?;
+        h.starts_with("receipt").then_some(h)
+    })
+    .await;
+    assert!(heading.contains("in_review"), "{heading}");
+    let total = c.find(Locator::Css("#f-total")).await.unwrap();
+    assert_eq!(total.prop("value").await.unwrap().as_deref(), Some("17.50"));
     c.close().await.unwrap();
 
     // Posted exactly once, with the corrected value, and the change on record.
