@@ -251,26 +251,7 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
 
     // A slip the classifier cannot call (invoice or receipt?) reaches review with its
     // candidates; one click reads it again as a receipt.
-    let mut page = b"BT\n".to_vec();
-    for (i, line) in [
-        "TAX INVOICE",
-        "Receipt",
-        "Invoice no A-1001",
-        "CASH 20.00",
-        "CHANGE 2.50",
-        "TOTAL 17.50",
-    ]
-    .iter()
-    .enumerate()
-    {
-        page.extend(at(150, 200 + 80 * i as u32, 12, line));
-    }
-    page.extend(b"ET\n");
-    std::fs::write(
-        inst.path("inbox/slip.pdf"),
-        pdf(vec![PdfPage::Text(page)], None),
-    )
-    .unwrap();
+    std::fs::write(inst.path("inbox/slip.pdf"), tie_slip_pdf()).unwrap();
     let slip = eventually("the slip in review", async || {
         inst.try_documents()?;
         inst.db()

@@ -517,6 +517,22 @@ struct NumFmt {
     decimal: char,
 }
 
+impl NumFmt {
+    /// "1,234.50" in English, "1.234,50" in Danish and German.
+    fn of(lang: Lang) -> NumFmt {
+        match lang {
+            Lang::En => NumFmt {
+                group: ",",
+                decimal: '.',
+            },
+            _ => NumFmt {
+                group: ".",
+                decimal: ',',
+            },
+        }
+    }
+}
+
 /// Where the currency goes: `prefix` text before the number, `suffix` after it.
 struct MoneyFmt {
     prefix: String,

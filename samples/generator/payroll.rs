@@ -212,16 +212,7 @@ pub fn render(
         ink: rng.gen_range(0..=40),
     };
     let t = texts(pr.lang);
-    let nf = match pr.lang {
-        Lang::En => NumFmt {
-            group: ",",
-            decimal: '.',
-        },
-        _ => NumFmt {
-            group: ".",
-            decimal: ',',
-        },
-    };
+    let nf = NumFmt::of(pr.lang);
     let (pre, suf) = match pr.lang {
         Lang::En => pick(rng, &[("£", ""), ("GBP ", ""), ("", "")]),
         Lang::Da => pick(rng, &[("", " kr."), ("DKK ", ""), ("", "")]),

@@ -185,16 +185,7 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
         Region::Dk => "DKK",
         Region::De => "EUR",
     };
-    let num = match lang {
-        Lang::En => NumFmt {
-            group: ",",
-            decimal: '.',
-        },
-        _ => NumFmt {
-            group: ".",
-            decimal: ',',
-        },
-    };
+    let num = NumFmt::of(lang);
     let shops = SHOPS.iter().find(|s| s.0 == lang.code()).unwrap();
     let (a, b) = (pick(rng, shops.1), pick(rng, shops.2));
     let merchant = if lang == Lang::De && rng.gen_bool(0.5) {

@@ -214,15 +214,7 @@ mod tests {
 
     #[test]
     fn a_near_tie_is_unknown_with_both_candidates() {
-        // A "tax invoice" that is also a till receipt: both types have strong cues.
-        let p = page(&[
-            (100, &[(150, "TAX INVOICE")]),
-            (160, &[(150, "Receipt")]),
-            (220, &[(150, "Invoice no"), (600, "A-1001")]),
-            (280, &[(150, "CASH"), (600, "20.00")]),
-            (340, &[(150, "CHANGE"), (600, "2.50")]),
-            (400, &[(150, "TOTAL"), (600, "17.50")]),
-        ]);
+        let p = crate::extract::tests::tie_page();
         let ranked = rank(&[p], &types());
         let guess = decide(&ranked, &types());
         assert_eq!(guess.value, "unknown", "{ranked:?}");

@@ -29,15 +29,7 @@ struct Run {
 fn runs(lines: &[Line]) -> Vec<Run> {
     let mut out = Vec::new();
     for (li, line) in lines.iter().enumerate() {
-        let segs = line.segment.last().copied().unwrap_or(0) + 1;
-        for seg in 0..segs {
-            let words: Vec<LWord> = line
-                .words
-                .iter()
-                .zip(&line.segment)
-                .filter(|(_, s)| **s == seg)
-                .map(|(w, _)| w.clone())
-                .collect();
+        for words in line.segments() {
             if words.is_empty() {
                 continue;
             }

@@ -34,6 +34,16 @@ impl Line {
     pub fn bottom(&self) -> u32 {
         self.words.iter().map(|w| w.bbox[3]).max().unwrap_or(0)
     }
+    /// The line's segments (runs of words between wide gaps), left to right.
+    pub fn segments(&self) -> Vec<Vec<LWord>> {
+        let n = self.segment.last().copied().unwrap_or(0) + 1;
+        let mut out = vec![Vec::new(); n];
+        for (w, s) in self.words.iter().zip(&self.segment) {
+            out[*s].push(w.clone());
+        }
+        out
+    }
+
     pub fn text(&self, from: usize, to: usize) -> String {
         self.words[from..to]
             .iter()

@@ -35,6 +35,19 @@ pub(crate) fn page(rows: &[(u32, &[(u32, &str)])]) -> Page {
     }
 }
 
+/// A till slip that also calls itself a tax invoice: invoice and receipt cues alike,
+/// a classification tie.
+pub(crate) fn tie_page() -> Page {
+    page(&[
+        (100, &[(150, "TAX INVOICE")]),
+        (160, &[(150, "Receipt")]),
+        (220, &[(150, "Invoice no"), (600, "A-1001")]),
+        (280, &[(150, "CASH"), (600, "20.00")]),
+        (340, &[(150, "CHANGE"), (600, "2.50")]),
+        (400, &[(150, "TOTAL"), (600, "17.50")]),
+    ])
+}
+
 /// A clean Danish invoice, labels beside values; `total` as printed.
 pub(crate) fn danish_invoice(total: &str) -> Page {
     page(&[

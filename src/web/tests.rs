@@ -464,14 +464,7 @@ async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
     std::fs::write(&file, b"slip bytes").unwrap();
     let id = f.store.ingest(&file).unwrap().id().to_string();
     f.store.claim_next().unwrap();
-    let page = crate::extract::tests::page(&[
-        (100, &[(150, "TAX INVOICE")]),
-        (160, &[(150, "Receipt")]),
-        (220, &[(150, "Invoice no"), (600, "A-1001")]),
-        (280, &[(150, "CASH"), (600, "20.00")]),
-        (340, &[(150, "CHANGE"), (600, "2.50")]),
-        (400, &[(150, "TOTAL"), (600, "17.50")]),
-    ]);
+    let page = crate::extract::tests::tie_page();
     let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
     let source = SourceInfo {
         name: "slip.png".into(),

@@ -746,13 +746,25 @@ async fn approve(
             (st.on_deliveries)();
             Ok(after_decision(seq))
         }
-        Ok(Err(msg)) => {
-            let mut r = render_document(&s, &st, &id, Some(msg)).await?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
-        Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(already_decided(&s)),
-        Err(e) => Err(api_err(e)),
+        Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
+        Err(e) => failed(&s, e),
+    }
+}
+
+/// An action refused with a reason: the document again, with the reason (422).
+async fn refused(s: &SignedIn, st: &AppState, id: &str, msg: String) -> Result<Response, Response> {
+    let mut r = render_document(s, st, id, Some(msg)).await?;
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}
+
+/// An action that failed: on a document already decided (another tab, another
+/// reviewer) it says so; anything else is an error page.
+fn failed(s: &SignedIn, e: ApiError) -> Result<Response, Response> {
+    if e.status_code() == StatusCode::CONFLICT {
+        Ok(already_decided(s))
+    } else {
+        Err(api_err(e))
     }
 }
 
@@ -832,13 +844,8 @@ async fn set_type(
     .await;
     match outcome {
         Ok(Ok(())) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
-        Ok(Err(msg)) => {
-            let mut r = render_document(&s, &st, &id, Some(msg)).await?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
-        Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(already_decided(&s)),
-        Err(e) => Err(api_err(e)),
+        Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
+        Err(e) => failed(&s, e),
     }
 }
 

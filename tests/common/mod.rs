@@ -463,3 +463,24 @@ pub fn invoice_page() -> Vec<u8> {
     c.extend(b" '\nET\n");
     c
 }
+
+/// A one-page text PDF of a till slip that also calls itself a tax invoice: invoice and
+/// receipt cues alike, so the classifier cannot call it.
+pub fn tie_slip_pdf() -> Vec<u8> {
+    let mut page = b"BT\n".to_vec();
+    for (i, line) in [
+        "TAX INVOICE",
+        "Receipt",
+        "Invoice no A-1001",
+        "CASH 20.00",
+        "CHANGE 2.50",
+        "TOTAL 17.50",
+    ]
+    .iter()
+    .enumerate()
+    {
+        page.extend(at(150, 200 + 80 * i as u32, 12, line));
+    }
+    page.extend(b"ET\n");
+    pdf(vec![PdfPage::Text(page)], None)
+}
