@@ -158,6 +158,10 @@ mod raw {
         pub options: Vec<ChoiceOption>,
         #[serde(default)]
         pub prefer: Prefer,
+        /// Dates: when no label is found, take the first date printed anywhere on the
+        /// pages (a till receipt prints its date bare at the top).
+        #[serde(default)]
+        pub unlabelled: bool,
     }
 
     #[derive(Debug, Deserialize)]
@@ -265,6 +269,8 @@ pub struct FieldSpec {
     pub zone: Option<[f64; 4]>,
     pub options: Vec<ChoiceSpec>,
     pub prefer: Prefer,
+    /// Found without a label when none is on the page (dates only).
+    pub unlabelled: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -477,6 +483,7 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
             zone: f.zone,
             options,
             prefer: f.prefer,
+            unlabelled: f.unlabelled,
         });
     }
     let field_named = |key: String, name: &str, kinds: &[FieldKind]| -> Result<(), ConfigError> {

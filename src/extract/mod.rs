@@ -119,6 +119,16 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
                 .map(|(c, words)| corroborate_name(&lines, c, &words))
                 .into_iter()
                 .collect(),
+            // A bare date, only when no label led to one; the first printed wins.
+            FieldKind::Date if spec.unlabelled && candidates[i].is_empty() => {
+                scan_lines(&lines, |t| {
+                    parse::parse_date(t, order)
+                        .map(|f| (f.start, f.end, f.value.format("%Y-%m-%d").to_string()))
+                })
+                .into_iter()
+                .take(1)
+                .collect()
+            }
             FieldKind::PartyAddress => letterhead(&lines, doctype, &matches)
                 .and_then(|(c, _)| address_below(&lines, &c))
                 .into_iter()

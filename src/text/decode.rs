@@ -4,6 +4,12 @@
 //! error, never a crash); TIFF, including multi-page and 1-bit CCITT G4 scanner output,
 //! by Leptonica. Sizes are checked from the header before any pixel is decoded, so a
 //! 35000×35000 scan is refused without allocating gigabytes.
+//!
+//! The `image` crate drops the resolution a PNG or JPEG records, so it is read from the
+//! bytes here ([`recorded_dpi`]: PNG `pHYs`, JPEG JFIF density or EXIF XResolution) and
+//! set on the page: without it a 300 dpi till receipt 685 px wide is taken for an A4
+//! page at 83 dpi and blown up 3×. Known failure modes: a file whose recorded value is
+//! wrong (cameras write 72 whatever the scale; preprocessing treats 72 as unknown).
 
 use std::io::Cursor;
 
@@ -134,7 +140,12 @@ impl Pages<'_> {
         r.limits(lim);
         let img = r.decode().map_err(|e| TextError::Corrupt(e.to_string()))?;
         let gray = img.to_luma8();
-        Pix::from_gray(gray.width(), gray.height(), gray.as_raw()).map_err(TextError::Corrupt)
+        let mut pix = Pix::from_gray(gray.width(), gray.height(), gray.as_raw())
+            .map_err(TextError::Corrupt)?;
+        if let Some(dpi) = recorded_dpi(self.data) {
+            pix.set_resolution(dpi);
+        }
+        Ok(pix)
     }
 
     fn decode_tiff_page(&self, n: u32) -> Result<Option<Pix>, TextError> {
@@ -162,6 +173,118 @@ impl Pages<'_> {
                 n + 1
             ))),
         }
+    }
+}
+
+/// The horizontal resolution a PNG or JPEG file records, in dots per inch, when it
+/// records one in absolute units (PNG `pHYs` in pixels per metre; JPEG JFIF density in
+/// dpi or dots per cm, else EXIF XResolution with its unit). `None` for aspect-only
+/// values, other formats, or damaged headers: never an error, the width estimate stands.
+pub fn recorded_dpi(data: &[u8]) -> Option<u32> {
+    let dpi = match MediaType::sniff(data)? {
+        MediaType::Png => png_dpi(data),
+        MediaType::Jpeg => jpeg_dpi(data),
+        _ => None,
+    }?;
+    (dpi >= 1.0 && dpi <= 100_000.0).then(|| dpi.round() as u32)
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u32> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?) as u32)
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// PNG: the `pHYs` chunk (before the first `IDAT`), unit 1 = metre.
+fn png_dpi(data: &[u8]) -> Option<f64> {
+    let mut at = 8;
+    loop {
+        let len = be32(data, at)? as usize;
+        let kind = data.get(at + 4..at + 8)?;
+        match kind {
+            b"pHYs" => {
+                let body = data.get(at + 8..at + 8 + len.min(9))?;
+                let ppu = be32(body, 0)?;
+                return (body.get(8) == Some(&1)).then(|| ppu as f64 * 0.0254);
+            }
+            b"IDAT" | b"IEND" => return None,
+            _ => at = at.checked_add(12 + len)?,
+        }
+    }
+}
+
+/// JPEG: JFIF density when its unit is absolute, else EXIF XResolution; segments are
+/// walked up to the start of scan.
+fn jpeg_dpi(data: &[u8]) -> Option<f64> {
+    let mut at = 2;
+    let mut exif = None;
+    while *data.get(at)? == 0xFF {
+        let marker = *data.get(at + 1)?;
+        if marker == 0xDA || marker == 0xD9 {
+            break;
+        }
+        let len = be16(data, at + 2)? as usize;
+        let body = data.get(at + 4..at + 2 + len.max(2))?;
+        if marker == 0xE0 && body.starts_with(b"JFIF\0") && body.len() >= 12 {
+            let density = be16(body, 8)? as f64;
+            match body[7] {
+                1 => return Some(density),
+                2 => return Some(density * 2.54),
+                _ => {}
+            }
+        } else if marker == 0xE1 && body.starts_with(b"Exif\0\0") && exif.is_none() {
+            exif = exif_dpi(&body[6..]);
+        }
+        at += 2 + len;
+    }
+    exif
+}
+
+/// XResolution (tag 0x011A, a rational) and ResolutionUnit (0x0128; 2 inch, the
+/// default, 3 cm) from IFD0 of an EXIF TIFF block.
+fn exif_dpi(tiff: &[u8]) -> Option<f64> {
+    let le = match tiff.get(0..2)? {
+        b"II" => true,
+        b"MM" => false,
+        _ => return None,
+    };
+    let u16_at = |at: usize| -> Option<u32> {
+        let b: [u8; 2] = tiff.get(at..at + 2)?.try_into().ok()?;
+        Some(if le {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        } as u32)
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        let b: [u8; 4] = tiff.get(at..at + 4)?.try_into().ok()?;
+        Some(if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    };
+    let ifd = u32_at(4)? as usize;
+    let entries = u16_at(ifd)? as usize;
+    let (mut res, mut unit) = (None, 2);
+    for i in 0..entries.min(256) {
+        let e = ifd + 2 + 12 * i;
+        match u16_at(e)? {
+            0x011A => {
+                let off = u32_at(e + 8)? as usize;
+                let (num, den) = (u32_at(off)?, u32_at(off + 4)?);
+                res = (den > 0).then(|| num as f64 / den as f64);
+            }
+            0x0128 => unit = u16_at(e + 8)?,
+            _ => {}
+        }
+    }
+    match unit {
+        2 => res,
+        3 => res.map(|r| r * 2.54),
+        _ => None,
     }
 }
 
@@ -205,6 +328,101 @@ mod tests {
         let pix = p.next_page().unwrap().unwrap();
         assert_eq!((pix.width(), pix.height(), pix.depth()), (40, 30, 8));
         assert!(p.next_page().unwrap().is_none());
+    }
+
+    /// A PNG with a `pHYs` chunk of `ppm` pixels per metre (unit `unit`) before IDAT.
+    fn png_with_phys(ppm: u32, unit: u8) -> Vec<u8> {
+        let plain = png(30, 20);
+        let mut body = Vec::new();
+        body.extend(ppm.to_be_bytes());
+        body.extend(ppm.to_be_bytes());
+        body.push(unit);
+        let mut chunk = Vec::new();
+        chunk.extend((body.len() as u32).to_be_bytes());
+        chunk.extend(b"pHYs");
+        chunk.extend(&body);
+        chunk.extend([0u8; 4]); // CRC: not checked by the reader under test
+                                // After the signature (8) and IHDR (8 + 13 + 4).
+        let mut out = plain[..33].to_vec();
+        out.extend(chunk);
+        out.extend(&plain[33..]);
+        out
+    }
+
+    fn jpeg_with_density(dpi: u16) -> Vec<u8> {
+        let img = image::GrayImage::from_pixel(30, 20, image::Luma([200]));
+        let mut out = Vec::new();
+        let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+        enc.set_pixel_density(image::codecs::jpeg::PixelDensity::dpi(dpi));
+        enc.encode_image(&img).unwrap();
+        out
+    }
+
+    #[test]
+    fn png_resolution_is_read_from_phys() {
+        // 11811 px/m is how 300 dpi is written (118.11 px/cm).
+        assert_eq!(recorded_dpi(&png_with_phys(11811, 1)), Some(300));
+        assert_eq!(recorded_dpi(&png_with_phys(7874, 1)), Some(200));
+        // Unit 0: an aspect ratio only, no resolution.
+        assert_eq!(recorded_dpi(&png_with_phys(11811, 0)), None);
+        assert_eq!(recorded_dpi(&png(30, 20)), None);
+        // And it reaches the decoded page, which is what preprocessing reads.
+        let data = png_with_phys(11811, 1);
+        let pix = pages(&data, MediaType::Png, &limits())
+            .unwrap()
+            .next_page()
+            .unwrap()
+            .unwrap();
+        assert_eq!(pix.x_resolution(), 300);
+    }
+
+    #[test]
+    fn jpeg_resolution_is_read_from_jfif() {
+        assert_eq!(recorded_dpi(&jpeg_with_density(300)), Some(300));
+        assert_eq!(recorded_dpi(&jpeg_with_density(72)), Some(72));
+        let data = jpeg_with_density(200);
+        let pix = pages(&data, MediaType::Jpeg, &limits())
+            .unwrap()
+            .next_page()
+            .unwrap()
+            .unwrap();
+        assert_eq!(pix.x_resolution(), 200);
+        // A JFIF segment in dots per cm: 118 dpcm is 300 dpi (299.7, rounded).
+        let mut cm = jpeg_with_density(300);
+        let jfif = cm.windows(5).position(|w| w == b"JFIF\0").unwrap();
+        cm[jfif + 7] = 2;
+        cm[jfif + 8..jfif + 10].copy_from_slice(&118u16.to_be_bytes());
+        assert_eq!(recorded_dpi(&cm), Some(300));
+    }
+
+    #[test]
+    fn jpeg_resolution_falls_back_to_exif() {
+        // SOI, APP1 "Exif" with a little-endian IFD0 holding XResolution 254/1 and
+        // ResolutionUnit 2 (inch), then EOI: no JFIF segment.
+        let mut tiff = Vec::new();
+        tiff.extend(b"II*\0");
+        tiff.extend(8u32.to_le_bytes());
+        tiff.extend(2u16.to_le_bytes());
+        for (tag, kind, value) in [(0x011Au16, 5u16, 38u32), (0x0128, 3, 2)] {
+            tiff.extend(tag.to_le_bytes());
+            tiff.extend(kind.to_le_bytes());
+            tiff.extend(1u32.to_le_bytes());
+            tiff.extend(value.to_le_bytes());
+        }
+        tiff.extend(0u32.to_le_bytes());
+        assert_eq!(tiff.len(), 38);
+        tiff.extend(254u32.to_le_bytes());
+        tiff.extend(1u32.to_le_bytes());
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend(&tiff);
+        let mut data = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        data.extend(((app1.len() + 2) as u16).to_be_bytes());
+        data.extend(&app1);
+        data.extend([0xFF, 0xD9]);
+        assert_eq!(recorded_dpi(&data), Some(254));
+        // Damaged: the rational's offset points past the end.
+        let cut = &data[..data.len() - 10];
+        assert_eq!(recorded_dpi(cut), None);
     }
 
     #[test]

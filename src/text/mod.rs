@@ -111,6 +111,14 @@ pub struct Transform {
     /// was taken out as stored (image files: always 0).
     #[serde(default)]
     pub render_dpi: u32,
+    /// Photographs: the paper's rectangle `[x0, y0, x1, y1]` in the raw image, cut out
+    /// (and the table around it whitened) before scaling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crop: Option<[u32; 4]>,
+    /// Uneven or faded pages: background normalised and contrast stretched from this
+    /// ink level `[ink, paper]` (after scaling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<[u8; 2]>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -596,6 +604,7 @@ mod tests {
             quarter_turns: 1,
             deskew_deg: 0.0,
             render_dpi: 0,
+            ..Default::default()
         };
         let pix = render_page(&png, 1, &t, &limits).unwrap();
         assert_eq!((pix.width(), pix.height()), (400, 600));

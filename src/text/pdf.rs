@@ -578,6 +578,7 @@ fn text_layer_page(number: u32, words: &[LayerWord], size: Option<(f64, f64)>, d
             quarter_turns: 0,
             deskew_deg: 0.0,
             render_dpi: dpi,
+            ..Default::default()
         },
         codes: Vec::new(),
         marks: Vec::new(),

@@ -306,6 +306,42 @@ impl Pix {
         dark as f32 / ((x1 - x0) as f32 * (y1 - y0) as f32)
     }
 
+    /// Background normalisation (Leptonica `pixBackgroundNormSimple`): the paper level
+    /// is estimated tile by tile and evened out, so a shadow or a lighting gradient no
+    /// longer reads as ink to a global threshold. 8-bit grey in, 8-bit grey out.
+    pub fn background_norm(&self) -> Result<Pix, String> {
+        // SAFETY: reads the 8-bit source, returns a new image or null.
+        self.on_gray8(
+            |p| unsafe {
+                ffi::pixBackgroundNormSimple(p, std::ptr::null_mut(), std::ptr::null_mut())
+            },
+            "pixBackgroundNormSimple",
+        )
+    }
+
+    /// A linear stretch: `lo` and darker become black, `hi` and lighter white
+    /// (Leptonica `pixGammaTRC` with gamma 1). Gives faded ink its contrast back.
+    pub fn stretch(&self, lo: u8, hi: u8) -> Result<Pix, String> {
+        // SAFETY: a new image (pixd null) from the 8-bit source, or null.
+        self.on_gray8(
+            |p| unsafe { ffi::pixGammaTRC(std::ptr::null_mut(), p, 1.0, lo as i32, hi as i32) },
+            "pixGammaTRC",
+        )
+    }
+
+    /// Like [`Pix::find_skew`], searching ±`range` degrees instead of Leptonica's ±7°:
+    /// photographs are turned further than scans.
+    pub fn find_skew_within(&self, range: f32) -> Option<(f32, f32)> {
+        let bin =
+            Pix::from_raw(unsafe { ffi::pixConvertTo1(self.0, 160) }, "pixConvertTo1").ok()?;
+        let (mut angle, mut conf) = (0f32, 0f32);
+        // Leptonica's defaults for the reductions and steps (skew.c): 4×, 2×, 1°, 0.01°.
+        let rc = unsafe {
+            ffi::pixFindSkewSweepAndSearch(bin.0, &mut angle, &mut conf, 4, 2, range, 1.0, 0.01)
+        };
+        (rc == 0).then_some((angle, conf))
+    }
+
     /// The page's skew in degrees and Leptonica's confidence in it, found on a
     /// binarised copy. `None` when there is too little text to tell.
     pub fn find_skew(&self) -> Option<(f32, f32)> {
