@@ -186,7 +186,7 @@ pub fn recorded_dpi(data: &[u8]) -> Option<u32> {
         MediaType::Jpeg => jpeg_dpi(data),
         _ => None,
     }?;
-    (dpi >= 1.0 && dpi <= 100_000.0).then(|| dpi.round() as u32)
+    (1.0..=100_000.0).contains(&dpi).then(|| dpi.round() as u32)
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u32> {
@@ -207,7 +207,7 @@ fn png_dpi(data: &[u8]) -> Option<f64> {
             b"pHYs" => {
                 let body = data.get(at + 8..at + 8 + len.min(9))?;
                 let ppu = be32(body, 0)?;
-                return (body.get(8) == Some(&1)).then(|| ppu as f64 * 0.0254);
+                return (body.get(8) == Some(&1)).then_some(ppu as f64 * 0.0254);
             }
             b"IDAT" | b"IEND" => return None,
             _ => at = at.checked_add(12 + len)?,

@@ -475,7 +475,8 @@ async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
         meta: Default::default(),
     };
     let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let typed = crate::pipeline::analyse(id.clone(), source, &[page.clone()], &cfg, today);
+    let typed =
+        crate::pipeline::analyse(id.clone(), source, std::slice::from_ref(&page), &cfg, today);
     assert_eq!(typed.doc_type.value, "unknown");
     f.store
         .save_pages(&id, &[crate::store::review::PageInfo::of(&page)])

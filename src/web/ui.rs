@@ -747,7 +747,7 @@ async fn approve(
             Ok(after_decision(seq))
         }
         Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
-        Err(e) => failed(&s, e),
+        Err(e) => Ok(failed(&s, e)),
     }
 }
 
@@ -760,11 +760,11 @@ async fn refused(s: &SignedIn, st: &AppState, id: &str, msg: String) -> Result<R
 
 /// An action that failed: on a document already decided (another tab, another
 /// reviewer) it says so; anything else is an error page.
-fn failed(s: &SignedIn, e: ApiError) -> Result<Response, Response> {
+fn failed(s: &SignedIn, e: ApiError) -> Response {
     if e.status_code() == StatusCode::CONFLICT {
-        Ok(already_decided(s))
+        already_decided(s)
     } else {
-        Err(api_err(e))
+        api_err(e)
     }
 }
 
@@ -845,7 +845,7 @@ async fn set_type(
     match outcome {
         Ok(Ok(())) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
         Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
-        Err(e) => failed(&s, e),
+        Err(e) => Ok(failed(&s, e)),
     }
 }
 

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 pub const MAILROOM: &str = env!("CARGO_BIN_EXE_mailroom");
 pub const SAMPLES: &str = env!("CARGO_BIN_EXE_mailroom-samples");
 
+/// A ledger row as the tests look at it: name, state, reason, duplicate of.
+pub type DocumentRow = (String, String, Option<String>, Option<String>);
+
 pub struct Install {
     pub dir: tempfile::TempDir,
 }
@@ -116,14 +119,14 @@ rescan_interval_secs = 1
     }
 
     /// (name, state, reason, duplicate_of) of every document, in ingest order.
-    pub fn documents(&self) -> Vec<(String, String, Option<String>, Option<String>)> {
+    pub fn documents(&self) -> Vec<DocumentRow> {
         self.try_documents()
             .expect("the ledger has its documents table")
     }
 
     /// The documents, or `None` while the ledger file exists but its schema is still
     /// being created by a starting `mailroom run`.
-    pub fn try_documents(&self) -> Option<Vec<(String, String, Option<String>, Option<String>)>> {
+    pub fn try_documents(&self) -> Option<Vec<DocumentRow>> {
         let db = self.db();
         let ready: bool = db
             .query_row(
