@@ -122,6 +122,50 @@ fn payroll_change_requests_at_three_degradation_levels() {
 }
 
 #[test]
+fn receipts_clean_and_degraded() {
+    let dir = tempfile::tempdir().unwrap();
+    // `clean` receipts are plain scans; `light` ones are also faded, photographed on a
+    // table or shadowed (a quarter each, with a quarter plain).
+    for (level, count, floor) in [("clean", 8, 0.8), ("light", 8, 0.55)] {
+        let docs = read_generated(dir.path(), "receipt", level, count, 44);
+        let classified = docs
+            .iter()
+            .filter(|(_, d, _)| d["doc_type"]["value"] == "receipt")
+            .count();
+        let (mut right, mut total, mut posted_wrong) = (0, 0, Vec::new());
+        for (file, doc, truth) in &docs {
+            let mut all_right = true;
+            for (name, expected) in truth["fields"].as_object().unwrap() {
+                total += 1;
+                if &doc["fields"][name]["value"] == expected {
+                    right += 1;
+                } else {
+                    all_right = false;
+                    eprintln!(
+                        "{}: {name} read {}, truth {expected}",
+                        file.display(),
+                        doc["fields"][name]["value"]
+                    );
+                }
+            }
+            if doc["decision"]["route"] == "auto_post" && !all_right {
+                posted_wrong.push(file.display().to_string());
+            }
+        }
+        assert!(
+            classified * 4 >= count as usize * 3,
+            "{level}: {classified} classified"
+        );
+        let acc = right as f64 / total as f64;
+        assert!(acc >= floor, "{level}: {right}/{total} fields right");
+        assert!(
+            posted_wrong.is_empty(),
+            "{level}: posted wrong: {posted_wrong:?}"
+        );
+    }
+}
+
+#[test]
 fn checkboxes_and_signature_boxes_are_read_as_drawn() {
     let dir = tempfile::tempdir().unwrap();
     let mut docs = read_generated(dir.path(), "payroll", "clean", 8, 33);

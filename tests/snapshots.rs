@@ -62,6 +62,12 @@ fn committed_payroll_forms() {
     snapshot_folder("samples/payroll");
 }
 
+/// Till receipts: shadowed, faded, photographed on a table, and a plain light scan.
+#[test]
+fn committed_receipts() {
+    snapshot_folder("samples/receipts");
+}
+
 /// The worked fixed form (NSB-112): the reference samples and a placed, heavy scan.
 #[test]
 fn committed_fixed_forms() {

@@ -330,8 +330,11 @@ fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidate> {
     let (x0, x1) = (name.bbox[0] as f32, name.bbox[2] as f32);
     let mut parts: Vec<Vec<LWord>> = Vec::new();
     let mut bottom = lines[li].bottom() as f32;
+    // The gap under a big name is as big as the name is tall.
+    let name_h = (name.bbox[3] - name.bbox[1]) as f32;
     for line in lines.iter().skip(li + 1).take(4) {
-        if line.page != name.page || line.top() as f32 > bottom + 2.0 * line.height {
+        let gap = 2.0 * line.height.max(name_h);
+        if line.page != name.page || line.top() as f32 > bottom + gap {
             break;
         }
         // The words under the name's column (a centred header, or a left-aligned one).
@@ -350,15 +353,17 @@ fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidate> {
         let text = joined(&words).0;
         let lower = text.to_lowercase();
         // Contact and tax lines end the address.
-        if [
-            "tel", "phone", "cvr", "vat", "ust", "abn", "www", "@", "org",
-        ]
-        .iter()
-        .any(|k| {
-            lower.starts_with(k)
-                || lower.contains(&format!(" {k}"))
-                || *k == "@" && lower.contains('@')
-        }) {
+        // A contact or tax word, whole ("Ph +44…", "Tlf.", "CVR 123…"), or an e-mail.
+        let contact = lower.contains('@')
+            || label_words(&lower).any(|w| {
+                [
+                    "tel", "tlf", "ph", "phone", "fax", "cvr", "vat", "ust", "abn", "www", "org",
+                ]
+                .contains(&w)
+                    || w.starts_with("www")
+                    || w.starts_with("ust-id")
+            });
+        if contact {
             break;
         }
         bottom = line.bottom() as f32;
@@ -386,6 +391,13 @@ fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidate> {
     c.page = name.page;
     c.score *= UNLABELLED;
     Some(c)
+}
+
+/// The words of lower-case text without their punctuation ("tel.:" → "tel").
+fn label_words(lower: &str) -> impl Iterator<Item = &str> {
+    lower
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
 }
 
 fn text_overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
