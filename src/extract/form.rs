@@ -13,7 +13,7 @@
 
 use crate::config::doctype::{FieldKind, FieldSpec, FormSpec};
 use crate::text::marks::{Mark, MarkKind};
-use crate::text::Page;
+use crate::text::{area, intersection, Page};
 
 use super::layout::{find_phrase, union, LWord, Line};
 
@@ -194,16 +194,6 @@ pub struct BoxValue {
     pub bbox: [u32; 4],
 }
 
-fn area(b: [u32; 4]) -> f64 {
-    (b[2].saturating_sub(b[0]) as f64) * (b[3].saturating_sub(b[1]) as f64)
-}
-
-fn overlap(a: [u32; 4], b: [u32; 4]) -> f64 {
-    let w = a[2].min(b[2]).saturating_sub(a[0].max(b[0])) as f64;
-    let h = a[3].min(b[3]).saturating_sub(a[1].max(b[1])) as f64;
-    w * h
-}
-
 fn wanted(kind: FieldKind) -> MarkKind {
     if kind == FieldKind::Signature {
         MarkKind::Frame
@@ -215,18 +205,11 @@ fn wanted(kind: FieldKind) -> MarkKind {
 fn yes_no(m: &Mark, page: u32, factor: f64) -> BoxValue {
     BoxValue {
         value: m.state.is_marked().to_string(),
-        raw: state_name(m),
+        raw: m.state.as_str().into(),
         confidence: m.confidence as f64 * factor,
         page,
         bbox: m.bbox,
     }
-}
-
-fn state_name(m: &Mark) -> String {
-    serde_json::to_value(m.state)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
 }
 
 /// A checkbox or signature field in its zone: the box of that kind covering most of it.
@@ -234,7 +217,7 @@ pub fn mark_in_zone(page: &Page, kind: FieldKind, zone: [u32; 4], factor: f64) -
     page.marks
         .iter()
         .filter(|m| m.kind == wanted(kind))
-        .map(|m| (overlap(m.bbox, zone) / area(m.bbox).max(1.0), m))
+        .map(|m| (intersection(m.bbox, zone) / area(m.bbox).max(1.0), m))
         .filter(|(o, _)| *o >= 0.5)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, m)| yes_no(m, page.number, factor))
@@ -362,7 +345,7 @@ pub fn choice(pages: &[Page], lines: &[Line], spec: &FieldSpec) -> Option<BoxVal
     }
     Some(BoxValue {
         value: value.to_string(),
-        raw: state_name(m),
+        raw: m.state.as_str().into(),
         confidence,
         page,
         bbox: m.bbox,

@@ -306,7 +306,7 @@ fn zone_candidate(
         // means part of the value was misread.
         let used = words
             .iter()
-            .filter(|w| text_overlaps(w.bbox, c.bbox))
+            .filter(|w| crate::text::intersection(w.bbox, c.bbox) > 0.0)
             .count();
         if used < words.len() {
             c.score *= 0.5;
@@ -325,7 +325,7 @@ fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidate> {
         l.page == name.page
             && l.words
                 .iter()
-                .any(|w| w.bbox == name.bbox || text_overlaps(w.bbox, name.bbox))
+                .any(|w| w.bbox == name.bbox || crate::text::intersection(w.bbox, name.bbox) > 0.0)
     })?;
     let (x0, x1) = (name.bbox[0] as f32, name.bbox[2] as f32);
     let mut parts: Vec<Vec<LWord>> = Vec::new();
@@ -355,14 +355,17 @@ fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidate> {
         // Contact and tax lines end the address.
         // A contact or tax word, whole ("Ph +44…", "Tlf.", "CVR 123…"), or an e-mail.
         let contact = lower.contains('@')
-            || label_words(&lower).any(|w| {
-                [
-                    "tel", "tlf", "ph", "phone", "fax", "cvr", "vat", "ust", "abn", "www", "org",
-                ]
-                .contains(&w)
-                    || w.starts_with("www")
-                    || w.starts_with("ust-id")
-            });
+            || crate::config::doctype::label_tokens(&lower)
+                .iter()
+                .any(|w| {
+                    [
+                        "tel", "tlf", "ph", "phone", "fax", "cvr", "vat", "ust", "abn", "www",
+                        "org",
+                    ]
+                    .contains(&w.as_str())
+                        || w.starts_with("www")
+                        || w.starts_with("ust-id")
+                });
         if contact {
             break;
         }
@@ -391,17 +394,6 @@ fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidate> {
     c.page = name.page;
     c.score *= UNLABELLED;
     Some(c)
-}
-
-/// The words of lower-case text without their punctuation ("tel.:" → "tel").
-fn label_words(lower: &str) -> impl Iterator<Item = &str> {
-    lower
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
-}
-
-fn text_overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
-    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }
 
 pub fn round3(x: f64) -> f64 {

@@ -69,6 +69,17 @@ pub enum MarkState {
 }
 
 impl MarkState {
+    /// The name in the JSON: "empty", "ticked", …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkState::Empty => "empty",
+            MarkState::Ticked => "ticked",
+            MarkState::Crossed => "crossed",
+            MarkState::Filled => "filled",
+            MarkState::Signed => "signed",
+        }
+    }
+
     /// Ticked, crossed, filled or signed: the box says "yes".
     pub fn is_marked(self) -> bool {
         self != MarkState::Empty

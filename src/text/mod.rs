@@ -428,17 +428,26 @@ pub fn inside(a: BBox, b: BBox) -> bool {
     a[0] >= b[0] && a[1] >= b[1] && a[2] <= b[2] && a[3] <= b[3]
 }
 
+/// A box's area in square pixels (0 for an empty or inverted box).
+pub fn area(b: BBox) -> f64 {
+    b[2].saturating_sub(b[0]) as f64 * b[3].saturating_sub(b[1]) as f64
+}
+
+/// The area two boxes share.
+pub fn intersection(a: BBox, b: BBox) -> f64 {
+    let w = a[2].min(b[2]).saturating_sub(a[0].max(b[0])) as f64;
+    let h = a[3].min(b[3]).saturating_sub(a[1].max(b[1])) as f64;
+    w * h
+}
+
 /// Intersection over union of two boxes.
 fn overlap(a: BBox, b: BBox) -> f32 {
-    let w = a[2].min(b[2]).saturating_sub(a[0].max(b[0])) as f32;
-    let h = a[3].min(b[3]).saturating_sub(a[1].max(b[1])) as f32;
-    let area = |r: BBox| (r[2] - r[0]) as f32 * (r[3] - r[1]) as f32;
-    let inter = w * h;
+    let inter = intersection(a, b);
     let union = area(a) + area(b) - inter;
     if union <= 0.0 {
         0.0
     } else {
-        inter / union
+        (inter / union) as f32
     }
 }
 
