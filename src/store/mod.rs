@@ -560,6 +560,7 @@ fn add_missing_columns(c: &Connection) -> rusqlite::Result<()> {
         ("pages", "words", "TEXT"),
         ("pages", "origin", "TEXT"),
         ("pages", "marks", "TEXT"),
+        ("pages", "codes", "TEXT"),
         ("documents", "parent_id", "TEXT"),
         ("documents", "source_meta", "TEXT"),
         // The type, for the review queue's counts and filter without reading every
@@ -651,6 +652,44 @@ mod tests {
         drop(s);
         let s = store(dir.path());
         assert_eq!(s.get(&id).unwrap().state, State::Received);
+    }
+
+    #[test]
+    fn pages_come_back_with_their_words_boxes_and_codes() {
+        use crate::text::marks::{Mark, MarkKind, MarkState};
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path());
+        let f = dir.path().join("a.png");
+        std::fs::write(&f, b"x").unwrap();
+        let id = s.ingest(&f).unwrap().id().to_string();
+        let mut page = crate::extract::tests::tie_page();
+        page.marks = vec![Mark {
+            kind: MarkKind::Checkbox,
+            bbox: [10, 20, 60, 70],
+            ink: 0.3,
+            state: MarkState::Ticked,
+            confidence: 0.9,
+        }];
+        page.codes = vec![crate::text::Code {
+            payload: "BCD\n002\n1\nSCT".into(),
+            bbox: [100, 100, 300, 300],
+        }];
+        s.save_pages(&id, &[review::PageInfo::of(&page)]).unwrap();
+        let back = s.read_pages(&id).unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].marks, page.marks);
+        assert_eq!(back[0].codes, page.codes);
+        let words: Vec<(&str, [u32; 4])> = back[0]
+            .words
+            .iter()
+            .map(|w| (w.text.as_str(), w.bbox))
+            .collect();
+        let expected: Vec<(&str, [u32; 4])> = page
+            .words
+            .iter()
+            .map(|w| (w.text.as_str(), w.bbox))
+            .collect();
+        assert_eq!(words, expected);
     }
 
     #[test]

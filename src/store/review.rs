@@ -48,6 +48,9 @@ pub struct PageInfo {
     /// Checkboxes and signature boxes found on the page image.
     #[serde(default)]
     pub marks: Vec<crate::text::marks::Mark>,
+    /// QR codes found on the page image (payment evidence when it is read again).
+    #[serde(default)]
+    pub codes: Vec<crate::text::Code>,
 }
 
 impl PageInfo {
@@ -60,6 +63,7 @@ impl PageInfo {
             transform: page.transform,
             origin: page.origin,
             marks: page.marks.clone(),
+            codes: page.codes.clone(),
         };
         let words = page
             .words
@@ -138,7 +142,7 @@ impl Store {
             tx.execute("DELETE FROM pages WHERE document_id = ?1", params![id])?;
             for (p, words) in pages {
                 tx.execute(
-                    "INSERT INTO pages (document_id, number, width, height, transform, words, origin, marks) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO pages (document_id, number, width, height, transform, words, origin, marks, codes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     params![
                         id,
                         p.number,
@@ -148,6 +152,7 @@ impl Store {
                         serde_json::to_string(words).unwrap_or_default(),
                         serde_json::to_value(p.origin).ok().and_then(|v| v.as_str().map(String::from)),
                         (!p.marks.is_empty()).then(|| serde_json::to_string(&p.marks).unwrap_or_default()),
+                        (!p.codes.is_empty()).then(|| serde_json::to_string(&p.codes).unwrap_or_default()),
                     ],
                 )?;
             }
@@ -174,13 +179,14 @@ impl Store {
     pub fn pages(&self, id: &str) -> Result<Vec<PageInfo>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
-                "SELECT number, width, height, transform, origin, marks FROM pages WHERE document_id = ?1 ORDER BY number",
+                "SELECT number, width, height, transform, origin, marks, codes FROM pages WHERE document_id = ?1 ORDER BY number",
             )?;
             let rows = st
                 .query_map(params![id], |r| {
                     let t: String = r.get(3)?;
                     let origin: Option<String> = r.get(4)?;
                     let marks: Option<String> = r.get(5)?;
+                    let codes: Option<String> = r.get(6)?;
                     Ok(PageInfo {
                         number: r.get(0)?,
                         width: r.get(1)?,
@@ -192,6 +198,9 @@ impl Store {
                             .unwrap_or(crate::document::Origin::Ocr),
                         marks: marks
                             .and_then(|m| serde_json::from_str(&m).ok())
+                            .unwrap_or_default(),
+                        codes: codes
+                            .and_then(|c| serde_json::from_str(&c).ok())
                             .unwrap_or_default(),
                     })
                 })?
@@ -223,7 +232,7 @@ impl Store {
                 words,
                 origin: info.origin,
                 transform: info.transform,
-                codes: Vec::new(),
+                codes: info.codes,
                 marks: info.marks,
             });
         }
