@@ -104,6 +104,13 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
             }
         }
     }
+    // The letterhead: the issuer's name, and the address under it.
+    let head = doctype
+        .fields
+        .iter()
+        .any(|f| f.extract && matches!(f.kind, FieldKind::PartyName | FieldKind::PartyAddress))
+        .then(|| letterhead(&lines, doctype, &matches))
+        .flatten();
     for (i, spec) in doctype.fields.iter().enumerate() {
         if !spec.extract {
             continue;
@@ -115,7 +122,8 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
             FieldKind::VatId => scan_lines(&lines, |t| {
                 parse::find_vat_id(t, None).map(|f| (f.start, f.end, f.value))
             }),
-            FieldKind::PartyName => letterhead(&lines, doctype, &matches)
+            FieldKind::PartyName => head
+                .clone()
                 .map(|(c, words)| corroborate_name(&lines, c, &words))
                 .into_iter()
                 .collect(),
@@ -129,8 +137,9 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
                 .take(1)
                 .collect()
             }
-            FieldKind::PartyAddress => letterhead(&lines, doctype, &matches)
-                .and_then(|(c, _)| address_below(&lines, &c))
+            FieldKind::PartyAddress => head
+                .as_ref()
+                .and_then(|(c, _)| address_below(&lines, c))
                 .into_iter()
                 .collect(),
             FieldKind::Choice if spec.zone.is_none() => form::choice(pages, &lines, spec)
@@ -169,12 +178,14 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
     if let Some(placement) = doctype.form.as_ref().and_then(|f| form::place(&lines, f)) {
         for (i, spec) in doctype.fields.iter().enumerate() {
             if let (Some(zone), true) = (spec.zone, spec.extract) {
-                let c = zone_candidate(pages, &lines, &placement, spec, zone, order);
-                if c.is_none()
-                    && !spec.kind.is_mark()
-                    && !form::words_in_zone(&lines, placement.page, placement.map_box(zone))
-                        .is_empty()
-                {
+                let page_box = placement.map_box(zone);
+                let words = if spec.kind.is_mark() {
+                    Vec::new()
+                } else {
+                    form::words_in_zone(&lines, placement.page, page_box)
+                };
+                let c = zone_candidate(pages, &placement, spec, page_box, &words, order);
+                if c.is_none() && !words.is_empty() {
                     unread_zones.push(spec.name.clone());
                 }
                 candidates[i].extend(c.map(|mut c| {
@@ -273,22 +284,38 @@ fn box_candidate(b: form::BoxValue) -> Candidate {
 }
 
 /// A fixed form's field: the words (or the box) in its zone, mapped onto the page.
+/// `words` are the zone's words (none for box kinds, which take the box in the zone).
 fn zone_candidate(
     pages: &[Page],
-    lines: &[Line],
     placement: &form::Placement,
     spec: &FieldSpec,
-    zone: [f64; 4],
+    page_box: [u32; 4],
+    words: &[LWord],
     order: DateOrder,
 ) -> Option<Candidate> {
-    let page_box = placement.map_box(zone);
     let page = pages.iter().find(|p| p.number == placement.page)?;
     if spec.kind.is_mark() {
         return form::mark_in_zone(page, spec.kind, page_box, placement.quality).map(box_candidate);
     }
-    let words = form::words_in_zone(lines, placement.page, page_box);
     if words.is_empty() {
         return None;
+    }
+    if spec.kind == FieldKind::Money {
+        // A box holds one amount: "548," "711.48" is 548,711.48 split by OCR at the
+        // separator of a monospaced font, not two amounts.
+        let glued: String = words.iter().map(|w| w.text.as_str()).collect();
+        if let Some(f) = parse::parse_money(&glued).filter(|f| f.start == 0 && f.end == glued.len())
+        {
+            let mut c = candidate(
+                parse::format_money(f.value.amount, f.value.currency),
+                words.to_vec(),
+            );
+            c.amount = Some(f.value.amount);
+            c.currency = f.value.currency;
+            c.page = placement.page;
+            c.score *= placement.quality;
+            return Some(c);
+        }
     }
     let mut c = if matches!(
         spec.kind,
@@ -299,7 +326,7 @@ fn zone_candidate(
         if value.is_empty() {
             return None;
         }
-        candidate(value, words)
+        candidate(value, words.to_vec())
     } else {
         let mut c = parse_region(spec.kind, spec, &words, order, None)?;
         // A box holds one value: print left over beside it ("S48," before "711.48")
