@@ -111,6 +111,15 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
             ));
         }
     }
+    // The total and the operands of an arithmetic check, when every one is a number;
+    // with the field names the check is about (operands, then the total).
+    let operands = |ops: &[String], total: &str| -> Option<(Decimal, Vec<Decimal>, Vec<String>)> {
+        let amount = |n: &str| fields.value(n).and_then(|v| v.parse::<Decimal>().ok());
+        let t = amount(total)?;
+        let vs = ops.iter().map(|p| amount(p)).collect::<Option<Vec<_>>>()?;
+        let names = ops.iter().cloned().chain([total.to_string()]).collect();
+        Some((t, vs, names))
+    };
     for spec in &doctype.checks {
         match spec {
             CheckSpec::Sum {
@@ -119,16 +128,12 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
                 total,
                 tolerance,
             } => {
-                let amount = |n: &str| fields.value(n).and_then(|v| v.parse::<Decimal>().ok());
-                let Some(t) = amount(total) else { continue };
-                let Some(ps): Option<Vec<Decimal>> = parts.iter().map(|p| amount(p)).collect()
-                else {
+                let Some((t, ps, names)) = operands(parts, total) else {
                     continue;
                 };
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
                 let sum: Decimal = ps.iter().sum();
                 let ok = (sum - t).abs() <= *tolerance;
-                let mut names: Vec<&str> = parts.iter().map(String::as_str).collect();
-                names.push(total);
                 out.push(check(
                     code,
                     ok,
@@ -183,12 +188,10 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
                 total,
                 tolerance,
             } => {
-                let amount = |n: &str| fields.value(n).and_then(|v| v.parse::<Decimal>().ok());
-                let Some(t) = amount(total) else { continue };
-                let Some(fs): Option<Vec<Decimal>> = factors.iter().map(|p| amount(p)).collect()
-                else {
+                let Some((t, fs, names)) = operands(factors, total) else {
                     continue;
                 };
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
                 let Some(product) = fs
                     .iter()
                     .try_fold(Decimal::ONE, |acc, f| acc.checked_mul(*f))
@@ -196,8 +199,6 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
                     continue;
                 };
                 let ok = (product - t).abs() <= *tolerance;
-                let mut names: Vec<&str> = factors.iter().map(String::as_str).collect();
-                names.push(total);
                 let shown: Vec<String> = factors
                     .iter()
                     .zip(&fs)
