@@ -321,14 +321,14 @@ fn zone_candidate(
         spec.kind,
         FieldKind::Text | FieldKind::PartyName | FieldKind::PartyAddress
     ) {
-        let (raw, _) = joined(&words);
+        let (raw, _) = joined(words);
         let value = clean_name(&raw);
         if value.is_empty() {
             return None;
         }
         candidate(value, words.to_vec())
     } else {
-        let mut c = parse_region(spec.kind, spec, &words, order, None)?;
+        let mut c = parse_region(spec.kind, spec, words, order, None)?;
         // A box holds one value: print left over beside it ("S48," before "711.48")
         // means part of the value was misread.
         let used = words
