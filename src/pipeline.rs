@@ -106,7 +106,7 @@ pub fn analyse_as(
     mut doc_type: crate::document::DocTypeGuess,
 ) -> TypedDocument {
     let doctype = cfg.doctype(&doc_type.value);
-    let (mut fields, checks) = match doctype {
+    let (mut fields, checks, line_items) = match doctype {
         Some(dt) => {
             let ex = extract::extract(pages, dt);
             if let Some(lang) = &ex.language {
@@ -118,6 +118,7 @@ pub fn analyse_as(
             let from_codes = extract::payment_qr::apply(&mut fields, pages, dt);
             let mut checks = validate::validate(&fields, dt, today);
             checks.extend(from_codes);
+            checks.extend(ex.items_check.clone());
             checks.extend(ex.unread.iter().map(|name| CheckResult {
                 code: "value_unreadable".into(),
                 passed: false,
@@ -128,9 +129,9 @@ pub fn analyse_as(
             }));
             validate::apply_to_confidence(&mut fields, &checks, dt);
             cfg.calibration.apply(&mut fields);
-            (fields, checks)
+            (fields, checks, ex.line_items)
         }
-        None => (IndexedFields::default(), Vec::new()),
+        None => (IndexedFields::default(), Vec::new(), Vec::new()),
     };
     for (_, f) in fields.0.iter_mut() {
         if let Some(f) = f {
@@ -145,7 +146,7 @@ pub fn analyse_as(
         text_origin: pages.first().map_or(Origin::Ocr, |p| p.origin),
         doc_type,
         fields,
-        line_items: Vec::new(),
+        line_items,
         checks,
         decision,
     }
@@ -215,6 +216,7 @@ pub fn analyse_structured(
                 page: 0,
                 bbox: None,
                 origin: Origin::Structured,
+                reasons: Vec::new(),
             });
             fields.set(&spec.name, f);
         }
@@ -246,6 +248,8 @@ pub fn analyse_structured(
                 unit_price: dec(l.unit_price),
                 amount: money(l.amount),
                 confidence: 1.0,
+                page: None,
+                bbox: None,
             })
             .collect(),
         checks,
@@ -482,6 +486,7 @@ pub fn apply_corrections(
             page: old.as_ref().map_or(0, |o| o.page),
             bbox: old.as_ref().and_then(|o| o.bbox),
             origin: Origin::Corrected,
+            reasons: Vec::new(),
         });
         doc.fields.set(name, new);
         changes.push(crate::store::review::Correction {
@@ -609,6 +614,46 @@ mod tests {
         );
         assert!(doc.checks.iter().all(|c| c.passed));
         assert_eq!(doc.fields.value("total"), Some("1543.13"));
+        let items: Vec<_> = doc
+            .line_items
+            .iter()
+            .map(|i| {
+                (
+                    i.description.as_str(),
+                    i.quantity.as_deref(),
+                    i.unit_price.as_deref(),
+                    i.amount.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            items,
+            [("Toner sort", Some("2"), Some("617.25"), Some("1234.50"))]
+        );
+        assert!(doc.line_items[0].confidence > 0.9);
+    }
+
+    #[test]
+    fn line_items_that_do_not_add_up_go_to_review_with_half_their_confidence() {
+        let mut page = crate::extract::tests::danish_invoice("1.543,13 kr.");
+        let row = page
+            .words
+            .iter_mut()
+            .find(|w| w.text == "1.234,50" && w.bbox[1] < 2000)
+            .expect("the item's amount");
+        row.text = "1.243,50".into();
+        let (_, _, doc) = run(page);
+        assert_eq!(doc.decision.route, Route::Review);
+        let check = doc
+            .checks
+            .iter()
+            .find(|c| c.code == "line_items_sum")
+            .expect("the items check");
+        assert!(!check.passed);
+        assert!(check.message.contains("1243.50"), "{}", check.message);
+        assert!(doc.line_items[0].confidence < 0.5);
+        // The totals were read on their own and keep their confidence.
+        assert!(doc.fields.get("subtotal").unwrap().confidence > 0.9);
     }
 
     #[test]

@@ -1048,6 +1048,13 @@ pub fn truth(r: &Receipt, degradation: &str, degradations: Value) -> Value {
             "date": r.date.iso(),
             "currency": r.currency,
             "tax_amount": truth_money(r.tax),
+            // The items' sum, when a subtotal line prints it.
+            "subtotal": r.rows.iter().find_map(|row| match row {
+                Row::Split(_, _, _, Role::Subtotal, _) => Some(truth_money(
+                    r.items.iter().map(|i| i.quantity * i.unit_cents).sum(),
+                )),
+                _ => None,
+            }),
             "total": truth_money(r.total),
         },
         "line_items": r.items.iter().map(|it| json!({

@@ -86,6 +86,16 @@ mod raw {
         pub checks: Vec<Check>,
         /// A fixed form: printed texts that find it on the page, for fields with a `zone`.
         pub form: Option<Form>,
+        /// Read the item rows above the totals.
+        pub line_items: Option<LineItems>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct LineItems {
+        /// Money fields whose labels end the item list, and one of whose printed
+        /// amounts the items must add up to.
+        pub until: Vec<String>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -225,6 +235,9 @@ pub struct DocType {
     pub fields: Vec<FieldSpec>,
     pub checks: Vec<CheckSpec>,
     pub form: Option<FormSpec>,
+    /// Indexes into `fields` of the money fields that end the item list (and that the
+    /// items add up to); `None` when the type reads no line items.
+    pub line_items: Option<Vec<usize>>,
 }
 
 /// A fixed form's anchors: printed texts whose place on the page maps the reference
@@ -609,6 +622,34 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
             })
         }
     };
+    let line_items = match file.line_items {
+        None => None,
+        Some(li) => {
+            let mut until = Vec::new();
+            for name in &li.until {
+                match fields.iter().position(|f| &f.name == name) {
+                    Some(i)
+                        if fields[i].kind == FieldKind::Money && !fields[i].labels.is_empty() =>
+                    {
+                        until.push(i)
+                    }
+                    _ => {
+                        return Err(invalid(
+                            "line_items.until".into(),
+                            format!("{name:?} is not a money field with labels in this type"),
+                        ))
+                    }
+                }
+            }
+            if until.is_empty() {
+                return Err(invalid(
+                    "line_items.until".into(),
+                    "name the money fields whose labels end the item list".into(),
+                ));
+            }
+            Some(until)
+        }
+    };
     Ok(DocType {
         name: file.name,
         description: file.description,
@@ -619,6 +660,7 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
         fields,
         checks,
         form,
+        line_items,
     })
 }
 

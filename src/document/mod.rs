@@ -192,6 +192,10 @@ pub struct Field {
     pub page: u32,
     pub bbox: Option<BBox>,
     pub origin: Origin,
+    /// Why this value and not another the page offered (set only when it offered more
+    /// than one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -201,6 +205,11 @@ pub struct LineItem {
     pub unit_price: Option<String>,
     pub amount: Option<String>,
     pub confidence: f64,
+    /// Where the row was read (scans and text layers; not structured invoices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<BBox>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -235,4 +244,33 @@ pub struct Truth {
     #[serde(default)]
     pub language: Option<String>,
     pub fields: BTreeMap<String, Option<String>>,
+    /// The item rows printed, when the generator knows them.
+    #[serde(default)]
+    pub line_items: Vec<TruthItem>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TruthItem {
+    pub description: String,
+    pub quantity: Option<String>,
+    pub unit_price: Option<String>,
+    pub amount: Option<String>,
+}
+
+impl TruthItem {
+    /// Whether `read` is this row: the same description (case and spacing aside),
+    /// amount, unit price and quantity (an unprinted quantity is 1).
+    pub fn matches(&self, read: &LineItem) -> bool {
+        let text = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        let qty = |q: Option<&str>| q.unwrap_or("1").to_string();
+        text(&self.description) == text(&read.description)
+            && self.amount == read.amount
+            && self.unit_price == read.unit_price
+            && qty(self.quantity.as_deref()) == qty(read.quantity.as_deref())
+    }
 }

@@ -49,6 +49,15 @@ pub struct Report {
     pub calibration: Vec<Bucket>,
     /// Documents classified right (their type is the truth's type).
     pub classified_right: usize,
+    /// Line items: rows printed (by the truth), rows read, rows read right.
+    pub items_printed: usize,
+    pub items_read: usize,
+    pub items_right: usize,
+    /// Documents with items printed whose item list was read exactly (every row, in order).
+    pub item_lists_right: usize,
+    pub item_lists: usize,
+    /// Auto-posted documents carrying an item list that is not exactly the printed one.
+    pub auto_posted_items_wrong: usize,
     /// Truth type → type the classifier gave ("unknown" for a tie or a weak winner,
     /// "error" for an unreadable file) → documents. On the "all" report only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,10 +117,25 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
                 buckets[b].1 += right as usize;
             }
         }
+        let printed = &case.truth.line_items;
+        let read = doc.map_or(&[][..], |d| d.line_items.as_slice());
+        let list_right =
+            printed.len() == read.len() && printed.iter().zip(read).all(|(t, r)| t.matches(r));
+        if !printed.is_empty() {
+            r.items_printed += printed.len();
+            r.items_read += read.len();
+            r.items_right += read
+                .iter()
+                .filter(|x| printed.iter().any(|t| t.matches(x)))
+                .count();
+            r.item_lists += 1;
+            r.item_lists_right += list_right as usize;
+        }
         if let Some(d) = doc {
             if d.decision.route == Route::AutoPost {
                 r.auto_posted += 1;
                 r.auto_post_all_fields_right += every_field_right as usize;
+                r.auto_posted_items_wrong += (!read.is_empty() && !list_right) as usize;
             }
         }
     }
@@ -359,6 +383,18 @@ pub fn render(reports: &[Report]) -> String {
             None => {
                 let _ = writeln!(s, "auto-posted all right    n/a");
             }
+        }
+        if r.item_lists > 0 {
+            let _ = writeln!(
+                s,
+                "line items            {} printed, {} read, {} read right; {} of {} lists exact; {} auto-posted with a wrong list",
+                r.items_printed,
+                r.items_read,
+                r.items_right,
+                r.item_lists_right,
+                r.item_lists,
+                r.auto_posted_items_wrong
+            );
         }
         let _ = writeln!(s, "{:<20} {:>8} {:>8}", "field", "right", "accuracy");
         for (name, f) in &r.fields {

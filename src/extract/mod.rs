@@ -15,6 +15,7 @@
 pub mod draft;
 pub mod form;
 pub mod input;
+pub mod items;
 pub mod layout;
 pub mod parse;
 pub mod payment_qr;
@@ -23,7 +24,7 @@ use rust_decimal::Decimal;
 
 use crate::config::doctype::{normalize_token, CheckSpec, FieldKind, FieldSpec, Prefer};
 use crate::config::DocType;
-use crate::document::{Field, IndexedFields, Origin};
+use crate::document::{CheckResult, Field, IndexedFields, LineItem, Origin};
 use crate::text::Page;
 use layout::{token_match, union, LWord, Line};
 use parse::DateOrder;
@@ -37,6 +38,10 @@ pub struct Extraction {
     /// Fields whose label is clearly on the page but whose value could not be read:
     /// `null` for these is not "absent" and must not be posted unseen.
     pub unread: Vec<String>,
+    /// The item rows above the totals, when the type reads them.
+    pub line_items: Vec<LineItem>,
+    /// Whether the items add up to a printed subtotal or total (when any were read).
+    pub items_check: Option<CheckResult>,
 }
 
 /// A label found on a line.
@@ -62,6 +67,8 @@ struct Candidate {
     amount: Option<Decimal>,
     currency: Option<&'static str>,
     origin: Origin,
+    /// The label it was found beside, as printed ("" when found without one).
+    label: String,
 }
 
 /// Where a candidate value sat relative to its label.
@@ -100,6 +107,7 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
                 c.page = lines[m.line].page;
                 c.origin = origin_of(c.page);
                 c.score *= m.quality * pos;
+                c.label = lines[m.line].text(m.start, m.end);
                 candidates[m.field].push(c);
             }
         }
@@ -201,7 +209,18 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         .zip(&doctype.fields)
         .map(|(cs, spec)| pick(cs, spec.prefer))
         .collect();
+    let picked = chosen.clone();
     resolve_sums(doctype, &candidates, &mut chosen);
+    let mut reasons: Vec<Vec<String>> = doctype
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let by_sum =
+                chosen[i].as_ref().map(|c| &c.value) != picked[i].as_ref().map(|c| &c.value);
+            choice_reasons(spec, &candidates[i], chosen[i].as_ref(), by_sum)
+        })
+        .collect();
 
     // Currency: printed with the total, else with another amount, else the page's.
     if let Some(ci) = doctype
@@ -214,7 +233,7 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
     }
 
     let mut fields = IndexedFields::default();
-    for (spec, c) in doctype.fields.iter().zip(chosen) {
+    for ((spec, c), reasons) in doctype.fields.iter().zip(chosen).zip(reasons.iter_mut()) {
         let field = c.filter(|_| spec.extract).map(|c| Field {
             value: c.value,
             confidence: round3(c.score.clamp(0.0, 1.0)),
@@ -222,6 +241,7 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
             page: c.page,
             bbox: Some(c.bbox),
             origin: c.origin,
+            reasons: std::mem::take(reasons),
         });
         fields.set(&spec.name, field);
     }
@@ -249,11 +269,167 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         .map(|(_, spec)| spec.name.clone())
         .chain(unread_zones.into_iter().filter(|n| fields.get(n).is_none()))
         .collect();
+    let (line_items, items_check) = match &doctype.line_items {
+        Some(until) => {
+            let money_fields: Vec<usize> = (0..doctype.fields.len())
+                .filter(|&i| doctype.fields[i].kind == FieldKind::Money)
+                .collect();
+            read_items(
+                &lines,
+                &matches,
+                &candidates,
+                until,
+                &money_fields,
+                fields.value("currency"),
+            )
+        }
+        None => (Vec::new(), None),
+    };
     Extraction {
         fields,
         language,
         unread,
+        line_items,
+        items_check,
     }
+}
+
+/// The item rows above the first totals line (a label of a money field at the start
+/// of a line that has an amount: subtotal, tax or total), judged by whether they add up to an amount
+/// printed with one of those labels: rows that do were read right, or wrong in ways
+/// that cancel out; rows that do not get half their OCR confidence and a failed
+/// `line_items_sum` check, so a person sees them before they are posted.
+fn read_items(
+    lines: &[Line],
+    matches: &[LabelMatch],
+    candidates: &[Vec<Candidate>],
+    until: &[usize],
+    money_fields: &[usize],
+    currency: Option<&str>,
+) -> (Vec<LineItem>, Option<CheckResult>) {
+    let mut ends: Vec<usize> = matches
+        .iter()
+        .filter(|m| money_fields.contains(&m.field) && m.start <= 1)
+        .filter(|m| lines[m.line].words.iter().any(|w| has_minor_unit(&w.text)))
+        .map(|m| m.line)
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    // A totals box above the table ("Amount due 1,234.00" in the header) has no items
+    // over it; the table's own totals line does.
+    let Some((end, items)) = ends
+        .into_iter()
+        .map(|end| (end, items::above(lines, end)))
+        .find(|(_, items)| !items.is_empty())
+    else {
+        return (Vec::new(), None);
+    };
+    let sum = items::sum(&items);
+    let cent = Decimal::new(1, 2);
+    let printed: Vec<&Candidate> = until
+        .iter()
+        .flat_map(|&f| &candidates[f])
+        .filter(|c| c.amount.is_some())
+        .collect();
+    let adds_up = printed
+        .iter()
+        .find(|c| c.amount.is_some_and(|a| (a - sum).abs() <= cent));
+    let page = lines[end].page;
+    let money = |d: Decimal| parse::format_money(d, currency);
+    let out: Vec<LineItem> = items
+        .iter()
+        .map(|it| {
+            let mut confidence = ocr_quality(&it.words);
+            if adds_up.is_none() {
+                confidence *= 0.5;
+            }
+            if it.multiplies() == Some(false) {
+                confidence *= 0.5;
+            }
+            LineItem {
+                description: it.description.clone(),
+                quantity: it.quantity.map(|q| q.normalize().to_string()),
+                unit_price: it.unit_price.map(money),
+                amount: Some(money(it.amount)),
+                confidence: round3(confidence),
+                page: Some(page),
+                bbox: Some(union(&it.words)),
+            }
+        })
+        .collect();
+    let n = out.len();
+    let check = CheckResult {
+        code: "line_items_sum".into(),
+        passed: adds_up.is_some(),
+        // Not the totals: they were read on their own, and a row misread says nothing
+        // about them.
+        fields: vec!["line_items".into()],
+        message: match adds_up {
+            Some(c) => format!(
+                "the {n} line items add up to {}, as printed beside {:?}",
+                money(sum),
+                c.raw
+            ),
+            None => {
+                let mut seen: Vec<String> =
+                    printed.iter().filter_map(|c| c.amount.map(money)).collect();
+                seen.dedup();
+                format!(
+                    "the {n} line items read add up to {}, which is no subtotal or total printed ({})",
+                    money(sum),
+                    seen.join(", ")
+                )
+            }
+        },
+    };
+    (out, Some(check))
+}
+
+/// Why a field holds the value it does, when the page offered others: each value
+/// found with the label beside it and its score, and the rule that chose.
+fn choice_reasons(
+    spec: &FieldSpec,
+    cs: &[Candidate],
+    chosen: Option<&Candidate>,
+    by_sum: bool,
+) -> Vec<String> {
+    let Some(chosen) = chosen else {
+        return Vec::new();
+    };
+    let mut others: Vec<&Candidate> = Vec::new();
+    for c in cs.iter().filter(|c| c.value != chosen.value) {
+        if !others.iter().any(|o| o.value == c.value) {
+            others.push(c);
+        }
+    }
+    if others.is_empty() {
+        return Vec::new();
+    }
+    let describe = |c: &Candidate| {
+        if c.label.is_empty() {
+            format!("{} ({:.2})", c.value, c.score)
+        } else {
+            format!("{} beside {:?} ({:.2})", c.value, c.label, c.score)
+        }
+    };
+    let rule = if by_sum {
+        "the amounts that add up in the type's sum check".to_string()
+    } else {
+        match spec.prefer {
+            Prefer::Last => {
+                "prefer = \"last\": of the values within 90 % of the best score, the one printed last".to_string()
+            }
+            Prefer::Best => "the best score (label match × where the value sat × OCR quality)".to_string(),
+        }
+    };
+    let mut out = vec![format!("chose {}: {rule}", describe(chosen))];
+    out.extend(
+        others
+            .iter()
+            .take(4)
+            .map(|c| format!("not {}", describe(c))),
+    );
+    out
 }
 
 /// The winning candidate. `Last` takes, among those nearly as strong as the best, the
@@ -280,6 +456,7 @@ fn box_candidate(b: form::BoxValue) -> Candidate {
         amount: None,
         currency: None,
         origin: Origin::Ocr,
+        label: String::new(),
     }
 }
 
@@ -627,6 +804,7 @@ fn candidate(value: String, words: Vec<LWord>) -> Candidate {
         amount: None,
         currency: None,
         origin: Origin::Ocr,
+        label: String::new(),
     }
 }
 
@@ -1157,6 +1335,7 @@ fn derive_missing_sums(doctype: &DocType, fields: &mut IndexedFields) {
                 page: template.as_ref().map_or(1, |f| f.page),
                 bbox: None,
                 origin: Origin::Derived,
+                reasons: Vec::new(),
             }),
         );
     }

@@ -459,6 +459,7 @@ pub fn apply(
                     page,
                     bbox: Some(code.bbox),
                     origin: Origin::Structured,
+                    reasons: Vec::new(),
                 }),
             ),
             Some(f) if same(name, &f.value, &value) => {

@@ -211,6 +211,127 @@ fn reread_top(
 /// Line ids of re-read words start here, clear of Tesseract's block numbering.
 const REREAD_LINE_BASE: u32 = 4_000_000_000 / 2;
 
+/// At most this many gaps of a page are read again.
+const MAX_GAP_READS: usize = 40;
+
+/// Tesseract's page pass drops lone short words far from the rest of their row: the
+/// quantity "2" in an invoice's Qty column, the amount right of "SUBTOTAL" on a till
+/// receipt. For each line read, the stretches of its row (from the page's left text
+/// margin to the paper's edge) that no word covers but that hold print are read again as one line.
+/// Returns the words found there, with line ids apart from the page pass's.
+fn reread_gaps(
+    engine: &mut dyn OcrEngine,
+    image: &Pix,
+    words: &[Word],
+    page: u32,
+) -> Result<Vec<Word>, TextError> {
+    let readable =
+        |w: &&Word| w.conf >= 0.5 && w.height() >= 8 && w.text.chars().any(char::is_alphanumeric);
+    let good: Vec<&Word> = words.iter().filter(readable).collect();
+    let Some(left) = good.iter().map(|w| w.bbox[0]).min() else {
+        return Ok(Vec::new());
+    };
+    // To the paper's edge, not the right end of what was read: when the page pass
+    // missed a whole column of amounts, that is left of them.
+    let right = image.width();
+    let mut rows: std::collections::BTreeMap<u32, Vec<&Word>> = Default::default();
+    for w in &good {
+        rows.entry(w.line).or_default().push(w);
+    }
+    let mut extra: Vec<Word> = Vec::new();
+    let mut reads = 0;
+    for row in rows.values() {
+        let mut hs: Vec<u32> = row.iter().map(|w| w.height()).collect();
+        hs.sort_unstable();
+        let h = hs[hs.len() / 2].max(8);
+        let top = row.iter().map(|w| w.bbox[1]).min().unwrap_or(0);
+        let bottom = row.iter().map(|w| w.bbox[3]).max().unwrap_or(0);
+        let shares_row = |b: BBox| {
+            let overlap = b[3].min(bottom).saturating_sub(b[1].max(top));
+            overlap * 2 >= b[3].saturating_sub(b[1]).min(bottom - top)
+        };
+        let mut covered: Vec<(u32, u32)> = words
+            .iter()
+            .chain(&extra)
+            .filter(|w| shares_row(w.bbox))
+            .map(|w| (w.bbox[0], w.bbox[2]))
+            .collect();
+        covered.sort_unstable();
+        let mut free = Vec::new();
+        let mut x = left;
+        for (a, b) in covered {
+            if a > x {
+                free.push((x, a));
+            }
+            x = x.max(b);
+        }
+        if right > x {
+            free.push((x, right));
+        }
+        let band = [
+            top.saturating_sub(h / 4),
+            (bottom + h / 4).min(image.height()),
+        ];
+        for (a, b) in free {
+            // Ordinary word spacing is well under a character height.
+            if b.saturating_sub(a) < 2 * h || reads >= MAX_GAP_READS {
+                continue;
+            }
+            let Some((x0, x1)) = ink_extent(image, [a + h / 2, band[0], b - h / 2, band[1]], h)
+            else {
+                continue;
+            };
+            // Only the row's own band: a margin reaching into the rows above and below
+            // makes the read take their print too.
+            let rect = [
+                x0.saturating_sub(h).max(a),
+                band[0],
+                (x1 + h).min(b),
+                band[1],
+            ];
+            let crop = image
+                .clip(rect)
+                .map_err(|message| TextError::Ocr { page, message })?;
+            reads += 1;
+            let found = engine.recognize_line(&crop, page)?;
+            tracing::trace!(page, gap = ?rect, read = ?found.iter().map(|w| (&w.text, w.conf)).collect::<Vec<_>>(), "gap reread");
+            for mut w in found {
+                w.bbox = [
+                    w.bbox[0] + rect[0],
+                    w.bbox[1] + rect[1],
+                    w.bbox[2] + rect[0],
+                    w.bbox[3] + rect[1],
+                ];
+                let clashes = words
+                    .iter()
+                    .chain(&extra)
+                    .any(|o| intersection(o.bbox, w.bbox) > 0.0);
+                if w.conf >= 0.6 && w.text.chars().any(char::is_alphanumeric) && !clashes {
+                    w.line = REREAD_LINE_BASE + 1 + reads as u32;
+                    extra.push(w);
+                }
+            }
+        }
+    }
+    Ok(extra)
+}
+
+/// The horizontal extent of the print in `rect`: columns a quarter character wide
+/// with more than a speck of dark in them, when two neighbouring ones are inked.
+fn ink_extent(image: &Pix, rect: [u32; 4], h: u32) -> Option<(u32, u32)> {
+    let step = (h / 4).max(2);
+    let mut inked: Vec<u32> = Vec::new();
+    let mut x = rect[0];
+    while x + step <= rect[2] {
+        if image.dark_fraction([x, rect[1], x + step, rect[3]]) >= 0.06 {
+            inked.push(x);
+        }
+        x += step;
+    }
+    let paired = inked.windows(2).any(|p| p[1] == p[0] + step);
+    paired.then(|| (inked[0], inked[inked.len() - 1] + step))
+}
+
 /// Normalised page images kept after OCR for second reads, at most this many
 /// (the first pages, where an invoice's fields are): 9 MB each at 300 dpi A4.
 pub const KEPT_IMAGES: usize = 3;
@@ -226,6 +347,7 @@ pub(crate) fn ocr_page(
         .map_err(|m| TextError::Corrupt(format!("page {number}: {m}")))?;
     let mut words = engine.recognize(&image, number)?;
     words.extend(reread_top(engine, &image, &words, number)?);
+    words.extend(reread_gaps(engine, &image, &words, number)?);
     let page = Page {
         number,
         width: image.width(),

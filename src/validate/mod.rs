@@ -286,6 +286,7 @@ mod tests {
             page: 1,
             bbox: None,
             origin: Origin::Ocr,
+            reasons: Vec::new(),
         })
     }
 

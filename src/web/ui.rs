@@ -496,6 +496,7 @@ fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>) -> Vec<V
             "confidence_text": f.as_ref().map_or("not found".to_string(), |f| format!("{:.0} %", f.confidence * 100.0)),
             "level": level,
             "why": why.join("; "),
+            "choice": f.as_ref().map_or(String::new(), |f| f.reasons.join("; ")),
             "page": f.as_ref().map(|f| f.page),
             "bbox": f.as_ref().and_then(|f| f.bbox),
         });

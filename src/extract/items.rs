@@ -1,0 +1,484 @@
+//! Line items: the rows of goods or services above a document's totals.
+//!
+//! Pure, over the page's rebuilt lines. The item list is the run of lines directly
+//! above the first line that carries a totals label (`SUBTOTAL`, `TOTAL`, `I alt`):
+//! walking up from it, every line must be an item row, or part of one, until a line
+//! that is not (a column header, the date and till line, a rule above items). The
+//! printed shapes it reads:
+//!
+//! ```text
+//! COFFEE LATTE                3.39      description, amount
+//! 3 x HAM SANDWICH           11.70      quantity prefix
+//! BLÅBÆRMUFFIN               54,00      amount, then quantity and unit price below
+//!   3 x 18,00
+//! PASTA 500 G                           description, then quantity, unit and amount
+//!   2 @ 16,00                32,00
+//! Printerservice   2   818,00   1.636,00   invoice columns: quantity, unit price
+//! ```
+//!
+//! Whether the rows were read right is for the caller to judge against the printed
+//! totals ([`sum`]): OCR that drops a row or misreads an amount shows there.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+
+use super::layout::{LWord, Line};
+use super::parse;
+
+/// One item as read, before it is judged.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub description: String,
+    pub quantity: Option<Decimal>,
+    pub unit_price: Option<Decimal>,
+    pub amount: Decimal,
+    /// The words it was read from (description, quantity, prices).
+    pub words: Vec<LWord>,
+}
+
+impl Item {
+    /// Quantity × unit price = amount, when both are printed.
+    pub fn multiplies(&self) -> Option<bool> {
+        let (q, u) = (self.quantity?, self.unit_price?);
+        Some(((q * u).round_dp(2) - self.amount).abs() <= Decimal::new(1, 2))
+    }
+}
+
+/// What one line is, for the item list.
+#[derive(Debug, Clone)]
+enum Row {
+    /// Text and an amount at the right: an item on one line.
+    Item(Item),
+    /// "3 x 18,00" alone: quantity and unit price of the item above.
+    QtyUnit(Decimal, Decimal, Vec<LWord>),
+    /// "2 @ 16,00   32,00": quantity, unit price and amount of the text above.
+    QtyUnitAmount(Decimal, Decimal, Decimal, Vec<LWord>),
+    /// Text without an amount: a description when a `QtyUnitAmount` follows.
+    Text(Vec<LWord>),
+    /// "=====" or "-----": skipped below the items, ends them above.
+    Rule,
+    Other,
+}
+
+/// "3 x 18,00", "2 @ 9.50", "4x35,95"; "2 9.50" too, since the layout drops a lone "@"
+/// as a speck.
+static QTY_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{1,4})(?:\s*[xX×@*:]+\s*|\s+)(-?\d[\d.,']*\d)$").expect("valid regex")
+});
+/// "3 x HAM SANDWICH".
+static QTY_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,4})\s*[xX×]\s+(.*\p{L}.*)$").expect("valid regex"));
+
+fn join(words: &[LWord]) -> String {
+    words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn letters(s: &str) -> usize {
+    s.chars().filter(|c| c.is_alphabetic()).count()
+}
+
+/// An amount with its minor unit ("1.636,00", "3.39", "-5,00"), the whole token.
+fn money_token(text: &str) -> Option<Decimal> {
+    let t = text
+        .trim_end_matches(['*', ':', '€'])
+        .trim_start_matches(['£', '$', '€', '¥']);
+    if !t.chars().any(|c| c.is_ascii_digit())
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '\''))
+    {
+        return None;
+    }
+    let minor = t.len() >= 3 && {
+        let b = t.as_bytes();
+        let sep = b[t.len() - 3];
+        (sep == b'.' || sep == b',') && b[t.len() - 2..].iter().all(u8::is_ascii_digit)
+    };
+    if !minor {
+        return None;
+    }
+    let found = parse::parse_money(t)?;
+    (found.start == 0 && found.end >= t.len()).then_some(found.value.amount)
+}
+
+/// A quantity column: a whole number ("2", "12") or a decimal one ("1,5", "37.50").
+fn number_token(text: &str) -> Option<Decimal> {
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
+    {
+        return None;
+    }
+    let found = parse::find_number(text, false)?;
+    (found.start == 0 && found.end == text.len()).then_some(found.value)
+}
+
+/// The amount at the right end of the line and the words before it. A trailing
+/// currency code or a one-letter tax class ("2.99 A", "1.636,00 DKK") may follow it.
+fn split_amount(line: &Line) -> Option<(Decimal, usize)> {
+    let n = line.words.len();
+    let tail = |t: &str| {
+        parse::currency_code(t).is_some() && letters(t) >= 2
+            || t.chars().count() == 1 && t.chars().all(char::is_alphabetic)
+    };
+    let end = match line.words.last() {
+        Some(w) if n >= 2 && tail(&w.text) => n - 1,
+        _ => n,
+    };
+    let amount = money_token(&line.words.get(end.checked_sub(1)?)?.text)?;
+    Some((amount, end - 1))
+}
+
+/// "9 732,00" is one amount printed with a space between thousands: a group of one to
+/// three digits glued (same column) to a group of three digits is joined.
+fn join_thousands(line: &Line) -> Line {
+    static GROUP: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\d{3}(?:[.,]\d{2})?$").expect("valid regex"));
+    let mut out = Line {
+        words: Vec::with_capacity(line.words.len()),
+        segment: Vec::with_capacity(line.words.len()),
+        ..line.clone()
+    };
+    for (w, &seg) in line.words.iter().zip(&line.segment) {
+        let lead = out.words.last().filter(|p: &&LWord| {
+            out.segment.last() == Some(&seg)
+                && p.text.len() <= 4
+                && p.text.trim_start_matches('-').len() <= 3
+                && p.text
+                    .trim_start_matches('-')
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+                && !p.text.trim_start_matches('-').is_empty()
+        });
+        if lead.is_some() && GROUP.is_match(&w.text) {
+            let p = out.words.last_mut().expect("lead word");
+            p.text.push_str(&w.text);
+            p.norm = crate::config::doctype::normalize_token(&p.text);
+            p.bbox = [
+                p.bbox[0],
+                p.bbox[1].min(w.bbox[1]),
+                w.bbox[2],
+                p.bbox[3].max(w.bbox[3]),
+            ];
+            p.conf = p.conf.min(w.conf);
+        } else {
+            out.words.push(w.clone());
+            out.segment.push(seg);
+        }
+    }
+    out
+}
+
+fn row(line: &Line) -> Row {
+    let line = &join_thousands(line);
+    let text = join(&line.words);
+    let alnum = text.chars().filter(|c| c.is_alphanumeric()).count();
+    if alnum * 3 < text.chars().count() {
+        return Row::Rule;
+    }
+    if let Some(c) = QTY_UNIT.captures(&text) {
+        if let (Ok(q), Some(u)) = (c[1].parse::<Decimal>(), money_token(&c[2])) {
+            return Row::QtyUnit(q, u, line.words.clone());
+        }
+    }
+    let Some((amount, left_end)) = split_amount(line) else {
+        return if letters(&text) >= 2 {
+            Row::Text(line.words.clone())
+        } else {
+            Row::Other
+        };
+    };
+    let left = &line.words[..left_end];
+    let left_text = join(left);
+    if let Some(c) = QTY_UNIT.captures(&left_text) {
+        if let (Ok(q), Some(u)) = (c[1].parse::<Decimal>(), money_token(&c[2])) {
+            return Row::QtyUnitAmount(q, u, amount, line.words.clone());
+        }
+    }
+    if letters(&left_text) < 2 {
+        return Row::Other;
+    }
+    if let Some(c) = QTY_PREFIX.captures(&left_text) {
+        if let Ok(q) = c[1].parse::<Decimal>() {
+            return Row::Item(Item {
+                description: c[2].trim().to_string(),
+                quantity: Some(q),
+                unit_price: None,
+                amount,
+                words: line.words.clone(),
+            });
+        }
+    }
+    // Invoice columns: up to two numbers right of the description, each in its own
+    // column (after a wide gap), are the quantity and the unit price.
+    let mut desc_end = left.len();
+    let mut numbers: Vec<(Decimal, bool)> = Vec::new();
+    while desc_end > 1 && numbers.len() < 2 {
+        let w = &left[desc_end - 1];
+        let own_column = line.segment[desc_end - 1] != line.segment[desc_end - 2];
+        let value = money_token(&w.text)
+            .map(|v| (v, true))
+            .or_else(|| number_token(&w.text).map(|v| (v, false)));
+        match value {
+            Some(v) if own_column => {
+                numbers.push(v);
+                desc_end -= 1;
+            }
+            _ => break,
+        }
+    }
+    // A position number in a column of its own: "1   Consulting services".
+    let desc_start = usize::from(
+        desc_end > 1
+            && left[0].text.len() <= 3
+            && left[0].text.chars().all(|c| c.is_ascii_digit())
+            && line.segment[0] != line.segment[1],
+    );
+    let description = join(&left[desc_start..desc_end]);
+    if letters(&description) < 2 {
+        return Row::Other;
+    }
+    numbers.reverse();
+    let (mut quantity, unit_price) = match numbers.as_slice() {
+        [(q, _), (u, _)] => (Some(*q), Some(*u)),
+        [(u, true)] => (None, Some(*u)),
+        [(q, false)] => (Some(*q), None),
+        _ => (None, None),
+    };
+    // Layouts that print the quantity first: the leading number times the unit price
+    // is the amount.
+    if let (1, None, Some(u), Ok(n)) = (
+        desc_start,
+        quantity,
+        unit_price,
+        left[0].text.parse::<Decimal>(),
+    ) {
+        if ((n * u).round_dp(2) - amount).abs() <= Decimal::new(1, 2) {
+            quantity = Some(n);
+        }
+    }
+    Row::Item(Item {
+        description,
+        quantity,
+        unit_price,
+        amount,
+        words: line.words.clone(),
+    })
+}
+
+/// The items printed directly above `lines[end]` (the first totals line), top to
+/// bottom. Empty when the line above the totals is no item.
+pub fn above(lines: &[Line], end: usize) -> Vec<Item> {
+    let page = lines[end].page;
+    let mut rows: Vec<Row> = Vec::new();
+    let mut i = end;
+    while i > 0 {
+        i -= 1;
+        if lines[i].page != page {
+            break;
+        }
+        let r = row(&lines[i]);
+        match &r {
+            Row::Rule if rows.is_empty() => continue,
+            Row::Item(_) | Row::QtyUnit(..) | Row::QtyUnitAmount(..) => rows.push(r),
+            // A description belongs to the quantity line under it; anything else
+            // (a column header, "Bon 47525 Kasse 8") is above the items.
+            Row::Text(_) if matches!(rows.last(), Some(Row::QtyUnitAmount(..))) => rows.push(r),
+            _ => break,
+        }
+    }
+    rows.reverse();
+    let mut items: Vec<Item> = Vec::new();
+    let mut pending: Option<Vec<LWord>> = None;
+    for r in rows {
+        match r {
+            Row::Item(it) => items.push(it),
+            Row::Text(words) => pending = Some(words),
+            Row::QtyUnitAmount(q, u, amount, words) => match pending.take() {
+                Some(mut desc) => {
+                    let description = join(&desc);
+                    desc.extend(words);
+                    items.push(Item {
+                        description,
+                        quantity: Some(q),
+                        unit_price: Some(u),
+                        amount,
+                        words: desc,
+                    });
+                }
+                // The description was above the page's first line: not an item read.
+                None => continue,
+            },
+            Row::QtyUnit(q, u, words) => {
+                if let Some(it) = items.last_mut() {
+                    if it.quantity.is_none() || it.quantity == Some(q) {
+                        it.quantity = Some(q);
+                        it.unit_price = Some(u);
+                        it.words.extend(words);
+                    }
+                }
+            }
+            Row::Rule | Row::Other => {}
+        }
+    }
+    items
+}
+
+/// The items' amounts added up.
+pub fn sum(items: &[Item]) -> Decimal {
+    items.iter().map(|i| i.amount).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::layout;
+    use crate::text::{Page, Word};
+
+    /// A page from text lines: words at a fixed pitch, a wide gap where the text has
+    /// three spaces or more, so columns come out as segments.
+    fn page(text: &str) -> Vec<Line> {
+        let mut words = Vec::new();
+        for (n, l) in text.lines().enumerate() {
+            let y = 100 + n as u32 * 40;
+            let mut col = 0u32;
+            for piece in l.split_inclusive(' ') {
+                let w = piece.trim();
+                if !w.is_empty() {
+                    let x = 50 + col * 20;
+                    words.push(Word {
+                        text: w.to_string(),
+                        conf: 0.93,
+                        bbox: [x, y, x + w.chars().count() as u32 * 20 - 4, y + 28],
+                        line: n as u32 + 1,
+                    });
+                }
+                col += piece.chars().count() as u32;
+            }
+        }
+        let page = Page {
+            number: 1,
+            width: 2000,
+            height: 3000,
+            words,
+            origin: crate::document::Origin::Ocr,
+            transform: Default::default(),
+            codes: Vec::new(),
+            marks: Vec::new(),
+        };
+        layout::lines(&page)
+    }
+
+    fn end_of(lines: &[Line], label: &str) -> usize {
+        lines
+            .iter()
+            .position(|l| l.words[0].text == label)
+            .expect("totals line")
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn receipt_rows_in_every_printed_shape() {
+        let lines = page(
+            "TORVE KAFFEBAR\n\
+             2025-04-07 18:27\n\
+             Bon 47525     Kasse 8\n\
+             ==========================\n\
+             SANDWICH M. SKINKE           31,00\n\
+             BLÅBÆRMUFFIN                 54,00\n\
+             \x20 3 x 18,00\n\
+             3 x KILDEVAND 0,5 L          27,00\n\
+             PASTA 500 G\n\
+             \x20 2 @ 16,00                  32,00\n\
+             BÆREPOSE                     £1,00 A\n\
+             ==========================\n\
+             SUBTOTAL                    145,00\n\
+             TOTAL DKK                   145,00",
+        );
+        let items = above(&lines, end_of(&lines, "SUBTOTAL"));
+        let got: Vec<(&str, Option<Decimal>, Option<Decimal>, Decimal)> = items
+            .iter()
+            .map(|i| (i.description.as_str(), i.quantity, i.unit_price, i.amount))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("SANDWICH M. SKINKE", None, None, d("31.00")),
+                ("BLÅBÆRMUFFIN", Some(d("3")), Some(d("18.00")), d("54.00")),
+                ("KILDEVAND 0,5 L", Some(d("3")), None, d("27.00")),
+                ("PASTA 500 G", Some(d("2")), Some(d("16.00")), d("32.00")),
+                ("BÆREPOSE", None, None, d("1.00")),
+            ]
+        );
+        assert_eq!(sum(&items), d("145.00"));
+        assert_eq!(items[1].multiplies(), Some(true));
+        assert_eq!(items[0].multiplies(), None);
+    }
+
+    #[test]
+    fn invoice_columns_give_quantity_and_unit_price_and_the_header_ends_the_list() {
+        let lines = page(
+            "Varetekst                    Stk.    Enhedspris       I alt\n\
+             1   Printerservice              2        818,00    1 636,00\n\
+             Rengøring af kontor, måned      2      2.238,00    4.476,00\n\
+             Toner 12                                 99,50       99,50\n\
+             Beløb ekskl. moms                                  6.211,50",
+        );
+        let items = above(&lines, end_of(&lines, "Beløb"));
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert_eq!(items[0].description, "Printerservice");
+        assert_eq!(
+            (items[0].quantity, items[0].unit_price),
+            (Some(d("2")), Some(d("818.00")))
+        );
+        assert_eq!(items[1].amount, d("4476.00"));
+        assert_eq!(items[1].multiplies(), Some(true));
+        // A number inside the description is not a column.
+        assert_eq!(items[2].description, "Toner 12");
+        assert_eq!(items[2].unit_price, Some(d("99.50")));
+        assert_eq!(items[2].quantity, None);
+    }
+
+    #[test]
+    fn a_leading_number_is_the_quantity_when_it_multiplies_out() {
+        let lines = page(
+            "Qty   Description               Unit       Amount\n\
+             3     Toner cartridge          85.00       255.00\n\
+             Subtotal                                   255.00",
+        );
+        let items = above(&lines, end_of(&lines, "Subtotal"));
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].description, "Toner cartridge");
+        assert_eq!(items[0].quantity, Some(d("3")));
+        assert_eq!(items[0].multiplies(), Some(true));
+    }
+
+    #[test]
+    fn no_items_when_the_line_above_the_totals_is_none() {
+        let lines = page(
+            "Fakturanr.   F-82088\n\
+             Dato         2026-05-06\n\
+             I alt        7.640,00 DKK",
+        );
+        assert!(above(&lines, end_of(&lines, "I")).is_empty());
+    }
+
+    #[test]
+    fn a_quantity_line_without_its_description_is_not_an_item() {
+        let lines = page(
+            "2025-04-07 18:27\n\
+             \x20 2 @ 16,00                  32,00\n\
+             TOTAL                        32,00",
+        );
+        assert!(above(&lines, end_of(&lines, "TOTAL")).is_empty());
+    }
+}
