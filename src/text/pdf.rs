@@ -15,7 +15,8 @@
 //! operators and panics on corrupt files, and no Rust crate renders as completely;
 //! poppler reads all of them, and a separate process can be killed and capped.
 
-use std::path::{Path, PathBuf};
+use std::ffi::OsStr;
+use std::path::PathBuf;
 
 use super::tool::{self, ToolError, ToolLimits};
 use super::{decode, preprocess, OcrEngine, Page, Pix, TextError, Word};
@@ -48,6 +49,8 @@ impl From<ToolError> for TextError {
 struct PdfFile {
     dir: tempfile::TempDir,
     path: PathBuf,
+    /// The configured password that opened it, when it needed one ([`info`] finds it).
+    password: Option<String>,
 }
 
 impl PdfFile {
@@ -59,7 +62,24 @@ impl PdfFile {
             .map_err(io)?;
         let path = dir.path().join("in.pdf");
         std::fs::write(&path, data).map_err(io)?;
-        Ok(PdfFile { dir, path })
+        Ok(PdfFile {
+            dir,
+            path,
+            password: None,
+        })
+    }
+
+    /// A poppler tool's arguments: the password that opened the file, if any, then
+    /// `args`. The password goes as both owner and user password: poppler tries it as
+    /// the owner's first (which also lifts copy restrictions), then as the user's.
+    fn args<'a>(&'a self, args: &[&'a OsStr]) -> Vec<&'a OsStr> {
+        let mut out: Vec<&OsStr> = Vec::with_capacity(args.len() + 4);
+        if let Some(pw) = &self.password {
+            let pw = OsStr::new(pw);
+            out.extend([OsStr::new("-opw"), pw, OsStr::new("-upw"), pw]);
+        }
+        out.extend_from_slice(args);
+        out
     }
 
     fn out(&self, name: &str) -> PathBuf {
@@ -74,20 +94,52 @@ pub struct PdfInfo {
     pub sizes: Vec<(f64, f64)>,
 }
 
-fn info(file: &Path, limits: &Limits) -> Result<PdfInfo, TextError> {
+/// Open the file with `pdfinfo`: without a password, and when it needs one, with each
+/// configured password in turn; the one that opens it stays with `file` for every
+/// later tool run. A PDF none opens is [`TextError::Encrypted`] (passwords unnamed).
+fn info(file: &mut PdfFile, limits: &Limits) -> Result<PdfInfo, TextError> {
+    file.password = None;
+    match run_info(file, limits) {
+        Err(TextError::Encrypted { .. }) => {}
+        other => return other,
+    }
+    for (n, password) in limits.pdf_passwords.iter().enumerate() {
+        file.password = Some(password.to_string());
+        match run_info(file, limits) {
+            Ok(info) => {
+                tracing::debug!(
+                    password = n + 1,
+                    "an encrypted PDF opened with a configured password"
+                );
+                return Ok(info);
+            }
+            Err(TextError::Encrypted { .. }) => continue,
+            Err(e) => {
+                file.password = None;
+                return Err(e);
+            }
+        }
+    }
+    file.password = None;
+    Err(TextError::Encrypted {
+        tried: limits.pdf_passwords.len(),
+    })
+}
+
+fn run_info(file: &PdfFile, limits: &Limits) -> Result<PdfInfo, TextError> {
     // Sizes of the pages that will be read, one past the limit at most.
     let last = (limits.max_pages + 1).to_string();
-    let args: [&std::ffi::OsStr; 5] = [
+    let args = file.args(&[
         "-f".as_ref(),
         "1".as_ref(),
         "-l".as_ref(),
         last.as_ref(),
-        file.as_os_str(),
-    ];
+        file.path.as_os_str(),
+    ]);
     let out = match tool::run("pdfinfo", &args, &tool_limits(limits)) {
         Ok(out) => out,
         Err(ToolError::Failed { stderr, .. }) if stderr.contains("Incorrect password") => {
-            return Err(TextError::Encrypted)
+            return Err(TextError::Encrypted { tried: 0 })
         }
         // An empty page tree: "the first page (1) can not be after the last page (0)".
         Err(ToolError::Failed { stderr, .. }) if stderr.contains("last page (0)") => {
@@ -145,20 +197,19 @@ pub fn embedded_file(
     limits: &Limits,
     choose: impl Fn(&[String]) -> Option<usize>,
 ) -> Result<Option<(String, Vec<u8>)>, TextError> {
-    let file = PdfFile::new(data)?;
+    let mut file = PdfFile::new(data)?;
+    // Opened as its pages will be: with the configured password it needs, if any.
+    info(&mut file, limits)?;
     let failed = |e: ToolError| match e {
-        ToolError::Failed { stderr, .. } if stderr.contains("Incorrect password") => {
-            TextError::Encrypted
-        }
         ToolError::Failed { stderr, .. } => TextError::Pdf(format!("not a readable PDF: {stderr}")),
         e => e.into(),
     };
-    let args: [&std::ffi::OsStr; 4] = [
+    let args = file.args(&[
         "-enc".as_ref(),
         "UTF-8".as_ref(),
         "-list".as_ref(),
         file.path.as_os_str(),
-    ];
+    ]);
     let out = tool::run("pdfdetach", &args, &tool_limits(limits)).map_err(failed)?;
     // "2 embedded files" then "1: factur-x.xml", ...
     let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
@@ -171,13 +222,13 @@ pub fn embedded_file(
     };
     let n = (i + 1).to_string();
     let dest = file.out("embedded");
-    let args: [&std::ffi::OsStr; 5] = [
+    let args = file.args(&[
         "-save".as_ref(),
         n.as_ref(),
         "-o".as_ref(),
         dest.as_os_str(),
         file.path.as_os_str(),
-    ];
+    ]);
     tool::run("pdfdetach", &args, &tool_limits(limits)).map_err(failed)?;
     let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
     if size > MAX_EMBEDDED {
@@ -209,7 +260,7 @@ fn text_layer(
 ) -> Result<Option<Vec<Vec<LayerWord>>>, TextError> {
     let out = file.out("text.html");
     let last = pages.to_string();
-    let args: [&std::ffi::OsStr; 7] = [
+    let args = file.args(&[
         "-bbox-layout".as_ref(),
         "-f".as_ref(),
         "1".as_ref(),
@@ -217,7 +268,7 @@ fn text_layer(
         last.as_ref(),
         file.path.as_os_str(),
         out.as_os_str(),
-    ];
+    ]);
     match tool::run("pdftotext", &args, &tool_limits(limits)) {
         Ok(_) => {}
         Err(ToolError::Failed { stderr, .. }) if stderr.contains("not allowed") => return Ok(None),
@@ -296,14 +347,14 @@ struct ImageRow {
 
 fn image_list(file: &PdfFile, page: u32, limits: &Limits) -> Result<Vec<ImageRow>, TextError> {
     let p = page.to_string();
-    let args: [&std::ffi::OsStr; 6] = [
+    let args = file.args(&[
         "-list".as_ref(),
         "-f".as_ref(),
         p.as_ref(),
         "-l".as_ref(),
         p.as_ref(),
         file.path.as_os_str(),
-    ];
+    ]);
     let out = tool::run("pdfimages", &args, &tool_limits(limits))?;
     Ok(parse_image_list(&String::from_utf8_lossy(&out.stdout)))
 }
@@ -368,7 +419,7 @@ fn page_image(
         PageImage::Embedded => {
             // JPEG as stored; anything else decoded to PBM/PGM/PPM (poppler's PNG
             // writer is 10-25 times slower than its decoding, measured).
-            let args: [&std::ffi::OsStr; 8] = [
+            let args = file.args(&[
                 "-f".as_ref(),
                 p.as_ref(),
                 "-l".as_ref(),
@@ -377,7 +428,7 @@ fn page_image(
                 "-p".as_ref(),
                 file.path.as_os_str(),
                 prefix.as_os_str(),
-            ];
+            ]);
             tool::run("pdfimages", &args, &tool_limits(limits))?;
             None
         }
@@ -395,7 +446,7 @@ fn page_image(
             }
             let r = dpi.to_string();
             // PGM, not PNG: see above.
-            let args: [&std::ffi::OsStr; 10] = [
+            let args = file.args(&[
                 "-r".as_ref(),
                 r.as_ref(),
                 "-gray".as_ref(),
@@ -406,7 +457,7 @@ fn page_image(
                 p.as_ref(),
                 file.path.as_os_str(),
                 prefix.as_os_str(),
-            ];
+            ]);
             tool::run("pdftoppm", &args, &tool_limits(limits))?;
             Some(dpi)
         }
@@ -493,8 +544,8 @@ pub fn read_pdf_document(
             limit: limits.max_file_bytes,
         });
     }
-    let file = PdfFile::new(data)?;
-    let info = info(&file.path, limits)?;
+    let mut file = PdfFile::new(data)?;
+    let info = info(&mut file, limits)?;
     if info.pages == 0 {
         return Err(TextError::NoPages);
     }
@@ -593,8 +644,8 @@ pub fn raw_page(
     render_dpi: u32,
     limits: &Limits,
 ) -> Result<Pix, TextError> {
-    let file = PdfFile::new(data)?;
-    let info = info(&file.path, limits)?;
+    let mut file = PdfFile::new(data)?;
+    let info = info(&mut file, limits)?;
     if number == 0 || number > info.pages {
         return Err(TextError::NoPages);
     }
