@@ -5,6 +5,7 @@
 //! - a page with a usable text layer is read from it (`pdftotext -bbox-layout`): words
 //!   with their boxes, scaled to the pixels of a page rendered at the OCR resolution, so
 //!   the label-anchored extractor works on them unchanged (`origin: "text_layer"`);
+//!   when it carries a picture, it is also rendered to look for payment QR codes;
 //! - a scanner's page (one image covering the page, no text) is OCRed from that image
 //!   taken out as it is stored (`pdfimages`: JPEG as is, CCITT G4, JBIG2 and Flate
 //!   decoded losslessly) at its own resolution;
@@ -345,14 +346,20 @@ struct ImageRow {
     y_ppi: u32,
 }
 
-fn image_list(file: &PdfFile, page: u32, limits: &Limits) -> Result<Vec<ImageRow>, TextError> {
-    let p = page.to_string();
+/// The images placed on pages `first..=last`.
+fn image_list(
+    file: &PdfFile,
+    first: u32,
+    last: u32,
+    limits: &Limits,
+) -> Result<Vec<ImageRow>, TextError> {
+    let (f, l) = (first.to_string(), last.to_string());
     let args = file.args(&[
         "-list".as_ref(),
         "-f".as_ref(),
-        p.as_ref(),
+        f.as_ref(),
         "-l".as_ref(),
-        p.as_ref(),
+        l.as_ref(),
         file.path.as_os_str(),
     ]);
     let out = tool::run("pdfimages", &args, &tool_limits(limits))?;
@@ -558,17 +565,34 @@ pub fn read_pdf_document(
     let dpi = opts.target_dpi;
     let mut pages = Vec::new();
     let mut images = Vec::new();
+    let mut layer_images: Option<Vec<ImageRow>> = None;
     for number in 1..=info.pages {
         let size = info.sizes.get(number as usize - 1).copied();
         let words = layer.get(number as usize - 1).map_or(&[][..], |w| &w[..]);
         if usable(words) {
-            pages.push(text_layer_page(number, words, size, dpi));
+            let mut page = text_layer_page(number, words, size, dpi);
+            // Listed once for all pages, when the first text-layer page comes.
+            let rows = layer_images.get_or_insert_with(|| {
+                image_list(&file, 1, info.pages, limits).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "the images of a PDF's text-layer pages cannot be listed; QR codes are not looked for there");
+                    Vec::new()
+                })
+            });
+            if may_hold_code(rows, number) {
+                match layer_codes(&file, &page, size, limits) {
+                    Ok(codes) => page.codes = codes,
+                    Err(e) => {
+                        tracing::warn!(page = number, error = %e, "a text-layer page with an image could not be rendered to look for QR codes; read from its text layer without them")
+                    }
+                }
+            }
+            pages.push(page);
             if images.len() < super::KEPT_IMAGES {
                 images.push(None);
             }
             continue;
         }
-        let rows = image_list(&file, number, limits)?;
+        let rows = image_list(&file, number, number, limits)?;
         let scan = scanner_image(&rows, number, size);
         let how = match scan {
             Some(img) if img.width as u64 * img.height as u64 > limits.max_pixels => {
@@ -596,6 +620,58 @@ pub fn read_pdf_document(
         }
     }
     Ok((pages, images))
+}
+
+/// Resolution a text-layer page holding an image is rendered at to look for QR codes:
+/// a payment code printed 2-3 cm wide has modules of 3-5 px there, which the decoder
+/// reads, at less than half the pixels (and time) of 300 dpi.
+const QR_DPI: u32 = 200;
+
+/// Whether page `page` has an image that could be a QR code (21 modules at least):
+/// only such text-layer pages are rendered, so a page of text alone costs nothing.
+fn may_hold_code(rows: &[ImageRow], page: u32) -> bool {
+    rows.iter().any(|r| {
+        r.page == page
+            && (r.kind == "image" || r.kind == "stencil")
+            && r.width >= 21
+            && r.height >= 21
+    })
+}
+
+/// The QR codes on a text-layer page, found on the page rendered at [`QR_DPI`], with
+/// their boxes in the page's pixel space (that of its text-layer words).
+fn layer_codes(
+    file: &PdfFile,
+    page: &Page,
+    size: Option<(f64, f64)>,
+    limits: &Limits,
+) -> Result<Vec<super::Code>, TextError> {
+    let pix = page_image(
+        file,
+        page.number,
+        PageImage::Rendered { dpi: QR_DPI },
+        size,
+        limits,
+    )?;
+    let k = page.transform.render_dpi as f64 / QR_DPI as f64;
+    Ok(super::find_codes(&pix)
+        .into_iter()
+        .map(|c| super::Code {
+            bbox: scale_box(c.bbox, k, page.width, page.height),
+            payload: c.payload,
+        })
+        .collect())
+}
+
+/// A box scaled by `k`, kept within a `width` x `height` page.
+fn scale_box(b: crate::document::BBox, k: f64, width: u32, height: u32) -> crate::document::BBox {
+    let s = |v: u32, max: u32| ((v as f64 * k).round() as u32).min(max);
+    [
+        s(b[0], width),
+        s(b[1], height),
+        s(b[2], width),
+        s(b[3], height),
+    ]
 }
 
 /// A text-layer page in the pixel space of the page rendered at `dpi`.
@@ -712,6 +788,30 @@ mod tests {
         assert!(!usable(&[w("Invoice"), w("1")]), "too few words");
         let broken: Vec<LayerWord> = (0..10).map(|_| w("\u{FFFD}\u{FFFD}ab")).collect();
         assert!(!usable(&broken));
+    }
+
+    #[test]
+    fn only_text_layer_pages_with_a_picture_are_searched_for_codes() {
+        let list = "page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio\n\
+            --------------------------------------------------------------------------------------------\n\
+               1     0 image       1     1  gray    1   8  image  no         7  0    72    72   1B 100%\n\
+               2     1 image     164   164  gray    1   8  image  no        12  0   118   118  3K 10%\n\
+               3     2 stencil   45    45   -       1   1  image  no        20  0   50    50   300B 10%\n\
+               3     3 smask    300   300  gray    1   8  image  no        21  0   72    72   1K 1%\n";
+        let rows = parse_image_list(list);
+        assert!(!may_hold_code(&rows, 1), "a 1x1 spacer");
+        assert!(may_hold_code(&rows, 2));
+        assert!(may_hold_code(&rows, 3), "a QR code drawn as an image mask");
+        assert!(!may_hold_code(&rows, 4), "no image at all");
+        // A code found at 200 dpi, in the 300 dpi pixels of the page's words.
+        assert_eq!(
+            scale_box([100, 200, 300, 400], 1.5, 2480, 3509),
+            [150, 300, 450, 600]
+        );
+        assert_eq!(
+            scale_box([1600, 2300, 1653, 2339], 1.5, 2480, 3509),
+            [2400, 3450, 2480, 3509]
+        );
     }
 
     #[test]
