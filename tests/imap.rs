@@ -273,3 +273,131 @@ fn a_mailbox_is_read_exactly_once_across_a_crash() {
     assert_eq!(raw.count("INBOX"), 0);
     assert_eq!(raw.count("Processed"), MAILS + 1);
 }
+
+/// The folder's UIDVALIDITY, as STATUS reports it.
+fn uid_validity(raw: &mut Raw, folder: &str) -> u32 {
+    let status = raw.cmd(&format!("STATUS {folder} (UIDVALIDITY)"));
+    status
+        .split("UIDVALIDITY ")
+        .nth(1)
+        .and_then(|r| r.trim_end().trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("no UIDVALIDITY in {status}"))
+}
+
+#[test]
+fn a_folder_renumbered_by_the_server_is_read_again_without_doubles() {
+    let server = Dovecot::start();
+    let mut raw = Raw::login(server.imap_port);
+    raw.cmd("CREATE Invoices");
+    for n in 1..=3 {
+        raw.append("Invoices", &mail(n));
+    }
+    let inst = Install::new("");
+    std::fs::write(inst.path("imap-password"), "secret\n").unwrap();
+    // Flagged, not moved: the mails stay in the folder, as when the server renumbers
+    // a folder whose mails were read but kept.
+    let config = std::fs::read_to_string(inst.config()).unwrap()
+        + &format!(
+            "\n[[mailboxes]]\nname = \"ap\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nuser = \"mailroom\"\n\
+             password_file = \"{}\"\nca_file = \"{}\"\nfolder = \"Invoices\"\nafter = \"flag\"\n\
+             poll_interval_secs = 1\nbatch = 10\n",
+            server.imaps_port,
+            inst.path("imap-password").display(),
+            server.ca.display()
+        );
+    std::fs::write(inst.config(), config).unwrap();
+    inst.run_to_idle(Duration::from_secs(120));
+    let first = inst.documents();
+    assert_eq!(first.len(), 6, "{first:?}");
+    let emails: Vec<String> = inst
+        .db()
+        .prepare("SELECT id FROM documents WHERE state = 'unpacked' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(emails.len(), 3, "{first:?}");
+    let old_validity = uid_validity(&mut raw, "Invoices");
+
+    // The folder is deleted and made again (a restore, a migration): the same three
+    // mails come back under new UIDs and a new UIDVALIDITY, with two new ones.
+    raw.cmd("DELETE Invoices");
+    raw.cmd("CREATE Invoices");
+    for n in 1..=5 {
+        raw.append("Invoices", &mail(n));
+    }
+    let new_validity = uid_validity(&mut raw, "Invoices");
+    assert_ne!(
+        new_validity, old_validity,
+        "the server kept its UIDVALIDITY"
+    );
+
+    inst.run_to_idle(Duration::from_secs(120));
+    let db = inst.db();
+    // Every mail of the new numbering is recorded and acted on, under its validity.
+    let seen: Vec<(u32, u32, bool)> = db
+        .prepare("SELECT uid_validity, uid, acted_at IS NOT NULL FROM mail_seen ORDER BY uid_validity, uid")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut want: Vec<(u32, u32, bool)> = (1..=3).map(|u| (old_validity, u, true)).collect();
+    want.extend((1..=5).map(|u| (new_validity, u, true)));
+    want.sort();
+    assert_eq!(seen, want);
+    // The three mails read before are duplicates of their first reading (same bytes),
+    // never unpacked or posted again; the two new ones are read like any mail.
+    let docs = inst.documents();
+    assert_eq!(docs.len(), 6 + 3 + 2 * 2, "{docs:?}");
+    let duplicates: Vec<&DocumentRow> = docs.iter().filter(|d| d.1 == "duplicate").collect();
+    assert_eq!(duplicates.len(), 3, "{docs:?}");
+    let mut of: Vec<String> = duplicates.iter().filter_map(|d| d.3.clone()).collect();
+    of.sort();
+    let mut emails = emails;
+    emails.sort();
+    assert_eq!(of, emails);
+    assert_eq!(
+        docs.iter().filter(|d| d.1 == "unpacked").count(),
+        5,
+        "{docs:?}"
+    );
+    assert_eq!(
+        docs.iter().filter(|d| d.1 == "auto_posted").count(),
+        5,
+        "{docs:?}"
+    );
+    // Each invoice reached the outbox exactly once: nothing lost, nothing twice.
+    let mut numbers: Vec<String> = inst
+        .outbox_files()
+        .iter()
+        .map(|f| {
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+            v["fields"]["invoice_number"]["value"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    numbers.sort();
+    let want: Vec<String> = (1..=5).map(|n| (9000 + n).to_string()).collect();
+    assert_eq!(numbers, want);
+    // The new ones carry where they were under the new numbering.
+    let placed: Vec<(String, u32)> = db
+        .prepare("SELECT json_extract(source_meta, '$.mailbox.folder'), json_extract(source_meta, '$.mailbox.uid_validity') FROM documents WHERE state = 'auto_posted' ORDER BY seq DESC LIMIT 2")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        placed,
+        [
+            ("Invoices".to_string(), new_validity),
+            ("Invoices".to_string(), new_validity)
+        ]
+    );
+    assert_eq!(raw.count("Invoices"), 5);
+}

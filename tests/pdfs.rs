@@ -389,3 +389,134 @@ fn ocr_over_its_time_limit_is_quarantined() {
         Some("OCR of page 1 took longer than 0.05 s (limits.max_ocr_secs_per_page)")
     );
 }
+
+/// `qpdf --encrypt USER OWNER 256` of `plain` into `out`.
+fn encrypt(plain: &[u8], user: &str, owner: &str, out: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("plain.pdf");
+    std::fs::write(&src, plain).unwrap();
+    let q = Command::new("qpdf")
+        .args(["--encrypt", user, owner, "256", "--"])
+        .arg(&src)
+        .arg(out)
+        .output()
+        .expect("qpdf (Debian package qpdf; scripts/install-deps --test)");
+    assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+}
+
+#[test]
+fn encrypted_pdfs_open_with_a_configured_password() {
+    let secrets = tempfile::tempdir().unwrap();
+    let list = secrets.path().join("pdf-passwords");
+    std::fs::write(&list, "user-pw of A\n").unwrap();
+    let inst = Install::new(&format!(
+        "[pdf]\npasswords = [\"not-this-one\", \"owner-pw-B\"]\npasswords_file = \"{}\"\n",
+        list.display()
+    ));
+    let inbox = inst.path("inbox");
+    let page = pdf(vec![PdfPage::Text(invoice_page())], None);
+    // Opened by its user password (from the passwords file), by its owner password
+    // (inline), by none of them; and a PDF/A-3 e-invoice whose embedded XML is
+    // behind the user password.
+    encrypt(
+        &page,
+        "user-pw of A",
+        "owner-pw-A",
+        &inbox.join("a-user.pdf"),
+    );
+    encrypt(&page, "user-pw-B", "owner-pw-B", &inbox.join("b-owner.pdf"));
+    encrypt(
+        &page,
+        "user-pw-C",
+        "owner-pw-C",
+        &inbox.join("c-unknown.pdf"),
+    );
+    let xml = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/einvoices/peppol-invoice.xml"),
+    )
+    .unwrap();
+    encrypt(
+        &pdf_with_attachment(Some("factur-x.xml"), &xml),
+        "user-pw of A",
+        "owner-pw-D",
+        &inbox.join("d-facturx.pdf"),
+    );
+    let b_data = std::fs::read(inbox.join("b-owner.pdf")).unwrap();
+    let run = inst.run_to_idle(Duration::from_secs(180));
+    let log = String::from_utf8_lossy(&run.stderr).into_owned();
+
+    let db = inst.db();
+    let result = |name: &str| -> (String, Option<String>, serde_json::Value) {
+        db.query_row(
+            "SELECT state, reason, result FROM documents WHERE name = ?1",
+            [name],
+            |r| {
+                let result: Option<String> = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    result.map_or(serde_json::Value::Null, |j| {
+                        serde_json::from_str(&j).unwrap()
+                    }),
+                ))
+            },
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}; {:?}", inst.documents()))
+    };
+    for name in ["a-user.pdf", "b-owner.pdf"] {
+        let (state, reason, doc) = result(name);
+        assert!(
+            state == "auto_posted" || state == "in_review",
+            "{name}: {state}: {reason:?}"
+        );
+        assert_eq!(doc["text_origin"], "text_layer", "{name}: {doc}");
+        assert_invoice_fields(&doc, "text_layer");
+    }
+    let (state, reason, _) = result("c-unknown.pdf");
+    assert_eq!(state, "quarantined");
+    assert_eq!(
+        reason.as_deref(),
+        Some("an encrypted PDF that none of the 3 configured passwords (pdf.passwords) opens")
+    );
+    let (state, reason, doc) = result("d-facturx.pdf");
+    assert!(
+        state == "auto_posted" || state == "in_review",
+        "{state}: {reason:?}"
+    );
+    assert_eq!(doc["text_origin"], "structured", "{doc}");
+    assert_eq!(doc["fields"]["total"]["value"], "1543.13", "{doc}");
+    assert_eq!(doc["fields"]["total"]["origin"], "structured", "{doc}");
+
+    // The review UI's page images open the file the same way; without the passwords
+    // they cannot.
+    let data = b_data;
+    let cfg = mailroom::config::Config::load(&inst.config(), true).unwrap();
+    let (w, h, t): (u32, u32, String) = db
+        .query_row(
+            "SELECT p.width, p.height, p.transform FROM pages p JOIN documents d ON d.id = p.document_id WHERE d.name = 'b-owner.pdf'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let t: mailroom::text::Transform = serde_json::from_str(&t).unwrap();
+    let pix = mailroom::text::render_page(&data, 1, &t, &cfg.limits).unwrap();
+    assert_eq!((pix.width(), pix.height()), (w, h));
+    let e = match mailroom::text::render_page(&data, 1, &t, &Default::default()) {
+        Ok(_) => panic!("an encrypted page was rendered without its password"),
+        Err(e) => e,
+    };
+    assert_eq!(
+        e.to_string(),
+        "an encrypted PDF that needs a password (none is configured)"
+    );
+
+    // No password reaches the log or a reason.
+    let reasons: Vec<String> = inst.documents().into_iter().filter_map(|d| d.2).collect();
+    for secret in ["not-this-one", "owner-pw", "user-pw"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+        assert!(
+            !reasons.iter().any(|r| r.contains(secret)),
+            "{secret} in {reasons:?}"
+        );
+    }
+}

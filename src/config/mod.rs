@@ -88,11 +88,17 @@ mod raw {
     #[serde(deny_unknown_fields, default)]
     pub struct Pdf {
         pub embedded_einvoice: bool,
+        pub passwords: Vec<String>,
+        pub passwords_file: Option<PathBuf>,
+        pub passwords_env: Option<String>,
     }
     impl Default for Pdf {
         fn default() -> Self {
             Pdf {
                 embedded_einvoice: true,
+                passwords: Vec::new(),
+                passwords_file: None,
+                passwords_env: None,
             }
         }
     }
@@ -299,7 +305,7 @@ pub struct OcrConfig {
     pub deskew: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     pub max_file_bytes: u64,
     pub max_pages: u32,
@@ -310,6 +316,61 @@ pub struct Limits {
     /// after this long, and cannot map more than this much memory.
     pub pdf_tool_timeout: std::time::Duration,
     pub pdf_tool_memory_bytes: u64,
+    /// Passwords to open encrypted PDFs with (`[pdf]`). They travel with the limits
+    /// because the limits reach every poppler run for a file (reading its pages, looking
+    /// for an embedded e-invoice, rebuilding a page image for the review UI), so no
+    /// path can forget them.
+    pub pdf_passwords: PdfPasswords,
+}
+
+/// The passwords `[pdf]` gives for encrypted PDFs: `passwords`, then the lines of
+/// `passwords_file`, then those of the variable `passwords_env`. Shown nowhere: its
+/// `Debug` prints only how many there are.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PdfPasswords(std::sync::Arc<[String]>);
+
+impl PdfPasswords {
+    pub fn new(passwords: Vec<String>) -> PdfPasswords {
+        PdfPasswords(passwords.into())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+}
+
+impl std::fmt::Debug for PdfPasswords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PdfPasswords({} configured)", self.0.len())
+    }
+}
+
+/// Passwords one per line, as `pdf.passwords_file` and `pdf.passwords_env` hold them:
+/// a line is taken exactly as written (spaces are part of it), only its line ending
+/// removed; empty lines are skipped.
+pub fn password_lines(text: &str) -> Vec<String> {
+    text.split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// A password a poppler tool can be given on its command line, or why not (the
+/// message never quotes it).
+fn check_password(p: &str) -> Result<(), &'static str> {
+    if p.is_empty() {
+        Err("an empty password opens nothing a reader could not open without one")
+    } else if p.contains('\0') {
+        Err("a password cannot contain a NUL character")
+    } else {
+        Ok(())
+    }
 }
 
 impl Default for Limits {
@@ -322,6 +383,7 @@ impl Default for Limits {
             ocr_page_timeout: std::time::Duration::from_secs_f64(file.max_ocr_secs_per_page),
             pdf_tool_timeout: std::time::Duration::from_secs(file.pdf_tool_timeout_secs),
             pdf_tool_memory_bytes: file.pdf_tool_memory_mb * 1024 * 1024,
+            pdf_passwords: PdfPasswords::default(),
         }
     }
 }
@@ -351,7 +413,13 @@ impl Config {
         })?;
         let doctypes = doctype::load_dir(&file.paths.doctypes)?;
         let calibration = load_calibration(&file.paths.calibration)?;
+        let extra_passwords = read_passwords(&file.pdf, &shown)?;
         let mut cfg = validate(file, &shown, doctypes)?;
+        if !extra_passwords.is_empty() {
+            let mut all: Vec<String> = cfg.limits.pdf_passwords.iter().map(String::from).collect();
+            all.extend(extra_passwords);
+            cfg.limits.pdf_passwords = PdfPasswords::new(all);
+        }
         cfg.calibration = calibration;
         cfg.source_path = source_path;
         Ok(cfg)
@@ -368,6 +436,39 @@ impl Config {
     pub fn blob_dir(&self) -> PathBuf {
         self.var_dir.join("blobs")
     }
+}
+
+/// The PDF passwords kept outside the main file: the lines of `pdf.passwords_file`,
+/// then those of `pdf.passwords_env`. Errors name the key and the file or variable,
+/// never a password.
+fn read_passwords(pdf: &raw::Pdf, path: &Path) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::new();
+    if let Some(file) = &pdf.passwords_file {
+        let key = "pdf.passwords_file";
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| invalid(path, key, format!("cannot read {}: {e}", file.display())))?;
+        for (n, p) in password_lines(&text).into_iter().enumerate() {
+            check_password(&p).map_err(|m| {
+                invalid(
+                    path,
+                    key,
+                    format!("{}, password {}: {m}", file.display(), n + 1),
+                )
+            })?;
+            out.push(p);
+        }
+    }
+    if let Some(var) = &pdf.passwords_env {
+        let text = std::env::var(var).map_err(|_| {
+            invalid(
+                path,
+                "pdf.passwords_env",
+                format!("the environment variable {var} is not set (or not UTF-8)"),
+            )
+        })?;
+        out.extend(password_lines(&text));
+    }
+    Ok(out)
 }
 
 pub(crate) fn invalid(path: &Path, key: &str, message: impl Into<String>) -> ConfigError {
@@ -456,6 +557,10 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
     if doctypes.is_empty() {
         return Err(invalid(path, "paths.doctypes", "no document types found"));
     }
+    for (i, p) in file.pdf.passwords.iter().enumerate() {
+        check_password(p)
+            .map_err(|m| invalid(path, "pdf.passwords", format!("entry {}: {m}", i + 1)))?;
+    }
     let sinks = sinks::validate(file.sinks, path, &file.paths.var_dir)?;
     if file.web.listen.parse::<std::net::SocketAddr>().is_err() {
         return Err(invalid(
@@ -536,6 +641,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             ocr_page_timeout: std::time::Duration::from_secs_f64(file.limits.max_ocr_secs_per_page),
             pdf_tool_timeout: std::time::Duration::from_secs(file.limits.pdf_tool_timeout_secs),
             pdf_tool_memory_bytes: file.limits.pdf_tool_memory_mb * 1024 * 1024,
+            pdf_passwords: PdfPasswords::new(file.pdf.passwords),
         },
         doctypes,
         calibration: Default::default(),
@@ -615,6 +721,98 @@ mod tests {
     fn unknown_keys_are_rejected() {
         let err = toml::from_str::<raw::File>("[paths]\ninbx = \"x\"\n").unwrap_err();
         assert!(err.to_string().contains("unknown field `inbx`"), "{err}");
+    }
+
+    #[test]
+    fn pdf_passwords_come_from_the_file_a_passwords_file_and_a_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("pdf-passwords");
+        std::fs::write(&list, "pw from file 1\r\n\npw-from-file-2\n").unwrap();
+        let var = "MAILROOM_TEST_PDF_PASSWORDS_OK";
+        std::env::set_var(var, "pw-from-env");
+        let config = dir.path().join("mailroom.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[paths]\ndoctypes = \"{}\"\n[pdf]\npasswords = [\"pw-in-config\"]\npasswords_file = \"{}\"\npasswords_env = \"{var}\"\n",
+                dir.path().join("no-doctypes").display(),
+                list.display()
+            ),
+        )
+        .unwrap();
+        let cfg = Config::load(&config, true).unwrap();
+        let got: Vec<&str> = cfg.limits.pdf_passwords.iter().collect();
+        assert_eq!(
+            got,
+            [
+                "pw-in-config",
+                "pw from file 1",
+                "pw-from-file-2",
+                "pw-from-env"
+            ]
+        );
+        // Shown nowhere, not even in a debug print of the whole configuration.
+        let shown = format!("{cfg:?}");
+        assert!(shown.contains("PdfPasswords(4 configured)"), "{shown}");
+        for p in got {
+            assert!(!shown.contains(p), "{p} in {shown}");
+        }
+        // The embedded defaults have none.
+        let defaults = Config::load(Path::new("/nonexistent/mailroom.toml"), false).unwrap();
+        assert!(defaults.limits.pdf_passwords.is_empty());
+    }
+
+    #[test]
+    fn pdf_password_errors_name_the_key_not_the_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let doctypes = dir.path().join("no-doctypes");
+        let load = |pdf: &str| {
+            let config = dir.path().join("mailroom.toml");
+            std::fs::write(
+                &config,
+                format!(
+                    "[paths]\ndoctypes = \"{}\"\n[pdf]\n{pdf}\n",
+                    doctypes.display()
+                ),
+            )
+            .unwrap();
+            Config::load(&config, true).unwrap_err().to_string()
+        };
+        let e = load("passwords_file = \"/nonexistent/pdf-passwords\"");
+        assert!(
+            e.contains("key `pdf.passwords_file`: cannot read /nonexistent/pdf-passwords"),
+            "{e}"
+        );
+        let e = load("passwords_env = \"MAILROOM_TEST_PDF_PASSWORDS_UNSET\"");
+        assert!(
+            e.contains("key `pdf.passwords_env`: the environment variable MAILROOM_TEST_PDF_PASSWORDS_UNSET is not set"),
+            "{e}"
+        );
+        let e = load("passwords = [\"good-one\", \"\"]");
+        assert!(
+            e.contains("key `pdf.passwords`: entry 2: an empty password"),
+            "{e}"
+        );
+        let nul = dir.path().join("nul");
+        std::fs::write(&nul, "s3cret\nbad\0s3cret\n").unwrap();
+        let e = load(&format!("passwords_file = \"{}\"", nul.display()));
+        assert!(e.contains("key `pdf.passwords_file`"), "{e}");
+        assert!(
+            e.contains("password 2: a password cannot contain a NUL"),
+            "{e}"
+        );
+        assert!(!e.contains("s3cret"), "{e}");
+        let e = load("password = [\"typo\"]");
+        assert!(e.contains("unknown field `password`"), "{e}");
+    }
+
+    #[test]
+    fn password_lines_are_taken_as_written() {
+        assert_eq!(
+            password_lines(" lead\r\ntrail \n\n\r\nlast"),
+            [" lead", "trail ", "last"]
+        );
+        assert!(password_lines("").is_empty());
     }
 
     #[test]

@@ -581,7 +581,8 @@ fn add_missing_columns(c: &Connection) -> rusqlite::Result<()> {
         }
     }
     c.execute_batch(
-        "CREATE INDEX IF NOT EXISTS documents_state_type ON documents(state, doc_type, seq)",
+        "CREATE INDEX IF NOT EXISTS documents_state_type ON documents(state, doc_type, seq);
+         CREATE INDEX IF NOT EXISTS documents_parent ON documents(parent_id, seq);",
     )?;
     Ok(())
 }

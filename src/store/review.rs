@@ -115,6 +115,8 @@ pub struct DocumentFilter {
     pub received_before: Option<String>,
     pub posted_after: Option<String>,
     pub posted_before: Option<String>,
+    /// Only the documents unpacked from this one (an email's attachments).
+    pub parent: Option<String>,
 }
 
 /// One entry of the changes feed: a document reached a state someone subscribes to.
@@ -362,6 +364,7 @@ impl Store {
                    AND (?7 IS NULL OR posted_at >= ?7)
                    AND (?8 IS NULL OR posted_at < ?8)
                    AND (?10 IS NULL OR instr(lower(reason), lower(?10)) > 0)
+                   AND (?11 IS NULL OR parent_id = ?11)
                  ORDER BY seq LIMIT ?9"),
             )?;
             let rows = st
@@ -376,7 +379,8 @@ impl Store {
                         filter.posted_after,
                         filter.posted_before,
                         limit as i64,
-                        filter.reason
+                        filter.reason,
+                        filter.parent
                     ],
                     row_to_doc,
                 )?

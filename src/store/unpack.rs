@@ -6,8 +6,11 @@
 //! the commit leaves the parent in `processing`, and [`Store::recover`] sends it round
 //! again: each attachment becomes a document exactly once.
 
+use rusqlite::params;
+
 use super::{
-    apply, insert_document, Change, DocumentRow, Ingested, NewDocument, State, Store, StoreError,
+    apply, insert_document, row_to_doc, Change, DocumentRow, Ingested, NewDocument, State, Store,
+    StoreError,
 };
 
 /// One document found inside a container.
@@ -20,6 +23,19 @@ pub struct Child {
 }
 
 impl Store {
+    /// The documents unpacked from `parent` (an email's attachments), in the order
+    /// they were recorded; none for a document that is no container.
+    pub fn children(&self, parent: &str) -> Result<Vec<DocumentRow>, StoreError> {
+        self.with(|c| {
+            let mut st =
+                c.prepare_cached(select_documents!("WHERE parent_id = ?1 ORDER BY seq"))?;
+            let rows = st
+                .query_map(params![parent], row_to_doc)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
     /// Record `children` as documents of their own and move `parent` (in `processing`)
     /// to `unpacked` with `reason`. A child whose bytes the ledger already holds is a
     /// duplicate of that document, as for files dropped in the inbox.

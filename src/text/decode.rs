@@ -87,7 +87,7 @@ pub fn pages<'a>(
     Ok(Pages {
         data,
         media,
-        limits: *limits,
+        limits: limits.clone(),
         next: 0,
     })
 }

@@ -138,8 +138,9 @@ pub enum TextError {
         page: u32,
         limit: std::time::Duration,
     },
-    #[error("an encrypted PDF that needs a password (none is configured)")]
-    Encrypted,
+    /// `tried` configured passwords (`[pdf]`) did not open it; none are named.
+    #[error("{}", encrypted_message(*tried))]
+    Encrypted { tried: usize },
     #[error("{0}")]
     Pdf(String),
     #[error("document has no pages")]
@@ -148,6 +149,16 @@ pub enum TextError {
     Ocr { page: u32, message: String },
     #[error("cannot start the OCR engine: {0}")]
     EngineInit(String),
+}
+
+fn encrypted_message(tried: usize) -> String {
+    match tried {
+        0 => "an encrypted PDF that needs a password (none is configured)".into(),
+        1 => "an encrypted PDF that the configured password (pdf.passwords) does not open".into(),
+        n => format!(
+            "an encrypted PDF that none of the {n} configured passwords (pdf.passwords) opens"
+        ),
+    }
 }
 
 /// Reads one normalised page image.

@@ -5,6 +5,7 @@
 //! - a page with a usable text layer is read from it (`pdftotext -bbox-layout`): words
 //!   with their boxes, scaled to the pixels of a page rendered at the OCR resolution, so
 //!   the label-anchored extractor works on them unchanged (`origin: "text_layer"`);
+//!   when it carries a picture, it is also rendered to look for payment QR codes;
 //! - a scanner's page (one image covering the page, no text) is OCRed from that image
 //!   taken out as it is stored (`pdfimages`: JPEG as is, CCITT G4, JBIG2 and Flate
 //!   decoded losslessly) at its own resolution;
@@ -15,7 +16,8 @@
 //! operators and panics on corrupt files, and no Rust crate renders as completely;
 //! poppler reads all of them, and a separate process can be killed and capped.
 
-use std::path::{Path, PathBuf};
+use std::ffi::OsStr;
+use std::path::PathBuf;
 
 use super::tool::{self, ToolError, ToolLimits};
 use super::{decode, preprocess, OcrEngine, Page, Pix, TextError, Word};
@@ -48,6 +50,8 @@ impl From<ToolError> for TextError {
 struct PdfFile {
     dir: tempfile::TempDir,
     path: PathBuf,
+    /// The configured password that opened it, when it needed one ([`info`] finds it).
+    password: Option<String>,
 }
 
 impl PdfFile {
@@ -59,7 +63,24 @@ impl PdfFile {
             .map_err(io)?;
         let path = dir.path().join("in.pdf");
         std::fs::write(&path, data).map_err(io)?;
-        Ok(PdfFile { dir, path })
+        Ok(PdfFile {
+            dir,
+            path,
+            password: None,
+        })
+    }
+
+    /// A poppler tool's arguments: the password that opened the file, if any, then
+    /// `args`. The password goes as both owner and user password: poppler tries it as
+    /// the owner's first (which also lifts copy restrictions), then as the user's.
+    fn args<'a>(&'a self, args: &[&'a OsStr]) -> Vec<&'a OsStr> {
+        let mut out: Vec<&OsStr> = Vec::with_capacity(args.len() + 4);
+        if let Some(pw) = &self.password {
+            let pw = OsStr::new(pw);
+            out.extend([OsStr::new("-opw"), pw, OsStr::new("-upw"), pw]);
+        }
+        out.extend_from_slice(args);
+        out
     }
 
     fn out(&self, name: &str) -> PathBuf {
@@ -74,20 +95,52 @@ pub struct PdfInfo {
     pub sizes: Vec<(f64, f64)>,
 }
 
-fn info(file: &Path, limits: &Limits) -> Result<PdfInfo, TextError> {
+/// Open the file with `pdfinfo`: without a password, and when it needs one, with each
+/// configured password in turn; the one that opens it stays with `file` for every
+/// later tool run. A PDF none opens is [`TextError::Encrypted`] (passwords unnamed).
+fn info(file: &mut PdfFile, limits: &Limits) -> Result<PdfInfo, TextError> {
+    file.password = None;
+    match run_info(file, limits) {
+        Err(TextError::Encrypted { .. }) => {}
+        other => return other,
+    }
+    for (n, password) in limits.pdf_passwords.iter().enumerate() {
+        file.password = Some(password.to_string());
+        match run_info(file, limits) {
+            Ok(info) => {
+                tracing::debug!(
+                    password = n + 1,
+                    "an encrypted PDF opened with a configured password"
+                );
+                return Ok(info);
+            }
+            Err(TextError::Encrypted { .. }) => continue,
+            Err(e) => {
+                file.password = None;
+                return Err(e);
+            }
+        }
+    }
+    file.password = None;
+    Err(TextError::Encrypted {
+        tried: limits.pdf_passwords.len(),
+    })
+}
+
+fn run_info(file: &PdfFile, limits: &Limits) -> Result<PdfInfo, TextError> {
     // Sizes of the pages that will be read, one past the limit at most.
     let last = (limits.max_pages + 1).to_string();
-    let args: [&std::ffi::OsStr; 5] = [
+    let args = file.args(&[
         "-f".as_ref(),
         "1".as_ref(),
         "-l".as_ref(),
         last.as_ref(),
-        file.as_os_str(),
-    ];
+        file.path.as_os_str(),
+    ]);
     let out = match tool::run("pdfinfo", &args, &tool_limits(limits)) {
         Ok(out) => out,
         Err(ToolError::Failed { stderr, .. }) if stderr.contains("Incorrect password") => {
-            return Err(TextError::Encrypted)
+            return Err(TextError::Encrypted { tried: 0 })
         }
         // An empty page tree: "the first page (1) can not be after the last page (0)".
         Err(ToolError::Failed { stderr, .. }) if stderr.contains("last page (0)") => {
@@ -145,20 +198,19 @@ pub fn embedded_file(
     limits: &Limits,
     choose: impl Fn(&[String]) -> Option<usize>,
 ) -> Result<Option<(String, Vec<u8>)>, TextError> {
-    let file = PdfFile::new(data)?;
+    let mut file = PdfFile::new(data)?;
+    // Opened as its pages will be: with the configured password it needs, if any.
+    info(&mut file, limits)?;
     let failed = |e: ToolError| match e {
-        ToolError::Failed { stderr, .. } if stderr.contains("Incorrect password") => {
-            TextError::Encrypted
-        }
         ToolError::Failed { stderr, .. } => TextError::Pdf(format!("not a readable PDF: {stderr}")),
         e => e.into(),
     };
-    let args: [&std::ffi::OsStr; 4] = [
+    let args = file.args(&[
         "-enc".as_ref(),
         "UTF-8".as_ref(),
         "-list".as_ref(),
         file.path.as_os_str(),
-    ];
+    ]);
     let out = tool::run("pdfdetach", &args, &tool_limits(limits)).map_err(failed)?;
     // "2 embedded files" then "1: factur-x.xml", ...
     let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
@@ -171,13 +223,13 @@ pub fn embedded_file(
     };
     let n = (i + 1).to_string();
     let dest = file.out("embedded");
-    let args: [&std::ffi::OsStr; 5] = [
+    let args = file.args(&[
         "-save".as_ref(),
         n.as_ref(),
         "-o".as_ref(),
         dest.as_os_str(),
         file.path.as_os_str(),
-    ];
+    ]);
     tool::run("pdfdetach", &args, &tool_limits(limits)).map_err(failed)?;
     let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
     if size > MAX_EMBEDDED {
@@ -209,7 +261,7 @@ fn text_layer(
 ) -> Result<Option<Vec<Vec<LayerWord>>>, TextError> {
     let out = file.out("text.html");
     let last = pages.to_string();
-    let args: [&std::ffi::OsStr; 7] = [
+    let args = file.args(&[
         "-bbox-layout".as_ref(),
         "-f".as_ref(),
         "1".as_ref(),
@@ -217,7 +269,7 @@ fn text_layer(
         last.as_ref(),
         file.path.as_os_str(),
         out.as_os_str(),
-    ];
+    ]);
     match tool::run("pdftotext", &args, &tool_limits(limits)) {
         Ok(_) => {}
         Err(ToolError::Failed { stderr, .. }) if stderr.contains("not allowed") => return Ok(None),
@@ -294,16 +346,22 @@ struct ImageRow {
     y_ppi: u32,
 }
 
-fn image_list(file: &PdfFile, page: u32, limits: &Limits) -> Result<Vec<ImageRow>, TextError> {
-    let p = page.to_string();
-    let args: [&std::ffi::OsStr; 6] = [
+/// The images placed on pages `first..=last`.
+fn image_list(
+    file: &PdfFile,
+    first: u32,
+    last: u32,
+    limits: &Limits,
+) -> Result<Vec<ImageRow>, TextError> {
+    let (f, l) = (first.to_string(), last.to_string());
+    let args = file.args(&[
         "-list".as_ref(),
         "-f".as_ref(),
-        p.as_ref(),
+        f.as_ref(),
         "-l".as_ref(),
-        p.as_ref(),
+        l.as_ref(),
         file.path.as_os_str(),
-    ];
+    ]);
     let out = tool::run("pdfimages", &args, &tool_limits(limits))?;
     Ok(parse_image_list(&String::from_utf8_lossy(&out.stdout)))
 }
@@ -368,7 +426,7 @@ fn page_image(
         PageImage::Embedded => {
             // JPEG as stored; anything else decoded to PBM/PGM/PPM (poppler's PNG
             // writer is 10-25 times slower than its decoding, measured).
-            let args: [&std::ffi::OsStr; 8] = [
+            let args = file.args(&[
                 "-f".as_ref(),
                 p.as_ref(),
                 "-l".as_ref(),
@@ -377,7 +435,7 @@ fn page_image(
                 "-p".as_ref(),
                 file.path.as_os_str(),
                 prefix.as_os_str(),
-            ];
+            ]);
             tool::run("pdfimages", &args, &tool_limits(limits))?;
             None
         }
@@ -395,7 +453,7 @@ fn page_image(
             }
             let r = dpi.to_string();
             // PGM, not PNG: see above.
-            let args: [&std::ffi::OsStr; 10] = [
+            let args = file.args(&[
                 "-r".as_ref(),
                 r.as_ref(),
                 "-gray".as_ref(),
@@ -406,7 +464,7 @@ fn page_image(
                 p.as_ref(),
                 file.path.as_os_str(),
                 prefix.as_os_str(),
-            ];
+            ]);
             tool::run("pdftoppm", &args, &tool_limits(limits))?;
             Some(dpi)
         }
@@ -493,8 +551,8 @@ pub fn read_pdf_document(
             limit: limits.max_file_bytes,
         });
     }
-    let file = PdfFile::new(data)?;
-    let info = info(&file.path, limits)?;
+    let mut file = PdfFile::new(data)?;
+    let info = info(&mut file, limits)?;
     if info.pages == 0 {
         return Err(TextError::NoPages);
     }
@@ -507,17 +565,34 @@ pub fn read_pdf_document(
     let dpi = opts.target_dpi;
     let mut pages = Vec::new();
     let mut images = Vec::new();
+    let mut layer_images: Option<Vec<ImageRow>> = None;
     for number in 1..=info.pages {
         let size = info.sizes.get(number as usize - 1).copied();
         let words = layer.get(number as usize - 1).map_or(&[][..], |w| &w[..]);
         if usable(words) {
-            pages.push(text_layer_page(number, words, size, dpi));
+            let mut page = text_layer_page(number, words, size, dpi);
+            // Listed once for all pages, when the first text-layer page comes.
+            let rows = layer_images.get_or_insert_with(|| {
+                image_list(&file, 1, info.pages, limits).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "the images of a PDF's text-layer pages cannot be listed; QR codes are not looked for there");
+                    Vec::new()
+                })
+            });
+            if may_hold_code(rows, number) {
+                match layer_codes(&file, &page, size, limits) {
+                    Ok(codes) => page.codes = codes,
+                    Err(e) => {
+                        tracing::warn!(page = number, error = %e, "a text-layer page with an image could not be rendered to look for QR codes; read from its text layer without them")
+                    }
+                }
+            }
+            pages.push(page);
             if images.len() < super::KEPT_IMAGES {
                 images.push(None);
             }
             continue;
         }
-        let rows = image_list(&file, number, limits)?;
+        let rows = image_list(&file, number, number, limits)?;
         let scan = scanner_image(&rows, number, size);
         let how = match scan {
             Some(img) if img.width as u64 * img.height as u64 > limits.max_pixels => {
@@ -545,6 +620,58 @@ pub fn read_pdf_document(
         }
     }
     Ok((pages, images))
+}
+
+/// Resolution a text-layer page holding an image is rendered at to look for QR codes:
+/// a payment code printed 2-3 cm wide has modules of 3-5 px there, which the decoder
+/// reads, at less than half the pixels (and time) of 300 dpi.
+const QR_DPI: u32 = 200;
+
+/// Whether page `page` has an image that could be a QR code (21 modules at least):
+/// only such text-layer pages are rendered, so a page of text alone costs nothing.
+fn may_hold_code(rows: &[ImageRow], page: u32) -> bool {
+    rows.iter().any(|r| {
+        r.page == page
+            && (r.kind == "image" || r.kind == "stencil")
+            && r.width >= 21
+            && r.height >= 21
+    })
+}
+
+/// The QR codes on a text-layer page, found on the page rendered at [`QR_DPI`], with
+/// their boxes in the page's pixel space (that of its text-layer words).
+fn layer_codes(
+    file: &PdfFile,
+    page: &Page,
+    size: Option<(f64, f64)>,
+    limits: &Limits,
+) -> Result<Vec<super::Code>, TextError> {
+    let pix = page_image(
+        file,
+        page.number,
+        PageImage::Rendered { dpi: QR_DPI },
+        size,
+        limits,
+    )?;
+    let k = page.transform.render_dpi as f64 / QR_DPI as f64;
+    Ok(super::find_codes(&pix)
+        .into_iter()
+        .map(|c| super::Code {
+            bbox: scale_box(c.bbox, k, page.width, page.height),
+            payload: c.payload,
+        })
+        .collect())
+}
+
+/// A box scaled by `k`, kept within a `width` x `height` page.
+fn scale_box(b: crate::document::BBox, k: f64, width: u32, height: u32) -> crate::document::BBox {
+    let s = |v: u32, max: u32| ((v as f64 * k).round() as u32).min(max);
+    [
+        s(b[0], width),
+        s(b[1], height),
+        s(b[2], width),
+        s(b[3], height),
+    ]
 }
 
 /// A text-layer page in the pixel space of the page rendered at `dpi`.
@@ -593,8 +720,8 @@ pub fn raw_page(
     render_dpi: u32,
     limits: &Limits,
 ) -> Result<Pix, TextError> {
-    let file = PdfFile::new(data)?;
-    let info = info(&file.path, limits)?;
+    let mut file = PdfFile::new(data)?;
+    let info = info(&mut file, limits)?;
     if number == 0 || number > info.pages {
         return Err(TextError::NoPages);
     }
@@ -661,6 +788,30 @@ mod tests {
         assert!(!usable(&[w("Invoice"), w("1")]), "too few words");
         let broken: Vec<LayerWord> = (0..10).map(|_| w("\u{FFFD}\u{FFFD}ab")).collect();
         assert!(!usable(&broken));
+    }
+
+    #[test]
+    fn only_text_layer_pages_with_a_picture_are_searched_for_codes() {
+        let list = "page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio\n\
+            --------------------------------------------------------------------------------------------\n\
+               1     0 image       1     1  gray    1   8  image  no         7  0    72    72   1B 100%\n\
+               2     1 image     164   164  gray    1   8  image  no        12  0   118   118  3K 10%\n\
+               3     2 stencil   45    45   -       1   1  image  no        20  0   50    50   300B 10%\n\
+               3     3 smask    300   300  gray    1   8  image  no        21  0   72    72   1K 1%\n";
+        let rows = parse_image_list(list);
+        assert!(!may_hold_code(&rows, 1), "a 1x1 spacer");
+        assert!(may_hold_code(&rows, 2));
+        assert!(may_hold_code(&rows, 3), "a QR code drawn as an image mask");
+        assert!(!may_hold_code(&rows, 4), "no image at all");
+        // A code found at 200 dpi, in the 300 dpi pixels of the page's words.
+        assert_eq!(
+            scale_box([100, 200, 300, 400], 1.5, 2480, 3509),
+            [150, 300, 450, 600]
+        );
+        assert_eq!(
+            scale_box([1600, 2300, 1653, 2339], 1.5, 2480, 3509),
+            [2400, 3450, 2480, 3509]
+        );
     }
 
     #[test]

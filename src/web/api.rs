@@ -281,7 +281,13 @@ fn summary(row: &DocumentRow) -> Value {
         "received_at": row.received_at,
         "posted_at": row.posted_at,
         "duplicate_of": row.duplicate_of,
+        "parent_id": row.parent_id,
     })
+}
+
+/// Another document of the same container, as a link: id, name and state.
+fn link(row: &DocumentRow) -> Value {
+    json!({"id": row.id, "name": row.name, "state": row.state.as_str()})
 }
 
 async fn list_documents(
@@ -306,6 +312,7 @@ async fn list_documents(
         posted_after: time_param(&q, "posted_after")?,
         posted_before: time_param(&q, "posted_before")?,
         reason: q.get("reason").cloned(),
+        parent: q.get("parent").cloned(),
     };
     let (after, limit) = (cursor(&q, "cursor")?, limit(&q, 50)?);
     let rows = blocking(move || Ok(st.store.find_documents(&filter, after, limit)?)).await?;
@@ -327,6 +334,23 @@ fn detail(st: &AppState, id: &str) -> Result<Value, ApiError> {
     v["deliveries"] = json!(st.store.deliveries_of(id)?);
     v["corrections"] = json!(st.store.corrections(id)?);
     v["pages"] = json!(st.store.pages(id)?);
+    // Where it came from, as the ledger recorded it at intake: there before the
+    // document is read, and for documents never read (quarantined, duplicates).
+    v["source"] = json!(crate::document::SourceMeta::from_ledger(
+        row.source_meta.as_deref()
+    ));
+    // An email's documents; a document from an email, the others from that email.
+    v["children"] = json!(st.store.children(id)?.iter().map(link).collect::<Vec<_>>());
+    v["siblings"] = match &row.parent_id {
+        Some(parent) => json!(st
+            .store
+            .children(parent)?
+            .iter()
+            .filter(|r| r.id != row.id)
+            .map(link)
+            .collect::<Vec<_>>()),
+        None => json!([]),
+    };
     Ok(v)
 }
 

@@ -533,3 +533,111 @@ async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
     assert_eq!(corrections[0].old_value.as_deref(), Some("unknown"));
     assert_eq!(corrections[0].new_value.as_deref(), Some("receipt"));
 }
+
+#[tokio::test]
+async fn the_api_links_an_email_and_its_documents() {
+    use crate::document::{EmailSource, SourceMeta};
+    use crate::store::tokens::Scope;
+    use crate::store::unpack::Child;
+
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let mail = dir.path().join("mail.eml");
+    std::fs::write(&mail, b"From: a supplier\r\n\r\nthe email's bytes").unwrap();
+    let mail_id = f.store.ingest(&mail).unwrap().id().to_string();
+    let row = f.store.claim_next().unwrap().unwrap();
+    assert_eq!(row.id, mail_id);
+    let meta = |part: &str| {
+        serde_json::to_string(&SourceMeta {
+            email: Some(EmailSource {
+                document_id: mail_id.clone(),
+                from: Some("Nordlys <ap@nordlys.example>".into()),
+                subject: Some("Faktura 2024-118".into()),
+                date: Some("2024-03-14T09:30:00+01:00".into()),
+                message_id: Some("<118@nordlys.example>".into()),
+                part: part.into(),
+            }),
+            mailbox: None,
+        })
+        .unwrap()
+    };
+    let children = [
+        Child {
+            name: "faktura.pdf".into(),
+            data: b"%PDF-1.4 the invoice".to_vec(),
+            meta: meta("attachment 1"),
+        },
+        Child {
+            name: "bilag.png".into(),
+            data: b"the appendix".to_vec(),
+            meta: meta("attachment 2"),
+        },
+    ];
+    let ids: Vec<String> = f
+        .store
+        .unpack(&row, &children, "2 documents")
+        .unwrap()
+        .iter()
+        .map(|i| i.id().to_string())
+        .collect();
+    let token = f.store.create_token("erp", Scope::Read).unwrap();
+    let api = |path: String| {
+        let app = f.app.clone();
+        let token = token.clone();
+        async move {
+            let req = Request::get(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap();
+            let (s, _, body) = send(&app, req).await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    let link =
+        |i: usize, name: &str| serde_json::json!({"id": ids[i], "name": name, "state": "received"});
+
+    // An attachment, not read yet: its email, the email's headers, its sibling.
+    let first = api(format!("/api/v1/documents/{}", ids[0])).await;
+    assert_eq!(first["parent_id"], mail_id.as_str(), "{first}");
+    assert!(first["document"].is_null(), "{first}");
+    let email = &first["source"]["email"];
+    assert_eq!(email["document_id"], mail_id.as_str());
+    assert_eq!(email["from"], "Nordlys <ap@nordlys.example>");
+    assert_eq!(email["subject"], "Faktura 2024-118");
+    assert_eq!(email["date"], "2024-03-14T09:30:00+01:00");
+    assert_eq!(email["message_id"], "<118@nordlys.example>");
+    assert_eq!(email["part"], "attachment 1");
+    assert_eq!(first["siblings"], serde_json::json!([link(1, "bilag.png")]));
+    assert_eq!(first["children"], serde_json::json!([]));
+    let second = api(format!("/api/v1/documents/{}", ids[1])).await;
+    assert_eq!(
+        second["siblings"],
+        serde_json::json!([link(0, "faktura.pdf")])
+    );
+    assert_eq!(second["source"]["email"]["part"], "attachment 2");
+
+    // The email: its documents, in the order they were recorded.
+    let email = api(format!("/api/v1/documents/{mail_id}")).await;
+    assert_eq!(email["state"], "unpacked");
+    assert!(email["parent_id"].is_null());
+    assert_eq!(
+        email["children"],
+        serde_json::json!([link(0, "faktura.pdf"), link(1, "bilag.png")])
+    );
+    assert_eq!(email["siblings"], serde_json::json!([]));
+
+    // The list shows the link and filters on it.
+    let list = api(format!("/api/v1/documents?parent={mail_id}")).await;
+    let items = list["items"].as_array().unwrap();
+    let listed: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(listed, [ids[0].as_str(), ids[1].as_str()]);
+    assert!(items.iter().all(|i| i["parent_id"] == mail_id.as_str()));
+
+    // A file from the inbox has no links.
+    let plain = api(format!("/api/v1/documents/{}", f.doc)).await;
+    assert!(plain["parent_id"].is_null(), "{plain}");
+    assert_eq!(plain["source"], serde_json::json!({}));
+    assert_eq!(plain["children"], serde_json::json!([]));
+    assert_eq!(plain["siblings"], serde_json::json!([]));
+}

@@ -254,6 +254,16 @@ pub fn pdf_with_attachment(name: Option<&str>, xml: &[u8]) -> Vec<u8> {
 pub enum PdfPage {
     /// A content stream drawing text in /F1 (Helvetica, WinAnsi); see [`pdf_string`].
     Text(Vec<u8>),
+    /// A text page (as [`PdfPage::Text`]) with an 8-bit grey picture of `width` x
+    /// `height` pixels (Flate) placed at `place` = `[x, y, w, h]` in points from the
+    /// bottom left: a born-digital invoice with its logo or payment QR code.
+    TextAndImage {
+        text: Vec<u8>,
+        data: Vec<u8>,
+        width: u32,
+        height: u32,
+        place: [f64; 4],
+    },
     /// A JPEG placed over the whole page at `dpi`, the way a scanner stores a page.
     Jpeg {
         data: Vec<u8>,
@@ -308,6 +318,34 @@ pub fn pdf(pages: Vec<PdfPage>, attachment: Option<(&str, &[u8])>) -> Vec<u8> {
                 (595.0, 842.0),
                 dictionary! { "Font" => dictionary! { "F1" => font_id } },
             ),
+            PdfPage::TextAndImage {
+                text,
+                data,
+                width,
+                height,
+                place: [x, y, w, h],
+            } => {
+                let mut s = Stream::new(
+                    dictionary! {
+                        "Type" => "XObject", "Subtype" => "Image", "Width" => width as i64,
+                        "Height" => height as i64, "ColorSpace" => "DeviceGray",
+                        "BitsPerComponent" => 8,
+                    },
+                    data,
+                );
+                s.compress().unwrap();
+                let image_id = doc.add_object(s);
+                let mut ops = text;
+                ops.extend(format!("\nq {w:.3} 0 0 {h:.3} {x:.3} {y:.3} cm /Im0 Do Q\n").bytes());
+                (
+                    ops,
+                    (595.0, 842.0),
+                    dictionary! {
+                        "Font" => dictionary! { "F1" => font_id },
+                        "XObject" => dictionary! { "Im0" => image_id },
+                    },
+                )
+            }
             image => {
                 let (stream, width, height, dpi) = match image {
                     PdfPage::Jpeg {
@@ -346,7 +384,7 @@ pub fn pdf(pages: Vec<PdfPage>, attachment: Option<(&str, &[u8])>) -> Vec<u8> {
                         s.compress().unwrap();
                         (s, width, height, dpi)
                     }
-                    PdfPage::Text(_) => unreachable!(),
+                    PdfPage::Text(_) | PdfPage::TextAndImage { .. } => unreachable!(),
                 };
                 let image_id = doc.add_object(stream);
                 let (w, h) = (
