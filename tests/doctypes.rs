@@ -133,7 +133,40 @@ fn receipts_clean_and_degraded() {
             .filter(|(_, d, _)| d["doc_type"]["value"] == "receipt")
             .count();
         let (mut right, mut total, mut posted_wrong) = (0, 0, Vec::new());
+        let (mut rows_printed, mut rows_right, mut lists_adding_up) = (0, 0, 0);
         for (file, doc, truth) in &docs {
+            // Line items: a list that passed its sum check has the printed amounts.
+            let printed = truth["line_items"].as_array().unwrap();
+            let read = doc["line_items"].as_array().unwrap();
+            let amounts = |items: &[serde_json::Value]| -> Vec<String> {
+                items.iter().map(|i| i["amount"].to_string()).collect()
+            };
+            // Items read always come with their check.
+            let adds_up = !read.is_empty() && find_check(doc, "line_items_sum")["passed"] == true;
+            if adds_up {
+                lists_adding_up += 1;
+                assert_eq!(
+                    amounts(read),
+                    amounts(printed),
+                    "{}: items that add up must be the printed ones",
+                    file.display()
+                );
+            }
+            rows_printed += printed.len();
+            rows_right += printed
+                .iter()
+                .zip(read)
+                .filter(|(t, r)| {
+                    t["amount"] == r["amount"]
+                        && t["unit_price"] == r["unit_price"]
+                        && t["description"]
+                            .as_str()
+                            .unwrap()
+                            .eq_ignore_ascii_case(r["description"].as_str().unwrap())
+                        && (t["quantity"] == r["quantity"]
+                            || t["quantity"] == "1" && r["quantity"].is_null())
+                })
+                .count();
             let mut all_right = true;
             for (name, expected) in truth["fields"].as_object().unwrap() {
                 total += 1;
@@ -162,6 +195,19 @@ fn receipts_clean_and_degraded() {
             posted_wrong.is_empty(),
             "{level}: posted wrong: {posted_wrong:?}"
         );
+        eprintln!(
+            "{level}: item lists adding up {lists_adding_up}/{count}, rows right {rows_right}/{rows_printed}"
+        );
+        if level == "clean" {
+            assert!(
+                lists_adding_up >= 6,
+                "{level}: {lists_adding_up} item lists add up"
+            );
+            assert!(
+                rows_right * 10 >= rows_printed * 6,
+                "{level}: {rows_right}/{rows_printed} item rows right"
+            );
+        }
     }
 }
 

@@ -19,6 +19,23 @@ struct Dovecot {
     ca: PathBuf,
 }
 
+/// An installation whose config reads the test server's mailbox "ap" over TLS as the
+/// user `mailroom` (password from a file), with `rest` (TOML lines) added to it.
+fn mailbox_install(server: &Dovecot, rest: &str) -> Install {
+    let inst = Install::new("");
+    std::fs::write(inst.path("imap-password"), "secret\n").unwrap();
+    let config = std::fs::read_to_string(inst.config()).unwrap()
+        + &format!(
+            "\n[[mailboxes]]\nname = \"ap\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nuser = \"mailroom\"\n\
+             password_file = \"{}\"\nca_file = \"{}\"\n{rest}",
+            server.imaps_port,
+            inst.path("imap-password").display(),
+            server.ca.display()
+        );
+    std::fs::write(inst.config(), config).unwrap();
+    inst
+}
+
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/imap-server")
 }
@@ -174,18 +191,10 @@ fn a_mailbox_is_read_exactly_once_across_a_crash() {
     for n in 1..=MAILS {
         raw.append("INBOX", &mail(n));
     }
-    let inst = Install::new("");
-    std::fs::write(inst.path("imap-password"), "secret\n").unwrap();
-    let config = std::fs::read_to_string(inst.config()).unwrap()
-        + &format!(
-            "\n[[mailboxes]]\nname = \"ap\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nuser = \"mailroom\"\n\
-             password_file = \"{}\"\nca_file = \"{}\"\nafter = \"move\"\nmove_to = \"Processed\"\n\
-             poll_interval_secs = 1\nbatch = 1\n",
-            server.imaps_port,
-            inst.path("imap-password").display(),
-            server.ca.display()
-        );
-    std::fs::write(inst.config(), config).unwrap();
+    let inst = mailbox_install(
+        &server,
+        "after = \"move\"\nmove_to = \"Processed\"\npoll_interval_secs = 1\nbatch = 1\n",
+    );
 
     // Kill the service as soon as the first mails are in the ledger: some will have been
     // moved on the server, perhaps one recorded but not yet moved.
@@ -292,20 +301,12 @@ fn a_folder_renumbered_by_the_server_is_read_again_without_doubles() {
     for n in 1..=3 {
         raw.append("Invoices", &mail(n));
     }
-    let inst = Install::new("");
-    std::fs::write(inst.path("imap-password"), "secret\n").unwrap();
     // Flagged, not moved: the mails stay in the folder, as when the server renumbers
     // a folder whose mails were read but kept.
-    let config = std::fs::read_to_string(inst.config()).unwrap()
-        + &format!(
-            "\n[[mailboxes]]\nname = \"ap\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nuser = \"mailroom\"\n\
-             password_file = \"{}\"\nca_file = \"{}\"\nfolder = \"Invoices\"\nafter = \"flag\"\n\
-             poll_interval_secs = 1\nbatch = 10\n",
-            server.imaps_port,
-            inst.path("imap-password").display(),
-            server.ca.display()
-        );
-    std::fs::write(inst.config(), config).unwrap();
+    let inst = mailbox_install(
+        &server,
+        "folder = \"Invoices\"\nafter = \"flag\"\npoll_interval_secs = 1\nbatch = 10\n",
+    );
     inst.run_to_idle(Duration::from_secs(120));
     let first = inst.documents();
     assert_eq!(first.len(), 6, "{first:?}");

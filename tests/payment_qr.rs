@@ -73,22 +73,12 @@ fn a_payment_qr_code_is_evidence_and_a_conflict_goes_to_review() {
         assert_eq!(v["origin"], "structured", "{field}: {v}");
         assert_eq!(v["confidence"], 1.0, "{field}: {v}");
     }
-    let check = ok["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "payment_qr_agrees")
-        .expect("a payment QR check");
+    let check = find_check(ok, "payment_qr_agrees");
     assert_eq!(check["passed"], true, "{check}");
 
     let bad = &docs[1];
     assert_eq!(bad["decision"]["route"], "review");
-    let check = bad["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "payment_qr_agrees")
-        .expect("a payment QR check");
+    let check = find_check(bad, "payment_qr_agrees");
     assert_eq!(check["passed"], false);
     assert_eq!(check["fields"], serde_json::json!(["total"]));
     assert_eq!(
@@ -207,12 +197,7 @@ fn a_payment_qr_image_on_a_text_layer_page_is_read_too() {
         assert_eq!(v["origin"], "structured", "{field}: {v}");
         assert_eq!(v["confidence"], 1.0, "{field}: {v}");
     }
-    let check = ok["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "payment_qr_agrees")
-        .expect("a payment QR check");
+    let check = find_check(ok, "payment_qr_agrees");
     assert_eq!(check["passed"], true, "{check}");
     // The BIC is only in the code: its box is the code's, in the 300 dpi pixels of
     // the page's words, inside the square where the image was placed.
@@ -234,12 +219,7 @@ fn a_payment_qr_image_on_a_text_layer_page_is_read_too() {
     // A code asking for 10 euro more fails the same check as on a scanned page.
     let bad = &docs[1];
     assert_eq!(bad["decision"]["route"], "review");
-    let check = bad["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "payment_qr_agrees")
-        .expect("a payment QR check");
+    let check = find_check(bad, "payment_qr_agrees");
     assert_eq!(check["passed"], false);
     assert_eq!(check["fields"], serde_json::json!(["total"]));
     assert_eq!(

@@ -34,6 +34,18 @@ fn render(doc: &serde_json::Value) -> String {
             .unwrap();
         }
     }
+    for it in doc["line_items"].as_array().unwrap() {
+        writeln!(
+            s,
+            "item: {} qty={} unit={} amount={} conf={:.2}",
+            it["description"],
+            it["quantity"],
+            it["unit_price"],
+            it["amount"],
+            it["confidence"].as_f64().unwrap()
+        )
+        .unwrap();
+    }
     for c in doc["checks"].as_array().unwrap() {
         writeln!(
             s,

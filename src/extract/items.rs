@@ -272,15 +272,16 @@ fn row(line: &Line) -> Row {
     })
 }
 
-/// The items printed directly above `lines[end]` (the first totals line), top to
-/// bottom. Empty when the line above the totals is no item.
-pub fn above(lines: &[Line], end: usize) -> Vec<Item> {
+/// The items printed directly above `lines[end]` (a totals line), top to bottom, up
+/// to a line `is_totals` names (a tax or subtotal line is never an item). Empty when
+/// the line above is no item.
+pub fn above(lines: &[Line], end: usize, is_totals: impl Fn(usize) -> bool) -> Vec<Item> {
     let page = lines[end].page;
     let mut rows: Vec<Row> = Vec::new();
     let mut i = end;
     while i > 0 {
         i -= 1;
-        if lines[i].page != page {
+        if lines[i].page != page || is_totals(i) {
             break;
         }
         let r = row(&lines[i]);
@@ -404,7 +405,7 @@ mod tests {
              SUBTOTAL                    145,00\n\
              TOTAL DKK                   145,00",
         );
-        let items = above(&lines, end_of(&lines, "SUBTOTAL"));
+        let items = above(&lines, end_of(&lines, "SUBTOTAL"), |_| false);
         let got: Vec<(&str, Option<Decimal>, Option<Decimal>, Decimal)> = items
             .iter()
             .map(|i| (i.description.as_str(), i.quantity, i.unit_price, i.amount))
@@ -433,7 +434,7 @@ mod tests {
              Toner 12                                 99,50       99,50\n\
              Beløb ekskl. moms                                  6.211,50",
         );
-        let items = above(&lines, end_of(&lines, "Beløb"));
+        let items = above(&lines, end_of(&lines, "Beløb"), |_| false);
         assert_eq!(items.len(), 3, "{items:?}");
         assert_eq!(items[0].description, "Printerservice");
         assert_eq!(
@@ -455,11 +456,25 @@ mod tests {
              3     Toner cartridge          85.00       255.00\n\
              Subtotal                                   255.00",
         );
-        let items = above(&lines, end_of(&lines, "Subtotal"));
+        let items = above(&lines, end_of(&lines, "Subtotal"), |_| false);
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].description, "Toner cartridge");
         assert_eq!(items[0].quantity, Some(d("3")));
         assert_eq!(items[0].multiplies(), Some(true));
+    }
+
+    #[test]
+    fn a_tax_line_above_the_total_is_no_item() {
+        let lines = page(
+            "WATER 0.5L                    0.85\n\
+             SUB TOTAL                     52603\n\
+             TAX 6%                        $1.57\n\
+             TOTAL                        $27.70",
+        );
+        let tax = end_of(&lines, "TAX");
+        let items = above(&lines, end_of(&lines, "TOTAL"), |i| i == tax);
+        assert!(items.is_empty(), "{items:?}");
+        assert!(above(&lines, tax, |i| i == tax).is_empty());
     }
 
     #[test]
@@ -469,7 +484,7 @@ mod tests {
              Dato         2026-05-06\n\
              I alt        7.640,00 DKK",
         );
-        assert!(above(&lines, end_of(&lines, "I")).is_empty());
+        assert!(above(&lines, end_of(&lines, "I"), |_| false).is_empty());
     }
 
     #[test]
@@ -479,6 +494,6 @@ mod tests {
              \x20 2 @ 16,00                  32,00\n\
              TOTAL                        32,00",
         );
-        assert!(above(&lines, end_of(&lines, "TOTAL")).is_empty());
+        assert!(above(&lines, end_of(&lines, "TOTAL"), |_| false).is_empty());
     }
 }

@@ -318,8 +318,8 @@ fn read_items(
     // A totals box above the table ("Amount due 1,234.00" in the header) has no items
     // over it; the table's own totals line does.
     let Some((end, items)) = ends
-        .into_iter()
-        .map(|end| (end, items::above(lines, end)))
+        .iter()
+        .map(|&end| (end, items::above(lines, end, |i| ends.contains(&i))))
         .find(|(_, items)| !items.is_empty())
     else {
         return (Vec::new(), None);

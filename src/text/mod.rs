@@ -163,6 +163,9 @@ fn encrypted_message(tried: usize) -> String {
 
 /// Reads one normalised page image.
 pub trait OcrEngine {
+    /// A new page begins: the engine's time limit per page counts from here, over the
+    /// page pass and every second read until the next call.
+    fn start_page(&mut self) {}
     fn recognize(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError>;
     /// Read a small image (a strip cut from a page) as sparse text, without the
     /// page-wide layout analysis. For second looks at regions the page-wide pass left
@@ -354,6 +357,7 @@ pub(crate) fn ocr_page(
     number: u32,
     opts: &preprocess::Options,
 ) -> Result<(Page, Pix), TextError> {
+    engine.start_page();
     let (image, transform) = preprocess::normalise(raw, opts, &mut *engine)
         .map_err(|m| TextError::Corrupt(format!("page {number}: {m}")))?;
     let mut words = engine.recognize(&image, number)?;

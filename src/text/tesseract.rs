@@ -65,8 +65,11 @@ pub struct Tesseract {
     ocr: Handle,
     osd: Option<Handle>,
     dpi: u32,
-    /// Recognition of one image stops after this long (`limits.max_ocr_secs_per_page`).
+    /// Reading one page — its page pass and every second read of it — stops after
+    /// this long (`limits.max_ocr_secs_per_page`).
     deadline: Option<std::time::Duration>,
+    /// When the page being read was started ([`OcrEngine::start_page`]).
+    page_started: std::time::Instant,
 }
 
 impl Tesseract {
@@ -96,6 +99,7 @@ impl Tesseract {
             osd,
             dpi,
             deadline: None,
+            page_started: std::time::Instant::now(),
         })
     }
 
@@ -134,23 +138,38 @@ impl Tesseract {
         // SAFETY: the handle is ours; Tesseract keeps its own reference to the PIX only
         // until the next SetImage/Clear, which happens below before `image` can drop.
         unsafe {
+            // What is left of the page's time: the page pass and the second reads of
+            // the same page share it.
+            let left = self
+                .deadline
+                .map(|d| d.saturating_sub(self.page_started.elapsed()));
+            if let (Some(limit), Some(left)) = (self.deadline, left) {
+                if left.is_zero() {
+                    return Err(TextError::OcrTimeout { page, limit });
+                }
+            }
             ffi::TessBaseAPISetImage2(h, image.as_ptr() as *mut _);
             ffi::TessBaseAPISetSourceResolution(h, self.dpi as i32);
-            let monitor = match self.deadline {
+            let monitor = match left {
                 Some(d) => {
                     let m = ffi::TessMonitorCreate();
-                    ffi::TessMonitorSetDeadlineMSecs(m, d.as_millis().min(i32::MAX as u128) as i32);
+                    ffi::TessMonitorSetDeadlineMSecs(
+                        m,
+                        d.as_millis().clamp(1, i32::MAX as u128) as i32,
+                    );
                     m
                 }
                 None => std::ptr::null_mut(),
             };
-            let started = std::time::Instant::now();
             let rc = ffi::TessBaseAPIRecognize(h, monitor);
             if !monitor.is_null() {
                 ffi::TessMonitorDelete(monitor);
             }
-            let late = self.deadline.filter(|d| started.elapsed() >= *d);
-            if let Some(limit) = late {
+            if let (Some(limit), true) = (
+                self.deadline,
+                self.deadline
+                    .is_some_and(|d| self.page_started.elapsed() >= d),
+            ) {
                 ffi::TessBaseAPIClear(h);
                 return Err(TextError::OcrTimeout { page, limit });
             }
@@ -178,6 +197,10 @@ impl Tesseract {
 }
 
 impl OcrEngine for Tesseract {
+    fn start_page(&mut self) {
+        self.page_started = std::time::Instant::now();
+    }
+
     fn recognize(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
         self.read(image, page)
     }
@@ -214,5 +237,42 @@ impl OcrEngine for Tesseract {
             return None;
         }
         Some(((360 - deg.rem_euclid(360)) / 90) as u32 % 4)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn second_reads_share_the_page_time_limit() {
+        let cfg = crate::config::Config::load(Path::new("/nonexistent"), false).unwrap();
+        let mut t = crate::pipeline::engine(&cfg).unwrap();
+        let blank = Pix::from_gray(200, 60, &vec![255; 200 * 60]).unwrap();
+        // Tesseract loads parts of its model on the first read: not this test's business.
+        t.start_page();
+        let _ = t.recognize_line(&blank, 1);
+        let limit = Duration::from_secs(2);
+        let mut t = t.with_page_deadline(limit);
+        t.start_page();
+        let in_time =
+            |r: &Result<Vec<Word>, TextError>| !matches!(r, Err(TextError::OcrTimeout { .. }));
+        assert!(
+            in_time(&t.recognize_line(&blank, 1)),
+            "the first read is in time"
+        );
+        // The page's time runs out between reads: the next read of the same page fails
+        // at once, without starting Tesseract.
+        std::thread::sleep(limit + Duration::from_millis(100));
+        match t.recognize_line(&blank, 1) {
+            Err(TextError::OcrTimeout { page: 1, limit }) => {
+                assert_eq!(limit, Duration::from_secs(2))
+            }
+            other => panic!("expected the page's limit, got {other:?}"),
+        }
+        // The next page has its own time.
+        t.start_page();
+        assert!(in_time(&t.recognize_line(&blank, 2)));
     }
 }

@@ -641,3 +641,24 @@ async fn the_api_links_an_email_and_its_documents() {
     assert_eq!(plain["children"], serde_json::json!([]));
     assert_eq!(plain["siblings"], serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn the_document_page_shows_the_line_items_beside_the_fields() {
+    let f = fixture();
+    let (ann, _) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let (s, _, html) = send(&f.app, get(&format!("/documents/{}", f.doc), Some(&ann))).await;
+    assert_eq!(s, StatusCode::OK);
+    let table = html
+        .split_once(r#"<table class="items" id="line-items">"#)
+        .and_then(|(_, rest)| rest.split_once("</table>"))
+        .map(|(t, _)| t)
+        .unwrap_or_else(|| panic!("no line items table in {html}"));
+    assert!(
+        table.contains("<td>Toner sort</td><td>2</td><td>617.25</td><td>1234.50</td>"),
+        "{table}"
+    );
+    assert!(
+        html.contains("the 1 line items add up to 1234.50"),
+        "the items check is shown: {html}"
+    );
+}

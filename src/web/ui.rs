@@ -573,7 +573,7 @@ async fn render_document(
             "user": s.0.user, "csrf": s.0.csrf,
             "doc": {
                 "id": row.id, "name": row.name, "state": row.state.as_str(), "doc_type": doc.doc_type.value,
-                "reasons": doc.decision.reasons, "checks": doc.checks,
+                "reasons": doc.decision.reasons, "checks": doc.checks, "line_items": doc.line_items,
                 "type_confidence": format!("{:.2}", doc.doc_type.confidence),
                 "type_reason": doc.doc_type.reasons.first(),
                 "candidates": doc.doc_type.candidates.iter().take(4)

@@ -525,3 +525,13 @@ pub fn tie_slip_pdf() -> Vec<u8> {
     page.extend(b"ET\n");
     pdf(vec![PdfPage::Text(page)], None)
 }
+
+/// The check with `code` in a typed document's JSON; panics naming the code when absent.
+pub fn find_check<'a>(doc: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} check in {doc}"))
+}
