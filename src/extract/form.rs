@@ -183,6 +183,33 @@ pub fn words_in_zone(lines: &[Line], page: u32, zone: [u32; 4]) -> Vec<LWord> {
         .collect()
 }
 
+/// The page's lines cut to the words inside `zone` (a fixed form's field area).
+pub fn lines_in_zone(lines: &[Line], page: u32, zone: [u32; 4]) -> Vec<Line> {
+    let inside = |w: &LWord| {
+        let cx = (w.bbox[0] + w.bbox[2]) / 2;
+        let cy = (w.bbox[1] + w.bbox[3]) / 2;
+        cx >= zone[0] && cx < zone[2] && cy >= zone[1] && cy < zone[3]
+    };
+    lines
+        .iter()
+        .filter(|l| l.page == page)
+        .filter_map(|l| {
+            let (words, segment): (Vec<LWord>, Vec<usize>) = l
+                .words
+                .iter()
+                .zip(&l.segment)
+                .filter(|(w, _)| inside(w))
+                .map(|(w, s)| (w.clone(), *s))
+                .unzip();
+            (!words.is_empty()).then(|| Line {
+                words,
+                segment,
+                ..l.clone()
+            })
+        })
+        .collect()
+}
+
 /// A field read from a box: its value, confidence and the box.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoxValue {

@@ -192,7 +192,16 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
                 } else {
                     form::words_in_zone(&lines, placement.page, page_box)
                 };
-                let c = zone_candidate(pages, &placement, spec, page_box, &words, order);
+                let c = if spec.kind == FieldKind::Choice {
+                    // The options printed in the zone, and the marked box beside one.
+                    let zone_lines = form::lines_in_zone(&lines, placement.page, page_box);
+                    form::choice(pages, &zone_lines, spec).map(|mut b| {
+                        b.confidence *= placement.quality;
+                        box_candidate(b)
+                    })
+                } else {
+                    zone_candidate(pages, &placement, spec, page_box, &words, order)
+                };
                 if c.is_none() && !words.is_empty() {
                     unread_zones.push(spec.name.clone());
                 }

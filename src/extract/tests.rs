@@ -596,6 +596,14 @@ zone = [1300, 400, 2200, 460]
 name = "ok"
 kind = "checkbox"
 zone = [140, 590, 220, 670]
+[[fields]]
+name = "kind"
+kind = "choice"
+zone = [100, 800, 1200, 1000]
+options = [
+  { value = "new", labels.en = ["New account"] },
+  { value = "closed", labels.en = ["Closed account"] },
+]
 "#,
     )
     .unwrap();
@@ -607,10 +615,22 @@ zone = [140, 590, 220, 670]
             440,
             &[(200, "Acme Holding ApS"), (1400, "12.345,"), (1600, "67")],
         ),
+        // The options inside the choice's zone; the same words outside it are not.
+        (735, &[(280, "New account")]),
+        (865, &[(280, "New account")]),
+        (945, &[(280, "Closed account")]),
         (3330, &[(200, "T-1 footer")]),
     ]);
-    p.marks = vec![mark(Checkbox, [200, 630, 250, 680], Ticked)];
+    p.marks = vec![
+        mark(Checkbox, [200, 630, 250, 680], Ticked),
+        mark(Checkbox, [200, 710, 250, 760], Ticked),
+        mark(Checkbox, [200, 840, 250, 890], Empty),
+        mark(Checkbox, [200, 920, 250, 970], Crossed),
+    ];
     let ex = extract(&[p], &dt);
+    let kind = ex.fields.get("kind").expect("the choice in its zone");
+    assert_eq!(kind.value, "closed");
+    assert!(kind.confidence > 0.5, "{kind:?}");
     assert_eq!(ex.fields.value("holder"), Some("Acme Holding ApS"));
     assert_eq!(ex.fields.value("amount"), Some("12345.67"));
     assert_eq!(ex.fields.value("ok"), Some("true"));
