@@ -662,3 +662,54 @@ async fn the_document_page_shows_the_line_items_beside_the_fields() {
         "the items check is shown: {html}"
     );
 }
+
+#[tokio::test]
+async fn an_email_body_is_shown_as_its_text_not_as_a_broken_scan() {
+    let f = fixture();
+    let file = f._dir.path().join("note.eml");
+    std::fs::write(&file, b"mail bytes").unwrap();
+    let id = f.store.ingest(&file).unwrap().id().to_string();
+    f.store.claim_next().unwrap();
+    let page = crate::text::text_page("Invoice number: INV-77\nTotal: 1.250,00 DKK");
+    let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
+    let source = SourceInfo {
+        name: "note.eml".into(),
+        sha256: "z".into(),
+        media_type: "message/rfc822".into(),
+        pages: 1,
+        received_at: "2026-01-01T00:00:00Z".into(),
+        meta: Default::default(),
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let typed =
+        crate::pipeline::analyse(id.clone(), source, std::slice::from_ref(&page), &cfg, today);
+    f.store
+        .save_pages(&id, &[crate::store::review::PageInfo::of(&page)])
+        .unwrap();
+    let json = serde_json::to_string(&typed).unwrap();
+    f.store
+        .transition(&id, State::InReview, "body", Some(&json), None)
+        .unwrap();
+    let (ann, _) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let (s, _, html) = send(&f.app, get(&format!("/documents/{id}"), Some(&ann))).await;
+    assert_eq!(s, StatusCode::OK);
+    let scan = html
+        .split_once(r#"<section class="scan""#)
+        .and_then(|(_, rest)| rest.split_once("</section>"))
+        .map(|(t, _)| t)
+        .unwrap();
+    assert!(scan.contains(r#"class="page text-page""#), "{scan}");
+    assert!(!scan.contains("<img"), "no page image to fail: {scan}");
+    assert!(
+        scan.contains(">INV-77</span>"),
+        "the words are shown: {scan}"
+    );
+    // A scanned document keeps its image.
+    let scanned = crate::extract::tests::danish_invoice("1.643,13 kr.");
+    f.store
+        .save_pages(&f.doc, &[crate::store::review::PageInfo::of(&scanned)])
+        .unwrap();
+    let (_, _, html) = send(&f.app, get(&format!("/documents/{}", f.doc), Some(&ann))).await;
+    assert!(html.contains(r#"<img src="/ui/documents/"#));
+    assert!(!html.contains("text-page"));
+}

@@ -561,6 +561,12 @@ async fn render_document(
         Some(Lease::Held { by, .. }) => Some(by),
         _ => None,
     };
+    // An email's body text has no scan: its words are shown where the page places them.
+    let text_only = doc.source.media_type == "message/rfc822";
+    let mut pages = pages;
+    for p in &mut pages {
+        p["text_only"] = json!(text_only);
+    }
     let read_only = lease_holder.is_some() || row.state != DocState::InReview;
     let fields = field_rows(&doc, st.cfg.doctype(&doc.doc_type.value));
     let msg = msg.or_else(|| {
