@@ -518,6 +518,8 @@ pub fn apply_corrections(
             .iter()
             .filter(|c| {
                 c.code == "value_unreadable" && c.fields.iter().all(|f| doc.fields.get(f).is_none())
+                    // Corrections do not touch the items: their check stands.
+                    || c.code == "line_items_sum"
             })
             .cloned(),
     );
@@ -656,6 +658,21 @@ mod tests {
         assert!(doc.line_items[0].confidence < 0.5);
         // The totals were read on their own and keep their confidence.
         assert!(doc.fields.get("subtotal").unwrap().confidence > 0.9);
+        // Items are not edited in review: the failed check stays with the document
+        // through a correction, and does not stop a person approving the fields.
+        let cfg = cfg();
+        let dt = cfg.doctype("invoice").unwrap();
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let edits = [("invoice_number".to_string(), "2024-119".to_string())];
+        let (fixed, _) = apply_corrections(&doc, dt, &edits, "ann", today).unwrap();
+        let kept = fixed
+            .checks
+            .iter()
+            .find(|c| c.code == "line_items_sum")
+            .expect("the items check stays");
+        assert!(!kept.passed && !kept.blocks_approval());
+        assert!(!fixed.checks.iter().any(|c| c.blocks_approval()));
+        assert_eq!(fixed.line_items, doc.line_items);
     }
 
     #[test]

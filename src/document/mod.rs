@@ -220,6 +220,16 @@ pub struct CheckResult {
     pub message: String,
 }
 
+impl CheckResult {
+    /// Whether a person may not approve the document while this check fails. Checks on
+    /// fields block until the fields are corrected; `line_items_sum` does not, since
+    /// items are not edited in review: approving vouches for the fields, and the failed
+    /// check travels with the document, its items at the halved confidence they have.
+    pub fn blocks_approval(&self) -> bool {
+        !self.passed && self.fields.iter().any(|f| f != "line_items")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Route {

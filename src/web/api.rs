@@ -577,7 +577,7 @@ async fn approve(
         let failed: Vec<String> = doc
             .checks
             .iter()
-            .filter(|c| !c.passed)
+            .filter(|c| c.blocks_approval())
             .map(|c| format!("{}: {}", c.code, c.message))
             .collect();
         if !failed.is_empty() {

@@ -734,7 +734,7 @@ async fn approve(
         let failed: Vec<String> = fixed
             .checks
             .iter()
-            .filter(|c| !c.passed)
+            .filter(|c| c.blocks_approval())
             .map(|c| c.message.clone())
             .collect();
         if !failed.is_empty() {
