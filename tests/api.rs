@@ -317,12 +317,15 @@ fn tokens_scopes_documents_corrections_and_decisions() {
     for (k, v) in &fields {
         assert_eq!(&d["document"]["fields"][k]["value"], v, "{k}");
     }
+    // Every check on the fields passes now. Line items are not corrected through the
+    // API: their check, when the OCR missed a row, stays failed and does not block the
+    // approval below.
     assert!(
         d["document"]["checks"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|c| c["passed"] == true),
+            .all(|c| c["passed"] == true || c["fields"] == json!(["line_items"])),
         "{d}"
     );
     // Only what changed is on record, with what was read there.
