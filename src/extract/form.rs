@@ -171,19 +171,14 @@ fn fit(page: u32, pairs: &[([f64; 4], [f64; 4], String)]) -> Placement {
 
 /// The words of `page` whose centre lies in `zone`, line by line.
 pub fn words_in_zone(lines: &[Line], page: u32, zone: [u32; 4]) -> Vec<LWord> {
-    let inside = |w: &LWord| {
-        let cx = (w.bbox[0] + w.bbox[2]) / 2;
-        let cy = (w.bbox[1] + w.bbox[3]) / 2;
-        cx >= zone[0] && cx < zone[2] && cy >= zone[1] && cy < zone[3]
-    };
-    lines
-        .iter()
-        .filter(|l| l.page == page)
-        .flat_map(|l| l.words.iter().filter(|w| inside(w)).cloned())
+    lines_in_zone(lines, page, zone)
+        .into_iter()
+        .flat_map(|l| l.words)
         .collect()
 }
 
-/// The page's lines cut to the words inside `zone` (a fixed form's field area).
+/// The page's lines cut to the words whose centre lies inside `zone` (a fixed form's
+/// field area); lines with none left are dropped.
 pub fn lines_in_zone(lines: &[Line], page: u32, zone: [u32; 4]) -> Vec<Line> {
     let inside = |w: &LWord| {
         let cx = (w.bbox[0] + w.bbox[2]) / 2;

@@ -64,6 +64,40 @@ fn fixture() -> Fixture {
     }
 }
 
+/// A further document in review, read from `page` as of 1 June 2024, its page kept
+/// for the review page: its id and typed result.
+fn in_review(
+    f: &Fixture,
+    name: &str,
+    media_type: &str,
+    page: crate::text::Page,
+) -> (String, crate::document::TypedDocument) {
+    let file = f._dir.path().join(name);
+    std::fs::write(&file, name.as_bytes()).unwrap();
+    let id = f.store.ingest(&file).unwrap().id().to_string();
+    f.store.claim_next().unwrap();
+    let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
+    let source = SourceInfo {
+        name: name.into(),
+        sha256: crate::pipeline::sha256_hex(name.as_bytes()),
+        media_type: media_type.into(),
+        pages: 1,
+        received_at: "2026-01-01T00:00:00Z".into(),
+        meta: Default::default(),
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let typed =
+        crate::pipeline::analyse(id.clone(), source, std::slice::from_ref(&page), &cfg, today);
+    f.store
+        .save_pages(&id, &[crate::store::review::PageInfo::of(&page)])
+        .unwrap();
+    let json = serde_json::to_string(&typed).unwrap();
+    f.store
+        .transition(&id, State::InReview, "to review", Some(&json), None)
+        .unwrap();
+    (id, typed)
+}
+
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
     let resp = app.clone().oneshot(req).await.unwrap();
     let (status, headers) = (resp.status(), resp.headers().clone());
@@ -460,31 +494,13 @@ async fn rejecting_needs_a_reason_and_the_check_endpoint_validates_as_you_type()
 async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
     let f = fixture();
     // A second document: a till slip that also calls itself an invoice.
-    let file = f._dir.path().join("slip.png");
-    std::fs::write(&file, b"slip bytes").unwrap();
-    let id = f.store.ingest(&file).unwrap().id().to_string();
-    f.store.claim_next().unwrap();
-    let page = crate::extract::tests::tie_page();
-    let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
-    let source = SourceInfo {
-        name: "slip.png".into(),
-        sha256: "y".into(),
-        media_type: "image/png".into(),
-        pages: 1,
-        received_at: "2026-01-01T00:00:00Z".into(),
-        meta: Default::default(),
-    };
-    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let typed =
-        crate::pipeline::analyse(id.clone(), source, std::slice::from_ref(&page), &cfg, today);
+    let (id, typed) = in_review(
+        &f,
+        "slip.png",
+        "image/png",
+        crate::extract::tests::tie_page(),
+    );
     assert_eq!(typed.doc_type.value, "unknown");
-    f.store
-        .save_pages(&id, &[crate::store::review::PageInfo::of(&page)])
-        .unwrap();
-    let json = serde_json::to_string(&typed).unwrap();
-    f.store
-        .transition(&id, State::InReview, "type unknown", Some(&json), None)
-        .unwrap();
 
     let (ann, csrf) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
     let path = format!("/documents/{id}");
@@ -666,30 +682,8 @@ async fn the_document_page_shows_the_line_items_beside_the_fields() {
 #[tokio::test]
 async fn an_email_body_is_shown_as_its_text_not_as_a_broken_scan() {
     let f = fixture();
-    let file = f._dir.path().join("note.eml");
-    std::fs::write(&file, b"mail bytes").unwrap();
-    let id = f.store.ingest(&file).unwrap().id().to_string();
-    f.store.claim_next().unwrap();
     let page = crate::text::text_page("Invoice number: INV-77\nTotal: 1.250,00 DKK");
-    let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
-    let source = SourceInfo {
-        name: "note.eml".into(),
-        sha256: "z".into(),
-        media_type: "message/rfc822".into(),
-        pages: 1,
-        received_at: "2026-01-01T00:00:00Z".into(),
-        meta: Default::default(),
-    };
-    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let typed =
-        crate::pipeline::analyse(id.clone(), source, std::slice::from_ref(&page), &cfg, today);
-    f.store
-        .save_pages(&id, &[crate::store::review::PageInfo::of(&page)])
-        .unwrap();
-    let json = serde_json::to_string(&typed).unwrap();
-    f.store
-        .transition(&id, State::InReview, "body", Some(&json), None)
-        .unwrap();
+    let (id, _) = in_review(&f, "note.eml", "message/rfc822", page);
     let (ann, _) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
     let (s, _, html) = send(&f.app, get(&format!("/documents/{id}"), Some(&ann))).await;
     assert_eq!(s, StatusCode::OK);
