@@ -1,10 +1,13 @@
 //! mailroom: scanned paperwork in, typed and validated documents out.
 //!
 //! Data flows one way: [`source`] → [`store`] → [`text`] → [`classify`] → [`extract`]
-//! → [`validate`] → [`route`] → [`sink`] (or review). Each stage owns one module; the
-//! middle stages are pure functions of their inputs and the [`config`]. Only
-//! [`pipeline`] (one document), [`service`] (`mailroom run`) and [`pool`] (one-shot
-//! commands) know more than one stage.
+//! → [`validate`] → [`calibrate`] → [`route`] → [`sink`] (or review in [`web`]). Each
+//! stage owns one module; the middle stages are pure functions of their inputs and the
+//! [`config`]; [`values`] and [`document`] are shared pure code that belongs to no
+//! stage. [`pipeline`] (one document), [`service`] (`mailroom run`), [`pool`]
+//! (one-shot commands) and [`eval`] are the wiring. A stage may use the stages upstream
+//! of it, never one downstream of it nor the wiring: `tests/architecture.rs` checks
+//! this and lists the imports that still go against the flow.
 
 pub mod calibrate;
 pub mod classify;
@@ -23,4 +26,5 @@ pub mod source;
 pub mod store;
 pub mod text;
 pub mod validate;
+pub mod values;
 pub mod web;

@@ -10,7 +10,7 @@ use crate::document::{
     CheckResult, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
 };
 use crate::text::{self, MediaType, OcrEngine, Page, Pix, TextError};
-use crate::{classify, extract, route, validate};
+use crate::{classify, extract, route, validate, values};
 
 /// The text stage for one document: sniff, decode, normalise and OCR every page.
 #[allow(clippy::type_complexity)]
@@ -137,7 +137,7 @@ pub fn analyse_as(
     };
     for (_, f) in fields.0.iter_mut() {
         if let Some(f) = f {
-            f.confidence = extract::round3(f.confidence);
+            f.confidence = crate::document::round3(f.confidence);
         }
     }
     let decision = route::route(&doc_type, doctype, &fields, &checks);
@@ -167,7 +167,7 @@ pub fn analyse_structured(
 ) -> TypedDocument {
     use crate::document::{DocTypeGuess, Field, LineItem};
     let money = |d: Option<rust_decimal::Decimal>| {
-        d.map(|d| extract::parse::format_money(d, inv.currency.as_deref()))
+        d.map(|d| values::format_money(d, inv.currency.as_deref()))
     };
     let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
     // The invoice type's field names are the schema's (EN 16931 business terms).

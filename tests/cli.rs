@@ -190,6 +190,8 @@ fn pages_scanned_sideways_or_upside_down_are_turned_upright() {
         String::from_utf8_lossy(&out.stderr)
     );
     let docs: Vec<serde_json::Value> = json_lines(&out);
+    // One document per file: a zip over a shorter list would check nothing.
+    assert_eq!(docs.len(), turned.len(), "one JSON line per file");
     for ((name, _), doc) in turned.iter().zip(&docs) {
         let page = &doc["pages"][0];
         // Upright again: portrait, and the quarter turns that undo the rotation.

@@ -28,6 +28,11 @@ impl Calibration {
     /// `None` when the field has no table.
     pub fn map(&self, field: &str, raw: f64) -> Option<f64> {
         let knots = self.fields.get(field).filter(|k| !k.is_empty())?;
+        // A NaN score (0/0 somewhere upstream) is no evidence: it maps to nothing
+        // rather than past every knot and into a panic.
+        if raw.is_nan() {
+            return Some(0.0);
+        }
         let first = knots[0];
         let last = knots[knots.len() - 1];
         if raw <= first.0 {
@@ -61,7 +66,7 @@ impl Calibration {
                 continue;
             }
             if let Some(p) = self.map(name, f.confidence) {
-                f.confidence = crate::extract::round3(p);
+                f.confidence = crate::document::round3(p);
             }
         }
     }
@@ -146,5 +151,14 @@ mod tests {
         // 100 right out of 100: (100 + 1) / 102, never 1.0.
         assert!(high > 0.98 && high < 1.0, "{high}");
         assert_eq!(cal.map("other", 0.5), None);
+    }
+
+    #[test]
+    fn a_nan_score_maps_to_zero_instead_of_panicking() {
+        let cal = Calibration {
+            origin: String::new(),
+            fields: [("total".to_string(), vec![(0.5, 0.4), (0.9, 0.95)])].into(),
+        };
+        assert_eq!(cal.map("total", f64::NAN), Some(0.0));
     }
 }

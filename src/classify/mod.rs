@@ -13,7 +13,7 @@
 
 use crate::config::DocType;
 use crate::document::DocTypeGuess;
-use crate::extract::layout;
+use crate::text::layout;
 use crate::text::Page;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +88,7 @@ pub fn rank(pages: &[Page], doctypes: &[DocType]) -> Vec<Ranked> {
             };
             Ranked {
                 name,
-                confidence: crate::extract::round3(strength * share),
+                confidence: crate::document::round3(strength * share),
                 reasons,
             }
         })

@@ -1,6 +1,6 @@
 //! The typed document: the contract with downstream systems.
 //!
-//! `mailroom extract` prints it, the sinks deliver it, the API will return it. Field
+//! `mailroom extract` prints it, the sinks deliver it, the API returns it. Field
 //! names are snake_case and stable; values are normalised strings (dates `YYYY-MM-DD`,
 //! money a decimal string with `.`, IBAN/VAT upper case without spaces). See
 //! `docs/ARCHITECTURE.md` for the schema.
@@ -8,6 +8,12 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+/// A confidence as the document reports it: three decimals, so that outputs compare
+/// and snapshot stably.
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
 
 /// Bumped whenever a field is renamed or its meaning changes.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -13,8 +13,8 @@ use crate::config::doctype::label_tokens;
 use crate::text::marks::MarkKind;
 use crate::text::Page;
 
-use super::layout::{self, LWord, Line};
-use super::parse;
+use crate::text::layout::{self, LWord, Line};
+use crate::values;
 
 /// A line (or a run of it between wide gaps) of printed text.
 #[derive(Debug, Clone)]
@@ -72,18 +72,19 @@ fn snake(text: &str) -> String {
 
 /// A kind that fits the value text.
 fn guess_kind(value: &str) -> &'static str {
-    if parse::find_iban(value).is_some_and(|f| parse::iban_is_valid(&f.value)) {
+    if values::find_iban(value).is_some_and(|f| values::iban_is_valid(&f.value)) {
         "iban"
-    } else if parse::parse_date(value, parse::DateOrder::Dmy).is_some() {
+    } else if values::parse_date(value, values::DateOrder::Dmy).is_some() {
         "date"
-    } else if parse::find_money(value)
+    } else if values::find_money(value)
         .iter()
         .any(|m| value[m.start..m.end].contains([',', '.']))
     {
         "money"
-    } else if parse::normalize_bic(value.trim()).is_some() && !value.contains(' ') {
+    } else if values::normalize_bic(value.trim()).is_some() && !value.contains(' ') {
         "bic"
-    } else if parse::find_number(value, false).is_some_and(|f| f.start == 0 && f.end == value.len())
+    } else if values::find_number(value, false)
+        .is_some_and(|f| f.start == 0 && f.end == value.len())
     {
         "number"
     } else {

@@ -15,7 +15,7 @@ use crate::config::doctype::{FieldKind, FieldSpec, FormSpec};
 use crate::text::marks::{Mark, MarkKind};
 use crate::text::{area, intersection, Page};
 
-use super::layout::{find_phrase, union, LWord, Line};
+use crate::text::layout::{find_phrase, union, LWord, Line};
 
 /// Reference-sample pixels → page pixels: `x' = a·x − b·y + tx`, `y' = b·x + a·y + ty`.
 #[derive(Debug, Clone, PartialEq)]
@@ -437,7 +437,7 @@ mod tests {
             codes: Vec::new(),
             marks: Vec::new(),
         };
-        let lines = super::super::layout::lines(&page);
+        let lines = crate::text::layout::lines(&page);
         let p = place(&lines, &form).expect("placed");
         assert_eq!(p.found.len(), 3);
         assert!((p.scale() - 1.1).abs() < 0.03, "scale {}", p.scale());

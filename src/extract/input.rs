@@ -1,8 +1,8 @@
 //! Values typed by a person (review UI) or posted by a system (API) for a field,
 //! normalised with the same parsers as extracted values, or refused with a reason.
 
-use super::parse::{self, DateOrder};
 use crate::config::{FieldKind, FieldSpec};
+use crate::values::{self, DateOrder};
 
 /// The normalised value of `text` for `spec`; `Ok(None)` clears the field.
 pub fn normalize(spec: &FieldSpec, text: &str) -> Result<Option<String>, String> {
@@ -17,7 +17,7 @@ pub fn normalize(spec: &FieldSpec, text: &str) -> Result<Option<String>, String>
             if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
                 d.format("%Y-%m-%d").to_string()
             } else {
-                match parse::parse_date(t, DateOrder::Dmy) {
+                match values::parse_date(t, DateOrder::Dmy) {
                     Some(f) if whole(f.start, f.end) => f.value.format("%Y-%m-%d").to_string(),
                     _ => {
                         return Err(format!(
@@ -27,11 +27,11 @@ pub fn normalize(spec: &FieldSpec, text: &str) -> Result<Option<String>, String>
                 }
             }
         }
-        FieldKind::Money => match parse::parse_money(t) {
-            Some(f) if whole(f.start, f.end) => parse::format_money(f.value.amount, None),
+        FieldKind::Money => match values::parse_money(t) {
+            Some(f) if whole(f.start, f.end) => values::format_money(f.value.amount, None),
             _ => return Err(format!("{t:?} is not an amount (like 1234.50 or 1.234,50)")),
         },
-        FieldKind::Currency => match parse::currency_code(t) {
+        FieldKind::Currency => match values::currency_code(t) {
             Some(code) => code.to_string(),
             None => {
                 return Err(format!(
@@ -39,20 +39,20 @@ pub fn normalize(spec: &FieldSpec, text: &str) -> Result<Option<String>, String>
                 ))
             }
         },
-        FieldKind::Iban => match parse::normalize_iban(t) {
-            Some(iban) if parse::iban_is_valid(&iban) => iban,
+        FieldKind::Iban => match values::normalize_iban(t) {
+            Some(iban) if values::iban_is_valid(&iban) => iban,
             _ => {
                 return Err(format!(
                     "{t:?} is not a valid IBAN (the mod-97 check fails)"
                 ))
             }
         },
-        FieldKind::Bic => match parse::normalize_bic(t) {
+        FieldKind::Bic => match values::normalize_bic(t) {
             Some(bic) => bic,
             None => return Err(format!("{t:?} is not a BIC (8 or 11 letters and digits)")),
         },
-        FieldKind::VatId => match parse::normalize_vat_id(t, None) {
-            Some(v) if parse::vat_id_format_ok(&v) => v,
+        FieldKind::VatId => match values::normalize_vat_id(t, None) {
+            Some(v) if values::vat_id_format_ok(&v) => v,
             _ => {
                 return Err(format!(
                     "{t:?} is not a VAT id (country prefix and number, like DK12345678)"
@@ -78,13 +78,13 @@ pub fn normalize(spec: &FieldSpec, text: &str) -> Result<Option<String>, String>
         }
         FieldKind::Number | FieldKind::Integer => {
             let integer = spec.kind == FieldKind::Integer;
-            match parse::find_number(t, integer) {
+            match values::find_number(t, integer) {
                 Some(f) if whole(f.start, f.end) => f.value.to_string(),
                 _ if integer => return Err(format!("{t:?} is not a whole number")),
                 _ => return Err(format!("{t:?} is not a number (like 37.5 or 37,5)")),
             }
         }
-        FieldKind::Checkbox | FieldKind::Signature => match parse::parse_bool(t) {
+        FieldKind::Checkbox | FieldKind::Signature => match values::parse_bool(t) {
             Some(b) => b.to_string(),
             None => return Err(format!("{t:?} is not yes or no (true/false)")),
         },

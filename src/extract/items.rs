@@ -24,8 +24,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use rust_decimal::Decimal;
 
-use super::layout::{LWord, Line};
-use super::parse;
+use crate::text::layout::{LWord, Line};
+use crate::values;
 
 /// One item as read, before it is judged.
 #[derive(Debug, Clone)]
@@ -103,7 +103,7 @@ fn money_token(text: &str) -> Option<Decimal> {
     if !minor {
         return None;
     }
-    let found = parse::parse_money(t)?;
+    let found = values::parse_money(t)?;
     (found.start == 0 && found.end >= t.len()).then_some(found.value.amount)
 }
 
@@ -115,7 +115,7 @@ fn number_token(text: &str) -> Option<Decimal> {
     {
         return None;
     }
-    let found = parse::find_number(text, false)?;
+    let found = values::find_number(text, false)?;
     (found.start == 0 && found.end == text.len()).then_some(found.value)
 }
 
@@ -124,7 +124,7 @@ fn number_token(text: &str) -> Option<Decimal> {
 fn split_amount(line: &Line) -> Option<(Decimal, usize)> {
     let n = line.words.len();
     let tail = |t: &str| {
-        parse::currency_code(t).is_some() && letters(t) >= 2
+        values::currency_code(t).is_some() && letters(t) >= 2
             || t.chars().count() == 1 && t.chars().all(char::is_alphabetic)
     };
     let end = match line.words.last() {
@@ -339,7 +339,7 @@ pub fn sum(items: &[Item]) -> Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::layout;
+    use crate::text::layout;
     use crate::text::{Page, Word};
 
     /// A page from text lines: words at a fixed pitch, a wide gap where the text has

@@ -16,18 +16,17 @@ pub mod draft;
 pub mod form;
 pub mod input;
 pub mod items;
-pub mod layout;
-pub mod parse;
 pub mod payment_qr;
 
 use rust_decimal::Decimal;
 
 use crate::config::doctype::{normalize_token, CheckSpec, FieldKind, FieldSpec, Prefer};
 use crate::config::DocType;
+use crate::document::round3;
 use crate::document::{CheckResult, Field, IndexedFields, LineItem, Origin};
+use crate::text::layout::{self, token_match, union, LWord, Line};
 use crate::text::Page;
-use layout::{token_match, union, LWord, Line};
-use parse::DateOrder;
+use crate::values::{self, DateOrder};
 
 /// What extraction found, before validation.
 #[derive(Debug, Clone)]
@@ -125,10 +124,10 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         }
         let found = match spec.kind {
             FieldKind::Iban => scan_lines(&lines, |t| {
-                parse::find_iban(t).map(|f| (f.start, f.end, f.value))
+                values::find_iban(t).map(|f| (f.start, f.end, f.value))
             }),
             FieldKind::VatId => scan_lines(&lines, |t| {
-                parse::find_vat_id(t, None).map(|f| (f.start, f.end, f.value))
+                values::find_vat_id(t, None).map(|f| (f.start, f.end, f.value))
             }),
             FieldKind::PartyName => head
                 .clone()
@@ -138,7 +137,7 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
             // A bare date, only when no label led to one; the first printed wins.
             FieldKind::Date if spec.unlabelled && candidates[i].is_empty() => {
                 scan_lines(&lines, |t| {
-                    parse::parse_date(t, order)
+                    values::parse_date(t, order)
                         .map(|f| (f.start, f.end, f.value.format("%Y-%m-%d").to_string()))
                 })
                 .into_iter()
@@ -173,7 +172,7 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         };
         for mut c in found {
             c.origin = origin_of(c.page);
-            if spec.kind == FieldKind::Iban && parse::iban_is_valid(&c.value) {
+            if spec.kind == FieldKind::Iban && values::iban_is_valid(&c.value) {
                 // mod-97 catches every single misread character: a valid IBAN was read right.
                 c.score = c.score.max(0.99);
             }
@@ -344,7 +343,7 @@ fn read_items(
         .iter()
         .find(|c| c.amount.is_some_and(|a| (a - sum).abs() <= cent));
     let page = lines[end].page;
-    let money = |d: Decimal| parse::format_money(d, currency);
+    let money = |d: Decimal| values::format_money(d, currency);
     let out: Vec<LineItem> = items
         .iter()
         .map(|it| {
@@ -490,10 +489,11 @@ fn zone_candidate(
         // A box holds one amount: "548," "711.48" is 548,711.48 split by OCR at the
         // separator of a monospaced font, not two amounts.
         let glued: String = words.iter().map(|w| w.text.as_str()).collect();
-        if let Some(f) = parse::parse_money(&glued).filter(|f| f.start == 0 && f.end == glued.len())
+        if let Some(f) =
+            values::parse_money(&glued).filter(|f| f.start == 0 && f.end == glued.len())
         {
             let mut c = candidate(
-                parse::format_money(f.value.amount, f.value.currency),
+                values::format_money(f.value.amount, f.value.currency),
                 words.to_vec(),
             );
             c.amount = Some(f.value.amount);
@@ -607,10 +607,6 @@ fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidate> {
     c.page = name.page;
     c.score *= UNLABELLED;
     Some(c)
-}
-
-pub fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> {
@@ -831,7 +827,7 @@ fn parse_region(
     };
     match kind {
         FieldKind::Date => {
-            let f = parse::parse_date(&text, order)?;
+            let f = values::parse_date(&text, order)?;
             Some(from_found(
                 f.start,
                 f.end,
@@ -841,8 +837,8 @@ fn parse_region(
         FieldKind::Money => {
             // OCR reads a decimal comma as ';' on noisy scans ("1.246;38").
             let text = text.replace(';', ",");
-            let f = parse::find_money(&text).into_iter().last()?;
-            let value = parse::format_money(f.value.amount, f.value.currency);
+            let f = values::find_money(&text).into_iter().last()?;
+            let value = values::format_money(f.value.amount, f.value.currency);
             let mut c = from_found(f.start, f.end, value);
             c.amount = Some(f.value.amount);
             c.currency = f.value.currency;
@@ -855,16 +851,16 @@ fn parse_region(
             Some(c)
         }
         FieldKind::Iban => {
-            let f = parse::find_iban(&text)?;
+            let f = values::find_iban(&text)?;
             Some(from_found(f.start, f.end, f.value))
         }
         FieldKind::VatId => {
-            let f = parse::find_vat_id(&text, default_country)?;
+            let f = values::find_vat_id(&text, default_country)?;
             Some(from_found(f.start, f.end, f.value))
         }
         FieldKind::Bic => region
             .iter()
-            .find_map(|w| parse::normalize_bic(&w.text).map(|v| candidate(v, vec![w.clone()]))),
+            .find_map(|w| values::normalize_bic(&w.text).map(|v| candidate(v, vec![w.clone()]))),
         FieldKind::Identifier => region.iter().find_map(|w| {
             let v = w
                 .text
@@ -905,7 +901,7 @@ fn parse_region(
                 .then(|| candidate(text, first_seg))
         }
         FieldKind::Number | FieldKind::Integer => {
-            let f = parse::find_number(&text, kind == FieldKind::Integer)?;
+            let f = values::find_number(&text, kind == FieldKind::Integer)?;
             Some(from_found(f.start, f.end, f.value.to_string()))
         }
         FieldKind::Currency
@@ -1146,12 +1142,12 @@ fn page_currency_votes(lines: &[Line]) -> Vec<(&'static str, usize)> {
         let t = w
             .text
             .trim_matches(|c: char| c == ':' || c == ',' || c == ')' || c == '(');
-        let code = parse::currency_code(t).or_else(|| {
+        let code = values::currency_code(t).or_else(|| {
             // "£1,234.56", "1.234,56€": a symbol glued to the amount.
             let first = t.chars().next()?;
             let last = t.chars().last()?;
-            parse::currency_code(&first.to_string())
-                .or_else(|| parse::currency_code(&last.to_string()))
+            values::currency_code(&first.to_string())
+                .or_else(|| values::currency_code(&last.to_string()))
         });
         if let Some(code) = code {
             match counts.iter_mut().find(|(c, _)| *c == code) {
@@ -1168,7 +1164,7 @@ fn page_currency_votes(lines: &[Line]) -> Vec<(&'static str, usize)> {
 fn default_vat_country(lines: &[Line], currency: &[(&'static str, usize)]) -> Option<String> {
     for line in lines {
         let (text, _) = joined(&line.words);
-        if let Some(f) = parse::find_iban(&text) {
+        if let Some(f) = values::find_iban(&text) {
             return Some(f.value[..2].to_string());
         }
     }
@@ -1338,7 +1334,7 @@ fn derive_missing_sums(doctype: &DocType, fields: &mut IndexedFields) {
         fields.set(
             names[m],
             Some(Field {
-                value: parse::format_money(value, None),
+                value: values::format_money(value, None),
                 confidence: DERIVED_CONFIDENCE,
                 raw: String::new(),
                 page: template.as_ref().map_or(1, |f| f.page),

@@ -391,7 +391,7 @@ fn qr_values(qr: &PaymentQr) -> Vec<(&'static str, String)> {
     if let Some(amount) = qr.amount {
         v.push((
             "total",
-            super::parse::format_money(amount, qr.currency.as_deref()),
+            crate::values::format_money(amount, qr.currency.as_deref()),
         ));
     }
     if let Some(currency) = &qr.currency {

@@ -347,7 +347,8 @@ fn median(v: &mut [f32]) -> Option<f32> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    // total_cmp: a NaN (a division by an empty run) sorts last instead of panicking.
+    v.sort_by(f32::total_cmp);
     Some(v[v.len() / 2])
 }
 
@@ -989,6 +990,13 @@ fn frame_state(p: &Page, q: &Quad, prm: &Params) -> (MarkState, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_of_values_with_a_nan_does_not_panic() {
+        let mut v = [0.5f32, f32::NAN, 0.25, 0.75];
+        // NaN sorts last under total_cmp, so the middle is a real value.
+        assert_eq!(median(&mut v), Some(0.75));
+    }
 
     // ---------- deterministic RNG and drawing helpers ----------
     struct Rng(u64);

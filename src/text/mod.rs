@@ -6,6 +6,7 @@
 //! [`OcrEngine`] — Tesseract in production ([`tesseract`]), a fake in unit tests.
 
 pub mod decode;
+pub mod layout;
 pub mod marks;
 pub mod pdf;
 pub mod pix;

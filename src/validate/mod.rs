@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use crate::config::doctype::{CheckSpec, FieldKind};
 use crate::config::DocType;
 use crate::document::{CheckResult, IndexedFields};
-use crate::extract::parse;
+use crate::values;
 
 /// Dates outside this window are more likely misread than real.
 const EARLIEST: (i32, u32, u32) = (2000, 1, 1);
@@ -53,7 +53,7 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
         let name = spec.name.as_str();
         match spec.kind {
             FieldKind::Iban => {
-                let ok = parse::iban_is_valid(value);
+                let ok = values::iban_is_valid(value);
                 out.push(check(
                     "iban_checksum",
                     ok,
@@ -65,7 +65,7 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
                 ));
             }
             FieldKind::VatId => {
-                let ok = parse::vat_id_format_ok(value);
+                let ok = values::vat_id_format_ok(value);
                 let msg = if value.starts_with("DK") {
                     format!(
                         "{name} {value} {} the CVR mod-11 check",
@@ -75,7 +75,8 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
                     format!(
                         "{name} {value} {} the {} VAT id format",
                         if ok { "matches" } else { "does not match" },
-                        &value[..2.min(value.len())]
+                        // Characters, not bytes: a corrected value may start with "€".
+                        value.chars().take(2).collect::<String>()
                     )
                 };
                 out.push(check("vat_id_format", ok, &[name], msg));
@@ -337,6 +338,27 @@ mod tests {
         assert_eq!(outcome(&checks, "totals_add_up"), [true]);
         assert_eq!(outcome(&checks, "due_after_issue"), [false]);
         assert_eq!(outcome(&checks, "date_plausible"), [true, true]);
+    }
+
+    #[test]
+    fn a_vat_id_starting_with_a_multibyte_character_fails_its_check_without_panicking() {
+        // A reviewer's correction is checked as typed: "€" is three bytes, and the
+        // message once sliced the first two bytes of the value.
+        for v in ["€12345678", "Ø1", "é"] {
+            let f = fields(&[("vendor_vat_id", v)]);
+            let checks = validate(&f, &invoice(), today());
+            assert_eq!(outcome(&checks, "vat_id_format"), [false], "{v}");
+            let msg = &checks
+                .iter()
+                .find(|c| c.code == "vat_id_format")
+                .unwrap()
+                .message;
+            let prefix: String = v.chars().take(2).collect();
+            assert!(
+                msg.contains(&format!("the {prefix} VAT id format")),
+                "{msg}"
+            );
+        }
     }
 
     #[test]
