@@ -17,6 +17,7 @@ pub mod doorbell;
 pub mod einvoice;
 pub mod eval;
 pub mod extract;
+pub mod guard;
 pub mod pipeline;
 pub mod pool;
 pub mod route;

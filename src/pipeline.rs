@@ -545,16 +545,7 @@ pub fn engine(cfg: &Config) -> Result<text::tesseract::Tesseract, TextError> {
     .map(|t| t.with_page_deadline(cfg.limits.ocr_page_timeout))
 }
 
-/// Run `f` and turn a panic into an error message, so one bad document cannot take a
-/// worker (or the service) down.
-pub fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
-        p.downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into())
-    })
-}
+pub use crate::guard::guard;
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,7 @@ use std::path::Path;
 fn rank(module: &str) -> Option<Place> {
     use Place::*;
     Some(match module {
-        "values" | "document" | "doorbell" => Shared,
+        "values" | "document" | "doorbell" | "guard" => Shared,
         // Config is read by every stage, so it may depend on shared code only.
         "config" => Config,
         "source" => Stage(1),
@@ -69,7 +69,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "source",
         "email options and the IMAP config types live in source",
     ),
-    ("sink", "pipeline", "the panic guard lives in pipeline"),
     (
         "source",
         "store",

@@ -155,7 +155,7 @@ pub fn attempt(
     store.delivery_started(d.id)?;
     d.attempts += 1;
     let outcome =
-        crate::pipeline::guard(|| sink.deliver(&d, store)).unwrap_or_else(|panic| Outcome::Retry {
+        crate::guard::guard(|| sink.deliver(&d, store)).unwrap_or_else(|panic| Outcome::Retry {
             error: format!("internal error in the sink: {panic}"),
             status: None,
             response: None,

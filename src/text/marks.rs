@@ -1846,6 +1846,13 @@ mod tests {
                 csum / found.max(1) as f32
             );
             assert_eq!(fals, 0, "false checkboxes for {fill:?}");
+            // The exact state (ticked, crossed, filled) is what a form's choice field
+            // posts. Measured with this seed: 193 to 200 of 200 per kind.
+            let judged = n - lim;
+            assert!(
+                sok * 100 >= judged * 96,
+                "{fill:?}: the state is right on only {sok} of {judged} boxes"
+            );
         }
         for b in bad.iter().take(20) {
             println!("{b}");
