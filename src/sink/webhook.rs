@@ -87,10 +87,9 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let ms = (at.with_timezone(&chrono::Utc) - now)
-        .num_milliseconds()
-        .max(0);
+    // An HTTP date in any of the three forms RFC 9110 makes receivers accept.
+    let at: chrono::DateTime<chrono::Utc> = httpdate::parse_http_date(v).ok()?.into();
+    let ms = (at - now).num_milliseconds().max(0);
     Some(Duration::from_millis(ms as u64))
 }
 
@@ -199,5 +198,16 @@ mod tests {
             Some(Duration::from_secs(30))
         );
         assert_eq!(parse_retry_after("soon", now), None);
+        // The obsolete forms a receiver must still accept (RFC 9110, 5.6.7).
+        let then = chrono::DateTime::parse_from_rfc3339("1994-11-06T08:49:07Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        for v in ["Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"] {
+            assert_eq!(
+                parse_retry_after(v, then),
+                Some(Duration::from_secs(30)),
+                "{v}"
+            );
+        }
     }
 }

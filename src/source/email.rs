@@ -974,27 +974,10 @@ fn normalize_cid(id: &str) -> String {
 }
 
 fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            if let (Some(h), Some(l)) = (
-                b.get(i + 1).and_then(|&c| hex_val(c)),
-                b.get(i + 2).and_then(|&c| hex_val(c)),
-            ) {
-                out.push((h << 4) | l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    // Invalid escapes (`%zz`, a trailing `%`) are kept as written, as before.
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1067,18 +1050,12 @@ fn clean_name(raw: &str) -> Option<String> {
 
 /// Windows-1252 to UTF-8 (bytes 0x80..0x9F that 1252 leaves undefined map to U+0080..).
 fn decode_1252(bytes: &[u8]) -> String {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
-        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
-        'ž', 'Ÿ',
-    ];
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => HIGH[usize::from(b - 0x80)],
-            _ => char::from(b),
-        })
-        .collect()
+    // WHATWG's table: the five bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90,
+    // 0x9D) become the C1 controls of the same number, as the hand-written table did.
+    encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2833,6 +2810,22 @@ mod tests {
             EmailError::NotAnEmail.to_string(),
             "not an email: the file does not start with email header lines (From:, To:, Subject:, Date:, ...)"
         );
+    }
+
+    #[test]
+    fn cp1252_and_percent_decoding_keep_their_old_results() {
+        // Every high byte as the old hand-written table gave it.
+        let high: String = (0x80u8..=0x9F).map(|b| decode_1252(&[b])).collect();
+        assert_eq!(
+            high,
+            "€\u{81}‚ƒ„…†‡ˆ‰Š‹Œ\u{8D}Ž\u{8F}\u{90}‘’“”•–—˜™š›œ\u{9D}žŸ"
+        );
+        assert_eq!(decode_1252(b"Fl\xf8debakke \xe6\xe5"), "Flødebakke æå");
+        assert_eq!(decode_1252(&[0xAD]), "\u{AD}");
+        assert_eq!(percent_decode("a%20b%C3%B8"), "a bø");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("plain"), "plain");
     }
 
     #[test]

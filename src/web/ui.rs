@@ -112,19 +112,17 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
 }
 
+/// Token comparison that takes as long for a near miss as for a far one: a CSRF token
+/// is not guessed byte by byte.
 fn same(a: &str, b: &str) -> bool {
-    // Constant time for equal lengths: a CSRF token is not guessed byte by byte.
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// A signed-in user. Pages without one redirect to the sign-in page; images and JSON
@@ -1001,5 +999,35 @@ async fn admin_discard(
 pub(crate) mod tests_support {
     pub fn urlencode(s: &str) -> String {
         super::urlencode(s)
+    }
+}
+
+#[cfg(test)]
+mod cookie_tests {
+    use super::{cookie, same};
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    #[test]
+    fn a_cookie_is_found_among_others_and_across_headers() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; mailroom_session=s3cr3t"),
+        );
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark;other=x"),
+        );
+        assert_eq!(cookie(&h, "mailroom_session").as_deref(), Some("s3cr3t"));
+        assert_eq!(cookie(&h, "other").as_deref(), Some("x"));
+        assert_eq!(cookie(&h, "session"), None);
+    }
+
+    #[test]
+    fn tokens_compare_by_every_byte_and_length() {
+        assert!(same("abc123", "abc123"));
+        assert!(!same("abc123", "abc124"));
+        assert!(!same("abc123", "abc12"));
+        assert!(!same("", "a"));
     }
 }
