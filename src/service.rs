@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::config::sinks::{NEEDS_REVIEW, POSTED, QUARANTINED};
+use crate::config::sinks::{subscribers, NEEDS_REVIEW, POSTED, QUARANTINED};
 use crate::config::{AfterIngest, Config};
 use crate::document::{Route, SourceMeta};
 use crate::doorbell::Doorbell;
@@ -258,15 +258,6 @@ fn intake(cfg: &Config, store: &Store, path: &PathBuf) -> anyhow::Result<()> {
     }
     store.intake_done(ingested.id())?;
     Ok(())
-}
-
-/// The sinks that subscribe to `event`.
-pub(crate) fn subscribers(cfg: &Config, event: &str) -> Vec<String> {
-    cfg.sinks
-        .iter()
-        .filter(|s| s.events.iter().any(|e| e == event))
-        .map(|s| s.name.clone())
-        .collect()
 }
 
 /// Quarantine with a reason, telling the sinks that subscribe to quarantines.

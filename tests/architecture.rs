@@ -89,7 +89,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "pipeline",
         "corrections are re-checked through pipeline::apply_corrections",
     ),
-    ("web", "service", "the web server is started by service"),
 ];
 
 /// The source of `path` without its test code.

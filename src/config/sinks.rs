@@ -20,6 +20,15 @@ pub const POSTED: &str = "document.posted";
 pub const NEEDS_REVIEW: &str = "document.needs_review";
 pub const QUARANTINED: &str = "document.quarantined";
 
+/// The names of the sinks that subscribe to `event`.
+pub fn subscribers(cfg: &super::Config, event: &str) -> Vec<String> {
+    cfg.sinks
+        .iter()
+        .filter(|s| s.events.iter().any(|e| e == event))
+        .map(|s| s.name.clone())
+        .collect()
+}
+
 pub(super) mod raw {
     use super::*;
 

@@ -57,7 +57,7 @@ pub(crate) fn post_reviewed(
 ) -> Result<(), crate::store::StoreError> {
     let notice = crate::store::Notice {
         event: crate::config::sinks::POSTED,
-        sinks: crate::service::subscribers(&st.cfg, crate::config::sinks::POSTED),
+        sinks: crate::config::sinks::subscribers(&st.cfg, crate::config::sinks::POSTED),
         payload,
     };
     st.store.decide(
