@@ -141,7 +141,7 @@ fn main() {
     let csrf = store.session(&secret).unwrap().unwrap().csrf;
     let cookie = format!("mailroom_session={secret}");
     let state = mailroom::web::AppState::new(store.clone(), Arc::new(cfg), Arc::new(|| {}));
-    let app = mailroom::web::api::router(state);
+    let app = mailroom::web::router(state);
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -7,17 +7,16 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
+use axum::http::{header, request::Parts, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
-use super::AppState;
-use crate::document::TypedDocument;
+use super::{blocking, original_response, page_png, png_response, reviewable, ApiError, AppState};
 use crate::store::review::DocumentFilter;
 use crate::store::tokens::{Scope, Token};
-use crate::store::{DocumentRow, State as DocState, StoreError};
+use crate::store::{DocumentRow, State as DocState};
 
 /// The OpenAPI 3 description, kept in the repository and served as is.
 pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
@@ -58,101 +57,6 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(retry_delivery),
         ),
     ]
-}
-
-pub fn router(state: AppState) -> Router {
-    let mut r = super::ui::routes();
-    for (_, path, handler) in routes() {
-        r = r.route(path, handler);
-    }
-    r.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "no such route") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this route does not take that method",
-            )
-        })
-        .with_state(state)
-}
-
-/// An error as the API reports it.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    details: Option<Value>,
-}
-
-impl ApiError {
-    pub(crate) fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            details: None,
-        }
-    }
-    pub(crate) fn status_code(&self) -> StatusCode {
-        self.status
-    }
-    fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(d) = self.details {
-            error["details"] = d;
-        }
-        let mut resp = (self.status, Json(json!({ "error": error }))).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        resp
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> ApiError {
-        match e {
-            StoreError::NotFound(id) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("no document {id}"),
-            ),
-            StoreError::Conflict { id, state } => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!("document {id} is {state}, not in review"),
-            ),
-            e => {
-                tracing::error!(error = %e, "API store error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error",
-                )
-            }
-        }
-    }
-}
-
-/// Run blocking store work off the async threads.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
 }
 
 /// The caller, from `Authorization: Bearer <token>`.
@@ -372,44 +276,6 @@ async fn original(
     original_response(st, id).await
 }
 
-/// The original bytes with their sniffed type, as a download.
-pub(crate) async fn original_response(st: AppState, id: String) -> Result<Response, ApiError> {
-    let (row, bytes) = blocking(move || {
-        let row = st.store.get(&id)?;
-        let bytes = st.store.blobs.read(&row.sha256).map_err(StoreError::from)?;
-        Ok((row, bytes))
-    })
-    .await?;
-    let mime =
-        crate::text::MediaType::sniff(&bytes).map_or("application/octet-stream", |m| m.mime());
-    let name: String = row
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable".to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
 /// A page as OCR read it (upright, deskewed, about 300 dpi), as PNG: the image the
 /// fields' boxes refer to.
 async fn page_image(
@@ -422,95 +288,12 @@ async fn page_image(
     Ok(png_response(png))
 }
 
-/// A page image, rendered once from the original and cached under `var/pages/`.
-pub(crate) fn page_png(st: &AppState, id: &str, n: u32) -> Result<Vec<u8>, ApiError> {
-    let row = st.store.get(id)?;
-    let info = st
-        .store
-        .pages(id)?
-        .into_iter()
-        .find(|p| p.number == n)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no_page",
-                format!("document {id} has no page {n}"),
-            )
-        })?;
-    let cached = st.cfg.var_dir.join("pages").join(format!("{id}-{n}.png"));
-    if let Ok(bytes) = std::fs::read(&cached) {
-        return Ok(bytes);
-    }
-    let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
-    let data = st.store.blobs.read(&row.sha256).map_err(StoreError::from)?;
-    let pix = crate::text::render_page(&data, n, &info.transform, &st.cfg.limits)
-        .map_err(|e| internal(e.to_string()))?;
-    let png = pix.to_png().map_err(internal)?;
-    std::fs::create_dir_all(cached.parent().unwrap_or(&st.cfg.var_dir))
-        .map_err(|e| internal(e.to_string()))?;
-    crate::store::blobs::write_atomic(&cached, &png).map_err(|e| internal(e.to_string()))?;
-    Ok(png)
-}
-
-/// PNG bytes with their type; a page image never changes for a document.
-pub(crate) fn png_response(png: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/png"),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable",
-            ),
-        ],
-        png,
-    )
-        .into_response()
-}
-
 fn body_json(body: &Bytes) -> Result<Value, ApiError> {
     if body.is_empty() {
         return Ok(json!({}));
     }
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))
-}
-
-/// The typed document of a document in review, and its type's definition.
-pub(crate) fn reviewable(
-    st: &AppState,
-    id: &str,
-) -> Result<(TypedDocument, crate::config::DocType), ApiError> {
-    let row = st.store.get(id)?;
-    if row.state != DocState::InReview {
-        return Err(StoreError::Conflict {
-            id: id.into(),
-            state: row.state.as_str().into(),
-        }
-        .into());
-    }
-    let doc: TypedDocument = row
-        .result
-        .as_deref()
-        .and_then(|j| serde_json::from_str(j).ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "no_document",
-                "the document has no typed result",
-            )
-        })?;
-    let dt = st
-        .cfg
-        .doctype(&doc.doc_type.value)
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_type",
-                format!("document type {:?} is not configured", doc.doc_type.value),
-            )
-        })?;
-    Ok((doc, dt))
 }
 
 async fn correct(

@@ -5,10 +5,13 @@
 //! `web.listen` (localhost by default). Handlers are thin: they authenticate, call the
 //! store (on the blocking pool: SQLite calls block) and the pure pipeline functions
 //! (corrections are normalised and checked exactly as extraction does), and answer
-//! JSON. The routes are one table ([`api::routes`]) that builds the router and that
-//! a test compares with the OpenAPI description in `docs/openapi.json`.
+//! JSON. [`router`] builds the one router from the UI's routes and the API's table
+//! ([`api::routes`]), which a test compares with the OpenAPI description in
+//! `docs/openapi.json`. What both sides' handlers need lives in `shared`, so `ui` and
+//! `api` never import each other.
 
 pub mod api;
+mod shared;
 #[cfg(test)]
 mod tests;
 pub mod ui;
@@ -16,8 +19,13 @@ pub mod ui;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::http::StatusCode;
+use axum::Router;
+
 use crate::config::Config;
 use crate::store::Store;
+pub use shared::ApiError;
+pub(crate) use shared::{blocking, original_response, page_png, png_response, reviewable};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -89,8 +97,26 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    axum::serve(listener, api::router(state))
+    axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
+}
+
+/// The one router: the review UI's routes, then the API's table, with JSON answers for
+/// unknown routes and methods.
+pub fn router(state: AppState) -> Router {
+    let mut r = ui::routes();
+    for (_, path, handler) in api::routes() {
+        r = r.route(path, handler);
+    }
+    r.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
+        .with_state(state)
 }

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use tower::ServiceExt;
 
-use super::{api, AppState};
+use super::AppState;
 use crate::config::Config;
 use crate::document::SourceInfo;
 use crate::store::users::Role;
@@ -58,7 +58,7 @@ fn fixture() -> Fixture {
     let state = AppState::new(store.clone(), Arc::new(cfg), Arc::new(|| {}));
     Fixture {
         _dir: dir,
-        app: api::router(state),
+        app: super::router(state),
         store,
         doc,
     }

@@ -19,8 +19,8 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde_json::{json, Value};
 
-use super::api::{blocking, page_png, png_response, reviewable, ApiError};
 use super::AppState;
+use super::{blocking, page_png, png_response, reviewable, ApiError};
 use crate::document::TypedDocument;
 use crate::store::review::DocumentFilter;
 use crate::store::users::{Lease, Role, Session};
@@ -928,7 +928,7 @@ async fn original(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Response> {
-    super::api::original_response(st, id).await.map_err(api_err)
+    super::original_response(st, id).await.map_err(api_err)
 }
 
 async fn admin_list(
