@@ -65,11 +65,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "the calibration table is loaded with the config",
     ),
     (
-        "config",
-        "source",
-        "email options and the IMAP config types live in source",
-    ),
-    (
         "source",
         "store",
         "the IMAP reader writes to the ledger itself",

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::sources::{After, ImapConfig, Security};
 use super::{invalid, ConfigError};
-use crate::source::imap::{After, ImapConfig, Security};
 
 pub(super) mod raw {
     use super::*;

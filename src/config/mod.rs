@@ -7,6 +7,7 @@
 pub mod doctype;
 pub mod mailboxes;
 pub mod sinks;
+pub mod sources;
 
 use std::path::{Path, PathBuf};
 
@@ -271,7 +272,7 @@ pub struct Config {
 
 #[derive(Debug, Clone)]
 pub struct EmailConfig {
-    pub options: crate::source::email::EmailOptions,
+    pub options: sources::EmailOptions,
     /// An email with no document among its attachments is read as one document of its
     /// body text (`true`), or quarantined (`false`).
     pub body_without_documents: bool,
@@ -651,7 +652,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             listen: file.web.listen,
         },
         email: EmailConfig {
-            options: crate::source::email::EmailOptions {
+            options: sources::EmailOptions {
                 min_inline_image_pixels: file.email.min_inline_image_pixels,
                 max_depth: file.email.max_depth,
             },

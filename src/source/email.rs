@@ -29,6 +29,8 @@ use std::fmt;
 use std::io::Cursor;
 use std::ops::Range;
 
+pub use crate::config::sources::EmailOptions;
+
 use mail_parser::{
     Address, HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
@@ -54,29 +56,6 @@ const MAX_NAME_CHARS: usize = 200;
 const MAX_SUBJECT_CHARS: usize = 60;
 /// At most this many uuencoded blocks are taken from one text.
 const MAX_UU_BLOCKS: usize = 100;
-
-/// Options of [`parse`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EmailOptions {
-    /// Inline images (Content-Disposition `inline`, or referenced by Content-ID from the
-    /// HTML body, i.e. pictures in the body; in a winmail.dat: hidden attachments or ones
-    /// with a content id) count as documents only when width*height >= this (logos and
-    /// signature images are small). Images sent as real attachments always count.
-    /// Default 250_000.
-    pub min_inline_image_pixels: u64,
-    /// Max nesting depth of message/rfc822 and winmail.dat: 0 = look into none of them,
-    /// 1 = those attached to the top message, and so on. Default 5.
-    pub max_depth: u32,
-}
-
-impl Default for EmailOptions {
-    fn default() -> Self {
-        EmailOptions {
-            min_inline_image_pixels: 250_000,
-            max_depth: 5,
-        }
-    }
-}
 
 /// A parsed email.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

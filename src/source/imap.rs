@@ -23,91 +23,19 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use imap::types::Flag;
+
+pub use crate::config::sources::{After, ImapConfig, Security, DEFAULT_BATCH, DEFAULT_FOLDER};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 
 /// Timeout of the TCP connect and of every read and write on the connection.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
-/// Default for [`ImapConfig::batch`].
-pub const DEFAULT_BATCH: usize = 20;
-/// Default for [`ImapConfig::folder`].
-pub const DEFAULT_FOLDER: &str = "INBOX";
 /// The text of the BYE error that the `imap` crate makes up for a line it cannot parse.
 const UNPARSED: &str = "no explanation given";
-
-/// How the connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// TLS from the first byte ("IMAPS", port 993).
-    Tls,
-    /// Plain connection upgraded with STARTTLS before login (port 143).
-    StartTls,
-    /// No encryption at all: only allowed to 127.0.0.1, ::1 or localhost.
-    Plain,
-}
-
-impl Security {
-    /// The usual port for this kind of connection.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Security::Tls => 993,
-            Security::StartTls | Security::Plain => 143,
-        }
-    }
-}
-
-/// What to do with a message on the server once it is stored in the ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum After {
-    /// Move it to this folder (created when missing).
-    Move(String),
-    /// Set this flag: a keyword like `$Mailroom` or a system flag like `\Seen`.
-    Flag(String),
-    /// Delete and expunge it.
-    Delete,
-}
-
-/// One configured IMAP mailbox.
-#[derive(Clone)]
-pub struct ImapConfig {
-    /// Name of this mailbox in mailroom's configuration (used in messages and the ledger).
-    pub name: String,
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    pub user: String,
-    /// Already resolved by the caller (from the environment or a file). Never printed.
-    pub password: String,
-    /// Folder to read, [`DEFAULT_FOLDER`] by default.
-    pub folder: String,
-    pub after: After,
-    /// An extra trusted root certificate (PEM), for servers with a self-signed certificate.
-    pub ca_file: Option<PathBuf>,
-    /// At most this many UIDs per [`Mailbox::new_messages`], [`DEFAULT_BATCH`] by default.
-    pub batch: usize,
-}
-
-impl fmt::Debug for ImapConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ImapConfig")
-            .field("name", &self.name)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("user", &self.user)
-            .field("password", &"<redacted>")
-            .field("folder", &self.folder)
-            .field("after", &self.after)
-            .field("ca_file", &self.ca_file)
-            .field("batch", &self.batch)
-            .finish()
-    }
-}
 
 /// Everything that can go wrong with an IMAP mailbox. Each message starts with the
 /// mailbox's configured name; none contains the password.
@@ -810,7 +738,7 @@ impl Write for Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
     use std::process::Command;
 
     /// A Dovecot of our own, started by `scripts/imap-server` in a temporary directory and
