@@ -31,6 +31,15 @@ pub struct Options {
 }
 
 pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
+    // Before anything is recovered, claimed or bound: a second run on the same ledger
+    // is refused here, with the first run's documents untouched.
+    let _lock = crate::store::lock::RunLock::acquire(&cfg.var_dir)?;
+    // The port next, so that a port in use is refused before any work starts.
+    let listener = if cfg.web.enabled {
+        Some(crate::web::bind(&cfg)?)
+    } else {
+        None
+    };
     std::fs::create_dir_all(&cfg.inbox)
         .with_context(|| format!("creating inbox {}", cfg.inbox.display()))?;
     let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir())?);
@@ -114,8 +123,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let (quit_web, web_quit) = tokio::sync::oneshot::channel::<()>();
-    let web = if cfg.web.enabled {
-        let listener = crate::web::bind(&cfg)?;
+    let web = if let Some(listener) = listener {
         let d = dispatchers.clone();
         let state =
             crate::web::AppState::new(store.clone(), cfg.clone(), Arc::new(move || d.ring()));

@@ -19,6 +19,7 @@ macro_rules! select_documents {
 }
 
 pub mod blobs;
+pub mod lock;
 pub mod mail;
 pub mod outbox;
 pub mod review;
