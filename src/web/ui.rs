@@ -190,12 +190,11 @@ const MAX_FAILURES: u32 = 5;
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl LoginLimiter {
-    fn blocked(&self, name: &str) -> bool {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&name.to_lowercase())
-            .is_some_and(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW)
-    }
-    fn failed(&self, name: &str) {
+    /// Counts an attempt for `name` before its password is checked, in one step under
+    /// the lock: `false` when the name already has [`MAX_FAILURES`] attempts in the
+    /// window. Checking first and counting after the (slow) hash let fifty parallel
+    /// guesses all pass the check before the first failure was counted.
+    fn admit(&self, name: &str) -> bool {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let e = map
             .entry(name.to_lowercase())
@@ -203,8 +202,13 @@ impl LoginLimiter {
         if e.1.elapsed() >= FAILURE_WINDOW {
             *e = (0, Instant::now());
         }
+        if e.0 >= MAX_FAILURES {
+            return false;
+        }
         e.0 += 1;
+        true
     }
+    /// The right password: the attempts counted against `name` are forgiven.
     fn succeeded(&self, name: &str) {
         self.failures
             .lock()
@@ -253,7 +257,7 @@ async fn login(
     }
     let name = f.get("name").cloned().unwrap_or_default();
     let password = f.get("password").cloned().unwrap_or_default();
-    if st.limiter.blocked(&name) {
+    if !st.limiter.admit(&name) {
         return login_form(
             Some("Too many failed attempts for this name; wait 15 minutes."),
             StatusCode::TOO_MANY_REQUESTS,
@@ -279,7 +283,7 @@ async fn login(
             r
         }
         Ok(Ok(None)) => {
-            st.limiter.failed(&name);
+            // Already counted by admit().
             login_form(Some("Wrong name or password."), StatusCode::UNAUTHORIZED)
         }
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "sign-in failed").into_response(),
