@@ -63,6 +63,7 @@ impl CsvSink {
                 "doc_type" => text(&doc["doc_type"]["value"]),
                 field => text(&doc["fields"][field]["value"]),
             })
+            .map(neutralise)
             .collect();
         row.push(d.idempotency_key());
         Ok(row)
@@ -96,6 +97,27 @@ impl CsvSink {
         file.write_all(&buf).map_err(io)?;
         file.sync_data().map_err(io)?;
         Ok(path)
+    }
+}
+
+/// A cell that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return) is prefixed with `'`, as OWASP advises for CSV exports: a
+/// vendor named `=HYPERLINK(…)` on a scanned invoice must not become a live link in
+/// accounts payable's spreadsheet. Plain numbers are left alone: a negative amount
+/// (`-12.50`, a credit note) is a value mailroom wrote itself, and spreadsheets read
+/// it as a number, not a formula.
+fn neutralise(cell: String) -> String {
+    let plain_number = {
+        let digits = cell.strip_prefix('-').unwrap_or(&cell);
+        !digits.is_empty()
+            && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && digits.chars().filter(|&c| c == '.').count() <= 1
+            && digits.starts_with(|c: char| c.is_ascii_digit())
+    };
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !plain_number {
+        format!("'{cell}")
+    } else {
+        cell
     }
 }
 
@@ -181,6 +203,32 @@ mod tests {
         r.records()
             .map(|rec| rec.unwrap().iter().map(String::from).collect())
             .collect()
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised() {
+        for dangerous in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1+2",
+            "-2+3",
+            "@SUM(A1)",
+            "\tX",
+            "\rX",
+            "-",
+            "=",
+        ] {
+            assert_eq!(neutralise(dangerous.into()), format!("'{dangerous}"));
+        }
+        for safe in [
+            "-12.50",
+            "1234.50",
+            "2024-03-14",
+            "Acme A/S",
+            "",
+            "DK12345678",
+        ] {
+            assert_eq!(neutralise(safe.into()), safe);
+        }
     }
 
     #[test]
