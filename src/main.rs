@@ -96,6 +96,10 @@ enum UserCommand {
     },
     /// List users.
     List,
+    /// End every session of a user (sign them out everywhere).
+    Logout { name: String },
+    /// Remove a user: their sessions and document leases end; the history keeps their name.
+    Remove { name: String },
 }
 
 #[derive(Subcommand)]
@@ -499,6 +503,14 @@ fn user(cfg: &Config, command: UserCommand) -> anyhow::Result<ExitCode> {
             for u in store.users()? {
                 println!("{:<24} {}", u.name, u.role.as_str());
             }
+        }
+        UserCommand::Logout { name } => match store.end_sessions(&name)? {
+            Some(n) => println!("ended {n} session(s) of {name}"),
+            None => anyhow::bail!("no user {name:?}"),
+        },
+        UserCommand::Remove { name } => {
+            anyhow::ensure!(store.remove_user(&name)?, "no user {name:?}");
+            println!("removed {name}");
         }
     }
     Ok(ExitCode::SUCCESS)

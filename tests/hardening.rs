@@ -63,3 +63,43 @@ fn a_second_run_on_the_same_ledger_is_refused_and_resets_nothing() {
         assert!(FINAL_STATES.contains(&d.1.as_str()), "{d:?}");
     }
 }
+
+/// `user logout` and `user remove` (issue 17): a person who leaves can be signed out
+/// everywhere and removed; an unknown name is an error, not silence.
+#[test]
+fn users_can_be_signed_out_everywhere_and_removed() {
+    use std::io::Write;
+    let inst = Install::new("");
+    let mut add = inst
+        .command(&["user", "add", "ann", "--role", "reviewer"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"ann password 1\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+
+    let out = inst.ok(&["user", "logout", "ann"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "ended 0 session(s) of ann"
+    );
+    let out = inst.ok(&["user", "remove", "ann"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "removed ann");
+    let list = inst.ok(&["user", "list"]);
+    assert!(!String::from_utf8_lossy(&list.stdout).contains("ann"));
+    for cmd in ["remove", "logout"] {
+        let out = inst.command(&["user", cmd, "ann"]).output().unwrap();
+        assert!(!out.status.success(), "user {cmd} of nobody succeeded");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("no user \"ann\""),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -124,17 +124,55 @@ fn row_to_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 }
 
 impl Store {
-    /// Add a user, or set the password and role of an existing one.
+    /// Add a user, or set the password and role of an existing one. An existing user's
+    /// sessions end in the same transaction: a changed password (a leaked one, a person
+    /// who left) or a changed role must not live on in a browser that signed in before.
     pub fn set_user(&self, name: &str, role: Role, password: &str) -> Result<(), StoreError> {
         let hash = hash_password(password).map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.with(|c| {
-            c.execute(
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
                 "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
                 params![name, role.as_str(), hash, now()],
-            )
+            )?;
+            tx.execute(
+                "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+                params![name],
+            )?;
+            tx.commit()
         })?;
         Ok(())
+    }
+
+    /// End every session of `name`; how many there were. `None` when there is no such user.
+    pub fn end_sessions(&self, name: &str) -> Result<Option<usize>, StoreError> {
+        self.with(|c| {
+            let id: Option<i64> = c
+                .query_row("SELECT id FROM users WHERE name = ?1", params![name], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let Some(id) = id else { return Ok(None) };
+            let n = c.execute("DELETE FROM sessions WHERE user_id = ?1", params![id])?;
+            Ok(Some(n))
+        })
+    }
+
+    /// Remove `name`: its sessions and leases end with it. The history keeps the name
+    /// as the actor of what the person did. `false` when there is no such user.
+    pub fn remove_user(&self, name: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+                params![name],
+            )?;
+            tx.execute("DELETE FROM leases WHERE user_name = ?1", params![name])?;
+            let n = tx.execute("DELETE FROM users WHERE name = ?1", params![name])?;
+            tx.commit()?;
+            Ok(n > 0)
+        })
     }
 
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
@@ -287,6 +325,30 @@ mod tests {
         assert!(s.session(&secret).unwrap().is_none());
         let expired = s.sign_in("ann", "correct horse", -1).unwrap().unwrap();
         assert!(s.session(&expired).unwrap().is_none());
+
+        // A new password ends the sessions signed in with the old one (issue 17).
+        s.set_user("bob", Role::Reviewer, "bob's own").unwrap();
+        let before = s.sign_in("ann", "correct horse", 60_000).unwrap().unwrap();
+        let bobs = s.sign_in("bob", "bob's own", 60_000).unwrap().unwrap();
+        s.set_user("ann", Role::Reviewer, "battery staple").unwrap();
+        assert!(
+            s.session(&before).unwrap().is_none(),
+            "old session lives on"
+        );
+        assert!(
+            s.session(&bobs).unwrap().is_some(),
+            "another user's session ended"
+        );
+        // Ending all of a user's sessions, and removing a user.
+        let again = s.sign_in("ann", "battery staple", 60_000).unwrap().unwrap();
+        assert_eq!(s.end_sessions("ann").unwrap(), Some(1));
+        assert!(s.session(&again).unwrap().is_none());
+        assert_eq!(s.end_sessions("nobody").unwrap(), None);
+        assert!(s.remove_user("bob").unwrap());
+        assert!(s.session(&bobs).unwrap().is_none());
+        assert!(s.sign_in("bob", "bob's own", 60_000).unwrap().is_none());
+        assert!(!s.remove_user("bob").unwrap());
+        s.set_user("bob", Role::Reviewer, "bob password").unwrap();
 
         let f = dir.path().join("a.png");
         std::fs::write(&f, b"x").unwrap();
