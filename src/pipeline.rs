@@ -129,6 +129,11 @@ pub fn analyse_as(
                     "a {name} label is on the page but no value could be read beside or below it"
                 ),
             }));
+            let lines: Vec<text::layout::Line> =
+                pages.iter().flat_map(text::layout::lines).collect();
+            checks.extend(validate::null_contradicted::check(
+                &lines, &fields, dt, &ex.unread,
+            ));
             validate::apply_to_confidence(&mut fields, &checks, dt);
             cfg.calibration.apply(&mut fields);
             (fields, checks, ex.line_items)
@@ -517,7 +522,8 @@ pub fn apply_corrections(
         doc.checks
             .iter()
             .filter(|c| {
-                c.code == "value_unreadable" && c.fields.iter().all(|f| doc.fields.get(f).is_none())
+                (c.code == "value_unreadable" || c.code == validate::null_contradicted::CODE)
+                    && c.fields.iter().all(|f| doc.fields.get(f).is_none())
                     // Corrections do not touch the items: their check stands.
                     || c.code == "line_items_sum"
             })
@@ -626,6 +632,69 @@ mod tests {
             [("Toner sort", Some("2"), Some("617.25"), Some("1234.50"))]
         );
         assert!(doc.line_items[0].confidence > 0.9);
+    }
+
+    #[test]
+    fn a_purchase_order_beside_an_unlisted_label_is_not_posted_as_null() {
+        // The first-sight test's wrong auto-posts: the page printed the purchase order
+        // beside "Your order ref.", a wording no label list had, and null was posted.
+        let mut page = crate::extract::tests::danish_invoice("1.543,13 kr.");
+        let extra = crate::extract::tests::page(&[(
+            580,
+            &[(1400, "Your order ref.:"), (1900, "PO-88812")],
+        )]);
+        // Line numbers of their own, as Tesseract would give a new row.
+        page.words.extend(extra.words.into_iter().map(|mut w| {
+            w.line += 9000;
+            w
+        }));
+        let (_, _, doc) = run(page);
+        assert_eq!(doc.fields.value("purchase_order"), None);
+        assert_eq!(doc.decision.route, Route::Review, "{:?}", doc.decision);
+        let check = doc
+            .checks
+            .iter()
+            .find(|c| c.code == validate::null_contradicted::CODE)
+            .unwrap_or_else(|| panic!("no check: {:?} {:?}", doc.decision, doc.checks));
+        assert_eq!(check.fields, ["purchase_order"]);
+        assert!(
+            doc.decision.reasons.iter().any(|r| r.contains(
+                "purchase_order is empty but the page says \"Your order ref.: PO-88812\""
+            )),
+            "{:?}",
+            doc.decision.reasons
+        );
+        // The reviewer decides: approving with the field empty is allowed, and a typed
+        // purchase order clears the check.
+        assert!(!check.blocks_approval());
+        let dt = cfg().doctype("invoice").unwrap().clone();
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let (fixed, _) = apply_corrections(
+            &doc,
+            &dt,
+            &[("purchase_order".into(), "PO-88812".into())],
+            "ann",
+            today,
+        )
+        .unwrap();
+        assert!(fixed
+            .checks
+            .iter()
+            .all(|c| c.code != validate::null_contradicted::CODE));
+        let (kept, _) = apply_corrections(
+            &doc,
+            &dt,
+            &[("total".into(), "1543.13".into())],
+            "ann",
+            today,
+        )
+        .unwrap();
+        assert!(
+            kept.checks
+                .iter()
+                .any(|c| c.code == validate::null_contradicted::CODE),
+            "the question stays with the document until the field is filled or approved"
+        );
     }
 
     #[test]

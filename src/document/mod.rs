@@ -232,7 +232,11 @@ impl CheckResult {
     /// items are not edited in review: approving vouches for the fields, and the failed
     /// check travels with the document, its items at the halved confidence they have.
     pub fn blocks_approval(&self) -> bool {
-        !self.passed && self.fields.iter().any(|f| f != "line_items")
+        // A null the page seems to contradict is a question for the person, who may
+        // find the field truly empty: approving answers it.
+        !self.passed
+            && self.code != "null_contradicted"
+            && self.fields.iter().any(|f| f != "line_items")
     }
 }
 

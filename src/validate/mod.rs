@@ -6,6 +6,8 @@
 //! that OCR read the digits right, so it raises the fields' confidence; a failed one
 //! lowers them below any threshold, so a person looks.
 
+pub mod null_contradicted;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 

@@ -1,0 +1,373 @@
+//! Check `null_contradicted`: a field came out empty, but the page prints a
+//! `key: value` pair that nobody claimed, whose key looks like one of that field's
+//! labels and whose value is of that field's kind.
+//!
+//! # What it checks
+//! For each field the type extracts that is `null` (and that no `value_unreadable` check
+//! already names), every `key: value` pair on the page (a key of one to five words ending
+//! in a colon, the value the rest of its segment) whose value does not overlap a field
+//! that was read. The pair contradicts the `null` when its key is like one of the
+//! field's labels (below) and its value parses as the field's kind (a date, an amount,
+//! an identifier that fits the field's pattern, an IBAN, a VAT id, a currency).
+//!
+//! A key is like a label when, after dropping words that say nothing of the field
+//! (`your`, `our`, `no`, `nr`, `number`, `#`, `ihre`, `jeres`, …), the label's remaining
+//! words all appear in the key, or the key's all appear in the label; two words match
+//! when equal or when they share a prefix of at least four letters covering three
+//! quarters of the shorter (`ref`/`reference` is too short to guess; `bestellnr` and
+//! `bestellnummer` match).
+//!
+//! # Why
+//! `null` is posted as "the page has no such value". A label list never covers every
+//! supplier's wording: both wrong auto-posts of the first-sight test were invoices whose
+//! purchase order was printed beside a label nobody listed ("Your order ref.") and came
+//! out `null`. A person must look at such a document; posting it says something false.
+//!
+//! # Example
+//! `Your order ref.: PO-88812` on an invoice whose `purchase_order` is `null`: the
+//! label "order no" leaves "order", which the key holds, and `PO-88812` fits the
+//! field's pattern, so the check fails with
+//! `purchase_order is empty but the page says "Your order ref.: PO-88812"`.
+//!
+//! # Known failure modes
+//! - Only pairs with a colon are seen; a label and value separated by space alone, or
+//!   a value printed under its label, are not.
+//! - Names, addresses and free text are not judged (any text would fit them).
+//! - A key whose words belong to the labels of two fields ("Order date": the purchase
+//!   order's "order", the invoice date's "date") is taken for neither. A key that
+//!   shares a distinctive word with one field's label but means something else can send
+//!   a document to review needlessly; that errs towards a person, never towards a post.
+//! - A person who approves has seen the reason: the check does not block approval.
+
+use crate::config::{DocType, FieldKind, FieldSpec};
+use crate::document::{CheckResult, IndexedFields};
+use crate::text::layout::{LWord, Line};
+use crate::values::{self, DateOrder};
+
+pub const CODE: &str = "null_contradicted";
+
+/// Words that tell nothing about which field a label is for.
+const GENERIC: &[&str] = &[
+    "your", "our", "yours", "the", "of", "for", "no", "nr", "nº", "n°", "#", "number", "nummer",
+    "num", "id", "ihr", "ihre", "unser", "unsere", "jeres", "vores", "deres", "votre", "notre",
+    "til", "für", "de", "du", "la", "le",
+];
+
+fn distinctive(tokens: &[String]) -> Vec<&str> {
+    tokens
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !t.is_empty() && !GENERIC.contains(t))
+        .collect()
+}
+
+fn same_word(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let shorter = a.chars().count().min(b.chars().count());
+    common >= 4 && common * 4 >= shorter * 3
+}
+
+/// True when every word of `part` matches some word of `whole`.
+fn covered(part: &[&str], whole: &[&str]) -> bool {
+    !part.is_empty() && part.iter().all(|p| whole.iter().any(|w| same_word(p, w)))
+}
+
+fn in_labels(word: &str, spec: &FieldSpec) -> bool {
+    spec.labels
+        .iter()
+        .any(|(_, label)| label.iter().any(|t| same_word(word, t)))
+}
+
+/// Is `key` like one of `spec`'s labels, and about no other field? A key word that
+/// belongs to another field's labels and not to this one's ("order" in "Order date")
+/// says the key is about something else.
+fn key_like_label(key: &[&str], spec: &FieldSpec, doctype: &DocType) -> bool {
+    let like = spec.labels.iter().any(|(_, label)| {
+        let label = distinctive(label);
+        covered(&label, key) || covered(key, &label)
+    });
+    like && !key.iter().any(|w| {
+        !in_labels(w, spec)
+            && doctype
+                .fields
+                .iter()
+                .any(|other| other.name != spec.name && in_labels(w, other))
+    })
+}
+
+/// Does `value` hold a value of the field's kind? `None`: the kind is not judged.
+fn of_kind(value: &str, spec: &FieldSpec) -> Option<bool> {
+    let is_date = values::parse_date(value, DateOrder::Dmy).is_some();
+    Some(match spec.kind {
+        FieldKind::Date => is_date,
+        FieldKind::Money => values::parse_money(value).is_some(),
+        FieldKind::Iban => values::find_iban(value).is_some(),
+        FieldKind::VatId => values::find_vat_id(value, None).is_some(),
+        FieldKind::Currency => value
+            .split_whitespace()
+            .any(|t| values::currency_code(t).is_some()),
+        FieldKind::Identifier => {
+            let first = value
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_end_matches([',', ';', '.']);
+            !is_date
+                && first.chars().any(|c| c.is_ascii_digit())
+                && spec.pattern.as_ref().is_none_or(|p| p.is_match(first))
+        }
+        _ => return None,
+    })
+}
+
+/// A `key: value` pair of a line: the key's tokens, the printed text and the value's words.
+struct Pair<'a> {
+    key: Vec<String>,
+    text: String,
+    value: &'a [LWord],
+}
+
+fn pairs(line: &Line) -> Vec<Pair<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, w) in line.words.iter().enumerate() {
+        // Words of the previous pair's value are no key.
+        if i < start {
+            continue;
+        }
+        // A new segment starts a new key (columns of pairs on one row).
+        if i > start && line.segment[i] != line.segment[i - 1] {
+            start = i;
+        }
+        if !w.text.ends_with(':') || i + 1 >= line.words.len() || i + 1 - start > 5 {
+            continue;
+        }
+        let mut end = i + 1;
+        // The value: the words after the colon up to the end of the segment they start.
+        let value_seg = line.segment[i + 1];
+        while end < line.words.len() && line.segment[end] == value_seg {
+            if end > i + 1 && line.words[end].text.ends_with(':') {
+                break;
+            }
+            end += 1;
+        }
+        let key: Vec<String> = line.words[start..=i]
+            .iter()
+            .map(|w| w.norm.clone())
+            .collect();
+        out.push(Pair {
+            key,
+            text: line.text(start, end),
+            value: &line.words[i + 1..end],
+        });
+        start = end;
+    }
+    out
+}
+
+fn overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+/// The failed check, when a `null` field is contradicted by the page; `None` otherwise.
+/// `unread` are the fields a `value_unreadable` check already names.
+pub fn check(
+    lines: &[Line],
+    fields: &IndexedFields,
+    doctype: &DocType,
+    unread: &[String],
+) -> Option<CheckResult> {
+    let empty: Vec<&FieldSpec> = doctype
+        .fields
+        .iter()
+        .filter(|s| s.extract && fields.get(&s.name).is_none() && !unread.contains(&s.name))
+        .collect();
+    if empty.is_empty() {
+        return None;
+    }
+    let read: Vec<(u32, [u32; 4])> = fields
+        .0
+        .iter()
+        .filter_map(|(_, f)| f.as_ref())
+        .filter_map(|f| f.bbox.map(|b| (f.page, b)))
+        .collect();
+    let mut named = Vec::new();
+    let mut seen = Vec::new();
+    for line in lines {
+        for pair in pairs(line) {
+            let claimed = pair.value.iter().any(|w| {
+                read.iter()
+                    .any(|(page, b)| *page == line.page && overlaps(w.bbox, *b))
+            });
+            if claimed {
+                continue;
+            }
+            let key = distinctive(&pair.key);
+            if key.is_empty() {
+                continue;
+            }
+            let value: String = pair
+                .value
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            for spec in &empty {
+                if named.contains(&spec.name) {
+                    continue;
+                }
+                if key_like_label(&key, spec, doctype) && of_kind(&value, spec) == Some(true) {
+                    named.push(spec.name.clone());
+                    seen.push(format!(
+                        "{} is empty but the page says {:?}",
+                        spec.name, pair.text
+                    ));
+                }
+            }
+        }
+    }
+    (!named.is_empty()).then(|| CheckResult {
+        code: CODE.into(),
+        passed: false,
+        fields: named,
+        message: seen.join("; "),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{Field, Origin};
+    use crate::extract::tests::page;
+    use crate::text::layout;
+
+    fn invoice() -> DocType {
+        crate::config::doctype::builtin()
+            .unwrap()
+            .into_iter()
+            .find(|d| d.name == "invoice")
+            .unwrap()
+    }
+
+    fn lines(rows: &[(u32, &[(u32, &str)])]) -> Vec<Line> {
+        layout::lines(&page(rows))
+    }
+
+    #[test]
+    fn an_unlisted_label_with_a_purchase_order_contradicts_its_null() {
+        let l = lines(&[
+            (300, &[(200, "Invoice"), (420, "no.:"), (560, "INV-1001")]),
+            (
+                360,
+                &[
+                    (200, "Your"),
+                    (300, "order"),
+                    (420, "ref.:"),
+                    (560, "PO-88812"),
+                ],
+            ),
+        ]);
+        let c = check(&l, &IndexedFields::default(), &invoice(), &[]).expect("contradicted");
+        assert!(!c.passed);
+        assert!(c.fields.contains(&"purchase_order".to_string()), "{c:?}");
+        assert!(
+            c.message.contains(
+                "purchase_order is empty but the page says \"Your order ref.: PO-88812\""
+            ),
+            "{}",
+            c.message
+        );
+    }
+
+    #[test]
+    fn a_german_label_variant_is_matched_by_its_stem() {
+        let l = lines(&[(
+            300,
+            &[(200, "Ihre"), (330, "Bestellnr.:"), (560, "4500012345")],
+        )]);
+        let c = check(&l, &IndexedFields::default(), &invoice(), &[]).expect("contradicted");
+        assert_eq!(c.fields, ["purchase_order"]);
+    }
+
+    #[test]
+    fn a_value_that_was_read_claims_its_pair() {
+        let l = lines(&[(
+            360,
+            &[
+                (200, "Your"),
+                (300, "order"),
+                (420, "ref.:"),
+                (560, "PO-88812"),
+            ],
+        )]);
+        let mut f = IndexedFields::default();
+        // Read, whatever field it went to: its words are claimed.
+        f.set(
+            "payment_reference",
+            Some(Field {
+                value: "PO-88812".into(),
+                confidence: 0.9,
+                raw: "PO-88812".into(),
+                page: 1,
+                bbox: Some(l[0].words[3].bbox),
+                origin: Origin::Ocr,
+                reasons: Vec::new(),
+            }),
+        );
+        assert_eq!(check(&l, &f, &invoice(), &[]), None);
+    }
+
+    #[test]
+    fn pages_with_nothing_of_the_kind_pass() {
+        let l = lines(&[
+            (
+                300,
+                &[
+                    (200, "Thank"),
+                    (330, "you"),
+                    (420, "for"),
+                    (500, "your"),
+                    (600, "order."),
+                ],
+            ),
+            // A date is not a purchase order, whatever its key.
+            (360, &[(200, "Order"), (300, "date:"), (420, "05.03.2024")]),
+            (420, &[(200, "Our"), (300, "ref.:"), (420, "John")]),
+            (480, &[(200, "Phone:"), (420, "+45"), (480, "12345678")]),
+        ]);
+        assert_eq!(check(&l, &IndexedFields::default(), &invoice(), &[]), None);
+    }
+
+    #[test]
+    fn several_pairs_on_one_row_are_read_one_after_the_other() {
+        // A row "Fakturanr.: 2024-118 Your order ref.: PO-88812" in one segment once
+        // ran the key's start past the colon and underflowed.
+        let l = lines(&[(
+            300,
+            &[(200, "Fakturanr.: 2024-118 Your order ref.: PO-88812")],
+        )]);
+        let c = check(&l, &IndexedFields::default(), &invoice(), &[]).expect("contradicted");
+        assert!(c.fields.contains(&"purchase_order".to_string()), "{c:?}");
+    }
+
+    #[test]
+    fn fields_already_named_unreadable_are_left_to_that_check() {
+        let l = lines(&[(
+            360,
+            &[
+                (200, "Your"),
+                (300, "order"),
+                (420, "ref.:"),
+                (560, "PO-88812"),
+            ],
+        )]);
+        let unread = vec!["purchase_order".to_string()];
+        assert_eq!(
+            check(&l, &IndexedFields::default(), &invoice(), &unread),
+            None
+        );
+    }
+}
