@@ -273,7 +273,7 @@ mod tests {
     use super::*;
     use crate::document::{Field, Origin};
 
-    fn invoice() -> DocType {
+    pub(super) fn invoice() -> DocType {
         crate::config::doctype::builtin()
             .unwrap()
             .into_iter()

@@ -243,17 +243,23 @@ mod tests {
     use crate::document::{Field, Origin};
     use crate::extract::tests::page;
     use crate::text::layout;
-
-    fn invoice() -> DocType {
-        crate::config::doctype::builtin()
-            .unwrap()
-            .into_iter()
-            .find(|d| d.name == "invoice")
-            .unwrap()
-    }
+    use crate::validate::tests::invoice;
 
     fn lines(rows: &[(u32, &[(u32, &str)])]) -> Vec<Line> {
         layout::lines(&page(rows))
+    }
+
+    /// The case alone on a row.
+    fn your_order_ref() -> Vec<Line> {
+        lines(&[(
+            360,
+            &[
+                (200, "Your"),
+                (300, "order"),
+                (420, "ref.:"),
+                (560, "PO-88812"),
+            ],
+        )])
     }
 
     #[test]
@@ -294,15 +300,7 @@ mod tests {
 
     #[test]
     fn a_value_that_was_read_claims_its_pair() {
-        let l = lines(&[(
-            360,
-            &[
-                (200, "Your"),
-                (300, "order"),
-                (420, "ref.:"),
-                (560, "PO-88812"),
-            ],
-        )]);
+        let l = your_order_ref();
         let mut f = IndexedFields::default();
         // Read, whatever field it went to: its words are claimed.
         f.set(
@@ -355,15 +353,7 @@ mod tests {
 
     #[test]
     fn fields_already_named_unreadable_are_left_to_that_check() {
-        let l = lines(&[(
-            360,
-            &[
-                (200, "Your"),
-                (300, "order"),
-                (420, "ref.:"),
-                (560, "PO-88812"),
-            ],
-        )]);
+        let l = your_order_ref();
         let unread = vec!["purchase_order".to_string()];
         assert_eq!(
             check(&l, &IndexedFields::default(), &invoice(), &unread),
