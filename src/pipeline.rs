@@ -97,6 +97,96 @@ pub fn analyse(
     analyse_as(id, source, pages, cfg, today, doc_type)
 }
 
+/// The type the classifier gives when it cannot settle one.
+pub const UNKNOWN: &str = "unknown";
+
+/// Candidate types are read as, at most: the classifier's best few.
+const READ_AS_CANDIDATES: usize = 2;
+
+/// A document whose type the classifier could not settle is not thrown away: its
+/// pages are read as each of its best candidate types (every type, when none had any
+/// evidence), and it takes the type under which the most of that type's required
+/// fields were read, weighted by their confidence; the classifier's order settles a
+/// tie. It stays `uncertain`, so a person confirms the type in review and sees the
+/// fields, not an empty form. Pages on which no type finds a required field stay
+/// `unknown`.
+fn read_as_best_candidate(
+    pages: &[Page],
+    cfg: &Config,
+    mut guess: crate::document::DocTypeGuess,
+) -> crate::document::DocTypeGuess {
+    let names: Vec<&str> = if guess.candidates.is_empty() {
+        cfg.doctypes.iter().map(|d| d.name.as_str()).collect()
+    } else {
+        guess
+            .candidates
+            .iter()
+            .take(READ_AS_CANDIDATES)
+            .map(|c| c.name.as_str())
+            .collect()
+    };
+    let mut best: Option<(&str, f64)> = None;
+    let mut tried = Vec::new();
+    for name in names {
+        let Some(dt) = cfg.doctype(name) else {
+            continue;
+        };
+        let required: Vec<_> = dt.fields.iter().filter(|f| f.required).collect();
+        if required.is_empty() {
+            continue;
+        }
+        let fields = extract::extract(pages, dt).fields;
+        let read: Vec<f64> = required
+            .iter()
+            .filter_map(|f| fields.get(&f.name).map(|v| v.confidence))
+            .collect();
+        let support = read.iter().sum::<f64>() / required.len() as f64;
+        tried.push(format!(
+            "{name}: {} of {} required fields read",
+            read.len(),
+            required.len()
+        ));
+        if support > best.map_or(0.0, |b| b.1) {
+            best = Some((name, support));
+        }
+    }
+    let Some((name, _)) = best else {
+        guess
+            .reasons
+            .push("no candidate type finds any of its required fields on the pages".into());
+        return guess;
+    };
+    guess.reasons.insert(
+        0,
+        format!(
+            "type uncertain: read as {name}, the best supported candidate ({}); a person confirms the type",
+            tried.join(", ")
+        ),
+    );
+    guess.confidence = guess
+        .candidates
+        .iter()
+        .find(|c| c.name == name)
+        .map_or(0.0, |c| c.confidence);
+    guess.value = name.to_string();
+    guess.uncertain = true;
+    guess
+}
+
+/// A person approved a document whose type was uncertain: the type is theirs now.
+pub fn confirm_type(doc: &mut TypedDocument, actor: &str) {
+    if doc.doc_type.uncertain {
+        doc.doc_type.uncertain = false;
+        doc.doc_type.reasons.insert(
+            0,
+            format!(
+                "type {} confirmed by {actor} on approval",
+                doc.doc_type.value
+            ),
+        );
+    }
+}
+
 /// Extract, validate and route already-read pages as the type `doc_type` names (the
 /// classifier's choice, an inbox folder's, or a reviewer's).
 pub fn analyse_as(
@@ -105,8 +195,13 @@ pub fn analyse_as(
     pages: &[Page],
     cfg: &Config,
     today: NaiveDate,
-    mut doc_type: crate::document::DocTypeGuess,
+    doc_type: crate::document::DocTypeGuess,
 ) -> TypedDocument {
+    let mut doc_type = if doc_type.value == UNKNOWN {
+        read_as_best_candidate(pages, cfg, doc_type)
+    } else {
+        doc_type
+    };
     let doctype = cfg.doctype(&doc_type.value);
     let (mut fields, checks, line_items) = match doctype {
         Some(dt) => {
@@ -210,6 +305,7 @@ pub fn analyse_structured(
         confidence: 1.0,
         reasons,
         candidates: Vec::new(),
+        uncertain: false,
     };
     let dt = cfg.doctype("invoice");
     let mut fields = IndexedFields::default();
@@ -785,6 +881,40 @@ mod tests {
         let errs = apply_corrections(&fixed, dt, &bad, "ann", today).unwrap_err();
         assert_eq!(errs.len(), 2);
         assert!(errs[0].1.contains("not a date"), "{errs:?}");
+    }
+
+    #[test]
+    fn an_uncertain_type_is_read_as_its_best_candidate_and_held_for_a_person() {
+        let (_, _, mut doc) = run(crate::extract::tests::tie_page());
+        assert!(doc.doc_type.uncertain);
+        assert_eq!(doc.doc_type.value, "invoice");
+        assert!(
+            doc.doc_type.reasons[0].starts_with("type uncertain: read as invoice"),
+            "{:?}",
+            doc.doc_type.reasons
+        );
+        assert!(
+            doc.doc_type.reasons[1].contains("too close to call"),
+            "the classifier's reason stays: {:?}",
+            doc.doc_type.reasons
+        );
+        assert_eq!(doc.fields.value("invoice_number"), Some("A-1001"));
+        assert_eq!(doc.fields.value("total"), Some("17.50"));
+        assert_eq!(doc.decision.route, Route::Review);
+        // Even with every field and check good, an uncertain type is never posted alone.
+        let fields = doc.fields.clone();
+        assert_eq!(
+            route::route(&doc.doc_type, cfg().doctype("invoice"), &fields, &[]).route,
+            Route::Review
+        );
+        confirm_type(&mut doc, "ann");
+        assert!(!doc.doc_type.uncertain);
+        assert_eq!(
+            doc.doc_type.reasons[0],
+            "type invoice confirmed by ann on approval"
+        );
+        let json = serde_json::to_value(&doc.doc_type).unwrap();
+        assert!(json.get("uncertain").is_none(), "{json}");
     }
 
     #[test]

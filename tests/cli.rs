@@ -90,6 +90,16 @@ fn eval_reports_accuracy_automation_and_calibration() {
         .map(|b| b["fields"].as_u64().unwrap())
         .sum();
     assert!(buckets > 100, "calibration table counts {buckets} fields");
+    let ece = all["ece"].as_f64().unwrap();
+    assert!((0.0..0.2).contains(&ece), "calibration error {ece}");
+    let thresholds = all["thresholds"].as_array().unwrap();
+    assert_eq!(thresholds.len(), 7);
+    // A higher threshold never posts more documents.
+    let posted: Vec<u64> = thresholds
+        .iter()
+        .map(|t| t["documents"].as_u64().unwrap())
+        .collect();
+    assert!(posted.windows(2).all(|w| w[0] >= w[1]), "{posted:?}");
     // One report per degradation level present, plus "all".
     assert!(reports.as_array().unwrap().len() >= 2);
     let text = inst
@@ -98,7 +108,10 @@ fn eval_reports_accuracy_automation_and_calibration() {
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(
-        text.contains("field accuracy") && text.contains("auto-posted all right"),
+        text.contains("field accuracy")
+            && text.contains("auto-posted all right")
+            && text.contains("calibration error (ECE)")
+            && text.contains("documents it would post"),
         "{text}"
     );
 }

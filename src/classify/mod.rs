@@ -136,6 +136,7 @@ pub fn decide(ranked: &[Ranked], doctypes: &[DocType]) -> DocTypeGuess {
             confidence: 0.0,
             reasons: vec!["no document types configured".into()],
             candidates,
+            uncertain: false,
         };
     };
     let min = doctypes
@@ -157,6 +158,7 @@ pub fn decide(ranked: &[Ranked], doctypes: &[DocType]) -> DocTypeGuess {
                 confidence: top.confidence,
                 reasons,
                 candidates,
+                uncertain: false,
             };
         }
     }
@@ -173,6 +175,7 @@ pub fn decide(ranked: &[Ranked], doctypes: &[DocType]) -> DocTypeGuess {
             confidence: top.confidence,
             reasons,
             candidates,
+            uncertain: false,
         };
     }
     DocTypeGuess {
@@ -180,6 +183,7 @@ pub fn decide(ranked: &[Ranked], doctypes: &[DocType]) -> DocTypeGuess {
         confidence: top.confidence,
         reasons,
         candidates,
+        uncertain: false,
     }
 }
 

@@ -179,6 +179,11 @@ pub struct DocTypeGuess {
     /// The classifier's ranking: every type with some evidence, best first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<TypeCandidate>,
+    /// The classifier could not settle the type (a tie, a weak winner), so the fields
+    /// were read as the best-supported candidate, `value`, and a person confirms it.
+    /// Such a document is never posted without review; approving it confirms the type.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub uncertain: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

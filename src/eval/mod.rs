@@ -1,9 +1,10 @@
 //! `mailroom eval DIR`: extraction accuracy against `NAME.truth.json` files.
 //!
 //! Reports per-field accuracy, the share of documents auto-posted, the precision of
-//! auto-posting (share of auto-posted documents whose every field is right) and a
-//! calibration table (confidence bucket vs observed accuracy), overall and per
-//! degradation level. The scoring is pure ([`score`]); [`run`] does the reading.
+//! auto-posting (share of auto-posted documents whose every field is right), a
+//! calibration table (confidence bucket vs observed accuracy) with its expected
+//! calibration error, and what each confidence threshold would automate at what error
+//! rate, overall and per document type and degradation level. The scoring is pure ([`score`]); [`run`] does the reading.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,22 @@ pub struct Bucket {
     pub fields: usize,
     pub correct: usize,
     pub accuracy: Option<f64>,
+    /// The mean confidence reported for the bucket's fields.
+    pub confidence: Option<f64>,
+}
+
+/// What one confidence threshold would do, applied to every field alike.
+#[derive(Debug, Default, Serialize)]
+pub struct AtThreshold {
+    pub threshold: f64,
+    /// Fields reported at or above the threshold, and how many of them are wrong.
+    pub fields: usize,
+    pub fields_wrong: usize,
+    /// Documents that would be posted without a person (type settled, every check
+    /// passed, nothing derived, every field read at or above the threshold), and how
+    /// many of them have any field wrong.
+    pub documents: usize,
+    pub documents_wrong: usize,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -47,8 +64,14 @@ pub struct Report {
     pub auto_post_all_fields_right: usize,
     pub auto_post_precision: Option<f64>,
     pub calibration: Vec<Bucket>,
-    /// Documents classified right (their type is the truth's type).
+    /// Expected calibration error over the buckets: the fields' share-weighted gap
+    /// between the confidence reported and the accuracy observed (0 is perfect).
+    pub ece: Option<f64>,
+    pub thresholds: Vec<AtThreshold>,
+    /// Documents classified right (their type is the truth's type, settled).
     pub classified_right: usize,
+    /// Documents whose type was uncertain but whose fields were read as the right type.
+    pub read_as_right: usize,
     /// Line items: rows printed (by the truth), rows read, rows read right.
     pub items_printed: usize,
     pub items_read: usize,
@@ -63,6 +86,8 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confusion: Option<BTreeMap<String, BTreeMap<String, usize>>>,
 }
+
+const THRESHOLDS: &[f64] = &[0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
 
 const BUCKETS: &[(f64, f64)] = &[
     (0.0, 0.5),
@@ -81,7 +106,11 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
         documents: cases.len(),
         ..Default::default()
     };
-    let mut buckets: Vec<(usize, usize)> = vec![(0, 0); BUCKETS.len()];
+    let mut buckets: Vec<(usize, usize, f64)> = vec![(0, 0, 0.0); BUCKETS.len()];
+    // Per field read: (confidence, right); per document: (lowest confidence, or None
+    // when nothing could post it, every field right).
+    let mut read: Vec<(f64, bool)> = Vec::new();
+    let mut docs: Vec<(Option<f64>, bool)> = Vec::new();
     let (mut all_right_total, mut all_total) = (0, 0);
     for case in cases {
         let Some(dt) = cfg.doctype(&case.truth.doc_type) else {
@@ -91,8 +120,16 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
         if doc.is_none() {
             r.failed += 1;
         }
-        r.classified_right += doc.is_some_and(|d| d.doc_type.value == case.truth.doc_type) as usize;
+        let right_type = doc.is_some_and(|d| d.doc_type.value == case.truth.doc_type);
+        let settled = doc.is_some_and(|d| !d.doc_type.uncertain);
+        r.classified_right += (right_type && settled) as usize;
+        r.read_as_right += (right_type && !settled) as usize;
         let mut every_field_right = true;
+        // A document could post only with its type settled and every check passed.
+        let mut lowest = doc
+            .filter(|d| cfg.doctype(&d.doc_type.value).is_some() && !d.doc_type.uncertain)
+            .filter(|d| d.checks.iter().all(|c| c.passed))
+            .map(|_| 1.0);
         for spec in dt.fields.iter().filter(|f| f.extract) {
             let Some(expected) = case.truth.fields.get(&spec.name) else {
                 continue;
@@ -115,7 +152,17 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
                     .unwrap_or(BUCKETS.len() - 1);
                 buckets[b].0 += 1;
                 buckets[b].1 += right as usize;
+                buckets[b].2 += f.confidence;
+                read.push((f.confidence, right));
+                lowest = if f.origin == crate::document::Origin::Derived {
+                    None
+                } else {
+                    lowest.map(|l: f64| l.min(f.confidence))
+                };
             }
+        }
+        if doc.is_some() {
+            docs.push((lowest, every_field_right));
         }
         let printed = &case.truth.line_items;
         let read = doc.map_or(&[][..], |d| d.line_items.as_slice());
@@ -146,14 +193,42 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
     r.auto_post_rate = ratio(r.auto_posted, r.documents);
     r.auto_post_precision =
         (r.auto_posted > 0).then(|| ratio(r.auto_post_all_fields_right, r.auto_posted));
+    let n_read: usize = buckets.iter().map(|b| b.0).sum();
+    r.ece = (n_read > 0).then(|| {
+        let gap: f64 = buckets
+            .iter()
+            .filter(|b| b.0 > 0)
+            .map(|&(_, ok, sum)| (sum - ok as f64).abs())
+            .sum();
+        (gap / n_read as f64 * 10000.0).round() / 10000.0
+    });
     r.calibration = BUCKETS
         .iter()
         .zip(buckets)
-        .map(|((lo, hi), (n, ok))| Bucket {
+        .map(|((lo, hi), (n, ok, sum))| Bucket {
             range: format!("{lo:.2}–{:.2}", hi.min(1.0)),
             fields: n,
             correct: ok,
             accuracy: (n > 0).then(|| ratio(ok, n)),
+            confidence: (n > 0).then(|| (sum / n as f64 * 1000.0).round() / 1000.0),
+        })
+        .collect();
+    r.thresholds = THRESHOLDS
+        .iter()
+        .map(|&t| {
+            let fields: Vec<bool> = read.iter().filter(|f| f.0 >= t).map(|f| f.1).collect();
+            let posted: Vec<bool> = docs
+                .iter()
+                .filter(|d| d.0.is_some_and(|l| l >= t))
+                .map(|d| d.1)
+                .collect();
+            AtThreshold {
+                threshold: t,
+                fields: fields.len(),
+                fields_wrong: fields.iter().filter(|r| !**r).count(),
+                documents: posted.len(),
+                documents_wrong: posted.iter().filter(|r| !**r).count(),
+            }
         })
         .collect();
     r
@@ -272,6 +347,7 @@ pub fn confusion(cases: &[Case]) -> BTreeMap<String, BTreeMap<String, usize>> {
     let mut m: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for c in cases {
         let got = match &c.result {
+            Ok(d) if d.doc_type.uncertain => format!("{}?", d.doc_type.value),
             Ok(d) => d.doc_type.value.clone(),
             Err(_) => "error".into(),
         };
@@ -363,6 +439,13 @@ pub fn render(reports: &[Report]) -> String {
             r.classified_right,
             r.documents
         );
+        if r.read_as_right > 0 {
+            let _ = writeln!(
+                s,
+                "type uncertain, read as the right one {} of {}",
+                r.read_as_right, r.documents
+            );
+        }
         let _ = writeln!(
             s,
             "auto-posted           {:6.1} %  ({} of {})",
@@ -407,12 +490,39 @@ pub fn render(reports: &[Report]) -> String {
                 f.accuracy * 100.0
             );
         }
-        let _ = writeln!(s, "{:<12} {:>7} {:>9}", "confidence", "fields", "accuracy");
+        let _ = writeln!(
+            s,
+            "{:<12} {:>7} {:>9} {:>9}",
+            "confidence", "fields", "mean", "accuracy"
+        );
         for b in &r.calibration {
             let acc = b
                 .accuracy
                 .map_or("-".to_string(), |a| format!("{:.1} %", a * 100.0));
-            let _ = writeln!(s, "{:<12} {:>7} {:>9}", b.range, b.fields, acc);
+            let mean = b
+                .confidence
+                .map_or("-".to_string(), |c| format!("{:.1} %", c * 100.0));
+            let _ = writeln!(s, "{:<12} {:>7} {:>9} {:>9}", b.range, b.fields, mean, acc);
+        }
+        if let Some(e) = r.ece {
+            let _ = writeln!(s, "calibration error (ECE) {:.3}", e);
+        }
+        let _ = writeln!(
+            s,
+            "{:<10} {:>22} {:>28}",
+            "threshold", "fields at or above", "documents it would post"
+        );
+        for t in &r.thresholds {
+            let _ = writeln!(
+                s,
+                "{:<10.2} {:>6} ({:>5.1} % wrong) {:>6} = {:>5.1} % ({:>5.1} % wrong)",
+                t.threshold,
+                t.fields,
+                ratio(t.fields_wrong, t.fields) * 100.0,
+                t.documents,
+                ratio(t.documents, r.documents) * 100.0,
+                ratio(t.documents_wrong, t.documents) * 100.0
+            );
         }
         if let Some(m) = &r.confusion {
             s.push_str(&render_confusion(m));
@@ -420,4 +530,97 @@ pub fn render(reports: &[Report]) -> String {
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{Decision, DocTypeGuess, Field, IndexedFields, Origin, SourceInfo};
+
+    fn cfg() -> Config {
+        Config::load(Path::new("/nonexistent"), false).unwrap()
+    }
+
+    /// A receipt read with `total` at `conf`; the truth's total is 10.00.
+    fn case(total: &str, conf: f64, uncertain: bool) -> Case {
+        let mut fields = IndexedFields::default();
+        fields.set(
+            "total",
+            Some(Field {
+                value: total.into(),
+                confidence: conf,
+                raw: total.into(),
+                page: 1,
+                bbox: None,
+                origin: Origin::Ocr,
+                reasons: Vec::new(),
+            }),
+        );
+        let truth: Truth = serde_json::from_value(serde_json::json!({
+            "doc_type": "receipt", "fields": {"total": "10.00"}
+        }))
+        .unwrap();
+        Case {
+            name: "x".into(),
+            truth,
+            result: Ok(TypedDocument {
+                id: "x".into(),
+                schema_version: crate::document::SCHEMA_VERSION,
+                source: SourceInfo {
+                    name: "x.png".into(),
+                    sha256: "0".into(),
+                    media_type: "image/png".into(),
+                    pages: 1,
+                    received_at: "2026-01-01T00:00:00Z".into(),
+                    meta: Default::default(),
+                },
+                text_origin: Origin::Ocr,
+                doc_type: DocTypeGuess {
+                    value: "receipt".into(),
+                    confidence: 0.9,
+                    reasons: Vec::new(),
+                    candidates: Vec::new(),
+                    uncertain,
+                },
+                fields,
+                line_items: Vec::new(),
+                checks: Vec::new(),
+                decision: Decision {
+                    route: Route::Review,
+                    reasons: Vec::new(),
+                },
+            }),
+        }
+    }
+
+    #[test]
+    fn the_calibration_error_and_the_thresholds_are_worked_out_from_the_fields() {
+        // Four fields reported at 0.99: three right. Two at 0.6: one right.
+        let cases = [
+            case("10.00", 0.99, false),
+            case("10.00", 0.99, false),
+            case("10.00", 0.99, false),
+            case("100.00", 0.99, false),
+            case("10.00", 0.6, false),
+            case("1.00", 0.6, true),
+        ];
+        let r = score("all", &cases.iter().collect::<Vec<_>>(), &cfg());
+        // |3.96 - 3| + |1.2 - 1| over 6 fields.
+        assert_eq!(
+            r.ece,
+            Some(((0.96 + 0.2) / 6.0 * 10000.0_f64).round() / 10000.0)
+        );
+        assert_eq!(r.classified_right, 5);
+        assert_eq!(r.read_as_right, 1);
+        let at = |t: f64| r.thresholds.iter().find(|x| x.threshold == t).unwrap();
+        assert_eq!((at(0.5).fields, at(0.5).fields_wrong), (6, 2));
+        // The uncertain document never counts as posted.
+        assert_eq!((at(0.5).documents, at(0.5).documents_wrong), (5, 1));
+        assert_eq!((at(0.95).fields, at(0.95).fields_wrong), (4, 1));
+        assert_eq!((at(0.95).documents, at(0.95).documents_wrong), (4, 1));
+        let bucket = r.calibration.last().unwrap();
+        assert_eq!(bucket.confidence, Some(0.99));
+        assert_eq!(bucket.accuracy, Some(0.75));
+        assert!(render(&[r]).contains("calibration error (ECE) 0.193"));
+    }
 }

@@ -1,6 +1,6 @@
 //! Stage "route": fields + checks + thresholds → auto-post or review, with reasons.
 //!
-//! Pure. A document is posted without a person only when its type is known, every
+//! Pure. A document is posted without a person only when its type is known and certain, every
 //! check passed, and every field the type defines is either absent-and-optional or
 //! read (not derived) at or above its threshold.
 
@@ -25,6 +25,12 @@ pub fn route(
             reasons,
         };
     };
+    if doc_type.uncertain {
+        reasons.push(format!(
+            "document type {} is uncertain ({:.2}): a person confirms it",
+            doc_type.value, doc_type.confidence
+        ));
+    }
     for c in checks.iter().filter(|c| !c.passed) {
         reasons.push(format!("check {} failed: {}", c.code, c.message));
     }

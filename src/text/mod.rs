@@ -178,8 +178,10 @@ pub trait OcrEngine {
     fn recognize_line(&mut self, _image: &Pix, _page: u32) -> Result<Vec<Word>, TextError> {
         Ok(Vec::new())
     }
-    /// Clockwise quarter turns that would make the page upright, when the engine can tell.
-    fn detect_orientation(&mut self, _image: &Pix) -> Option<u32> {
+    /// Clockwise quarter turns that would make the page upright, with the engine's
+    /// confidence in them (Tesseract OSD's scale: 2 is a guess, 15 is sure), when the
+    /// engine can tell.
+    fn detect_orientation(&mut self, _image: &Pix) -> Option<(u32, f32)> {
         None
     }
 }

@@ -213,7 +213,7 @@ impl OcrEngine for Tesseract {
         self.read_with(image, page, ffi::TessPageSegMode_PSM_SINGLE_LINE)
     }
 
-    fn detect_orientation(&mut self, image: &Pix) -> Option<u32> {
+    fn detect_orientation(&mut self, image: &Pix) -> Option<(u32, f32)> {
         let h = self.osd.as_ref()?.0;
         let (mut deg, mut conf, mut sconf) = (0i32, 0f32, 0f32);
         let mut script: *const std::os::raw::c_char = std::ptr::null();
@@ -236,7 +236,7 @@ impl OcrEngine for Tesseract {
         if ok == 0 || conf < 2.0 {
             return None;
         }
-        Some(((360 - deg.rem_euclid(360)) / 90) as u32 % 4)
+        Some((((360 - deg.rem_euclid(360)) / 90) as u32 % 4, conf))
     }
 }
 

@@ -356,7 +356,8 @@ async fn approve(
     let actor = auth.actor();
     let on_deliveries = st.on_deliveries.clone();
     let v = blocking(move || {
-        let (doc, _) = reviewable(&st, &id)?;
+        let (mut doc, _) = reviewable(&st, &id)?;
+        crate::pipeline::confirm_type(&mut doc, &actor);
         let failed: Vec<String> = doc
             .checks
             .iter()

@@ -542,7 +542,16 @@ async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
         "image/png",
         crate::extract::tests::tie_page(),
     );
-    assert_eq!(typed.doc_type.value, "unknown");
+    // Not thrown away: read as its best-supported candidate, and held for a person.
+    assert!(typed.doc_type.uncertain, "{:?}", typed.doc_type);
+    assert_eq!(typed.doc_type.value, "invoice", "{:?}", typed.doc_type);
+    assert_eq!(typed.fields.value("invoice_number"), Some("A-1001"));
+    assert_eq!(typed.decision.route, crate::document::Route::Review);
+    assert!(
+        typed.decision.reasons[0].contains("invoice is uncertain"),
+        "{:?}",
+        typed.decision.reasons
+    );
 
     let (ann, csrf) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
     let path = format!("/documents/{id}");
@@ -553,10 +562,7 @@ async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
         html.contains(r#"value="receipt" class="candidate">Read as receipt"#),
         "{html}"
     );
-    assert!(
-        html.contains(r#"value="invoice" class="candidate">Read as invoice"#),
-        "{html}"
-    );
+    assert!(html.contains("type uncertain"), "{html}");
 
     let (s, _, _) = send(
         &f.app,
@@ -588,7 +594,8 @@ async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
     let corrections = f.store.corrections(&id).unwrap();
     assert_eq!(corrections.len(), 1);
     assert_eq!(corrections[0].field, "doc_type");
-    assert_eq!(corrections[0].old_value.as_deref(), Some("unknown"));
+    assert_eq!(corrections[0].old_value.as_deref(), Some("invoice"));
+    assert!(!doc.doc_type.uncertain, "a person's choice is certain");
     assert_eq!(corrections[0].new_value.as_deref(), Some("receipt"));
 }
 

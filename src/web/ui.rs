@@ -581,9 +581,12 @@ async fn render_document(
             "user": s.0.user, "csrf": s.0.csrf,
             "doc": {
                 "id": row.id, "name": row.name, "state": row.state.as_str(), "doc_type": doc.doc_type.value,
+                "uncertain": doc.doc_type.uncertain,
                 "reasons": doc.decision.reasons, "checks": doc.checks, "line_items": doc.line_items,
                 "type_confidence": format!("{:.2}", doc.doc_type.confidence),
-                "type_reason": doc.doc_type.reasons.first(),
+                // An uncertain type's first reason says how it was read, the second why.
+                "type_reason": doc.doc_type.reasons.iter().take(if doc.doc_type.uncertain { 2 } else { 1 })
+                    .cloned().collect::<Vec<_>>().join("; "),
                 "candidates": doc.doc_type.candidates.iter().take(4)
                     .map(|c| json!({"name": c.name, "confidence": format!("{:.2}", c.confidence)}))
                     .collect::<Vec<_>>(),
@@ -719,7 +722,7 @@ async fn approve(
         }
         let (doc, dt) = reviewable(&st2, &id2)?;
         let today = chrono::Utc::now().date_naive();
-        let (fixed, changes) =
+        let (mut fixed, changes) =
             match crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today) {
                 Ok(r) => r,
                 Err(errs) => {
@@ -733,6 +736,10 @@ async fn approve(
         if !changes.is_empty() {
             st2.store.correct(&id2, &json, &changes)?;
         }
+        crate::pipeline::confirm_type(&mut fixed, &actor);
+        let json = serde_json::to_string(&fixed).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
         let failed: Vec<String> = fixed
             .checks
             .iter()
@@ -823,6 +830,7 @@ async fn set_type(
         );
         guess.value = name.clone();
         guess.confidence = 1.0;
+        guess.uncertain = false;
         let today = chrono::Utc::now().date_naive();
         let doc = crate::pipeline::analyse_as(
             old.id.clone(),
