@@ -135,7 +135,11 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
                 continue;
             };
             let got = doc.and_then(|d| d.fields.get(&spec.name));
-            let right = got.map(|f| f.value.as_str()) == expected.as_deref();
+            let right = same(
+                spec.kind,
+                got.map(|f| f.value.as_str()),
+                expected.as_deref(),
+            );
             let s = r.fields.entry(spec.name.clone()).or_default();
             s.total += 1;
             all_total += 1;
@@ -234,6 +238,32 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
     r
 }
 
+/// Whether a value read is the truth's. Names and addresses compare as words, case,
+/// commas and spacing aside: one source joins an address's printed lines with ", ",
+/// another with a space, and an OCR'd "No." is the truth's "NO.".
+pub fn same(kind: crate::config::FieldKind, got: Option<&str>, want: Option<&str>) -> bool {
+    use crate::config::FieldKind;
+    let words = |s: &str| {
+        s.replace(',', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end_matches('.')
+            .to_uppercase()
+    };
+    match (got, want) {
+        (Some(g), Some(w))
+            if matches!(
+                kind,
+                FieldKind::Text | FieldKind::PartyName | FieldKind::PartyAddress
+            ) =>
+        {
+            words(g) == words(w)
+        }
+        _ => got == want,
+    }
+}
+
 fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 {
         0.0
@@ -290,7 +320,7 @@ pub fn fit_calibration(
             if got.origin == crate::document::Origin::Derived {
                 continue;
             }
-            let right = Some(got.value.as_str()) == expected.as_deref();
+            let right = same(spec.kind, Some(got.value.as_str()), expected.as_deref());
             samples
                 .entry(spec.name.clone())
                 .or_default()

@@ -15,9 +15,22 @@ use crate::config::DocType;
 use crate::text::layout::{self, union, LWord, Line};
 
 /// The issuer's address: the lines printed under its name (street, postcode and town),
-/// up to and including the first one holding a postcode.
-pub(super) fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidate> {
-    let li = lines.iter().position(|l| {
+/// up to and including the first one holding a postcode. A registration line between
+/// the name and the street is passed over; a contact or tax line, a date or the
+/// document's heading ends the address.
+pub(super) fn address_below(
+    lines: &[Line],
+    name: &Candidate,
+    doctype: &DocType,
+) -> Option<Candidate> {
+    let heading_words: Vec<&str> = doctype
+        .cues
+        .iter()
+        .filter(|c| c.weight >= 2.5)
+        .flat_map(|c| c.phrases.iter().flatten().map(String::as_str))
+        .collect();
+    // The name's last line: a name may take two.
+    let li = lines.iter().rposition(|l| {
         l.page == name.page
             && l.words
                 .iter()
@@ -28,7 +41,7 @@ pub(super) fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidat
     let mut bottom = lines[li].bottom() as f32;
     // The gap under a big name is as big as the name is tall.
     let name_h = (name.bbox[3] - name.bbox[1]) as f32;
-    for line in lines.iter().skip(li + 1).take(4) {
+    for line in lines.iter().skip(li + 1).take(6) {
         let gap = 2.0 * line.height.max(name_h);
         if line.page != name.page || line.top() as f32 > bottom + gap {
             break;
@@ -50,19 +63,46 @@ pub(super) fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidat
         let lower = text.to_lowercase();
         // Contact and tax lines end the address.
         // A contact or tax word, whole ("Ph +44…", "Tlf.", "CVR 123…"), or an e-mail.
+        let tokens = crate::config::doctype::label_tokens(&lower);
         let contact = lower.contains('@')
-            || crate::config::doctype::label_tokens(&lower)
+            || tokens.iter().any(|w| {
+                [
+                    "tel",
+                    "tlf",
+                    "ph",
+                    "phone",
+                    "telephone",
+                    "telefon",
+                    "hp",
+                    "mobile",
+                    "mob",
+                    "fax",
+                    "email",
+                    "e-mail",
+                    "cvr",
+                    "vat",
+                    "ust",
+                    "abn",
+                    "www",
+                    "org",
+                ]
+                .contains(&w.as_str())
+                    || w.starts_with("www")
+                    || w.starts_with("ust-id")
+            });
+        let heading = !tokens.is_empty()
+            && tokens
                 .iter()
-                .any(|w| {
-                    [
-                        "tel", "tlf", "ph", "phone", "fax", "cvr", "vat", "ust", "abn", "www",
-                        "org",
-                    ]
-                    .contains(&w.as_str())
-                        || w.starts_with("www")
-                        || w.starts_with("ust-id")
-                });
-        if contact {
+                .filter(|t| heading_words.contains(&t.as_str()))
+                .count()
+                * 2
+                >= tokens.len();
+        let dated = !crate::values::find_dates(&text, crate::values::DateOrder::Dmy).is_empty();
+        if registration(&text) && parts.is_empty() {
+            bottom = line.bottom() as f32;
+            continue;
+        }
+        if contact || heading || dated || registration(&text) {
             break;
         }
         bottom = line.bottom() as f32;
@@ -71,7 +111,7 @@ pub(super) fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidat
             (t.len() == 4 || t.len() == 5) && t.chars().all(|c| c.is_ascii_digit())
         });
         parts.push(words);
-        if postcode || parts.len() == 3 {
+        if postcode || parts.len() == 4 {
             break;
         }
     }
@@ -92,11 +132,148 @@ pub(super) fn address_below(lines: &[Line], name: &Candidate) -> Option<Candidat
     Some(c)
 }
 
+/// The abbreviations of legal forms a name ends with, from the ISO 20275 entity legal
+/// forms of the countries whose paper a Nordic or German back office sees, and of the
+/// suppliers' usual others (UK, US, Malaysia, Singapore, India, Australia).
 const LEGAL_SUFFIXES: &[&str] = &[
-    "aps", "a/s", "as", "i/s", "k/s", "p/s", "gmbh", "ag", "kg", "ohg", "ug", "gbr", "mbh", "ek",
-    "e.k", "ltd", "limited", "plc", "llp", "lp", "llc", "inc", "corp", "co", "ab", "oy", "bv",
-    "nv", "sarl", "sas", "sa", "srl", "spa", "pty", "se",
+    // Denmark, Norway, Sweden, Finland, Iceland
+    "aps", "a/s", "as", "i/s", "k/s", "p/s", "ivs", "asa", "ab", "publ", "hb", "kb", "oy", "oyj",
+    "ky", "tmi", "ehf", "hf", // Germany, Austria, Switzerland
+    "gmbh", "ag", "kg", "kgaa", "ohg", "ug", "gbr", "mbh", "ek", "e.k", "e.v", "eg", "sàrl",
+    // Netherlands, Belgium, France, Italy, Spain, Poland and neighbours
+    "bv", "b.v", "nv", "n.v", "vof", "bvba", "bvba", "sprl", "srl", "s.r.l", "sarl", "sas", "sasu",
+    "eurl", "snc", "sa", "s.a", "spa", "s.p.a", "sl", "s.l", "slu", "z.o.o", "sp.k", "s.r.o",
+    "sro", "a.s", "kft", "zrt", "se", // English-speaking and Asian
+    "ltd", "limited", "plc", "llp", "lp", "llc", "inc", "corp", "co", "pty", "bhd", "berhad", "s/b",
+    "pte", "pvt",
 ];
+
+/// A company or tax registration, not a name and not an address line: a registration
+/// word ("CO.REG :933109-X", "GST Reg No", "Org.nr.", "CVR", "USt-IdNr.") or a
+/// bracketed number alone ("(126926-H)").
+pub(crate) fn registration(text: &str) -> bool {
+    static BARE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^\(?\s*[0-9]{4,}[0-9 .-]*[A-Za-z]?\s*\)?$").unwrap()
+    });
+    const WORDS: &[&str] = &[
+        "reg",
+        "regn",
+        "registration",
+        "registered",
+        "co.reg",
+        "coreg",
+        "roc",
+        "ssm",
+        "gst",
+        "gstin",
+        "vat",
+        "moms",
+        "mva",
+        "mwst",
+        "ust",
+        "ust-id",
+        "ust-idnr",
+        "ustid",
+        "steuernr",
+        "st.nr",
+        "stnr",
+        "cvr",
+        "cvr-nr",
+        "se-nr",
+        "org.nr",
+        "orgnr",
+        "org.nr.",
+        "org-nr",
+        "y-tunnus",
+        "alv",
+        "kvk",
+        "btw",
+        "siret",
+        "siren",
+        "rcs",
+        "tva",
+        "p.iva",
+        "piva",
+        "cif",
+        "nif",
+        "nip",
+        "regon",
+        "krs",
+        "abn",
+        "acn",
+        "tin",
+        "ein",
+        "uid",
+    ];
+    let tokens = crate::config::doctype::label_tokens(text);
+    // "Org.nr. 912 345 678": the number may be printed in groups.
+    let number = text.chars().filter(char::is_ascii_digit).count() >= 5;
+    let word = tokens.iter().any(|t| WORDS.contains(&t.as_str()))
+        || tokens.windows(2).any(|w| {
+            matches!(
+                (w[0].as_str(), w[1].as_str()),
+                ("co" | "company" | "business" | "tax", "no" | "nr" | "id")
+            )
+        });
+    (word && number) || BARE.is_match(text.trim())
+}
+
+/// A name without the registration printed after it: "AEON CO. (M) BHD. (126926-H)",
+/// "GARDENIA BAKERIES (KL) SDN BHD (139386 X)", "KING'S CONFECTIONERY S/B 273500-U
+/// (KSB)": the name ends before its first registration number.
+fn without_registration(mut words: Vec<LWord>) -> Vec<LWord> {
+    let number = |t: &str| {
+        t.chars().filter(char::is_ascii_digit).count() >= 4
+            && (t.starts_with('(') || t.ends_with(')') || t.contains('-'))
+    };
+    if let Some(i) = words.iter().skip(1).position(|w| number(&w.text)) {
+        words.truncate(i + 1);
+    }
+    words
+}
+
+fn ends_in_legal_form(words: &[LWord]) -> bool {
+    words.last().is_some_and(|w| {
+        let t = w.text.to_lowercase();
+        LEGAL_SUFFIXES.contains(&w.norm.as_str())
+            || LEGAL_SUFFIXES.contains(&t.trim_end_matches('.'))
+    })
+}
+
+/// The second line of a two-line name: directly under the first, no wider than a
+/// name, and ending in a legal form ("POPULAR BOOK" / "CO. (M) SDN BHD").
+fn continuation(lines: &[Line], li: usize, name: &[LWord]) -> Option<Vec<LWord>> {
+    let (line, next) = (&lines[li], lines.get(li + 1)?);
+    let bottom = name.iter().map(|w| w.bbox[3]).max()? as f32;
+    let (x0, x1) = (
+        name.iter().map(|w| w.bbox[0]).min()? as f32,
+        name.iter().map(|w| w.bbox[2]).max()? as f32,
+    );
+    if next.page != line.page || next.top() as f32 > bottom + line.height.max(next.height) {
+        return None;
+    }
+    let words: Vec<LWord> = next
+        .words
+        .iter()
+        .filter(|w| {
+            (w.bbox[2] as f32) > x0 - 2.0 * next.height
+                && (w.bbox[0] as f32) < x1 + 2.0 * next.height
+        })
+        .cloned()
+        .collect();
+    let words = without_registration(words);
+    let text = joined(&words).0;
+    (!words.is_empty() && words.len() <= 4 && ends_in_legal_form(&words) && !registration(&text))
+        .then_some(words)
+}
+
+/// Words read this badly on average are a logo or a stamp, not the name in text.
+const MIN_NAME_CONF: f64 = 0.6;
+/// Height over the page's median word height from which a line is no more prominent.
+const MAX_PROMINENCE: f64 = 2.5;
+/// What a legal form at the end of a line adds to its prominence as a name: about
+/// the weight of a line half again as tall as the text.
+const SUFFIX_WEIGHT: f64 = 0.5;
 
 /// The issuer's name: a prominent line near the top of the first page that is not a
 /// label, a label's value (the customer under "Bill to:"), a heading or a number.
@@ -133,7 +310,7 @@ pub(super) fn letterhead(
         }
     }
     let mut best: Option<(f64, Candidate, Vec<LWord>)> = None;
-    for (rank, (_, line)) in page_lines.iter().enumerate() {
+    for (rank, (li, line)) in page_lines.iter().enumerate() {
         if line.top() as f32 > 0.3 * page_bottom {
             break;
         }
@@ -146,6 +323,10 @@ pub(super) fn letterhead(
                 .filter(|(_, s)| **s == seg)
                 .map(|(w, _)| w.clone())
                 .collect();
+            if registration(&joined(&words).0) {
+                continue;
+            }
+            let words = without_registration(words);
             let letters = words
                 .iter()
                 .flat_map(|w| w.text.chars())
@@ -160,24 +341,46 @@ pub(super) fn letterhead(
                 .iter()
                 .all(|w| heading_words.contains(&w.norm.as_str()));
             let is_claimed = words.iter().any(|w| claimed.contains(&w.bbox));
+            // A label of its own ("Bill To", "Document No", "Cash Inv No.: 7010F714").
+            let label = words.iter().any(|w| w.text.contains(':'))
+                || words
+                    .last()
+                    .is_some_and(|w| ["no", "nr", "to", "#", "ref"].contains(&w.norm.as_str()));
+            // A logo read as letters: big, and badly read.
+            let mean_conf =
+                words.iter().map(|w| w.conf as f64).sum::<f64>() / words.len().max(1) as f64;
             // A house number or a postcode: the address under the name, not the name.
-            let address = words
-                .iter()
-                .any(|w| w.text.len() >= 2 && w.text.chars().all(|c| c.is_ascii_digit()));
-            if is_claimed || heading || address || letters < 3 || digits > letters {
+            let address = words.iter().any(|w| {
+                let t = w.text.trim_matches(|c: char| !c.is_alphanumeric());
+                t.len() >= 2 && t.chars().all(|c| c.is_ascii_digit())
+            });
+            if is_claimed
+                || heading
+                || address
+                || label
+                || mean_conf < MIN_NAME_CONF
+                || letters < 3
+                || digits > letters
+            {
                 continue;
             }
-            let suffix = words.last().is_some_and(|w| {
-                let t = w.text.to_lowercase();
-                LEGAL_SUFFIXES.contains(&w.norm.as_str())
-                    || LEGAL_SUFFIXES.contains(&t.trim_end_matches('.'))
-            });
+            let mut words = words;
+            let mut suffix = ends_in_legal_form(&words);
+            if !suffix && seg == 0 {
+                if let Some(more) = continuation(lines, *li, &words) {
+                    words.extend(more);
+                    suffix = true;
+                }
+            }
             let mut hs: Vec<u32> = words.iter().map(|w| w.bbox[3] - w.bbox[1]).collect();
             hs.sort_unstable();
-            let prominence = hs[hs.len() / 2] as f64 / median_h;
+            // A logo's letters may be many times the text's height: past this, size says
+            // nothing more.
+            let prominence = (hs[hs.len() / 2] as f64 / median_h).min(MAX_PROMINENCE);
             // Letterheads are big and on top; a company suffix makes a name likelier.
-            let score =
-                prominence + if suffix { 0.3 } else { 0.0 } - 0.1 * rank as f64 - 0.2 * seg as f64;
+            let score = prominence + if suffix { SUFFIX_WEIGHT } else { 0.0 }
+                - 0.1 * rank as f64
+                - 0.2 * seg as f64;
             if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
                 let mut c = candidate(String::new(), words.clone());
                 c.value = clean_name(&c.raw);

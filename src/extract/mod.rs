@@ -148,7 +148,7 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
             }
             FieldKind::PartyAddress => head
                 .as_ref()
-                .and_then(|(c, _)| address_below(&lines, c))
+                .and_then(|(c, _)| address_below(&lines, c, doctype))
                 .into_iter()
                 .collect(),
             FieldKind::Choice if spec.zone.is_none() => form::choice(pages, &lines, spec)

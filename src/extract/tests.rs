@@ -570,6 +570,71 @@ fn receipt_total_is_the_last_total_not_cash_or_change() {
 }
 
 #[test]
+fn a_till_header_gives_the_name_and_address_past_logo_registration_and_labels() {
+    let dt = builtin_type("receipt");
+    let mut p = page(&[
+        (40, &[(300, "Az(N")]),
+        (200, &[(150, "Doc No: 4411")]),
+        (260, &[(150, "NORDHAVN KAFFEBAR")]),
+        (310, &[(150, "& BAGERI ApS (31245678-K)")]),
+        (360, &[(150, "CVR 31245678")]),
+        (410, &[(150, "Strandvejen 12,")]),
+        (460, &[(150, "2100 København Ø")]),
+        (510, &[(150, "Tlf. 33 12 34 56")]),
+        (580, &[(150, "14.03.2024 09:41")]),
+        (660, &[(150, "Kaffe latte"), (700, "45,00")]),
+        (720, &[(150, "Croissant"), (700, "28,00")]),
+        (780, &[(150, "Rugbrød"), (700, "42,00")]),
+        (840, &[(150, "Kanelsnegl"), (700, "29,00")]),
+        (900, &[(150, "TOTAL"), (700, "144,00")]),
+        (960, &[(150, "Dankort"), (700, "144,00")]),
+        (1020, &[(150, "Heraf moms"), (700, "28,80")]),
+        (1100, &[(150, "Tak for besøget")]),
+    ]);
+    // The logo: three times the text's height, and read badly.
+    for w in p.words.iter_mut().filter(|w| w.text == "Az(N") {
+        w.bbox[3] = w.bbox[1] + 130;
+        w.conf = 0.31;
+    }
+    let ex = extract(&[p], &dt);
+    let v = |n: &str| ex.fields.value(n);
+    // Two lines, joined because the second ends in a legal form; the registration
+    // printed after it is not the name.
+    assert_eq!(v("merchant_name"), Some("NORDHAVN KAFFEBAR & BAGERI ApS"));
+    // The registration line between name and street is passed over.
+    assert_eq!(
+        v("merchant_address"),
+        Some("Strandvejen 12, 2100 København Ø")
+    );
+    assert_eq!(v("date"), Some("2024-03-14"));
+}
+
+#[test]
+fn registrations_are_told_from_names_and_addresses() {
+    use super::letterhead::registration;
+    for reg in [
+        "CO.REG :933109-X",
+        "(126926-H)",
+        "Org.nr. 912 345 678",
+        "USt-IdNr. DE123456789",
+        "GST Reg No: 001559298048",
+        "Company No. 04512345",
+        "CVR 12345678",
+    ] {
+        assert!(registration(reg), "{reg}");
+    }
+    for not in [
+        "Strandvejen 12",
+        "2100 København Ø",
+        "NORDHAVN KAFFEBAR ApS",
+        "LOT 1851-A, KAWASAN 6",
+        "Tlf. 33 12 34 56",
+    ] {
+        assert!(!registration(not), "{not}");
+    }
+}
+
+#[test]
 fn fixed_form_fields_are_read_from_zones_through_anchors() {
     use crate::text::marks::{MarkKind::*, MarkState::*};
     let dt = doctype::parse(
