@@ -144,8 +144,8 @@ const LEGAL_SUFFIXES: &[&str] = &[
     "bv", "b.v", "nv", "n.v", "vof", "bvba", "bvba", "sprl", "srl", "s.r.l", "sarl", "sas", "sasu",
     "eurl", "snc", "sa", "s.a", "spa", "s.p.a", "sl", "s.l", "slu", "z.o.o", "sp.k", "s.r.o",
     "sro", "a.s", "kft", "zrt", "se", // English-speaking and Asian
-    "ltd", "limited", "plc", "llp", "lp", "llc", "inc", "corp", "co", "pty", "bhd", "berhad", "s/b",
-    "pte", "pvt",
+    "ltd", "limited", "plc", "llp", "lp", "llc", "inc", "corp", "co", "pty", "bhd", "berhad",
+    "s/b", "pte", "pvt",
 ];
 
 /// A company or tax registration, not a name and not an address line: a registration

@@ -17,6 +17,7 @@ pub mod form;
 pub mod input;
 pub mod items;
 mod letterhead;
+mod tender;
 use letterhead::{address_below, clean_name, corroborate_name, letterhead};
 pub mod payment_qr;
 
@@ -231,6 +232,15 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
             choice_reasons(spec, &candidates[i], chosen[i].as_ref(), by_sum)
         })
         .collect();
+
+    confirm_total_by_payment(
+        doctype,
+        &lines,
+        &candidates,
+        &mut chosen,
+        &mut reasons,
+        &origin_of,
+    );
 
     // Currency: printed with the total, else with another amount, else the page's.
     if let Some(ci) = doctype
@@ -1027,6 +1037,76 @@ fn resolve_sums(
         if let Some((_, combo)) = best {
             for (&slot, c) in slots.iter().zip(combo) {
                 chosen[slot] = Some(c.clone());
+            }
+        }
+    }
+}
+
+/// What a till's payment lines take away from a total's doubt when they agree with it,
+/// and leave of its confidence when they do not: they are printed from the same sum,
+/// so agreement is independent evidence, and disagreement means one was misread or
+/// the wrong total was chosen.
+const PAID_AGREES: f64 = 0.25;
+const PAID_DISAGREES: f64 = 0.5;
+
+/// The total against what was paid ([`tender::paid`]): a total candidate with the paid
+/// amount wins (or a line labelled like a total that prints it, though its words were
+/// excluded), with the agreement among its reasons; a total that disagrees loses
+/// confidence, with the reason.
+fn confirm_total_by_payment(
+    doctype: &DocType,
+    lines: &[Line],
+    candidates: &[Vec<Candidate>],
+    chosen: &mut [Option<Candidate>],
+    reasons: &mut [Vec<String>],
+    origin_of: &dyn Fn(u32) -> Origin,
+) {
+    let Some(ti) = doctype
+        .fields
+        .iter()
+        .position(|f| f.name == "total" && f.kind == FieldKind::Money && f.extract)
+    else {
+        return;
+    };
+    let Some(paid) = tender::paid(lines) else {
+        return;
+    };
+    let spec = &doctype.fields[ti];
+    let label_words: Vec<&str> = spec
+        .labels
+        .iter()
+        .filter_map(|(_, tokens)| tokens.first())
+        .map(String::as_str)
+        .filter(|t| t.chars().count() >= 4)
+        .collect();
+    let agreeing = candidates[ti]
+        .iter()
+        .filter(|c| c.amount == Some(paid.amount))
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+        .cloned()
+        .or_else(|| {
+            tender::total_line(lines, &label_words, &paid).map(|mut c| {
+                c.origin = origin_of(c.page);
+                c
+            })
+        });
+    match agreeing {
+        Some(mut c) => {
+            c.score = 1.0 - (1.0 - c.score) * PAID_AGREES;
+            let changed = chosen[ti].as_ref().map(|o| &o.value) != Some(&c.value);
+            chosen[ti] = Some(c);
+            if changed {
+                reasons[ti] = choice_reasons(spec, &candidates[ti], chosen[ti].as_ref(), false);
+            }
+            reasons[ti].push(format!("agrees with what was paid: {}", paid.how));
+        }
+        None => {
+            if let Some(c) = chosen[ti].as_mut() {
+                c.score *= PAID_DISAGREES;
+                reasons[ti].push(format!(
+                    "what was paid ({} = {}) is not this total",
+                    paid.how, paid.amount
+                ));
             }
         }
     }

@@ -610,6 +610,56 @@ fn a_till_header_gives_the_name_and_address_past_logo_registration_and_labels() 
 }
 
 #[test]
+fn the_total_is_the_one_the_payment_agrees_with_not_the_last_printed() {
+    let dt = builtin_type("receipt");
+    let p = page(&[
+        (100, &[(200, "KIOSKEN PÅ HJØRNET")]),
+        (160, &[(150, "Nørregade 14")]),
+        (220, &[(150, "8000 Aarhus C")]),
+        (300, &[(150, "14.03.2024 09:41")]),
+        (380, &[(150, "Avis"), (700, "4,95")]),
+        (440, &[(150, "Kaffe"), (700, "4,95")]),
+        (520, &[(150, "TOTAL INKL. MOMS"), (700, "9,90")]),
+        (580, &[(150, "KONTANT"), (700, "20,00")]),
+        (640, &[(150, "BYTTEPENGE"), (700, "10,10")]),
+        (720, &[(150, "Moms"), (400, "Netto"), (700, "Moms")]),
+        (780, &[(150, "Total"), (400, "7,92"), (700, "1,98")]),
+        (860, &[(150, "Tak for besøget")]),
+    ]);
+    let ex = extract(&[p], &dt);
+    let total = ex.fields.get("total").unwrap();
+    assert_eq!(total.value, "9.90", "{total:?}");
+    assert!(
+        total
+            .reasons
+            .iter()
+            .any(|r| r == "agrees with what was paid: cash 20.00 − change 10.10"),
+        "{:?}",
+        total.reasons
+    );
+    assert!(total.confidence >= 0.95, "{total:?}");
+
+    // A total the payment contradicts keeps its place but loses its confidence.
+    let p = page(&[
+        (100, &[(200, "KIOSKEN PÅ HJØRNET")]),
+        (520, &[(150, "TOTAL"), (700, "9,90")]),
+        (580, &[(150, "KONTANT"), (700, "20,00")]),
+        (640, &[(150, "BYTTEPENGE"), (700, "11,10")]),
+    ]);
+    let total = extract(&[p], &dt).fields.get("total").cloned().unwrap();
+    assert_eq!(total.value, "9.90");
+    assert!(total.confidence < 0.5, "{total:?}");
+    assert!(
+        total
+            .reasons
+            .iter()
+            .any(|r| r.contains("is not this total")),
+        "{:?}",
+        total.reasons
+    );
+}
+
+#[test]
 fn registrations_are_told_from_names_and_addresses() {
     use super::letterhead::registration;
     for reg in [
