@@ -233,6 +233,128 @@ mod tests {
         assert_eq!(names, ["invoice", "receipt"]);
     }
 
+    /// An invoice and a till receipt in each language a Nordic or German back office
+    /// receives: titles, number, due date and total labels; till words, payment and
+    /// thanks.
+    #[test]
+    fn invoices_and_receipts_are_told_apart_in_eleven_languages() {
+        let invoices: &[(&str, [&str; 4])] = &[
+            ("da", ["FAKTURA", "Fakturanr.", "Forfaldsdato", "At betale"]),
+            (
+                "de",
+                ["RECHNUNG", "Rechnungsnummer", "Zahlbar bis", "Gesamtbetrag"],
+            ),
+            (
+                "en",
+                ["INVOICE", "Invoice number", "Due date", "Amount due"],
+            ),
+            (
+                "sv",
+                ["FAKTURA", "Fakturanummer", "Förfallodatum", "Att betala"],
+            ),
+            (
+                "nb",
+                ["FAKTURA", "Fakturanummer", "Forfallsdato", "Å betale"],
+            ),
+            ("fi", ["LASKU", "Laskun numero", "Eräpäivä", "Yhteensä"]),
+            (
+                "nl",
+                ["FACTUUR", "Factuurnummer", "Vervaldatum", "Te betalen"],
+            ),
+            (
+                "fr",
+                [
+                    "FACTURE",
+                    "Numéro de facture",
+                    "Date d'échéance",
+                    "Net à payer",
+                ],
+            ),
+            (
+                "it",
+                ["FATTURA", "Numero fattura", "Data scadenza", "Totale"],
+            ),
+            (
+                "es",
+                [
+                    "FACTURA",
+                    "Número de factura",
+                    "Fecha de vencimiento",
+                    "Importe total",
+                ],
+            ),
+            (
+                "pl",
+                [
+                    "FAKTURA VAT",
+                    "Numer faktury",
+                    "Termin płatności",
+                    "Do zapłaty",
+                ],
+            ),
+        ];
+        for (lang, [title, number, due, total]) in invoices {
+            let p = page(&[
+                (100, &[(150, "Nordlys Handel")]),
+                (200, &[(1500, title)]),
+                (300, &[(150, number), (900, "2024-118")]),
+                (360, &[(150, due), (900, "14.04.2024")]),
+                (900, &[(150, total), (1500, "1.234,50")]),
+            ]);
+            let guess = decide(&rank(&[p], &types()), &types());
+            assert_eq!(guess.value, "invoice", "{lang}: {guess:?}");
+        }
+        let receipts: &[(&str, [&str; 4])] = &[
+            (
+                "da",
+                ["KVITTERING", "KONTANT", "BYTTEPENGE", "Tak for besøget"],
+            ),
+            ("de", ["KASSENBON", "BAR", "RÜCKGELD", "Vielen Dank"]),
+            ("en", ["RECEIPT", "CASH", "CHANGE", "Thank you"]),
+            ("sv", ["KVITTO", "KONTANT", "VÄXEL", "Tack för besöket"]),
+            (
+                "nb",
+                [
+                    "KVITTERING",
+                    "KONTANTER",
+                    "VEKSLEPENGER",
+                    "Takk for besøket",
+                ],
+            ),
+            (
+                "fi",
+                ["KUITTI", "KÄTEINEN", "VAIHTORAHA", "Kiitos käynnistä"],
+            ),
+            ("nl", ["KASSABON", "CONTANT", "WISSELGELD", "Bedankt"]),
+            (
+                "fr",
+                [
+                    "TICKET DE CAISSE",
+                    "ESPÈCES",
+                    "RENDU",
+                    "Merci de votre visite",
+                ],
+            ),
+            ("it", ["SCONTRINO", "CONTANTI", "RESTO", "Grazie"]),
+            ("es", ["RECIBO", "EFECTIVO", "CAMBIO", "Gracias"]),
+            (
+                "pl",
+                ["PARAGON FISKALNY", "GOTÓWKA", "RESZTA", "Dziękujemy"],
+            ),
+        ];
+        for (lang, [title, cash, change, thanks]) in receipts {
+            let p = page(&[
+                (100, &[(150, "Kiosk 7")]),
+                (200, &[(150, title)]),
+                (400, &[(150, cash), (700, "20,00")]),
+                (460, &[(150, change), (700, "2,50")]),
+                (560, &[(150, thanks)]),
+            ]);
+            let guess = decide(&rank(&[p], &types()), &types());
+            assert_eq!(guess.value, "receipt", "{lang}: {guess:?}");
+        }
+    }
+
     #[test]
     fn adding_a_type_file_changes_classification() {
         let p = page(&[

@@ -263,7 +263,16 @@ fn continuation(lines: &[Line], li: usize, name: &[LWord]) -> Option<Vec<LWord>>
         .collect();
     let words = without_registration(words);
     let text = joined(&words).0;
-    (!words.is_empty() && words.len() <= 4 && ends_in_legal_form(&words) && !registration(&text))
+    // A continuation cannot stand alone: it starts with "&", a bracket or a legal
+    // form ("& BAGERI ApS", "(SETIA ALAM) SDN BHD", "CO. (M) SDN BHD"); a line that
+    // is a name of its own ("Lieferant GmbH" under "Rechnungsersteller") is not one.
+    let first = words
+        .first()
+        .map(|w| w.text.to_lowercase())
+        .unwrap_or_default();
+    let dependent = first.starts_with(['&', '(', '+'])
+        || LEGAL_SUFFIXES.contains(&first.trim_end_matches(['.', ',']));
+    (dependent && words.len() <= 4 && ends_in_legal_form(&words) && !registration(&text))
         .then_some(words)
 }
 

@@ -953,9 +953,14 @@ fn currency_from_language(
     chosen: &[Option<Candidate>],
     language: Option<&str>,
 ) -> Option<Candidate> {
+    // The currency of the country where the language is mostly written: a guess,
+    // below every threshold, for a page that prints no currency at all.
     let code = match language? {
         "da" => "DKK",
-        "de" => "EUR",
+        "sv" => "SEK",
+        "nb" => "NOK",
+        "pl" => "PLN",
+        "de" | "fi" | "nl" | "fr" | "it" | "es" => "EUR",
         _ => return None,
     };
     let anchor = doctype

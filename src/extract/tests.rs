@@ -660,6 +660,36 @@ fn the_total_is_the_one_the_payment_agrees_with_not_the_last_printed() {
 }
 
 #[test]
+fn a_french_invoice_is_read_by_its_own_labels_and_the_number_after_its_title() {
+    let dt = builtin_type("invoice");
+    let p = page(&[
+        (100, &[(150, "Au bon moulin SARL")]),
+        (160, &[(150, "1242 chemin de l'olive")]),
+        (220, &[(150, "84340 Malaucène")]),
+        (400, &[(150, "Facture FA-2017-0010")]),
+        (500, &[(150, "Date de facture"), (700, "13/11/2017")]),
+        (560, &[(150, "Date d'échéance"), (700, "13/12/2017")]),
+        (620, &[(150, "N° de commande"), (700, "PO445")]),
+        (800, &[(150, "Meunerie"), (1500, "100,00")]),
+        (900, &[(1100, "Total HT"), (1500, "100,00 €")]),
+        (960, &[(1100, "TVA 20 %"), (1500, "20,00 €")]),
+        (1020, &[(1100, "Net à payer"), (1500, "120,00 €")]),
+    ]);
+    let ex = extract(&[p], &dt);
+    let v = |n: &str| ex.fields.value(n);
+    assert_eq!(v("invoice_number"), Some("FA-2017-0010"));
+    assert_eq!(v("invoice_date"), Some("2017-11-13"));
+    assert_eq!(v("due_date"), Some("2017-12-13"));
+    assert_eq!(v("purchase_order"), Some("PO445"));
+    assert_eq!(v("subtotal"), Some("100.00"));
+    assert_eq!(v("tax_amount"), Some("20.00"));
+    assert_eq!(v("total"), Some("120.00"));
+    assert_eq!(v("currency"), Some("EUR"));
+    assert_eq!(v("vendor_name"), Some("Au bon moulin SARL"));
+    assert_eq!(ex.language.as_deref(), Some("fr"));
+}
+
+#[test]
 fn registrations_are_told_from_names_and_addresses() {
     use super::letterhead::registration;
     for reg in [
