@@ -347,47 +347,80 @@ fn process(
     record(cfg, store, row, &doc)
 }
 
-/// The typed document's final state: posted, or in review with its reasons.
+/// The typed document's final state: posted, or in review with its reasons. An
+/// invoice that is the same as one already posted or in review
+/// ([`validate::duplicate`](crate::validate::duplicate)) is held for review naming it,
+/// never posted twice: the search and the post are one transaction.
 fn record(
     cfg: &Config,
     store: &Store,
     row: &DocumentRow,
     doc: &crate::document::TypedDocument,
 ) -> anyhow::Result<()> {
+    use crate::validate::duplicate;
+    let dt = cfg.doctype(&doc.doc_type.value);
+    // Only types that number their documents: two coffees on one day are two receipts.
+    let key = dt
+        .filter(|dt| dt.fields.iter().any(|f| f.name == "invoice_number"))
+        .and_then(|_| duplicate::Key::of(&doc.fields));
+    let same = |json: &str| {
+        let key = key.as_ref()?;
+        duplicate::Key::of_json(json).and_then(|other| key.same(&other))
+    };
+    let (number, total) = key
+        .as_ref()
+        .map_or((None, None), |k| (k.number.as_deref(), k.total.as_deref()));
     let json = serde_json::to_string(doc)?;
-    match doc.decision.route {
-        Route::AutoPost => {
-            let notice = Notice {
-                event: POSTED,
-                sinks: subscribers(cfg, POSTED),
-                payload: &json,
-            };
-            store.transition(
-                &row.id,
-                State::AutoPosted,
-                "all checks passed and every field above its threshold",
-                Some(&json),
-                Some(&notice),
-            )?;
+    let mut held: Option<(String, String, String)> = None;
+    if doc.decision.route == Route::AutoPost {
+        let notice = Notice {
+            event: POSTED,
+            sinks: subscribers(cfg, POSTED),
+            payload: &json,
+        };
+        let change = crate::store::Change {
+            id: &row.id,
+            expect: None,
+            to: State::AutoPosted,
+            reason: "all checks passed and every field above its threshold",
+            result: Some(&json),
+            notice: Some(&notice),
+            actor: None,
+        };
+        held = if key.is_some() {
+            store.change_unless_same(&row.id, number, total, &same, Some(&change))?
+        } else {
+            store.change(&change)?;
+            None
+        };
+        if held.is_none() {
             tracing::info!(document_id = %row.id, "auto-posted");
+            return Ok(());
         }
-        Route::Review => {
-            let reason = doc.decision.reasons.join("; ");
-            let notice = Notice {
-                event: NEEDS_REVIEW,
-                sinks: subscribers(cfg, NEEDS_REVIEW),
-                payload: &json,
-            };
-            store.transition(
-                &row.id,
-                State::InReview,
-                &reason,
-                Some(&json),
-                Some(&notice),
-            )?;
-            tracing::info!(document_id = %row.id, reasons = %reason, "in review");
-        }
+    } else if key.is_some() {
+        held = store.change_unless_same(&row.id, number, total, &same, None)?;
     }
+    let mut doc = doc.clone();
+    if let Some((earlier, state, by)) = &held {
+        doc.checks.push(duplicate::check(by, earlier, state));
+        doc.decision = crate::route::route(&doc.doc_type, dt, &doc.fields, &doc.checks);
+        tracing::warn!(document_id = %row.id, earlier = %earlier, "the same invoice as an earlier document");
+    }
+    let json = serde_json::to_string(&doc)?;
+    let reason = doc.decision.reasons.join("; ");
+    let notice = Notice {
+        event: NEEDS_REVIEW,
+        sinks: subscribers(cfg, NEEDS_REVIEW),
+        payload: &json,
+    };
+    store.transition(
+        &row.id,
+        State::InReview,
+        &reason,
+        Some(&json),
+        Some(&notice),
+    )?;
+    tracing::info!(document_id = %row.id, reasons = %reason, "in review");
     Ok(())
 }
 

@@ -271,7 +271,7 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
         .text()
         .await
         .unwrap();
-    assert!(heading.starts_with("unknown"), "{heading}");
+    assert!(heading.starts_with("invoice type uncertain"), "{heading}");
     c.find(Locator::Css("button.candidate[value=receipt]"))
         .await
         .unwrap()

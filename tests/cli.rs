@@ -226,3 +226,33 @@ fn pages_scanned_sideways_or_upside_down_are_turned_upright() {
         }
     }
 }
+
+#[test]
+fn a_rescan_of_a_posted_invoice_is_held_not_posted_twice() {
+    let inst = Install::new("");
+    let src =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices/inv-501-0000.png");
+    std::fs::copy(&src, inst.path("inbox/first.png")).unwrap();
+    inst.run_to_idle(std::time::Duration::from_secs(120));
+    let docs = inst.documents();
+    assert_eq!(docs[0].1, "auto_posted", "{docs:?}");
+    // The same page scanned again: other bytes (JPEG), the same invoice.
+    image::open(&src)
+        .unwrap()
+        .to_rgb8()
+        .save(inst.path("inbox/rescan.jpg"))
+        .unwrap();
+    inst.run_to_idle(std::time::Duration::from_secs(120));
+    let docs = inst.documents();
+    let rescan = docs.iter().find(|d| d.0 == "rescan.jpg").unwrap();
+    assert_eq!(rescan.1, "in_review", "{docs:?}");
+    // Held for being the same invoice, and for nothing else: alone it would post.
+    let why = rescan.2.as_deref().unwrap();
+    assert!(
+        why.starts_with("check duplicate_invoice failed: the same invoice (vendor ")
+            && why.contains("(auto_posted)")
+            && !why.contains("; "),
+        "{why}"
+    );
+    assert_eq!(inst.outbox_files().len(), 1, "posted once");
+}

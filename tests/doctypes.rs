@@ -362,9 +362,23 @@ fn a_near_tie_goes_to_review_with_both_candidates() {
         .query_row("SELECT result FROM documents", [], |r| r.get(0))
         .unwrap();
     let doc: serde_json::Value = serde_json::from_str(&result).unwrap();
-    assert_eq!(doc["doc_type"]["value"], "unknown");
+    // Not thrown away: read as the best-supported candidate, and held for a person.
+    assert_eq!(doc["doc_type"]["uncertain"], true, "{doc}");
+    assert_eq!(doc["doc_type"]["value"], "invoice");
     let reason = doc["doc_type"]["reasons"][0].as_str().unwrap();
+    assert!(
+        reason.starts_with("type uncertain: read as invoice"),
+        "{reason}"
+    );
+    let reason = doc["doc_type"]["reasons"][1].as_str().unwrap();
     assert!(reason.contains("too close to call"), "{reason}");
+    assert!(
+        doc["decision"]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("invoice is uncertain"),
+        "{doc}"
+    );
     let mut names: Vec<&str> = doc["doc_type"]["candidates"]
         .as_array()
         .unwrap()

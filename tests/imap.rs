@@ -161,7 +161,8 @@ impl Raw {
     }
 }
 
-/// Mail n: a UBL e-invoice attached (invoice number 9000+n), read without OCR.
+/// Mail n: a UBL e-invoice attached (invoice number 9000+n, issued on its own day, so
+/// that no two are the same invoice), read without OCR.
 fn mail(n: usize) -> Vec<u8> {
     let ubl = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/einvoices/peppol-invoice.xml"),
@@ -170,6 +171,15 @@ fn mail(n: usize) -> Vec<u8> {
     .replacen(
         "<cbc:ID>2024-118</cbc:ID>",
         &format!("<cbc:ID>{}</cbc:ID>", 9000 + n),
+        1,
+    )
+    .replacen(
+        "<cbc:IssueDate>2024-03-14</cbc:IssueDate>",
+        &format!(
+            "<cbc:IssueDate>2024-{:02}-{:02}</cbc:IssueDate>",
+            1 + (n - 1) / 28,
+            1 + (n - 1) % 28
+        ),
         1,
     );
     assert!(ubl.contains(&format!("<cbc:ID>{}</cbc:ID>", 9000 + n)));

@@ -92,11 +92,16 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
 
     // Currency first: it decides how ambiguous dates (03/05/2024) are read.
     let page_currency = page_currency_votes(&lines);
-    let order = if page_currency.first().is_some_and(|(c, _)| *c == "USD") {
-        DateOrder::Mdy
-    } else {
-        DateOrder::Dmy
-    };
+    // The page's own dates say their order when one can be read only one way; else
+    // dollars mean month first, anything else day first.
+    let page_text: String = lines.iter().map(|l| joined(&l.words).0 + "\n").collect();
+    let order = values::order_shown(&page_text).unwrap_or(
+        if page_currency.first().is_some_and(|(c, _)| *c == "USD") {
+            DateOrder::Mdy
+        } else {
+            DateOrder::Dmy
+        },
+    );
     let default_country = default_vat_country(&lines, &page_currency);
 
     let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); doctype.fields.len()];

@@ -329,6 +329,60 @@ impl Store {
         })
     }
 
+    /// The first document other than `id`, posted, auto-posted or in review, that
+    /// prints `number` as its invoice number or `total` as its total and that `same`
+    /// (given its typed result) says is the same invoice: its id, its state, and what
+    /// `same` said. With a `change`, the search and the change are one immediate
+    /// transaction, and the change is made only when nothing is found: two copies of an
+    /// invoice read at once cannot both be posted.
+    pub(crate) fn change_unless_same(
+        &self,
+        id: &str,
+        number: Option<&str>,
+        total: Option<&str>,
+        same: &dyn Fn(&str) -> Option<String>,
+        change: Option<&Change<'_>>,
+    ) -> Result<Option<(String, String, String)>, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let found = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id, state, result FROM documents
+                     WHERE id != ?1 AND state IN ('auto_posted', 'posted', 'in_review')
+                       AND result IS NOT NULL
+                       AND (json_extract(result, '$.fields.invoice_number.value') = ?2
+                            OR json_extract(result, '$.fields.total.value') = ?3)
+                     ORDER BY seq",
+                )?;
+                let rows = stmt.query_map(params![id, number, total], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })?;
+                let mut found = None;
+                for row in rows {
+                    let (other, state, result) = row?;
+                    if let Some(by) = same(&result) {
+                        found = Some((other, state, by));
+                        break;
+                    }
+                }
+                found
+            };
+            if found.is_some() {
+                return Ok(Ok(found));
+            }
+            let r = match change {
+                Some(ch) => apply(&tx, ch)?.map(|()| None),
+                None => Ok(None),
+            };
+            tx.commit()?;
+            Ok(r)
+        })?
+    }
+
     /// Apply one [`Change`] in its own immediate transaction.
     pub(crate) fn change(&self, change: &Change<'_>) -> Result<(), StoreError> {
         self.with(|c| {

@@ -6,6 +6,7 @@
 //! that OCR read the digits right, so it raises the fields' confidence; a failed one
 //! lowers them below any threshold, so a person looks.
 
+pub mod duplicate;
 pub mod null_contradicted;
 
 use chrono::NaiveDate;

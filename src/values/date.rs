@@ -171,6 +171,28 @@ fn iso_date(c: &Captures<'_>) -> Option<NaiveDate> {
     mk_date(c[1].parse().ok()?, c[3].parse().ok()?, c[5].parse().ok()?)
 }
 
+/// The order the page's own numeric dates show, when one of them can only be read
+/// one way (`25/03/2024` is day first, `03/25/2024` month first) and none the other.
+pub fn order_shown(text: &str) -> Option<DateOrder> {
+    let (mut dmy, mut mdy) = (false, false);
+    for c in RE_DATE_NUM.captures_iter(&fix_date_ocr(text)) {
+        // "11.14.00" is a time of day, not a date.
+        if c[2] != c[4] || &c[2] == "." && c[5].len() == 2 {
+            continue;
+        }
+        let (Ok(a), Ok(b)) = (c[1].parse::<u32>(), c[3].parse::<u32>()) else {
+            continue;
+        };
+        dmy |= a > 12 && a <= 31 && b <= 12;
+        mdy |= b > 12 && b <= 31 && a <= 12;
+    }
+    match (dmy, mdy) {
+        (true, false) => Some(DateOrder::Dmy),
+        (false, true) => Some(DateOrder::Mdy),
+        _ => None,
+    }
+}
+
 fn numeric_date(c: &Captures<'_>, order: DateOrder) -> Option<NaiveDate> {
     if c[2] != c[4] {
         return None;
@@ -281,6 +303,20 @@ mod tests {
 
     fn date(text: &str) -> Option<NaiveDate> {
         parse_date(text, DateOrder::Dmy).map(|f| f.value)
+    }
+
+    #[test]
+    fn a_page_shows_its_date_order_when_one_date_reads_only_one_way() {
+        assert_eq!(
+            order_shown("Date 25/03/2024\nDue 04/05/2024"),
+            Some(DateOrder::Dmy)
+        );
+        assert_eq!(order_shown("Date 03/25/2024"), Some(DateOrder::Mdy));
+        // Both ways, or neither: no evidence.
+        assert_eq!(order_shown("04/05/2024"), None);
+        assert_eq!(order_shown("25/03/2024 03/25/2024"), None);
+        // A time with dots is not a date.
+        assert_eq!(order_shown("11.14.00 04/05/2024"), None);
     }
 
     #[test]

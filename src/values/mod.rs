@@ -22,7 +22,7 @@ pub mod number;
 mod scan;
 pub mod vat;
 
-pub use date::{find_dates, parse_date, DateOrder};
+pub use date::{find_dates, order_shown, parse_date, DateOrder};
 pub use iban::{find_iban, iban_is_valid, normalize_bic, normalize_iban};
 pub use money::{currency_code, find_money, format_money, parse_money, Money};
 pub use number::{find_number, parse_bool};
