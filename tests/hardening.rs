@@ -103,3 +103,50 @@ fn users_can_be_signed_out_everywhere_and_removed() {
         );
     }
 }
+
+/// The shipped config names the inbox relative to where mailroom runs. The watcher's
+/// events name files by absolute path, and were compared with the relative one: every
+/// dropped file waited for the next rescan. With rescans an hour apart, a file dropped
+/// while mailroom runs is taken within seconds only if its event is heard.
+#[test]
+fn a_relative_inbox_hears_its_files_without_waiting_for_a_rescan() {
+    let inst = Install::new("");
+    let doctypes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/doctypes");
+    std::fs::write(
+        inst.config(),
+        format!(
+            "[paths]\ninbox = \"inbox\"\nvar_dir = \"var\"\narchive = \"var/archive\"\ndoctypes = \"{}\"\n\n\
+             [web]\nlisten = \"127.0.0.1:0\"\n\n[watch]\nmode = \"native\"\nrescan_interval_secs = 3600\nstable_ms = 300\n",
+            doctypes.display()
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(inst.path("var")).unwrap();
+    let log = std::fs::File::create(inst.path("var/run.log")).unwrap();
+    let mut child = std::process::Command::new(MAILROOM)
+        .current_dir(inst.path(""))
+        .args(["--config", "mailroom.toml", "run"])
+        .env("MAILROOM_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let watching = wait_until(Duration::from_secs(30), || {
+        std::fs::read_to_string(inst.path("var/run.log")).is_ok_and(|l| l.contains("watching"))
+    });
+    assert!(watching, "mailroom never started watching");
+    // The startup scan is behind us; only the event can bring this file in.
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(inst.path("inbox/late.txt"), b"not a document").unwrap();
+    let taken = wait_until(Duration::from_secs(15), || {
+        inst.try_documents()
+            .is_some_and(|d| d.iter().any(|d| d.0 == "late.txt"))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(inst.path("var/run.log")).unwrap_or_default();
+    assert!(
+        taken,
+        "a file dropped in the relative inbox was not taken in 15 s\n{log}"
+    );
+}

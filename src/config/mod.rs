@@ -614,7 +614,10 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
     };
     Ok(Config {
         source_path: None,
-        inbox: file.paths.inbox,
+        // Made absolute at start: the file watcher reports absolute paths, and a
+        // relative inbox compared with them missed every event, leaving each dropped
+        // file to the next rescan (19-30 s instead of about one).
+        inbox: std::path::absolute(&file.paths.inbox).unwrap_or(file.paths.inbox),
         var_dir: file.paths.var_dir,
         archive: file.paths.archive,
         after_ingest,
@@ -702,7 +705,8 @@ mod tests {
     #[test]
     fn embedded_defaults_validate() {
         let cfg = Config::load(Path::new("/nonexistent/mailroom.toml"), false).unwrap();
-        assert_eq!(cfg.inbox, PathBuf::from("inbox"));
+        // Relative to where mailroom runs, made absolute at start.
+        assert_eq!(cfg.inbox, std::env::current_dir().unwrap().join("inbox"));
         assert_eq!(cfg.ocr.languages, "deu+dan+eng");
         assert!(cfg.doctype("invoice").is_some());
         assert!(cfg.workers >= 1);

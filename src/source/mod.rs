@@ -181,7 +181,7 @@ impl Stability {
 pub fn archive(file: &Path, dir: &Path, prefix: &str) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let name = file.file_name().unwrap_or_default().to_string_lossy();
-    let dest = dir.join(format!("{prefix}-{name}"));
+    let dest = dir.join(archive_name(prefix, &name));
     match std::fs::rename(file, &dest) {
         Ok(()) => Ok(dest),
         Err(e) if e.raw_os_error() == Some(18) => {
@@ -195,10 +195,55 @@ pub fn archive(file: &Path, dir: &Path, prefix: &str) -> std::io::Result<PathBuf
     }
 }
 
+/// Longest file name, in bytes, the file systems an archive lives on accept.
+const MAX_NAME_BYTES: usize = 255;
+
+/// `prefix-name`, shortened (in the middle of the name's stem, at a character
+/// boundary, the extension kept) to fit [`MAX_NAME_BYTES`]: a 255-byte inbox name
+/// with the prefix failed ENAMETOOLONG, and was retried forever.
+fn archive_name(prefix: &str, name: &str) -> String {
+    let full = format!("{prefix}-{name}");
+    if full.len() <= MAX_NAME_BYTES {
+        return full;
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 && name.len() - i <= 16 => name.split_at(i),
+        _ => (name, ""),
+    };
+    let room = MAX_NAME_BYTES.saturating_sub(prefix.len() + 1 + ext.len() + 1);
+    let mut cut = room.min(stem.len());
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{prefix}-{}~{ext}", &stem[..cut])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_name_too_long_for_the_archive_is_shortened_and_archived() {
+        let dir = tempfile::tempdir().unwrap();
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        // 255 bytes: the most a file name may be, with multibyte letters in it.
+        let name = format!("{}{}.pdf", "å".repeat(100), "x".repeat(51));
+        assert_eq!(name.len(), 255);
+        let file = inbox.join(&name);
+        std::fs::write(&file, b"%PDF").unwrap();
+        let prefix = "01JABCDEFGHJKMNPQRSTVWXYZ0";
+        let dest = archive(&file, &dir.path().join("archive"), prefix).unwrap();
+        let archived = dest.file_name().unwrap().to_str().unwrap();
+        assert!(archived.len() <= 255, "{}", archived.len());
+        assert!(archived.starts_with(&format!("{prefix}-åå")), "{archived}");
+        assert!(archived.ends_with("~.pdf"), "{archived}");
+        assert_eq!(std::fs::read(&dest).unwrap(), b"%PDF");
+        assert!(!file.exists());
+        // A name that fits is kept as it is.
+        assert_eq!(archive_name("01J", "scan.pdf"), "01J-scan.pdf");
+    }
 
     #[test]
     fn a_growing_file_is_not_ready() {
