@@ -43,12 +43,20 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     std::fs::create_dir_all(&cfg.inbox)
         .with_context(|| format!("creating inbox {}", cfg.inbox.display()))?;
     let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir())?);
-    let resumed = store.recover()?;
+    let (resumed, spent) = store.recover(MAX_ATTEMPTS)?;
     if resumed > 0 {
         tracing::info!(
             count = resumed,
             "resumed documents left in processing by a previous run"
         );
+    }
+    for (id, attempts) in spent {
+        let reason = format!(
+            "interrupted {attempts} times while being read (the process stopped or crashed each time); \
+             set aside so that it cannot stop the queue again"
+        );
+        tracing::error!(document_id = %id, reason = %reason, "quarantined");
+        quarantine(&cfg, &store, &store.get(&id)?, &reason)?;
     }
     let cfg = Arc::new(cfg);
     let stop = Arc::new(AtomicBool::new(false));
@@ -269,6 +277,10 @@ fn intake(cfg: &Config, store: &Store, path: &PathBuf) -> anyhow::Result<()> {
 }
 
 /// Quarantine with a reason, telling the sinks that subscribe to quarantines.
+/// How many times a document may be picked up and interrupted (the process killed,
+/// crashed or stopped mid-read) before it is quarantined instead of taken again.
+const MAX_ATTEMPTS: i64 = 3;
+
 fn quarantine(cfg: &Config, store: &Store, row: &DocumentRow, reason: &str) -> anyhow::Result<()> {
     let payload = serde_json::json!({
         "event": QUARANTINED,

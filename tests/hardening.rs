@@ -150,3 +150,45 @@ fn a_relative_inbox_hears_its_files_without_waiting_for_a_rescan() {
         "a file dropped in the relative inbox was not taken in 15 s\n{log}"
     );
 }
+
+/// A document that is taken up and interrupted every time (a file that crashes or
+/// hangs the process) was taken first again on every restart, without limit. The
+/// ledger as a third crash in a row leaves it: the next start sets it aside.
+#[test]
+fn a_document_interrupted_three_times_is_quarantined_not_taken_again() {
+    let inst = Install::new("");
+    std::fs::write(inst.path("inbox/note.txt"), b"not a document").unwrap();
+    inst.run_to_idle(Duration::from_secs(60));
+    let db = inst.db();
+    db.execute(
+        "UPDATE documents SET state = 'processing', attempts = 3",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    inst.run_to_idle(Duration::from_secs(60));
+    let docs = inst.documents();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].1, "quarantined", "{docs:?}");
+    let why = docs[0].2.as_deref().unwrap();
+    assert!(
+        why.starts_with("interrupted 3 times while being read"),
+        "{why}"
+    );
+    // Once more, for a document interrupted only twice: resumed and finished.
+    let db = inst.db();
+    db.execute(
+        "UPDATE documents SET state = 'processing', attempts = 2",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    inst.run_to_idle(Duration::from_secs(60));
+    let docs = inst.documents();
+    assert_eq!(docs[0].1, "quarantined", "{docs:?}");
+    let why = docs[0].2.as_deref().unwrap();
+    assert!(
+        !why.starts_with("interrupted"),
+        "read again, quarantined for its own reason: {why}"
+    );
+}

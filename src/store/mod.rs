@@ -293,18 +293,30 @@ impl Store {
     }
 
     /// Put documents left in `processing` by a crash back in the queue.
-    pub fn recover(&self) -> Result<usize, StoreError> {
-        let ids: Vec<String> = self.with(|c| {
-            let mut st = c.prepare("SELECT id FROM documents WHERE state = 'processing'")?;
-            let ids = st
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<Vec<String>, _>>()?;
-            Ok(ids)
+    ///
+    /// A document already picked up `max_attempts` times was interrupted every time (a
+    /// file that crashes or hangs the process would otherwise be taken first again on
+    /// every restart, for ever): it is left in `processing` and returned, for the
+    /// caller to quarantine with the reason and its notices.
+    pub fn recover(&self, max_attempts: i64) -> Result<(usize, Vec<(String, i64)>), StoreError> {
+        let rows: Vec<(String, i64)> = self.with(|c| {
+            let mut st =
+                c.prepare("SELECT id, attempts FROM documents WHERE state = 'processing'")?;
+            let rows = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })?;
-        for id in &ids {
-            self.transition(id, State::Received, "resumed after restart", None, None)?;
+        let (spent, resumed): (Vec<_>, Vec<_>) =
+            rows.into_iter().partition(|(_, n)| *n >= max_attempts);
+        for (id, n) in &resumed {
+            let reason = format!(
+                "resumed after restart (attempt {} of {max_attempts})",
+                n + 1
+            );
+            self.transition(id, State::Received, &reason, None, None)?;
         }
-        Ok(ids.len())
+        Ok((resumed.len(), spent))
     }
 
     /// Move `id` to `to`, recording why. `result` (the typed document JSON) is stored when
@@ -409,7 +421,7 @@ impl Store {
             if let Some(r) = &row {
                 let (at, reason) = (now(), "picked up by a worker");
                 tx.execute(
-                    "UPDATE documents SET state = 'processing', reason = ?2, updated_at = ?3 WHERE id = ?1",
+                    "UPDATE documents SET state = 'processing', reason = ?2, updated_at = ?3, attempts = attempts + 1 WHERE id = ?1",
                     params![r.id, reason, at],
                 )?;
                 tx.execute(
@@ -618,6 +630,8 @@ fn add_missing_columns(c: &Connection) -> rusqlite::Result<()> {
         ("pages", "codes", "TEXT"),
         ("documents", "parent_id", "TEXT"),
         ("documents", "source_meta", "TEXT"),
+        // How many times a worker picked the document up (see `recover`).
+        ("documents", "attempts", "INTEGER NOT NULL DEFAULT 0"),
         // The type, for the review queue's counts and filter without reading every
         // document's JSON (indexed below).
         (
@@ -780,6 +794,25 @@ mod tests {
     }
 
     #[test]
+    fn a_document_interrupted_every_time_is_handed_back_after_its_attempts() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path());
+        let a = dir.path().join("a.png");
+        std::fs::write(&a, b"x").unwrap();
+        let id = s.ingest(&a).unwrap().id().to_string();
+        // Picked up and interrupted twice: resumed each time.
+        for _ in 0..2 {
+            assert_eq!(s.claim_next().unwrap().unwrap().id, id);
+            assert_eq!(s.recover(3).unwrap(), (1, vec![]));
+        }
+        // The third interruption is the last: left for the caller to quarantine.
+        assert_eq!(s.claim_next().unwrap().unwrap().id, id);
+        assert_eq!(s.recover(3).unwrap(), (0, vec![(id.clone(), 3)]));
+        assert_eq!(s.get(&id).unwrap().state, State::Processing);
+        assert!(s.claim_next().unwrap().is_none(), "not taken again");
+    }
+
+    #[test]
     fn transitions_are_recorded_and_processing_recovers() {
         let dir = tempfile::tempdir().unwrap();
         let s = store(dir.path());
@@ -789,8 +822,12 @@ mod tests {
         let claimed = s.claim_next().unwrap().unwrap();
         assert_eq!(claimed.id, id);
         assert_eq!(s.get(&id).unwrap().state, State::Processing);
-        assert_eq!(s.recover().unwrap(), 1);
+        assert_eq!(s.recover(3).unwrap(), (1, vec![]));
         assert_eq!(s.get(&id).unwrap().state, State::Received);
+        assert_eq!(
+            s.get(&id).unwrap().reason.as_deref(),
+            Some("resumed after restart (attempt 2 of 3)")
+        );
         let notice = Notice {
             event: "document.posted",
             sinks: vec!["files".into(), "erp".into()],
