@@ -622,6 +622,8 @@ pub fn apply_corrections(
                     && c.fields.iter().all(|f| doc.fields.get(f).is_none())
                     // Corrections do not touch the items: their check stands.
                     || c.code == "line_items_sum"
+                    // Nor the ledger: the earlier document is still there.
+                    || c.code == validate::duplicate::CODE
             })
             .cloned(),
     );

@@ -144,3 +144,29 @@ fn dropped_xml_is_posted_or_quarantined_with_a_reason() {
         }
     }
 }
+
+/// An e-invoice carries whatever its sender typed: a vendor named like a spreadsheet
+/// formula was auto-posted (and written to the CSV sink) before. It is held for a
+/// person now, with the reason.
+#[test]
+fn an_e_invoice_whose_vendor_is_a_formula_is_held_for_review() {
+    let inst = Install::new("");
+    let xml = std::fs::read_to_string(sample("peppol-invoice.xml"))
+        .unwrap()
+        .replacen(
+            "<cbc:RegistrationName>Nordlys Kontorartikler ApS</cbc:RegistrationName>",
+            "<cbc:RegistrationName>=HYPERLINK(\"http://evil.example\",\"Nordlys\")</cbc:RegistrationName>",
+            1,
+        );
+    assert!(xml.contains("HYPERLINK"));
+    std::fs::write(inst.path("inbox/formula.xml"), xml).unwrap();
+    inst.run_to_idle(Duration::from_secs(60));
+    let docs = inst.documents();
+    assert_eq!(docs[0].1, "in_review", "{docs:?}");
+    let why = docs[0].2.as_deref().unwrap();
+    assert!(
+        why.contains("check markup_in_field failed: vendor_name looks like a spreadsheet formula"),
+        "{why}"
+    );
+    assert!(inst.outbox_files().is_empty(), "nothing posted");
+}

@@ -237,10 +237,15 @@ impl CheckResult {
     /// items are not edited in review: approving vouches for the fields, and the failed
     /// check travels with the document, its items at the halved confidence they have.
     pub fn blocks_approval(&self) -> bool {
-        // A null the page seems to contradict is a question for the person, who may
-        // find the field truly empty: approving answers it.
+        // A null the page seems to contradict, an invoice that looks like one already
+        // seen, and markup in a value are questions for the person, who has seen the
+        // reason and may find the field truly empty, the invoice new, or the name
+        // really spelled so: approving answers them.
         !self.passed
-            && self.code != "null_contradicted"
+            && !matches!(
+                self.code.as_str(),
+                "null_contradicted" | "duplicate_invoice" | "markup_in_field"
+            )
             && self.fields.iter().any(|f| f != "line_items")
     }
 }

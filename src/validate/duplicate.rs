@@ -194,5 +194,13 @@ mod tests {
         assert_eq!(a.same(&next), None);
         // Nothing to compare: no key.
         assert_eq!(Key::of(&fields(&[("invoice_number", "2024-118")])), None);
+        // A person who has seen the reason may still approve (a vendor's two invoices
+        // of one day and one amount are possible).
+        let c = check("vendor name, number 7", "01J", "posted");
+        assert!(!c.passed && !c.blocks_approval());
+        assert_eq!(
+            c.message,
+            "the same invoice (vendor name, number 7) as 01J (posted)"
+        );
     }
 }

@@ -18,6 +18,33 @@ use crate::document::{CheckResult, IndexedFields};
 use crate::values;
 
 /// Dates outside this window are more likely misread than real.
+/// A text value that a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+1+1`,
+/// `@SUM(…)`, a leading tab or carriage return) or that holds HTML or a script URL:
+/// an e-invoice's data or a crafted scan, never what a supplier prints. Numbers,
+/// dates and amounts are parsed values, not text, and are not judged.
+fn markup(kind: FieldKind, value: &str) -> bool {
+    if !matches!(
+        kind,
+        FieldKind::Text | FieldKind::PartyName | FieldKind::PartyAddress | FieldKind::Identifier
+    ) {
+        return false;
+    }
+    let lower = value.to_lowercase();
+    // A sign before a digit is a phone number or a payment line ("+71<0000…", the
+    // Danish FIK), not a formula.
+    let signed =
+        |c: char| value.starts_with(c) && !value[1..].starts_with(|c: char| c.is_ascii_digit());
+    // A tag opens with a letter, '/' or '!' after '<': "+71<000…<" is no tag.
+    let tag = value.match_indices('<').any(|(i, _)| {
+        value[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!')
+    });
+    value.starts_with(['=', '@', '\t', '\r'])
+        || signed('+')
+        || signed('-')
+        || lower.contains("javascript:")
+        || tag
+}
+
 const EARLIEST: (i32, u32, u32) = (2000, 1, 1);
 const LATEST_YEARS_AHEAD: i32 = 2;
 
@@ -45,6 +72,24 @@ pub fn validate(fields: &IndexedFields, doctype: &DocType, today: NaiveDate) -> 
             format!("missing: {}", missing.join(", "))
         },
     ));
+    let marked: Vec<&str> = doctype
+        .fields
+        .iter()
+        .filter(|f| fields.value(&f.name).is_some_and(|v| markup(f.kind, v)))
+        .map(|f| f.name.as_str())
+        .collect();
+    // Only when a field holds some: a clean document's checks stay as they were.
+    if !marked.is_empty() {
+        out.push(check(
+            "markup_in_field",
+            false,
+            &marked,
+            format!(
+                "{} looks like a spreadsheet formula or markup, not a value printed on paper",
+                marked.join(", ")
+            ),
+        ));
+    }
     let earliest = NaiveDate::from_ymd_opt(EARLIEST.0, EARLIEST.1, EARLIEST.2).unwrap();
     let latest = today
         .checked_add_months(chrono::Months::new(12 * LATEST_YEARS_AHEAD as u32))
@@ -312,6 +357,41 @@ mod tests {
             .filter(|c| c.code == code)
             .map(|c| c.passed)
             .collect()
+    }
+
+    #[test]
+    fn formulas_and_markup_in_text_fields_are_a_reason_for_review() {
+        let checks = |pairs: &[(&str, &str)]| validate(&fields(pairs), &invoice(), today());
+        let c = checks(&[
+            ("vendor_name", "=HYPERLINK(\"http://x\",\"Nordlys\")"),
+            ("customer_name", "<img src=x onerror=alert(1)>"),
+            ("invoice_number", "-2024-118"),
+            ("total", "-12.50"),
+        ]);
+        let m = c.iter().find(|c| c.code == "markup_in_field").unwrap();
+        assert!(!m.passed);
+        assert_eq!(m.fields, ["vendor_name", "customer_name"]);
+        assert!(!m.blocks_approval(), "a person may approve what they saw");
+        for bad in [
+            "+SUM(A1)",
+            "</b>",
+            "@SUM(A1)",
+            "\tNordlys",
+            "javascript:alert(1)",
+            "-Nordlys",
+        ] {
+            let c = checks(&[("vendor_name", bad)]);
+            assert!(c.iter().any(|c| c.code == "markup_in_field"), "{bad:?}");
+        }
+        // Ordinary names, a negative amount and an identifier with a leading dash pass,
+        // and no check is added to a clean document.
+        let c = checks(&[
+            ("vendor_name", "Nordlys Kontorartikler A/S"),
+            ("invoice_number", "2024-118"),
+            ("payment_reference", "+71<000000012345678+12345678<"),
+            ("customer_name", "+45 20 30 40 50"),
+        ]);
+        assert!(!c.iter().any(|c| c.code == "markup_in_field"), "{c:?}");
     }
 
     #[test]
