@@ -47,7 +47,7 @@ fn a_second_run_on_the_same_ledger_is_refused_and_resets_nothing() {
     let resumed: i64 = inst
         .db()
         .query_row(
-            "SELECT COUNT(*) FROM transitions WHERE reason = 'resumed after restart'",
+            "SELECT COUNT(*) FROM transitions WHERE reason LIKE 'resumed after restart%'",
             [],
             |r| r.get(0),
         )

@@ -81,6 +81,9 @@ impl Tesseract {
         dpi: u32,
         osd: bool,
     ) -> Result<Tesseract, TextError> {
+        // Tesseract calls Leptonica too ("Error in boxClipToRectangle" on some receipts):
+        // its messages say nothing our results do not.
+        super::pix::quiet_leptonica();
         let ocr = Handle::new(datapath, languages)?;
         unsafe { ffi::TessBaseAPISetPageSegMode(ocr.0, psm as ffi::TessPageSegMode) };
         // Without a dictionary penalty for non-words, invoice numbers like "INV-2024-0042"
