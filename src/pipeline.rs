@@ -97,9 +97,6 @@ pub fn analyse(
     analyse_as(id, source, pages, cfg, today, doc_type)
 }
 
-/// The type the classifier gives when it cannot settle one.
-pub const UNKNOWN: &str = "unknown";
-
 /// Candidate types are read as, at most: the classifier's best few.
 const READ_AS_CANDIDATES: usize = 2;
 
@@ -109,12 +106,12 @@ const READ_AS_CANDIDATES: usize = 2;
 /// fields were read, weighted by their confidence; the classifier's order settles a
 /// tie. It stays `uncertain`, so a person confirms the type in review and sees the
 /// fields, not an empty form. Pages on which no type finds a required field stay
-/// `unknown`.
+/// `unknown`. Returns the guess and, when a type was taken, its extraction.
 fn read_as_best_candidate(
     pages: &[Page],
     cfg: &Config,
     mut guess: crate::document::DocTypeGuess,
-) -> crate::document::DocTypeGuess {
+) -> (crate::document::DocTypeGuess, Option<extract::Extraction>) {
     let names: Vec<&str> = if guess.candidates.is_empty() {
         cfg.doctypes.iter().map(|d| d.name.as_str()).collect()
     } else {
@@ -125,7 +122,7 @@ fn read_as_best_candidate(
             .map(|c| c.name.as_str())
             .collect()
     };
-    let mut best: Option<(&str, f64)> = None;
+    let mut best: Option<(&str, f64, extract::Extraction)> = None;
     let mut tried = Vec::new();
     for name in names {
         let Some(dt) = cfg.doctype(name) else {
@@ -135,10 +132,10 @@ fn read_as_best_candidate(
         if required.is_empty() {
             continue;
         }
-        let fields = extract::extract(pages, dt).fields;
+        let ex = extract::extract(pages, dt);
         let read: Vec<f64> = required
             .iter()
-            .filter_map(|f| fields.get(&f.name).map(|v| v.confidence))
+            .filter_map(|f| ex.fields.get(&f.name).map(|v| v.confidence))
             .collect();
         let support = read.iter().sum::<f64>() / required.len() as f64;
         tried.push(format!(
@@ -146,15 +143,15 @@ fn read_as_best_candidate(
             read.len(),
             required.len()
         ));
-        if support > best.map_or(0.0, |b| b.1) {
-            best = Some((name, support));
+        if support > best.as_ref().map_or(0.0, |b| b.1) {
+            best = Some((name, support, ex));
         }
     }
-    let Some((name, _)) = best else {
+    let Some((name, _, ex)) = best else {
         guess
             .reasons
             .push("no candidate type finds any of its required fields on the pages".into());
-        return guess;
+        return (guess, None);
     };
     guess.reasons.insert(
         0,
@@ -170,7 +167,7 @@ fn read_as_best_candidate(
         .map_or(0.0, |c| c.confidence);
     guess.value = name.to_string();
     guess.uncertain = true;
-    guess
+    (guess, Some(ex))
 }
 
 /// A person approved a document whose type was uncertain: the type is theirs now.
@@ -197,15 +194,16 @@ pub fn analyse_as(
     today: NaiveDate,
     doc_type: crate::document::DocTypeGuess,
 ) -> TypedDocument {
-    let mut doc_type = if doc_type.value == UNKNOWN {
+    // An unsettled type is read as its candidates; the one taken is not read again.
+    let (mut doc_type, read) = if doc_type.value == classify::UNKNOWN {
         read_as_best_candidate(pages, cfg, doc_type)
     } else {
-        doc_type
+        (doc_type, None)
     };
     let doctype = cfg.doctype(&doc_type.value);
     let (mut fields, checks, line_items) = match doctype {
         Some(dt) => {
-            let ex = extract::extract(pages, dt);
+            let ex = read.unwrap_or_else(|| extract::extract(pages, dt));
             if let Some(lang) = &ex.language {
                 doc_type
                     .reasons

@@ -276,11 +276,11 @@ fn intake(cfg: &Config, store: &Store, path: &PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Quarantine with a reason, telling the sinks that subscribe to quarantines.
 /// How many times a document may be picked up and interrupted (the process killed,
 /// crashed or stopped mid-read) before it is quarantined instead of taken again.
 const MAX_ATTEMPTS: i64 = 3;
 
+/// Quarantine with a reason, telling the sinks that subscribe to quarantines.
 fn quarantine(cfg: &Config, store: &Store, row: &DocumentRow, reason: &str) -> anyhow::Result<()> {
     let payload = serde_json::json!({
         "event": QUARANTINED,

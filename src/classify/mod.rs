@@ -23,6 +23,9 @@ pub struct Ranked {
     pub reasons: Vec<String>,
 }
 
+/// The type given when the classifier cannot settle one.
+pub const UNKNOWN: &str = "unknown";
+
 /// Points of evidence that make a type about 63 % sure, and that tilt a choice
 /// between two types to about 73 : 27.
 const SCALE: f64 = 3.0;
@@ -132,7 +135,7 @@ pub fn decide(ranked: &[Ranked], doctypes: &[DocType]) -> DocTypeGuess {
         .collect();
     let Some(top) = ranked.first() else {
         return DocTypeGuess {
-            value: "unknown".into(),
+            value: UNKNOWN.into(),
             confidence: 0.0,
             reasons: vec!["no document types configured".into()],
             candidates,
@@ -154,7 +157,7 @@ pub fn decide(ranked: &[Ranked], doctypes: &[DocType]) -> DocTypeGuess {
                 ),
             );
             return DocTypeGuess {
-                value: "unknown".into(),
+                value: UNKNOWN.into(),
                 confidence: top.confidence,
                 reasons,
                 candidates,
@@ -171,7 +174,7 @@ pub fn decide(ranked: &[Ranked], doctypes: &[DocType]) -> DocTypeGuess {
             ),
         );
         return DocTypeGuess {
-            value: "unknown".into(),
+            value: UNKNOWN.into(),
             confidence: top.confidence,
             reasons,
             candidates,

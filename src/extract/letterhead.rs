@@ -47,15 +47,7 @@ pub(super) fn address_below(
             break;
         }
         // The words under the name's column (a centred header, or a left-aligned one).
-        let words: Vec<LWord> = line
-            .words
-            .iter()
-            .filter(|w| {
-                (w.bbox[2] as f32) > x0 - 4.0 * line.height
-                    && (w.bbox[0] as f32) < x1 + 4.0 * line.height
-            })
-            .cloned()
-            .collect();
+        let words = under(line, x0, x1, 4.0);
         if words.is_empty() {
             break;
         }
@@ -141,9 +133,9 @@ const LEGAL_SUFFIXES: &[&str] = &[
     "ky", "tmi", "ehf", "hf", // Germany, Austria, Switzerland
     "gmbh", "ag", "kg", "kgaa", "ohg", "ug", "gbr", "mbh", "ek", "e.k", "e.v", "eg", "sàrl",
     // Netherlands, Belgium, France, Italy, Spain, Poland and neighbours
-    "bv", "b.v", "nv", "n.v", "vof", "bvba", "bvba", "sprl", "srl", "s.r.l", "sarl", "sas", "sasu",
-    "eurl", "snc", "sa", "s.a", "spa", "s.p.a", "sl", "s.l", "slu", "z.o.o", "sp.k", "s.r.o",
-    "sro", "a.s", "kft", "zrt", "se", // English-speaking and Asian
+    "bv", "b.v", "nv", "n.v", "vof", "bvba", "sprl", "srl", "s.r.l", "sarl", "sas", "sasu", "eurl",
+    "snc", "sa", "s.a", "spa", "s.p.a", "sl", "s.l", "slu", "z.o.o", "sp.k", "s.r.o", "sro", "a.s",
+    "kft", "zrt", "se", // English-speaking and Asian
     "ltd", "limited", "plc", "llp", "lp", "llc", "inc", "corp", "co", "pty", "bhd", "berhad",
     "s/b", "pte", "pvt",
 ];
@@ -182,7 +174,6 @@ pub(crate) fn registration(text: &str) -> bool {
         "se-nr",
         "org.nr",
         "orgnr",
-        "org.nr.",
         "org-nr",
         "y-tunnus",
         "alv",
@@ -252,16 +243,7 @@ fn continuation(lines: &[Line], li: usize, name: &[LWord]) -> Option<Vec<LWord>>
     if next.page != line.page || next.top() as f32 > bottom + line.height.max(next.height) {
         return None;
     }
-    let words: Vec<LWord> = next
-        .words
-        .iter()
-        .filter(|w| {
-            (w.bbox[2] as f32) > x0 - 2.0 * next.height
-                && (w.bbox[0] as f32) < x1 + 2.0 * next.height
-        })
-        .cloned()
-        .collect();
-    let words = without_registration(words);
+    let words = without_registration(under(next, x0, x1, 2.0));
     let text = joined(&words).0;
     // A continuation cannot stand alone: it starts with "&", a bracket or a legal
     // form ("& BAGERI ApS", "(SETIA ALAM) SDN BHD", "CO. (M) SDN BHD"); a line that
@@ -274,6 +256,16 @@ fn continuation(lines: &[Line], li: usize, name: &[LWord]) -> Option<Vec<LWord>>
         || LEGAL_SUFFIXES.contains(&first.trim_end_matches(['.', ',']));
     (dependent && words.len() <= 4 && ends_in_legal_form(&words) && !registration(&text))
         .then_some(words)
+}
+
+/// The words of `line` within `reach` line heights of the column `x0..x1`.
+fn under(line: &Line, x0: f32, x1: f32, reach: f32) -> Vec<LWord> {
+    let reach = reach * line.height;
+    line.words
+        .iter()
+        .filter(|w| (w.bbox[2] as f32) > x0 - reach && (w.bbox[0] as f32) < x1 + reach)
+        .cloned()
+        .collect()
 }
 
 /// Words read this badly on average are a logo or a stamp, not the name in text.
@@ -323,15 +315,7 @@ pub(super) fn letterhead(
         if line.top() as f32 > 0.3 * page_bottom {
             break;
         }
-        let segments = line.segment.last().copied().unwrap_or(0) + 1;
-        for seg in 0..segments {
-            let words: Vec<LWord> = line
-                .words
-                .iter()
-                .zip(&line.segment)
-                .filter(|(_, s)| **s == seg)
-                .map(|(w, _)| w.clone())
-                .collect();
+        for (seg, words) in line.segments().into_iter().enumerate() {
             if registration(&joined(&words).0) {
                 continue;
             }
