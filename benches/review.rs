@@ -118,8 +118,14 @@ fn main() {
             received_at: mailroom::store::now(),
             meta: Default::default(),
         };
-        let doc =
-            mailroom::pipeline::analyse(id.clone(), source, std::slice::from_ref(&p), &cfg, today);
+        let doc = mailroom::pipeline::analyse(
+            id.clone(),
+            source,
+            std::slice::from_ref(&p),
+            &cfg,
+            today,
+            &[],
+        );
         assert_eq!(doc.decision.route, mailroom::document::Route::Review);
         store
             .save_pages(&id, std::slice::from_ref(&record))

@@ -1,7 +1,8 @@
 //! mailroom: scanned paperwork in, typed and validated documents out.
 //!
 //! Data flows one way: [`source`] → [`store`] → [`text`] → [`classify`] → [`extract`]
-//! → [`validate`] → [`calibrate`] → [`route`] → [`sink`] (or review in [`web`]). Each
+//! → [`validate`] → [`calibrate`] → [`vendor`] → [`route`] → [`sink`] (or review in
+//! [`web`]). Each
 //! stage owns one module; the middle stages are pure functions of their inputs and the
 //! [`config`]; [`values`] and [`document`] are shared pure code that belongs to no
 //! stage. [`pipeline`] (one document), [`service`] (`mailroom run`), [`pool`]
@@ -28,4 +29,5 @@ pub mod store;
 pub mod text;
 pub mod validate;
 pub mod values;
+pub mod vendor;
 pub mod web;

@@ -57,6 +57,15 @@ enum Command {
         /// FILE (then point `paths.calibration` at it, or replace models/calibration.json).
         #[arg(long, value_name = "FILE")]
         fit_calibration: Option<PathBuf>,
+        /// DIR is a supplier stream (`mailroom-samples --suppliers`): read it in order,
+        /// a simulated reviewer correcting and approving what is held, and report the
+        /// automation by the supplier's document number.
+        #[arg(long)]
+        stream: bool,
+        /// With --stream: master data (a `vendors import` CSV) known before the first
+        /// document.
+        #[arg(long, value_name = "FILE", requires = "stream")]
+        vendors: Option<PathBuf>,
     },
     /// Serve the web API alone (the documents a `mailroom run` reads).
     Serve,
@@ -64,6 +73,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Vendor master data and what approvals taught: import, list, show, export, reset.
+    Vendors {
+        #[command(subcommand)]
+        command: VendorsCommand,
     },
     /// API tokens for integrations: create, list, revoke.
     Token {
@@ -115,6 +129,28 @@ enum TokenCommand {
     List,
     /// Revoke a token by name; it stops working at once.
     Revoke { name: String },
+}
+
+#[derive(Subcommand)]
+enum VendorsCommand {
+    /// Import master data from a CSV file with a header row: name, vat_id, iban, bic,
+    /// currency, address, aliases (any of them, with name and vat_id or iban). A file with
+    /// any bad line is refused whole, each bad line named; a vendor whose VAT id (or IBAN)
+    /// is on file is updated, keeping what approvals taught.
+    Import { file: PathBuf },
+    /// Every vendor: id, name, VAT id, IBANs, where it came from, documents learned from.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One vendor with what approvals taught (per field: labels, shapes, documents).
+    Show { id: i64 },
+    /// Every vendor as a CSV that `vendors import` reads back.
+    Export,
+    /// Forget what approvals taught about a vendor (its record stays).
+    Reset { id: i64 },
+    /// Remove a vendor and what was learned about it.
+    Remove { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -222,11 +258,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command } => token(&cfg, command),
+        Command::Vendors { command } => vendors(&cfg, command),
         Command::User { command } => user(&cfg, command),
+        Command::Eval {
+            dir,
+            stream: true,
+            vendors,
+            json,
+            ..
+        } => {
+            let steps = mailroom::eval::stream::run(&cfg, &dir, vendors.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&steps)?);
+            } else {
+                print!("{}", mailroom::eval::stream::render(&steps));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval {
             dir,
             json,
             fit_calibration,
+            ..
         } => {
             let mut cfg = cfg;
             if fit_calibration.is_some() {
@@ -279,7 +332,13 @@ fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Resul
     let mut next_to_print = 0;
     let mut failed = false;
     let stdout = std::io::stdout();
-    mailroom::pool::analyse_files(cfg, files, |i, outcome| {
+    // The ledger's master data and what approvals taught, when there is a ledger: the
+    // same document `mailroom run` would make of these bytes.
+    let book = match cfg.db_path().exists() {
+        true => open_store(cfg)?.vendors()?,
+        false => Vec::new(),
+    };
+    mailroom::pool::analyse_files(cfg, &book, files, |i, outcome| {
         done[i] = Some(match outcome {
             Ok((doc, pages)) => {
                 let mut v = serde_json::to_value(&doc).expect("typed documents serialise");
@@ -341,7 +400,7 @@ fn form_draft(
     let n = samples.len();
     let mut pages: Vec<Option<Vec<mailroom::text::Page>>> = vec![None; n];
     let mut failed = None;
-    mailroom::pool::analyse_files(cfg, samples.clone(), |i, outcome| match outcome {
+    mailroom::pool::analyse_files(cfg, &[], samples.clone(), |i, outcome| match outcome {
         Ok((_, p)) => pages[i] = Some(p),
         Err(e) => failed = Some(format!("{}: {e}", samples[i].display())),
     })?;
@@ -511,6 +570,82 @@ fn user(cfg: &Config, command: UserCommand) -> anyhow::Result<ExitCode> {
         UserCommand::Remove { name } => {
             anyhow::ensure!(store.remove_user(&name)?, "no user {name:?}");
             println!("removed {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn vendors(cfg: &Config, command: VendorsCommand) -> anyhow::Result<ExitCode> {
+    // Master data may be imported before the first `mailroom run`.
+    let store = Store::open(&cfg.db_path(), &cfg.blob_dir()).context("opening the ledger")?;
+    let find = |id: i64| -> anyhow::Result<mailroom::document::vendor::Vendor> {
+        store
+            .vendor(id)?
+            .with_context(|| format!("no vendor with id {id} (see `mailroom vendors list`)"))
+    };
+    match command {
+        VendorsCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            match mailroom::vendor::import::parse(&text) {
+                Ok(list) => {
+                    let done = store.import_vendors(&list)?;
+                    eprintln!(
+                        "{}: {} vendor(s) added, {} updated",
+                        file.display(),
+                        done.added,
+                        done.updated
+                    );
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("error: {}: {e}", file.display());
+                    }
+                    eprintln!("nothing was imported");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        VendorsCommand::List { json } => {
+            let list = store.vendors()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{:>5}  {:<36} {:<14} {:<24} {:<9} learned",
+                "id", "name", "vat_id", "iban", "source"
+            );
+            for v in list {
+                println!(
+                    "{:>5}  {:<36} {:<14} {:<24} {:<9} {}",
+                    v.id,
+                    v.name,
+                    v.vat_id.as_deref().unwrap_or("-"),
+                    v.ibans.first().map_or("-", String::as_str),
+                    v.source,
+                    v.learned.documents
+                );
+            }
+        }
+        VendorsCommand::Show { id } => {
+            println!("{}", serde_json::to_string_pretty(&find(id)?)?);
+        }
+        VendorsCommand::Export => {
+            print!("{}", mailroom::vendor::import::write(&store.vendors()?));
+        }
+        VendorsCommand::Reset { id } => {
+            let v = find(id)?;
+            store.reset_learning(id)?;
+            eprintln!(
+                "vendor {id} ({}): forgot what {} approved document(s) taught",
+                v.name, v.learned.documents
+            );
+        }
+        VendorsCommand::Remove { id } => {
+            let v = find(id)?;
+            store.delete_vendor(id)?;
+            eprintln!("vendor {id} ({}) removed", v.name);
         }
     }
     Ok(ExitCode::SUCCESS)

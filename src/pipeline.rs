@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::config::{Config, FieldKind};
+use crate::document::vendor::Vendor;
 use crate::document::{
     CheckResult, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
 };
@@ -78,6 +79,7 @@ pub fn analyse(
     pages: &[Page],
     cfg: &Config,
     today: NaiveDate,
+    book: &[Vendor],
 ) -> TypedDocument {
     // A file dropped in a typed inbox subfolder is of that folder's type.
     let folder = source
@@ -94,7 +96,7 @@ pub fn analyse(
             "dropped in the inbox folder {f}/, which watch.folder_types gives the type {t}"
         )];
     }
-    analyse_as(id, source, pages, cfg, today, doc_type)
+    analyse_as(id, source, pages, cfg, today, doc_type, book)
 }
 
 /// Candidate types are read as, at most: the classifier's best few.
@@ -193,6 +195,7 @@ pub fn analyse_as(
     cfg: &Config,
     today: NaiveDate,
     doc_type: crate::document::DocTypeGuess,
+    book: &[Vendor],
 ) -> TypedDocument {
     // An unsettled type is read as its candidates; the one taken is not read again.
     let (mut doc_type, read) = if doc_type.value == classify::UNKNOWN {
@@ -201,6 +204,7 @@ pub fn analyse_as(
         (doc_type, None)
     };
     let doctype = cfg.doctype(&doc_type.value);
+    let mut vendor = None;
     let (mut fields, checks, line_items) = match doctype {
         Some(dt) => {
             let ex = read.unwrap_or_else(|| extract::extract(pages, dt));
@@ -229,6 +233,12 @@ pub fn analyse_as(
             ));
             validate::apply_to_confidence(&mut fields, &checks, dt);
             cfg.calibration.apply(&mut fields);
+            // Master data and approvals speak after calibration, with reasons of their
+            // own: what they say is measured on supplier streams, not on single pages.
+            let (matched, from_vendor) =
+                crate::vendor::apply(&mut fields, pages, dt, book, cfg.vendor_auto_post);
+            vendor = matched;
+            checks.extend(from_vendor);
             (fields, checks, ex.line_items)
         }
         None => (IndexedFields::default(), Vec::new(), Vec::new()),
@@ -247,6 +257,7 @@ pub fn analyse_as(
         doc_type,
         fields,
         line_items,
+        vendor,
         checks,
         decision,
     }
@@ -262,6 +273,7 @@ pub fn analyse_structured(
     inv: &crate::einvoice::EInvoice,
     cfg: &Config,
     today: NaiveDate,
+    book: &[Vendor],
 ) -> TypedDocument {
     use crate::document::{DocTypeGuess, Field, LineItem};
     let money = |d: Option<rust_decimal::Decimal>| {
@@ -308,6 +320,7 @@ pub fn analyse_structured(
     let dt = cfg.doctype("invoice");
     let mut fields = IndexedFields::default();
     let mut checks = Vec::new();
+    let mut vendor = None;
     if let Some(dt) = dt {
         for spec in &dt.fields {
             let f = value_of(&spec.name).map(|v| Field {
@@ -322,6 +335,10 @@ pub fn analyse_structured(
             fields.set(&spec.name, f);
         }
         checks = validate::validate(&fields, dt, today);
+        let (matched, from_vendor) =
+            crate::vendor::apply(&mut fields, &[], dt, book, cfg.vendor_auto_post);
+        vendor = matched;
+        checks.extend(from_vendor);
     }
     for (code, passed, message) in inv.checks() {
         checks.push(CheckResult {
@@ -353,6 +370,7 @@ pub fn analyse_structured(
                 bbox: None,
             })
             .collect(),
+        vendor,
         checks,
         decision,
     }
@@ -368,6 +386,7 @@ pub fn read_and_analyse(
     name: String,
     received_at: String,
     cfg: &Config,
+    book: &[Vendor],
 ) -> Result<(TypedDocument, Vec<Page>), TextError> {
     use crate::einvoice::{self, pdf, EInvoiceError};
     let structured = |xml: &[u8], media: &str, from: Option<String>| {
@@ -384,7 +403,7 @@ pub fn read_and_analyse(
             meta: Default::default(),
         };
         let today = chrono::Utc::now().date_naive();
-        let mut doc = analyse_structured(id.clone(), source, &inv, cfg, today);
+        let mut doc = analyse_structured(id.clone(), source, &inv, cfg, today, book);
         if let Some(file) = from {
             doc.doc_type
                 .reasons
@@ -398,7 +417,7 @@ pub fn read_and_analyse(
     if crate::source::email::looks_like_email(data) {
         // One document out: the body of an email without attachments. An email's
         // documents are documents of their own, which only the ledger can hold.
-        return match read_email(data, &id, &name, &received_at, cfg) {
+        return match read_email(data, &id, &name, &received_at, cfg, book) {
             FromEmail::Body(doc, pages) => Ok((*doc, pages)),
             FromEmail::Documents { summary, .. } => Err(TextError::Unsupported(format!(
                 "{summary}; each becomes a document of its own under `mailroom run`"
@@ -435,7 +454,7 @@ pub fn read_and_analyse(
     };
     let today = chrono::Utc::now().date_naive();
     let visual = |pages: &[Page]| {
-        let mut doc = analyse(id.clone(), source.clone(), pages, cfg, today);
+        let mut doc = analyse(id.clone(), source.clone(), pages, cfg, today, book);
         if let Some(message) = &refused_xml {
             doc.checks.push(CheckResult {
                 code: "embedded_einvoice_refused".into(),
@@ -477,7 +496,14 @@ pub enum FromEmail {
 
 /// Read an email: its attachments that are documents (nested messages and
 /// winmail.dat included), or, without any, its body as configured.
-pub fn read_email(data: &[u8], id: &str, name: &str, received_at: &str, cfg: &Config) -> FromEmail {
+pub fn read_email(
+    data: &[u8],
+    id: &str,
+    name: &str,
+    received_at: &str,
+    cfg: &Config,
+    book: &[Vendor],
+) -> FromEmail {
     use crate::source::email;
     let mail = match email::parse(data, &cfg.email.options) {
         Ok(m) => m,
@@ -537,7 +563,7 @@ pub fn read_email(data: &[u8], id: &str, name: &str, received_at: &str, cfg: &Co
     };
     let today = chrono::Utc::now().date_naive();
     let pages = vec![page];
-    let doc = analyse(id.to_string(), source, &pages, cfg, today);
+    let doc = analyse(id.to_string(), source, &pages, cfg, today, book);
     FromEmail::Body(Box::new(doc), pages)
 }
 
@@ -692,7 +718,7 @@ mod tests {
         let cfg = cfg();
         let (media, pages, _) = read_pages(&mut FakeEngine(page.words), &png(), &cfg).unwrap();
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-        let doc = analyse("01TEST".into(), source(), &pages, &cfg, today);
+        let doc = analyse("01TEST".into(), source(), &pages, &cfg, today, &[]);
         (media, pages, doc)
     }
 

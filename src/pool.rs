@@ -17,6 +17,7 @@ pub type Outcome = Result<(TypedDocument, Vec<crate::text::Page>), String>;
 /// calling thread for each (index, outcome) as they finish.
 pub fn analyse_files(
     cfg: &Config,
+    book: &[crate::document::vendor::Vendor],
     files: Vec<PathBuf>,
     mut on_result: impl FnMut(usize, Outcome),
 ) -> anyhow::Result<()> {
@@ -25,14 +26,16 @@ pub fn analyse_files(
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
     let workers = cfg.workers.min(files.len()).max(1);
     let cfg = Arc::new(cfg.clone());
+    let book = Arc::new(book.to_vec());
     let mut handles = Vec::new();
     for _ in 0..workers {
         let mut engine = pipeline::engine(&cfg)?;
         let (files, next, tx, cfg) = (files.clone(), next.clone(), tx.clone(), cfg.clone());
+        let book = book.clone();
         handles.push(std::thread::spawn(move || loop {
             let i = next.fetch_add(1, Ordering::SeqCst);
             let Some(path) = files.get(i) else { break };
-            let outcome = pipeline::guard(|| analyse_file(&cfg, &mut engine, path))
+            let outcome = pipeline::guard(|| analyse_file(&cfg, &book, &mut engine, path))
                 .unwrap_or_else(|panic| Err(format!("internal error: {panic}")));
             if tx.send((i, outcome)).is_err() {
                 break;
@@ -49,13 +52,18 @@ pub fn analyse_files(
     Ok(())
 }
 
-fn analyse_file(cfg: &Config, engine: &mut dyn crate::text::OcrEngine, path: &PathBuf) -> Outcome {
+fn analyse_file(
+    cfg: &Config,
+    book: &[crate::document::vendor::Vendor],
+    engine: &mut dyn crate::text::OcrEngine,
+    path: &PathBuf,
+) -> Outcome {
     let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let id = ulid::Ulid::new().to_string();
-    pipeline::read_and_analyse(engine, &data, id, name, crate::store::now(), cfg)
+    pipeline::read_and_analyse(engine, &data, id, name, crate::store::now(), cfg, book)
         .map_err(|e| e.to_string())
 }

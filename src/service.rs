@@ -323,8 +323,11 @@ fn process(
             return quarantine(cfg, store, row, &reason);
         }
     };
+    // Master data and what approvals taught, as they are now: read per document, so
+    // an approval or an import counts from the next document on, in every worker.
+    let book = store.vendors()?;
     if pipeline::guard(|| crate::source::email::looks_like_email(&data)).unwrap_or(false) {
-        return unpack_email(cfg, store, row, &data);
+        return unpack_email(cfg, store, row, &data, &book);
     }
     // Every stage runs under the panic guard: a bug on one document quarantines that
     // document instead of killing the worker and leaving it in `processing`.
@@ -336,6 +339,7 @@ fn process(
             row.name.clone(),
             row.received_at.clone(),
             cfg,
+            &book,
         )
     });
     let mut doc = match outcome {
@@ -438,10 +442,17 @@ fn record(
 
 /// An email becomes its documents (each a ledger document of its own, linked to it),
 /// or its body is read as the document, or it is quarantined with the reason.
-fn unpack_email(cfg: &Config, store: &Store, row: &DocumentRow, data: &[u8]) -> anyhow::Result<()> {
+fn unpack_email(
+    cfg: &Config,
+    store: &Store,
+    row: &DocumentRow,
+    data: &[u8],
+    book: &[crate::document::vendor::Vendor],
+) -> anyhow::Result<()> {
     use pipeline::FromEmail;
-    let read =
-        pipeline::guard(|| pipeline::read_email(data, &row.id, &row.name, &row.received_at, cfg));
+    let read = pipeline::guard(|| {
+        pipeline::read_email(data, &row.id, &row.name, &row.received_at, cfg, book)
+    });
     // A mail from a mailbox passes where it was on to its documents.
     let mailbox = SourceMeta::from_ledger(row.source_meta.as_deref()).mailbox;
     match read {

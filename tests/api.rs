@@ -7,90 +7,11 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Child;
 use std::time::Duration;
 
+use common::web::*;
 use common::*;
 use serde_json::{json, Value};
-
-/// A running web server on an installation, killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Start `mailroom <args>` and wait for the address it writes to var/web.addr.
-fn start(inst: &Install, args: &[&str], log: &str) -> Server {
-    let addr_file = inst.path("var/web.addr");
-    let _ = std::fs::remove_file(&addr_file);
-    std::fs::create_dir_all(inst.path("var")).unwrap();
-    let logf = std::fs::File::create(inst.path(&format!("var/{log}"))).unwrap();
-    let child = inst
-        .command(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(logf)
-        .spawn()
-        .unwrap();
-    assert!(
-        wait_until(Duration::from_secs(30), || addr_file.exists()),
-        "the server did not start: {}",
-        std::fs::read_to_string(inst.path(&format!("var/{log}"))).unwrap_or_default()
-    );
-    let addr = std::fs::read_to_string(&addr_file).unwrap();
-    Server {
-        child,
-        base: format!("http://{addr}"),
-    }
-}
-
-/// One request; returns the status and the body as JSON (or `Value::Null`).
-fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-    let (status, bytes, _) = call_raw(method, url, token, body);
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-fn call_raw(
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Vec<u8>, String) {
-    let mut req = ureq::request(method, url);
-    if let Some(t) = token {
-        req = req.set("Authorization", &format!("Bearer {t}"));
-    }
-    let res = match body {
-        Some(b) => req
-            .set("Content-Type", "application/json")
-            .send_string(&b.to_string()),
-        None => req.call(),
-    };
-    let resp = match res {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
-    let status = resp.status();
-    let ctype = resp.content_type().to_string();
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
-    (status, bytes, ctype)
-}
-
-fn token(inst: &Install, name: &str, scope: &str) -> String {
-    let out = inst.ok(&["token", "create", name, "--scope", scope]);
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 fn corrupt(inst: &Install, name: &str) {
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
@@ -553,7 +474,7 @@ fn served_routes_are_the_documented_ones() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 11);
+    assert_eq!(checked, 16);
     let (s, e) = call(
         "GET",
         &format!("{base}/api/v1/nothing"),

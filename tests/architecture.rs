@@ -2,7 +2,7 @@
 //! shared code, never one downstream of it, and no stage uses the wiring.
 //!
 //! Data flows source → store → text → classify → extract → validate → calibrate →
-//! route → sink / review (`docs/ARCHITECTURE.md`). An import against that flow is how
+//! vendor → route → sink / review (`docs/ARCHITECTURE.md`). An import against that flow is how
 //! a stage starts to know about the ones after it, and how import cycles begin. This
 //! test reads `src/` (production code only: `tests.rs` files and `#[cfg(test)]` modules
 //! are left out) and fails on any `crate::<module>` reference that goes downstream or
@@ -28,8 +28,9 @@ fn rank(module: &str) -> Option<Place> {
         "extract" => Stage(5),
         "validate" => Stage(6),
         "calibrate" => Stage(7),
-        "route" => Stage(8),
-        "sink" | "web" => Stage(9),
+        "vendor" => Stage(8),
+        "route" => Stage(9),
+        "sink" | "web" => Stage(10),
         "pipeline" | "service" | "pool" | "eval" => Wiring,
         _ => return None,
     })

@@ -10,7 +10,9 @@
 //! ISO codes, booleans the strings "true"/"false", plain numbers without trailing zeros
 //! ("37.5", "160"), IBAN/VAT ids upper case without spaces, text as printed; absent
 //! fields `null`. `--degradation`, `--language` (where the kind has it) and `--format`
-//! apply to every kind; `--layout` to invoices only.
+//! apply to every kind; `--layout` to invoices only. `--suppliers K` makes the invoices a
+//! supplier stream (K suppliers, each with one identity, bank account and layout; truth
+//! adds `supplier` and `supplier_doc`) and writes the suppliers to `vendors.csv`.
 //!
 //! **Invoices** (this file): an A4 page at 300 dpi (2480x3508, greyscale) holding a random
 //! but realistic invoice in English, Danish or German: vendor and customer blocks, header
@@ -102,6 +104,12 @@ struct Cli {
     /// scan — plus the unfilled form `bcf-{seed}-blank`, for deriving a type file.
     #[arg(long)]
     reference: bool,
+    /// Invoices only: a supplier stream of this many suppliers, each with its own fixed
+    /// identity, bank account, language, layout and printing style; document `i` is
+    /// supplier `i % suppliers`'s `(i / suppliers + 1)`th invoice, so file names sort in
+    /// arrival order. Writes `vendors.csv` (the suppliers as master data) beside them.
+    #[arg(long)]
+    suppliers: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -720,6 +728,7 @@ fn pick<T: Copy>(rng: &mut SmallRng, xs: &[T]) -> T {
 // The invoice (content only; how it is printed is chosen in `Style`)
 // ---------------------------------------------------------------------------------------
 
+#[derive(Clone)]
 struct Party {
     name: String,
     street: String,
@@ -852,7 +861,12 @@ fn invoice_number(lang: Lang, year: i32, rng: &mut SmallRng) -> String {
         Lang::Da => &[1, 2, 4],
         Lang::De => &[3, 1, 4],
     };
-    match pick(rng, formats) {
+    number_in(pick(rng, formats), year, n)
+}
+
+/// The number formats [`invoice_number`] draws from; a supplier keeps one.
+fn number_in(format: u8, year: i32, n: u32) -> String {
+    match format {
         0 => format!("INV-{year}-{:04}", n % 10_000),
         1 => format!("{year}-{:03}", n % 1000),
         2 => format!("F-{:05}", n),
@@ -1903,6 +1917,11 @@ struct Truth {
     degradations: Degradations,
     fields: TruthFields,
     line_items: Vec<TruthItem>,
+    /// In a supplier stream: the supplier ("S03") and which of its invoices this is (1…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier_doc: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -1966,6 +1985,8 @@ fn truth(inv: &Invoice, layout: Layout, level: Level, degradations: Degradations
                 amount: truth_money(it.amount()),
             })
             .collect(),
+        supplier: None,
+        supplier_doc: None,
     }
 }
 
@@ -2089,12 +2110,100 @@ fn generate_one(cli: &Cli, fonts: &Fonts, index: u32) -> Result<(), String> {
     }
 }
 
-fn generate_invoice(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> Result<(), String> {
+/// Supplier `s` of a stream: its own invoice (whose vendor, bank, currency and terms
+/// every invoice of the supplier shares), layout and style, from a generator of its own.
+fn supplier(cli: &Cli, fonts: &Fonts, s: u32) -> (Invoice, Layout, Style) {
+    let mut rng = doc_rng(cli.seed ^ 0x5EED_5A1E, s);
     let lang = choose_lang(cli.language, &mut rng);
     let layout = choose_layout(cli.layout, &mut rng);
-    let level = choose_level(cli.degradation, &mut rng);
     let inv = make_invoice(lang, &mut rng);
     let st = style(&inv, layout, fonts, &mut rng);
+    (inv, layout, st)
+}
+
+/// The next invoice of supplier `sup`: its own number, dates and lines; the supplier's
+/// identity, bank account, currency, tax rate, payment terms and customer (the company
+/// whose mailroom receives the stream).
+fn supplier_invoice(sup: &Invoice, rng: &mut SmallRng) -> Invoice {
+    let mut inv = make_invoice(sup.lang, rng);
+    let n = &sup.number;
+    let format = if n.starts_with("INV-") {
+        0
+    } else if n.starts_with("RE-") {
+        3
+    } else if n.starts_with("F-") {
+        2
+    } else if n.starts_with("INV") {
+        5
+    } else if n.contains('-') {
+        1
+    } else {
+        4
+    };
+    inv.number = number_in(format, inv.date.y, rng.gen_range(1..99_999u32));
+    let terms = sup.due.days() - sup.date.days();
+    inv.due = Date::from_days(inv.date.days() + terms);
+    inv.country = sup.country;
+    inv.vendor = sup.vendor.clone();
+    inv.vendor_phone = sup.vendor_phone.clone();
+    inv.vat = sup.vat.clone();
+    inv.iban = sup.iban.clone();
+    inv.us_bank = sup.us_bank.clone();
+    inv.bic = sup.bic.clone();
+    inv.currency = sup.currency;
+    inv.tax_rate = sup.tax_rate;
+    // The mailroom's own company: every invoice of a supplier is addressed to it.
+    inv.customer = sup.customer.clone();
+    inv.items = line_items(inv.lang, inv.currency, rng);
+    inv.subtotal = inv.items.iter().map(Item::amount).sum();
+    inv.tax = tax_cents(inv.subtotal, inv.tax_rate);
+    inv.total = inv.subtotal + inv.tax;
+    inv
+}
+
+/// `vendors.csv`: a stream's suppliers as master data, in `mailroom vendors import`'s
+/// columns.
+fn write_vendors(cli: &Cli, fonts: &Fonts, suppliers: u32) -> Result<(), String> {
+    let mut out = String::from("name,vat_id,iban,bic,currency,address\n");
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    for s in 0..suppliers {
+        let (inv, _, _) = supplier(cli, fonts, s);
+        // Master data knows a supplier by VAT id or IBAN; one paid by US routing number
+        // and without a VAT id has neither, so it is not in the file.
+        if inv.vat.is_none() && inv.iban.is_none() {
+            continue;
+        }
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            q(&inv.vendor.name),
+            inv.vat.as_ref().map_or(String::new(), |(id, _)| id.clone()),
+            inv.iban.clone().unwrap_or_default(),
+            inv.bic.clone().unwrap_or_default(),
+            inv.currency,
+            q(&format!("{}, {}", inv.vendor.street, inv.vendor.city)),
+        ));
+    }
+    let path = cli.out.join("vendors.csv");
+    fs::write(&path, out).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn generate_invoice(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> Result<(), String> {
+    let (inv, layout, st, level, stream) = match cli.suppliers {
+        Some(k) if k > 0 => {
+            let (sup, layout, st) = supplier(cli, fonts, index % k);
+            let level = choose_level(cli.degradation, &mut rng);
+            let inv = supplier_invoice(&sup, &mut rng);
+            (inv, layout, st, level, Some((index % k, index / k + 1)))
+        }
+        _ => {
+            let lang = choose_lang(cli.language, &mut rng);
+            let layout = choose_layout(cli.layout, &mut rng);
+            let level = choose_level(cli.degradation, &mut rng);
+            let inv = make_invoice(lang, &mut rng);
+            let st = style(&inv, layout, fonts, &mut rng);
+            (inv, layout, st, level, None)
+        }
+    };
     let page = render(&inv, &st, fonts);
     let plan = plan_degradations(level, &mut rng);
     let page = degrade(page, &plan, &mut rng)?;
@@ -2111,8 +2220,12 @@ fn generate_invoice(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> 
         cli.format,
         plan.dpi,
     )?;
-    let json = serde_json::to_string_pretty(&truth(&inv, layout, level, plan))
-        .map_err(|e| e.to_string())?;
+    let mut truth = truth(&inv, layout, level, plan);
+    if let Some((s, n)) = stream {
+        truth.supplier = Some(format!("S{s:02}"));
+        truth.supplier_doc = Some(n);
+    }
+    let json = serde_json::to_string_pretty(&truth).map_err(|e| e.to_string())?;
     let truth_path = cli.out.join(format!("{stem}.truth.json"));
     fs::write(&truth_path, json + "\n").map_err(|e| format!("{}: {e}", truth_path.display()))
 }
@@ -2124,6 +2237,14 @@ fn run(cli: &Cli) -> Result<(), String> {
     let started = Instant::now();
     if cli.reference && matches!(cli.kind, KindArg::Form | KindArg::Mixed) {
         form::write_blank(cli, &fonts)?;
+    }
+    if let Some(k) = cli.suppliers.filter(|&k| k > 0) {
+        if cli.kind != KindArg::Invoice {
+            return Err(
+                "--suppliers makes a stream of invoices: use it with --kind invoice".into(),
+            );
+        }
+        write_vendors(cli, &fonts, k)?;
     }
     // Documents are independent, so spread them over the available cores.
     let threads = std::thread::available_parallelism()
@@ -2297,6 +2418,7 @@ mod tests {
             format: OutputFormat::Png,
             kind,
             reference: false,
+            suppliers: None,
         }
     }
 

@@ -83,6 +83,14 @@ mod raw {
         pub mailboxes: Vec<super::mailboxes::raw::Mailbox>,
         #[serde(default)]
         pub pdf: Pdf,
+        #[serde(default)]
+        pub vendors: Vendors,
+    }
+
+    #[derive(Debug, Deserialize, Default)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct Vendors {
+        pub auto_post: super::VendorAutoPost,
     }
 
     #[derive(Debug, Deserialize)]
@@ -268,6 +276,19 @@ pub struct Config {
     pub mailboxes: Vec<mailboxes::MailboxConfig>,
     /// Read a PDF's embedded e-invoice XML instead of its pages (`[pdf]`).
     pub pdf_embedded_einvoice: bool,
+    /// Whose invoices may be posted without a person (`[vendors] auto_post`).
+    pub vendor_auto_post: VendorAutoPost,
+}
+
+/// `[vendors] auto_post`: whose invoices may be posted without a person.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VendorAutoPost {
+    /// Any supplier's, when everything else allows it.
+    #[default]
+    Any,
+    /// Only a supplier's in master data (imported, or made by an approval).
+    Known,
 }
 
 #[derive(Debug, Clone)]
@@ -663,6 +684,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         },
         mailboxes,
         pdf_embedded_einvoice: file.pdf.embedded_einvoice,
+        vendor_auto_post: file.vendors.auto_post,
     })
 }
 

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod vendor;
+
 /// A confidence as the document reports it: three decimals, so that outputs compare
 /// and snapshot stably.
 pub fn round3(x: f64) -> f64 {
@@ -28,6 +30,9 @@ pub struct TypedDocument {
     /// Every field the document type defines, in the type file's order; `null` when absent.
     pub fields: Fields,
     pub line_items: Vec<LineItem>,
+    /// The supplier in master data this document was matched to (invoice-like types).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<vendor::VendorMatch>,
     pub checks: Vec<CheckResult>,
     pub decision: Decision,
 }
@@ -168,6 +173,8 @@ pub enum Origin {
     Structured,
     Derived,
     Corrected,
+    /// Filled from the matched vendor's record: the page lacked or misread it.
+    MasterData,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -244,7 +251,11 @@ impl CheckResult {
         !self.passed
             && !matches!(
                 self.code.as_str(),
-                "null_contradicted" | "duplicate_invoice" | "markup_in_field"
+                "null_contradicted"
+                    | "duplicate_invoice"
+                    | "markup_in_field"
+                    | "iban_on_file"
+                    | "vendor_known"
             )
             && self.fields.iter().any(|f| f != "line_items")
     }
@@ -277,6 +288,12 @@ pub struct Truth {
     /// The item rows printed, when the generator knows them.
     #[serde(default)]
     pub line_items: Vec<TruthItem>,
+    /// In a supplier stream (`mailroom-samples --suppliers`): the supplier, and which
+    /// of its documents this is (1 for the first).
+    #[serde(default)]
+    pub supplier: Option<String>,
+    #[serde(default)]
+    pub supplier_doc: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

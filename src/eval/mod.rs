@@ -6,6 +6,8 @@
 //! calibration error, and what each confidence threshold would automate at what error
 //! rate, overall and per document type and degradation level. The scoring is pure ([`score`]); [`run`] does the reading.
 
+pub mod stream;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -337,6 +339,21 @@ pub fn fit_calibration(
 }
 
 /// Analyse every case in `dir`.
+/// A progress bar on standard error for a batch of `n` (hidden when stderr is not a
+/// terminal, so logs and pipes stay clean).
+pub fn progress(n: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(n);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} documents, {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(what.to_string());
+    bar
+}
+
 pub fn analyse_dir(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Case>> {
     let pairs = cases_in(dir)?;
     anyhow::ensure!(
@@ -353,9 +370,13 @@ pub fn analyse_dir(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Case>> {
     }
     let files: Vec<PathBuf> = pairs.iter().map(|(f, _)| f.clone()).collect();
     let mut results: Vec<Option<Result<TypedDocument, String>>> = vec![None; files.len()];
-    crate::pool::analyse_files(cfg, files.clone(), |i, r| {
+    // First sight: no master data, nothing learned (`eval --stream` measures those).
+    let bar = progress(files.len() as u64, "eval");
+    crate::pool::analyse_files(cfg, &[], files.clone(), |i, r| {
+        bar.inc(1);
         results[i] = Some(r.map(|(doc, _)| doc))
     })?;
+    bar.finish_and_clear();
     Ok(files
         .iter()
         .zip(truths)
@@ -614,6 +635,7 @@ mod tests {
                 },
                 fields,
                 line_items: Vec::new(),
+                vendor: None,
                 checks: Vec::new(),
                 decision: Decision {
                     route: Route::Review,

@@ -26,6 +26,7 @@ pub mod review;
 pub mod tokens;
 pub mod unpack;
 pub mod users;
+pub mod vendors;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -217,6 +218,7 @@ impl Store {
         conn.execute_batch(tokens::SCHEMA).map_err(err)?;
         conn.execute_batch(users::SCHEMA).map_err(err)?;
         conn.execute_batch(mail::SCHEMA).map_err(err)?;
+        conn.execute_batch(vendors::SCHEMA).map_err(err)?;
         add_missing_columns(&conn).map_err(err)?;
         outbox::migrate(&conn).map_err(err)?;
         Ok(Store {

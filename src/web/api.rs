@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{delete, get, post, MethodRouter};
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -56,7 +56,103 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/deliveries/{id}/retry",
             post(retry_delivery),
         ),
+        (Method::GET, "/api/v1/vendors", get(list_vendors)),
+        (Method::POST, "/api/v1/vendors", post(import_vendors)),
+        (Method::GET, "/api/v1/vendors/{id}", get(get_vendor)),
+        (
+            Method::DELETE,
+            "/api/v1/vendors/{id}",
+            delete(remove_vendor),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/vendors/{id}/learned",
+            delete(reset_vendor),
+        ),
     ]
+}
+
+fn vendor_id(id: &str) -> Result<i64, ApiError> {
+    id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no vendor {id}"),
+        )
+    })
+}
+
+fn no_vendor(id: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no vendor {id}"),
+    )
+}
+
+async fn list_vendors(_auth: Auth, State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let list = blocking(move || Ok(st.store.vendors()?)).await?;
+    Ok(Json(json!({ "vendors": list })))
+}
+
+async fn get_vendor(
+    _auth: Auth,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = vendor_id(&id)?;
+    let v = blocking(move || st.store.vendor(id)?.ok_or_else(|| no_vendor(id))).await?;
+    Ok(Json(json!(v)))
+}
+
+/// Master data as the CSV `mailroom vendors import` reads; all or nothing.
+async fn import_vendors(
+    auth: Auth,
+    State(st): State<AppState>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Write)?;
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| ApiError::bad_request("the body is a UTF-8 CSV file"))?;
+    let list = crate::vendor::import::parse(&text).map_err(|errors| ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "invalid_vendors",
+        message: "some lines were refused; nothing was imported".into(),
+        details: Some(json!(errors)),
+    })?;
+    let done = blocking(move || Ok(st.store.import_vendors(&list)?)).await?;
+    Ok(Json(json!(done)))
+}
+
+async fn remove_vendor(
+    auth: Auth,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth.require(Scope::Write)?;
+    let id = vendor_id(&id)?;
+    match blocking(move || Ok(st.store.delete_vendor(id)?)).await? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(no_vendor(id)),
+    }
+}
+
+/// Forget what approvals taught about a vendor; the record stays.
+async fn reset_vendor(
+    auth: Auth,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Write)?;
+    let id = vendor_id(&id)?;
+    let v = blocking(move || {
+        if !st.store.reset_learning(id)? {
+            return Err(no_vendor(id));
+        }
+        st.store.vendor(id)?.ok_or_else(|| no_vendor(id))
+    })
+    .await?;
+    Ok(Json(json!(v)))
 }
 
 /// The caller, from `Authorization: Bearer <token>`.

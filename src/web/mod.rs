@@ -57,6 +57,9 @@ impl AppState {
 /// Post a document a person approved: `posted`, with one delivery per sink that
 /// subscribes to `document.posted`, in one transaction; exactly once (a second
 /// approval finds it no longer in review). The API and the UI both approve through here.
+/// The same transaction keeps what the approval taught: the supplier's vendor record,
+/// made on its first approved document, and where its fields sat
+/// ([`crate::vendor::taught`]). Only approvals teach.
 pub(crate) fn post_reviewed(
     st: &AppState,
     id: &str,
@@ -68,12 +71,29 @@ pub(crate) fn post_reviewed(
         sinks: crate::config::sinks::subscribers(&st.cfg, crate::config::sinks::POSTED),
         payload,
     };
-    st.store.decide(
-        id,
-        crate::store::State::Posted,
-        &format!("approved by {actor}"),
-        actor,
-        Some(&notice),
+    let taught = match serde_json::from_str::<crate::document::TypedDocument>(payload) {
+        Ok(doc) => match st.cfg.doctype(&doc.doc_type.value) {
+            Some(dt) => {
+                let pages = st.store.read_pages(id)?;
+                let book = st.store.vendors()?;
+                crate::vendor::taught(&doc, &pages, dt, &book)
+            }
+            None => None,
+        },
+        Err(_) => None,
+    };
+    let reason = format!("approved by {actor}");
+    st.store.change_and_learn(
+        &crate::store::Change {
+            id,
+            expect: Some(crate::store::State::InReview),
+            to: crate::store::State::Posted,
+            reason: &reason,
+            result: None,
+            notice: Some(&notice),
+            actor: Some(actor),
+        },
+        taught.as_ref(),
     )
 }
 

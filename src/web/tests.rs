@@ -50,7 +50,7 @@ fn fixture() -> Fixture {
         meta: Default::default(),
     };
     let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let typed = crate::pipeline::analyse(doc.clone(), source, &[page], &cfg, today);
+    let typed = crate::pipeline::analyse(doc.clone(), source, &[page], &cfg, today, &[]);
     let json = serde_json::to_string(&typed).unwrap();
     store
         .transition(&doc, State::InReview, "totals", Some(&json), None)
@@ -86,8 +86,14 @@ fn in_review(
         meta: Default::default(),
     };
     let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let typed =
-        crate::pipeline::analyse(id.clone(), source, std::slice::from_ref(&page), &cfg, today);
+    let typed = crate::pipeline::analyse(
+        id.clone(),
+        source,
+        std::slice::from_ref(&page),
+        &cfg,
+        today,
+        &[],
+    );
     f.store
         .save_pages(&id, &[crate::store::review::PageInfo::of(&page)])
         .unwrap();

@@ -832,6 +832,7 @@ async fn set_type(
         guess.confidence = 1.0;
         guess.uncertain = false;
         let today = chrono::Utc::now().date_naive();
+        let book = st2.store.vendors()?;
         let doc = crate::pipeline::analyse_as(
             old.id.clone(),
             old.source.clone(),
@@ -839,6 +840,7 @@ async fn set_type(
             &st2.cfg,
             today,
             guess,
+            &book,
         );
         let json = serde_json::to_string(&doc).map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())

@@ -1,0 +1,185 @@
+//! Vendor master data and what approvals taught, in the ledger: shared by every worker,
+//! backed up with it.
+//!
+//! One row per supplier: the record as JSON (`record`, without what was learned), the
+//! VAT id in a column of its own (a re-import updates by it), and what approvals
+//! taught (`learned`, JSON), which `reset` empties without touching the record.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{apply, now, Change, Store, StoreError};
+use crate::document::vendor::{Learned, Vendor};
+
+pub(super) const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS vendors (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT NOT NULL,
+    vat_id     TEXT UNIQUE,
+    record     TEXT NOT NULL,
+    learned    TEXT NOT NULL DEFAULT '{"documents":0}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"#;
+
+/// What an import did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Imported {
+    pub added: usize,
+    pub updated: usize,
+}
+
+fn to_vendor(id: i64, record: &str, learned: &str) -> rusqlite::Result<Vendor> {
+    let bad = |e: serde_json::Error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let mut v: Vendor = serde_json::from_str(record).map_err(bad)?;
+    v.id = id;
+    v.learned = serde_json::from_str(learned).map_err(bad)?;
+    Ok(v)
+}
+
+fn record_json(v: &Vendor) -> String {
+    let bare = Vendor {
+        id: 0,
+        learned: Learned::default(),
+        ..v.clone()
+    };
+    let mut json = serde_json::to_value(bare).unwrap_or_default();
+    if let Some(o) = json.as_object_mut() {
+        o.remove("id");
+        o.remove("learned");
+    }
+    json.to_string()
+}
+
+/// Insert `v`, or update the row `v.id` names (record and learned).
+fn save(tx: &rusqlite::Transaction<'_>, v: &Vendor) -> rusqlite::Result<i64> {
+    let learned = serde_json::to_string(&v.learned).unwrap_or_default();
+    let at = now();
+    if v.id == 0 {
+        tx.execute(
+            "INSERT INTO vendors (name, vat_id, record, learned, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![v.name, v.vat_id, record_json(v), learned, at],
+        )?;
+        Ok(tx.last_insert_rowid())
+    } else {
+        tx.execute(
+            "UPDATE vendors SET name = ?2, vat_id = ?3, record = ?4, learned = ?5, updated_at = ?6
+             WHERE id = ?1",
+            params![v.id, v.name, v.vat_id, record_json(v), learned, at],
+        )?;
+        Ok(v.id)
+    }
+}
+
+impl Store {
+    /// Every vendor, by name.
+    pub fn vendors(&self) -> Result<Vec<Vendor>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, record, learned FROM vendors ORDER BY name COLLATE NOCASE, id",
+            )?;
+            let rows = st.query_map([], |r| {
+                to_vendor(r.get(0)?, &r.get::<_, String>(1)?, &r.get::<_, String>(2)?)
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// One vendor by id.
+    pub fn vendor(&self, id: i64) -> Result<Option<Vendor>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT id, record, learned FROM vendors WHERE id = ?1",
+                params![id],
+                |r| to_vendor(r.get(0)?, &r.get::<_, String>(1)?, &r.get::<_, String>(2)?),
+            )
+            .optional()
+        })
+    }
+
+    /// Import master data in one transaction: a vendor whose VAT id (else one of whose
+    /// IBANs) is on file updates that record, keeping what was learned; the others are
+    /// added. All or nothing.
+    pub fn import_vendors(&self, vendors: &[Vendor]) -> Result<Imported, StoreError> {
+        let known = self.vendors()?;
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut done = Imported::default();
+            for v in vendors {
+                let same = known.iter().find(|k| match (&k.vat_id, &v.vat_id) {
+                    (Some(a), Some(b)) => a == b,
+                    (_, None) => v.ibans.iter().any(|i| k.ibans.contains(i)),
+                    _ => false,
+                });
+                let row = match same {
+                    Some(k) => {
+                        done.updated += 1;
+                        Vendor {
+                            id: k.id,
+                            learned: k.learned.clone(),
+                            ..v.clone()
+                        }
+                    }
+                    None => {
+                        done.added += 1;
+                        v.clone()
+                    }
+                };
+                save(&tx, &row)?;
+            }
+            tx.commit()?;
+            Ok(done)
+        })
+    }
+
+    /// Store `v` (insert when its id is 0); returns its id.
+    pub fn save_vendor(&self, v: &Vendor) -> Result<i64, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let id = save(&tx, v)?;
+            tx.commit()?;
+            Ok(id)
+        })
+    }
+
+    /// Forget what approvals taught about vendor `id`; its record stays.
+    pub fn reset_learning(&self, id: i64) -> Result<bool, StoreError> {
+        let n = self.with(|c| {
+            c.execute(
+                "UPDATE vendors SET learned = '{\"documents\":0}', updated_at = ?2 WHERE id = ?1",
+                params![id, now()],
+            )
+        })?;
+        Ok(n == 1)
+    }
+
+    /// Remove vendor `id` and what was learned about it.
+    pub fn delete_vendor(&self, id: i64) -> Result<bool, StoreError> {
+        let n = self.with(|c| c.execute("DELETE FROM vendors WHERE id = ?1", params![id]))?;
+        Ok(n == 1)
+    }
+
+    /// A person's decision together with what it taught (the vendor record made or
+    /// updated by an approval): one transaction, so only a decision that happened
+    /// teaches, and it teaches once.
+    pub(crate) fn change_and_learn(
+        &self,
+        change: &Change<'_>,
+        taught: Option<&Vendor>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let r = apply(&tx, change)?;
+            if r.is_ok() {
+                if let Some(v) = taught {
+                    save(&tx, v)?;
+                }
+            }
+            tx.commit()?;
+            Ok(r)
+        })?
+    }
+}

@@ -1,0 +1,414 @@
+//! Learning from approvals: where a supplier prints each field, and what it looks like.
+//!
+//! # What it does
+//! [`learn`] takes a document a person approved and the page words it was read from.
+//! For every field that is not one of the supplier's constants (those are the vendor
+//! record itself), it finds the value on the page (the reviewer may have typed it
+//! without clicking it: the value is looked up among the words), and records the label
+//! printed beside it (the words to its left on its line, or the words just above it)
+//! and the value's shape (`INV-2024-0042` → `A-9-9`; for dates, how the page printed
+//! it). [`agree`] compares the next document of the same supplier with that:
+//! - a value beside the label the supplier's approvals showed, and of their shape, has
+//!   its doubt divided by one more than the number of approvals that agree
+//!   (`1 - (1-c)/(n+1)`);
+//! - a value of another shape than every approval showed has its confidence halved;
+//! - a field read as nothing, where the approvals showed a label that is on the page
+//!   with a value beside it, gets that value, at a confidence that sends it to review.
+//!
+//! # Why
+//! A supplier prints its invoices from one template: once a person has confirmed where
+//! the invoice number sits and what it looks like, the next one beside the same label
+//! and of the same shape is very likely right, and one elsewhere or of another shape is
+//! doubtful. Only approved documents teach: what was posted without a person is what
+//! mailroom already believed.
+//!
+//! # Known failure modes
+//! - A supplier that changes its template teaches both layouts; neither agrees fully
+//!   until the new one has been approved a few times.
+//! - A value printed twice (the total in the table and in the payment slip) is learned
+//!   where it was found first.
+
+use crate::config::{DocType, FieldKind, FieldSpec};
+use crate::document::vendor::{Habit, Vendor};
+use crate::document::{Field, IndexedFields, Origin};
+use crate::text::layout::{self, Line};
+use crate::text::Page;
+
+/// Fields that are the supplier's constants, kept in the vendor record itself.
+pub const CONSTANTS: &[&str] = &[
+    "vendor_name",
+    "vendor_vat_id",
+    "vendor_address",
+    "iban",
+    "bic",
+    "currency",
+];
+
+/// Names and free text: learned by value as well as by place.
+fn is_name(spec: &FieldSpec) -> bool {
+    matches!(spec.kind, FieldKind::Text | FieldKind::PartyName)
+}
+
+/// The approved value `read` is, spelled as approved, with how many documents had it.
+fn known_value<'h>(habit: &'h Habit, read: &str) -> Option<(&'h str, u32)> {
+    habit
+        .values
+        .iter()
+        .map(|(v, n)| (v, n, super::name_similarity(v, read)))
+        .filter(|(_, _, s)| *s >= super::SAME_NAME)
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(v, n, _)| (v.as_str(), *n))
+}
+
+/// A name approved for this supplier before, printed on the page (a segment of a line
+/// that reads as it), spelled as approved; its doubt divided by the approvals' count.
+fn on_page(lines: &[Line], habit: &Habit) -> Option<Field> {
+    for line in lines {
+        for seg in line.segments() {
+            let text = seg
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if let Some((known, n)) = known_value(habit, &text) {
+                let ocr = seg.iter().map(|w| w.conf as f64).fold(1.0, f64::min);
+                let c = 1.0 - (1.0 - ocr) / (n as f64 + 1.0);
+                return Some(Field {
+                    value: known.to_string(),
+                    confidence: c,
+                    raw: text,
+                    page: line.page,
+                    bbox: Some(layout::union(&seg)),
+                    origin: Origin::Ocr,
+                    reasons: vec![format!(
+                        "not read by label; {known:?}, approved on {n} document(s) of this \
+                         supplier, is printed here: confidence {c:.3}"
+                    )],
+                });
+            }
+        }
+    }
+    None
+}
+
+/// `INV-2024-0042` → `A-9-9`: runs of letters become `A`, runs of digits `9`, the rest
+/// stays as printed (spaces dropped).
+pub fn shape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        let k = if c.is_ascii_digit() {
+            '9'
+        } else if c.is_alphabetic() {
+            'A'
+        } else {
+            c
+        };
+        if !(matches!(k, '9' | 'A') && out.ends_with(k)) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+/// What a field's shape is taken from: the printed text for dates (the normalised date
+/// says nothing about the supplier), the value for identifiers; `None` for kinds whose
+/// shape varies with the amount or the words.
+fn shape_of(spec: &FieldSpec, field: &Field) -> Option<String> {
+    match spec.kind {
+        FieldKind::Identifier => Some(shape(&field.value)),
+        FieldKind::Date if !field.raw.is_empty() => Some(shape(&field.raw)),
+        _ => None,
+    }
+}
+
+/// The words before the value on its line, or failing that the words just above it
+/// (marked `(above)`), normalised: the field's label as printed, and where.
+pub fn label_of(lines: &[Line], page: u32, bbox: [u32; 4]) -> Option<String> {
+    let words = |ws: &mut dyn Iterator<Item = &layout::LWord>| {
+        let v: Vec<String> = ws
+            .map(|w| w.norm.clone())
+            .filter(|n| !n.is_empty())
+            .collect();
+        let v = &v[v.len().saturating_sub(4)..];
+        (!v.is_empty()).then(|| v.join(" "))
+    };
+    let mid = (bbox[1] + bbox[3]) / 2;
+    let on_page: Vec<&Line> = lines.iter().filter(|l| l.page == page).collect();
+    let i = on_page
+        .iter()
+        .position(|l| l.top() <= mid && mid <= l.bottom())?;
+    let line = on_page[i];
+    // The label is the words before the value in its segment (a "Label: value" run),
+    // or the segment before it (a label column): not whatever else shares the row.
+    let first = line
+        .words
+        .iter()
+        .position(|w| (w.bbox[0] + w.bbox[2]) / 2 >= bbox[0] && w.bbox[0] < bbox[2]);
+    let left = first.and_then(|k| {
+        let seg = line.segment[k];
+        let before = |s: usize| {
+            let ws: Vec<&layout::LWord> = line
+                .words
+                .iter()
+                .zip(&line.segment)
+                .take(k)
+                .filter(|(_, g)| **g == s)
+                .map(|(w, _)| w)
+                .collect();
+            words(&mut ws.into_iter())
+        };
+        before(seg).or_else(|| seg.checked_sub(1).and_then(before))
+    });
+    if left.is_some() {
+        return left;
+    }
+    let above = on_page[..i].last()?;
+    if bbox[1].saturating_sub(above.bottom()) as f32 > 2.5 * line.height {
+        return None;
+    }
+    // Marked: a label above its value is another place than the same words beside it.
+    words(
+        &mut above
+            .words
+            .iter()
+            .filter(|w| w.bbox[0] < bbox[2] && w.bbox[2] > bbox[0]),
+    )
+    .map(|l| format!("{l} {ABOVE}"))
+}
+
+/// Appended to a label printed above its value.
+const ABOVE: &str = "(above)";
+
+/// Where `value` (a normalised value of `spec`'s kind) is printed: the first run of one
+/// to five words on a line that normalises to it, with the run's box and text.
+fn locate(lines: &[Line], spec: &FieldSpec, value: &str) -> Option<(u32, [u32; 4], String)> {
+    for line in lines {
+        for from in 0..line.words.len() {
+            let most = if is_name(spec) { 8 } else { 5 };
+            for to in from + 1..=(from + most).min(line.words.len()) {
+                let text = line.text(from, to);
+                let same = if is_name(spec) {
+                    super::name_similarity(&text, value) >= super::SAME_NAME
+                } else {
+                    crate::extract::input::normalize(spec, &text)
+                        .ok()
+                        .flatten()
+                        .as_deref()
+                        == Some(value)
+                };
+                if same {
+                    let bbox = layout::union(&line.words[from..to]);
+                    return Some((line.page, bbox, text));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Teach `vendor` what an approved document's fields showed; see the module docs.
+pub fn learn(vendor: &mut Vendor, fields: &IndexedFields, pages: &[Page], dt: &DocType) {
+    let lines: Vec<Line> = pages.iter().flat_map(layout::lines).collect();
+    let learned = &mut vendor.learned;
+    learned.documents += 1;
+    for spec in dt
+        .fields
+        .iter()
+        .filter(|s| !CONSTANTS.contains(&s.name.as_str()))
+    {
+        let Some(f) = fields.get(&spec.name) else {
+            continue;
+        };
+        let habit: &mut Habit = learned.fields.entry(spec.name.clone()).or_default();
+        if is_name(spec) {
+            *habit.values.entry(f.value.clone()).or_default() += 1;
+        }
+        // Found where its value is printed, whoever put it in the field.
+        let place = locate(&lines, spec, &f.value).or_else(|| {
+            let read = matches!(f.origin, Origin::Ocr | Origin::TextLayer);
+            f.bbox.filter(|_| read).map(|b| (f.page, b, f.raw.clone()))
+        });
+        let Some((page, bbox, printed)) = place else {
+            continue;
+        };
+        habit.found += 1;
+        if let Some(label) = label_of(&lines, page, bbox) {
+            *habit.labels.entry(label).or_default() += 1;
+        }
+        let as_printed = Field {
+            raw: printed,
+            ..f.clone()
+        };
+        if let Some(s) = shape_of(spec, &as_printed) {
+            *habit.shapes.entry(s).or_default() += 1;
+        }
+    }
+}
+
+/// Read values compared with what `vendor`'s approved documents showed; see the module
+/// docs.
+pub fn agree(fields: &mut IndexedFields, pages: &[Page], dt: &DocType, vendor: &Vendor) {
+    if vendor.learned.documents == 0 {
+        return;
+    }
+    let lines: Vec<Line> = pages.iter().flat_map(layout::lines).collect();
+    for spec in dt
+        .fields
+        .iter()
+        .filter(|s| !CONSTANTS.contains(&s.name.as_str()))
+    {
+        let Some(habit) = vendor.learned.fields.get(&spec.name) else {
+            continue;
+        };
+        // A name approved before for this supplier: spelled as approved, its doubt
+        // divided as for a place that agrees.
+        let approved: u32 = habit.values.values().sum();
+        if is_name(spec) && approved > 0 && fields.get(&spec.name).is_none() {
+            if let Some(found) = on_page(&lines, habit) {
+                fields.set(&spec.name, Some(found));
+                continue;
+            }
+        }
+        if let Some(f) = fields.get_mut(&spec.name) {
+            if is_name(spec) && approved > 0 && known_value(habit, &f.value).is_none() {
+                f.reasons.push(format!(
+                    "unlike the {approved} approved document(s) of {} ({}): confidence {:.3} \
+                     halved",
+                    vendor.name,
+                    habit.values.keys().cloned().collect::<Vec<_>>().join(", "),
+                    f.confidence
+                ));
+                f.confidence /= 2.0;
+                continue;
+            }
+            if let Some((known, n)) = known_value(habit, &f.value) {
+                let c = 1.0 - (1.0 - f.confidence) / (n as f64 + 1.0);
+                f.reasons.push(format!(
+                    "{known:?} was approved on {n} document(s) of {}: confidence {:.3} → {c:.3}",
+                    vendor.name, f.confidence
+                ));
+                f.confidence = c;
+                if f.value != known {
+                    f.reasons
+                        .push(format!("spelled as approved, read {:?}", f.value));
+                    f.value = known.to_string();
+                }
+                continue;
+            }
+        }
+        let Some((label, n)) = habit.label() else {
+            continue;
+        };
+        match fields.get_mut(&spec.name) {
+            Some(f) if matches!(f.origin, Origin::Ocr | Origin::TextLayer) => {
+                let Some(bbox) = f.bbox else { continue };
+                let here = label_of(&lines, f.page, bbox);
+                let shape = shape_of(spec, f);
+                let shape_known = shape.as_ref().is_none_or(|s| habit.shapes.contains_key(s));
+                if here.as_deref().is_some_and(|h| same_label(h, label)) && shape_known {
+                    let c = 1.0 - (1.0 - f.confidence) / (n as f64 + 1.0);
+                    f.reasons.push(format!(
+                        "beside {label:?}, as on {n} approved document(s) of {}: confidence \
+                         {:.3} → {c:.3}",
+                        vendor.name, f.confidence
+                    ));
+                    f.confidence = c;
+                } else if !shape_known && habit.shapes.values().sum::<u32>() >= 2 {
+                    f.reasons.push(format!(
+                        "shaped {:?}, unlike {}'s approved documents ({}): confidence {:.3} \
+                         halved",
+                        shape.unwrap_or_default(),
+                        vendor.name,
+                        habit.shapes.keys().cloned().collect::<Vec<_>>().join(", "),
+                        f.confidence
+                    ));
+                    f.confidence /= 2.0;
+                }
+            }
+            Some(_) => {}
+            None => {
+                if let Some(found) = beside_label(&lines, spec, label) {
+                    let reason = format!(
+                        "not read; found beside {label:?}, where {n} approved document(s) of {} \
+                         had it",
+                        vendor.name
+                    );
+                    fields.set(
+                        &spec.name,
+                        Some(Field {
+                            reasons: vec![reason],
+                            ..found
+                        }),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Labels as OCR reads them on two pages: the same words, a letter or two misread.
+fn same_label(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+    a.len() == b.len()
+        && a.iter()
+            .zip(&b)
+            .all(|(x, y)| layout::token_match(x, y) > 0.0)
+}
+
+/// A confidence for a value found only because approvals showed its label: enough to
+/// show the reviewer, never enough to post.
+const PROPOSED: f64 = 0.5;
+
+/// The value of `spec`'s kind printed right of, or just below, the label `label`.
+fn beside_label(lines: &[Line], spec: &FieldSpec, label: &str) -> Option<Field> {
+    let (label, above) = match label.strip_suffix(ABOVE) {
+        Some(l) => (l.trim_end(), true),
+        None => (label, false),
+    };
+    let tokens: Vec<String> = label.split(' ').map(str::to_string).collect();
+    // Names and free text run to the end of their segment; other values are the first
+    // one to five words that read as a value of their kind.
+    let whole = matches!(spec.kind, FieldKind::Text | FieldKind::PartyName);
+    for (li, from, to, _) in layout::find_phrase(lines, &tokens) {
+        let line = &lines[li];
+        let (l, start) = if above {
+            let Some(b) = lines.get(li + 1).filter(|b| b.page == line.page) else {
+                continue;
+            };
+            let x0 = line.words[from].bbox[0].saturating_sub(20);
+            match b.words.iter().position(|w| w.bbox[2] > x0) {
+                Some(start) => (li + 1, start),
+                None => continue,
+            }
+        } else {
+            (li, to)
+        };
+        let words = &lines[l].words;
+        if start >= words.len() {
+            continue;
+        }
+        let seg_end = (start..words.len())
+            .find(|&k| lines[l].segment[k] != lines[l].segment[start])
+            .unwrap_or(words.len());
+        let ends: Vec<usize> = if whole {
+            vec![seg_end]
+        } else {
+            (start + 1..=seg_end.min(start + 5)).collect()
+        };
+        for end in ends {
+            let text = lines[l].text(start, end);
+            if let Ok(Some(value)) = crate::extract::input::normalize(spec, &text) {
+                return Some(Field {
+                    value,
+                    confidence: PROPOSED,
+                    raw: text,
+                    page: lines[l].page,
+                    bbox: Some(layout::union(&words[start..end])),
+                    origin: Origin::Ocr,
+                    reasons: Vec::new(),
+                });
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,358 @@
+//! Stage "vendor": which supplier a document is from, what master data says about its
+//! fields, and what that supplier's approved documents taught.
+//!
+//! # What it does
+//! [`resolve`] finds the supplier in the vendor book: by the VAT id (or CVR number)
+//! read, by the IBAN read, by either printed anywhere on the page, or by name (diacritics,
+//! case, punctuation and legal form aside, with aliases, allowing a letter or two of
+//! misreading). [`apply`] then, for an invoice-like type:
+//! - lets a read value that agrees with the record take its confidence from that
+//!   agreement, and fills a field the page lacks or misreads (the letterhead name) from
+//!   the record with `origin: "master_data"`;
+//! - adds the checks accounts payable relies on: `iban_on_file` (the invoice's IBAN is
+//!   not one on file for its vendor) and, when `vendors.auto_post = "known"`,
+//!   `vendor_known`;
+//! - hands the fields to [`learn::agree`], which compares each value's label and shape
+//!   with what the supplier's approved documents showed.
+//!
+//! Every confidence it changes carries its reason in the field's `reasons`.
+//!
+//! # Why
+//! A mailroom sees the same suppliers again and again. The capture suites look each
+//! one up by VAT id or IBAN and learn its layout from corrected documents; a changed
+//! bank account is the most common invoice fraud, so an IBAN that is not on file always
+//! goes to a person.
+//!
+//! # Known failure modes
+//! - Two suppliers with the same name and neither VAT id nor IBAN read are told apart
+//!   by nothing: the first in the book is taken.
+//! - Receipts and forms are not matched: their merchants are not vendors in master data.
+//!
+//! Pure: the vendor book is an input (the wiring reads it from the ledger).
+
+pub mod import;
+pub mod learn;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::config::{DocType, VendorAutoPost as AutoPost};
+use crate::document::vendor::{Vendor, VendorMatch};
+use crate::document::{CheckResult, Field, IndexedFields, Origin};
+use crate::text::Page;
+use crate::values;
+
+/// What a vendor's record says is worth this much when the supplier was found by a
+/// checksum-valid VAT id or IBAN: the record itself may be out of date.
+const BY_KEY: f64 = 0.99;
+/// … and this much when it was found by its name alone.
+const BY_NAME: f64 = 0.9;
+/// Names at least this similar (normalised Levenshtein on the folded names) are one.
+pub(crate) const SAME_NAME: f64 = 0.88;
+
+/// The fields a vendor's record speaks for, with what it says.
+fn from_record(v: &Vendor) -> [(&'static str, Option<String>); 6] {
+    [
+        ("vendor_name", Some(v.name.clone())),
+        ("vendor_vat_id", v.vat_id.clone()),
+        ("vendor_address", v.address.clone()),
+        ("iban", v.ibans.first().cloned()),
+        ("bic", v.bic.clone()),
+        ("currency", v.currency.clone()),
+    ]
+}
+
+/// A name folded for comparison: diacritics and case dropped (`Østerlund` →
+/// `osterlund`), letters and digits only, the legal form at the end removed.
+pub fn fold_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.nfkd() {
+        match c {
+            'ø' | 'Ø' => out.push('o'),
+            'æ' | 'Æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            'đ' | 'Đ' => out.push('d'),
+            'ł' | 'Ł' => out.push('l'),
+            c if c.is_alphanumeric() || c.is_whitespace() => out.extend(c.to_lowercase()),
+            // "A/S", "I/S", "Co.": one word.
+            '/' | '.' | '\'' => {}
+            _ => out.push(' '),
+        }
+    }
+    let mut words: Vec<&str> = out.split_whitespace().collect();
+    const FORMS: &[&str] = &[
+        "as", "aps", "gmbh", "ag", "kg", "ohg", "co", "ltd", "limited", "plc", "llc", "inc", "ab",
+        "oy", "bv", "nv", "sa", "sarl", "srl", "spa", "sp", "zoo", "ek", "ug", "is", "ivs", "corp",
+        "company", "und",
+    ];
+    while words.len() > 1 && words.last().is_some_and(|w| FORMS.contains(w)) {
+        words.pop();
+    }
+    words.concat()
+}
+
+/// How alike two names are, 0 to 1, folded.
+pub fn name_similarity(a: &str, b: &str) -> f64 {
+    let (a, b) = (fold_name(a), fold_name(b));
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    strsim::normalized_levenshtein(&a, &b)
+}
+
+/// The page's text with spaces and separators removed, upper case: where a VAT id or
+/// IBAN printed in groups ("DK 12 34 56 78") is found whole.
+fn squashed_text(pages: &[Page]) -> String {
+    pages
+        .iter()
+        .flat_map(|p| p.words.iter())
+        .flat_map(|w| w.text.chars())
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// The supplier `fields` (read from `pages`) are from, and how it was found.
+pub fn resolve<'a>(
+    fields: &IndexedFields,
+    pages: &[Page],
+    book: &'a [Vendor],
+) -> Option<(&'a Vendor, &'static str)> {
+    if book.is_empty() {
+        return None;
+    }
+    let vat = fields.value("vendor_vat_id");
+    if let Some(v) = vat.and_then(|vat| book.iter().find(|v| v.vat_id.as_deref() == Some(vat))) {
+        return Some((v, "vat_id"));
+    }
+    if let Some(iban) = fields.value("iban") {
+        if let Some(v) = book.iter().find(|v| v.ibans.iter().any(|i| i == iban)) {
+            return Some((v, "iban"));
+        }
+    }
+    // A VAT id or IBAN the extraction did not take (a footer it did not read as one,
+    // a CVR number without its country) is still the supplier's, when printed whole.
+    let text = squashed_text(pages);
+    for v in book {
+        let digits = |id: &str| id.chars().skip(2).collect::<String>();
+        let vat_on_page = v
+            .vat_id
+            .as_deref()
+            .is_some_and(|id| id.len() >= 10 && text.contains(&digits(id)));
+        // Another VAT id read for the supplier is another supplier.
+        if vat_on_page && vat.is_none_or(|read| !values::vat_id_format_ok(read)) {
+            return Some((v, "vat_id"));
+        }
+        if v.ibans.iter().any(|i| text.contains(i.as_str())) {
+            return Some((v, "iban"));
+        }
+    }
+    let name = fields.value("vendor_name")?;
+    // A supplier whose VAT id is on record and differs from the one read is not this one.
+    let other_vat = |v: &Vendor| {
+        vat.zip(v.vat_id.as_deref())
+            .is_some_and(|(read, known)| read != known && values::vat_id_format_ok(read))
+    };
+    book.iter()
+        .filter(|v| !other_vat(v))
+        .map(|v| {
+            let best = std::iter::once(&v.name)
+                .chain(&v.aliases)
+                .map(|n| name_similarity(n, name))
+                .fold(0.0, f64::max);
+            (v, best)
+        })
+        .filter(|(_, s)| *s >= SAME_NAME)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(v, _)| (v, "name"))
+}
+
+/// Whether values agree: names folded, identifiers exactly.
+fn agrees(field: &str, read: &str, known: &str) -> bool {
+    match field {
+        "vendor_name" => name_similarity(read, known) >= SAME_NAME,
+        "vendor_address" => fold_name(read) == fold_name(known),
+        _ => read == known,
+    }
+}
+
+/// Match the document to a vendor and let the record speak for its fields; see the
+/// module documentation. Returns the match and the checks it adds.
+pub fn apply(
+    fields: &mut IndexedFields,
+    pages: &[Page],
+    dt: &DocType,
+    book: &[Vendor],
+    policy: AutoPost,
+) -> (Option<VendorMatch>, Vec<CheckResult>) {
+    let has = |name: &str| dt.fields.iter().any(|f| f.name == name);
+    if !has("vendor_name") {
+        return (None, Vec::new());
+    }
+    let mut checks = Vec::new();
+    let Some((vendor, by)) = resolve(fields, pages, book) else {
+        if policy == AutoPost::Known {
+            checks.push(CheckResult {
+                code: "vendor_known".into(),
+                passed: false,
+                fields: vec!["vendor_name".into()],
+                message: "the supplier is not in master data, and vendors.auto_post = \"known\" \
+                          posts only known suppliers' invoices without a person"
+                    .into(),
+            });
+        }
+        return (None, checks);
+    };
+    let strength = if by == "name" { BY_NAME } else { BY_KEY };
+    let how = match by {
+        "vat_id" => "found by VAT id",
+        "iban" => "found by IBAN",
+        _ => "found by name",
+    };
+    for (name, known) in from_record(vendor) {
+        let Some(known) = known else { continue };
+        if !has(name) {
+            continue;
+        }
+        // The IBAN is a payment instruction: one on the page that differs is a
+        // question for a person (`iban_on_file`), never overwritten.
+        match fields.get_mut(name) {
+            // An e-invoice's own data is exact; only its IBAN is checked below.
+            Some(f) if f.origin == Origin::Structured => {}
+            Some(f) if agrees(name, &f.value, &known) => {
+                if f.confidence < strength && f.origin != Origin::Structured {
+                    f.reasons.push(format!(
+                        "agrees with master data of {} ({how}): confidence {:.3} → {strength}",
+                        vendor.name, f.confidence
+                    ));
+                    f.confidence = strength;
+                }
+                if f.value != known {
+                    // The record's spelling: "Osterlund" read, "Østerlund" on file.
+                    f.reasons
+                        .push(format!("spelled as on file, read {:?}", f.value));
+                    f.value = known;
+                    f.origin = Origin::MasterData;
+                }
+            }
+            Some(_) if name == "iban" || by == "name" => {}
+            Some(f) if name == "vendor_name" || name == "vendor_address" => {
+                // Found by a key, the record knows the supplier's name better than a
+                // letterhead read by OCR.
+                f.reasons.push(format!(
+                    "read {:?}, but master data of the supplier {how} says otherwise",
+                    f.value
+                ));
+                f.value = known;
+                f.confidence = strength;
+                f.origin = Origin::MasterData;
+            }
+            Some(f) => {
+                f.reasons.push(format!(
+                    "differs from master data of {} ({how}: {known}): confidence {:.3} halved",
+                    vendor.name, f.confidence
+                ));
+                f.confidence /= 2.0;
+            }
+            None if by != "name" || name != "vendor_name" => {
+                fields.set(
+                    name,
+                    Some(Field {
+                        value: known.clone(),
+                        confidence: strength,
+                        raw: String::new(),
+                        page: 0,
+                        bbox: None,
+                        origin: Origin::MasterData,
+                        reasons: vec![format!(
+                            "not read on the page; from master data of {} ({how})",
+                            vendor.name
+                        )],
+                    }),
+                );
+            }
+            None => {}
+        }
+    }
+    if let Some(iban) = fields.value("iban").map(str::to_string) {
+        if !vendor.ibans.is_empty() {
+            let on_file = vendor.ibans.contains(&iban);
+            checks.push(CheckResult {
+                code: "iban_on_file".into(),
+                passed: on_file,
+                fields: vec!["iban".into()],
+                message: if on_file {
+                    format!("{iban} is on file for {}", vendor.name)
+                } else {
+                    format!(
+                        "{iban} is not an account on file for {} (on file: {}): a changed \
+                         bank account is confirmed with the supplier before paying",
+                        vendor.name,
+                        vendor.ibans.join(", ")
+                    )
+                },
+            });
+        }
+    }
+    learn::agree(fields, pages, dt, vendor);
+    let matched = VendorMatch {
+        id: vendor.id,
+        name: vendor.name.clone(),
+        matched_by: by.into(),
+        learned_from: vendor.learned.documents,
+    };
+    (Some(matched), checks)
+}
+
+/// The vendor record an approval of `doc` leaves behind: the matched supplier's record
+/// with what the document taught ([`learn::learn`]), or, for a supplier seen for the
+/// first time, a new record made of the approved fields (`source: "approval"`). The
+/// IBANs on file are never changed by an approval: an account that is not on file is
+/// what `iban_on_file` asks a person about, and approving the invoice is not approving
+/// the account. `None` for types without a vendor, or without a vendor name.
+pub fn taught(
+    doc: &crate::document::TypedDocument,
+    pages: &[Page],
+    dt: &DocType,
+    book: &[Vendor],
+) -> Option<Vendor> {
+    if !dt.fields.iter().any(|f| f.name == "vendor_name") {
+        return None;
+    }
+    let fields = &doc.fields;
+    let known = doc
+        .vendor
+        .as_ref()
+        .and_then(|m| book.iter().find(|v| v.id == m.id))
+        .or_else(|| resolve(fields, pages, book).map(|(v, _)| v));
+    let value = |n: &str| fields.value(n).map(str::to_string);
+    let mut v = match known {
+        Some(v) => {
+            let mut v = v.clone();
+            if v.source == "approval" {
+                // A record approvals made fills in what its first documents lacked.
+                v.vat_id = v.vat_id.or_else(|| value("vendor_vat_id"));
+                v.bic = v.bic.or_else(|| value("bic"));
+                v.currency = v.currency.or_else(|| value("currency"));
+                v.address = v.address.or_else(|| value("vendor_address"));
+            }
+            v
+        }
+        None => Vendor {
+            id: 0,
+            name: value("vendor_name")?,
+            vat_id: value("vendor_vat_id"),
+            ibans: value("iban").into_iter().collect(),
+            bic: value("bic"),
+            currency: value("currency"),
+            address: value("vendor_address"),
+            aliases: Vec::new(),
+            source: "approval".into(),
+            learned: Default::default(),
+        },
+    };
+    learn::learn(&mut v, fields, pages, dt);
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,375 @@
+//! Master data, resolution, the controls and learning, on hand-built pages.
+
+use super::*;
+use crate::config::doctype;
+use crate::extract::tests::{danish_invoice, page};
+
+fn invoice() -> DocType {
+    doctype::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "invoice")
+        .unwrap()
+}
+
+fn nordlys() -> Vendor {
+    Vendor {
+        id: 7,
+        name: "Nordlys Kontorartikler ApS".into(),
+        vat_id: Some("DK12345674".into()),
+        ibans: vec!["DK5000400440116243".into()],
+        currency: Some("DKK".into()),
+        source: "import".into(),
+        ..Default::default()
+    }
+}
+
+fn read(p: &Page) -> IndexedFields {
+    crate::extract::extract(std::slice::from_ref(p), &invoice()).fields
+}
+
+#[test]
+fn a_good_file_imports_and_reads_back() {
+    let csv = "name,vat_id,iban,bic,currency,address,aliases\n\
+               \"Østerlund VVS A/S\",DK 12345674,DK50 0040 0440 1162 43,DABADKKK,dkk,\"Havnegade 1, 8000 Aarhus\",Osterlund VVS;Østerlund\n\
+               Becker GmbH,DE123456789,,,EUR,,\n";
+    let list = import::parse(csv).unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].vat_id.as_deref(), Some("DK12345674"));
+    assert_eq!(list[0].ibans, ["DK5000400440116243"]);
+    assert_eq!(list[0].currency.as_deref(), Some("DKK"));
+    assert_eq!(list[0].aliases, ["Osterlund VVS", "Østerlund"]);
+    assert!(list[1].ibans.is_empty());
+    let again = import::parse(&import::write(&list)).unwrap();
+    assert_eq!(again, list);
+}
+
+#[test]
+fn a_bad_file_is_refused_whole_with_each_line_and_reason() {
+    let unknown = import::parse("name,vat,iban\nA,DK12345674,\n").unwrap_err();
+    assert_eq!(unknown.len(), 1);
+    assert!(
+        unknown[0].starts_with("line 1: unknown column \"vat\""),
+        "{unknown:?}"
+    );
+    let no_key = import::parse("name,currency\nA,DKK\n").unwrap_err();
+    assert!(
+        no_key[0].contains("neither a `vat_id` nor an `iban` column"),
+        "{no_key:?}"
+    );
+    let rows = "name,vat_id,iban\n\
+                Good ApS,DK12345674,\n\
+                Bad IBAN ApS,,DK50 0040 0440 1162 44\n\
+                Bad CVR ApS,DK12345678,\n\
+                Nothing ApS,,\n\
+                ,DK12345674,\n";
+    let errors = import::parse(rows).unwrap_err();
+    assert_eq!(
+        errors,
+        [
+            "line 3: \"DK50 0040 0440 1162 44\" is not a valid IBAN (mod-97)",
+            "line 4: \"DK12345678\" is not a valid VAT id (with its country prefix)",
+            "line 5: \"Nothing ApS\" has neither a VAT id nor an IBAN",
+            "line 6: no name",
+        ]
+    );
+}
+
+#[test]
+fn names_fold_diacritics_case_and_legal_form() {
+    assert_eq!(fold_name("Østerlund VVS A/S"), "osterlundvvs");
+    assert_eq!(fold_name("Müller & Schmidt GmbH"), "mullerschmidt");
+    assert!(name_similarity("Osterlund VVS", "Østerlund VVS A/S") > 0.99);
+    assert!(name_similarity("0sterlund VVS", "Østerlund VVS A/S") >= SAME_NAME);
+    assert!(name_similarity("Vesterlund Byg ApS", "Østerlund VVS A/S") < SAME_NAME);
+}
+
+#[test]
+fn the_vendor_is_found_by_vat_id_iban_or_name() {
+    let p = danish_invoice("1.543,13 kr.");
+    let fields = read(&p);
+    let book = [nordlys()];
+    assert_eq!(
+        resolve(&fields, std::slice::from_ref(&p), &book).unwrap().1,
+        "vat_id"
+    );
+    let by_iban = Vendor {
+        vat_id: None,
+        ..nordlys()
+    };
+    assert_eq!(
+        resolve(&fields, std::slice::from_ref(&p), &[by_iban])
+            .unwrap()
+            .1,
+        "iban"
+    );
+    let by_name = Vendor {
+        vat_id: None,
+        ibans: Vec::new(),
+        name: "Nordlys Kontorartikler".into(),
+        ..nordlys()
+    };
+    assert_eq!(
+        resolve(
+            &fields,
+            std::slice::from_ref(&p),
+            std::slice::from_ref(&by_name)
+        )
+        .unwrap()
+        .1,
+        "name"
+    );
+    // The same name with another VAT id on file is another supplier.
+    let other = Vendor {
+        vat_id: Some("DK10000009".into()),
+        ..by_name
+    };
+    assert!(resolve(&fields, &[p], &[other]).is_none());
+}
+
+#[test]
+fn a_misread_letterhead_takes_the_name_on_file() {
+    let mut p = danish_invoice("1.543,13 kr.");
+    for w in p.words.iter_mut() {
+        if w.text == "Nordlys" {
+            w.text = "Nordiys".into();
+        }
+    }
+    let mut fields = read(&p);
+    let (matched, checks) = apply(&mut fields, &[p], &invoice(), &[nordlys()], AutoPost::Any);
+    let m = matched.unwrap();
+    assert_eq!((m.id, m.matched_by.as_str()), (7, "vat_id"));
+    let name = fields.get("vendor_name").unwrap();
+    assert_eq!(name.value, "Nordlys Kontorartikler ApS");
+    assert_eq!(name.origin, Origin::MasterData);
+    assert!(
+        name.reasons.iter().any(|r| r.contains("Nordiys")),
+        "{:?}",
+        name.reasons
+    );
+    // The IBAN read is the one on file.
+    let iban = checks.iter().find(|c| c.code == "iban_on_file").unwrap();
+    assert!(iban.passed, "{iban:?}");
+}
+
+#[test]
+fn another_iban_than_the_one_on_file_fails_its_check() {
+    let p = danish_invoice("1.543,13 kr.");
+    let mut fields = read(&p);
+    let moved = Vendor {
+        ibans: vec!["DK8700400440116256".into()],
+        ..nordlys()
+    };
+    assert!(crate::values::iban_is_valid("DK8700400440116256"));
+    let (_, checks) = apply(&mut fields, &[p], &invoice(), &[moved], AutoPost::Any);
+    let c = checks.iter().find(|c| c.code == "iban_on_file").unwrap();
+    assert!(!c.passed);
+    assert!(
+        c.message.contains("not an account on file"),
+        "{}",
+        c.message
+    );
+    // Never overwritten: the page's IBAN is what a person must look at.
+    assert_eq!(fields.value("iban"), Some("DK5000400440116243"));
+    assert!(!c.blocks_approval(), "a person who checked may approve");
+}
+
+#[test]
+fn only_known_vendors_post_when_the_policy_says_so() {
+    let p = danish_invoice("1.543,13 kr.");
+    let mut fields = read(&p);
+    let (m, checks) = apply(
+        &mut fields,
+        std::slice::from_ref(&p),
+        &invoice(),
+        &[],
+        AutoPost::Known,
+    );
+    assert!(m.is_none());
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].code, "vendor_known");
+    assert!(!checks[0].passed);
+    let (_, checks) = apply(&mut fields, &[p], &invoice(), &[nordlys()], AutoPost::Known);
+    assert!(checks.iter().all(|c| c.code != "vendor_known"));
+}
+
+#[test]
+fn a_field_the_page_lacks_is_filled_from_master_data() {
+    let p = danish_invoice("1.543,13 kr.");
+    let mut fields = read(&p);
+    fields.set("bic", None);
+    let v = Vendor {
+        bic: Some("DABADKKK".into()),
+        ..nordlys()
+    };
+    apply(&mut fields, &[p], &invoice(), &[v], AutoPost::Any);
+    let bic = fields.get("bic").unwrap();
+    assert_eq!(
+        (bic.value.as_str(), bic.origin),
+        ("DABADKKK", Origin::MasterData)
+    );
+    assert!(bic.reasons[0].contains("not read on the page"));
+}
+
+/// A second invoice of the same supplier: the same template, other values.
+fn next_invoice(number: &str, customer_label: &str) -> Page {
+    page(&[
+        (
+            150,
+            &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
+        ),
+        (
+            400,
+            &[(150, customer_label), (1400, "Fakturanr.:"), (1900, number)],
+        ),
+        (
+            460,
+            &[
+                (150, "Fjordside Tømrer A/S"),
+                (1400, "Fakturadato:"),
+                (1900, "2. maj 2024"),
+            ],
+        ),
+        (2520, &[(1400, "I alt"), (1950, "500,00 kr.")]),
+        (
+            3200,
+            &[
+                (150, "IBAN: DK50 0040 0440 1162 43"),
+                (1300, "CVR-nr. 12345674"),
+            ],
+        ),
+    ])
+}
+
+#[test]
+fn an_approval_teaches_places_and_shapes_that_raise_the_next_documents_confidence() {
+    let dt = invoice();
+    let first = danish_invoice("1.543,13 kr.");
+    let doc_fields = read(&first);
+    let mut v = nordlys();
+    learn::learn(&mut v, &doc_fields, &[first], &dt);
+    assert_eq!(v.learned.documents, 1);
+    let number = &v.learned.fields["invoice_number"];
+    assert_eq!(number.label(), Some(("fakturanr", 1)));
+    assert_eq!(number.shapes.keys().collect::<Vec<_>>(), ["9-9"]);
+    let customer = &v.learned.fields["customer_name"];
+    assert_eq!(
+        customer.values.keys().collect::<Vec<_>>(),
+        ["Fjordside Tømrer A/S"]
+    );
+
+    // The next invoice: its number beside the same label and of the same shape.
+    let next = next_invoice("2024-131", "Modtager:");
+    let before = read(&next);
+    let mut after = before.clone();
+    apply(
+        &mut after,
+        std::slice::from_ref(&next),
+        &dt,
+        &[v.clone()],
+        AutoPost::Any,
+    );
+    let (b, a) = (
+        before.get("invoice_number").unwrap(),
+        after.get("invoice_number").unwrap(),
+    );
+    assert_eq!(a.value, "2024-131");
+    assert!(
+        (a.confidence - (1.0 - (1.0 - b.confidence) / 2.0)).abs() < 1e-9,
+        "{} → {}",
+        b.confidence,
+        a.confidence
+    );
+    assert!(
+        a.reasons.iter().any(|r| r.contains("fakturanr")),
+        "{:?}",
+        a.reasons
+    );
+
+    // A number of a shape no approval showed loses confidence instead, once two agree.
+    let mut twice = v.clone();
+    learn::learn(&mut twice, &before, &[next], &dt);
+    let odd = next_invoice("X/77/B", "Modtager:");
+    let mut fields = read(&odd);
+    let was = fields.get("invoice_number").unwrap().confidence;
+    apply(&mut fields, &[odd], &dt, &[twice], AutoPost::Any);
+    let f = fields.get("invoice_number").unwrap();
+    assert!(
+        (f.confidence - was / 2.0).abs() < 1e-9,
+        "{was} → {}",
+        f.confidence
+    );
+}
+
+#[test]
+fn a_value_the_reviewer_typed_is_found_on_the_page_and_its_place_learned() {
+    let dt = invoice();
+    let p = danish_invoice("1.543,13 kr.");
+    let mut fields = read(&p);
+    // Typed in review, not clicked: no box.
+    let mut typed = fields.get("invoice_number").unwrap().clone();
+    typed.bbox = None;
+    typed.origin = Origin::Corrected;
+    fields.set("invoice_number", Some(typed));
+    let mut v = nordlys();
+    learn::learn(&mut v, &fields, &[p], &dt);
+    assert_eq!(
+        v.learned.fields["invoice_number"].label(),
+        Some(("fakturanr", 1))
+    );
+}
+
+#[test]
+fn a_missing_value_is_proposed_beside_the_learned_label_for_review() {
+    let dt = invoice();
+    let first = danish_invoice("1.543,13 kr.");
+    let mut v = nordlys();
+    learn::learn(&mut v, &read(&first), &[first], &dt);
+    let next = next_invoice("2024-131", "Modtager:");
+    let mut fields = read(&next);
+    fields.set("invoice_number", None);
+    apply(&mut fields, &[next], &dt, &[v], AutoPost::Any);
+    let f = fields.get("invoice_number").unwrap();
+    assert_eq!(f.value, "2024-131");
+    assert_eq!(f.confidence, 0.5);
+    assert!(
+        f.reasons[0].contains("found beside \"fakturanr\""),
+        "{:?}",
+        f.reasons
+    );
+}
+
+#[test]
+fn a_first_approval_makes_a_vendor_record_and_later_ones_keep_its_iban() {
+    let dt = invoice();
+    let p = danish_invoice("1.543,13 kr.");
+    let fields = read(&p);
+    let doc = crate::pipeline::analyse(
+        "01A".into(),
+        crate::document::SourceInfo {
+            name: "a.png".into(),
+            sha256: String::new(),
+            media_type: "image/png".into(),
+            pages: 1,
+            received_at: String::new(),
+            meta: Default::default(),
+        },
+        std::slice::from_ref(&p),
+        &crate::config::Config::load(std::path::Path::new("/nonexistent"), false).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
+        &[],
+    );
+    assert_eq!(doc.fields.value("vendor_name"), fields.value("vendor_name"));
+    let made = taught(&doc, std::slice::from_ref(&p), &dt, &[]).unwrap();
+    assert_eq!(made.source, "approval");
+    assert_eq!(made.name, "Nordlys Kontorartikler ApS");
+    assert_eq!(made.ibans, ["DK5000400440116243"]);
+    assert_eq!(made.learned.documents, 1);
+    // A later approval of an invoice with another IBAN does not put it on file.
+    let mut other = doc.clone();
+    other.fields.get_mut("iban").unwrap().value = "DK8700400440116256".into();
+    let again = taught(&other, &[p], &dt, &[Vendor { id: 3, ..made }]).unwrap();
+    assert_eq!(again.id, 3);
+    assert_eq!(again.ibans, ["DK5000400440116243"]);
+    assert_eq!(again.learned.documents, 2);
+}
