@@ -215,22 +215,27 @@ pub fn analyse_as(
             }
             let mut fields = ex.fields;
             let from_codes = extract::payment_qr::apply(&mut fields, pages, dt);
-            let mut checks = validate::validate(&fields, dt, today);
-            checks.extend(from_codes);
-            checks.extend(ex.items_check.clone());
-            checks.extend(ex.unread.iter().map(|name| CheckResult {
-                code: "value_unreadable".into(),
-                passed: false,
-                fields: vec![name.clone()],
-                message: format!(
-                    "a {name} label is on the page but no value could be read beside or below it"
-                ),
-            }));
             let lines: Vec<text::layout::Line> =
                 pages.iter().flat_map(text::layout::lines).collect();
-            checks.extend(validate::null_contradicted::check(
-                &lines, &fields, dt, &ex.unread,
-            ));
+            let checks_of = |fields: &IndexedFields| {
+                let mut checks = validate::validate(fields, dt, today);
+                checks.extend(from_codes.iter().cloned());
+                checks.extend(ex.items_check.clone());
+                let unread = ex.unread.iter().filter(|n| fields.get(n).is_none());
+                checks.extend(unread.map(|name| CheckResult {
+                    code: "value_unreadable".into(),
+                    passed: false,
+                    fields: vec![name.clone()],
+                    message: format!(
+                        "a {name} label is on the page but no value could be read beside or below it"
+                    ),
+                }));
+                checks.extend(validate::null_contradicted::check(
+                    &lines, fields, dt, &ex.unread,
+                ));
+                checks
+            };
+            let checks = checks_of(&fields);
             validate::apply_to_confidence(&mut fields, &checks, dt);
             cfg.calibration.apply(&mut fields);
             // Master data and approvals speak after calibration, with reasons of their
@@ -238,6 +243,8 @@ pub fn analyse_as(
             let (matched, from_vendor) =
                 crate::vendor::apply(&mut fields, pages, dt, book, cfg.vendor_auto_post);
             vendor = matched;
+            // The checks again on what master data and approvals filled in or changed.
+            let mut checks = checks_of(&fields);
             checks.extend(from_vendor);
             (fields, checks, ex.line_items)
         }

@@ -43,35 +43,29 @@ async fn eventually<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
     panic!("timed out waiting for {what}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
-    );
-    // Three heavily degraded invoices: all land in review (deterministic for the seed).
-    let inst = Install::new("[workers]\ncount = 2\n");
-    let gen = inst.path("gen");
-    generate(&gen, 3, 5, &["--degradation", "heavy"]);
-    inst.fill_inbox(&images(&gen));
-    inst.run_to_idle(Duration::from_secs(300));
-    assert!(
-        inst.documents().iter().all(|d| d.1 == "in_review"),
-        "{:?}",
-        inst.documents()
-    );
-
+/// `mailroom run` on `inst` with its web UI, a chromedriver, and a headless Chromium
+/// signed in as a new user `name` (password "NAME's long password") on the queue page.
+/// Keep the first value alive: it stops both processes when dropped.
+async fn signed_in(
+    inst: &Install,
+    name: &str,
+    role: &str,
+) -> ((Killed, Killed), fantoccini::Client, String) {
     let mut add = inst
-        .command(&["user", "add", "ann", "--role", "reviewer"])
+        .command(&["user", "add", name, "--role", role])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(add.stdin.as_mut().unwrap(), b"ann's long password\n").unwrap();
+    std::io::Write::write_all(
+        add.stdin.as_mut().unwrap(),
+        format!("{name}'s long password\n").as_bytes(),
+    )
+    .unwrap();
     assert!(add.wait().unwrap().success());
 
     let _ = std::fs::remove_file(inst.path("var/web.addr"));
     let log = std::fs::File::create(inst.path("var/run.log")).unwrap();
-    let _run = Killed(
+    let run = Killed(
         inst.command(&["run"])
             .stdout(Stdio::null())
             .stderr(log)
@@ -87,7 +81,7 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
     );
 
     let port = free_port();
-    let _driver = Killed(
+    let driver = Killed(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -119,17 +113,41 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
     c.find(Locator::Css("input[name=name]"))
         .await
         .unwrap()
-        .send_keys("ann")
+        .send_keys(name)
         .await
         .unwrap();
     let pw = c.find(Locator::Css("input[name=password]")).await.unwrap();
-    pw.send_keys("ann's long password").await.unwrap();
+    pw.send_keys(&format!("{name}'s long password"))
+        .await
+        .unwrap();
     pw.send_keys(&Key::Enter.to_string()).await.unwrap();
     eventually("the queue", async || {
         let t = c.title().await.ok()?;
         t.starts_with("Queue").then_some(())
     })
     .await;
+    ((run, driver), c, base)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    // Three heavily degraded invoices: all land in review (deterministic for the seed).
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 3, 5, &["--degradation", "heavy"]);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    assert!(
+        inst.documents().iter().all(|d| d.1 == "in_review"),
+        "{:?}",
+        inst.documents()
+    );
+
+    let (_running, c, base) = signed_in(&inst, "ann", "reviewer").await;
     let body = c
         .find(Locator::Css("body"))
         .await
@@ -330,4 +348,66 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
          (n, {tabs} Tab, {} typed characters, Ctrl+Enter)",
         value.chars().count()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_imports_master_data_on_the_vendors_page() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("");
+    let (_running, c, base) = signed_in(&inst, "ada", "admin").await;
+    c.goto(&format!("{base}/admin/vendors")).await.unwrap();
+    let text = async || c.find(Locator::Css("body")).await.ok()?.text().await.ok();
+    assert!(text().await.unwrap().contains("Vendors: 0"));
+    let good = "Nordlys Kontorartikler ApS,DK12345674,DK50 0040 0440 1162 43";
+    let import = async |csv: &str| {
+        let area = c.find(Locator::Css("#csv")).await.unwrap();
+        area.clear().await.unwrap();
+        area.send_keys(csv).await.unwrap();
+        c.find(Locator::Css("form[action='/admin/vendors/import'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    };
+
+    // A file with a bad line is refused whole, the line and the reason shown.
+    import(&format!("name,vat_id,iban\n{good}\nBad ApS,DK12345678,\n")).await;
+    let body = eventually("the refusal", async || {
+        let t = text().await?;
+        t.contains("Nothing was imported").then_some(t)
+    })
+    .await;
+    assert!(
+        body.contains("line 3: \"DK12345678\" is not a valid VAT id"),
+        "{body}"
+    );
+    assert!(body.contains("Vendors: 0"), "{body}");
+
+    // Corrected, it is imported, and the book shows the vendor.
+    import(&format!("name,vat_id,iban\n{good}\n")).await;
+    let body = eventually("the import", async || {
+        let t = text().await?;
+        t.contains("1 vendor(s) added").then_some(t)
+    })
+    .await;
+    assert!(body.contains("Vendors: 1"), "{body}");
+    let row = c
+        .find(Locator::Css("tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("Nordlys Kontorartikler ApS"), "{row}");
+    assert!(row.contains("DK12345674"), "{row}");
+    assert!(row.contains("DK5000400440116243"), "{row}");
+    assert!(row.contains("import"), "{row}");
+    let listed = inst.ok(&["vendors", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    c.close().await.unwrap();
 }

@@ -12,7 +12,8 @@
 //! fields `null`. `--degradation`, `--language` (where the kind has it) and `--format`
 //! apply to every kind; `--layout` to invoices only. `--suppliers K` makes the invoices a
 //! supplier stream (K suppliers, each with one identity, bank account and layout; truth
-//! adds `supplier` and `supplier_doc`) and writes the suppliers to `vendors.csv`.
+//! adds `supplier` and `supplier_doc`), addressed to one group's two companies, and
+//! writes the suppliers to `vendors.csv`.
 //!
 //! **Invoices** (this file): an A4 page at 300 dpi (2480x3508, greyscale) holding a random
 //! but realistic invoice in English, Danish or German: vendor and customer blocks, header
@@ -2116,14 +2117,22 @@ fn supplier(cli: &Cli, fonts: &Fonts, s: u32) -> (Invoice, Layout, Style) {
     let mut rng = doc_rng(cli.seed ^ 0x5EED_5A1E, s);
     let lang = choose_lang(cli.language, &mut rng);
     let layout = choose_layout(cli.layout, &mut rng);
-    let inv = make_invoice(lang, &mut rng);
+    let mut inv = make_invoice(lang, &mut rng);
+    // The stream arrives at one group's mailroom: a Danish company and its German
+    // subsidiary, each billed by half the suppliers.
+    let mut group = doc_rng(cli.seed ^ 0xB0B_CA7, 0);
+    let ours = [
+        party(Country::Dk, &mut group),
+        party(Country::De, &mut group),
+    ];
+    inv.customer = ours[s as usize % 2].clone();
     let st = style(&inv, layout, fonts, &mut rng);
     (inv, layout, st)
 }
 
 /// The next invoice of supplier `sup`: its own number, dates and lines; the supplier's
-/// identity, bank account, currency, tax rate, payment terms and customer (the company
-/// whose mailroom receives the stream).
+/// identity, bank account, currency, tax rate, payment terms and customer (one of the
+/// two companies whose mailroom receives the stream).
 fn supplier_invoice(sup: &Invoice, rng: &mut SmallRng) -> Invoice {
     let mut inv = make_invoice(sup.lang, rng);
     let n = &sup.number;

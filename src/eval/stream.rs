@@ -41,6 +41,8 @@ pub struct Step {
     pub matched_by: Option<String>,
     /// Fields read wrong, as read: value, confidence and the reasons behind it.
     pub misread: Vec<serde_json::Value>,
+    /// Fields below their threshold, as read, with their reasons.
+    pub doubtful: Vec<serde_json::Value>,
 }
 
 /// Whether every field the truth names was read right, and which were not.
@@ -126,6 +128,19 @@ pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<V
                 })
             })
             .collect();
+        let doubtful = cfg
+            .doctype(&doc.doc_type.value)
+            .map(|dt| {
+                dt.fields
+                    .iter()
+                    .filter_map(|spec| {
+                        let f = doc.fields.get(&spec.name)?;
+                        (f.confidence < spec.threshold)
+                            .then(|| serde_json::json!({"field": spec.name, "read": f}))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut step = Step {
             name,
             supplier,
@@ -138,6 +153,7 @@ pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<V
             wrong: Vec::new(),
             matched_by: doc.vendor.as_ref().map(|v| v.matched_by.clone()),
             misread,
+            doubtful,
         };
         if step.auto_posted {
             step.wrong = wrong;

@@ -24,6 +24,19 @@ fn list(cell: &str) -> Vec<String> {
         .collect()
 }
 
+/// The line a record starts on, counted from its byte offset: the csv crate's own line
+/// count comes out one short on CRLF files (what browsers send), because it places the
+/// record at the `\n` of the break before it.
+fn line_at(text: &str, p: &csv::Position) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = (p.byte() as usize).min(bytes.len());
+    // On CRLF files a record's position is the line break before it.
+    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+        at += 1;
+    }
+    bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
 /// The vendors in `text`, or every line's reason for refusing the file (`line N: …`).
 pub fn parse(text: &str) -> Result<Vec<Vendor>, Vec<String>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -60,12 +73,12 @@ pub fn parse(text: &str) -> Result<Vec<Vendor>, Vec<String>> {
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(i as u64 + 2, |p| p.line());
+                let line = e.position().map_or(i + 2, |p| line_at(text, p));
                 errors.push(format!("line {line}: {e}"));
                 continue;
             }
         };
-        let line = row.position().map_or(i as u64 + 2, |p| p.line());
+        let line = row.position().map_or(i + 2, |p| line_at(text, p));
         let cell = |name: &str| {
             header
                 .iter()

@@ -189,7 +189,20 @@ pub fn apply(
         return (None, Vec::new());
     }
     let mut checks = Vec::new();
-    let Some((vendor, by)) = resolve(fields, pages, book) else {
+    let resolved = resolve(fields, pages, book);
+    // Who the invoice is addressed to, from every supplier's approvals, unless this
+    // supplier's own approvals say (then `learn::agree` does).
+    for name in learn::OURS.iter().filter(|n| has(n)) {
+        let own = resolved
+            .and_then(|(v, _)| v.learned.fields.get(*name))
+            .is_some_and(|h| !h.values.is_empty());
+        if !own {
+            let lines: Vec<_> = pages.iter().flat_map(crate::text::layout::lines).collect();
+            let pooled = learn::ours(book, name);
+            learn::names(fields, &lines, name, &pooled, "any supplier");
+        }
+    }
+    let Some((vendor, by)) = resolved else {
         if policy == AutoPost::Known {
             checks.push(CheckResult {
                 code: "vendor_known".into(),

@@ -251,7 +251,7 @@ fn an_approval_teaches_places_and_shapes_that_raise_the_next_documents_confidenc
     assert_eq!(v.learned.documents, 1);
     let number = &v.learned.fields["invoice_number"];
     assert_eq!(number.label(), Some(("fakturanr", 1)));
-    assert_eq!(number.shapes.keys().collect::<Vec<_>>(), ["9-9"]);
+    assert_eq!(number.shapes.keys().collect::<Vec<_>>(), ["9999-999"]);
     let customer = &v.learned.fields["customer_name"];
     assert_eq!(
         customer.values.keys().collect::<Vec<_>>(),
@@ -289,7 +289,7 @@ fn an_approval_teaches_places_and_shapes_that_raise_the_next_documents_confidenc
     // A number of a shape no approval showed loses confidence instead, once two agree.
     let mut twice = v.clone();
     learn::learn(&mut twice, &before, &[next], &dt);
-    let odd = next_invoice("X/77/B", "Modtager:");
+    let odd = next_invoice("2024-1310", "Modtager:");
     let mut fields = read(&odd);
     let was = fields.get("invoice_number").unwrap().confidence;
     apply(&mut fields, &[odd], &dt, &[twice], AutoPost::Any);
@@ -372,4 +372,16 @@ fn a_first_approval_makes_a_vendor_record_and_later_ones_keep_its_iban() {
     assert_eq!(again.id, 3);
     assert_eq!(again.ibans, ["DK5000400440116243"]);
     assert_eq!(again.learned.documents, 2);
+}
+
+#[test]
+fn lines_are_counted_in_files_with_crlf_endings_too() {
+    // Browsers send a textarea's lines with CRLF.
+    let errors =
+        import::parse("name,vat_id,iban\r\nGood ApS,DK12345674,\r\nBad ApS,DK12345678,\r\n")
+            .unwrap_err();
+    assert_eq!(
+        errors,
+        ["line 3: \"DK12345678\" is not a valid VAT id (with its country prefix)"]
+    );
 }

@@ -42,6 +42,7 @@ static TEMPLATES: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
         ("document.html", include_str!("templates/document.html")),
         ("message.html", include_str!("templates/message.html")),
         ("admin.html", include_str!("templates/admin.html")),
+        ("vendors.html", include_str!("templates/vendors.html")),
     ] {
         env.add_template(name, src).expect("templates parse");
     }
@@ -86,6 +87,9 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/static/{file}", get(static_file))
         .route("/admin/quarantine", get(quarantine))
         .route("/admin/duplicates", get(duplicates))
+        .route("/admin/vendors", get(vendors))
+        .route("/admin/vendors/import", post(import_vendors))
+        .route("/admin/vendors/{id}/reset", post(reset_vendor))
         .route("/admin/documents/{id}/retry", post(admin_retry))
         .route("/admin/documents/{id}/discard", post(admin_discard))
 }
@@ -1044,4 +1048,72 @@ mod cookie_tests {
         assert!(!same("abc123", "abc12"));
         assert!(!same("", "a"));
     }
+}
+
+/// The vendor book: master data, what approvals taught per supplier, import and reset.
+async fn vendors_page(
+    s: &SignedIn,
+    st: AppState,
+    notice: Option<String>,
+    errors: Vec<String>,
+    csv: String,
+) -> Result<Response, Response> {
+    s.admin()?;
+    let list = blocking(move || Ok(st.store.vendors()?))
+        .await
+        .map_err(api_err)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut r = render(
+        "vendors.html",
+        json!({"user": s.0.user, "csrf": s.0.csrf, "vendors": list, "notice": notice,
+               "errors": errors, "csv": csv}),
+    );
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+async fn vendors(s: SignedIn, State(st): State<AppState>) -> Result<Response, Response> {
+    vendors_page(&s, st, None, Vec::new(), String::new()).await
+}
+
+async fn import_vendors(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.admin()?;
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let csv = f.get("csv").cloned().unwrap_or_default();
+    match crate::vendor::import::parse(&csv) {
+        Err(errors) => vendors_page(&s, st, None, errors, csv).await,
+        Ok(list) => {
+            let st2 = st.clone();
+            let done = blocking(move || Ok(st2.store.import_vendors(&list)?))
+                .await
+                .map_err(api_err)?;
+            let notice = format!(
+                "Imported: {} vendor(s) added, {} updated.",
+                done.added, done.updated
+            );
+            vendors_page(&s, st, Some(notice), Vec::new(), String::new()).await
+        }
+    }
+}
+
+async fn reset_vendor(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.admin()?;
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    blocking(move || Ok(st.store.reset_learning(id)?))
+        .await
+        .map_err(api_err)?;
+    Ok(Redirect::to(&format!("/admin/vendors#vendor-{id}")).into_response())
 }
