@@ -474,7 +474,7 @@ fn served_routes_are_the_documented_ones() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 16);
+    assert_eq!(checked, 17);
     let (s, e) = call(
         "GET",
         &format!("{base}/api/v1/nothing"),

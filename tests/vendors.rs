@@ -192,8 +192,34 @@ fn an_approval_teaches_the_next_invoice_of_the_same_supplier() {
         );
     }
 
-    // What was learned can be forgotten; the record stays.
+    // Prometheus metrics: every document counted once, the vendor and its lesson.
     let srv = start(&inst, &["serve"], "serve2.log");
+    let (s, body, ctype) = call_raw(
+        "GET",
+        &format!("{}/api/v1/metrics", srv.base),
+        Some(&writer),
+        None,
+    );
+    assert_eq!(s, 200);
+    assert!(ctype.starts_with("text/plain"), "{ctype}");
+    let text = String::from_utf8(body).unwrap();
+    let mut documents = 0.0;
+    let mut learned = None;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (name, value) = line.rsplit_once(' ').expect("name value");
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("{line}"));
+        if name.starts_with("mailroom_documents{") {
+            documents += value;
+        }
+        if name == "mailroom_vendor_approvals_learned" {
+            learned = Some(value);
+        }
+    }
+    assert_eq!(documents, files.len() as f64, "{text}");
+    assert_eq!(learned, Some(1.0), "{text}");
+    assert!(text.contains("mailroom_vendors 1\n"), "{text}");
+
+    // What was learned can be forgotten; the record stays.
     let (s, v) = call(
         "DELETE",
         &format!("{}/api/v1/vendors/{vendor_id}/learned", srv.base),

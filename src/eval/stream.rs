@@ -43,6 +43,9 @@ pub struct Step {
     pub misread: Vec<serde_json::Value>,
     /// Fields below their threshold, as read, with their reasons.
     pub doubtful: Vec<serde_json::Value>,
+    /// Every field read: (name, confidence, right, whether master data or approvals
+    /// changed its confidence or value).
+    pub fields: Vec<(String, f64, bool, bool)>,
 }
 
 /// Whether every field the truth names was read right, and which were not.
@@ -141,6 +144,28 @@ pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<V
                     .collect()
             })
             .unwrap_or_default();
+        let fields = cfg
+            .doctype(&truth.doc_type)
+            .map(|dt| {
+                dt.fields
+                    .iter()
+                    .filter(|spec| spec.extract && truth.fields.contains_key(&spec.name))
+                    .filter_map(|spec| {
+                        let f = doc.fields.get(&spec.name)?;
+                        let taught = f.origin == crate::document::Origin::MasterData
+                            || f.reasons
+                                .iter()
+                                .any(|r| r.contains("approved") || r.contains("master data"));
+                        Some((
+                            spec.name.clone(),
+                            f.confidence,
+                            !wrong.contains(&spec.name),
+                            taught,
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut step = Step {
             name,
             supplier,
@@ -154,6 +179,7 @@ pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<V
             matched_by: doc.vendor.as_ref().map(|v| v.matched_by.clone()),
             misread,
             doubtful,
+            fields,
         };
         if step.auto_posted {
             step.wrong = wrong;
@@ -251,6 +277,28 @@ pub fn render(steps: &[Step]) -> String {
     let first_new: Vec<&Step> = steps.iter().filter(|s| s.nth == 1 && !s.known).collect();
     out.push_str(&line("1st, in master data", &first_known));
     out.push_str(&line("1st, not in master data", &first_new));
+    // Does a confidence that master data or approvals set mean what it says?
+    let taught: Vec<(f64, bool)> = steps
+        .iter()
+        .flat_map(|s| &s.fields)
+        .filter(|f| f.3)
+        .map(|f| (f.1, f.2))
+        .collect();
+    for (lo, hi) in [(0.0, 0.9), (0.9, 0.98), (0.98, 1.01)] {
+        let bin: Vec<&(f64, bool)> = taught.iter().filter(|(c, _)| *c >= lo && *c < hi).collect();
+        if bin.is_empty() {
+            continue;
+        }
+        let mean = bin.iter().map(|(c, _)| c).sum::<f64>() / bin.len() as f64;
+        let right = bin.iter().filter(|(_, r)| *r).count();
+        out.push_str(&format!(
+            "fields master data or approvals spoke for, confidence {lo:.2}–{:.2}: {:>4}, mean {:.3}, right {:.1} %\n",
+            hi.min(1.0),
+            bin.len(),
+            mean,
+            pct(right, bin.len())
+        ));
+    }
     let mut held: BTreeMap<String, usize> = BTreeMap::new();
     for s in steps.iter().filter(|s| !s.auto_posted && s.nth >= 3) {
         if let Some(r) = s.reasons.first() {

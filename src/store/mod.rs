@@ -489,6 +489,29 @@ impl Store {
     }
 
     /// Is there work left: documents waiting or being processed, or deliveries pending.
+    /// Documents per type and state, and the age in seconds of the oldest document
+    /// waiting (received, processing or in review) in each of those states.
+    pub fn metrics(&self) -> Result<(Vec<(String, String, i64)>, Vec<(String, f64)>), StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT COALESCE(doc_type, ''), state, COUNT(*) FROM documents
+                 GROUP BY 1, 2 ORDER BY 1, 2",
+            )?;
+            let counts = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut st = c.prepare_cached(
+                "SELECT state, (julianday('now') - julianday(MIN(received_at))) * 86400.0
+                 FROM documents WHERE state IN ('received', 'processing', 'in_review')
+                 GROUP BY state ORDER BY state",
+            )?;
+            let ages = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((counts, ages))
+        })
+    }
+
     pub fn busy(&self) -> Result<bool, StoreError> {
         self.with(|c| {
             c.query_row(

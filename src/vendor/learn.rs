@@ -147,30 +147,72 @@ pub fn names(
 fn on_page(lines: &[Line], habit: &Habit) -> Option<Field> {
     for line in lines {
         for seg in line.segments() {
-            let text = seg
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if let Some((known, n)) = known_value(habit, &text) {
-                let ocr = seg.iter().map(|w| w.conf as f64).fold(1.0, f64::min);
-                let c = (1.0 - (1.0 - ocr) / (n as f64 + 1.0)).max(name_agrees(n));
-                return Some(Field {
-                    value: known.to_string(),
-                    confidence: c,
-                    raw: text,
-                    page: line.page,
-                    bbox: Some(layout::union(&seg)),
-                    origin: Origin::Ocr,
-                    reasons: vec![format!(
-                        "{known:?}, approved on {n} document(s), is printed here: confidence \
-                         {c:.3}"
-                    )],
-                });
+            // Any run of up to eight words in a segment: a name may share its segment
+            // with a label ("An: Becker OHG") or a neighbour.
+            for from in 0..seg.len() {
+                for to in (from + 1..=(from + 8).min(seg.len())).rev() {
+                    let run = &seg[from..to];
+                    let text = run
+                        .iter()
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let Some((known, n)) = known_value(habit, &text) else {
+                        continue;
+                    };
+                    let ocr = run.iter().map(|w| w.conf as f64).fold(1.0, f64::min);
+                    let c = (1.0 - (1.0 - ocr) / (n as f64 + 1.0)).max(name_agrees(n));
+                    return Some(Field {
+                        value: known.to_string(),
+                        confidence: c,
+                        raw: text,
+                        page: line.page,
+                        bbox: Some(layout::union(run)),
+                        origin: Origin::Ocr,
+                        reasons: vec![format!(
+                            "{known:?}, approved on {n} document(s), is printed here: \
+                             confidence {c:.3}"
+                        )],
+                    });
+                }
             }
         }
     }
     None
+}
+
+/// `value` read as `shape` where OCR confused a letter with the digit it looks like
+/// (`INVO73635` as `AAA999999` is `INV073635`); `None` when it is not that shape.
+pub fn fit_shape(value: &str, shape: &str) -> Option<String> {
+    let (v, s): (Vec<char>, Vec<char>) = (value.chars().collect(), shape.chars().collect());
+    if v.len() != s.len() {
+        return None;
+    }
+    v.iter()
+        .zip(&s)
+        .map(|(&c, &k)| match k {
+            '9' if c.is_ascii_digit() => Some(c),
+            '9' => match c {
+                'O' | 'o' | 'D' | 'Q' => Some('0'),
+                'I' | 'l' | '|' => Some('1'),
+                'Z' | 'z' => Some('2'),
+                'S' | 's' => Some('5'),
+                'G' | 'b' => Some('6'),
+                'B' => Some('8'),
+                _ => None,
+            },
+            'A' if c.is_alphabetic() => Some(c),
+            'A' => match c {
+                '0' => Some('O'),
+                '1' => Some('I'),
+                '2' => Some('Z'),
+                '5' => Some('S'),
+                '8' => Some('B'),
+                _ => None,
+            },
+            k => (c == k).then_some(c),
+        })
+        .collect()
 }
 
 /// `INV-2024-0042` → `AAA-9999-9999`: letters become `A`, digits `9`, the rest stays as
@@ -357,6 +399,22 @@ pub fn agree(fields: &mut IndexedFields, pages: &[Page], dt: &DocType, vendor: &
             Some(f) if matches!(f.origin, Origin::Ocr | Origin::TextLayer) => {
                 let Some(bbox) = f.bbox else { continue };
                 let here = label_of(&lines, f.page, bbox);
+                // One shape on every approval: an identifier read with a letter for a
+                // digit (or the reverse) is read as that shape.
+                if let (FieldKind::Identifier, [(only, _)]) = (
+                    spec.kind,
+                    habit.shapes.iter().collect::<Vec<_>>().as_slice(),
+                ) {
+                    if shape(&f.value) != **only {
+                        if let Some(fixed) = fit_shape(&f.value, only) {
+                            f.reasons.push(format!(
+                                "read {:?}; shaped {only} as on every approved document of {}",
+                                f.value, vendor.name
+                            ));
+                            f.value = fixed;
+                        }
+                    }
+                }
                 let shape = shape_of(spec, f);
                 let shape_known = shape.as_ref().is_none_or(|s| habit.shapes.contains_key(s));
                 if here.as_deref().is_some_and(|h| same_label(h, label)) && shape_known {

@@ -385,3 +385,29 @@ fn lines_are_counted_in_files_with_crlf_endings_too() {
         ["line 3: \"DK12345678\" is not a valid VAT id (with its country prefix)"]
     );
 }
+
+#[test]
+fn an_identifier_misread_letter_for_digit_is_read_as_its_learned_shape() {
+    assert_eq!(
+        learn::fit_shape("INVO73635", "AAA999999").as_deref(),
+        Some("INV073635")
+    );
+    assert_eq!(
+        learn::fit_shape("lNV0736S5", "AAA999999").as_deref(),
+        Some("lNV073655")
+    );
+    assert_eq!(
+        learn::fit_shape("RE-2O24-00I2", "AA-9999-9999").as_deref(),
+        Some("RE-2024-0012")
+    );
+    assert_eq!(
+        learn::fit_shape("INV07363", "AAA999999"),
+        None,
+        "another length"
+    );
+    assert_eq!(
+        learn::fit_shape("INV-73635", "AAA999999"),
+        None,
+        "a dash is no digit"
+    );
+}

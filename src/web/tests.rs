@@ -762,3 +762,53 @@ async fn an_email_body_is_shown_as_its_text_not_as_a_broken_scan() {
     assert!(html.contains(r#"<img src="/ui/documents/"#));
     assert!(!html.contains("text-page"));
 }
+
+/// Issue 17 item 8: a reviewer cannot reject a document another is working on (approve
+/// and change-type already refused), and a lease on an unknown document is a 404.
+#[tokio::test]
+async fn reject_respects_another_reviewers_lease_and_unknown_ids_are_404() {
+    let f = fixture();
+    let (ann, _) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let (bob, bob_csrf) = sign_in(&f.app, "bob", "bob password 1").await.unwrap();
+    let page = format!("/documents/{}", f.doc);
+    let (s, _, _) = send(&f.app, get(&page, Some(&ann))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, html) = send(
+        &f.app,
+        form(
+            &format!("{page}/reject"),
+            Some(&bob),
+            &[("csrf", &bob_csrf), ("reason", "not ours")],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("ann is working on this document"), "{html}");
+    assert_eq!(f.store.get(&f.doc).unwrap().state, State::InReview);
+
+    let lease = Request::post("/documents/01NOSUCHDOCUMENT/lease")
+        .header(header::COOKIE, &bob)
+        .header("x-csrf-token", &bob_csrf)
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, body) = send(&f.app, lease).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+}
+
+/// Issue 17: health and readiness answer without a session or token, and every answer
+/// carries the browser security headers.
+#[tokio::test]
+async fn health_readiness_and_security_headers() {
+    let f = fixture();
+    let (s, _, body) = send(&f.app, get("/healthz", None)).await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, "ok\n"));
+    let (s, _, body) = send(&f.app, get("/readyz", None)).await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, "ready\n"));
+    for path in ["/login", "/api/v1/documents", "/healthz", "/no/such/page"] {
+        let (_, h, _) = send(&f.app, get(path, None)).await;
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+    }
+}

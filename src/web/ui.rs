@@ -70,6 +70,8 @@ fn message(status: StatusCode, s: &Session, title: &str, text: &str) -> Response
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/", get(queue))
@@ -669,9 +671,13 @@ async fn renew_lease(
 ) -> Result<Response, Response> {
     s.csrf_ok(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let user = s.actor();
-    let lease = blocking(move || Ok(st.store.lease(&id, &user, LEASE_MS)?))
-        .await
-        .map_err(api_err)?;
+    let lease = blocking(move || {
+        // An unknown document is a 404, not a lease on nothing (nor a 500).
+        st.store.get(&id)?;
+        Ok(st.store.lease(&id, &user, LEASE_MS)?)
+    })
+    .await
+    .map_err(api_err)?;
     Ok(Json(match lease {
         Lease::Yours(until) => json!({"held": true, "until": until}),
         Lease::Held { by, until } => json!({"held": false, "by": by, "until": until}),
@@ -895,6 +901,10 @@ async fn reject(
     let (st2, id2) = (st.clone(), id.clone());
     let r = blocking(move || {
         let seq = st2.store.get(&id2)?.seq;
+        // As for approving: not while another reviewer is working on it.
+        if let Lease::Held { by, .. } = st2.store.lease(&id2, &actor, LEASE_MS)? {
+            return Ok(Err(format!("{by} is working on this document.")));
+        }
         st2.store.decide(
             &id2,
             DocState::Rejected,
@@ -903,11 +913,12 @@ async fn reject(
             None,
         )?;
         st2.store.release(&id2, &actor)?;
-        Ok(seq)
+        Ok(Ok(seq))
     })
     .await;
     match r {
-        Ok(seq) => Ok(after_decision(seq)),
+        Ok(Ok(seq)) => Ok(after_decision(seq)),
+        Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
         Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(already_decided(&s)),
         Err(e) => Err(api_err(e)),
     }
@@ -1116,4 +1127,21 @@ async fn reset_vendor(
         .await
         .map_err(api_err)?;
     Ok(Redirect::to(&format!("/admin/vendors#vendor-{id}")).into_response())
+}
+
+/// Liveness, without a session or token: the process answers.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Readiness, without a session or token: the ledger answers a query (503 when not).
+async fn readyz(State(st): State<AppState>) -> Response {
+    match blocking(move || Ok(st.store.counts()?)).await {
+        Ok(_) => "ready\n".into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: the ledger does not answer: {}\n", e.message),
+        )
+            .into_response(),
+    }
 }
