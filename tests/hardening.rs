@@ -192,3 +192,28 @@ fn a_document_interrupted_three_times_is_quarantined_not_taken_again() {
         "read again, quarantined for its own reason: {why}"
     );
 }
+
+/// Item 9: WebP and BMP scans were refused ("unsupported file type"); they are read
+/// like the PNG they were made from.
+#[test]
+fn webp_and_bmp_scans_are_read_like_the_png() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), 1, 7, &["--degradation", "clean"]);
+    let png = images(dir.path())[0].clone();
+    let truth = truth_of(&png);
+    let rgb = image::DynamicImage::ImageRgb8(image::open(&png).unwrap().to_rgb8());
+    let webp = dir.path().join("scan.webp");
+    rgb.save(&webp).unwrap();
+    let bmp = dir.path().join("scan.bmp");
+    rgb.save(&bmp).unwrap();
+    let out = extract(&[&png, &webp, &bmp], None);
+    for (doc, media) in out[1..].iter().zip(["image/webp", "image/bmp"]) {
+        assert_eq!(doc["source"]["media_type"], media, "{doc}");
+        for field in ["invoice_number", "total", "invoice_date"] {
+            assert_eq!(
+                doc["fields"][field]["value"], truth["fields"][field],
+                "{media} {field}: {doc}"
+            );
+        }
+    }
+}

@@ -226,7 +226,7 @@ pub fn sniff_document(data: &[u8]) -> Option<&'static str> {
     if data.starts_with(&tnef::SIGNATURE) || sniff_other(data).is_some() || looks_like_email(data) {
         return None;
     }
-    // PDF, PNG, JPEG, TIFF: the same sniffing as files dropped in the inbox.
+    // PDF, PNG, JPEG, TIFF, WebP, BMP: the same sniffing as files dropped in the inbox.
     if let Some(media) = crate::text::MediaType::sniff(data) {
         return Some(media.mime());
     }
@@ -812,6 +812,8 @@ fn extension(media: &str) -> &'static str {
         MEDIA_PNG => "png",
         MEDIA_JPEG => "jpg",
         MEDIA_TIFF => "tif",
+        "image/webp" => "webp",
+        "image/bmp" => "bmp",
         _ => "xml",
     }
 }

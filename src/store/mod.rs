@@ -189,6 +189,9 @@ CREATE TABLE IF NOT EXISTS transitions (
 CREATE INDEX IF NOT EXISTS transitions_document ON transitions(document_id, id);
 "#;
 
+/// Documents as (type, state, count) and the oldest waiting per state as (state, seconds).
+pub type Gauges = (Vec<(String, String, i64)>, Vec<(String, f64)>);
+
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -491,7 +494,7 @@ impl Store {
     /// Is there work left: documents waiting or being processed, or deliveries pending.
     /// Documents per type and state, and the age in seconds of the oldest document
     /// waiting (received, processing or in review) in each of those states.
-    pub fn metrics(&self) -> Result<(Vec<(String, String, i64)>, Vec<(String, f64)>), StoreError> {
+    pub fn metrics(&self) -> Result<Gauges, StoreError> {
         self.with(|c| {
             let mut st = c.prepare_cached(
                 "SELECT COALESCE(doc_type, ''), state, COUNT(*) FROM documents

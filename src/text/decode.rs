@@ -1,6 +1,6 @@
 //! Decode a document's bytes into page images, one page at a time.
 //!
-//! PNG and JPEG are decoded by the `image` crate (pure Rust: a corrupt file is an
+//! PNG, JPEG, WebP and BMP are decoded by the `image` crate (pure Rust: a corrupt file is an
 //! error, never a crash); TIFF, including multi-page and 1-bit CCITT G4 scanner output,
 //! by Leptonica. Sizes are checked from the header before any pixel is decoded, so a
 //! 35000×35000 scan is refused without allocating gigabytes.
@@ -21,6 +21,10 @@ pub enum MediaType {
     Png,
     Jpeg,
     Tiff,
+    /// Phone apps and web downloads (lossy or lossless).
+    WebP,
+    /// Old scanner software and Windows screenshots.
+    Bmp,
     /// Read by [`super::pdf`], page by page, not decoded here.
     Pdf,
 }
@@ -34,6 +38,10 @@ impl MediaType {
             Some(MediaType::Jpeg)
         } else if data.starts_with(b"II*\0") || data.starts_with(b"MM\0*") {
             Some(MediaType::Tiff)
+        } else if data.len() >= 12 && data.starts_with(b"RIFF") && &data[8..12] == b"WEBP" {
+            Some(MediaType::WebP)
+        } else if data.len() >= 26 && data.starts_with(b"BM") && bmp_header_ok(data) {
+            Some(MediaType::Bmp)
         } else if super::pdf::looks_like_pdf(data) {
             Some(MediaType::Pdf)
         } else {
@@ -46,9 +54,21 @@ impl MediaType {
             MediaType::Png => "image/png",
             MediaType::Jpeg => "image/jpeg",
             MediaType::Tiff => "image/tiff",
+            MediaType::WebP => "image/webp",
+            MediaType::Bmp => "image/bmp",
             MediaType::Pdf => "application/pdf",
         }
     }
+}
+
+/// "BM" starts many text files: a bitmap also names its own size and a pixel offset
+/// inside it.
+fn bmp_header_ok(data: &[u8]) -> bool {
+    let le32 = |at: usize| u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]);
+    let (size, offset, header) = (le32(2), le32(10), le32(14));
+    (size == 0 || size as usize <= data.len() + 16)
+        && (14..=data.len() as u32).contains(&offset)
+        && matches!(header, 12 | 40 | 52 | 56 | 64 | 108 | 124)
 }
 
 /// A short human description of what a file that is not a supported type looks like.
@@ -62,7 +82,7 @@ pub fn describe_unknown(data: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ");
-    format!("not PDF, PNG, JPEG, TIFF, XML or email; starts with {head}")
+    format!("not PDF, PNG, JPEG, TIFF, WebP, BMP, XML or email; starts with {head}")
 }
 
 /// Yields the pages of one document lazily, so a 50-page TIFF is never all in memory.
@@ -96,8 +116,10 @@ impl Pages<'_> {
     pub fn next_page(&mut self) -> Result<Option<Pix>, TextError> {
         let n = self.next;
         let page = match self.media {
-            MediaType::Png | MediaType::Jpeg if n > 0 => None,
-            MediaType::Png | MediaType::Jpeg => Some(self.decode_raster()?),
+            MediaType::Png | MediaType::Jpeg | MediaType::WebP | MediaType::Bmp if n > 0 => None,
+            MediaType::Png | MediaType::Jpeg | MediaType::WebP | MediaType::Bmp => {
+                Some(self.decode_raster()?)
+            }
             MediaType::Tiff => self.decode_tiff_page(n)?,
             MediaType::Pdf => {
                 return Err(TextError::Unsupported(
@@ -184,6 +206,11 @@ pub fn recorded_dpi(data: &[u8]) -> Option<u32> {
     let dpi = match MediaType::sniff(data)? {
         MediaType::Png => png_dpi(data),
         MediaType::Jpeg => jpeg_dpi(data),
+        // BITMAPINFOHEADER's horizontal resolution, in pixels per metre.
+        MediaType::Bmp => data
+            .get(38..42)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 * 0.0254)
+            .filter(|d| *d > 0.0),
         _ => None,
     }?;
     (1.0..=100_000.0).contains(&dpi).then(|| dpi.round() as u32)
@@ -316,8 +343,25 @@ mod tests {
         assert_eq!(MediaType::sniff(b"%PDF-1.7\n"), Some(MediaType::Pdf));
         assert_eq!(MediaType::sniff(b"GIF89a.."), None);
         assert_eq!(
+            MediaType::sniff(b"RIFF\x10\0\0\0WEBPVP8L"),
+            Some(MediaType::WebP)
+        );
+        assert_eq!(MediaType::sniff(b"RIFF\x10\0\0\0WAVEfmt "), None);
+        // A text file that starts "BM" is no bitmap: the header must hold together.
+        assert_eq!(
+            MediaType::sniff(b"BMW of North America invoice 2024-118"),
+            None
+        );
+        let mut bmp = b"BM".to_vec();
+        bmp.extend(70u32.to_le_bytes()); // file size
+        bmp.extend([0; 4]);
+        bmp.extend(54u32.to_le_bytes()); // pixel offset
+        bmp.extend(40u32.to_le_bytes()); // BITMAPINFOHEADER
+        bmp.resize(70, 0);
+        assert_eq!(MediaType::sniff(&bmp), Some(MediaType::Bmp));
+        assert_eq!(
             describe_unknown(b"GIF89a"),
-            "not PDF, PNG, JPEG, TIFF, XML or email; starts with 47 49 46 38 39 61"
+            "not PDF, PNG, JPEG, TIFF, WebP, BMP, XML or email; starts with 47 49 46 38 39 61"
         );
     }
 
