@@ -443,13 +443,38 @@ fn served_routes_are_the_documented_ones() {
     let writer = token(&inst, "erp", "write");
     let srv = start(&inst, &["serve"], "serve.log");
     let base = &srv.base;
-    let (s, spec) = call(
+    // The description is public (issue 17 item 8).
+    let (s, spec) = call("GET", &format!("{base}/api/v1/openapi.json"), None, None);
+    assert_eq!(s, 200);
+    // Unknown filters are refused, not ignored; a bad page number is a JSON error.
+    for query in ["?q=x", "?invoice_number=2024-118"] {
+        let (s, e) = call(
+            "GET",
+            &format!("{base}/api/v1/documents{query}"),
+            Some(&writer),
+            None,
+        );
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (400, Some("bad_request")),
+            "{query}"
+        );
+        assert!(e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown filter"));
+    }
+    let (s, e) = call(
         "GET",
-        &format!("{base}/api/v1/openapi.json"),
+        &format!("{base}/api/v1/documents/01X/pages/abc"),
         Some(&writer),
         None,
     );
-    assert_eq!(s, 200);
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{e}"
+    );
     assert_eq!(
         spec,
         serde_json::from_str::<Value>(

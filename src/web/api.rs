@@ -290,7 +290,8 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
-async fn openapi(_auth: Auth) -> Response {
+/// The API's description is public: a client reads it before it has a token.
+async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
@@ -377,6 +378,27 @@ async fn list_documents(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     auth.require(Scope::Read)?;
+    // A filter this list does not know is refused, not ignored: `?invoice_number=…`
+    // answering every document would look like a match.
+    const KNOWN: &[&str] = &[
+        "state",
+        "type",
+        "vendor",
+        "received_after",
+        "received_before",
+        "posted_after",
+        "posted_before",
+        "reason",
+        "parent",
+        "cursor",
+        "limit",
+    ];
+    if let Some(k) = q.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(ApiError::bad_request(format!(
+            "unknown filter {k:?} (the filters are {})",
+            KNOWN.join(", ")
+        )));
+    }
     let state = match q.get("state") {
         None => None,
         Some(s) => Some(
@@ -458,9 +480,13 @@ async fn original(
 async fn page_image(
     auth: Auth,
     State(st): State<AppState>,
-    Path((id, n)): Path<(String, u32)>,
+    Path((id, n)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     auth.require(Scope::Read)?;
+    // Parsed here, so that "abc" gets the JSON error every other answer has.
+    let n: u32 = n
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("page {n:?} is not a page number (1, 2, …)")))?;
     let png = blocking(move || page_png(&st, &id, n)).await?;
     Ok(png_response(png))
 }
