@@ -223,15 +223,25 @@ fn ensure_single_threaded_openmp() {
 
 fn main() -> ExitCode {
     ensure_single_threaded_openmp();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MAILROOM_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        // Colour codes only for a person at a terminal, not in a log file or journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("MAILROOM_LOG")
+            .unwrap_or_else(|_| "info".into())
+    };
+    // One JSON object per line for log shippers (`MAILROOM_LOG_FORMAT=json`), else text.
+    if std::env::var("MAILROOM_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            // Colour codes only for a person at a terminal, not in a log file or journal.
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

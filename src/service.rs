@@ -181,9 +181,33 @@ pub fn serve(cfg: Config) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(crate::web::serve(listener, state, async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("stopping");
+        let signal = shutdown_signal().await;
+        tracing::info!(%signal, "stopping");
     }))
+}
+
+/// Ctrl-C, or SIGTERM (what systemd, Docker and Kubernetes send to stop a service):
+/// which one came.
+pub async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "interrupt",
+                _ = term.recv() => "terminate",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "interrupt"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "interrupt"
+    }
 }
 
 async fn watch_loop(
@@ -206,10 +230,13 @@ async fn watch_loop(
         .as_ref()
         .map_or("embedded defaults".to_string(), |p| p.display().to_string());
     tracing::info!(inbox = %cfg.inbox.display(), workers = cfg.workers, %config, "watching");
+    // Listened for once, for the whole loop: a signal between two turns is not lost.
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
-                tracing::info!("stopping");
+            signal = &mut shutdown => {
+                tracing::info!(%signal, "stopping: no new work; documents being read are finished");
                 return Ok(());
             }
             Some(path) = rx.recv() => {
