@@ -678,6 +678,18 @@ pub fn engine(cfg: &Config) -> Result<text::tesseract::Tesseract, TextError> {
         cfg.ocr.detect_orientation,
     )
     .map(|t| t.with_page_deadline(cfg.limits.ocr_page_timeout))
+    // Name the key that chose the languages, and where it was set.
+    .map_err(|e| match e {
+        TextError::EngineInit(m) => TextError::EngineInit(format!(
+            "{m} (key `ocr.languages` in {})",
+            cfg.source_path
+                .as_ref()
+                .map_or("the embedded defaults".to_string(), |p| p
+                    .display()
+                    .to_string())
+        )),
+        other => other,
+    })
 }
 
 pub use crate::guard::guard;

@@ -256,3 +256,41 @@ fn a_rescan_of_a_posted_invoice_is_held_not_posted_twice() {
     );
     assert_eq!(inst.outbox_files().len(), 1, "posted once");
 }
+
+/// Issue 17 item 8: start-up errors name what to fix. A var_dir that is a file named
+/// only "File exists"; unknown Tesseract languages did not name the key that set them.
+#[test]
+fn start_up_errors_name_the_path_and_the_key() {
+    let inst = Install::new("");
+    let config = std::fs::read_to_string(inst.config()).unwrap();
+    let var = inst.path("var");
+    std::fs::write(&var, b"not a folder").unwrap();
+    let out = inst.command(&["vendors", "list"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot create the folder {}", var.display())),
+        "{err}"
+    );
+    std::fs::remove_file(&var).unwrap();
+
+    std::fs::write(
+        inst.config(),
+        format!("{config}\n[ocr]\nlanguages = \"xxx\"\n"),
+    )
+    .unwrap();
+    let gen = inst.path("gen");
+    generate(&gen, 1, 3, &["--degradation", "clean"]);
+    let png = images(&gen)[0].clone();
+    let out = inst.command(&["extract"]).arg(&png).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"xxx\""), "{err}");
+    assert!(
+        err.contains(&format!(
+            "key `ocr.languages` in {}",
+            inst.config().display()
+        )),
+        "{err}"
+    );
+}

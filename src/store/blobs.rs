@@ -16,7 +16,10 @@ pub struct BlobStore {
 
 impl BlobStore {
     pub fn open(root: &Path) -> std::io::Result<BlobStore> {
-        std::fs::create_dir_all(root.join("tmp"))?;
+        let tmp = root.join("tmp");
+        std::fs::create_dir_all(&tmp).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot create {}: {e}", tmp.display()))
+        })?;
         Ok(BlobStore {
             root: root.to_path_buf(),
         })

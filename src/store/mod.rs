@@ -203,7 +203,10 @@ impl Store {
             source,
         };
         if let Some(dir) = db_path.parent() {
-            std::fs::create_dir_all(dir)?;
+            // "File exists" alone does not say which: a var_dir that is a file.
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
+            })?;
         }
         let conn = Connection::open(db_path).map_err(err)?;
         // WAL + FULL: a committed transaction survives power loss, readers never block.
