@@ -135,16 +135,6 @@ impl Store {
         })
     }
 
-    /// Store `v` (insert when its id is 0); returns its id.
-    pub fn save_vendor(&self, v: &Vendor) -> Result<i64, StoreError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let id = save(&tx, v)?;
-            tx.commit()?;
-            Ok(id)
-        })
-    }
-
     /// Forget what approvals taught about vendor `id`; its record stays.
     pub fn reset_learning(&self, id: i64) -> Result<bool, StoreError> {
         let n = self.with(|c| {

@@ -69,6 +69,7 @@ pub fn parse(text: &str) -> Result<Vec<Vendor>, Vec<String>> {
         return Err(errors);
     }
     let mut out = Vec::new();
+    let mut seen: Vec<(String, usize)> = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let row = match row {
             Ok(r) => r,
@@ -137,6 +138,15 @@ pub fn parse(text: &str) -> Result<Vec<Vendor>, Vec<String>> {
                 }
             },
         };
+        // Two rows for one VAT id would be one vendor updated twice, or a conflict in
+        // the ledger: refused here, with both lines.
+        if let Some(vat) = &vat_id {
+            if let Some(first) = seen.iter().find(|(v, _)| v == vat).map(|(_, l)| *l) {
+                errors.push(format!("line {line}: VAT id {vat} is also on line {first}"));
+                continue;
+            }
+            seen.push((vat.clone(), line));
+        }
         out.push(Vendor {
             id: 0,
             name: name.to_string(),

@@ -376,11 +376,10 @@ pub fn learn(vendor: &mut Vendor, fields: &IndexedFields, pages: &[Page], dt: &D
 
 /// Read values compared with what `vendor`'s approved documents showed; see the module
 /// docs.
-pub fn agree(fields: &mut IndexedFields, pages: &[Page], dt: &DocType, vendor: &Vendor) {
+pub fn agree(fields: &mut IndexedFields, lines: &[Line], dt: &DocType, vendor: &Vendor) {
     if vendor.learned.documents == 0 {
         return;
     }
-    let lines: Vec<Line> = pages.iter().flat_map(layout::lines).collect();
     for spec in dt
         .fields
         .iter()
@@ -389,7 +388,7 @@ pub fn agree(fields: &mut IndexedFields, pages: &[Page], dt: &DocType, vendor: &
         let Some(habit) = vendor.learned.fields.get(&spec.name) else {
             continue;
         };
-        if is_name(spec) && names(fields, &lines, &spec.name, habit, &vendor.name) {
+        if is_name(spec) && names(fields, lines, &spec.name, habit, &vendor.name) {
             continue;
         }
         let Some((label, n)) = habit.label() else {

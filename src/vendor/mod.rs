@@ -190,6 +190,13 @@ pub fn apply(
     }
     let mut checks = Vec::new();
     let resolved = resolve(fields, pages, book);
+    // The page's lines, once, and only when something learned will read them (not on
+    // the first-sight path, where the book has taught nothing).
+    let lines: Vec<crate::text::layout::Line> = if book.iter().any(|v| v.learned.documents > 0) {
+        pages.iter().flat_map(crate::text::layout::lines).collect()
+    } else {
+        Vec::new()
+    };
     // Who the invoice is addressed to, from every supplier's approvals, unless this
     // supplier's own approvals say (then `learn::agree` does).
     for name in learn::OURS.iter().filter(|n| has(n)) {
@@ -197,7 +204,6 @@ pub fn apply(
             .and_then(|(v, _)| v.learned.fields.get(*name))
             .is_some_and(|h| !h.values.is_empty());
         if !own {
-            let lines: Vec<_> = pages.iter().flat_map(crate::text::layout::lines).collect();
             let pooled = learn::ours(book, name);
             learn::names(fields, &lines, name, &pooled, "any supplier");
         }
@@ -306,7 +312,7 @@ pub fn apply(
             });
         }
     }
-    learn::agree(fields, pages, dt, vendor);
+    learn::agree(fields, &lines, dt, vendor);
     let matched = VendorMatch {
         id: vendor.id,
         name: vendor.name.clone(),

@@ -411,3 +411,11 @@ fn an_identifier_misread_letter_for_digit_is_read_as_its_learned_shape() {
         "a dash is no digit"
     );
 }
+
+#[test]
+fn one_vat_id_on_two_lines_is_refused_with_both() {
+    let errors =
+        import::parse("name,vat_id\nNordlys ApS,DK12345674\nNordlys Kontor ApS,DK 12 34 56 74\n")
+            .unwrap_err();
+    assert_eq!(errors, ["line 3: VAT id DK12345674 is also on line 2"]);
+}

@@ -71,17 +71,22 @@ pub(crate) fn post_reviewed(
         sinks: crate::config::sinks::subscribers(&st.cfg, crate::config::sinks::POSTED),
         payload,
     };
-    let taught = match serde_json::from_str::<crate::document::TypedDocument>(payload) {
-        Ok(doc) => match st.cfg.doctype(&doc.doc_type.value) {
-            Some(dt) => {
-                let pages = st.store.read_pages(id)?;
-                let book = st.store.vendors()?;
-                crate::vendor::taught(&doc, &pages, dt, &book)
-            }
-            None => None,
-        },
-        Err(_) => None,
+    // What the approval teaches. A lesson that cannot be worked out (pages or the book
+    // unreadable) is lost with a warning; it never keeps the approval from posting.
+    let lesson = || -> Result<Option<crate::document::vendor::Vendor>, String> {
+        let doc: crate::document::TypedDocument =
+            serde_json::from_str(payload).map_err(|e| e.to_string())?;
+        let Some(dt) = st.cfg.doctype(&doc.doc_type.value) else {
+            return Ok(None);
+        };
+        let pages = st.store.read_pages(id).map_err(|e| e.to_string())?;
+        let book = st.store.vendors().map_err(|e| e.to_string())?;
+        Ok(crate::vendor::taught(&doc, &pages, dt, &book))
     };
+    let taught = lesson().unwrap_or_else(|e| {
+        tracing::warn!(document_id = %id, error = %e, "approved without learning from it");
+        None
+    });
     let reason = format!("approved by {actor}");
     st.store.change_and_learn(
         &crate::store::Change {
