@@ -18,8 +18,9 @@ use crate::config::{AfterIngest, Config};
 use crate::document::{Route, SourceMeta};
 use crate::doorbell::Doorbell;
 use crate::sink::Dispatchers;
+use crate::source::mailbox::MailPosition;
 use crate::store::review::{PageInfo, PageWord};
-use crate::store::{DocumentRow, Ingested, Notice, State, Store};
+use crate::store::{DocumentRow, Ingested, Notice, State, Store, StoreError};
 use crate::{pipeline, source};
 
 /// Files ingested per watcher tick (200 ms).
@@ -115,12 +116,15 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     let mut readers = Vec::new();
     for m in &cfg.mailboxes {
         let imap = m.resolve()?;
+        let ledger = Arc::new(MailLedger {
+            store: store.clone(),
+            bell: bell.clone(),
+        });
         readers.push(source::mailbox::start(
             imap,
             m.poll_interval,
-            store.clone(),
+            ledger,
             stop.clone(),
-            bell.clone(),
         )?);
     }
     let mail_caught_up: Vec<Arc<AtomicBool>> =
@@ -301,6 +305,45 @@ fn intake(cfg: &Config, store: &Store, path: &PathBuf) -> anyhow::Result<()> {
     }
     store.intake_done(ingested.id())?;
     Ok(())
+}
+
+/// The mailbox readers' ledger: a message and its position go into the store in one
+/// transaction (the reader tells the server only after that), and each new document
+/// wakes the workers.
+struct MailLedger {
+    store: Arc<Store>,
+    bell: Arc<Doorbell>,
+}
+
+impl source::mailbox::Ledger for MailLedger {
+    type Error = StoreError;
+
+    fn position(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        uid_validity: u32,
+    ) -> Result<(Vec<u32>, u32), StoreError> {
+        self.store.mail_position(mailbox, folder, uid_validity)
+    }
+
+    fn record(&self, at: &MailPosition, data: &[u8]) -> Result<(), StoreError> {
+        let uid = at.uid;
+        match self.store.record_mail(at, data)? {
+            Ingested::New { id } | Ingested::Resumed { id } => {
+                tracing::info!(document_id = %id, mailbox = %at.mailbox, uid, "received")
+            }
+            Ingested::Duplicate { id, of } => {
+                tracing::info!(document_id = %id, duplicate_of = %of, mailbox = %at.mailbox, uid, "duplicate")
+            }
+        }
+        self.bell.ring();
+        Ok(())
+    }
+
+    fn acted(&self, at: &MailPosition) -> Result<(), StoreError> {
+        self.store.mail_acted(at)
+    }
 }
 
 /// How many times a document may be picked up and interrupted (the process killed,

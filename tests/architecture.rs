@@ -67,11 +67,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
     (
         "source",
-        "store",
-        "the IMAP reader writes to the ledger itself",
-    ),
-    (
-        "source",
         "text",
         "email attachments are sniffed with text's MediaType",
     ),

@@ -10,6 +10,7 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::{insert_document, Ingested, NewDocument, Store, StoreError};
+use crate::source::mailbox::MailPosition;
 
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS mail_seen (
@@ -22,22 +23,6 @@ CREATE TABLE IF NOT EXISTS mail_seen (
     PRIMARY KEY (mailbox, folder, uid_validity, uid)
 );
 "#;
-
-/// One message's place on a server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailPosition {
-    pub mailbox: String,
-    pub folder: String,
-    pub uid_validity: u32,
-    pub uid: u32,
-}
-
-impl MailPosition {
-    /// The name the message's document gets in the ledger.
-    pub fn file_name(&self) -> String {
-        format!("{}-{}-{}.eml", self.mailbox, self.uid_validity, self.uid)
-    }
-}
 
 impl Store {
     /// Record a fetched message as a document and its position, durably, together.

@@ -28,7 +28,7 @@
 mod error;
 mod session;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 mod transport;
 mod utf7;
 

@@ -7,7 +7,7 @@ use std::process::Command;
 
 /// A Dovecot of our own, started by `scripts/imap-server` in a temporary directory and
 /// stopped on drop.
-struct Server {
+pub(in crate::source) struct Server {
     script: PathBuf,
     dir: tempfile::TempDir,
     imap_port: u16,
@@ -30,7 +30,7 @@ fn script() -> PathBuf {
 }
 
 impl Server {
-    fn start() -> Server {
+    pub(in crate::source) fn start() -> Server {
         // Short path: Dovecot's unix sockets live under it.
         let dir = tempfile::Builder::new()
             .prefix("mr-imap-")
@@ -64,7 +64,7 @@ impl Server {
             .status();
     }
 
-    fn config(&self, security: Security) -> ImapConfig {
+    pub(in crate::source) fn config(&self, security: Security) -> ImapConfig {
         ImapConfig {
             name: "test".into(),
             host: "127.0.0.1".into(),
@@ -126,7 +126,7 @@ fn run_start(script: &Path, dir: &Path) -> (u16, u16, PathBuf) {
     )
 }
 
-fn message(n: usize) -> Vec<u8> {
+pub(in crate::source) fn message(n: usize) -> Vec<u8> {
     format!(
         "From: Leverandør A/S <faktura@example.com>\r\n\
          To: mailroom@example.com\r\n\
@@ -145,7 +145,7 @@ fn message(n: usize) -> Vec<u8> {
 }
 
 /// Append through the session of `mb`; returns the new UID (UIDPLUS).
-fn append(mb: &mut Mailbox, folder: &str, msg: &[u8]) -> u32 {
+pub(in crate::source) fn append(mb: &mut Mailbox, folder: &str, msg: &[u8]) -> u32 {
     let appended = mb.session.append(folder, msg).finish().expect("APPEND");
     match appended.uids.as_deref() {
         Some([imap_proto::UidSetMember::Uid(uid)]) => *uid,
@@ -165,7 +165,7 @@ fn flags(mb: &mut Mailbox, uid: u32) -> Vec<String> {
     f.flags().iter().map(|f| f.to_string()).collect()
 }
 
-fn all_uids(mb: &mut Mailbox) -> Vec<u32> {
+pub(in crate::source) fn all_uids(mb: &mut Mailbox) -> Vec<u32> {
     let mut uids: Vec<u32> = mb
         .session
         .uid_search("ALL")
@@ -176,7 +176,7 @@ fn all_uids(mb: &mut Mailbox) -> Vec<u32> {
     uids
 }
 
-fn connect(cfg: &ImapConfig) -> Mailbox {
+pub(in crate::source) fn connect(cfg: &ImapConfig) -> Mailbox {
     Mailbox::connect(cfg).unwrap_or_else(|e| panic!("{e}"))
 }
 
