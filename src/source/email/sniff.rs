@@ -1,6 +1,6 @@
-//! Sniffing: is a file an email ([`looks_like_email`](super::looks_like_email), from its
-//! first header lines), and is a part a document ([`sniff_document`], from its bytes,
-//! never from the declared type).
+//! Sniffing: is a file an email ([`looks_like_email`], from its first header lines), and
+//! is a part a document ([`sniff_document`], from its bytes, never from the declared
+//! type).
 
 use super::bytes::find;
 use super::tnef;
