@@ -72,19 +72,25 @@ pub struct Code {
 
 /// The checkboxes and frames on a normalised page image.
 pub fn find_marks(image: &Pix, t: &Transform) -> Vec<marks::Mark> {
-    let Some(gray) = image.gray_bytes() else {
-        return Vec::new();
-    };
+    image
+        .gray_bytes()
+        .map_or_else(Vec::new, |gray| marks_in(&gray, image, t))
+}
+
+fn marks_in(gray: &[u8], image: &Pix, t: &Transform) -> Vec<marks::Mark> {
     let dpi = (t.source_dpi as f32 * t.scale).round().clamp(100.0, 600.0) as u32;
-    marks::find(&gray, image.width(), image.height(), dpi)
+    marks::find(gray, image.width(), image.height(), dpi)
 }
 
 /// The QR codes on a normalised page image.
 pub fn find_codes(image: &Pix) -> Vec<Code> {
-    let Some(gray) = image.gray_bytes() else {
-        return Vec::new();
-    };
-    qr::decode(&gray, image.width(), image.height())
+    image
+        .gray_bytes()
+        .map_or_else(Vec::new, |gray| codes_in(&gray, image))
+}
+
+fn codes_in(gray: &[u8], image: &Pix) -> Vec<Code> {
+    qr::decode(gray, image.width(), image.height())
         .into_iter()
         .map(|c| Code {
             payload: c.payload,
@@ -257,6 +263,7 @@ fn reread_gaps(
     }
     let mut extra: Vec<Word> = Vec::new();
     let mut reads = 0;
+    let mut tried = std::collections::HashSet::new();
     for row in rows.values() {
         let mut hs: Vec<u32> = row.iter().map(|w| w.height()).collect();
         hs.sort_unstable();
@@ -306,6 +313,11 @@ fn reread_gaps(
                 (x1 + h).min(b),
                 band[1],
             ];
+            // A table's ruling reads as "|" or "—" and nothing else: not worth a read.
+            // Nor is a stretch already read for a row sharing this band.
+            if only_ruling(image, rect, h) || !tried.insert(rect) {
+                continue;
+            }
             let crop = image
                 .clip(rect)
                 .map_err(|message| TextError::Ocr { page, message })?;
@@ -330,7 +342,52 @@ fn reread_gaps(
             }
         }
     }
+    tracing::debug!(page, reads, kept = extra.len(), "gap reads");
     Ok(extra)
+}
+
+/// Whether the ink in `rect`, a stretch of a row `h` pixels high, is only ruling: the
+/// columns of a vertical line that runs on through the rows above and below (a table's
+/// or a frame's side), and rows inked across the whole stretch (a horizontal rule).
+/// What is left besides them is less than a thin digit's worth of ink.
+fn only_ruling(image: &Pix, rect: [u32; 4], h: u32) -> bool {
+    let [x0, y0, x1, y1] = rect;
+    let (above, below) = (y0.saturating_sub(h / 2), (y1 + h / 2).min(image.height()));
+    let ruled_column = |x: u32| image.dark_fraction([x, above, x + 1, below]) >= 0.9;
+    let ruled_row = |y: u32| image.dark_fraction([x0, y, x1, y + 1]) >= 0.9;
+    let columns: Vec<u32> = (x0..x1).filter(|&x| ruled_column(x)).collect();
+    let rows: Vec<u32> = (y0..y1).filter(|&y| ruled_row(y)).collect();
+    if columns.is_empty() && rows.is_empty() {
+        return false;
+    }
+    // Dark pixels off the ruling (and off the pixel either side of it, where a line's
+    // edge is grey), counted a column at a time.
+    let near = |set: &[u32], v: u32| set.iter().any(|&r| r.abs_diff(v) <= 2);
+    let mut left = 0.0;
+    for x in (x0..x1).filter(|&x| !near(&columns, x)) {
+        for (lo, hi) in spans(y0, y1, &rows) {
+            left += image.dark_fraction([x, lo, x + 1, hi]) * (hi - lo) as f32;
+        }
+    }
+    left < (h * h) as f32 / 16.0
+}
+
+/// The stretches of `lo..hi` that keep clear of the `ruled` rows (and two pixels round them).
+fn spans(lo: u32, hi: u32, ruled: &[u32]) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut start = lo;
+    for y in lo..hi {
+        if ruled.iter().any(|&r| r.abs_diff(y) <= 2) {
+            if y > start {
+                out.push((start, y));
+            }
+            start = y + 1;
+        }
+    }
+    if hi > start {
+        out.push((start, hi));
+    }
+    out
 }
 
 /// The horizontal extent of the print in `rect`: columns a quarter character wide
@@ -361,11 +418,72 @@ pub(crate) fn ocr_page(
     opts: &preprocess::Options,
 ) -> Result<(Page, Pix), TextError> {
     engine.start_page();
-    let (image, transform) = preprocess::normalise(raw, opts, &mut *engine)
-        .map_err(|m| TextError::Corrupt(format!("page {number}: {m}")))?;
+    let clock = std::time::Instant::now();
+    let ms = |since: std::time::Instant| since.elapsed().as_millis() as u64;
+    let corrupt = |m: String| TextError::Corrupt(format!("page {number}: {m}"));
+    let (prepared, prepared_t) = preprocess::prepare(raw, opts).map_err(corrupt)?;
+    let (mut image, mut transform) =
+        preprocess::straighten(&prepared, prepared_t, 0, opts).map_err(corrupt)?;
+    let normalise_ms = ms(clock);
+    let step = std::time::Instant::now();
     let mut words = engine.recognize(&image, number)?;
-    words.extend(reread_top(engine, &image, &words, number)?);
-    words.extend(reread_gaps(engine, &image, &words, number)?);
+    // Orientation is asked only of a page whose first read is doubtful: a page read
+    // well as it lies is upright, and OSD (Tesseract's legacy classifier over the
+    // whole page) costs a sizeable share of a page pass. A page OSD would turn is read
+    // turned as well, and the better of the two reads is kept.
+    if opts.detect_orientation && !preprocess::reads_upright(&words) {
+        if let Some((q, conf)) = preprocess::detect_orientation(&mut *engine, &prepared) {
+            if q % 4 != 0 {
+                let (turned, turned_t) =
+                    preprocess::straighten(&prepared, prepared_t, q, opts).map_err(corrupt)?;
+                let turned_words = engine.recognize(&turned, number)?;
+                let (a, b) = (
+                    preprocess::well_read(&turned_words),
+                    preprocess::well_read(&words),
+                );
+                tracing::debug!(
+                    page = number,
+                    q,
+                    conf,
+                    turned = a,
+                    upright = b,
+                    "orientation tried by reading"
+                );
+                if a > b {
+                    (image, transform, words) = (turned, turned_t, turned_words);
+                }
+            }
+        }
+    }
+    drop(prepared);
+    let pass_ms = ms(step);
+    let step = std::time::Instant::now();
+    let top = reread_top(engine, &image, &words, number)?;
+    let top_ms = ms(step);
+    words.extend(top);
+    let step = std::time::Instant::now();
+    let gaps = reread_gaps(engine, &image, &words, number)?;
+    let gaps_ms = ms(step);
+    let gap_words = gaps.len();
+    words.extend(gaps);
+    let step = std::time::Instant::now();
+    // One grey copy of the page for both searches.
+    let (codes, marks) = match image.gray_bytes() {
+        Some(gray) => (codes_in(&gray, &image), marks_in(&gray, &image, &transform)),
+        None => Default::default(),
+    };
+    let codes_marks_ms = ms(step);
+    tracing::debug!(
+        page = number,
+        normalise_ms,
+        pass_ms,
+        top_ms,
+        gaps_ms,
+        gap_words,
+        codes_marks_ms,
+        total_ms = ms(clock),
+        "page read"
+    );
     let page = Page {
         number,
         width: image.width(),
@@ -373,8 +491,8 @@ pub(crate) fn ocr_page(
         words,
         origin: Origin::Ocr,
         transform,
-        codes: find_codes(&image),
-        marks: find_marks(&image, &transform),
+        codes,
+        marks,
     };
     Ok((page, image))
 }
@@ -778,5 +896,99 @@ mod tests {
         let clip = pix.clip([1, 1, 3, 3]).unwrap();
         assert_eq!((clip.width(), clip.height()), (2, 2));
         assert_eq!(clip.dark_fraction([0, 0, 1, 1]), 1.0);
+    }
+
+    #[test]
+    fn ruling_is_told_from_print() {
+        // A 400x300 page, rows 40 px high from y = 100 to 140.
+        let (w, h) = (400u32, 300u32);
+        let mut g = white(w, h);
+        let mut ink = |x0: u32, y0: u32, x1: u32, y1: u32| {
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    g[(y * w + x) as usize] = 0;
+                }
+            }
+        };
+        // A table's side: 3 px wide, from top to bottom of the page.
+        ink(300, 0, 303, 300);
+        // A horizontal rule 3 px high across x 20..120.
+        ink(20, 120, 120, 123);
+        // A lone "1" of a Qty column: 4 px wide, 26 px high, inside the row only.
+        ink(200, 107, 204, 133);
+        let pix = Pix::from_gray(w, h, &g).unwrap();
+        let h = 40;
+        assert!(
+            only_ruling(&pix, [280, 100, 320, 140], h),
+            "the side of a table"
+        );
+        assert!(only_ruling(&pix, [20, 100, 120, 140], h), "a rule");
+        assert!(!only_ruling(&pix, [180, 100, 230, 140], h), "a digit");
+        // The digit beside the table's side is still print.
+        assert!(!only_ruling(&pix, [190, 100, 320, 140], h));
+    }
+
+    /// Reads print as words only where the page is upright (ink in its top half, as
+    /// the test page is drawn); upside down it reads fragments. OSD answers "half turn".
+    struct Upright {
+        osd_asked: usize,
+    }
+    impl OcrEngine for Upright {
+        fn recognize(&mut self, image: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
+            let (w, h) = (image.width(), image.height());
+            let upright =
+                image.dark_fraction([0, 0, w, h / 2]) > image.dark_fraction([0, h / 2, w, h]);
+            Ok((0..20u32)
+                .map(|i| {
+                    let bbox = [10, 10 + 12 * i, 60, 20 + 12 * i];
+                    if upright {
+                        word("Rechnung", 0.95, bbox)
+                    } else {
+                        word("ɐu", 0.3, bbox)
+                    }
+                })
+                .collect())
+        }
+        fn detect_orientation(&mut self, _: &Pix) -> Option<(u32, f32)> {
+            self.osd_asked += 1;
+            Some((2, 4.0))
+        }
+    }
+
+    #[test]
+    fn orientation_is_asked_only_when_the_first_read_is_doubtful() {
+        let (w, h) = (300u32, 400u32);
+        let mut g = white(w, h);
+        for y in 20..150 {
+            for x in 20..280 {
+                if (x / 6 + y / 8) % 2 == 0 {
+                    g[(y * w + x) as usize] = 0;
+                }
+            }
+        }
+        let opts = preprocess::Options {
+            target_dpi: 300,
+            detect_orientation: true,
+            deskew: false,
+        };
+        let read = |pix: Pix| {
+            let mut pix = pix;
+            pix.set_resolution(300);
+            let mut engine = Upright { osd_asked: 0 };
+            let (page, image) = ocr_page(&mut engine, pix, 1, &opts).unwrap();
+            (
+                engine.osd_asked,
+                page.transform.quarter_turns,
+                page.words[0].text.clone(),
+                image.height(),
+            )
+        };
+        // Upright and read well: OSD is not asked.
+        let upright = Pix::from_gray(w, h, &g).unwrap();
+        assert_eq!(read(upright), (0, 0, "Rechnung".to_string(), h));
+        // Upside down: the first read is doubtful, OSD is asked, the turned page reads
+        // better and is kept, with its turn recorded.
+        let flipped = Pix::from_gray(w, h, &g).unwrap().rotate_orth(2).unwrap();
+        assert_eq!(read(flipped), (1, 2, "Rechnung".to_string(), h));
     }
 }

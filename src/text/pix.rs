@@ -125,6 +125,14 @@ impl Pix {
         unsafe { ffi::pixSetResolution(self.0, dpi as i32, dpi as i32) };
     }
 
+    /// A deep copy (its own pixels), for keeping an image that later steps replace.
+    pub fn copy(&self) -> Result<Pix, String> {
+        Pix::from_raw(
+            unsafe { ffi::pixCopy(std::ptr::null_mut(), self.0) },
+            "pixCopy",
+        )
+    }
+
     pub fn to_gray8(&self) -> Result<Pix, String> {
         Pix::from_raw(unsafe { ffi::pixConvertTo8(self.0, 0) }, "pixConvertTo8")
     }

@@ -460,11 +460,48 @@ fn reads_better(engine: &mut dyn OcrEngine, turned: &Pix, upright: &Pix) -> Resu
     Ok(a > b)
 }
 
+/// Normalise a page in one go: [`prepare`], the orientation OSD finds (a doubtful
+/// answer tried by reading, [`reads_better`]), then [`straighten`]. The page reader
+/// ([`super::ocr_page`]) runs the same steps but asks OSD only when its first read of
+/// the page is doubtful.
 pub fn normalise(
     raw: Pix,
     opts: &Options,
     engine: &mut dyn OcrEngine,
 ) -> Result<(Pix, Transform), String> {
+    let (pix, t) = prepare(raw, opts)?;
+    let mut turns = 0;
+    if opts.detect_orientation {
+        if let Some((q, conf)) = detect_orientation(engine, &pix) {
+            if q % 4 != 0 {
+                let turned = pix.rotate_orth(q % 4)?;
+                if conf >= SURE_ORIENTATION || reads_better(engine, &turned, &pix)? {
+                    turns = q % 4;
+                } else {
+                    tracing::debug!(q, conf, "orientation guess not borne out by reading");
+                }
+            }
+        }
+    }
+    straighten(&pix, t, turns, opts)
+}
+
+/// OSD's answer for a prepared page, timed in the debug log.
+pub fn detect_orientation(engine: &mut dyn OcrEngine, pix: &Pix) -> Option<(u32, f32)> {
+    let clock = std::time::Instant::now();
+    let osd = engine.detect_orientation(pix);
+    tracing::debug!(
+        osd_ms = clock.elapsed().as_millis() as u64,
+        ?osd,
+        "orientation"
+    );
+    osd
+}
+
+/// The steps before orientation: grey, the sheet cut from a photograph, the
+/// resolution brought to the target, levels corrected. Returns the image and the
+/// [`Transform`] so far (no turn, no deskew).
+pub fn prepare(raw: Pix, opts: &Options) -> Result<(Pix, Transform), String> {
     let mut t = Transform {
         source_dpi: estimate_dpi(&raw),
         scale: 1.0,
@@ -514,36 +551,71 @@ pub fn normalise(
             t.levels = Some(lv);
         }
     }
+    Ok((pix, t))
+}
 
-    if opts.detect_orientation {
-        if let Some((q, conf)) = engine.detect_orientation(&pix) {
-            if q % 4 != 0 {
-                let turned = pix.rotate_orth(q % 4)?;
-                if conf >= SURE_ORIENTATION || reads_better(engine, &turned, &pix)? {
-                    pix = turned;
-                    t.quarter_turns = q % 4;
-                } else {
-                    tracing::debug!(q, conf, "orientation guess not borne out by reading");
-                }
-            }
-        }
-    }
-
+/// Turn a prepared page `turns` quarter turns clockwise and remove its skew: the
+/// image OCR reads, and the [`Transform`] that rebuilds it ([`apply`]).
+pub fn straighten(
+    prepared: &Pix,
+    mut t: Transform,
+    turns: u32,
+    opts: &Options,
+) -> Result<(Pix, Transform), String> {
+    let turned = match turns % 4 {
+        0 => None,
+        q => Some(prepared.rotate_orth(q)?),
+    };
+    t.quarter_turns = turns % 4;
+    let upright = turned.as_ref().unwrap_or(prepared);
     if opts.deskew {
         // A photographed sheet may be turned further than a scanner would skew it.
         let skew = if t.crop.is_some() {
-            pix.find_skew_within(12.0)
+            upright.find_skew_within(12.0)
         } else {
-            pix.find_skew()
+            upright.find_skew()
         };
         if let Some((angle, conf)) = skew {
             if angle.abs() >= MIN_DESKEW_DEG && conf >= MIN_SKEW_CONF {
-                pix = pix.rotate(angle)?;
                 t.deskew_deg = angle;
+                return Ok((upright.rotate(angle)?, t));
             }
         }
     }
-    Ok((pix, t))
+    Ok((turned.map_or_else(|| prepared.copy(), Ok)?, t))
+}
+
+/// How well a read went, for choosing between two readings of one page: its words
+/// of three or more letters or digits read with confidence 0.8 or more, lying across
+/// the page. (Tesseract reads a column of sideways print as vertical text, well, but
+/// its words then stand taller than wide.)
+pub fn well_read(words: &[super::Word]) -> usize {
+    words
+        .iter()
+        .filter(|w| {
+            let (width, height) = (w.bbox[2].saturating_sub(w.bbox[0]), w.height());
+            w.conf >= 0.8
+                && width > height
+                && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+        })
+        .count()
+}
+
+/// Well-read words from which a page pass is taken as upright without asking OSD.
+const UPRIGHT_WORDS: usize = 12;
+/// ... when they are at least this share of the words of three or more characters.
+const UPRIGHT_SHARE: f32 = 0.6;
+
+/// Whether a page pass shows the page was upright: enough words read well, and most
+/// words of some length among them. Upside-down or sideways print reads as a few short
+/// fragments at low confidence, so a page that passes is not asked about again.
+pub fn reads_upright(words: &[super::Word]) -> bool {
+    let long = words
+        .iter()
+        .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3)
+        .count();
+    let good = well_read(words);
+    good >= UPRIGHT_WORDS && good as f32 >= UPRIGHT_SHARE * long as f32
 }
 
 #[cfg(test)]
