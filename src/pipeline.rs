@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::config::{Config, FieldKind};
 use crate::document::vendor::Vendor;
 use crate::document::{
-    CheckResult, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
+    CheckCode, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
 };
 use crate::text::{self, MediaType, OcrEngine, Page, Pix, TextError};
 use crate::{classify, extract, route, validate, values};
@@ -214,22 +214,22 @@ pub fn analyse_as(
                     .push(format!("labels matched mostly in language {lang:?}"));
             }
             let mut fields = ex.fields;
-            let from_codes = extract::payment_qr::apply(&mut fields, pages, dt);
+            let from_code = extract::payment_qr::apply(&mut fields, pages, dt)
+                .map(|qr| validate::payment_qr_agrees::check(&qr));
+            let (line_items, items_check) = match ex.items {
+                Some(read) => {
+                    let (items, check) = validate::line_items_sum::judge(read);
+                    (items, Some(check))
+                }
+                None => (Vec::new(), None),
+            };
             let lines: Vec<text::layout::Line> =
                 pages.iter().flat_map(text::layout::lines).collect();
             let checks_of = |fields: &IndexedFields| {
                 let mut checks = validate::validate(fields, dt, today);
-                checks.extend(from_codes.iter().cloned());
-                checks.extend(ex.items_check.clone());
-                let unread = ex.unread.iter().filter(|n| fields.get(n).is_none());
-                checks.extend(unread.map(|name| CheckResult {
-                    code: "value_unreadable".into(),
-                    passed: false,
-                    fields: vec![name.clone()],
-                    message: format!(
-                        "a {name} label is on the page but no value could be read beside or below it"
-                    ),
-                }));
+                checks.extend(from_code.iter().cloned());
+                checks.extend(items_check.clone());
+                checks.extend(validate::value_unreadable::check(&ex.unread, fields));
                 checks.extend(validate::null_contradicted::check(
                     &lines, fields, dt, &ex.unread,
                 ));
@@ -246,7 +246,7 @@ pub fn analyse_as(
             // The checks again on what master data and approvals filled in or changed.
             let mut checks = checks_of(&fields);
             checks.extend(from_vendor);
-            (fields, checks, ex.line_items)
+            (fields, checks, line_items)
         }
         None => (IndexedFields::default(), Vec::new(), Vec::new()),
     };
@@ -347,14 +347,7 @@ pub fn analyse_structured(
         vendor = matched;
         checks.extend(from_vendor);
     }
-    for (code, passed, message) in inv.checks() {
-        checks.push(CheckResult {
-            code: code.into(),
-            passed,
-            fields: vec!["subtotal".into(), "tax_amount".into(), "total".into()],
-            message,
-        });
-    }
+    checks.extend(validate::einvoice_arithmetic(inv));
     let decision = route::route(&doc_type, dt, &fields, &checks);
     let dec = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string());
     TypedDocument {
@@ -463,12 +456,8 @@ pub fn read_and_analyse(
     let visual = |pages: &[Page]| {
         let mut doc = analyse(id.clone(), source.clone(), pages, cfg, today, book);
         if let Some(message) = &refused_xml {
-            doc.checks.push(CheckResult {
-                code: "embedded_einvoice_refused".into(),
-                passed: false,
-                fields: Vec::new(),
-                message: message.clone(),
-            });
+            doc.checks
+                .push(validate::embedded_einvoice_refused::check(message));
             doc.decision = route::route(
                 &doc.doc_type,
                 cfg.doctype(&doc.doc_type.value),
@@ -649,12 +638,14 @@ pub fn apply_corrections(
         doc.checks
             .iter()
             .filter(|c| {
-                (c.code == "value_unreadable" || c.code == validate::null_contradicted::CODE)
-                    && c.fields.iter().all(|f| doc.fields.get(f).is_none())
+                matches!(
+                    c.code,
+                    CheckCode::ValueUnreadable | CheckCode::NullContradicted
+                ) && c.fields.iter().all(|f| doc.fields.get(f).is_none())
                     // Corrections do not touch the items: their check stands.
-                    || c.code == "line_items_sum"
+                    || c.code == CheckCode::LineItemsSum
                     // Nor the ledger: the earlier document is still there.
-                    || c.code == validate::duplicate::CODE
+                    || c.code == CheckCode::DuplicateInvoice
             })
             .cloned(),
     );
@@ -852,7 +843,7 @@ mod tests {
         let check = doc
             .checks
             .iter()
-            .find(|c| c.code == "line_items_sum")
+            .find(|c| c.code == CheckCode::LineItemsSum)
             .expect("the items check");
         assert!(!check.passed);
         assert!(check.message.contains("1243.50"), "{}", check.message);
@@ -869,7 +860,7 @@ mod tests {
         let kept = fixed
             .checks
             .iter()
-            .find(|c| c.code == "line_items_sum")
+            .find(|c| c.code == CheckCode::LineItemsSum)
             .expect("the items check stays");
         assert!(!kept.passed && !kept.blocks_approval());
         assert!(!fixed.checks.iter().any(|c| c.blocks_approval()));

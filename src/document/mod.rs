@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod check;
 pub mod vendor;
+
+pub use check::CheckCode;
 
 /// A confidence as the document reports it: three decimals, so that outputs compare
 /// and snapshot stably.
@@ -232,7 +235,7 @@ pub struct LineItem {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
-    pub code: String,
+    pub code: CheckCode,
     pub passed: bool,
     pub fields: Vec<String>,
     pub message: String,
@@ -250,12 +253,12 @@ impl CheckResult {
         // really spelled so: approving answers them.
         !self.passed
             && !matches!(
-                self.code.as_str(),
-                "null_contradicted"
-                    | "duplicate_invoice"
-                    | "markup_in_field"
-                    | "iban_on_file"
-                    | "vendor_known"
+                self.code,
+                CheckCode::NullContradicted
+                    | CheckCode::DuplicateInvoice
+                    | CheckCode::MarkupInField
+                    | CheckCode::IbanOnFile
+                    | CheckCode::VendorKnown
             )
             && self.fields.iter().any(|f| f != "line_items")
     }

@@ -128,33 +128,8 @@ impl EInvoice {
         matches!(self.type_code.as_deref(), Some("381" | "396" | "532"))
     }
 
-    /// The invoice's own arithmetic: (code, passed, message). Lines add up to the
-    /// line total; the total without VAT plus VAT is the total with VAT.
-    pub fn checks(&self) -> Vec<(&'static str, bool, String)> {
-        let cent = Decimal::new(1, 2);
-        let mut out = Vec::new();
-        let amounts: Vec<Decimal> = self.lines.iter().filter_map(|l| l.amount).collect();
-        if let Some(total) = self.line_total {
-            if amounts.len() == self.lines.len() && !amounts.is_empty() {
-                let sum: Decimal = amounts.iter().sum();
-                out.push((
-                    "lines_add_up",
-                    (sum - total).abs() <= cent,
-                    format!("{} lines sum to {sum}, line total {total}", amounts.len()),
-                ));
-            }
-        }
-        if let (Some(basis), Some(tax), Some(grand)) =
-            (self.tax_basis_total, self.tax_total, self.grand_total)
-        {
-            out.push((
-                "structured_totals_add_up",
-                (basis + tax - grand).abs() <= cent,
-                format!("{basis} + {tax} = {}, total {grand}", basis + tax),
-            ));
-        }
-        out
-    }
+    // The invoice's own arithmetic is checked in `validate` (`lines_add_up`,
+    // `structured_totals_add_up`).
 }
 
 // --- helpers on roxmltree nodes, by local name ---
