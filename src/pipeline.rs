@@ -252,7 +252,7 @@ pub fn analyse_as(
     };
     for (_, f) in fields.0.iter_mut() {
         if let Some(f) = f {
-            f.confidence = crate::document::round3(f.confidence);
+            f.round_confidence();
         }
     }
     let decision = route::route(&doc_type, doctype, &fields, &checks);
@@ -865,6 +865,48 @@ mod tests {
         assert!(!kept.passed && !kept.blocks_approval());
         assert!(!fixed.checks.iter().any(|c| c.blocks_approval()));
         assert_eq!(fixed.line_items, doc.line_items);
+    }
+
+    #[test]
+    fn every_change_of_a_fields_confidence_after_reading_leaves_its_reason() {
+        // The sum fails: the check lowers the total, then calibration maps it. Each
+        // step says what it did, in order, and the numbers chain.
+        let (_, _, doc) = run(crate::extract::tests::danish_invoice("1.643,13 kr."));
+        let total = doc.fields.get("total").unwrap();
+        let said: Vec<&String> = total
+            .reasons
+            .iter()
+            .filter(|r| r.contains(": confidence "))
+            .collect();
+        assert!(
+            said.first()
+                .is_some_and(|r| r.starts_with("lowered: totals_add_up failed: confidence ")),
+            "{:?}",
+            total.reasons
+        );
+        assert!(
+            said.iter()
+                .any(|r| r.starts_with("calibrated by the total table")),
+            "{:?}",
+            total.reasons
+        );
+        let steps: Vec<(f64, f64)> = said
+            .iter()
+            .map(|r| {
+                let (from, to) = r
+                    .rsplit_once(": confidence ")
+                    .unwrap()
+                    .1
+                    .split_once(" → ")
+                    .unwrap();
+                (from.parse().unwrap(), to.parse().unwrap())
+            })
+            .collect();
+        assert!(
+            steps.windows(2).all(|w| (w[0].1 - w[1].0).abs() < 1e-9),
+            "{steps:?}"
+        );
+        assert!((steps.last().unwrap().1 - total.confidence).abs() < 1e-9);
     }
 
     #[test]

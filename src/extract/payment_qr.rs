@@ -475,7 +475,10 @@ pub fn apply(
             ),
             Some(f) if same(name, &f.value, &value) => {
                 f.value = value;
-                f.confidence = 1.0;
+                f.raise_or_lower(
+                    1.0,
+                    format_args!("raised: agrees with the {kind} on page {page}"),
+                );
                 f.origin = Origin::Structured;
             }
             Some(f) => {

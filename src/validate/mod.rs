@@ -154,11 +154,17 @@ pub fn apply_to_confidence(fields: &mut IndexedFields, checks: &[CheckResult], d
                 if f.origin == crate::document::Origin::Derived {
                     continue;
                 }
-                f.confidence = if c.passed {
-                    f.confidence.max(boost)
+                if c.passed {
+                    f.raise_or_lower(
+                        f.confidence.max(boost),
+                        format_args!("raised: {} passed", c.code),
+                    );
                 } else {
-                    (f.confidence * 0.6).min(0.5)
-                };
+                    f.raise_or_lower(
+                        (f.confidence * 0.6).min(0.5),
+                        format_args!("lowered: {} failed", c.code),
+                    );
+                }
             }
         }
     }

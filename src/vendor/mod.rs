@@ -232,11 +232,10 @@ pub fn apply(
             Some(f) if f.origin == Origin::Structured => {}
             Some(f) if agrees(name, &f.value, &known) => {
                 if f.confidence < strength && f.origin != Origin::Structured {
-                    f.reasons.push(format!(
-                        "agrees with master data of {} ({how}): confidence {:.3} → {strength}",
-                        vendor.name, f.confidence
-                    ));
-                    f.confidence = strength;
+                    f.set_confidence(
+                        strength,
+                        format_args!("agrees with master data of {} ({how})", vendor.name),
+                    );
                 }
                 if f.value != known {
                     // The record's spelling: "Osterlund" read, "Østerlund" on file.
@@ -250,20 +249,23 @@ pub fn apply(
             Some(f) if name == "vendor_name" || name == "vendor_address" => {
                 // Found by a key, the record knows the supplier's name better than a
                 // letterhead read by OCR.
-                f.reasons.push(format!(
-                    "read {:?}, but master data of the supplier {how} says otherwise",
-                    f.value
-                ));
-                f.value = known;
-                f.confidence = strength;
+                let read = std::mem::replace(&mut f.value, known);
+                f.set_confidence(
+                    strength,
+                    format_args!(
+                        "read {read:?}, but master data of the supplier {how} says otherwise"
+                    ),
+                );
                 f.origin = Origin::MasterData;
             }
             Some(f) => {
-                f.reasons.push(format!(
-                    "differs from master data of {} ({how}: {known}): confidence {:.3} halved",
-                    vendor.name, f.confidence
-                ));
-                f.confidence /= 2.0;
+                f.set_confidence(
+                    f.confidence / 2.0,
+                    format_args!(
+                        "differs from master data of {} ({how}: {known}), halved",
+                        vendor.name
+                    ),
+                );
             }
             None if by != "name" || name != "vendor_name" => {
                 fields.set(
