@@ -286,28 +286,6 @@ pub fn analyse_structured(
     let money = |d: Option<rust_decimal::Decimal>| {
         d.map(|d| values::format_money(d, inv.currency.as_deref()))
     };
-    let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
-    // The invoice type's field names are the schema's (EN 16931 business terms).
-    let value_of = |field: &str| -> Option<String> {
-        match field {
-            "vendor_name" => inv.seller_name.clone(),
-            "vendor_vat_id" => inv.seller_vat_id.clone(),
-            "vendor_address" => inv.seller_address.clone(),
-            "customer_name" => inv.buyer_name.clone(),
-            "invoice_number" => inv.invoice_number.clone(),
-            "invoice_date" => date(inv.issue_date),
-            "due_date" => date(inv.due_date),
-            "purchase_order" => inv.purchase_order.clone(),
-            "currency" => inv.currency.clone(),
-            "subtotal" => money(inv.tax_basis_total),
-            "tax_amount" => money(inv.tax_total),
-            "total" => money(inv.grand_total),
-            "iban" => inv.iban.clone(),
-            "bic" => inv.bic.clone(),
-            "payment_reference" => inv.payment_reference.clone(),
-            _ => None,
-        }
-    };
     let syntax = inv.syntax.map_or("e-invoice", |s| s.describe());
     let mut reasons = vec![format!("structured e-invoice: {syntax}")];
     if let Some(code) = &inv.type_code {
@@ -330,7 +308,8 @@ pub fn analyse_structured(
     let mut vendor = None;
     if let Some(dt) = dt {
         for spec in &dt.fields {
-            let f = value_of(&spec.name).map(|v| Field {
+            // The invoice type's fields are filled from EN 16931 business terms.
+            let f = inv.field_value(&spec.name).map(|v| Field {
                 raw: v.clone(),
                 value: v,
                 confidence: 1.0,

@@ -134,3 +134,41 @@ fn other_xml_and_broken_xml_are_told_apart() {
     let bomb = b"<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><Invoice>&a;</Invoice>";
     assert!(matches!(parse(bomb), Err(EInvoiceError::Xml(_))));
 }
+
+#[test]
+fn every_invoice_field_is_filled_from_its_business_term() {
+    let inv = sample("peppol-invoice.xml");
+    let dt = crate::config::doctype::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "invoice")
+        .unwrap();
+    let got: Vec<(String, Option<String>)> = dt
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), inv.field_value(&f.name)))
+        .collect();
+    let want = [
+        ("vendor_name", Some("Nordlys Kontorartikler ApS")),
+        ("vendor_vat_id", Some("DK13585628")),
+        ("vendor_address", Some("Vestergade 12, 8000 Aarhus C, DK")),
+        ("customer_name", Some("Fjordside Tømrer A/S")),
+        ("invoice_number", Some("2024-118")),
+        ("invoice_date", Some("2024-03-14")),
+        ("due_date", Some("2024-04-13")),
+        ("purchase_order", Some("PO-4711")),
+        ("currency", Some("DKK")),
+        ("subtotal", Some("1234.50")),
+        ("tax_amount", Some("308.63")),
+        ("total", Some("1543.13")),
+        ("iban", Some("DK5000400440116243")),
+        ("bic", Some("DABADKKK")),
+        ("payment_reference", Some("+71<000000012345678")),
+    ];
+    let want: Vec<(String, Option<String>)> = want
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.map(String::from)))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(inv.field_value("colour"), None);
+}
