@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::config::{Config, FieldKind};
 use crate::document::vendor::Vendor;
 use crate::document::{
-    CheckResult, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
+    CheckCode, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
 };
 use crate::text::{self, MediaType, OcrEngine, Page, Pix, TextError};
 use crate::{classify, extract, route, validate, values};
@@ -214,22 +214,22 @@ pub fn analyse_as(
                     .push(format!("labels matched mostly in language {lang:?}"));
             }
             let mut fields = ex.fields;
-            let from_codes = extract::payment_qr::apply(&mut fields, pages, dt);
+            let from_code = extract::payment_qr::apply(&mut fields, pages, dt)
+                .map(|qr| validate::payment_qr_agrees::check(&qr));
+            let (line_items, items_check) = match ex.items {
+                Some(read) => {
+                    let (items, check) = validate::line_items_sum::judge(read);
+                    (items, Some(check))
+                }
+                None => (Vec::new(), None),
+            };
             let lines: Vec<text::layout::Line> =
                 pages.iter().flat_map(text::layout::lines).collect();
             let checks_of = |fields: &IndexedFields| {
                 let mut checks = validate::validate(fields, dt, today);
-                checks.extend(from_codes.iter().cloned());
-                checks.extend(ex.items_check.clone());
-                let unread = ex.unread.iter().filter(|n| fields.get(n).is_none());
-                checks.extend(unread.map(|name| CheckResult {
-                    code: "value_unreadable".into(),
-                    passed: false,
-                    fields: vec![name.clone()],
-                    message: format!(
-                        "a {name} label is on the page but no value could be read beside or below it"
-                    ),
-                }));
+                checks.extend(from_code.iter().cloned());
+                checks.extend(items_check.clone());
+                checks.extend(validate::value_unreadable::check(&ex.unread, fields));
                 checks.extend(validate::null_contradicted::check(
                     &lines, fields, dt, &ex.unread,
                 ));
@@ -246,13 +246,13 @@ pub fn analyse_as(
             // The checks again on what master data and approvals filled in or changed.
             let mut checks = checks_of(&fields);
             checks.extend(from_vendor);
-            (fields, checks, ex.line_items)
+            (fields, checks, line_items)
         }
         None => (IndexedFields::default(), Vec::new(), Vec::new()),
     };
     for (_, f) in fields.0.iter_mut() {
         if let Some(f) = f {
-            f.confidence = crate::document::round3(f.confidence);
+            f.round_confidence();
         }
     }
     let decision = route::route(&doc_type, doctype, &fields, &checks);
@@ -286,28 +286,6 @@ pub fn analyse_structured(
     let money = |d: Option<rust_decimal::Decimal>| {
         d.map(|d| values::format_money(d, inv.currency.as_deref()))
     };
-    let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
-    // The invoice type's field names are the schema's (EN 16931 business terms).
-    let value_of = |field: &str| -> Option<String> {
-        match field {
-            "vendor_name" => inv.seller_name.clone(),
-            "vendor_vat_id" => inv.seller_vat_id.clone(),
-            "vendor_address" => inv.seller_address.clone(),
-            "customer_name" => inv.buyer_name.clone(),
-            "invoice_number" => inv.invoice_number.clone(),
-            "invoice_date" => date(inv.issue_date),
-            "due_date" => date(inv.due_date),
-            "purchase_order" => inv.purchase_order.clone(),
-            "currency" => inv.currency.clone(),
-            "subtotal" => money(inv.tax_basis_total),
-            "tax_amount" => money(inv.tax_total),
-            "total" => money(inv.grand_total),
-            "iban" => inv.iban.clone(),
-            "bic" => inv.bic.clone(),
-            "payment_reference" => inv.payment_reference.clone(),
-            _ => None,
-        }
-    };
     let syntax = inv.syntax.map_or("e-invoice", |s| s.describe());
     let mut reasons = vec![format!("structured e-invoice: {syntax}")];
     if let Some(code) = &inv.type_code {
@@ -330,7 +308,8 @@ pub fn analyse_structured(
     let mut vendor = None;
     if let Some(dt) = dt {
         for spec in &dt.fields {
-            let f = value_of(&spec.name).map(|v| Field {
+            // The invoice type's fields are filled from EN 16931 business terms.
+            let f = inv.field_value(&spec.name).map(|v| Field {
                 raw: v.clone(),
                 value: v,
                 confidence: 1.0,
@@ -347,14 +326,7 @@ pub fn analyse_structured(
         vendor = matched;
         checks.extend(from_vendor);
     }
-    for (code, passed, message) in inv.checks() {
-        checks.push(CheckResult {
-            code: code.into(),
-            passed,
-            fields: vec!["subtotal".into(), "tax_amount".into(), "total".into()],
-            message,
-        });
-    }
+    checks.extend(validate::einvoice_arithmetic(inv));
     let decision = route::route(&doc_type, dt, &fields, &checks);
     let dec = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string());
     TypedDocument {
@@ -463,12 +435,8 @@ pub fn read_and_analyse(
     let visual = |pages: &[Page]| {
         let mut doc = analyse(id.clone(), source.clone(), pages, cfg, today, book);
         if let Some(message) = &refused_xml {
-            doc.checks.push(CheckResult {
-                code: "embedded_einvoice_refused".into(),
-                passed: false,
-                fields: Vec::new(),
-                message: message.clone(),
-            });
+            doc.checks
+                .push(validate::embedded_einvoice_refused::check(message));
             doc.decision = route::route(
                 &doc.doc_type,
                 cfg.doctype(&doc.doc_type.value),
@@ -649,12 +617,14 @@ pub fn apply_corrections(
         doc.checks
             .iter()
             .filter(|c| {
-                (c.code == "value_unreadable" || c.code == validate::null_contradicted::CODE)
-                    && c.fields.iter().all(|f| doc.fields.get(f).is_none())
+                matches!(
+                    c.code,
+                    CheckCode::ValueUnreadable | CheckCode::NullContradicted
+                ) && c.fields.iter().all(|f| doc.fields.get(f).is_none())
                     // Corrections do not touch the items: their check stands.
-                    || c.code == "line_items_sum"
+                    || c.code == CheckCode::LineItemsSum
                     // Nor the ledger: the earlier document is still there.
-                    || c.code == validate::duplicate::CODE
+                    || c.code == CheckCode::DuplicateInvoice
             })
             .cloned(),
     );
@@ -852,7 +822,7 @@ mod tests {
         let check = doc
             .checks
             .iter()
-            .find(|c| c.code == "line_items_sum")
+            .find(|c| c.code == CheckCode::LineItemsSum)
             .expect("the items check");
         assert!(!check.passed);
         assert!(check.message.contains("1243.50"), "{}", check.message);
@@ -869,11 +839,53 @@ mod tests {
         let kept = fixed
             .checks
             .iter()
-            .find(|c| c.code == "line_items_sum")
+            .find(|c| c.code == CheckCode::LineItemsSum)
             .expect("the items check stays");
         assert!(!kept.passed && !kept.blocks_approval());
         assert!(!fixed.checks.iter().any(|c| c.blocks_approval()));
         assert_eq!(fixed.line_items, doc.line_items);
+    }
+
+    #[test]
+    fn every_change_of_a_fields_confidence_after_reading_leaves_its_reason() {
+        // The sum fails: the check lowers the total, then calibration maps it. Each
+        // step says what it did, in order, and the numbers chain.
+        let (_, _, doc) = run(crate::extract::tests::danish_invoice("1.643,13 kr."));
+        let total = doc.fields.get("total").unwrap();
+        let said: Vec<&String> = total
+            .reasons
+            .iter()
+            .filter(|r| r.contains(": confidence "))
+            .collect();
+        assert!(
+            said.first()
+                .is_some_and(|r| r.starts_with("lowered: totals_add_up failed: confidence ")),
+            "{:?}",
+            total.reasons
+        );
+        assert!(
+            said.iter()
+                .any(|r| r.starts_with("calibrated by the total table")),
+            "{:?}",
+            total.reasons
+        );
+        let steps: Vec<(f64, f64)> = said
+            .iter()
+            .map(|r| {
+                let (from, to) = r
+                    .rsplit_once(": confidence ")
+                    .unwrap()
+                    .1
+                    .split_once(" → ")
+                    .unwrap();
+                (from.parse().unwrap(), to.parse().unwrap())
+            })
+            .collect();
+        assert!(
+            steps.windows(2).all(|w| (w[0].1 - w[1].0).abs() < 1e-9),
+            "{steps:?}"
+        );
+        assert!((steps.last().unwrap().1 - total.confidence).abs() < 1e-9);
     }
 
     #[test]

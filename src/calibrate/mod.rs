@@ -66,7 +66,10 @@ impl Calibration {
                 continue;
             }
             if let Some(p) = self.map(name, f.confidence) {
-                f.confidence = crate::document::round3(p);
+                f.raise_or_lower(
+                    crate::document::round3(p),
+                    format_args!("calibrated by the {name} table"),
+                );
             }
         }
     }
@@ -151,6 +154,44 @@ mod tests {
         // 100 right out of 100: (100 + 1) / 102, never 1.0.
         assert!(high > 0.98 && high < 1.0, "{high}");
         assert_eq!(cal.map("other", 0.5), None);
+    }
+
+    #[test]
+    fn a_calibrated_field_carries_the_reason_and_an_exact_one_none() {
+        use crate::document::Field;
+        let cal = Calibration {
+            origin: String::new(),
+            fields: [("total".to_string(), vec![(0.5, 0.4), (0.9, 0.95)])].into(),
+        };
+        let field = |confidence: f64, origin: Origin| Field {
+            value: "125.00".into(),
+            confidence,
+            raw: "125,00".into(),
+            page: 1,
+            bbox: None,
+            origin,
+            reasons: vec!["chose 125.00: the best score".into()],
+        };
+        let mut fields = IndexedFields::default();
+        fields.set("total", Some(field(0.7, Origin::Ocr)));
+        fields.set("subtotal", Some(field(0.7, Origin::Ocr)));
+        cal.apply(&mut fields);
+        let total = fields.get("total").unwrap();
+        assert_eq!(total.confidence, 0.675);
+        assert_eq!(
+            total.reasons,
+            [
+                "chose 125.00: the best score",
+                "calibrated by the total table: confidence 0.700 → 0.675"
+            ]
+        );
+        // No table for the subtotal, and a structured value is exact: nothing changes,
+        // and nothing is said.
+        assert_eq!(fields.get("subtotal").unwrap().reasons.len(), 1);
+        let mut exact = IndexedFields::default();
+        exact.set("total", Some(field(1.0, Origin::Structured)));
+        cal.apply(&mut exact);
+        assert_eq!(exact.get("total").unwrap().reasons.len(), 1);
     }
 
     #[test]

@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod check;
 pub mod vendor;
+
+pub use check::CheckCode;
 
 /// A confidence as the document reports it: three decimals, so that outputs compare
 /// and snapshot stably.
@@ -210,10 +213,40 @@ pub struct Field {
     pub page: u32,
     pub bbox: Option<BBox>,
     pub origin: Origin,
-    /// Why this value and not another the page offered (set only when it offered more
-    /// than one).
+    /// Why this value and not another the page offered (when it offered more than
+    /// one), then every change of its confidence after it was read, in order, each
+    /// saying what changed it and from what to what ([`Field::set_confidence`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+}
+
+impl Field {
+    /// The one way a field's confidence changes once the field exists: the new value,
+    /// and in `reasons` why (`why`, e.g. "raised: iban_checksum passed") with the
+    /// confidence before and after. It records whenever it is called, so call it when
+    /// evidence speaks, not to restate a confidence (see [`Field::raise_or_lower`]).
+    pub fn set_confidence(&mut self, new: f64, why: impl std::fmt::Display) {
+        self.reasons.push(format!(
+            "{why}: confidence {:.3} → {:.3}",
+            self.confidence, new
+        ));
+        self.confidence = new;
+    }
+
+    /// [`Field::set_confidence`] when `new` differs from the confidence the field has:
+    /// for rules applied to every field (checks, calibration) that often leave it as
+    /// it is.
+    pub fn raise_or_lower(&mut self, new: f64, why: impl std::fmt::Display) {
+        if new != self.confidence {
+            self.set_confidence(new, why);
+        }
+    }
+
+    /// The confidence as the document reports it ([`round3`]): a matter of printing,
+    /// not of evidence, so it records no reason.
+    pub fn round_confidence(&mut self) {
+        self.confidence = round3(self.confidence);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,7 +265,7 @@ pub struct LineItem {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
-    pub code: String,
+    pub code: CheckCode,
     pub passed: bool,
     pub fields: Vec<String>,
     pub message: String,
@@ -250,12 +283,12 @@ impl CheckResult {
         // really spelled so: approving answers them.
         !self.passed
             && !matches!(
-                self.code.as_str(),
-                "null_contradicted"
-                    | "duplicate_invoice"
-                    | "markup_in_field"
-                    | "iban_on_file"
-                    | "vendor_known"
+                self.code,
+                CheckCode::NullContradicted
+                    | CheckCode::DuplicateInvoice
+                    | CheckCode::MarkupInField
+                    | CheckCode::IbanOnFile
+                    | CheckCode::VendorKnown
             )
             && self.fields.iter().any(|f| f != "line_items")
     }
@@ -319,5 +352,37 @@ impl TruthItem {
             && self.amount == read.amount
             && self.unit_price == read.unit_price
             && qty(self.quantity.as_deref()) == qty(read.quantity.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_confidence_change_leaves_its_reason_and_a_non_change_none() {
+        let mut f = Field {
+            value: "DK5000400440116243".into(),
+            confidence: 0.93,
+            raw: "DK50 0040 0440 1162 43".into(),
+            page: 1,
+            bbox: None,
+            origin: Origin::Ocr,
+            reasons: Vec::new(),
+        };
+        f.raise_or_lower(0.99, "raised: iban_checksum passed");
+        f.raise_or_lower(0.99, "raised: payment_qr_agrees passed");
+        f.set_confidence(0.495, "differs from master data, halved");
+        assert_eq!(f.confidence, 0.495);
+        assert_eq!(
+            f.reasons,
+            [
+                "raised: iban_checksum passed: confidence 0.930 → 0.990",
+                "differs from master data, halved: confidence 0.990 → 0.495"
+            ]
+        );
+        f.confidence = 0.12345;
+        f.round_confidence();
+        assert_eq!((f.confidence, f.reasons.len()), (0.123, 2));
     }
 }

@@ -7,8 +7,9 @@
 //!
 //! Pure: bytes in, an [`EInvoice`] out. Elements are found by local name, so the
 //! namespace prefixes a generator chose do not matter. Amounts keep their exact
-//! decimal value; the document's own arithmetic is checked by the caller
-//! ([`EInvoice::checks`]).
+//! decimal value; the document's own arithmetic is checked in `validate`
+//! (`lines_add_up`, `structured_totals_add_up`). Which invoice field each business
+//! term fills is [`EInvoice::field_value`].
 
 mod cii;
 pub mod pdf;
@@ -128,32 +129,43 @@ impl EInvoice {
         matches!(self.type_code.as_deref(), Some("381" | "396" | "532"))
     }
 
-    /// The invoice's own arithmetic: (code, passed, message). Lines add up to the
-    /// line total; the total without VAT plus VAT is the total with VAT.
-    pub fn checks(&self) -> Vec<(&'static str, bool, String)> {
-        let cent = Decimal::new(1, 2);
-        let mut out = Vec::new();
-        let amounts: Vec<Decimal> = self.lines.iter().filter_map(|l| l.amount).collect();
-        if let Some(total) = self.line_total {
-            if amounts.len() == self.lines.len() && !amounts.is_empty() {
-                let sum: Decimal = amounts.iter().sum();
-                out.push((
-                    "lines_add_up",
-                    (sum - total).abs() <= cent,
-                    format!("{} lines sum to {sum}, line total {total}", amounts.len()),
-                ));
-            }
+    /// The value of the invoice type's field `field` (`config/doctypes/invoice.toml`),
+    /// normalised as the typed document has it (dates `YYYY-MM-DD`, money with the
+    /// currency's minor digits); `None` for a field the invoice does not give or no
+    /// business term fills. The EN 16931 term each field is:
+    ///
+    /// | field | business term |
+    /// |---|---|
+    /// | `vendor_name`, `vendor_vat_id`, `vendor_address` | BT-27, BT-31, BG-5 (seller) |
+    /// | `customer_name` | BT-44 (buyer) |
+    /// | `invoice_number`, `invoice_date`, `due_date` | BT-1, BT-2, BT-9 |
+    /// | `purchase_order` | BT-13 |
+    /// | `currency` | BT-5 |
+    /// | `subtotal`, `tax_amount`, `total` | BT-109, BT-110, BT-112 |
+    /// | `iban`, `bic`, `payment_reference` | BT-84, BT-86, BT-83 |
+    pub fn field_value(&self, field: &str) -> Option<String> {
+        let money = |d: Option<Decimal>| {
+            d.map(|d| crate::values::format_money(d, self.currency.as_deref()))
+        };
+        let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        match field {
+            "vendor_name" => self.seller_name.clone(),
+            "vendor_vat_id" => self.seller_vat_id.clone(),
+            "vendor_address" => self.seller_address.clone(),
+            "customer_name" => self.buyer_name.clone(),
+            "invoice_number" => self.invoice_number.clone(),
+            "invoice_date" => date(self.issue_date),
+            "due_date" => date(self.due_date),
+            "purchase_order" => self.purchase_order.clone(),
+            "currency" => self.currency.clone(),
+            "subtotal" => money(self.tax_basis_total),
+            "tax_amount" => money(self.tax_total),
+            "total" => money(self.grand_total),
+            "iban" => self.iban.clone(),
+            "bic" => self.bic.clone(),
+            "payment_reference" => self.payment_reference.clone(),
+            _ => None,
         }
-        if let (Some(basis), Some(tax), Some(grand)) =
-            (self.tax_basis_total, self.tax_total, self.grand_total)
-        {
-            out.push((
-                "structured_totals_add_up",
-                (basis + tax - grand).abs() <= cent,
-                format!("{basis} + {tax} = {}, total {grand}", basis + tax),
-            ));
-        }
-        out
     }
 }
 

@@ -54,7 +54,9 @@ fn a_peppol_ubl_invoice_is_read_exactly() {
         ),
         (d("2"), d("369.75"), d("739.50"))
     );
-    assert!(inv.checks().iter().all(|c| c.1), "{:?}", inv.checks());
+    let checks = crate::validate::einvoice_arithmetic(&inv);
+    assert_eq!(checks.len(), 2, "{checks:?}");
+    assert!(checks.iter().all(|c| c.passed), "{checks:?}");
 }
 
 #[test]
@@ -98,13 +100,20 @@ fn a_facturx_invoice_is_read_and_its_slip_found() {
     assert_eq!(inv.iban.as_deref(), Some("DE02120300000000202051"));
     assert_eq!(inv.bic.as_deref(), Some("BYLADEM1001"));
     assert_eq!(inv.lines[0].unit_price, d("24.9000"));
-    let checks = inv.checks();
-    assert!(checks.iter().any(|c| c.0 == "lines_add_up" && c.1));
+    let checks = crate::validate::einvoice_arithmetic(&inv);
+    use crate::document::CheckCode;
+    assert!(checks
+        .iter()
+        .any(|c| c.code == CheckCode::LinesAddUp && c.passed));
     let totals = checks
         .iter()
-        .find(|c| c.0 == "structured_totals_add_up")
+        .find(|c| c.code == CheckCode::StructuredTotalsAddUp)
         .unwrap();
-    assert!(!totals.1, "99.60 + 18.92 is not 118.62: {}", totals.2);
+    assert!(
+        !totals.passed,
+        "99.60 + 18.92 is not 118.62: {}",
+        totals.message
+    );
 }
 
 #[test]
@@ -124,4 +133,42 @@ fn other_xml_and_broken_xml_are_told_apart() {
     // No entity expansion bombs: DTDs are refused.
     let bomb = b"<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><Invoice>&a;</Invoice>";
     assert!(matches!(parse(bomb), Err(EInvoiceError::Xml(_))));
+}
+
+#[test]
+fn every_invoice_field_is_filled_from_its_business_term() {
+    let inv = sample("peppol-invoice.xml");
+    let dt = crate::config::doctype::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "invoice")
+        .unwrap();
+    let got: Vec<(String, Option<String>)> = dt
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), inv.field_value(&f.name)))
+        .collect();
+    let want = [
+        ("vendor_name", Some("Nordlys Kontorartikler ApS")),
+        ("vendor_vat_id", Some("DK13585628")),
+        ("vendor_address", Some("Vestergade 12, 8000 Aarhus C, DK")),
+        ("customer_name", Some("Fjordside Tømrer A/S")),
+        ("invoice_number", Some("2024-118")),
+        ("invoice_date", Some("2024-03-14")),
+        ("due_date", Some("2024-04-13")),
+        ("purchase_order", Some("PO-4711")),
+        ("currency", Some("DKK")),
+        ("subtotal", Some("1234.50")),
+        ("tax_amount", Some("308.63")),
+        ("total", Some("1543.13")),
+        ("iban", Some("DK5000400440116243")),
+        ("bic", Some("DABADKKK")),
+        ("payment_reference", Some("+71<000000012345678")),
+    ];
+    let want: Vec<(String, Option<String>)> = want
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.map(String::from)))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(inv.field_value("colour"), None);
 }

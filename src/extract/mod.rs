@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 use crate::config::doctype::{normalize_token, CheckSpec, FieldKind, FieldSpec, Prefer};
 use crate::config::DocType;
 use crate::document::round3;
-use crate::document::{CheckResult, Field, IndexedFields, LineItem, Origin};
+use crate::document::{Field, IndexedFields, LineItem, Origin};
 use crate::text::layout::{self, token_match, union, LWord, Line};
 use crate::text::Page;
 use crate::values::{self, DateOrder};
@@ -40,10 +40,24 @@ pub struct Extraction {
     /// Fields whose label is clearly on the page but whose value could not be read:
     /// `null` for these is not "absent" and must not be posted unseen.
     pub unread: Vec<String>,
-    /// The item rows above the totals, when the type reads them.
-    pub line_items: Vec<LineItem>,
-    /// Whether the items add up to a printed subtotal or total (when any were read).
-    pub items_check: Option<CheckResult>,
+    /// The item rows above the totals, when the type reads them and there are any.
+    pub items: Option<ItemsRead>,
+}
+
+/// Item rows as read, before `validate::line_items_sum` judges whether they
+/// add up.
+#[derive(Debug, Clone)]
+pub struct ItemsRead {
+    /// The rows; their confidence is the OCR's (halved for a row whose quantity × unit
+    /// price is not its amount), not yet rounded: the sum's judgement may halve it.
+    pub items: Vec<LineItem>,
+    /// What the rows' amounts add up to.
+    pub sum: Decimal,
+    /// The amounts printed with a label of the totals the items may add up to, with
+    /// the text they were read from.
+    pub printed: Vec<(Decimal, String)>,
+    /// The document's currency, for the amounts' minor digits.
+    pub currency: Option<String>,
 }
 
 /// A label found on a line.
@@ -294,7 +308,7 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
         .map(|(_, spec)| spec.name.clone())
         .chain(unread_zones.into_iter().filter(|n| fields.get(n).is_none()))
         .collect();
-    let (line_items, items_check) = match &doctype.line_items {
+    let items = match &doctype.line_items {
         Some(until) => {
             let money_fields: Vec<usize> = (0..doctype.fields.len())
                 .filter(|&i| doctype.fields[i].kind == FieldKind::Money)
@@ -308,22 +322,21 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
                 fields.value("currency"),
             )
         }
-        None => (Vec::new(), None),
+        None => None,
     };
     Extraction {
         fields,
         language,
         unread,
-        line_items,
-        items_check,
+        items,
     }
 }
 
 /// The item rows above the first totals line (a label of a money field at the start
-/// of a line that has an amount: subtotal, tax or total), judged by whether they add up to an amount
-/// printed with one of those labels: rows that do were read right, or wrong in ways
-/// that cancel out; rows that do not get half their OCR confidence and a failed
-/// `line_items_sum` check, so a person sees them before they are posted.
+/// of a line that has an amount: subtotal, tax or total), with the amounts printed with
+/// one of those labels, for `validate::line_items_sum` (called by the wiring)
+/// to judge: rows that add up to such an amount were read right, or wrong in ways that
+/// cancel out; rows that do not lose half their confidence and fail the check.
 fn read_items(
     lines: &[Line],
     matches: &[LabelMatch],
@@ -331,7 +344,7 @@ fn read_items(
     until: &[usize],
     money_fields: &[usize],
     currency: Option<&str>,
-) -> (Vec<LineItem>, Option<CheckResult>) {
+) -> Option<ItemsRead> {
     let mut ends: Vec<usize> = matches
         .iter()
         .filter(|m| money_fields.contains(&m.field) && m.start <= 1)
@@ -342,32 +355,22 @@ fn read_items(
     ends.dedup();
     // A totals box above the table ("Amount due 1,234.00" in the header) has no items
     // over it; the table's own totals line does.
-    let Some((end, items)) = ends
+    let (end, items) = ends
         .iter()
         .map(|&end| (end, items::above(lines, end, |i| ends.contains(&i))))
-        .find(|(_, items)| !items.is_empty())
-    else {
-        return (Vec::new(), None);
-    };
+        .find(|(_, items)| !items.is_empty())?;
     let sum = items::sum(&items);
-    let cent = Decimal::new(1, 2);
-    let printed: Vec<&Candidate> = until
+    let printed: Vec<(Decimal, String)> = until
         .iter()
         .flat_map(|&f| &candidates[f])
-        .filter(|c| c.amount.is_some())
+        .filter_map(|c| c.amount.map(|a| (a, c.raw.clone())))
         .collect();
-    let adds_up = printed
-        .iter()
-        .find(|c| c.amount.is_some_and(|a| (a - sum).abs() <= cent));
     let page = lines[end].page;
     let money = |d: Decimal| values::format_money(d, currency);
-    let out: Vec<LineItem> = items
+    let items = items
         .iter()
         .map(|it| {
             let mut confidence = ocr_quality(&it.words);
-            if adds_up.is_none() {
-                confidence *= 0.5;
-            }
             if it.multiplies() == Some(false) {
                 confidence *= 0.5;
             }
@@ -376,38 +379,18 @@ fn read_items(
                 quantity: it.quantity.map(|q| q.normalize().to_string()),
                 unit_price: it.unit_price.map(money),
                 amount: Some(money(it.amount)),
-                confidence: round3(confidence),
+                confidence,
                 page: Some(page),
                 bbox: Some(union(&it.words)),
             }
         })
         .collect();
-    let n = out.len();
-    let check = CheckResult {
-        code: "line_items_sum".into(),
-        passed: adds_up.is_some(),
-        // Not the totals: they were read on their own, and a row misread says nothing
-        // about them.
-        fields: vec!["line_items".into()],
-        message: match adds_up {
-            Some(c) => format!(
-                "the {n} line items add up to {}, as printed beside {:?}",
-                money(sum),
-                c.raw
-            ),
-            None => {
-                let mut seen: Vec<String> =
-                    printed.iter().filter_map(|c| c.amount.map(money)).collect();
-                seen.dedup();
-                format!(
-                    "the {n} line items read add up to {}, which is no subtotal or total printed ({})",
-                    money(sum),
-                    seen.join(", ")
-                )
-            }
-        },
-    };
-    (out, Some(check))
+    Some(ItemsRead {
+        items,
+        sum,
+        printed,
+        currency: currency.map(str::to_string),
+    })
 }
 
 /// Why a field holds the value it does, when the page offered others: each value

@@ -420,25 +420,36 @@ fn same(field: &str, page: &str, code: &str) -> bool {
     }
 }
 
+/// What a payment QR code said about the fields: which it gave or confirmed, and which
+/// the page contradicts. `validate::payment_qr_agrees` words it as a check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrAgreement {
+    /// "EPC payment QR code", "Swiss QR-bill code".
+    pub kind: &'static str,
+    pub page: u32,
+    /// Fields the code gave (the page lacked them) or confirmed.
+    pub agree: Vec<String>,
+    /// Fields the page contradicts, each with the code's value and the page's.
+    pub conflicts: Vec<(String, String)>,
+}
+
 /// Payment QR codes as evidence for the fields they carry. A value the page lacks is
 /// taken from the code; a value the page agrees with becomes `origin: "structured"`
 /// with confidence 1 (its box on the page kept); a value the page contradicts stays as
 /// read, and a failed `payment_qr_agrees` check sends the document to a person with
 /// both values. Only fields of `dt` are touched; codes that are no payment QR are
-/// ignored. Returns the checks (none without a payment code).
+/// ignored. Returns what the code said (`None` without a payment code).
 pub fn apply(
     fields: &mut crate::document::IndexedFields,
     pages: &[crate::text::Page],
     dt: &crate::config::DocType,
-) -> Vec<crate::document::CheckResult> {
-    use crate::document::{CheckResult, Field, Origin};
-    let Some((page, code, qr)) = pages.iter().find_map(|p| {
+) -> Option<QrAgreement> {
+    use crate::document::{Field, Origin};
+    let (page, code, qr) = pages.iter().find_map(|p| {
         p.codes
             .iter()
             .find_map(|c| parse(&c.payload).map(|q| (p.number, c, q)))
-    }) else {
-        return Vec::new();
-    };
+    })?;
     let kind = match qr.kind {
         PaymentQrKind::Epc => "EPC payment QR code",
         PaymentQrKind::SwissQrBill => "Swiss QR-bill code",
@@ -464,7 +475,10 @@ pub fn apply(
             ),
             Some(f) if same(name, &f.value, &value) => {
                 f.value = value;
-                f.confidence = 1.0;
+                f.raise_or_lower(
+                    1.0,
+                    format_args!("raised: agrees with the {kind} on page {page}"),
+                );
                 f.origin = Origin::Structured;
             }
             Some(f) => {
@@ -477,30 +491,12 @@ pub fn apply(
         }
         agree.push(name.to_string());
     }
-    let mut checks = vec![];
-    if conflicts.is_empty() {
-        checks.push(CheckResult {
-            code: "payment_qr_agrees".into(),
-            passed: true,
-            message: format!("the {kind} on page {page} gives {}", agree.join(", ")),
-            fields: agree,
-        });
-    } else {
-        checks.push(CheckResult {
-            code: "payment_qr_agrees".into(),
-            passed: false,
-            message: format!(
-                "the {kind} on page {page} says {}",
-                conflicts
-                    .iter()
-                    .map(|c| c.1.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            fields: conflicts.into_iter().map(|c| c.0).collect(),
-        });
-    }
-    checks
+    Some(QrAgreement {
+        kind,
+        page,
+        agree,
+        conflicts,
+    })
 }
 
 #[cfg(test)]

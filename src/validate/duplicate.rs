@@ -26,9 +26,9 @@
 //!   coffees on one day at one price are two receipts.
 //! - A person who approves has seen the reason: the check does not block approval.
 
-use crate::document::{CheckResult, IndexedFields};
+use crate::document::{CheckCode, CheckResult, IndexedFields};
 
-pub const CODE: &str = "duplicate_invoice";
+pub const CODE: CheckCode = CheckCode::DuplicateInvoice;
 
 /// What makes an invoice the same as another.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +114,7 @@ impl Key {
 /// The failed check naming the earlier document.
 pub fn check(by: &str, earlier_id: &str, earlier_state: &str) -> CheckResult {
     CheckResult {
-        code: CODE.into(),
+        code: CODE,
         passed: false,
         fields: vec!["invoice_number".into()],
         message: format!("the same invoice ({by}) as {earlier_id} ({earlier_state})"),

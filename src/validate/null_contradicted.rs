@@ -40,11 +40,11 @@
 //! - A person who approves has seen the reason: the check does not block approval.
 
 use crate::config::{DocType, FieldKind, FieldSpec};
-use crate::document::{CheckResult, IndexedFields};
+use crate::document::{CheckCode, CheckResult, IndexedFields};
 use crate::text::layout::{LWord, Line};
 use crate::values::{self, DateOrder};
 
-pub const CODE: &str = "null_contradicted";
+pub const CODE: CheckCode = CheckCode::NullContradicted;
 
 /// Words that tell nothing about which field a label is for.
 const GENERIC: &[&str] = &[
@@ -230,7 +230,7 @@ pub fn check(
         }
     }
     (!named.is_empty()).then(|| CheckResult {
-        code: CODE.into(),
+        code: CODE,
         passed: false,
         fields: named,
         message: seen.join("; "),

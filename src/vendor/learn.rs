@@ -107,11 +107,10 @@ pub fn names(
             // doubt about the letters matters less than the agreement.
             let c = (1.0 - (1.0 - f.confidence) / (n as f64 + 1.0)).max(name_agrees(n));
             let f = fields.get_mut(name).expect("read above");
-            f.reasons.push(format!(
-                "{known:?} was approved on {n} document(s) of {whose}: confidence {:.3} → {c:.3}",
-                f.confidence
-            ));
-            f.confidence = c;
+            f.set_confidence(
+                c,
+                format_args!("{known:?} was approved on {n} document(s) of {whose}"),
+            );
             if f.value != known {
                 f.reasons
                     .push(format!("spelled as approved, read {:?}", f.value));
@@ -131,12 +130,13 @@ pub fn names(
         return true;
     }
     if let Some(f) = fields.get_mut(name) {
-        f.reasons.push(format!(
-            "unlike the {approved} approved document(s) of {whose} ({}): confidence {:.3} halved",
-            habit.values.keys().cloned().collect::<Vec<_>>().join(", "),
-            f.confidence
-        ));
-        f.confidence /= 2.0;
+        f.set_confidence(
+            f.confidence / 2.0,
+            format_args!(
+                "unlike the {approved} approved document(s) of {whose} ({}), halved",
+                habit.values.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        );
         return true;
     }
     false
@@ -397,7 +397,7 @@ pub fn agree(fields: &mut IndexedFields, lines: &[Line], dt: &DocType, vendor: &
         match fields.get_mut(&spec.name) {
             Some(f) if matches!(f.origin, Origin::Ocr | Origin::TextLayer) => {
                 let Some(bbox) = f.bbox else { continue };
-                let here = label_of(&lines, f.page, bbox);
+                let here = label_of(lines, f.page, bbox);
                 // One shape on every approval: an identifier read with a letter for a
                 // digit (or the reverse) is read as that shape.
                 if let (FieldKind::Identifier, [(only, _)]) = (
@@ -418,27 +418,28 @@ pub fn agree(fields: &mut IndexedFields, lines: &[Line], dt: &DocType, vendor: &
                 let shape_known = shape.as_ref().is_none_or(|s| habit.shapes.contains_key(s));
                 if here.as_deref().is_some_and(|h| same_label(h, label)) && shape_known {
                     let c = 1.0 - (1.0 - f.confidence) / (n as f64 + 1.0);
-                    f.reasons.push(format!(
-                        "beside {label:?}, as on {n} approved document(s) of {}: confidence \
-                         {:.3} → {c:.3}",
-                        vendor.name, f.confidence
-                    ));
-                    f.confidence = c;
+                    f.set_confidence(
+                        c,
+                        format_args!(
+                            "beside {label:?}, as on {n} approved document(s) of {}",
+                            vendor.name
+                        ),
+                    );
                 } else if !shape_known && habit.shapes.len() == 1 && habit.found >= 2 {
-                    f.reasons.push(format!(
-                        "shaped {:?}, unlike {}'s approved documents ({}): confidence {:.3} \
-                         halved",
-                        shape.unwrap_or_default(),
-                        vendor.name,
-                        habit.shapes.keys().cloned().collect::<Vec<_>>().join(", "),
-                        f.confidence
-                    ));
-                    f.confidence /= 2.0;
+                    f.set_confidence(
+                        f.confidence / 2.0,
+                        format_args!(
+                            "shaped {:?}, unlike {}'s approved documents ({}), halved",
+                            shape.unwrap_or_default(),
+                            vendor.name,
+                            habit.shapes.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    );
                 }
             }
             Some(_) => {}
             None => {
-                if let Some(found) = beside_label(&lines, spec, label) {
+                if let Some(found) = beside_label(lines, spec, label) {
                     let reason = format!(
                         "not read; found beside {label:?}, where {n} approved document(s) of {} \
                          had it",

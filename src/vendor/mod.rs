@@ -39,7 +39,7 @@ use crate::config::{DocType, VendorAutoPost as AutoPost};
 use crate::document::vendor::{Vendor, VendorMatch};
 use crate::document::{CheckResult, Field, IndexedFields, Origin};
 use crate::text::Page;
-use crate::values;
+use crate::{validate, values};
 
 /// What a vendor's record says is worth this much when the supplier was found by a
 /// checksum-valid VAT id or IBAN: the record itself may be out of date.
@@ -210,14 +210,7 @@ pub fn apply(
     }
     let Some((vendor, by)) = resolved else {
         if policy == AutoPost::Known {
-            checks.push(CheckResult {
-                code: "vendor_known".into(),
-                passed: false,
-                fields: vec!["vendor_name".into()],
-                message: "the supplier is not in master data, and vendors.auto_post = \"known\" \
-                          posts only known suppliers' invoices without a person"
-                    .into(),
-            });
+            checks.push(validate::vendor_known::unknown());
         }
         return (None, checks);
     };
@@ -239,11 +232,10 @@ pub fn apply(
             Some(f) if f.origin == Origin::Structured => {}
             Some(f) if agrees(name, &f.value, &known) => {
                 if f.confidence < strength && f.origin != Origin::Structured {
-                    f.reasons.push(format!(
-                        "agrees with master data of {} ({how}): confidence {:.3} → {strength}",
-                        vendor.name, f.confidence
-                    ));
-                    f.confidence = strength;
+                    f.set_confidence(
+                        strength,
+                        format_args!("agrees with master data of {} ({how})", vendor.name),
+                    );
                 }
                 if f.value != known {
                     // The record's spelling: "Osterlund" read, "Østerlund" on file.
@@ -257,20 +249,23 @@ pub fn apply(
             Some(f) if name == "vendor_name" || name == "vendor_address" => {
                 // Found by a key, the record knows the supplier's name better than a
                 // letterhead read by OCR.
-                f.reasons.push(format!(
-                    "read {:?}, but master data of the supplier {how} says otherwise",
-                    f.value
-                ));
-                f.value = known;
-                f.confidence = strength;
+                let read = std::mem::replace(&mut f.value, known);
+                f.set_confidence(
+                    strength,
+                    format_args!(
+                        "read {read:?}, but master data of the supplier {how} says otherwise"
+                    ),
+                );
                 f.origin = Origin::MasterData;
             }
             Some(f) => {
-                f.reasons.push(format!(
-                    "differs from master data of {} ({how}: {known}): confidence {:.3} halved",
-                    vendor.name, f.confidence
-                ));
-                f.confidence /= 2.0;
+                f.set_confidence(
+                    f.confidence / 2.0,
+                    format_args!(
+                        "differs from master data of {} ({how}: {known}), halved",
+                        vendor.name
+                    ),
+                );
             }
             None if by != "name" || name != "vendor_name" => {
                 fields.set(
@@ -292,25 +287,8 @@ pub fn apply(
             None => {}
         }
     }
-    if let Some(iban) = fields.value("iban").map(str::to_string) {
-        if !vendor.ibans.is_empty() {
-            let on_file = vendor.ibans.contains(&iban);
-            checks.push(CheckResult {
-                code: "iban_on_file".into(),
-                passed: on_file,
-                fields: vec!["iban".into()],
-                message: if on_file {
-                    format!("{iban} is on file for {}", vendor.name)
-                } else {
-                    format!(
-                        "{iban} is not an account on file for {} (on file: {}): a changed \
-                         bank account is confirmed with the supplier before paying",
-                        vendor.name,
-                        vendor.ibans.join(", ")
-                    )
-                },
-            });
-        }
+    if let Some(iban) = fields.value("iban") {
+        checks.extend(validate::iban_on_file::check(iban, vendor));
     }
     learn::agree(fields, &lines, dt, vendor);
     let matched = VendorMatch {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::doctype;
+use crate::document::CheckCode;
 use crate::extract::tests::{danish_invoice, page};
 
 fn invoice() -> DocType {
@@ -148,7 +149,10 @@ fn a_misread_letterhead_takes_the_name_on_file() {
         name.reasons
     );
     // The IBAN read is the one on file.
-    let iban = checks.iter().find(|c| c.code == "iban_on_file").unwrap();
+    let iban = checks
+        .iter()
+        .find(|c| c.code == CheckCode::IbanOnFile)
+        .unwrap();
     assert!(iban.passed, "{iban:?}");
 }
 
@@ -162,7 +166,10 @@ fn another_iban_than_the_one_on_file_fails_its_check() {
     };
     assert!(crate::values::iban_is_valid("DK8700400440116256"));
     let (_, checks) = apply(&mut fields, &[p], &invoice(), &[moved], AutoPost::Any);
-    let c = checks.iter().find(|c| c.code == "iban_on_file").unwrap();
+    let c = checks
+        .iter()
+        .find(|c| c.code == CheckCode::IbanOnFile)
+        .unwrap();
     assert!(!c.passed);
     assert!(
         c.message.contains("not an account on file"),
@@ -187,10 +194,10 @@ fn only_known_vendors_post_when_the_policy_says_so() {
     );
     assert!(m.is_none());
     assert_eq!(checks.len(), 1);
-    assert_eq!(checks[0].code, "vendor_known");
+    assert_eq!(checks[0].code, CheckCode::VendorKnown);
     assert!(!checks[0].passed);
     let (_, checks) = apply(&mut fields, &[p], &invoice(), &[nordlys()], AutoPost::Known);
-    assert!(checks.iter().all(|c| c.code != "vendor_known"));
+    assert!(checks.iter().all(|c| c.code != CheckCode::VendorKnown));
 }
 
 #[test]
