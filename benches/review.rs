@@ -14,14 +14,15 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use mailroom::config::Config;
-use mailroom::document::{Origin, SourceInfo};
+use mailroom::document::SourceInfo;
 use mailroom::store::review::PageInfo;
 use mailroom::store::users::Role;
 use mailroom::store::{State, Store};
-use mailroom::text::{Page, Word};
+use mailroom::text::Page;
 use tower::ServiceExt;
 
-/// A Danish invoice page whose total does not add up (so it waits for review).
+/// A Danish invoice page whose total does not add up (so it waits for review), built
+/// by the page builder the unit tests use.
 fn page() -> Page {
     let rows: &[(u32, &[(u32, &str)])] = &[
         (
@@ -54,32 +55,7 @@ fn page() -> Page {
             &[(150, "IBAN DK50 0040 0440 1162 43"), (1200, "CVR 13585628")],
         ),
     ];
-    let mut words = Vec::new();
-    for (row, (y, cells)) in rows.iter().enumerate() {
-        for (cell, (x, text)) in cells.iter().enumerate() {
-            let mut cx = *x;
-            for w in text.split(' ') {
-                let wlen = 22 * w.chars().count() as u32;
-                words.push(Word {
-                    line: (row * 100 + cell + 1) as u32,
-                    text: w.to_string(),
-                    conf: 0.95,
-                    bbox: [cx, *y, cx + wlen, y + 40],
-                });
-                cx += wlen + 14;
-            }
-        }
-    }
-    Page {
-        number: 1,
-        width: 2480,
-        height: 3508,
-        words,
-        origin: Origin::Ocr,
-        transform: Default::default(),
-        codes: Vec::new(),
-        marks: Vec::new(),
-    }
+    mailroom::testing::page(rows)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -95,7 +71,7 @@ fn main() {
     let requests = if bench { 200 } else { 20 };
 
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
+    let mut cfg = Config::defaults();
     cfg.var_dir = dir.path().join("var");
     let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir()).unwrap());
     let p = page();

@@ -27,6 +27,9 @@ pub mod sink;
 pub mod source;
 pub mod store;
 pub mod text;
+// Fakes, page builders and renderers for tests and benches (see its header).
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod validate;
 pub mod values;
 pub mod vendor;

@@ -668,23 +668,11 @@ pub use crate::guard::guard;
 mod tests {
     use super::*;
     use crate::document::Route;
-    use crate::text::Word;
+    use crate::testing::{danish_invoice, plain_png, tie_page, ScriptedEngine};
 
-    /// Returns fixed words for any page: the whole pipeline without Tesseract.
-    struct FakeEngine(Vec<Word>);
-
-    impl OcrEngine for FakeEngine {
-        fn recognize(&mut self, _image: &Pix, _page: u32) -> Result<Vec<Word>, TextError> {
-            Ok(self.0.clone())
-        }
-    }
-
+    /// A blank A4 scan at 300 dpi: the scripted engine "reads" the page's words off it.
     fn png() -> Vec<u8> {
-        let img = image::GrayImage::from_pixel(2480, 3508, image::Luma([255]));
-        let mut out = Vec::new();
-        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-            .unwrap();
-        out
+        plain_png(2480, 3508, 255)
     }
 
     fn source() -> SourceInfo {
@@ -699,13 +687,18 @@ mod tests {
     }
 
     fn cfg() -> Config {
-        Config::load(std::path::Path::new("/nonexistent"), false).unwrap()
+        Config::defaults()
     }
 
     /// The whole pipeline on fixed words, as of 1 June 2024.
     fn run(page: Page) -> (MediaType, Vec<Page>, TypedDocument) {
         let cfg = cfg();
-        let (media, pages, _) = read_pages(&mut FakeEngine(page.words), &png(), &cfg).unwrap();
+        let (media, pages, _) = read_pages(
+            &mut ScriptedEngine::new().page_words(page.words),
+            &png(),
+            &cfg,
+        )
+        .unwrap();
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         let doc = analyse("01TEST".into(), source(), &pages, &cfg, today, &[]);
         (media, pages, doc)
@@ -713,7 +706,7 @@ mod tests {
 
     #[test]
     fn a_clean_invoice_is_auto_posted() {
-        let (media, pages, doc) = run(crate::extract::tests::danish_invoice("1.543,13 kr."));
+        let (media, pages, doc) = run(danish_invoice("1.543,13 kr."));
         assert_eq!(media, MediaType::Png);
         assert_eq!(pages[0].transform.source_dpi, 300);
         assert_eq!(doc.doc_type.value, "invoice");
@@ -749,11 +742,9 @@ mod tests {
     fn a_purchase_order_beside_an_unlisted_label_is_not_posted_as_null() {
         // The first-sight test's wrong auto-posts: the page printed the purchase order
         // beside "Your order ref.", a wording no label list had, and null was posted.
-        let mut page = crate::extract::tests::danish_invoice("1.543,13 kr.");
-        let extra = crate::extract::tests::page(&[(
-            580,
-            &[(1400, "Your order ref.:"), (1900, "PO-88812")],
-        )]);
+        let mut page = danish_invoice("1.543,13 kr.");
+        let extra =
+            crate::testing::page(&[(580, &[(1400, "Your order ref.:"), (1900, "PO-88812")])]);
         // Line numbers of their own, as Tesseract would give a new row.
         page.words.extend(extra.words.into_iter().map(|mut w| {
             w.line += 9000;
@@ -810,7 +801,7 @@ mod tests {
 
     #[test]
     fn line_items_that_do_not_add_up_go_to_review_with_half_their_confidence() {
-        let mut page = crate::extract::tests::danish_invoice("1.543,13 kr.");
+        let mut page = danish_invoice("1.543,13 kr.");
         let row = page
             .words
             .iter_mut()
@@ -850,7 +841,7 @@ mod tests {
     fn every_change_of_a_fields_confidence_after_reading_leaves_its_reason() {
         // The sum fails: the check lowers the total, then calibration maps it. Each
         // step says what it did, in order, and the numbers chain.
-        let (_, _, doc) = run(crate::extract::tests::danish_invoice("1.643,13 kr."));
+        let (_, _, doc) = run(crate::testing::danish_invoice("1.643,13 kr."));
         let total = doc.fields.get("total").unwrap();
         let said: Vec<&String> = total
             .reasons
@@ -890,7 +881,7 @@ mod tests {
 
     #[test]
     fn sums_that_do_not_add_up_go_to_review() {
-        let (_, _, doc) = run(crate::extract::tests::danish_invoice("1.643,13 kr."));
+        let (_, _, doc) = run(danish_invoice("1.643,13 kr."));
         assert_eq!(doc.decision.route, Route::Review);
         assert!(
             doc.decision
@@ -905,7 +896,7 @@ mod tests {
 
     #[test]
     fn a_correction_is_normalised_recorded_and_checked_again() {
-        let (_, _, doc) = run(crate::extract::tests::danish_invoice("1.643,13 kr."));
+        let (_, _, doc) = run(danish_invoice("1.643,13 kr."));
         let cfg = cfg();
         let dt = cfg.doctype("invoice").unwrap();
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
@@ -942,7 +933,7 @@ mod tests {
 
     #[test]
     fn an_uncertain_type_is_read_as_its_best_candidate_and_held_for_a_person() {
-        let (_, _, mut doc) = run(crate::extract::tests::tie_page());
+        let (_, _, mut doc) = run(tie_page());
         assert!(doc.doc_type.uncertain);
         assert_eq!(doc.doc_type.value, "invoice");
         assert!(
@@ -976,7 +967,7 @@ mod tests {
 
     #[test]
     fn a_letter_is_not_an_invoice() {
-        let (_, _, doc) = run(crate::extract::tests::page(&[
+        let (_, _, doc) = run(crate::testing::page(&[
             (150, &[(150, "Dear customer,")]),
             (300, &[(150, "thank you for your visit last week.")]),
         ]));

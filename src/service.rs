@@ -566,14 +566,7 @@ fn unpack_email(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{OcrEngine, Pix, TextError, Word};
-
-    struct NoWords;
-    impl OcrEngine for NoWords {
-        fn recognize(&mut self, _: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
-            Ok(Vec::new())
-        }
-    }
+    use crate::testing::ScriptedEngine;
 
     #[test]
     fn lost_blob_is_quarantined_not_left_processing() {
@@ -584,8 +577,8 @@ mod tests {
         store.ingest(&file).unwrap();
         let row = store.claim_next().unwrap().unwrap();
         std::fs::remove_file(store.blobs.path(&row.sha256)).unwrap();
-        let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
-        process(&cfg, &store, &mut NoWords, &row).unwrap();
+        let cfg = Config::defaults();
+        process(&cfg, &store, &mut ScriptedEngine::new(), &row).unwrap();
         let after = store.get(&row.id).unwrap();
         assert_eq!(after.state, State::Quarantined);
         assert!(after

@@ -32,6 +32,8 @@ fn rank(module: &str) -> Option<Place> {
         "route" => Stage(9),
         "sink" | "web" => Stage(10),
         "pipeline" | "service" | "pool" | "eval" => Wiring,
+        // Test support (fakes, page builders): like the wiring, nothing may import it.
+        "testing" => Wiring,
         _ => return None,
     })
 }

@@ -193,7 +193,7 @@ pub fn decide(ranked: &[Ranked], doctypes: &[DocType]) -> DocTypeGuess {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::tests::page;
+    use crate::testing::page;
 
     fn types() -> Vec<DocType> {
         crate::config::doctype::builtin().unwrap()
@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn a_near_tie_is_unknown_with_both_candidates() {
-        let p = crate::extract::tests::tie_page();
+        let p = crate::testing::tie_page();
         let ranked = rank(&[p], &types());
         let guess = decide(&ranked, &types());
         assert_eq!(guess.value, "unknown", "{ranked:?}");

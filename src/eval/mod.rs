@@ -589,7 +589,7 @@ mod tests {
     use crate::document::{Decision, DocTypeGuess, Field, IndexedFields, Origin, SourceInfo};
 
     fn cfg() -> Config {
-        Config::load(Path::new("/nonexistent"), false).unwrap()
+        Config::defaults()
     }
 
     /// A receipt read with `total` at `conf`; the truth's total is 10.00.

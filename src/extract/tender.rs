@@ -159,7 +159,7 @@ pub(super) fn total_line(lines: &[Line], label_words: &[&str], paid: &Paid) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::tests::page;
+    use crate::testing::page;
 
     fn lines(rows: &[(u32, &[(u32, &str)])]) -> Vec<Line> {
         crate::text::layout::lines(&page(rows))

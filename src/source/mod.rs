@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn partial_names_are_ignored() {
-        let cfg = crate::config::Config::load(Path::new("/nonexistent"), false).unwrap();
+        let cfg = crate::config::Config::defaults();
         let pats = &cfg.watch.ignore;
         assert!(ignored(Path::new("/in/scan.pdf.part"), pats));
         assert!(ignored(Path::new("/in/.hidden.png"), pats));

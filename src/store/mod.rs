@@ -763,7 +763,7 @@ mod tests {
         let f = dir.path().join("a.png");
         std::fs::write(&f, b"x").unwrap();
         let id = s.ingest(&f).unwrap().id().to_string();
-        let mut page = crate::extract::tests::tie_page();
+        let mut page = crate::testing::tie_page();
         page.marks = vec![Mark {
             kind: MarkKind::Checkbox,
             bbox: [10, 20, 60, 70],

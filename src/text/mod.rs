@@ -718,6 +718,7 @@ fn same_text(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::ScriptedEngine;
 
     #[test]
     fn text_as_text_reads_as_plain_characters() {
@@ -755,18 +756,8 @@ mod tests {
     }
 
     /// Answers second looks with fixed words; the page-wide pass reads nothing.
-    struct SecondLook(Vec<Word>);
-
-    impl OcrEngine for SecondLook {
-        fn recognize(&mut self, _: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
-            Ok(Vec::new())
-        }
-        fn recognize_line(&mut self, _: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
-            Ok(self.0.clone())
-        }
-        fn recognize_strip(&mut self, _: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
-            Ok(self.0.clone())
-        }
+    fn second_look(words: Vec<Word>) -> ScriptedEngine {
+        ScriptedEngine::new().second_look(words)
     }
 
     fn white(w: u32, h: u32) -> Vec<u8> {
@@ -797,7 +788,7 @@ mod tests {
             word("2O24", 0.6, [140, 19, 190, 49]),
         ];
         let looked = reread(
-            &mut SecondLook(second),
+            &mut second_look(second),
             &image,
             &mut page,
             [100, 50, 260, 80],
@@ -833,14 +824,14 @@ mod tests {
             }
         }
         let inked = Pix::from_gray(w, h, &data).unwrap();
-        let extra = reread_top(&mut SecondLook(letterhead.clone()), &inked, &words, 1).unwrap();
+        let extra = reread_top(&mut second_look(letterhead.clone()), &inked, &words, 1).unwrap();
         assert_eq!(extra.len(), 1);
         assert_eq!(extra[0].text, "Lyngholm");
         assert!(extra[0].line > REREAD_LINE_BASE, "line ids stay apart");
 
         // A blank margin is not read again.
         let blank = Pix::from_gray(w, h, &white(w, h)).unwrap();
-        assert!(reread_top(&mut SecondLook(letterhead), &blank, &words, 1)
+        assert!(reread_top(&mut second_look(letterhead), &blank, &words, 1)
             .unwrap()
             .is_empty());
     }

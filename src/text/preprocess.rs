@@ -621,14 +621,8 @@ pub fn reads_upright(words: &[super::Word]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{TextError, Word};
-
-    struct NoEngine;
-    impl OcrEngine for NoEngine {
-        fn recognize(&mut self, _: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
-            Ok(Vec::new())
-        }
-    }
+    use crate::testing::ScriptedEngine;
+    use crate::text::Word;
 
     /// `w`×`h` of `paper` grey with rows of `ch`-tall, `ch/2`-wide ink blocks ("letters")
     /// inside `[x0, y0, x1, y1]`, everything else `table`.
@@ -658,16 +652,8 @@ mod tests {
 
     /// OSD says "turn it half round" with `conf`; the page's print reads only where
     /// the ink sits on the left of the band (as it does when upright).
-    struct DoubtfulOsd {
-        conf: f32,
-        strips: usize,
-    }
-    impl OcrEngine for DoubtfulOsd {
-        fn recognize(&mut self, _: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
-            Ok(Vec::new())
-        }
-        fn recognize_strip(&mut self, band: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
-            self.strips += 1;
+    fn doubtful_osd(conf: f32) -> ScriptedEngine {
+        ScriptedEngine::new().osd(2, conf).strips_by(|band| {
             let (w, h) = (band.width(), band.height());
             let upright =
                 band.dark_fraction([0, 0, w / 2, h]) > band.dark_fraction([w / 2, 0, w, h]);
@@ -677,15 +663,12 @@ mod tests {
                 bbox: [0, 0, 10, 10],
                 line: 1,
             };
-            Ok(if upright {
+            if upright {
                 vec![word("TOTAL", 0.95), word("CASH", 0.9), word("12.50", 0.93)]
             } else {
                 vec![word("lVLOl", 0.4), word("HSV", 0.85)]
-            })
-        }
-        fn detect_orientation(&mut self, _: &Pix) -> Option<(u32, f32)> {
-            Some((2, self.conf))
-        }
+            }
+        })
     }
 
     #[test]
@@ -701,9 +684,9 @@ mod tests {
         let read = |conf| {
             let mut pix = Pix::from_gray(w, h, &g).unwrap();
             pix.set_resolution(300);
-            let mut engine = DoubtfulOsd { conf, strips: 0 };
+            let mut engine = doubtful_osd(conf);
             let (_, t) = normalise(pix, &opts, &mut engine).unwrap();
-            (t.quarter_turns, engine.strips)
+            (t.quarter_turns, engine.strips_read())
         };
         // A guess at 3: tried by reading both ways; upright reads better, so it stays.
         assert_eq!(read(3.0), (0, 2));
@@ -712,10 +695,7 @@ mod tests {
         // And a doubtful guess on a page that really is upside down is borne out.
         let mut pix = Pix::from_gray(w, h, &g).unwrap().rotate_orth(2).unwrap();
         pix.set_resolution(300);
-        let mut engine = DoubtfulOsd {
-            conf: 3.0,
-            strips: 0,
-        };
+        let mut engine = doubtful_osd(3.0);
         let (_, t) = normalise(pix, &opts, &mut engine).unwrap();
         assert_eq!(t.quarter_turns, 2);
     }
@@ -770,13 +750,13 @@ mod tests {
         // 72 dpi (a camera's "unknown"), receipt-shaped: 13 px characters are doubled.
         let mut pix = Pix::from_gray(w, h, &g).unwrap();
         pix.set_resolution(72);
-        let (_, t) = normalise(pix, &opts, &mut NoEngine).unwrap();
+        let (_, t) = normalise(pix, &opts, &mut ScriptedEngine::new()).unwrap();
         assert_eq!(t.source_dpi, 150);
         assert_eq!(t.scale, 2.0);
         // The same page recorded at 300 dpi is read as it is.
         let mut pix = Pix::from_gray(w, h, &g).unwrap();
         pix.set_resolution(300);
-        let (out, t) = normalise(pix, &opts, &mut NoEngine).unwrap();
+        let (out, t) = normalise(pix, &opts, &mut ScriptedEngine::new()).unwrap();
         assert_eq!(
             (t.source_dpi, t.scale, t.crop, t.levels),
             (300, 1.0, None, None)
@@ -785,7 +765,12 @@ mod tests {
         // An A4-shaped page without a resolution keeps the width estimate (2480 px: 300).
         let (w, h) = (2480 / 4, 3508 / 4);
         let g = page(w, h, [0, 0, w, h], 240, 240, 30, 13);
-        let (_, t) = normalise(Pix::from_gray(w, h, &g).unwrap(), &opts, &mut NoEngine).unwrap();
+        let (_, t) = normalise(
+            Pix::from_gray(w, h, &g).unwrap(),
+            &opts,
+            &mut ScriptedEngine::new(),
+        )
+        .unwrap();
         assert_eq!(t.source_dpi, 75);
     }
 

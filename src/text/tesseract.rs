@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn second_reads_share_the_page_time_limit() {
-        let cfg = crate::config::Config::load(Path::new("/nonexistent"), false).unwrap();
+        let cfg = crate::config::Config::defaults();
         let mut t = crate::pipeline::engine(&cfg).unwrap();
         let blank = Pix::from_gray(200, 60, &vec![255; 200 * 60]).unwrap();
         // Tesseract loads parts of its model on the first read: not this test's business.

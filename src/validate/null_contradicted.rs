@@ -241,7 +241,7 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::document::{Field, Origin};
-    use crate::extract::tests::page;
+    use crate::testing::page;
     use crate::text::layout;
     use crate::validate::tests::invoice;
 

@@ -1,16 +1,11 @@
 //! Master data, resolution, the controls and learning, on hand-built pages.
 
 use super::*;
-use crate::config::doctype;
 use crate::document::CheckCode;
-use crate::extract::tests::{danish_invoice, page};
+use crate::testing::{builtin_type, danish_invoice, page};
 
 fn invoice() -> DocType {
-    doctype::builtin()
-        .unwrap()
-        .into_iter()
-        .find(|d| d.name == "invoice")
-        .unwrap()
+    builtin_type("invoice")
 }
 
 fn nordlys() -> Vendor {
@@ -362,7 +357,7 @@ fn a_first_approval_makes_a_vendor_record_and_later_ones_keep_its_iban() {
             meta: Default::default(),
         },
         std::slice::from_ref(&p),
-        &crate::config::Config::load(std::path::Path::new("/nonexistent"), false).unwrap(),
+        &crate::config::Config::defaults(),
         chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
         &[],
     );

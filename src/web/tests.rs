@@ -24,7 +24,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
+    let mut cfg = Config::defaults();
     cfg.var_dir = dir.path().join("var");
     let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir()).unwrap());
     store
@@ -40,7 +40,7 @@ fn fixture() -> Fixture {
     std::fs::write(&file, b"scan bytes").unwrap();
     let doc = store.ingest(&file).unwrap().id().to_string();
     store.claim_next().unwrap();
-    let page = crate::extract::tests::danish_invoice("1.643,13 kr.");
+    let page = crate::testing::danish_invoice("1.643,13 kr.");
     let source = SourceInfo {
         name: "scan.png".into(),
         sha256: "x".into(),
@@ -76,7 +76,7 @@ fn in_review(
     std::fs::write(&file, name.as_bytes()).unwrap();
     let id = f.store.ingest(&file).unwrap().id().to_string();
     f.store.claim_next().unwrap();
-    let cfg = Config::load(std::path::Path::new("/nonexistent"), false).unwrap();
+    let cfg = Config::defaults();
     let source = SourceInfo {
         name: name.into(),
         sha256: crate::pipeline::sha256_hex(name.as_bytes()),
@@ -542,12 +542,7 @@ async fn rejecting_needs_a_reason_and_the_check_endpoint_validates_as_you_type()
 async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
     let f = fixture();
     // A second document: a till slip that also calls itself an invoice.
-    let (id, typed) = in_review(
-        &f,
-        "slip.png",
-        "image/png",
-        crate::extract::tests::tie_page(),
-    );
+    let (id, typed) = in_review(&f, "slip.png", "image/png", crate::testing::tie_page());
     // Not thrown away: read as its best-supported candidate, and held for a person.
     assert!(typed.doc_type.uncertain, "{:?}", typed.doc_type);
     assert_eq!(typed.doc_type.value, "invoice", "{:?}", typed.doc_type);
@@ -754,7 +749,7 @@ async fn an_email_body_is_shown_as_its_text_not_as_a_broken_scan() {
         "the words are shown: {scan}"
     );
     // A scanned document keeps its image.
-    let scanned = crate::extract::tests::danish_invoice("1.643,13 kr.");
+    let scanned = crate::testing::danish_invoice("1.643,13 kr.");
     f.store
         .save_pages(&f.doc, &[crate::store::review::PageInfo::of(&scanned)])
         .unwrap();

@@ -198,7 +198,7 @@ fn uu_begin(line: &[u8]) -> Option<String> {
     let rest = line.strip_prefix(b"begin ")?;
     let digits = rest
         .iter()
-        .take_while(|b| (b'0'..=b'7').contains(b))
+        .take_while(|b| (b'0'..=b'7').contains(*b))
         .count();
     if !(3..=4).contains(&digits) || rest.get(digits) != Some(&b' ') {
         return None;

@@ -1,0 +1,155 @@
+//! Admin pages: quarantine and duplicates (retry, discard) and the vendor book
+//! (import, reset what approvals taught).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde_json::{json, Value};
+
+use super::auth::SignedIn;
+use super::render::{api_err, render};
+use crate::store::review::DocumentFilter;
+use crate::store::State as DocState;
+use crate::web::blocking;
+use crate::web::AppState;
+
+async fn admin_list(
+    s: SignedIn,
+    st: AppState,
+    state: DocState,
+    title: &str,
+) -> Result<Response, Response> {
+    s.admin()?;
+    let rows = blocking(move || {
+        let filter = DocumentFilter {
+            state: Some(state),
+            ..Default::default()
+        };
+        Ok(st.store.find_documents(&filter, 0, 1000)?)
+    })
+    .await
+    .map_err(api_err)?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| json!({"id": r.id, "name": r.name, "received_at": r.received_at, "reason": r.reason, "duplicate_of": r.duplicate_of}))
+        .collect();
+    Ok(render(
+        "admin.html",
+        json!({"user": s.0.user, "csrf": s.0.csrf, "title": title, "items": items, "duplicates": state == DocState::Duplicate}),
+    ))
+}
+
+pub(super) async fn quarantine(
+    s: SignedIn,
+    State(st): State<AppState>,
+) -> Result<Response, Response> {
+    admin_list(s, st, DocState::Quarantined, "Quarantine").await
+}
+
+pub(super) async fn duplicates(
+    s: SignedIn,
+    State(st): State<AppState>,
+) -> Result<Response, Response> {
+    admin_list(s, st, DocState::Duplicate, "Duplicates").await
+}
+
+pub(super) async fn admin_retry(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.admin()?;
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let actor = s.actor();
+    blocking(move || Ok(st.store.requeue(&id, &actor)?))
+        .await
+        .map_err(api_err)?;
+    Ok(Redirect::to("/admin/quarantine").into_response())
+}
+
+pub(super) async fn admin_discard(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.admin()?;
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let actor = s.actor();
+    blocking(move || Ok(st.store.discard(&id, &actor)?))
+        .await
+        .map_err(api_err)?;
+    Ok(Redirect::to("/admin/quarantine").into_response())
+}
+
+/// The vendor book: master data, what approvals taught per supplier, import and reset.
+async fn vendors_page(
+    s: &SignedIn,
+    st: AppState,
+    notice: Option<String>,
+    errors: Vec<String>,
+    csv: String,
+) -> Result<Response, Response> {
+    s.admin()?;
+    let list = blocking(move || Ok(st.store.vendors()?))
+        .await
+        .map_err(api_err)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut r = render(
+        "vendors.html",
+        json!({"user": s.0.user, "csrf": s.0.csrf, "vendors": list, "notice": notice,
+               "errors": errors, "csv": csv}),
+    );
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+pub(super) async fn vendors(s: SignedIn, State(st): State<AppState>) -> Result<Response, Response> {
+    vendors_page(&s, st, None, Vec::new(), String::new()).await
+}
+
+pub(super) async fn import_vendors(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.admin()?;
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let csv = f.get("csv").cloned().unwrap_or_default();
+    match crate::vendor::import::parse(&csv) {
+        Err(errors) => vendors_page(&s, st, None, errors, csv).await,
+        Ok(list) => {
+            let st2 = st.clone();
+            let done = blocking(move || Ok(st2.store.import_vendors(&list)?))
+                .await
+                .map_err(api_err)?;
+            let notice = format!(
+                "Imported: {} vendor(s) added, {} updated.",
+                done.added, done.updated
+            );
+            vendors_page(&s, st, Some(notice), Vec::new(), String::new()).await
+        }
+    }
+}
+
+pub(super) async fn reset_vendor(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.admin()?;
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    blocking(move || Ok(st.store.reset_learning(id)?))
+        .await
+        .map_err(api_err)?;
+    Ok(Redirect::to(&format!("/admin/vendors#vendor-{id}")).into_response())
+}

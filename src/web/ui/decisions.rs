@@ -1,0 +1,299 @@
+//! What a reviewer decides on a document: the lease while it is open, approve (with
+//! corrections), settle its type, reject, skip.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde_json::json;
+
+use super::auth::SignedIn;
+use super::document::{edits_from_form, render_document};
+use super::render::{api_err, message};
+use crate::document::TypedDocument;
+use crate::store::users::Lease;
+use crate::store::State as DocState;
+use crate::web::{blocking, reviewable, ApiError, AppState};
+
+/// How long opening a document holds it; the page renews it every minute.
+pub const LEASE_MS: i64 = 5 * 60 * 1000;
+
+pub(super) async fn renew_lease(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    s.csrf_ok(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let user = s.actor();
+    let lease = blocking(move || {
+        // An unknown document is a 404, not a lease on nothing (nor a 500).
+        st.store.get(&id)?;
+        Ok(st.store.lease(&id, &user, LEASE_MS)?)
+    })
+    .await
+    .map_err(api_err)?;
+    Ok(Json(match lease {
+        Lease::Yours(until) => json!({"held": true, "until": until}),
+        Lease::Held { by, until } => json!({"held": false, "by": by, "until": until}),
+    })
+    .into_response())
+}
+
+pub(super) async fn release(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    // sendBeacon cannot set headers: the token comes in the query.
+    s.csrf_ok(q.get("csrf").map(String::as_str))?;
+    let user = s.actor();
+    blocking(move || Ok(st.store.release(&id, &user)?))
+        .await
+        .map_err(api_err)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A decision on a document someone (another tab, another reviewer, the API) has
+/// already decided: nothing was posted twice.
+fn already_decided(s: &SignedIn) -> Response {
+    message(
+        StatusCode::CONFLICT,
+        &s.0,
+        "Already decided",
+        "This document was already approved or rejected (another tab or reviewer); nothing was posted twice.",
+    )
+}
+
+fn after_decision(seq: i64) -> Response {
+    Redirect::to(&format!("/next?after={seq}")).into_response()
+}
+
+pub(super) async fn approve(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let edits = edits_from_form(&f);
+    let actor = s.actor();
+    let (st2, id2) = (st.clone(), id.clone());
+    let outcome = blocking(move || {
+        let row = st2.store.get(&id2)?;
+        if let Lease::Held { by, .. } = st2.store.lease(&id2, &actor, LEASE_MS)? {
+            return Ok(Err(format!("{by} is working on this document.")));
+        }
+        let (doc, dt) = reviewable(&st2, &id2)?;
+        let today = chrono::Utc::now().date_naive();
+        let (mut fixed, changes) =
+            match crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today) {
+                Ok(r) => r,
+                Err(errs) => {
+                    let text: Vec<String> = errs.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+                    return Ok(Err(format!("Not approved: {}", text.join("; "))));
+                }
+            };
+        let json = serde_json::to_string(&fixed).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
+        if !changes.is_empty() {
+            st2.store.correct(&id2, &json, &changes)?;
+        }
+        crate::pipeline::confirm_type(&mut fixed, &actor);
+        let json = serde_json::to_string(&fixed).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
+        let failed: Vec<String> = fixed
+            .checks
+            .iter()
+            .filter(|c| c.blocks_approval())
+            .map(|c| c.message.clone())
+            .collect();
+        if !failed.is_empty() {
+            return Ok(Err(format!(
+                "Not approved, a check fails: {}",
+                failed.join("; ")
+            )));
+        }
+        crate::web::post_reviewed(&st2, &id2, &json, &actor)?;
+        st2.store.release(&id2, &actor)?;
+        Ok(Ok(row.seq))
+    })
+    .await;
+    match outcome {
+        Ok(Ok(seq)) => {
+            (st.on_deliveries)();
+            Ok(after_decision(seq))
+        }
+        Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
+        Err(e) => Ok(failed(&s, e)),
+    }
+}
+
+/// An action refused with a reason: the document again, with the reason (422).
+async fn refused(s: &SignedIn, st: &AppState, id: &str, msg: String) -> Result<Response, Response> {
+    let mut r = render_document(s, st, id, Some(msg)).await?;
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}
+
+/// An action that failed: on a document already decided (another tab, another
+/// reviewer) it says so; anything else is an error page.
+fn failed(s: &SignedIn, e: ApiError) -> Response {
+    if e.status_code() == StatusCode::CONFLICT {
+        already_decided(s)
+    } else {
+        api_err(e)
+    }
+}
+
+/// A reviewer settles the type the classifier could not (a tie, a weak winner) or got
+/// wrong: the pages as read are analysed again as that type, and the document stays in
+/// review with the new fields for the reviewer to check and approve.
+pub(super) async fn set_type(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let name = f.get("type").cloned().unwrap_or_default();
+    let actor = s.actor();
+    let (st2, id2) = (st.clone(), id.clone());
+    let outcome = blocking(move || {
+        if let Lease::Held { by, .. } = st2.store.lease(&id2, &actor, LEASE_MS)? {
+            return Ok(Err(format!("{by} is working on this document.")));
+        }
+        if st2.cfg.doctype(&name).is_none() {
+            return Ok(Err(format!("There is no document type {name:?}.")));
+        }
+        let row = st2.store.get(&id2)?;
+        if row.state != DocState::InReview {
+            return Err(crate::store::StoreError::Conflict {
+                id: id2.clone(),
+                state: row.state.as_str().into(),
+            }
+            .into());
+        }
+        let Some(old) = row
+            .result
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<TypedDocument>(j).ok())
+        else {
+            return Ok(Err("The document has no typed result to read again.".into()));
+        };
+        let pages = st2.store.read_pages(&id2)?;
+        let mut guess = old.doc_type.clone();
+        guess.reasons.insert(
+            0,
+            format!(
+                "set to {name} by {actor} in review (the classifier said {} at {:.2})",
+                old.doc_type.value, old.doc_type.confidence
+            ),
+        );
+        guess.value = name.clone();
+        guess.confidence = 1.0;
+        guess.uncertain = false;
+        let today = chrono::Utc::now().date_naive();
+        let book = st2.store.vendors()?;
+        let doc = crate::pipeline::analyse_as(
+            old.id.clone(),
+            old.source.clone(),
+            &pages,
+            &st2.cfg,
+            today,
+            guess,
+            &book,
+        );
+        let json = serde_json::to_string(&doc).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
+        let change = crate::store::review::Correction {
+            field: "doc_type".into(),
+            old_value: Some(old.doc_type.value.clone()),
+            new_value: Some(name),
+            old_raw: None,
+            old_confidence: Some(old.doc_type.confidence),
+            old_page: None,
+            old_bbox: None,
+            old_origin: None,
+            actor: actor.clone(),
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        };
+        st2.store.correct(&id2, &json, &[change])?;
+        Ok(Ok(()))
+    })
+    .await;
+    match outcome {
+        Ok(Ok(())) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
+        Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
+        Err(e) => Ok(failed(&s, e)),
+    }
+}
+
+pub(super) async fn reject(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let reason = f
+        .get("reason")
+        .map(|r| r.trim().to_string())
+        .unwrap_or_default();
+    if reason.is_empty() {
+        return Ok(message(
+            StatusCode::BAD_REQUEST,
+            &s.0,
+            "A reason is needed",
+            "Say why the document is rejected.",
+        ));
+    }
+    let actor = s.actor();
+    let (st2, id2) = (st.clone(), id.clone());
+    let r = blocking(move || {
+        let seq = st2.store.get(&id2)?.seq;
+        // As for approving: not while another reviewer is working on it.
+        if let Lease::Held { by, .. } = st2.store.lease(&id2, &actor, LEASE_MS)? {
+            return Ok(Err(format!("{by} is working on this document.")));
+        }
+        st2.store.decide(
+            &id2,
+            DocState::Rejected,
+            &format!("rejected by {actor}: {reason}"),
+            &actor,
+            None,
+        )?;
+        st2.store.release(&id2, &actor)?;
+        Ok(Ok(seq))
+    })
+    .await;
+    match r {
+        Ok(Ok(seq)) => Ok(after_decision(seq)),
+        Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
+        Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(already_decided(&s)),
+        Err(e) => Err(api_err(e)),
+    }
+}
+
+pub(super) async fn skip(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let actor = s.actor();
+    let seq = blocking(move || {
+        st.store.release(&id, &actor)?;
+        Ok(st.store.get(&id)?.seq)
+    })
+    .await
+    .map_err(api_err)?;
+    Ok(after_decision(seq))
+}

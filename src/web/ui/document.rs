@@ -1,0 +1,224 @@
+//! One document's page: its fields (those that need a look first), pages and words,
+//! history and corrections; validation as you type; the page images and the original.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::auth::SignedIn;
+use super::decisions::LEASE_MS;
+use super::render::{api_err, message, render};
+use crate::document::TypedDocument;
+use crate::store::users::Lease;
+use crate::store::State as DocState;
+use crate::web::{blocking, page_png, png_response, reviewable, AppState};
+
+/// The fields as the page shows them: those that need a look first.
+fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>) -> Vec<Value> {
+    let mut rows: Vec<(bool, usize, Value)> = Vec::new();
+    for (i, (name, f)) in doc.fields.0.iter().enumerate() {
+        let spec = dt.and_then(|d| d.fields.iter().find(|s| &s.name == name));
+        if spec.is_some_and(|s| !s.extract) && f.is_none() {
+            continue;
+        }
+        let threshold = spec.map_or(0.9, |s| s.threshold);
+        let why: Vec<String> = doc
+            .decision
+            .reasons
+            .iter()
+            .filter(|r| r.contains(name.as_str()))
+            .cloned()
+            .collect();
+        let level = match f {
+            _ if !why.is_empty() && f.as_ref().is_none_or(|f| f.confidence < 0.5) => "bad",
+            Some(f) if f.confidence < threshold || !why.is_empty() => "low",
+            _ => "ok",
+        };
+        let v = json!({
+            "name": name,
+            "value": f.as_ref().map_or("", |f| f.value.as_str()),
+            "raw": f.as_ref().map(|f| f.raw.clone()),
+            "confidence_text": f.as_ref().map_or("not found".to_string(), |f| format!("{:.0} %", f.confidence * 100.0)),
+            "level": level,
+            "why": why.join("; "),
+            "choice": f.as_ref().map_or(String::new(), |f| f.reasons.join("; ")),
+            "page": f.as_ref().map(|f| f.page),
+            "bbox": f.as_ref().and_then(|f| f.bbox),
+        });
+        rows.push((level == "ok", i, v));
+    }
+    rows.sort_by_key(|(ok, i, _)| (*ok, *i));
+    rows.into_iter().map(|(_, _, v)| v).collect()
+}
+
+pub(super) async fn document_page(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    render_document(&s, &st, &id, None).await
+}
+
+pub(super) async fn render_document(
+    s: &SignedIn,
+    st: &AppState,
+    id: &str,
+    msg: Option<String>,
+) -> Result<Response, Response> {
+    let (st2, id2, user) = (st.clone(), id.to_string(), s.actor());
+    let (row, lease, pages, history, corrections) = blocking(move || {
+        let row = st2.store.get(&id2)?;
+        let lease = if row.state == DocState::InReview {
+            Some(st2.store.lease(&id2, &user, LEASE_MS)?)
+        } else {
+            None
+        };
+        let mut pages = Vec::new();
+        for p in st2.store.pages(&id2)? {
+            let words = st2.store.page_words(&id2, p.number)?;
+            pages.push(
+                json!({"number": p.number, "width": p.width, "height": p.height, "words": words}),
+            );
+        }
+        Ok((
+            row,
+            lease,
+            pages,
+            st2.store.transitions(&id2)?,
+            st2.store.corrections(&id2)?,
+        ))
+    })
+    .await
+    .map_err(api_err)?;
+    let Some(doc) = row
+        .result
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<TypedDocument>(j).ok())
+    else {
+        return Ok(message(
+            StatusCode::OK,
+            &s.0,
+            &row.name,
+            &format!("{}: {}", row.state.as_str(), row.reason.unwrap_or_default()),
+        ));
+    };
+    let lease_holder = match lease {
+        Some(Lease::Held { by, .. }) => Some(by),
+        _ => None,
+    };
+    // An email's body text has no scan: its words are shown where the page places them.
+    let text_only = doc.source.media_type == "message/rfc822";
+    let mut pages = pages;
+    for p in &mut pages {
+        p["text_only"] = json!(text_only);
+    }
+    let read_only = lease_holder.is_some() || row.state != DocState::InReview;
+    let fields = field_rows(&doc, st.cfg.doctype(&doc.doc_type.value));
+    let msg = msg.or_else(|| {
+        (row.state != DocState::InReview)
+            .then(|| format!("This document is {}.", row.state.as_str()))
+    });
+    Ok(render(
+        "document.html",
+        json!({
+            "user": s.0.user, "csrf": s.0.csrf,
+            "doc": {
+                "id": row.id, "name": row.name, "state": row.state.as_str(), "doc_type": doc.doc_type.value,
+                "uncertain": doc.doc_type.uncertain,
+                "reasons": doc.decision.reasons, "checks": doc.checks, "line_items": doc.line_items,
+                "type_confidence": format!("{:.2}", doc.doc_type.confidence),
+                // An uncertain type's first reason says how it was read, the second why.
+                "type_reason": doc.doc_type.reasons.iter().take(if doc.doc_type.uncertain { 2 } else { 1 })
+                    .cloned().collect::<Vec<_>>().join("; "),
+                "candidates": doc.doc_type.candidates.iter().take(4)
+                    .map(|c| json!({"name": c.name, "confidence": format!("{:.2}", c.confidence)}))
+                    .collect::<Vec<_>>(),
+            },
+            "types": st.cfg.doctypes.iter().map(|d| json!({"name": d.name, "description": d.description})).collect::<Vec<_>>(),
+            "fields": fields, "pages": pages, "history": history, "corrections": corrections,
+            "lease_holder": if read_only { Some(lease_holder.unwrap_or_else(|| "nobody".into())) } else { None },
+            "message": msg,
+        }),
+    ))
+}
+
+/// The corrections a form or a JSON call carries: `f.NAME` (form) or `fields` (JSON).
+pub(super) fn edits_from_form(f: &HashMap<String, String>) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = f
+        .iter()
+        .filter_map(|(k, val)| k.strip_prefix("f.").map(|n| (n.to_string(), val.clone())))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Validation as you type: every value through the pipeline's parsers, then the
+/// checks on the values that parse. Changes nothing.
+pub(super) async fn check(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Result<Response, Response> {
+    s.csrf_ok(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let edits: Vec<(String, String)> = body["fields"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let actor = s.actor();
+    let v = blocking(move || {
+        let (doc, dt) = reviewable(&st, &id)?;
+        let mut errors = serde_json::Map::new();
+        let mut good = Vec::new();
+        for (name, value) in edits {
+            match dt.fields.iter().find(|f| f.name == name) {
+                Some(spec) => match crate::extract::input::normalize(spec, &value) {
+                    Ok(_) => good.push((name, value)),
+                    Err(e) => {
+                        errors.insert(name, json!(e));
+                    }
+                },
+                None => {
+                    errors.insert(name, json!("no such field"));
+                }
+            }
+        }
+        let today = chrono::Utc::now().date_naive();
+        let checks = match crate::pipeline::apply_corrections(&doc, &dt, &good, &actor, today) {
+            Ok((fixed, _)) => fixed.checks,
+            Err(_) => doc.checks,
+        };
+        Ok(json!({"errors": errors, "checks": checks}))
+    })
+    .await
+    .map_err(api_err)?;
+    Ok(Json(v).into_response())
+}
+
+pub(super) async fn page_image(
+    _s: SignedIn,
+    State(st): State<AppState>,
+    Path((id, n)): Path<(String, u32)>,
+) -> Result<Response, Response> {
+    let png = blocking(move || page_png(&st, &id, n))
+        .await
+        .map_err(api_err)?;
+    Ok(png_response(png))
+}
+
+pub(super) async fn original(
+    _s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    crate::web::original_response(st, id).await.map_err(api_err)
+}

@@ -1,0 +1,180 @@
+//! The review queue: the list of documents waiting, its filters, and the next one to open.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::{json, Value};
+
+use super::auth::SignedIn;
+use super::render::{api_err, message, render};
+use crate::store::review::DocumentFilter;
+use crate::store::State as DocState;
+use crate::web::blocking;
+use crate::web::AppState;
+
+const PAGE_SIZE: usize = 50;
+
+fn filter_from(q: &HashMap<String, String>) -> DocumentFilter {
+    let nonempty = |k: &str| {
+        q.get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    DocumentFilter {
+        state: Some(DocState::InReview),
+        doc_type: nonempty("type"),
+        vendor: nonempty("vendor"),
+        reason: nonempty("reason"),
+        ..Default::default()
+    }
+}
+
+fn query_string(q: &HashMap<String, String>, keys: &[&str]) -> String {
+    let parts: Vec<String> = keys
+        .iter()
+        .filter_map(|k| {
+            q.get(*k)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", urlencode(v)))
+        })
+        .collect();
+    parts.join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// How many of a document's fields the decision names.
+fn attention(doc: &Value) -> usize {
+    let reasons: Vec<&str> = doc["decision"]["reasons"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    doc["fields"]
+        .as_object()
+        .map(|fields| {
+            fields
+                .keys()
+                .filter(|name| reasons.iter().any(|r| r.contains(name.as_str())))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+pub(super) async fn queue(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    let filter = filter_from(&q);
+    let after: i64 = q.get("after").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let (rows, total, types, leases) = blocking(move || {
+        let rows = st.store.find_documents(&filter, after, PAGE_SIZE)?;
+        let (total, types) = st.store.review_counts()?;
+        Ok((rows, total, types, st.store.leases()?))
+    })
+    .await
+    .map_err(api_err)?;
+    let me = &s.0.user.name;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let doc: Value = r
+                .result
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok())
+                .unwrap_or(Value::Null);
+            let leased_by = leases
+                .iter()
+                .find(|(d, by)| d == &r.id && by != me)
+                .map(|(_, by)| by.clone());
+            json!({
+                "id": r.id, "received_at": r.received_at, "doc_type": doc["doc_type"]["value"],
+                "vendor": doc["fields"]["vendor_name"]["value"], "reason": r.reason,
+                "attention": attention(&doc), "leased_by": leased_by,
+            })
+        })
+        .collect();
+    let filters = query_string(&q, &["type", "reason", "vendor"]);
+    let more = (rows.len() == PAGE_SIZE).then(|| {
+        let last = rows.last().map_or(0, |r| r.seq);
+        if filters.is_empty() {
+            format!("after={last}")
+        } else {
+            format!("{filters}&after={last}")
+        }
+    });
+    Ok(render(
+        "queue.html",
+        json!({
+            "user": s.0.user, "csrf": s.0.csrf, "items": items, "total": total,
+            "type_counts": types.iter().map(|(t, n)| json!([t, n, format!("type={}", urlencode(t))])).collect::<Vec<_>>(),
+            "filter": {"type": q.get("type"), "reason": q.get("reason"), "vendor": q.get("vendor")},
+            "filter_query": if filters.is_empty() { String::new() } else { format!("?{filters}") },
+            "more": more,
+        }),
+    ))
+}
+
+/// The oldest document in review (after `after`, wrapping around) that nobody else
+/// holds.
+pub(super) async fn next(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    let filter = filter_from(&q);
+    let after: i64 = q.get("after").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let me = s.0.user.name.clone();
+    let found = blocking(move || {
+        let held: Vec<String> = st
+            .store
+            .leases()?
+            .into_iter()
+            .filter(|(_, by)| *by != me)
+            .map(|(d, _)| d)
+            .collect();
+        for start in [after, 0] {
+            let mut cursor = start;
+            loop {
+                let rows = st.store.find_documents(&filter, cursor, 200)?;
+                if let Some(r) = rows.iter().find(|r| !held.contains(&r.id)) {
+                    return Ok(Some(r.id.clone()));
+                }
+                match rows.last() {
+                    Some(r) if rows.len() == 200 => cursor = r.seq,
+                    _ => break,
+                }
+            }
+        }
+        Ok(None)
+    })
+    .await
+    .map_err(api_err)?;
+    Ok(match found {
+        Some(id) => Redirect::to(&format!("/documents/{id}")).into_response(),
+        None => message(
+            StatusCode::OK,
+            &s.0,
+            "All done",
+            "Nothing else waits for review.",
+        ),
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub fn urlencode(s: &str) -> String {
+        super::urlencode(s)
+    }
+}
