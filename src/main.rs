@@ -96,6 +96,12 @@ enum Command {
         #[command(subcommand)]
         command: DeliveriesCommand,
     },
+    /// Copy the ledger (a consistent snapshot, also while `mailroom run` works) and
+    /// every document's file, hash-checked, into DIR (new or empty), with a manifest.
+    Backup { dir: PathBuf },
+    /// Restore a backup from DIR into the configured var directory, which must have no
+    /// ledger and no `mailroom run` working on it.
+    Restore { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -318,6 +324,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Form {
             command: FormCommand::Draft { samples, name },
         } => form_draft(&cfg, samples, name),
+        Command::Backup { dir } => {
+            let m = mailroom::store::backup::backup(&cfg.db_path(), &cfg.blob_dir(), &dir)?;
+            println!(
+                "backed up {} document(s) and {} file(s) ({} bytes) into {}",
+                m.documents,
+                m.blobs,
+                m.blob_bytes,
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { dir } => {
+            let m = mailroom::store::backup::restore(
+                &dir,
+                &cfg.var_dir,
+                &cfg.db_path(),
+                &cfg.blob_dir(),
+            )?;
+            println!(
+                "restored {} document(s) and {} file(s) from {} (backup of {}) into {}",
+                m.documents,
+                m.blobs,
+                dir.display(),
+                m.created_at,
+                cfg.var_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status => {
             let store = open_store(&cfg)?;
             for (state, n) in store.counts()? {

@@ -18,6 +18,7 @@ macro_rules! select_documents {
     };
 }
 
+pub mod backup;
 pub mod blobs;
 pub mod lock;
 pub mod mail;
