@@ -84,8 +84,15 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Counts of documents per state and of deliveries per sink and state.
-    Status,
+    /// What a supervisor asks: documents and pages finished today, automation rate
+    /// (today and all time), review queue and its oldest document, documents in
+    /// processing, dead deliveries per sink; then documents per state and deliveries
+    /// per sink and state.
+    Status {
+        /// Print the figures as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Fixed forms: draft a document type file from sample scans.
     Form {
         #[command(subcommand)]
@@ -352,20 +359,64 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Status => {
-            let store = open_store(&cfg)?;
-            for (state, n) in store.counts()? {
-                println!("{state:<12} {n}");
-            }
-            let deliveries = store.delivery_counts()?;
-            if !deliveries.is_empty() {
-                println!("deliveries:");
-                for (sink, state, n) in deliveries {
-                    println!("  {sink:<12} {state:<10} {n}");
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+        Command::Status { json } => status(&cfg, json),
+    }
+}
+
+fn status(cfg: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg)?;
+    let f = store.figures(&mailroom::store::figures::today_utc())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&f)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rate = |t: &mailroom::store::figures::Throughput| match t.automation_rate {
+        Some(r) => format!("{:.1} % ({} of {})", r * 100.0, t.auto_posted, t.documents),
+        None => "- (nothing finished)".into(),
+    };
+    println!(
+        "today (since {}): {} document(s), {} page(s) finished",
+        f.today_since, f.today.documents, f.today.pages
+    );
+    println!("automation today:    {}", rate(&f.today));
+    println!("automation all time: {}", rate(&f.all_time));
+    let oldest = match f.oldest_in_review_seconds {
+        Some(s) => format!(", oldest waiting {}", age(s)),
+        None => String::new(),
+    };
+    println!("review queue: {}{oldest}", f.review_queue);
+    println!("waiting: {}, processing: {}", f.waiting, f.processing);
+    if !f.dead_deliveries.is_empty() {
+        let dead: Vec<String> = f
+            .dead_deliveries
+            .iter()
+            .map(|(sink, n)| format!("{sink} {n}"))
+            .collect();
+        println!("dead deliveries: {}", dead.join(", "));
+    }
+    println!("documents:");
+    for (state, n) in &f.states {
+        println!("  {state:<12} {n}");
+    }
+    let deliveries = store.delivery_counts()?;
+    if !deliveries.is_empty() {
+        println!("deliveries:");
+        for (sink, state, n) in deliveries {
+            println!("  {sink:<12} {state:<10} {n}");
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `3d 4h`, `2h 5m`, `4m 10s`, `12s`.
+fn age(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    let (d, h, m) = (s / 86400, s / 3600 % 24, s / 60 % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {}s", s % 60),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
     }
 }
 

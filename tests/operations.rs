@@ -105,13 +105,15 @@ fn a_backup_taken_while_run_works_restores_every_document_and_file() {
         let name = f.file_name().unwrap().to_str().unwrap();
         assert!(names.contains(&name), "{name} not restored: {names:?}");
     }
-    let status = other.ok(&["status"]);
-    let total: i64 = String::from_utf8_lossy(&status.stdout)
-        .lines()
-        .take_while(|l| !l.starts_with("deliveries"))
-        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<i64>().ok())
+    let status: serde_json::Value =
+        serde_json::from_slice(&other.ok(&["status", "--json"]).stdout).unwrap();
+    let total: i64 = status["states"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_i64().unwrap())
         .sum();
-    assert_eq!(total, files.len() as i64);
+    assert_eq!(total, files.len() as i64, "{status}");
     let shas: Vec<String> = {
         let db = other.db();
         let mut st = db.prepare("SELECT sha256 FROM documents").unwrap();
