@@ -421,22 +421,77 @@ fn age(seconds: f64) -> String {
 }
 
 fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Result<ExitCode> {
-    let n = files.len();
-    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    let mut done: Vec<Option<String>> = vec![None; n];
-    let mut next_to_print = 0;
-    let mut failed = false;
-    let stdout = std::io::stdout();
     // The ledger's master data and what approvals taught, when there is a ledger: the
     // same document `mailroom run` would make of these bytes.
     let book = match cfg.db_path().exists() {
         true => open_store(cfg)?.vendors()?,
         false => Vec::new(),
     };
+    // An email's attached documents are read one by one, each line naming the email
+    // (as `mailroom run` does when it unpacks one); an email without any is read as
+    // its body text, like any other file.
+    let unpacked = tempfile::Builder::new()
+        .prefix("mailroom-extract-")
+        .tempdir()
+        .context("cannot create a temporary folder")?;
+    let mut jobs: Vec<PathBuf> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut from_email: Vec<Option<serde_json::Value>> = Vec::new();
+    for file in files {
+        let email = std::fs::read(&file).ok().filter(|d| {
+            mailroom::source::email::looks_like_email(d) && !mailroom::text::pdf::looks_like_pdf(d)
+        });
+        let documents = email.and_then(|data| {
+            let name = file.file_name()?.to_string_lossy().into_owned();
+            let id = ulid::Ulid::new().to_string();
+            match mailroom::pipeline::read_email(
+                &data,
+                &id,
+                &name,
+                &mailroom::store::now(),
+                cfg,
+                &book,
+            ) {
+                mailroom::pipeline::FromEmail::Documents { documents, .. } => Some(documents),
+                _ => None,
+            }
+        });
+        let Some(documents) = documents else {
+            names.push(file.display().to_string());
+            jobs.push(file);
+            from_email.push(None);
+            continue;
+        };
+        for (n, (attachment, origin)) in documents.into_iter().enumerate() {
+            let dir = unpacked.path().join(format!("{}-{n}", jobs.len()));
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join(&attachment.name);
+            std::fs::write(&path, &attachment.data)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut origin = serde_json::to_value(&origin)?;
+            origin["file"] = file.display().to_string().into();
+            names.push(format!(
+                "{} / {}",
+                file.display(),
+                origin["part"].as_str().unwrap_or("")
+            ));
+            jobs.push(path);
+            from_email.push(Some(origin));
+        }
+    }
+    let files = jobs;
+    let n = files.len();
+    let mut done: Vec<Option<String>> = vec![None; n];
+    let mut next_to_print = 0;
+    let mut failed = false;
+    let stdout = std::io::stdout();
     mailroom::pool::analyse_files(cfg, &book, files, |i, outcome| {
         done[i] = Some(match outcome {
             Ok((doc, pages)) => {
                 let mut v = serde_json::to_value(&doc).expect("typed documents serialise");
+                if let Some(email) = from_email[i].take() {
+                    v["source"]["email"] = email;
+                }
                 if with_words {
                     v["pages"] = serde_json::to_value(&pages).expect("pages serialise");
                 }
