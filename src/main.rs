@@ -485,7 +485,13 @@ fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Resul
     let mut next_to_print = 0;
     let mut failed = false;
     let stdout = std::io::stdout();
+    // Hidden when stderr is not a terminal; a batch of scans can take minutes.
+    let bar = match n {
+        0 | 1 => indicatif::ProgressBar::hidden(),
+        _ => mailroom::eval::progress(n as u64, "extract"),
+    };
     mailroom::pool::analyse_files(cfg, &book, files, |i, outcome| {
+        bar.inc(1);
         done[i] = Some(match outcome {
             Ok((doc, pages)) => {
                 let mut v = serde_json::to_value(&doc).expect("typed documents serialise");
@@ -499,21 +505,24 @@ fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Resul
             }
             Err(e) => {
                 failed = true;
-                eprintln!("error: {}: {e}", names[i]);
+                bar.suspend(|| eprintln!("error: {}: {e}", names[i]));
                 serde_json::json!({"file": names[i], "error": e}).to_string()
             }
         });
         // Print in argument order as soon as the next one is ready.
-        let mut out = stdout.lock();
-        while next_to_print < n {
-            let Some(line) = done[next_to_print].take() else {
-                break;
-            };
-            let _ = writeln!(out, "{line}");
-            next_to_print += 1;
-        }
-        let _ = out.flush();
+        bar.suspend(|| {
+            let mut out = stdout.lock();
+            while next_to_print < n {
+                let Some(line) = done[next_to_print].take() else {
+                    break;
+                };
+                let _ = writeln!(out, "{line}");
+                next_to_print += 1;
+            }
+            let _ = out.flush();
+        });
     })?;
+    bar.finish_and_clear();
     Ok(if failed {
         ExitCode::from(1)
     } else {

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::Duration;
 
 use common::*;
@@ -396,4 +397,40 @@ fn status_prints_the_supervisors_figures() {
     ] {
         assert!(text.contains(line), "{line:?} missing:\n{text}");
     }
+}
+
+/// A batch `extract` shows a progress bar on a terminal (issue 17), and none when its
+/// standard error is a pipe or a log file. The terminal is `script`'s pseudo-terminal.
+#[test]
+fn extract_shows_progress_on_a_terminal_only() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices");
+    let files = [
+        samples.join("inv-501-0000.png"),
+        samples.join("inv-502-0000.png"),
+    ];
+    let piped = std::process::Command::new(MAILROOM)
+        .arg("extract")
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    let err = String::from_utf8_lossy(&piped.stderr);
+    assert!(!err.contains("extract ["), "a bar in a pipe: {err}");
+    assert_eq!(json_lines(&piped).len(), 2);
+
+    let line = format!(
+        "{MAILROOM} extract {} {} > /dev/null",
+        files[0].display(),
+        files[1].display()
+    );
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .output()
+        .expect("util-linux script");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(
+        shown.contains("extract [") && shown.contains("/2 documents"),
+        "{shown}"
+    );
 }
