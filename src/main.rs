@@ -84,8 +84,15 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Counts of documents per state and of deliveries per sink and state.
-    Status,
+    /// What a supervisor asks: documents and pages finished today, automation rate
+    /// (today and all time), review queue and its oldest document, documents in
+    /// processing, dead deliveries per sink; then documents per state and deliveries
+    /// per sink and state.
+    Status {
+        /// Print the figures as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Fixed forms: draft a document type file from sample scans.
     Form {
         #[command(subcommand)]
@@ -96,6 +103,12 @@ enum Command {
         #[command(subcommand)]
         command: DeliveriesCommand,
     },
+    /// Copy the ledger (a consistent snapshot, also while `mailroom run` works) and
+    /// every document's file, hash-checked, into DIR (new or empty), with a manifest.
+    Backup { dir: PathBuf },
+    /// Restore a backup from DIR into the configured var directory, which must have no
+    /// ledger and no `mailroom run` working on it.
+    Restore { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -318,40 +331,173 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Form {
             command: FormCommand::Draft { samples, name },
         } => form_draft(&cfg, samples, name),
-        Command::Status => {
-            let store = open_store(&cfg)?;
-            for (state, n) in store.counts()? {
-                println!("{state:<12} {n}");
-            }
-            let deliveries = store.delivery_counts()?;
-            if !deliveries.is_empty() {
-                println!("deliveries:");
-                for (sink, state, n) in deliveries {
-                    println!("  {sink:<12} {state:<10} {n}");
-                }
-            }
+        Command::Backup { dir } => {
+            let m = mailroom::store::backup::backup(&cfg.db_path(), &cfg.blob_dir(), &dir)?;
+            println!(
+                "backed up {} document(s) and {} file(s) ({} bytes) into {}",
+                m.documents,
+                m.blobs,
+                m.blob_bytes,
+                dir.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Restore { dir } => {
+            let m = mailroom::store::backup::restore(
+                &dir,
+                &cfg.var_dir,
+                &cfg.db_path(),
+                &cfg.blob_dir(),
+            )?;
+            println!(
+                "restored {} document(s) and {} file(s) from {} (backup of {}) into {}",
+                m.documents,
+                m.blobs,
+                dir.display(),
+                m.created_at,
+                cfg.var_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { json } => status(&cfg, json),
+    }
+}
+
+fn status(cfg: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg)?;
+    let f = store.figures(&mailroom::store::figures::today_utc())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&f)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rate = |t: &mailroom::store::figures::Throughput| match t.automation_rate {
+        Some(r) => format!("{:.1} % ({} of {})", r * 100.0, t.auto_posted, t.documents),
+        None => "- (nothing finished)".into(),
+    };
+    println!(
+        "today (since {}): {} document(s), {} page(s) finished",
+        f.today_since, f.today.documents, f.today.pages
+    );
+    println!("automation today:    {}", rate(&f.today));
+    println!("automation all time: {}", rate(&f.all_time));
+    let oldest = match f.oldest_in_review_seconds {
+        Some(s) => format!(", oldest waiting {}", age(s)),
+        None => String::new(),
+    };
+    println!("review queue: {}{oldest}", f.review_queue);
+    println!("waiting: {}, processing: {}", f.waiting, f.processing);
+    if !f.dead_deliveries.is_empty() {
+        let dead: Vec<String> = f
+            .dead_deliveries
+            .iter()
+            .map(|(sink, n)| format!("{sink} {n}"))
+            .collect();
+        println!("dead deliveries: {}", dead.join(", "));
+    }
+    println!("documents:");
+    for (state, n) in &f.states {
+        println!("  {state:<12} {n}");
+    }
+    let deliveries = store.delivery_counts()?;
+    if !deliveries.is_empty() {
+        println!("deliveries:");
+        for (sink, state, n) in deliveries {
+            println!("  {sink:<12} {state:<10} {n}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `3d 4h`, `2h 5m`, `4m 10s`, `12s`.
+fn age(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    let (d, h, m) = (s / 86400, s / 3600 % 24, s / 60 % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {}s", s % 60),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
     }
 }
 
 fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Result<ExitCode> {
-    let n = files.len();
-    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    let mut done: Vec<Option<String>> = vec![None; n];
-    let mut next_to_print = 0;
-    let mut failed = false;
-    let stdout = std::io::stdout();
     // The ledger's master data and what approvals taught, when there is a ledger: the
     // same document `mailroom run` would make of these bytes.
     let book = match cfg.db_path().exists() {
         true => open_store(cfg)?.vendors()?,
         false => Vec::new(),
     };
+    // An email's attached documents are read one by one, each line naming the email
+    // (as `mailroom run` does when it unpacks one); an email without any is read as
+    // its body text, like any other file.
+    let unpacked = tempfile::Builder::new()
+        .prefix("mailroom-extract-")
+        .tempdir()
+        .context("cannot create a temporary folder")?;
+    let mut jobs: Vec<PathBuf> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut from_email: Vec<Option<serde_json::Value>> = Vec::new();
+    for file in files {
+        let email = std::fs::read(&file).ok().filter(|d| {
+            mailroom::source::email::looks_like_email(d) && !mailroom::text::pdf::looks_like_pdf(d)
+        });
+        let documents = email.and_then(|data| {
+            let name = file.file_name()?.to_string_lossy().into_owned();
+            let id = ulid::Ulid::new().to_string();
+            match mailroom::pipeline::read_email(
+                &data,
+                &id,
+                &name,
+                &mailroom::store::now(),
+                cfg,
+                &book,
+            ) {
+                mailroom::pipeline::FromEmail::Documents { documents, .. } => Some(documents),
+                _ => None,
+            }
+        });
+        let Some(documents) = documents else {
+            names.push(file.display().to_string());
+            jobs.push(file);
+            from_email.push(None);
+            continue;
+        };
+        for (n, (attachment, origin)) in documents.into_iter().enumerate() {
+            let dir = unpacked.path().join(format!("{}-{n}", jobs.len()));
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join(&attachment.name);
+            std::fs::write(&path, &attachment.data)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut origin = serde_json::to_value(&origin)?;
+            origin["file"] = file.display().to_string().into();
+            names.push(format!(
+                "{} / {}",
+                file.display(),
+                origin["part"].as_str().unwrap_or("")
+            ));
+            jobs.push(path);
+            from_email.push(Some(origin));
+        }
+    }
+    let files = jobs;
+    let n = files.len();
+    let mut done: Vec<Option<String>> = vec![None; n];
+    let mut next_to_print = 0;
+    let mut failed = false;
+    let stdout = std::io::stdout();
+    // Hidden when stderr is not a terminal; a batch of scans can take minutes.
+    let bar = match n {
+        0 | 1 => indicatif::ProgressBar::hidden(),
+        _ => mailroom::eval::progress(n as u64, "extract"),
+    };
     mailroom::pool::analyse_files(cfg, &book, files, |i, outcome| {
+        bar.inc(1);
         done[i] = Some(match outcome {
             Ok((doc, pages)) => {
                 let mut v = serde_json::to_value(&doc).expect("typed documents serialise");
+                if let Some(email) = from_email[i].take() {
+                    v["source"]["email"] = email;
+                }
                 if with_words {
                     v["pages"] = serde_json::to_value(&pages).expect("pages serialise");
                 }
@@ -359,21 +505,24 @@ fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Resul
             }
             Err(e) => {
                 failed = true;
-                eprintln!("error: {}: {e}", names[i]);
+                bar.suspend(|| eprintln!("error: {}: {e}", names[i]));
                 serde_json::json!({"file": names[i], "error": e}).to_string()
             }
         });
         // Print in argument order as soon as the next one is ready.
-        let mut out = stdout.lock();
-        while next_to_print < n {
-            let Some(line) = done[next_to_print].take() else {
-                break;
-            };
-            let _ = writeln!(out, "{line}");
-            next_to_print += 1;
-        }
-        let _ = out.flush();
+        bar.suspend(|| {
+            let mut out = stdout.lock();
+            while next_to_print < n {
+                let Some(line) = done[next_to_print].take() else {
+                    break;
+                };
+                let _ = writeln!(out, "{line}");
+                next_to_print += 1;
+            }
+            let _ = out.flush();
+        });
     })?;
+    bar.finish_and_clear();
     Ok(if failed {
         ExitCode::from(1)
     } else {

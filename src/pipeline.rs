@@ -549,6 +549,9 @@ pub type Corrected = (TypedDocument, Vec<crate::store::review::Correction>);
 /// normalised with the extraction parsers, stored with `origin: "corrected"` and
 /// confidence 1, and the checks and the decision are worked out again. Returns the
 /// new document and what changed, or, per field, why a value was refused.
+/// The longest value a reviewer may type into a field (an address or a long name fits).
+pub const MAX_CORRECTION_CHARS: usize = 1000;
+
 pub fn apply_corrections(
     doc: &TypedDocument,
     dt: &crate::config::DocType,
@@ -565,6 +568,17 @@ pub fn apply_corrections(
             errors.push((name.clone(), format!("{} has no field {name:?}", dt.name)));
             continue;
         };
+        // A 1.9 MB "name" was once taken in: no field a person types is that long.
+        let chars = input.chars().count();
+        if chars > MAX_CORRECTION_CHARS {
+            errors.push((
+                name.clone(),
+                format!(
+                    "a corrected value is at most {MAX_CORRECTION_CHARS} characters, not {chars}"
+                ),
+            ));
+            continue;
+        }
         let value = match extract::input::normalize(spec, input) {
             Ok(v) => v,
             Err(e) => {

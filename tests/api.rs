@@ -217,6 +217,25 @@ fn tokens_scopes_documents_corrections_and_decisions() {
         .unwrap()
         .contains("not a date"));
     assert!(e["error"]["details"].get("total").is_none());
+    // Issue 17: a 1.9 MB correction was accepted into a name.
+    let (s, e) = call(
+        "POST",
+        &corrections,
+        Some(&writer),
+        Some(json!({"fields": {"vendor_name": "A".repeat(1_900_000)}})),
+    );
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("invalid_value")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["details"]["vendor_name"]
+            .as_str()
+            .unwrap()
+            .contains("at most 1000 characters"),
+        "{e}"
+    );
     let name = review[0]["name"].as_str().unwrap();
     let truth = truth_of(&gen.join(name));
     let mut fields = serde_json::Map::new();

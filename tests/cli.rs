@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::Duration;
 
 use common::*;
@@ -292,5 +293,144 @@ fn start_up_errors_name_the_path_and_the_key() {
             inst.config().display()
         )),
         "{err}"
+    );
+}
+
+/// `mailroom status` (issue 17): the figures a supervisor asks for, on a ledger with
+/// known states: finished today (documents and pages), automation today and all time,
+/// the review queue and the age of its oldest document, work in flight, dead
+/// deliveries per sink.
+#[test]
+fn status_prints_the_supervisors_figures() {
+    use mailroom::store::{State, Store};
+    let inst = Install::new("");
+    let store = Store::open(&inst.path("var/mailroom.sqlite3"), &inst.path("var/blobs")).unwrap();
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let f = inst.path(&format!("in-{i}.txt"));
+        std::fs::write(&f, format!("document {i}")).unwrap();
+        ids.push(store.ingest(&f).unwrap().id().to_string());
+    }
+    let result = |pages: u32| format!(r#"{{"source": {{"pages": {pages}}}}}"#);
+    // 0, 1: auto-posted today (2 and 3 pages); 2: in review (1 page); 3: quarantined;
+    // 4: auto-posted long ago; 5: processing; 6: received.
+    for (i, to, pages) in [
+        (0, State::AutoPosted, 2),
+        (1, State::AutoPosted, 3),
+        (2, State::InReview, 1),
+        (3, State::Quarantined, 1),
+        (4, State::AutoPosted, 4),
+        (5, State::Processing, 0),
+    ] {
+        store
+            .transition(&ids[i], State::Processing, "claimed", None, None)
+            .unwrap();
+        if to != State::Processing {
+            store
+                .transition(&ids[i], to, "read", Some(&result(pages)), None)
+                .unwrap();
+        }
+    }
+    drop(store);
+    let db = inst.db();
+    db.execute(
+        "UPDATE transitions SET at = '2020-01-01T10:00:00.000Z' WHERE document_id = ?1",
+        [&ids[4]],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE documents SET received_at = '2020-01-01T09:00:00.000Z' WHERE id = ?1",
+        [&ids[2]],
+    )
+    .unwrap();
+    for (sink, state) in [
+        ("webhook", "dead"),
+        ("webhook", "dead"),
+        ("csv", "delivered"),
+    ] {
+        db.execute(
+            "INSERT INTO outbox (document_id, sink, event, revision, payload, state,
+                 next_attempt_at, window_start, created_at, updated_at)
+             VALUES (?1, ?2, 'document.posted', abs(random()), '{}', ?3, 0, 0, '', '')",
+            rusqlite::params![ids[0], sink, state],
+        )
+        .unwrap();
+    }
+    drop(db);
+
+    let v: serde_json::Value =
+        serde_json::from_slice(&inst.ok(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(
+        v["today"],
+        serde_json::json!({"documents": 4, "pages": 7, "auto_posted": 2, "automation_rate": 0.5}),
+        "{v}"
+    );
+    assert_eq!(
+        v["all_time"],
+        serde_json::json!({"documents": 5, "pages": 11, "auto_posted": 3, "automation_rate": 0.6}),
+        "{v}"
+    );
+    assert_eq!(v["review_queue"], 1, "{v}");
+    assert_eq!(v["processing"], 1, "{v}");
+    assert_eq!(v["waiting"], 1, "{v}");
+    let oldest = v["oldest_in_review_seconds"].as_f64().unwrap();
+    let since_2020 = (chrono::Utc::now().timestamp() - 1_577_869_200) as f64;
+    assert!(
+        (oldest - since_2020).abs() < 60.0,
+        "{oldest} vs {since_2020}"
+    );
+    assert_eq!(
+        v["dead_deliveries"],
+        serde_json::json!({"csv": 0, "webhook": 2}),
+        "{v}"
+    );
+    assert_eq!(v["states"]["auto_posted"], 3, "{v}");
+
+    let text = String::from_utf8(inst.ok(&["status"]).stdout).unwrap();
+    for line in [
+        "4 document(s), 7 page(s) finished",
+        "automation today:    50.0 % (2 of 4)",
+        "automation all time: 60.0 % (3 of 5)",
+        "review queue: 1, oldest waiting ",
+        "waiting: 1, processing: 1",
+        "dead deliveries: csv 0, webhook 2",
+    ] {
+        assert!(text.contains(line), "{line:?} missing:\n{text}");
+    }
+}
+
+/// A batch `extract` shows a progress bar on a terminal (issue 17), and none when its
+/// standard error is a pipe or a log file. The terminal is `script`'s pseudo-terminal.
+#[test]
+fn extract_shows_progress_on_a_terminal_only() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices");
+    let files = [
+        samples.join("inv-501-0000.png"),
+        samples.join("inv-502-0000.png"),
+    ];
+    let piped = std::process::Command::new(MAILROOM)
+        .arg("extract")
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    let err = String::from_utf8_lossy(&piped.stderr);
+    assert!(!err.contains("extract ["), "a bar in a pipe: {err}");
+    assert_eq!(json_lines(&piped).len(), 2);
+
+    let line = format!(
+        "{MAILROOM} extract {} {} > /dev/null",
+        files[0].display(),
+        files[1].display()
+    );
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .output()
+        .expect("util-linux script");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(
+        shown.contains("extract [") && shown.contains("/2 documents"),
+        "{shown}"
     );
 }

@@ -258,7 +258,20 @@ fn extract_reads_an_email_body_and_names_an_emails_documents() {
         supplier_email(&invoice, &sample("peppol-invoice.xml")),
     )
     .unwrap();
-    let docs = extract(&[&note, &with_pdf], None);
+    // One line for the note's body, one per document of the email with two (issue 17:
+    // it used to be refused, "each becomes a document of its own under `mailroom run`").
+    let out = std::process::Command::new(MAILROOM)
+        .arg("extract")
+        .args([&note, &with_pdf])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = json_lines(&out);
+    assert_eq!(docs.len(), 3, "{docs:?}");
     assert_eq!(docs[0]["source"]["media_type"], "message/rfc822");
     assert_eq!(docs[0]["doc_type"]["value"], "invoice", "{}", docs[0]);
     assert_eq!(
@@ -267,9 +280,30 @@ fn extract_reads_an_email_body_and_names_an_emails_documents() {
     );
     assert_eq!(docs[0]["fields"]["invoice_number"]["origin"], "text_layer");
     assert_eq!(docs[0]["fields"]["total"]["value"], "120.00");
-    let error = docs[1]["error"].as_str().unwrap();
-    assert!(
-        error.contains("2 document(s): Faktura ÆØÅ-2024-118.pdf, peppol.xml"),
-        "{error}"
+    let (pdf_doc, xml_doc) = (&docs[1], &docs[2]);
+    assert_eq!(
+        pdf_doc["source"]["name"], "Faktura ÆØÅ-2024-118.pdf",
+        "{pdf_doc}"
+    );
+    assert_eq!(pdf_doc["source"]["media_type"], "application/pdf");
+    assert_eq!(
+        pdf_doc["fields"]["invoice_number"]["value"], "2024-118",
+        "{pdf_doc}"
+    );
+    assert_eq!(xml_doc["source"]["name"], "peppol.xml", "{xml_doc}");
+    assert_eq!(xml_doc["source"]["media_type"], "application/xml");
+    for doc in [pdf_doc, xml_doc] {
+        let email = &doc["source"]["email"];
+        assert_eq!(email["file"], with_pdf.display().to_string(), "{doc}");
+        assert_eq!(
+            email["from"], "Nordlys Kontorartikler Bogføring <billing@nordlys.dk>",
+            "{doc}"
+        );
+        assert_eq!(email["message_id"], "abc-123@nordlys.dk", "{doc}");
+        assert!(email["part"].is_string(), "{doc}");
+    }
+    assert_eq!(
+        pdf_doc["source"]["email"]["document_id"],
+        xml_doc["source"]["email"]["document_id"]
     );
 }

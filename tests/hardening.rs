@@ -294,3 +294,47 @@ fn sigterm_mid_work_loses_nothing_and_logs_are_json() {
         "{docs:?}"
     );
 }
+
+/// Item 9: a PDF whose cross-reference table is missing (cut off with its trailer) or
+/// points nowhere is repaired the way other readers do it, and read like the whole file.
+#[test]
+fn a_pdf_with_a_missing_or_broken_xref_is_read_like_the_whole_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = pdf(vec![PdfPage::Text(invoice_page())], None);
+    // lopdf writes the table as a cross-reference stream, the last object.
+    let last = |needle: &[u8], before: usize| {
+        good[..before]
+            .windows(needle.len())
+            .rposition(|w| w == needle)
+            .unwrap_or_else(|| panic!("no {:?}", String::from_utf8_lossy(needle)))
+    };
+    let table = last(b"/Type/XRef", good.len());
+    let at = last(b"\n6 0 obj", table) + 1;
+    let whole = dir.path().join("whole.pdf");
+    std::fs::write(&whole, &good).unwrap();
+    let cut = dir.path().join("no-xref.pdf");
+    std::fs::write(&cut, &good[..at]).unwrap();
+    // The table is there, but `startxref` points 7 bytes into the wrong place.
+    let start = last(b"startxref\n", good.len()) + "startxref\n".len();
+    let offset: usize = String::from_utf8_lossy(&good[start..])
+        .lines()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut shifted = good[..start].to_vec();
+    shifted.extend_from_slice(format!("{}\n%%EOF\n", offset + 7).as_bytes());
+    let broken = dir.path().join("broken-xref.pdf");
+    std::fs::write(&broken, &shifted).unwrap();
+
+    let out = extract(&[&whole, &cut, &broken], None);
+    for doc in &out[1..] {
+        assert!(doc["error"].is_null(), "refused: {doc}");
+        for field in ["invoice_number", "total", "invoice_date"] {
+            assert_eq!(
+                doc["fields"][field]["value"], out[0]["fields"][field]["value"],
+                "{field}: {doc}"
+            );
+        }
+    }
+}

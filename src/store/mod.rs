@@ -18,7 +18,9 @@ macro_rules! select_documents {
     };
 }
 
+pub mod backup;
 pub mod blobs;
+pub mod figures;
 pub mod lock;
 pub mod mail;
 pub mod outbox;

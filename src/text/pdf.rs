@@ -102,6 +102,20 @@ fn info(file: &mut PdfFile, limits: &Limits) -> Result<PdfInfo, TextError> {
     file.password = None;
     match run_info(file, limits) {
         Err(TextError::Encrypted { .. }) => {}
+        Err(TextError::Pdf(e)) if e.contains("trailer dictionary") => {
+            // poppler rebuilds a lost cross-reference table by scanning the objects,
+            // but only when it also finds a trailer naming the catalog; a table kept
+            // as a stream (PDF 1.5+) that is cut off takes the trailer with it.
+            let data = std::fs::read(&file.path)
+                .map_err(|io| TextError::Pdf(format!("cannot read a temporary file: {io}")))?;
+            let Some(repaired) = with_trailer(&data) else {
+                return Err(TextError::Pdf(e));
+            };
+            std::fs::write(&file.path, repaired)
+                .map_err(|io| TextError::Pdf(format!("cannot write a temporary file: {io}")))?;
+            tracing::info!("a PDF without its cross-reference table was repaired");
+            return run_info(file, limits).map_err(|_| TextError::Pdf(e));
+        }
         other => return other,
     }
     for (n, password) in limits.pdf_passwords.iter().enumerate() {
@@ -125,6 +139,21 @@ fn info(file: &mut PdfFile, limits: &Limits) -> Result<PdfInfo, TextError> {
     Err(TextError::Encrypted {
         tried: limits.pdf_passwords.len(),
     })
+}
+
+/// `data` with a trailer naming its catalog appended (the last `N G obj` whose
+/// dictionary is `/Type /Catalog`), for poppler to rebuild the table from; `None`
+/// when no catalog is found as a plain object.
+fn with_trailer(data: &[u8]) -> Option<Vec<u8>> {
+    let text = String::from_utf8_lossy(data);
+    let catalog = regex::Regex::new(r"(\d+)\s+(\d+)\s+obj\s*<<(?:[^>]|>[^>])*?/Type\s*/Catalog\b")
+        .expect("a valid pattern");
+    let c = catalog.captures_iter(&text).last()?;
+    let mut out = data.to_vec();
+    out.extend_from_slice(
+        format!("\ntrailer\n<</Root {} {} R>>\n%%EOF\n", &c[1], &c[2]).as_bytes(),
+    );
+    Some(out)
 }
 
 fn run_info(file: &PdfFile, limits: &Limits) -> Result<PdfInfo, TextError> {
@@ -737,6 +766,14 @@ pub fn raw_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trailer_names_the_catalog() {
+        let pdf = b"%PDF-1.7\n1 0 obj\n<</Type/Pages/Kids[4 0 R]>>\nendobj\n5 0 obj\n<</Type /Catalog/Pages 1 0 R>>\nendobj\n";
+        let out = with_trailer(pdf).unwrap();
+        assert!(out.ends_with(b"\ntrailer\n<</Root 5 0 R>>\n%%EOF\n"));
+        assert!(with_trailer(b"%PDF-1.7\n1 0 obj\n<</Type/Pages>>\nendobj\n").is_none());
+    }
 
     #[test]
     fn pdfinfo_output_is_read_with_rotated_pages_turned() {
