@@ -545,13 +545,13 @@ pub fn read_email(
 /// A corrected document and the changes made to it.
 pub type Corrected = (TypedDocument, Vec<crate::store::review::Correction>);
 
+/// The longest value a reviewer may type into a field (an address or a long name fits).
+pub const MAX_CORRECTION_CHARS: usize = 1000;
+
 /// A person's (or a system's) corrections applied to a document: each value is
 /// normalised with the extraction parsers, stored with `origin: "corrected"` and
 /// confidence 1, and the checks and the decision are worked out again. Returns the
 /// new document and what changed, or, per field, why a value was refused.
-/// The longest value a reviewer may type into a field (an address or a long name fits).
-pub const MAX_CORRECTION_CHARS: usize = 1000;
-
 pub fn apply_corrections(
     doc: &TypedDocument,
     dt: &crate::config::DocType,
