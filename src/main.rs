@@ -420,6 +420,16 @@ fn age(seconds: f64) -> String {
     }
 }
 
+/// At most the first `limit` bytes of a file.
+fn read_head(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
 fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Result<ExitCode> {
     // The ledger's master data and what approvals taught, when there is a ledger: the
     // same document `mailroom run` would make of these bytes.
@@ -438,9 +448,12 @@ fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Resul
     let mut names: Vec<String> = Vec::new();
     let mut from_email: Vec<Option<serde_json::Value>> = Vec::new();
     for file in files {
-        let email = std::fs::read(&file).ok().filter(|d| {
-            mailroom::source::email::looks_like_email(d) && !mailroom::text::pdf::looks_like_pdf(d)
-        });
+        // Told from the head of the file, so a batch of scans is not read twice.
+        let head = read_head(&file, 64 * 1024).unwrap_or_default();
+        let email = (mailroom::source::email::looks_like_email(&head)
+            && !mailroom::text::pdf::looks_like_pdf(&head))
+        .then(|| std::fs::read(&file).ok())
+        .flatten();
         let documents = email.and_then(|data| {
             let name = file.file_name()?.to_string_lossy().into_owned();
             let id = ulid::Ulid::new().to_string();

@@ -448,12 +448,7 @@ fn reads_better(engine: &mut dyn OcrEngine, turned: &Pix, upright: &Pix) -> Resu
         let words = engine
             .recognize_strip(&band, 0)
             .map_err(|e| e.to_string())?;
-        Ok(words
-            .iter()
-            .filter(|w| {
-                w.conf >= 0.8 && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
-            })
-            .count())
+        Ok(words.iter().filter(|w| confident_word(w)).count())
     };
     let (a, b) = (score(turned)?, score(upright)?);
     tracing::debug!(turned = a, upright = b, "orientation tried by reading");
@@ -592,13 +587,18 @@ pub fn straighten(
 pub fn well_read(words: &[super::Word]) -> usize {
     words
         .iter()
-        .filter(|w| {
-            let (width, height) = (w.bbox[2].saturating_sub(w.bbox[0]), w.height());
-            w.conf >= 0.8
-                && width > height
-                && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
-        })
+        .filter(|w| confident_word(w) && w.bbox[2].saturating_sub(w.bbox[0]) > w.height())
         .count()
+}
+
+/// A word of three or more letters or digits.
+fn long_word(w: &super::Word) -> bool {
+    w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+}
+
+/// A word of three or more letters or digits read with confidence 0.8 or more.
+fn confident_word(w: &super::Word) -> bool {
+    w.conf >= 0.8 && long_word(w)
 }
 
 /// Well-read words from which a page pass is taken as upright without asking OSD.
@@ -610,10 +610,7 @@ const UPRIGHT_SHARE: f32 = 0.6;
 /// words of some length among them. Upside-down or sideways print reads as a few short
 /// fragments at low confidence, so a page that passes is not asked about again.
 pub fn reads_upright(words: &[super::Word]) -> bool {
-    let long = words
-        .iter()
-        .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3)
-        .count();
+    let long = words.iter().filter(|w| long_word(w)).count();
     let good = well_read(words);
     good >= UPRIGHT_WORDS && good as f32 >= UPRIGHT_SHARE * long as f32
 }
