@@ -752,18 +752,48 @@ mod tests {
         assert!(doc.line_items[0].confidence > 0.9);
     }
 
-    #[test]
-    fn a_purchase_order_beside_an_unlisted_label_is_not_posted_as_null() {
-        // The first-sight test's wrong auto-posts: the page printed the purchase order
-        // beside "Your order ref.", a wording no label list had, and null was posted.
+    /// A Danish invoice with one more row: `key` beside `value` at the right.
+    fn with_row(key: &str, value: &str) -> crate::text::Page {
         let mut page = danish_invoice("1.543,13 kr.");
-        let extra =
-            crate::testing::page(&[(580, &[(1400, "Your order ref.:"), (1900, "PO-88812")])]);
+        let extra = crate::testing::page(&[(580, &[(1400, key), (1900, value)])]);
         // Line numbers of their own, as Tesseract would give a new row.
         page.words.extend(extra.words.into_iter().map(|mut w| {
             w.line += 9000;
             w
         }));
+        page
+    }
+
+    #[test]
+    fn a_purchase_order_beside_an_unlisted_label_is_read_and_held_for_review() {
+        // The first-sight test's wrong auto-posts: the page printed the purchase order
+        // beside "Your order ref.", a wording no label list had, and null was posted.
+        // The label is like "order no": the value is read, and held, since an unlisted
+        // label is weaker evidence than a listed one.
+        let (_, _, doc) = run(with_row("Your order ref.:", "PO-88812"));
+        let po = doc.fields.get("purchase_order").expect("read");
+        assert_eq!(po.value, "PO-88812");
+        assert!(
+            po.reasons[0].contains("beside \"Your order ref.:\", a label like \"order no\""),
+            "{:?}",
+            po.reasons
+        );
+        assert_eq!(doc.decision.route, Route::Review, "{:?}", doc.decision);
+        assert!(
+            doc.decision
+                .reasons
+                .iter()
+                .any(|r| r.starts_with("purchase_order confidence")),
+            "{:?}",
+            doc.decision.reasons
+        );
+    }
+
+    #[test]
+    fn a_purchase_order_beside_a_label_too_unlike_to_read_is_not_posted_as_null() {
+        // "Order confirmed as" shares only "order" with the field's labels: too little
+        // to read the value as the purchase order, enough to ask a person.
+        let page = with_row("Order confirmed as:", "PO-88812");
         let (_, _, doc) = run(page);
         assert_eq!(doc.fields.value("purchase_order"), None);
         assert_eq!(doc.decision.route, Route::Review, "{:?}", doc.decision);
@@ -775,7 +805,7 @@ mod tests {
         assert_eq!(check.fields, ["purchase_order"]);
         assert!(
             doc.decision.reasons.iter().any(|r| r.contains(
-                "purchase_order is empty but the page says \"Your order ref.: PO-88812\""
+                "purchase_order is empty but the page says \"Order confirmed as: PO-88812\""
             )),
             "{:?}",
             doc.decision.reasons

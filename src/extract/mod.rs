@@ -17,6 +17,7 @@ pub mod form;
 pub mod input;
 pub mod items;
 mod letterhead;
+pub mod similar;
 mod tender;
 use letterhead::{address_below, clean_name, corroborate_name, letterhead};
 pub mod payment_qr;
@@ -85,6 +86,9 @@ struct Candidate {
     origin: Origin,
     /// The label it was found beside, as printed ("" when found without one).
     label: String,
+    /// Why it is a candidate at all, when that is not a listed label: given as the
+    /// field's reason if it is chosen.
+    note: Option<String>,
 }
 
 /// Where a candidate value sat relative to its label.
@@ -92,6 +96,10 @@ const RIGHT_OF_LABEL: f64 = 1.0;
 const BELOW_LABEL: f64 = 0.97;
 /// Found by scanning the page, without a label.
 const UNLABELLED: f64 = 0.93;
+/// Found beside a label nobody listed but like a listed one (times the similarity).
+const SIMILAR_LABEL: f64 = 0.9;
+/// The least similarity for an unlisted label to name a field.
+const MIN_SIMILARITY: f64 = 0.6;
 
 pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
     let mut lines: Vec<Line> = Vec::new();
@@ -133,6 +141,15 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
             }
         }
     }
+    similar_label_candidates(
+        &lines,
+        &matches,
+        doctype,
+        order,
+        default_country.as_deref(),
+        &origin_of,
+        &mut candidates,
+    );
     // The letterhead: the issuer's name, and the address under it.
     let head = doctype
         .fields
@@ -274,13 +291,13 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
     let mut fields = IndexedFields::default();
     for ((spec, c), reasons) in doctype.fields.iter().zip(chosen).zip(reasons.iter_mut()) {
         let field = c.filter(|_| spec.extract).map(|c| Field {
+            reasons: c.note.into_iter().chain(std::mem::take(reasons)).collect(),
             value: c.value,
             confidence: round3(c.score.clamp(0.0, 1.0)),
             raw: c.raw,
             page: c.page,
             bbox: Some(c.bbox),
             origin: c.origin,
-            reasons: std::mem::take(reasons),
         });
         fields.set(&spec.name, field);
     }
@@ -363,6 +380,8 @@ fn read_items(
     let printed: Vec<(Decimal, String)> = until
         .iter()
         .flat_map(|&f| &candidates[f])
+        // Printed with a listed label: an unlisted one is too weak a witness.
+        .filter(|c| c.note.is_none())
         .filter_map(|c| c.amount.map(|a| (a, c.raw.clone())))
         .collect();
     let page = lines[end].page;
@@ -465,6 +484,7 @@ fn box_candidate(b: form::BoxValue) -> Candidate {
         currency: None,
         origin: Origin::Ocr,
         label: String::new(),
+        note: None,
     }
 }
 
@@ -684,6 +704,85 @@ fn value_regions(lines: &[Line], matches: &[LabelMatch], m: &LabelMatch) -> Vec<
     out
 }
 
+/// Candidates beside labels no type file lists: every label–value pair on the page
+/// (`text::pairs`) whose key is like a field's labels (`similar`) more than any other
+/// field's, and whose value parses as the field's kind. Keys that hold a listed label
+/// were read above. Names, addresses and free text are left out: any words fit them.
+fn similar_label_candidates(
+    lines: &[Line],
+    matches: &[LabelMatch],
+    doctype: &DocType,
+    order: DateOrder,
+    default_country: Option<&str>,
+    origin_of: &dyn Fn(u32) -> Origin,
+    candidates: &mut [Vec<Candidate>],
+) {
+    let kinds = [
+        FieldKind::Date,
+        FieldKind::Money,
+        FieldKind::Identifier,
+        FieldKind::Iban,
+        FieldKind::VatId,
+        FieldKind::Bic,
+        FieldKind::Number,
+        FieldKind::Integer,
+    ];
+    for pair in crate::text::pairs::find(lines) {
+        if pair.arrangement == crate::text::pairs::Arrangement::Column {
+            // A table's column is the items', not a field of the document.
+            continue;
+        }
+        let key_box = pair.key_box();
+        let listed = matches.iter().any(|m| {
+            m.line == pair.line
+                && crate::text::intersection(union(&lines[m.line].words[m.start..m.end]), key_box)
+                    > 0.0
+        });
+        if listed {
+            continue;
+        }
+        let key = pair.key_tokens();
+        let sims: Vec<(f64, String)> = doctype
+            .fields
+            .iter()
+            .map(|spec| similar::label_similarity(&key, spec))
+            .collect();
+        let best = sims.iter().map(|s| s.0).fold(0.0, f64::max);
+        if best < MIN_SIMILARITY {
+            continue;
+        }
+        for (i, spec) in doctype.fields.iter().enumerate() {
+            let (sim, like) = &sims[i];
+            if !spec.extract || *sim < best || !kinds.contains(&spec.kind) {
+                continue;
+            }
+            let pos = match pair.arrangement {
+                crate::text::pairs::Arrangement::Above => BELOW_LABEL,
+                _ => RIGHT_OF_LABEL,
+            };
+            let Some(mut c) = parse_region(spec.kind, spec, &pair.value, order, default_country)
+            else {
+                continue;
+            };
+            c.page = pair.page;
+            c.origin = origin_of(c.page);
+            c.score *= sim * pos * SIMILAR_LABEL;
+            c.label = pair.key_text();
+            c.note = Some(format!(
+                "found {} {:?}, a label like {:?} (similarity {:.2})",
+                match pair.arrangement {
+                    crate::text::pairs::Arrangement::Above => "under",
+                    _ => "beside",
+                },
+                c.label,
+                like,
+                sim
+            ));
+            candidates[i].push(c);
+        }
+    }
+}
+
 /// Joined text of words, and the byte span of each word in it.
 fn joined(words: &[LWord]) -> (String, Vec<(usize, usize)>) {
     let mut text = String::new();
@@ -732,6 +831,7 @@ fn candidate(value: String, words: Vec<LWord>) -> Candidate {
         currency: None,
         origin: Origin::Ocr,
         label: String::new(),
+        note: None,
     }
 }
 

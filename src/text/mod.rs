@@ -8,6 +8,7 @@
 pub mod decode;
 pub mod layout;
 pub mod marks;
+pub mod pairs;
 pub mod pdf;
 pub mod pix;
 pub mod preprocess;

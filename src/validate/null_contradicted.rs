@@ -4,18 +4,20 @@
 //!
 //! # What it checks
 //! For each field the type extracts that is `null` (and that no `value_unreadable` check
-//! already names), every `key: value` pair on the page (a key of one to five words ending
-//! in a colon, the value the rest of its segment) whose value does not overlap a field
-//! that was read. The pair contradicts the `null` when its key is like one of the
+//! already names), every label–value pair on the page (`text::pairs`: a key ending in a
+//! colon, a short label beside a value across a column gap, or a label over its value;
+//! not a table's column heading over its first cell) whose value does not overlap a
+//! field that was read. The pair contradicts the `null` when its key is like one of the
 //! field's labels (below) and its value parses as the field's kind (a date, an amount,
 //! an identifier that fits the field's pattern, an IBAN, a VAT id, a currency).
 //!
 //! A key is like a label when, after dropping words that say nothing of the field
 //! (`your`, `our`, `no`, `nr`, `number`, `#`, `ihre`, `jeres`, …), the label's remaining
 //! words all appear in the key, or the key's all appear in the label; two words match
-//! when equal or when they share a prefix of at least four letters covering three
-//! quarters of the shorter (`ref`/`reference` is too short to guess; `bestellnr` and
-//! `bestellnummer` match).
+//! when `extract::similar::word_similarity` finds them alike: equal, a common prefix of
+//! at least four letters covering three quarters of the shorter (`ref`/`reference` is
+//! too short to guess; `bestellnr` and `bestellnummer` match), the end of a compound,
+//! or a letter or two apart in a long word.
 //!
 //! # Why
 //! `null` is posted as "the page has no such value". A label list never covers every
@@ -30,8 +32,8 @@
 //! `purchase_order is empty but the page says "Your order ref.: PO-88812"`.
 //!
 //! # Known failure modes
-//! - Only pairs with a colon are seen; a label and value separated by space alone, or
-//!   a value printed under its label, are not.
+//! - A label and value separated by a single space, with no colon and no column gap,
+//!   are not seen as a pair.
 //! - Names, addresses and free text are not judged (any text would fit them).
 //! - A key whose words belong to the labels of two fields ("Order date": the purchase
 //!   order's "order", the invoice date's "date") is taken for neither. A key that
@@ -41,33 +43,17 @@
 
 use crate::config::{DocType, FieldKind, FieldSpec};
 use crate::document::{CheckCode, CheckResult, IndexedFields};
-use crate::text::layout::{LWord, Line};
+use crate::extract::similar::{distinctive, word_similarity};
+use crate::text::layout::Line;
+use crate::text::pairs::{self, Arrangement};
 use crate::values::{self, DateOrder};
 
 pub const CODE: CheckCode = CheckCode::NullContradicted;
 
-/// Words that tell nothing about which field a label is for.
-const GENERIC: &[&str] = &[
-    "your", "our", "yours", "the", "of", "for", "no", "nr", "nº", "n°", "#", "number", "nummer",
-    "num", "id", "ihr", "ihre", "unser", "unsere", "jeres", "vores", "deres", "votre", "notre",
-    "til", "für", "de", "du", "la", "le",
-];
-
-fn distinctive(tokens: &[String]) -> Vec<&str> {
-    tokens
-        .iter()
-        .map(String::as_str)
-        .filter(|t| !t.is_empty() && !GENERIC.contains(t))
-        .collect()
-}
-
+/// Two words are one when `extract::similar` finds them that alike: equal, one a
+/// long prefix of the other, the end of a compound, or a letter or two apart.
 fn same_word(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-    let shorter = a.chars().count().min(b.chars().count());
-    common >= 4 && common * 4 >= shorter * 3
+    word_similarity(a, b) >= 0.85
 }
 
 /// True when every word of `part` matches some word of `whole`.
@@ -123,51 +109,6 @@ fn of_kind(value: &str, spec: &FieldSpec) -> Option<bool> {
     })
 }
 
-/// A `key: value` pair of a line: the key's tokens, the printed text and the value's words.
-struct Pair<'a> {
-    key: Vec<String>,
-    text: String,
-    value: &'a [LWord],
-}
-
-fn pairs(line: &Line) -> Vec<Pair<'_>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, w) in line.words.iter().enumerate() {
-        // Words of the previous pair's value are no key.
-        if i < start {
-            continue;
-        }
-        // A new segment starts a new key (columns of pairs on one row).
-        if i > start && line.segment[i] != line.segment[i - 1] {
-            start = i;
-        }
-        if !w.text.ends_with(':') || i + 1 >= line.words.len() || i + 1 - start > 5 {
-            continue;
-        }
-        let mut end = i + 1;
-        // The value: the words after the colon up to the end of the segment they start.
-        let value_seg = line.segment[i + 1];
-        while end < line.words.len() && line.segment[end] == value_seg {
-            if end > i + 1 && line.words[end].text.ends_with(':') {
-                break;
-            }
-            end += 1;
-        }
-        let key: Vec<String> = line.words[start..=i]
-            .iter()
-            .map(|w| w.norm.clone())
-            .collect();
-        out.push(Pair {
-            key,
-            text: line.text(start, end),
-            value: &line.words[i + 1..end],
-        });
-        start = end;
-    }
-    out
-}
-
 fn overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
     a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }
@@ -196,16 +137,21 @@ pub fn check(
         .collect();
     let mut named = Vec::new();
     let mut seen = Vec::new();
-    for line in lines {
-        for pair in pairs(line) {
+    for pair in pairs::find(lines) {
+        {
+            if pair.arrangement == Arrangement::Column {
+                // A table's first cell under its heading is no field of the document.
+                continue;
+            }
             let claimed = pair.value.iter().any(|w| {
                 read.iter()
-                    .any(|(page, b)| *page == line.page && overlaps(w.bbox, *b))
+                    .any(|(page, b)| *page == pair.page && overlaps(w.bbox, *b))
             });
             if claimed {
                 continue;
             }
-            let key = distinctive(&pair.key);
+            let tokens = pair.key_tokens();
+            let key = distinctive(&tokens);
             if key.is_empty() {
                 continue;
             }
@@ -223,7 +169,8 @@ pub fn check(
                     named.push(spec.name.clone());
                     seen.push(format!(
                         "{} is empty but the page says {:?}",
-                        spec.name, pair.text
+                        spec.name,
+                        pair.text()
                     ));
                 }
             }
@@ -283,6 +230,18 @@ mod tests {
             c.message.contains(
                 "purchase_order is empty but the page says \"Your order ref.: PO-88812\""
             ),
+            "{}",
+            c.message
+        );
+    }
+
+    #[test]
+    fn a_label_beside_its_value_without_a_colon_contradicts_too() {
+        let l = lines(&[(300, &[(200, "Order confirmed as"), (1400, "PO-88812")])]);
+        let c = check(&l, &IndexedFields::default(), &invoice(), &[]).expect("contradicted");
+        assert_eq!(c.fields, ["purchase_order"]);
+        assert!(
+            c.message.contains("\"Order confirmed as PO-88812\""),
             "{}",
             c.message
         );
