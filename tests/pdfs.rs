@@ -49,6 +49,54 @@ fn a_born_digital_pdf_is_read_from_its_text_layer() {
     assert!((140..=200).contains(&bbox[1]), "{bbox:?}");
 }
 
+/// Issue 13: a purchase order printed beside a label no type file lists ("Your order
+/// ref.") is read, from the text layer and from pixels through real Tesseract, with a
+/// reason naming the label it resembles, and held for a person: an unlisted label is
+/// weaker evidence than a listed one. Before, the field came out `null`.
+#[test]
+fn a_value_beside_an_unlisted_label_is_read_and_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut page = invoice_page();
+    page.extend(b"BT\n");
+    page.extend(at(1400, 580, 10, "Your order ref.:"));
+    page.extend(at(1900, 580, 10, "PO-88812"));
+    page.extend(b"ET\n");
+    let file = dir.path().join("invoice.pdf");
+    std::fs::write(&file, pdf(vec![PdfPage::Text(page)], None)).unwrap();
+    // The same page as a 300 dpi grey scan.
+    let scan = dir.path().join("scan");
+    let out = Command::new("pdftoppm")
+        .args(["-r", "300", "-gray", "-png", "-singlefile"])
+        .arg(&file)
+        .arg(&scan)
+        .output()
+        .expect("pdftoppm (Debian package poppler-utils)");
+    assert!(out.status.success(), "{out:?}");
+    let scan = dir.path().join("scan.png");
+    let docs = extract(&[&file, &scan], None);
+    for (doc, origin) in docs.iter().zip(["text_layer", "ocr"]) {
+        assert_eq!(doc["text_origin"], origin);
+        let po = &doc["fields"]["purchase_order"];
+        assert_eq!(po["value"], "PO-88812", "{origin}: {po}");
+        let why = po["reasons"][0].as_str().unwrap_or_default();
+        assert!(
+            why.contains("Your order ref.") && why.contains("a label like \"order no\""),
+            "{origin}: {po}"
+        );
+        assert_eq!(
+            doc["decision"]["route"], "review",
+            "{origin}: {}",
+            doc["decision"]
+        );
+        // The listed labels still read the rest.
+        assert_eq!(
+            doc["fields"]["invoice_number"]["value"], "2024-118",
+            "{origin}"
+        );
+        assert_eq!(doc["fields"]["total"]["value"], "1543.13", "{origin}");
+    }
+}
+
 #[test]
 fn a_ghostscript_pdf_keeps_every_line() {
     // PostScript printed to PDF by Ghostscript, the way many invoicing systems do.

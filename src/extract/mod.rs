@@ -756,14 +756,20 @@ fn similar_label_candidates(
             if !spec.extract || *sim < best || !kinds.contains(&spec.kind) {
                 continue;
             }
-            let pos = match pair.arrangement {
-                crate::text::pairs::Arrangement::Above => BELOW_LABEL,
-                _ => RIGHT_OF_LABEL,
-            };
+            let above = pair.arrangement == crate::text::pairs::Arrangement::Above;
+            if spec.kind == FieldKind::Money && (above || key.iter().any(|t| t.contains('%'))) {
+                // An amount under a heading is mostly a table's cell; a key with `%`
+                // heads a rate.
+                continue;
+            }
+            let pos = if above { BELOW_LABEL } else { RIGHT_OF_LABEL };
             let Some(mut c) = parse_region(spec.kind, spec, &pair.value, order, default_country)
             else {
                 continue;
             };
+            if !plausible(spec.kind, &pair.value_text(), &c.value, order) {
+                continue;
+            }
             c.page = pair.page;
             c.origin = origin_of(c.page);
             c.score *= sim * pos * SIMILAR_LABEL;
@@ -780,6 +786,23 @@ fn similar_label_candidates(
             ));
             candidates[i].push(c);
         }
+    }
+}
+
+/// Is a value read beside an unlisted label of the field's kind beyond parsing? A
+/// listed label vouches for its value's kind; a merely similar one does not, so an
+/// identifier must hold a digit and three letters or digits and not be a date
+/// ("Beitragsrechnung 24.", "Rechnungszeitraum: 01.04.2014"), and an amount must not be
+/// a rate ("19,00 %").
+fn plausible(kind: FieldKind, text: &str, value: &str, order: DateOrder) -> bool {
+    match kind {
+        FieldKind::Identifier => {
+            value.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+                && value.chars().any(|c| c.is_ascii_digit())
+                && values::parse_date(value, order).is_none()
+        }
+        FieldKind::Money => !text.contains('%'),
+        _ => true,
     }
 }
 
@@ -1089,9 +1112,11 @@ fn resolve_sums(
         let lists: Vec<Vec<&Candidate>> = slots
             .iter()
             .map(|&i| {
+                // Amounts beside unlisted labels are left out: a column heading like a
+                // total's label ("Montant") over an item's amount made a false sum.
                 let mut v: Vec<&Candidate> = candidates[i]
                     .iter()
-                    .filter(|c| c.amount.is_some())
+                    .filter(|c| c.amount.is_some() && c.note.is_none())
                     .collect();
                 v.sort_by(|a, b| b.score.total_cmp(&a.score));
                 v.truncate(5);
