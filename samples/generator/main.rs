@@ -63,8 +63,11 @@ use serde::Serialize;
 
 mod common;
 mod form;
+mod labels;
 mod payroll;
 mod receipt;
+mod wide;
+mod wide_receipt;
 
 // ---------------------------------------------------------------------------------------
 // Command line
@@ -92,9 +95,20 @@ struct Cli {
     /// Document language.
     #[arg(long, value_enum, default_value_t = LanguageArg::Mixed)]
     language: LanguageArg,
-    /// Header-field layout.
+    /// Header-field layout (`--variety classic` invoices).
     #[arg(long, value_enum, default_value_t = LayoutArg::Mixed)]
     layout: LayoutArg,
+    /// `classic` is the generator as it always was (same bytes per seed); `wide` draws
+    /// invoices and receipts from eleven languages and many more layouts.
+    #[arg(long, value_enum, default_value_t = VarietyArg::Classic)]
+    variety: VarietyArg,
+    /// `--variety wide` invoices: draw the header layout only from these (comma-separated
+    /// names, as the truth's `layout` gives them).
+    #[arg(long, value_delimiter = ',')]
+    layouts: Vec<String>,
+    /// `--variety wide` invoices: never draw these header layouts.
+    #[arg(long, value_delimiter = ',')]
+    exclude_layouts: Vec<String>,
     /// Image file format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Png)]
     format: OutputFormat,
@@ -143,11 +157,28 @@ enum DegradationArg {
     Mixed,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum VarietyArg {
+    Classic,
+    Wide,
+}
+
+/// `en`/`da`/`de`/`mixed` for either variety (`mixed` draws among all the variety has);
+/// the other languages and `any` (all eleven) need `--variety wide`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum LanguageArg {
     En,
     Da,
     De,
+    Sv,
+    No,
+    Fi,
+    Nl,
+    Fr,
+    It,
+    Es,
+    Pl,
+    Any,
     Mixed,
 }
 
@@ -2060,8 +2091,86 @@ fn choose_lang(arg: LanguageArg, rng: &mut SmallRng) -> Lang {
         LanguageArg::En => Lang::En,
         LanguageArg::Da => Lang::Da,
         LanguageArg::De => Lang::De,
-        LanguageArg::Mixed => pick(rng, &[Lang::En, Lang::Da, Lang::De]),
+        // `run` refuses the wide-only languages for classic documents.
+        _ => pick(rng, &[Lang::En, Lang::Da, Lang::De]),
     }
+}
+
+/// The language of a `--variety wide` document.
+fn choose_wlang(arg: LanguageArg, rng: &mut SmallRng) -> labels::WLang {
+    use labels::WLang;
+    match arg {
+        LanguageArg::En => WLang::En,
+        LanguageArg::Da => WLang::Da,
+        LanguageArg::De => WLang::De,
+        LanguageArg::Sv => WLang::Sv,
+        LanguageArg::No => WLang::No,
+        LanguageArg::Fi => WLang::Fi,
+        LanguageArg::Nl => WLang::Nl,
+        LanguageArg::Fr => WLang::Fr,
+        LanguageArg::It => WLang::It,
+        LanguageArg::Es => WLang::Es,
+        LanguageArg::Pl => WLang::Pl,
+        LanguageArg::Any | LanguageArg::Mixed => pick(rng, &labels::ALL_LANGS),
+    }
+}
+
+/// The header layouts `--layouts` / `--exclude-layouts` leave of `all`; an unknown name
+/// or an empty choice is an error naming the layouts there are.
+fn allowed_layouts(cli: &Cli, all: &[&'static str]) -> Result<Vec<&'static str>, String> {
+    for name in cli.layouts.iter().chain(&cli.exclude_layouts) {
+        if !all.contains(&name.as_str()) {
+            return Err(format!(
+                "unknown layout {name:?}; the wide invoice layouts are: {}",
+                all.join(", ")
+            ));
+        }
+    }
+    let chosen: Vec<&'static str> = all
+        .iter()
+        .copied()
+        .filter(|l| cli.layouts.is_empty() || cli.layouts.iter().any(|x| x == l))
+        .filter(|l| !cli.exclude_layouts.iter().any(|x| x == l))
+        .collect();
+    if chosen.is_empty() {
+        return Err("--layouts/--exclude-layouts leave no layout to draw".into());
+    }
+    Ok(chosen)
+}
+
+/// Refuses option combinations that would silently do something else than asked.
+fn check_options(cli: &Cli) -> Result<(), String> {
+    let wide = cli.variety == VarietyArg::Wide;
+    let classic_lang = matches!(
+        cli.language,
+        LanguageArg::En | LanguageArg::Da | LanguageArg::De | LanguageArg::Mixed
+    );
+    if !wide && !classic_lang {
+        return Err(format!(
+            "--language {:?} needs --variety wide (classic documents are en, da or de)",
+            cli.language
+        )
+        .to_lowercase());
+    }
+    let layouts_given = !cli.layouts.is_empty() || !cli.exclude_layouts.is_empty();
+    if !wide && layouts_given {
+        return Err("--layouts/--exclude-layouts choose among the --variety wide invoice layouts; classic invoices take --layout".into());
+    }
+    if wide {
+        if !matches!(cli.layout, LayoutArg::Mixed) {
+            return Err(
+                "--layout picks a classic layout; with --variety wide use --layouts".into(),
+            );
+        }
+        if cli.suppliers.is_some() {
+            return Err(
+                "--suppliers makes a classic supplier stream; it does not take --variety wide"
+                    .into(),
+            );
+        }
+        allowed_layouts(cli, &wide::LAYOUTS)?;
+    }
+    Ok(())
 }
 
 fn choose_layout(arg: LayoutArg, rng: &mut SmallRng) -> Layout {
@@ -2107,6 +2216,7 @@ fn generate_one(cli: &Cli, fonts: &Fonts, index: u32) -> Result<(), String> {
         KindArg::Receipt => receipt::generate(cli, fonts, index, rng),
         KindArg::Payroll => payroll::generate(cli, fonts, index, rng),
         KindArg::Form => form::generate(cli, fonts, index, rng),
+        _ if cli.variety == VarietyArg::Wide => wide::generate(cli, fonts, index, rng),
         _ => generate_invoice(cli, fonts, index, rng),
     }
 }
@@ -2240,6 +2350,7 @@ fn generate_invoice(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> 
 }
 
 fn run(cli: &Cli) -> Result<(), String> {
+    check_options(cli)?;
     let fonts = load_fonts()?;
     fs::create_dir_all(&cli.out)
         .map_err(|e| format!("cannot create {}: {e}", cli.out.display()))?;
@@ -2428,6 +2539,9 @@ mod tests {
             kind,
             reference: false,
             suppliers: None,
+            variety: VarietyArg::Classic,
+            layouts: vec![],
+            exclude_layouts: vec![],
         }
     }
 
