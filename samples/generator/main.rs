@@ -2603,6 +2603,69 @@ mod tests {
         fs::remove_dir_all(&base).ok();
     }
 
+    /// `--variety wide`: the same (seed, index) gives the same bytes, whatever the
+    /// other documents are; the truth names the variety and a wide layout.
+    #[test]
+    fn wide_generation_is_deterministic_per_seed_and_index() {
+        let fonts = load_fonts().expect("fonts");
+        let base =
+            std::env::temp_dir().join(format!("mailroom-samples-wide-{}", std::process::id()));
+        let (a, b) = (base.join("a"), base.join("b"));
+        for dir in [&a, &b] {
+            fs::create_dir_all(dir).unwrap();
+        }
+        let wide = |out: PathBuf, kind: KindArg, format: OutputFormat| {
+            let mut c = cli(out, kind, DegradationArg::Light);
+            c.variety = VarietyArg::Wide;
+            c.format = format;
+            c
+        };
+        for i in 0..4 {
+            generate_one(
+                &wide(a.clone(), KindArg::Mixed, OutputFormat::Png),
+                &fonts,
+                i,
+            )
+            .unwrap();
+        }
+        for i in (0..2).rev() {
+            let kind = kind_of(KindArg::Mixed, i);
+            generate_one(&wide(b.clone(), kind, OutputFormat::Png), &fonts, i).unwrap();
+        }
+        for stem in ["inv-9-0000", "rcp-9-0001"] {
+            for ext in ["png", "truth.json"] {
+                let name = format!("{stem}.{ext}");
+                let (x, y) = (
+                    fs::read(a.join(&name)).expect(&name),
+                    fs::read(b.join(&name)).expect(&name),
+                );
+                assert!(x == y, "{name} differs");
+            }
+            let truth: serde_json::Value =
+                serde_json::from_slice(&fs::read(a.join(format!("{stem}.truth.json"))).unwrap())
+                    .unwrap();
+            assert_eq!(truth["variety"], "wide");
+            let layout = truth["layout"].as_str().unwrap();
+            assert!(
+                wide::LAYOUTS.contains(&layout) || layout.starts_with("receipt-"),
+                "{layout}"
+            );
+        }
+        // --layouts narrows the draw; an unknown name is refused.
+        let mut c = wide(a.clone(), KindArg::Invoice, OutputFormat::Png);
+        c.layouts = vec!["bar".into(), "boxed".into()];
+        c.exclude_layouts = vec!["boxed".into()];
+        assert_eq!(allowed_layouts(&c, &wide::LAYOUTS).unwrap(), vec!["bar"]);
+        c.layouts = vec!["nope".into()];
+        assert!(check_options(&c).unwrap_err().contains("unknown layout"));
+        let mut classic = cli(a.clone(), KindArg::Invoice, DegradationArg::Clean);
+        classic.language = LanguageArg::Sv;
+        assert!(check_options(&classic)
+            .unwrap_err()
+            .contains("--variety wide"));
+        fs::remove_dir_all(&base).ok();
+    }
+
     #[test]
     fn a4_sizes() {
         assert_eq!(a4_pixels(300), (PAGE_W, PAGE_H));

@@ -1729,3 +1729,158 @@ pub fn generate(
     let truth_path = cli.out.join(format!("{stem}.truth.json"));
     std::fs::write(&truth_path, json + "\n").map_err(|e| format!("{}: {e}", truth_path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::receipt::Row;
+    use crate::{doc_rng, load_fonts};
+    use std::collections::BTreeSet;
+
+    /// Draws wide invoice `i` the way `generate` does, without writing it.
+    fn drawn(seed: u64, i: u32, multipage_ok: bool) -> (WInvoice, WStyle, SmallRng) {
+        let mut rng = doc_rng(seed, i);
+        let lang = crate::choose_wlang(crate::LanguageArg::Any, &mut rng);
+        let _level = crate::choose_level(crate::DegradationArg::Clean, &mut rng);
+        let (inv, st) = draw(lang, &LAYOUTS, multipage_ok, &mut rng);
+        (inv, st, rng)
+    }
+
+    #[test]
+    fn a_modest_count_covers_every_language_layout_and_shape() {
+        let (mut langs, mut layouts, mut totals, mut logos) = (
+            BTreeSet::new(),
+            BTreeSet::new(),
+            BTreeSet::new(),
+            BTreeSet::new(),
+        );
+        let mut multipage = 0;
+        for i in 0..200 {
+            let (inv, st, _) = drawn(1301, i, true);
+            langs.insert(inv.lang.code());
+            layouts.insert(st.layout);
+            totals.insert(st.totals);
+            logos.insert(st.logo);
+            multipage += usize::from(inv.items.len() > 12);
+        }
+        assert_eq!(langs.len(), 11, "{langs:?}");
+        assert_eq!(layouts.len(), LAYOUTS.len(), "{layouts:?}");
+        assert_eq!(totals.len(), 5);
+        assert_eq!(logos.len(), 4);
+        assert!(
+            (8..=40).contains(&multipage),
+            "{multipage} long invoices of 200"
+        );
+        let (mut rlangs, mut shapes, mut long) = (BTreeSet::new(), BTreeSet::new(), 0);
+        for i in 0..200 {
+            let mut rng = doc_rng(1302, i);
+            let lang = crate::choose_wlang(crate::LanguageArg::Any, &mut rng);
+            let (r, shape) = crate::wide_receipt::make_receipt(lang, &mut rng);
+            rlangs.insert(r.code);
+            shapes.insert(shape);
+            long += usize::from(r.items.len() >= 30);
+        }
+        assert_eq!(rlangs.len(), 11);
+        assert_eq!(shapes.len(), crate::wide_receipt::SHAPES.len());
+        assert!(long >= 10, "{long} long receipts of 200");
+    }
+
+    /// Every truth value is on the page in the form the generator printed it, and that
+    /// form says the truth's value (same digits for amounts, same day and year for dates).
+    #[test]
+    fn every_truth_value_is_printed_on_the_page() {
+        let fonts = load_fonts().expect("fonts");
+        let mut layouts = BTreeSet::new();
+        let mut pages_seen = BTreeSet::new();
+        for i in 0..66 {
+            let (inv, st, mut rng) = drawn(77, i, i % 3 == 0);
+            layouts.insert(st.layout);
+            let (pages, log) = render(&inv, &st, &fonts, &mut rng);
+            pages_seen.insert(pages.len());
+            let page = log.join("\n");
+            let truth = truth(&inv, &st, pages.len());
+            let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+            for (field, shown) in printed(&inv, &st) {
+                assert!(
+                    page.contains(&shown),
+                    "doc {i} ({} {}): {field} {shown:?} is not on the page",
+                    st.layout,
+                    inv.lang.code()
+                );
+                match field {
+                    "subtotal" | "tax_amount" | "total" => {
+                        let t = truth["fields"][field].as_str().unwrap();
+                        assert_eq!(digits(&shown), digits(t), "{field}");
+                    }
+                    "invoice_date" | "due_date" => {
+                        let t = truth["fields"][field].as_str().unwrap();
+                        let (y, d) = (&t[..4], t[8..].trim_start_matches('0'));
+                        assert!(shown.contains(y) && shown.contains(d), "{shown} vs {t}");
+                    }
+                    "iban" | "vendor_vat_id" => {
+                        let t = truth["fields"][field].as_str().unwrap();
+                        let compact: String = shown
+                            .chars()
+                            .filter(|c| c.is_ascii_alphanumeric())
+                            .collect();
+                        // A Danish CVR is often printed without its "DK".
+                        assert!(
+                            compact.contains(t)
+                                || (t.starts_with("DK") && compact.ends_with(&t[2..])),
+                            "{shown} vs {t}"
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            let sum: i64 = inv.items.iter().map(WItem::amount).sum();
+            assert_eq!(inv.subtotal, sum);
+            assert_eq!(inv.total, inv.subtotal + inv.tax);
+            assert_eq!(truth["pages"], json!(pages.len()));
+        }
+        assert_eq!(layouts.len(), LAYOUTS.len(), "{layouts:?}");
+        assert!(
+            pages_seen.iter().any(|&n| n > 1),
+            "no multi-page invoice drawn"
+        );
+    }
+
+    /// Wide receipts: the truth total is the last total line printed, the tax line
+    /// prints the truth tax, and merchant and address are printed rows.
+    #[test]
+    fn wide_receipt_truth_is_printed() {
+        let mut rounded = 0;
+        for i in 0..330 {
+            let mut rng = doc_rng(5, i);
+            let lang = crate::labels::ALL_LANGS[i as usize % 11];
+            let (r, _) = crate::wide_receipt::make_receipt(lang, &mut rng);
+            let texts: Vec<String> = r
+                .rows
+                .iter()
+                .flat_map(|row| match row {
+                    Row::Centre(t, ..) | Row::Left(t, _) => vec![t.clone()],
+                    Row::Split(a, b, ..) => vec![a.clone(), b.clone()],
+                    _ => vec![],
+                })
+                .collect();
+            for want in [&r.merchant, &r.street, &r.city] {
+                assert!(texts.contains(want), "{want} not printed");
+            }
+            let amount = |role: crate::receipt::Role| {
+                r.rows.iter().find_map(|row| match row {
+                    Row::Split(_, a, _, ro, _) if *ro == role => {
+                        let d: String = a.chars().filter(char::is_ascii_digit).collect();
+                        Some(d.parse::<i64>().unwrap())
+                    }
+                    _ => None,
+                })
+            };
+            use crate::receipt::Role;
+            let to_pay = amount(Role::ToPay);
+            rounded += usize::from(to_pay.is_some());
+            assert_eq!(to_pay.or(amount(Role::Total)), Some(r.total));
+            assert_eq!(amount(Role::Tax), Some(r.tax));
+        }
+        assert!(rounded > 0, "some receipts print a cash rounding");
+    }
+}

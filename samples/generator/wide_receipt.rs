@@ -337,10 +337,7 @@ pub fn make_receipt(lang: WLang, rng: &mut SmallRng) -> (Receipt, &'static str) 
     let contact = [
         street.clone(),
         city.clone(),
-        format!(
-            "{} {tel}",
-            pick(rng, &["Tel.", "Tlf.", "Tel:", "Puh.", "Tél."][..])
-        ),
+        format!("{} {tel}", pick(rng, lang.vocab().phone)),
         taxid,
     ];
     for line in contact {
