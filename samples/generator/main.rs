@@ -29,6 +29,36 @@
 //! with a small random shift/scale/turn before scanning; `--reference` writes it unplaced
 //! and clean plus the blank form. Shared drawing helpers are in `common.rs`.
 //!
+//! **`--variety wide`** (`wide.rs`, `wide_receipt.rs`, words in `labels.rs`; the default
+//! `classic` is everything above and below, byte-identical per seed) draws invoices and
+//! receipts far more varied, per document from its own generator: eleven languages (`da
+//! de en sv no fi nl fr it es pl`; `--language` takes each code, `any`/`mixed` draw),
+//! several label wordings per field (EN 16931 term names, e-invoice visualisation
+//! labels, abbreviations, phrasings of real invoices), dates (day-first with `.`/`-`/`/`,
+//! ISO, written months in the language, "March 5, 2026" for US vendors) and amounts
+//! (`1.234,56`, `1 234,56`, `1,234.56`, `1'234.56`, currency code or symbol before or
+//! after) in the language's conventions. Invoices: eleven header layouts (`kv-right`,
+//! `inline`, `grid`, `leaders` with dotted leaders, `right-labels`, `two-column`,
+//! `smallcaps` labels above, `boxed`, `bar` across the page, `under-title`,
+//! `footer-fields`), letterheads left/centred/right with a logo mark (a shape, initials
+//! in a ring, a bold wordmark; sometimes the legal name only in the footer), the buyer
+//! in a window-envelope block at the left or at the right, item tables with full
+//! rules, a header rule only, zebra shading or none and three column orders (position
+//! and VAT-rate columns sometimes), totals as a right-aligned list, boxed, inside the
+//! table, a big "Total due" line or broken down per VAT rate (items at two rates), 1–4
+//! column footers, six font families (DejaVu Sans/Serif/Mono, Liberation
+//! Sans/Serif/Mono). About 10 % are 26–40 item invoices over two or more pages
+//! ("continued"/"Übertrag" with the carried amount, totals on the last page) when
+//! `--format pdf` can hold pages (a multi-page image-only PDF; other formats get one
+//! page). Receipts: five header shapes (`centred`, `brand-top`, `slogan-below`,
+//! `inverse`, `left`), tax ids of the country, date and time in several forms, receipt,
+//! till and cashier numbers, cash rounding, cash/change or card lines, 30–60 items a
+//! fifth of the time. Truth keeps its schema and adds `variety: "wide"`, `pages`
+//! (invoices) and the header `layout` (receipts `receipt-{shape}-{58|80}mm`);
+//! `--layouts a,b` / `--exclude-layouts a,b` restrict the invoice layouts drawn so a
+//! training and a test set can hold layouts apart. Payroll and form documents are the
+//! classic ones under either variety.
+//!
 //! Header-field layouts: `beside` (key/value block at the top right), `above` (small
 //! label over its value), `table` (ruled grid of label and value cells) and `compact`
 //! ("Label: value · Label: value", at most two per line). Degradations: `clean`,
@@ -37,6 +67,8 @@
 //!
 //! ```text
 //! mailroom-samples --out /tmp/samples --count 50 --seed 7 --degradation mixed --format png
+//! mailroom-samples --out /tmp/train --variety wide --count 500 --seed 1 --exclude-layouts bar,boxed
+//! mailroom-samples --out /tmp/test --variety wide --count 100 --seed 2 --layouts bar,boxed
 //! mailroom-samples --out /tmp/mixed --kind mixed --count 400 --seed 7
 //! mailroom-samples --out /tmp/nsb --kind form --reference --count 1
 //! ```
