@@ -49,8 +49,9 @@
 //! column footers, six font families (DejaVu Sans/Serif/Mono, Liberation
 //! Sans/Serif/Mono). About 10 % are 26–40 item invoices over two or more pages
 //! ("continued"/"Übertrag" with the carried amount, totals on the last page) when
-//! `--format pdf` can hold pages (a multi-page image-only PDF; other formats get one
-//! page). Receipts: five header shapes (`centred`, `brand-top`, `slogan-below`,
+//! `--format pdf` or `tiff` can hold pages (a multi-page image-only PDF or a
+//! multi-page TIFF, every page scanned alike; PNG and JPEG get one-page invoices).
+//! Receipts: five header shapes (`centred`, `brand-top`, `slogan-below`,
 //! `inverse`, `left`), tax ids of the country, date and time in several forms, receipt,
 //! till and cashier numbers, cash rounding, cash/change or card lines, 30–60 items a
 //! fifth of the time. Truth keeps its schema and adds `variety: "wide"`, `pages`

@@ -1688,6 +1688,24 @@ pub fn draw(
 // Generation
 // ---------------------------------------------------------------------------------------
 
+/// Grey pages as one multi-page TIFF (uncompressed, with their resolution), as a
+/// scanner's document feeder writes them.
+fn multipage_tiff(pages: &[GrayImage], dpi: u32) -> Result<Vec<u8>, String> {
+    use tiff::encoder::{colortype::Gray8, Rational, TiffEncoder};
+    use tiff::tags::ResolutionUnit;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let err = |e: tiff::TiffError| format!("tiff: {e}");
+    {
+        let mut enc = TiffEncoder::new(&mut out).map_err(err)?;
+        for p in pages {
+            let mut img = enc.new_image::<Gray8>(p.width(), p.height()).map_err(err)?;
+            img.resolution(ResolutionUnit::Inch, Rational { n: dpi, d: 1 });
+            img.write_data(p.as_raw()).map_err(err)?;
+        }
+    }
+    Ok(out.into_inner())
+}
+
 /// Generates wide invoice `index`: draws, renders, degrades every page alike (one
 /// scanner pass) and writes the image (a multi-page PDF when there are several pages)
 /// and the truth.
@@ -1700,7 +1718,10 @@ pub fn generate(
     let lang = crate::choose_wlang(cli.language, &mut rng);
     let level = crate::choose_level(cli.degradation, &mut rng);
     let allowed = crate::allowed_layouts(cli, &LAYOUTS)?;
-    let multipage_ok = matches!(cli.format, crate::OutputFormat::Pdf);
+    let multipage_ok = matches!(
+        cli.format,
+        crate::OutputFormat::Pdf | crate::OutputFormat::Tiff
+    );
     let (inv, st) = draw(lang, &allowed, multipage_ok, &mut rng);
     let (pages, _) = render(&inv, &st, fonts, &mut rng);
     let plan = crate::plan_degradations(level, &mut rng);
@@ -1714,6 +1735,9 @@ pub fn generate(
         .join(format!("{stem}.{}", crate::common::ext(cli.format)));
     if scanned.len() == 1 {
         crate::save_image(&scanned[0], &path, cli.format, plan.dpi)?;
+    } else if matches!(cli.format, crate::OutputFormat::Tiff) {
+        std::fs::write(&path, multipage_tiff(&scanned, plan.dpi)?)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     } else {
         let pix = scanned
             .iter()
@@ -1843,6 +1867,23 @@ mod tests {
             pages_seen.iter().any(|&n| n > 1),
             "no multi-page invoice drawn"
         );
+    }
+
+    /// A multi-page invoice as TIFF holds each page, at its resolution, readable by
+    /// Leptonica as mailroom reads scans.
+    #[test]
+    fn multipage_tiff_holds_every_page() {
+        let pages = [
+            GrayImage::from_pixel(40, 30, Luma([255])),
+            GrayImage::from_pixel(50, 20, Luma([0])),
+        ];
+        let data = multipage_tiff(&pages, 200).unwrap();
+        for (n, p) in pages.iter().enumerate() {
+            let pix = mailroom::text::Pix::read_tiff_page(&data, n as u32).expect("page");
+            assert_eq!((pix.width(), pix.height()), p.dimensions());
+            assert_eq!(pix.x_resolution(), 200);
+        }
+        assert!(mailroom::text::Pix::read_tiff_page(&data, 2).is_none());
     }
 
     /// Wide receipts: the truth total is the last total line printed, the tax line
