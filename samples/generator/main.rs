@@ -29,6 +29,37 @@
 //! with a small random shift/scale/turn before scanning; `--reference` writes it unplaced
 //! and clean plus the blank form. Shared drawing helpers are in `common.rs`.
 //!
+//! **`--variety wide`** (`wide.rs`, `wide_receipt.rs`, words in `labels.rs`; the default
+//! `classic` is everything above and below, byte-identical per seed) draws invoices and
+//! receipts far more varied, per document from its own generator: eleven languages (`da
+//! de en sv no fi nl fr it es pl`; `--language` takes each code, `any`/`mixed` draw),
+//! several label wordings per field (EN 16931 term names, e-invoice visualisation
+//! labels, abbreviations, phrasings of real invoices), dates (day-first with `.`/`-`/`/`,
+//! ISO, written months in the language, "March 5, 2026" for US vendors) and amounts
+//! (`1.234,56`, `1 234,56`, `1,234.56`, `1'234.56`, currency code or symbol before or
+//! after) in the language's conventions. Invoices: eleven header layouts (`kv-right`,
+//! `inline`, `grid`, `leaders` with dotted leaders, `right-labels`, `two-column`,
+//! `smallcaps` labels above, `boxed`, `bar` across the page, `under-title`,
+//! `footer-fields`), letterheads left/centred/right with a logo mark (a shape, initials
+//! in a ring, a bold wordmark; sometimes the legal name only in the footer), the buyer
+//! in a window-envelope block at the left or at the right, item tables with full
+//! rules, a header rule only, zebra shading or none and three column orders (position
+//! and VAT-rate columns sometimes), totals as a right-aligned list, boxed, inside the
+//! table, a big "Total due" line or broken down per VAT rate (items at two rates), 1–4
+//! column footers, six font families (DejaVu Sans/Serif/Mono, Liberation
+//! Sans/Serif/Mono). About 10 % are 26–40 item invoices over two or more pages
+//! ("continued"/"Übertrag" with the carried amount, totals on the last page) when
+//! `--format pdf` or `tiff` can hold pages (a multi-page image-only PDF or a
+//! multi-page TIFF, every page scanned alike; PNG and JPEG get one-page invoices).
+//! Receipts: five header shapes (`centred`, `brand-top`, `slogan-below`,
+//! `inverse`, `left`), tax ids of the country, date and time in several forms, receipt,
+//! till and cashier numbers, cash rounding, cash/change or card lines, 30–60 items a
+//! fifth of the time. Truth keeps its schema and adds `variety: "wide"`, `pages`
+//! (invoices) and the header `layout` (receipts `receipt-{shape}-{58|80}mm`);
+//! `--layouts a,b` / `--exclude-layouts a,b` restrict the invoice layouts drawn so a
+//! training and a test set can hold layouts apart. Payroll and form documents are the
+//! classic ones under either variety.
+//!
 //! Header-field layouts: `beside` (key/value block at the top right), `above` (small
 //! label over its value), `table` (ruled grid of label and value cells) and `compact`
 //! ("Label: value · Label: value", at most two per line). Degradations: `clean`,
@@ -37,6 +68,8 @@
 //!
 //! ```text
 //! mailroom-samples --out /tmp/samples --count 50 --seed 7 --degradation mixed --format png
+//! mailroom-samples --out /tmp/train --variety wide --count 500 --seed 1 --exclude-layouts bar,boxed
+//! mailroom-samples --out /tmp/test --variety wide --count 100 --seed 2 --layouts bar,boxed
 //! mailroom-samples --out /tmp/mixed --kind mixed --count 400 --seed 7
 //! mailroom-samples --out /tmp/nsb --kind form --reference --count 1
 //! ```
@@ -63,8 +96,11 @@ use serde::Serialize;
 
 mod common;
 mod form;
+mod labels;
 mod payroll;
 mod receipt;
+mod wide;
+mod wide_receipt;
 
 // ---------------------------------------------------------------------------------------
 // Command line
@@ -92,9 +128,20 @@ struct Cli {
     /// Document language.
     #[arg(long, value_enum, default_value_t = LanguageArg::Mixed)]
     language: LanguageArg,
-    /// Header-field layout.
+    /// Header-field layout (`--variety classic` invoices).
     #[arg(long, value_enum, default_value_t = LayoutArg::Mixed)]
     layout: LayoutArg,
+    /// `classic` is the generator as it always was (same bytes per seed); `wide` draws
+    /// invoices and receipts from eleven languages and many more layouts.
+    #[arg(long, value_enum, default_value_t = VarietyArg::Classic)]
+    variety: VarietyArg,
+    /// `--variety wide` invoices: draw the header layout only from these (comma-separated
+    /// names, as the truth's `layout` gives them).
+    #[arg(long, value_delimiter = ',')]
+    layouts: Vec<String>,
+    /// `--variety wide` invoices: never draw these header layouts.
+    #[arg(long, value_delimiter = ',')]
+    exclude_layouts: Vec<String>,
     /// Image file format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Png)]
     format: OutputFormat,
@@ -143,11 +190,28 @@ enum DegradationArg {
     Mixed,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum VarietyArg {
+    Classic,
+    Wide,
+}
+
+/// `en`/`da`/`de`/`mixed` for either variety (`mixed` draws among all the variety has);
+/// the other languages and `any` (all eleven) need `--variety wide`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum LanguageArg {
     En,
     Da,
     De,
+    Sv,
+    No,
+    Fi,
+    Nl,
+    Fr,
+    It,
+    Es,
+    Pl,
+    Any,
     Mixed,
 }
 
@@ -2060,8 +2124,86 @@ fn choose_lang(arg: LanguageArg, rng: &mut SmallRng) -> Lang {
         LanguageArg::En => Lang::En,
         LanguageArg::Da => Lang::Da,
         LanguageArg::De => Lang::De,
-        LanguageArg::Mixed => pick(rng, &[Lang::En, Lang::Da, Lang::De]),
+        // `run` refuses the wide-only languages for classic documents.
+        _ => pick(rng, &[Lang::En, Lang::Da, Lang::De]),
     }
+}
+
+/// The language of a `--variety wide` document.
+fn choose_wlang(arg: LanguageArg, rng: &mut SmallRng) -> labels::WLang {
+    use labels::WLang;
+    match arg {
+        LanguageArg::En => WLang::En,
+        LanguageArg::Da => WLang::Da,
+        LanguageArg::De => WLang::De,
+        LanguageArg::Sv => WLang::Sv,
+        LanguageArg::No => WLang::No,
+        LanguageArg::Fi => WLang::Fi,
+        LanguageArg::Nl => WLang::Nl,
+        LanguageArg::Fr => WLang::Fr,
+        LanguageArg::It => WLang::It,
+        LanguageArg::Es => WLang::Es,
+        LanguageArg::Pl => WLang::Pl,
+        LanguageArg::Any | LanguageArg::Mixed => pick(rng, &labels::ALL_LANGS),
+    }
+}
+
+/// The header layouts `--layouts` / `--exclude-layouts` leave of `all`; an unknown name
+/// or an empty choice is an error naming the layouts there are.
+fn allowed_layouts(cli: &Cli, all: &[&'static str]) -> Result<Vec<&'static str>, String> {
+    for name in cli.layouts.iter().chain(&cli.exclude_layouts) {
+        if !all.contains(&name.as_str()) {
+            return Err(format!(
+                "unknown layout {name:?}; the wide invoice layouts are: {}",
+                all.join(", ")
+            ));
+        }
+    }
+    let chosen: Vec<&'static str> = all
+        .iter()
+        .copied()
+        .filter(|l| cli.layouts.is_empty() || cli.layouts.iter().any(|x| x == l))
+        .filter(|l| !cli.exclude_layouts.iter().any(|x| x == l))
+        .collect();
+    if chosen.is_empty() {
+        return Err("--layouts/--exclude-layouts leave no layout to draw".into());
+    }
+    Ok(chosen)
+}
+
+/// Refuses option combinations that would silently do something else than asked.
+fn check_options(cli: &Cli) -> Result<(), String> {
+    let wide = cli.variety == VarietyArg::Wide;
+    let classic_lang = matches!(
+        cli.language,
+        LanguageArg::En | LanguageArg::Da | LanguageArg::De | LanguageArg::Mixed
+    );
+    if !wide && !classic_lang {
+        return Err(format!(
+            "--language {:?} needs --variety wide (classic documents are en, da or de)",
+            cli.language
+        )
+        .to_lowercase());
+    }
+    let layouts_given = !cli.layouts.is_empty() || !cli.exclude_layouts.is_empty();
+    if !wide && layouts_given {
+        return Err("--layouts/--exclude-layouts choose among the --variety wide invoice layouts; classic invoices take --layout".into());
+    }
+    if wide {
+        if !matches!(cli.layout, LayoutArg::Mixed) {
+            return Err(
+                "--layout picks a classic layout; with --variety wide use --layouts".into(),
+            );
+        }
+        if cli.suppliers.is_some() {
+            return Err(
+                "--suppliers makes a classic supplier stream; it does not take --variety wide"
+                    .into(),
+            );
+        }
+        allowed_layouts(cli, &wide::LAYOUTS)?;
+    }
+    Ok(())
 }
 
 fn choose_layout(arg: LayoutArg, rng: &mut SmallRng) -> Layout {
@@ -2107,6 +2249,7 @@ fn generate_one(cli: &Cli, fonts: &Fonts, index: u32) -> Result<(), String> {
         KindArg::Receipt => receipt::generate(cli, fonts, index, rng),
         KindArg::Payroll => payroll::generate(cli, fonts, index, rng),
         KindArg::Form => form::generate(cli, fonts, index, rng),
+        _ if cli.variety == VarietyArg::Wide => wide::generate(cli, fonts, index, rng),
         _ => generate_invoice(cli, fonts, index, rng),
     }
 }
@@ -2240,6 +2383,7 @@ fn generate_invoice(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> 
 }
 
 fn run(cli: &Cli) -> Result<(), String> {
+    check_options(cli)?;
     let fonts = load_fonts()?;
     fs::create_dir_all(&cli.out)
         .map_err(|e| format!("cannot create {}: {e}", cli.out.display()))?;
@@ -2428,6 +2572,9 @@ mod tests {
             kind,
             reference: false,
             suppliers: None,
+            variety: VarietyArg::Classic,
+            layouts: vec![],
+            exclude_layouts: vec![],
         }
     }
 
@@ -2486,6 +2633,69 @@ mod tests {
                 assert_eq!(marked[0]["option"], truth["fields"]["change_type"]);
             }
         }
+        fs::remove_dir_all(&base).ok();
+    }
+
+    /// `--variety wide`: the same (seed, index) gives the same bytes, whatever the
+    /// other documents are; the truth names the variety and a wide layout.
+    #[test]
+    fn wide_generation_is_deterministic_per_seed_and_index() {
+        let fonts = load_fonts().expect("fonts");
+        let base =
+            std::env::temp_dir().join(format!("mailroom-samples-wide-{}", std::process::id()));
+        let (a, b) = (base.join("a"), base.join("b"));
+        for dir in [&a, &b] {
+            fs::create_dir_all(dir).unwrap();
+        }
+        let wide = |out: PathBuf, kind: KindArg, format: OutputFormat| {
+            let mut c = cli(out, kind, DegradationArg::Light);
+            c.variety = VarietyArg::Wide;
+            c.format = format;
+            c
+        };
+        for i in 0..4 {
+            generate_one(
+                &wide(a.clone(), KindArg::Mixed, OutputFormat::Png),
+                &fonts,
+                i,
+            )
+            .unwrap();
+        }
+        for i in (0..2).rev() {
+            let kind = kind_of(KindArg::Mixed, i);
+            generate_one(&wide(b.clone(), kind, OutputFormat::Png), &fonts, i).unwrap();
+        }
+        for stem in ["inv-9-0000", "rcp-9-0001"] {
+            for ext in ["png", "truth.json"] {
+                let name = format!("{stem}.{ext}");
+                let (x, y) = (
+                    fs::read(a.join(&name)).expect(&name),
+                    fs::read(b.join(&name)).expect(&name),
+                );
+                assert!(x == y, "{name} differs");
+            }
+            let truth: serde_json::Value =
+                serde_json::from_slice(&fs::read(a.join(format!("{stem}.truth.json"))).unwrap())
+                    .unwrap();
+            assert_eq!(truth["variety"], "wide");
+            let layout = truth["layout"].as_str().unwrap();
+            assert!(
+                wide::LAYOUTS.contains(&layout) || layout.starts_with("receipt-"),
+                "{layout}"
+            );
+        }
+        // --layouts narrows the draw; an unknown name is refused.
+        let mut c = wide(a.clone(), KindArg::Invoice, OutputFormat::Png);
+        c.layouts = vec!["bar".into(), "boxed".into()];
+        c.exclude_layouts = vec!["boxed".into()];
+        assert_eq!(allowed_layouts(&c, &wide::LAYOUTS).unwrap(), vec!["bar"]);
+        c.layouts = vec!["nope".into()];
+        assert!(check_options(&c).unwrap_err().contains("unknown layout"));
+        let mut classic = cli(a.clone(), KindArg::Invoice, DegradationArg::Clean);
+        classic.language = LanguageArg::Sv;
+        assert!(check_options(&classic)
+            .unwrap_err()
+            .contains("--variety wide"));
         fs::remove_dir_all(&base).ok();
     }
 

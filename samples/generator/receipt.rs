@@ -39,7 +39,7 @@ use crate::common::{homography, project, write_doc};
 use crate::{
     choose_lang, choose_level, cvr, de_vat, degrade, draw_text, fmt_number, gb_vat, party, phone,
     pick, plan_degradations, random_digits, tax_cents, text_width, truth_money, Cli, Country, Date,
-    DegradationArg, Face, Fonts, Lang, Level, NumFmt, Painter,
+    DegradationArg, Face, Fonts, Lang, Level, NumFmt, Painter, VarietyArg,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -135,7 +135,8 @@ pub enum Row {
 }
 
 pub struct Receipt {
-    pub lang: Lang,
+    /// The language code the truth names (the classic receipts' `lang`, or a wide one's).
+    pub code: &'static str,
     pub currency: &'static str,
     pub merchant: String,
     pub street: String,
@@ -653,7 +654,7 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
         rows.push(Row::Barcode);
     }
     Receipt {
-        lang,
+        code: lang.code(),
         currency,
         merchant: logo,
         street,
@@ -688,7 +689,8 @@ fn truncate(p: &Painter, face: Face, px: f32, text: &str, max_w: f32) -> String 
 
 /// Renders the receipt on white paper; item descriptions that had to be cut are
 /// written back into `r.items` (so the truth says what is printed).
-pub fn render(r: &mut Receipt, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage, f32) {
+/// `max_h` is the longest strip drawn (classic receipts 9000 px, wide ones longer).
+pub fn render(r: &mut Receipt, fonts: &Fonts, rng: &mut SmallRng, max_h: u32) -> (GrayImage, f32) {
     let width: u32 = if r.wide { 945 } else { 685 };
     let mono = rng.gen_bool(0.75);
     let fam = if mono {
@@ -703,7 +705,7 @@ pub fn render(r: &mut Receipt, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage,
         rng.gen_range(25.0..45.0)
     };
     let mut p = Painter {
-        img: GrayImage::from_pixel(width, 9000, Luma([255])),
+        img: GrayImage::from_pixel(width, max_h, Luma([255])),
         regular: &fam.regular,
         bold: &fam.bold,
         number: &fam.regular,
@@ -809,7 +811,7 @@ pub fn render(r: &mut Receipt, fonts: &Fonts, rng: &mut SmallRng) -> (GrayImage,
             Row::Gap(f) => y += em * f,
         }
     }
-    let height = (y + rng.gen_range(100.0..200.0)).min(9000.0) as u32;
+    let height = (y + rng.gen_range(100.0..200.0)).min(max_h as f32) as u32;
     let img = image::imageops::crop_imm(&p.img, 0, 0, width, height).to_image();
     (img, em)
 }
@@ -993,11 +995,23 @@ pub fn choose_effects(arg: DegradationArg, level: Level, rng: &mut SmallRng) -> 
 }
 
 pub fn generate(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> Result<(), String> {
-    let lang = choose_lang(cli.language, &mut rng);
+    let wide = cli.variety == VarietyArg::Wide;
+    let (lang, wlang) = if wide {
+        (Lang::En, Some(crate::choose_wlang(cli.language, &mut rng)))
+    } else {
+        (choose_lang(cli.language, &mut rng), None)
+    };
     let level = choose_level(cli.degradation, &mut rng);
     let effects = choose_effects(cli.degradation, level, &mut rng);
-    let mut r = make_receipt(lang, &mut rng);
-    let (mut img, em) = render(&mut r, fonts, &mut rng);
+    let (mut r, shape) = match wlang {
+        Some(l) => {
+            let (r, shape) = crate::wide_receipt::make_receipt(l, &mut rng);
+            (r, Some(shape))
+        }
+        None => (make_receipt(lang, &mut rng), None),
+    };
+    let max_h = if wide { 16_000 } else { 9000 };
+    let (mut img, em) = render(&mut r, fonts, &mut rng, max_h);
     let faded = effects.faded.then(|| fade(&mut img, &mut rng));
     let mut plan = plan_degradations(level, &mut rng);
     let (img, photo, shadowed) = if effects.photo {
@@ -1030,7 +1044,12 @@ pub fn generate(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> Resu
     degradations["faded"] = faded.unwrap_or(Value::Null);
     degradations["photo"] = photo.unwrap_or(Value::Null);
     degradations["shadow"] = shadowed.unwrap_or(Value::Null);
-    let t = truth(&r, &name, degradations);
+    let mut t = truth(&r, &name, degradations);
+    if let Some(shape) = shape {
+        let mm = if r.wide { 80 } else { 58 };
+        t["variety"] = json!("wide");
+        t["layout"] = json!(format!("receipt-{shape}-{mm}mm"));
+    }
     let stem = format!("rcp-{}-{index:04}", cli.seed);
     write_doc(cli, &stem, &img, plan.dpi, &t)
 }
@@ -1039,7 +1058,7 @@ pub fn truth(r: &Receipt, degradation: &str, degradations: Value) -> Value {
     json!({
         "doc_type": "receipt",
         "layout": if r.wide { "receipt-80mm" } else { "receipt-58mm" },
-        "language": r.lang.code(),
+        "language": r.code,
         "degradation": degradation,
         "degradations": degradations,
         "fields": {
