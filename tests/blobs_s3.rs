@@ -240,6 +240,15 @@ fn a_scan_and_an_e_invoice_live_in_the_bucket_and_are_served_from_it() {
     let (s, bytes, ctype) = call_raw("GET", &url, Some(&reader), None);
     assert_eq!((s, ctype.as_str()), (200, "image/png"));
     assert_eq!(bytes, std::fs::read(scan()).unwrap());
+    // Its page image is rebuilt from the object.
+    let (s, png, ctype) = call_raw(
+        "GET",
+        &format!("{}/api/v1/documents/{scan_id}/pages/1", web.base),
+        Some(&reader),
+        None,
+    );
+    assert_eq!((s, ctype.as_str()), (200, "image/png"));
+    assert!(png.starts_with(b"\x89PNG"));
 
     // An object overwritten behind mailroom's back is refused, never served.
     let scan_sha = sha256(&bytes);
@@ -429,4 +438,41 @@ fn s3_settings_are_checked_at_start() {
         e.contains("key `blobs.credentials_file`: cannot read /nonexistent/creds"),
         "{e}"
     );
+}
+
+#[test]
+fn a_large_file_goes_up_in_parts_and_comes_back_whole() {
+    let server = S3Server::start();
+    let inst = s3_install(&server, "big");
+    // 20 MiB that do not compress or repeat: three parts of 8, 8 and 4 MiB.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let data: Vec<u8> = (0..20 * 1024 * 1024)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(inst.path("inbox/big.bin"), &data).unwrap();
+    inst.run_to_idle(Duration::from_secs(120));
+    let docs = inst.documents();
+    assert_eq!(docs.len(), 1, "{docs:?}");
+    let sha = sha256(&data);
+    let client = server.client();
+    let key = format!("big/{}/{sha}.bin", &sha[..2]);
+    assert_eq!(objects(&client, "big"), vec![key.clone()]);
+    assert!(get(&client, &key) == data, "the object is not the file");
+    // And the API reads it back whole (checked against its sha256 on the way).
+    let reader = token(&inst, "reader", "read");
+    let web = start(&inst, &["serve"], "serve.log");
+    let id = &ledger_blobs(&inst)[0].0;
+    let (s, bytes, _) = call_raw(
+        "GET",
+        &format!("{}/api/v1/documents/{id}/original", web.base),
+        Some(&reader),
+        None,
+    );
+    assert_eq!(s, 200);
+    assert!(bytes == data, "the served original is not the file");
 }

@@ -382,23 +382,22 @@ impl ObjectBackend {
             upload, PART_BYTES,
         ));
         let result = (|| {
-            let mut buf = vec![0u8; PART_BYTES];
             loop {
-                let mut filled = 0;
-                while filled < buf.len() {
-                    let n = input.read(&mut buf[filled..])?;
-                    if n == 0 {
-                        break;
-                    }
-                    filled += n;
-                }
-                if filled == 0 {
+                let mut part = Vec::with_capacity(PART_BYTES);
+                (&mut input)
+                    .take(PART_BYTES as u64)
+                    .read_to_end(&mut part)?;
+                if part.is_empty() {
                     break;
                 }
-                hasher.update(&buf[..filled]);
+                hasher.update(&part);
+                // Parts are sent by tasks on the blob runtime, so the writer is only
+                // touched there; at most two parts are in flight (memory stays bounded).
                 let mut w = writer.take().expect("writer is put back after each part");
-                w.write(&buf[..filled]);
-                let w = self.wait(async move { w.wait_for_capacity(2).await.map(|()| w) });
+                let w = self.wait(async move {
+                    w.put(part.into());
+                    w.wait_for_capacity(2).await.map(|()| w)
+                });
                 writer = Some(w.map_err(|e| self.io_error("cannot write", &key, e))?);
             }
             if hex::encode(hasher.clone().finalize()) != sha {
