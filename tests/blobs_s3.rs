@@ -308,6 +308,11 @@ fn a_server_that_is_down_stops_the_start_and_the_input_waits() {
         )),
         "{stderr}"
     );
+    assert_eq!(
+        stderr.matches("cannot reach").count(),
+        1,
+        "said once: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(60));
     assert!(inst.path("inbox/peppol-invoice.xml").exists());
@@ -475,4 +480,46 @@ fn a_large_file_goes_up_in_parts_and_comes_back_whole() {
     );
     assert_eq!(s, 200);
     assert!(bytes == data, "the served original is not the file");
+}
+
+#[test]
+fn keys_come_from_the_environment_and_wrong_ones_stop_the_start() {
+    let server = S3Server::start();
+    let inst = Install::new("");
+    let config = std::fs::read_to_string(inst.config()).unwrap();
+    std::fs::write(
+        inst.config(),
+        format!(
+            "{config}\n[blobs]\nurl = \"s3://mailroom/env\"\nendpoint = \"{}\"\n",
+            server.endpoint
+        ),
+    )
+    .unwrap();
+    inst.fill_inbox(&[einvoice()]);
+    let run = |secret: &str| {
+        inst.command(&["run", "--exit-when-idle"])
+            .env("AWS_ACCESS_KEY_ID", "mailroom-test")
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env_remove("AWS_SESSION_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let out = run("not-the-secret");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach the blob store s3://mailroom/env"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-the-secret"), "{stderr}");
+    assert!(inst.path("inbox/peppol-invoice.xml").exists());
+
+    let out = run("mailroom-test-secret");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(inst.documents().len(), 1);
+    assert_eq!(objects(&server.client(), "env").len(), 1);
 }

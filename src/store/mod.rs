@@ -206,7 +206,10 @@ impl Store {
 
     /// The configured ledger and blob store (`[blobs]`).
     pub fn open_config(cfg: &crate::config::Config) -> Result<Store, StoreError> {
-        Store::open_with(&cfg.db_path(), BlobStore::open_location(&cfg.blobs)?)
+        // The message alone: as `Blob` it would print twice in an error chain.
+        let blobs =
+            BlobStore::open_location(&cfg.blobs).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        Store::open_with(&cfg.db_path(), blobs)
     }
 
     pub fn open_with(db_path: &Path, blobs: BlobStore) -> Result<Store, StoreError> {
