@@ -1,8 +1,9 @@
-//! Originals in S3-compatible object storage (`[blobs] url = "s3://…"`), end to end: the
+//! Where originals live (`[blobs] url`): S3-compatible object storage, end to end: the
 //! real binary against a real S3 server (s3s-fs, started by scripts/s3-server on a free
 //! port with a throw-away data folder, installed by `scripts/install-deps --test`).
 //! The bucket is inspected and tampered with through the S3 API (object_store), not
 //! through the server's folder.
+//! A `file://` URL (a shared folder) is checked here too.
 
 mod common;
 
@@ -522,4 +523,25 @@ fn keys_come_from_the_environment_and_wrong_ones_stop_the_start() {
     );
     assert_eq!(inst.documents().len(), 1);
     assert_eq!(objects(&server.client(), "env").len(), 1);
+}
+
+#[test]
+fn a_file_url_puts_the_blobs_in_that_folder() {
+    let inst = Install::new("");
+    let shared = inst.path("shared blobs");
+    let config = std::fs::read_to_string(inst.config()).unwrap();
+    let url = format!("file://{}", shared.display()).replace(' ', "%20");
+    std::fs::write(
+        inst.config(),
+        format!("{config}\n[blobs]\nurl = \"{url}\"\n"),
+    )
+    .unwrap();
+    inst.fill_inbox(&[einvoice()]);
+    inst.run_to_idle(Duration::from_secs(120));
+    let sha = ledger_blobs(&inst)[0].1.clone();
+    assert_eq!(
+        std::fs::read(shared.join(&sha[..2]).join(format!("{sha}.bin"))).unwrap(),
+        std::fs::read(einvoice()).unwrap()
+    );
+    assert!(!inst.path("var/blobs").exists());
 }
