@@ -332,7 +332,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: FormCommand::Draft { samples, name },
         } => form_draft(&cfg, samples, name),
         Command::Backup { dir } => {
-            let m = mailroom::store::backup::backup(&cfg.db_path(), &cfg.blob_dir(), &dir)?;
+            let blobs = mailroom::store::BlobStore::open_location(&cfg.blobs)?;
+            let m = mailroom::store::backup::backup(&cfg.db_path(), &blobs, &dir)?;
             println!(
                 "backed up {} document(s) and {} file(s) ({} bytes) into {}",
                 m.documents,
@@ -343,12 +344,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { dir } => {
-            let m = mailroom::store::backup::restore(
-                &dir,
-                &cfg.var_dir,
-                &cfg.db_path(),
-                &cfg.blob_dir(),
-            )?;
+            let blobs = mailroom::store::BlobStore::open_location(&cfg.blobs)?;
+            let m = mailroom::store::backup::restore(&dir, &cfg.var_dir, &cfg.db_path(), &blobs)?;
             println!(
                 "restored {} document(s) and {} file(s) from {} (backup of {}) into {}",
                 m.documents,
@@ -594,7 +591,7 @@ fn open_store(cfg: &Config) -> anyhow::Result<Store> {
         "no database at {} (has `mailroom run` been started here?)",
         db.display()
     );
-    Store::open(&db, &cfg.blob_dir()).context("opening the ledger")
+    Store::open_config(cfg).context("opening the ledger")
 }
 
 fn review(cfg: &Config, command: ReviewCommand) -> anyhow::Result<ExitCode> {
@@ -701,7 +698,7 @@ fn delivery_line(d: &mailroom::store::Delivery) -> String {
 fn user(cfg: &Config, command: UserCommand) -> anyhow::Result<ExitCode> {
     use mailroom::store::users::Role;
     use std::io::IsTerminal;
-    let store = Store::open(&cfg.db_path(), &cfg.blob_dir()).context("opening the ledger")?;
+    let store = Store::open_config(cfg).context("opening the ledger")?;
     match command {
         UserCommand::Add { name, role } => {
             let role = Role::parse(&role)
@@ -749,7 +746,7 @@ fn user(cfg: &Config, command: UserCommand) -> anyhow::Result<ExitCode> {
 
 fn vendors(cfg: &Config, command: VendorsCommand) -> anyhow::Result<ExitCode> {
     // Master data may be imported before the first `mailroom run`.
-    let store = Store::open(&cfg.db_path(), &cfg.blob_dir()).context("opening the ledger")?;
+    let store = Store::open_config(cfg).context("opening the ledger")?;
     let find = |id: i64| -> anyhow::Result<mailroom::document::vendor::Vendor> {
         store
             .vendor(id)?
@@ -826,7 +823,7 @@ fn vendors(cfg: &Config, command: VendorsCommand) -> anyhow::Result<ExitCode> {
 fn token(cfg: &Config, command: TokenCommand) -> anyhow::Result<ExitCode> {
     use mailroom::store::tokens::Scope;
     // Tokens may be created before the first `mailroom run`.
-    let store = Store::open(&cfg.db_path(), &cfg.blob_dir()).context("opening the ledger")?;
+    let store = Store::open_config(cfg).context("opening the ledger")?;
     match command {
         TokenCommand::Create { name, scope } => {
             let scope = Scope::parse(&scope)

@@ -43,7 +43,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&cfg.inbox)
         .with_context(|| format!("creating inbox {}", cfg.inbox.display()))?;
-    let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir())?);
+    let store = Arc::new(Store::open_config(&cfg)?);
     let (resumed, spent) = store.recover(MAX_ATTEMPTS)?;
     if resumed > 0 {
         tracing::info!(
@@ -176,7 +176,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 /// `mailroom serve`: the web API alone, on the ledger a `mailroom run` works on.
 /// Deliveries that approvals write are sent by that running service.
 pub fn serve(cfg: Config) -> anyhow::Result<()> {
-    let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir())?);
+    let store = Arc::new(Store::open_config(&cfg)?);
     let cfg = Arc::new(cfg);
     let listener = crate::web::bind(&cfg)?;
     let state = crate::web::AppState::new(store, cfg, Arc::new(|| {}));
@@ -576,7 +576,7 @@ mod tests {
         std::fs::write(&file, b"\x89PNG\r\n\x1a\nnot really").unwrap();
         store.ingest(&file).unwrap();
         let row = store.claim_next().unwrap().unwrap();
-        std::fs::remove_file(store.blobs.path(&row.sha256)).unwrap();
+        std::fs::remove_file(store.blobs.path(&row.sha256).unwrap()).unwrap();
         let cfg = Config::defaults();
         process(&cfg, &store, &mut ScriptedEngine::new(), &row).unwrap();
         let after = store.get(&row.id).unwrap();

@@ -4,6 +4,7 @@
 //! then a pure validation into the [`Config`] the stages use. Every error names the file,
 //! the key and what is wrong. A missing main config file means "embedded defaults".
 
+pub mod blobs;
 pub mod doctype;
 pub mod mailboxes;
 pub mod sinks;
@@ -85,6 +86,8 @@ mod raw {
         pub pdf: Pdf,
         #[serde(default)]
         pub vendors: Vendors,
+        #[serde(default)]
+        pub blobs: super::blobs::raw::Blobs,
     }
 
     #[derive(Debug, Deserialize, Default)]
@@ -278,6 +281,8 @@ pub struct Config {
     pub pdf_embedded_einvoice: bool,
     /// Whose invoices may be posted without a person (`[vendors] auto_post`).
     pub vendor_auto_post: VendorAutoPost,
+    /// Where originals are kept (`[blobs]`): `var_dir/blobs` unless configured.
+    pub blobs: blobs::BlobLocation,
 }
 
 /// `[vendors] auto_post`: whose invoices may be posted without a person.
@@ -436,7 +441,14 @@ impl Config {
         let doctypes = doctype::load_dir(&file.paths.doctypes)?;
         let calibration = load_calibration(&file.paths.calibration)?;
         let extra_passwords = read_passwords(&file.pdf, &shown)?;
+        let s3_credentials = match blobs::parse(&file.blobs, &file.paths.var_dir, &shown)? {
+            blobs::BlobLocation::S3(_) => Some(blobs::credentials(&file.blobs, &shown)?),
+            blobs::BlobLocation::Folder(_) => None,
+        };
         let mut cfg = validate(file, &shown, doctypes)?;
+        if let blobs::BlobLocation::S3(s3) = &mut cfg.blobs {
+            s3.credentials = s3_credentials;
+        }
         if !extra_passwords.is_empty() {
             let mut all: Vec<String> = cfg.limits.pdf_passwords.iter().map(String::from).collect();
             all.extend(extra_passwords);
@@ -455,6 +467,7 @@ impl Config {
         self.var_dir.join("mailroom.sqlite3")
     }
 
+    /// The default blob folder; [`Config::blobs`] says where blobs really are.
     pub fn blob_dir(&self) -> PathBuf {
         self.var_dir.join("blobs")
     }
@@ -606,6 +619,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         }
     };
     let mailboxes = mailboxes::validate(file.mailboxes, path)?;
+    let blobs = blobs::parse(&file.blobs, &file.paths.var_dir, path)?;
     let mut folder_types = Vec::new();
     for (folder, doctype) in &file.watch.folder_types {
         let plain = !folder.is_empty() && !folder.starts_with('.') && !folder.contains(['/', '\\']);
@@ -685,6 +699,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         mailboxes,
         pdf_embedded_einvoice: file.pdf.embedded_einvoice,
         vendor_auto_post: file.vendors.auto_post,
+        blobs,
     })
 }
 

@@ -55,22 +55,37 @@ fn contents(db: &Path) -> anyhow::Result<(i64, Vec<String>)> {
 }
 
 /// Copy the blob `sha` from `from` into `to`, checking the bytes hash to their name.
+/// Folder to folder streams the file; object storage goes through memory (one blob at a
+/// time, each at most `limits.max_file_mb` or an attachment of one), checked on read.
 fn copy_blob(from: &BlobStore, to: &BlobStore, sha: &str) -> anyhow::Result<u64> {
-    let src = from.path(sha);
-    anyhow::ensure!(src.exists(), "blob {} is missing", src.display());
-    let (got, size) = to
-        .put_file(&src)
-        .with_context(|| format!("cannot copy blob {}", src.display()))?;
-    anyhow::ensure!(
-        got == sha,
-        "blob {} is damaged: its bytes hash to {got}",
-        src.display()
-    );
+    let (got, size) = match from.path(sha) {
+        Some(src) => {
+            anyhow::ensure!(src.exists(), "blob {} is missing", src.display());
+            let (got, size) = to
+                .put_file(&src)
+                .with_context(|| format!("cannot copy blob {}", src.display()))?;
+            anyhow::ensure!(
+                got == sha,
+                "blob {} is damaged: its bytes hash to {got}",
+                src.display()
+            );
+            (got, size)
+        }
+        None => {
+            let bytes = from
+                .read(sha)
+                .with_context(|| format!("cannot copy blob {sha} from {}", from.describe()))?;
+            to.put_bytes(&bytes)
+                .with_context(|| format!("cannot copy blob {sha} into {}", to.describe()))?
+        }
+    };
+    debug_assert_eq!(got, sha);
     Ok(size)
 }
 
-/// Back the ledger at `db` and its blobs in `blob_dir` up into `dest` (absent or empty).
-pub fn backup(db: &Path, blob_dir: &Path, dest: &Path) -> anyhow::Result<Manifest> {
+/// Back the ledger at `db` and its blobs in `from` (a folder or object storage) up into
+/// the folder `dest` (absent or empty).
+pub fn backup(db: &Path, from: &BlobStore, dest: &Path) -> anyhow::Result<Manifest> {
     anyhow::ensure!(
         db.exists(),
         "no ledger at {} (has `mailroom run` been started here?)",
@@ -107,11 +122,10 @@ pub fn backup(db: &Path, blob_dir: &Path, dest: &Path) -> anyhow::Result<Manifes
     std::fs::rename(&part, &ledger)?;
 
     let (documents, shas) = contents(&ledger)?;
-    let from = BlobStore::open(blob_dir)?;
     let to = BlobStore::open(&dest.join("blobs"))?;
     let mut blob_bytes = 0;
     for sha in &shas {
-        blob_bytes += copy_blob(&from, &to, sha)?;
+        blob_bytes += copy_blob(from, &to, sha)?;
     }
     let _ = std::fs::remove_dir(dest.join("blobs/tmp"));
     let manifest = Manifest {
@@ -130,9 +144,9 @@ pub fn backup(db: &Path, blob_dir: &Path, dest: &Path) -> anyhow::Result<Manifes
     Ok(manifest)
 }
 
-/// Restore the backup in `src` into `var_dir` (ledger `db`, blobs `blob_dir`), which
-/// must have no ledger and no `mailroom run` working on it.
-pub fn restore(src: &Path, var_dir: &Path, db: &Path, blob_dir: &Path) -> anyhow::Result<Manifest> {
+/// Restore the backup in `src` into `var_dir` (ledger `db`, blobs into `to`, a folder or
+/// object storage), which must have no ledger and no `mailroom run` working on it.
+pub fn restore(src: &Path, var_dir: &Path, db: &Path, to: &BlobStore) -> anyhow::Result<Manifest> {
     let manifest_path = src.join(MANIFEST);
     let text = std::fs::read_to_string(&manifest_path).with_context(|| {
         format!(
@@ -175,9 +189,8 @@ pub fn restore(src: &Path, var_dir: &Path, db: &Path, blob_dir: &Path) -> anyhow
     }
 
     let from = BlobStore::open(&src.join("blobs"))?;
-    let to = BlobStore::open(blob_dir)?;
     for sha in &shas {
-        copy_blob(&from, &to, sha)?;
+        copy_blob(&from, to, sha)?;
     }
     let part = db.with_extension("sqlite3.restoring");
     std::fs::copy(&backup_ledger, &part).with_context(|| {

@@ -199,7 +199,20 @@ pub fn now() -> String {
 }
 
 impl Store {
+    /// The ledger at `db_path` with its blobs in the folder `blob_dir`.
     pub fn open(db_path: &Path, blob_dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with(db_path, BlobStore::open(blob_dir)?)
+    }
+
+    /// The configured ledger and blob store (`[blobs]`).
+    pub fn open_config(cfg: &crate::config::Config) -> Result<Store, StoreError> {
+        // The message alone: as `Blob` it would print twice in an error chain.
+        let blobs =
+            BlobStore::open_location(&cfg.blobs).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        Store::open_with(&cfg.db_path(), blobs)
+    }
+
+    pub fn open_with(db_path: &Path, blobs: BlobStore) -> Result<Store, StoreError> {
         let err = |source| StoreError::Db {
             path: db_path.to_path_buf(),
             source,
@@ -232,7 +245,7 @@ impl Store {
         Ok(Store {
             db: Mutex::new(conn),
             path: db_path.to_path_buf(),
-            blobs: BlobStore::open(blob_dir)?,
+            blobs,
         })
     }
 
