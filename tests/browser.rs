@@ -411,3 +411,189 @@ async fn an_admin_imports_master_data_on_the_vendors_page() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     c.close().await.unwrap();
 }
+
+/// Opens a new browser window on the first document of the queue ("n") and returns
+/// its id.
+async fn open_next(c: &fantoccini::Client, base: &str) -> String {
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("n")
+        .await
+        .unwrap();
+    let url = eventually("the document page", async || {
+        let u = c.current_url().await.ok()?;
+        u.path().starts_with("/documents/").then_some(u)
+    })
+    .await;
+    url.path().trim_start_matches("/documents/").to_string()
+}
+
+async fn js(c: &fantoccini::Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.unwrap()
+}
+
+/// Issue 18, point 1: beside each input the snippet of the page its value was read
+/// from; boxes that outline their words without covering them, coloured by
+/// confidence, with a legend; a zoom that stays between documents and has keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_shows_where_each_value_was_read() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 2, 5, &["--degradation", "heavy"]);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    assert!(
+        inst.documents().iter().all(|d| d.1 == "in_review"),
+        "{:?}",
+        inst.documents()
+    );
+    let (_running, c, base) = signed_in(&inst, "bo", "reviewer").await;
+    let first = open_next(&c, &base).await;
+    eventually("the page image", async || {
+        js(&c, "const i = document.querySelector('.page img'); return i.complete && i.naturalWidth > 0")
+            .await
+            .as_bool()
+            .unwrap()
+            .then_some(())
+    })
+    .await;
+
+    // Every field with a box has a snippet of the page beside its input, cut from the
+    // page image around the box, tall enough to read.
+    let snips = js(
+        &c,
+        "return [...document.querySelectorAll('.field')].filter(f => document.getElementById('box-' + f.dataset.field)).map(f => {
+           const s = f.querySelector('.snip'); if (!s) return {field: f.dataset.field};
+           const r = s.getBoundingClientRect(); const cs = getComputedStyle(s);
+           return {field: f.dataset.field, w: r.width, h: r.height, img: cs.backgroundImage, pos: cs.backgroundPosition,
+                   before_input: s.compareDocumentPosition(f.querySelector('input')) === Node.DOCUMENT_POSITION_FOLLOWING};
+         })",
+    )
+    .await;
+    let snips = snips.as_array().unwrap();
+    assert!(snips.len() >= 3, "{snips:?}");
+    for s in snips {
+        assert!(
+            s["img"].as_str().is_some_and(|i| i.contains("/pages/1")),
+            "{s}"
+        );
+        assert!(s["h"].as_f64().unwrap() >= 30.0, "{s}");
+        assert!(s["w"].as_f64().unwrap() >= 40.0, "{s}");
+        assert!(s["pos"].as_str().unwrap().starts_with('-'), "{s}");
+        assert_eq!(s["before_input"], true, "{s}");
+    }
+
+    // Boxes outline their words from outside (no fill, no border on the words), in
+    // the colour of their confidence band, and the legend names the bands.
+    let boxes = js(
+        &c,
+        "return [...document.querySelectorAll('.page .box')].map(b => {
+           const cs = getComputedStyle(b);
+           return {cls: b.className, offset: parseFloat(cs.outlineOffset), outline: parseFloat(cs.outlineWidth),
+                   color: cs.outlineColor, border: parseFloat(cs.borderTopWidth), fill: cs.backgroundColor};
+         })",
+    )
+    .await;
+    let boxes = boxes.as_array().unwrap();
+    assert!(!boxes.is_empty());
+    let mut colours = std::collections::BTreeMap::new();
+    for b in boxes {
+        assert!(b["offset"].as_f64().unwrap() >= 3.0, "{b}");
+        assert!(b["outline"].as_f64().unwrap() >= 1.0, "{b}");
+        assert_eq!(b["border"].as_f64().unwrap(), 0.0, "{b}");
+        assert_eq!(b["fill"], "rgba(0, 0, 0, 0)", "{b}");
+        let band = ["ok", "low", "bad"]
+            .into_iter()
+            .find(|l| b["cls"].as_str().unwrap().split(' ').any(|c| c == *l))
+            .unwrap_or_else(|| panic!("a box without a confidence band: {b}"));
+        colours.insert(band, b["color"].as_str().unwrap().to_string());
+    }
+    let distinct: std::collections::BTreeSet<_> = colours.values().collect();
+    assert_eq!(distinct.len(), colours.len(), "{colours:?}");
+    let legend = c
+        .find(Locator::Css("#legend"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        legend.contains("sure") && legend.contains("doubtful") && legend.contains("wrong"),
+        "{legend}"
+    );
+
+    // Zoom by key from inside a field (Alt++), kept on the next document; Alt+0 fits.
+    let width = async || {
+        js(
+            &c,
+            "return document.querySelector('.page').getBoundingClientRect().width",
+        )
+        .await
+        .as_f64()
+        .unwrap()
+    };
+    let before = width().await;
+    let field = c.active_element().await.unwrap();
+    let typed = field.prop("value").await.unwrap();
+    field
+        .send_keys(&format!("{}+{}", Key::Alt, Key::Null))
+        .await
+        .unwrap();
+    assert_eq!(
+        field.prop("value").await.unwrap(),
+        typed,
+        "Alt++ typed text"
+    );
+    let zoomed = width().await;
+    assert!(zoomed > before * 1.2, "{before} → {zoomed}");
+    let keys = c
+        .find(Locator::Css(".keys"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(keys.contains("Alt++") && keys.contains("Alt+0"), "{keys}");
+    c.find(Locator::Css("#skip"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("the next document", async || {
+        let u = c.current_url().await.ok()?;
+        (u.path().starts_with("/documents/") && !u.path().ends_with(&first)).then_some(())
+    })
+    .await;
+    let label = c
+        .find(Locator::Css("#zoom-level"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(label, "125 %");
+    assert!(width().await > before * 1.2);
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{}0{}", Key::Alt, Key::Null))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find(Locator::Css("#zoom-level"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "100 %"
+    );
+    c.close().await.unwrap();
+}

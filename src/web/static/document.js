@@ -76,12 +76,51 @@
     picking = null;
   });
 
-  // Zoom.
-  let zoom = 100;
-  document.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
-    zoom = Math.min(300, Math.max(50, zoom + 25 * Number(b.dataset.zoom)));
+  // Zoom: kept between documents (localStorage), with keys.
+  const zoomLabel = document.getElementById("zoom-level");
+  const setZoom = (z) => {
+    zoom = Math.min(300, Math.max(50, z));
+    try { localStorage.setItem("mailroom.zoom", String(zoom)); } catch (_) { /* private mode */ }
     document.querySelectorAll(".page").forEach((p) => p.style.setProperty("--zoom", zoom + "%"));
-  }));
+    if (zoomLabel) zoomLabel.textContent = zoom + " %";
+  };
+  let zoom = Number(localStorage.getItem("mailroom.zoom")) || 100;
+  setZoom(zoom);
+  const zoomBy = (step) => setZoom(step === 0 ? 100 : zoom + 25 * step);
+  document.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => zoomBy(Number(b.dataset.zoom))));
+  document.addEventListener("keydown", (e) => {
+    // In a field only with Alt (the field takes "+", "-" and "0" as text).
+    const inField = e.target.matches("input, textarea, select");
+    if (e.ctrlKey || e.metaKey || (inField && !e.altKey)) return;
+    const step = { "+": 1, "=": 1, "-": -1, "−": -1, "0": 0 }[e.key]
+      ?? { Equal: 1, NumpadAdd: 1, Minus: -1, NumpadSubtract: -1, Digit0: 0, Numpad0: 0 }[e.altKey ? e.code : ""];
+    if (step === undefined) return;
+    e.preventDefault();
+    zoomBy(step);
+  });
+
+  // Beside each input, the snippet of the page its value was read from: the page
+  // image (already loaded for the scan) as a background, scaled and shifted so the
+  // field's box with a margin around it fills the snippet.
+  document.querySelectorAll(".field .snip").forEach((el) => {
+    const [x0, y0, x1, y1] = el.dataset.bbox.split(",").map(Number);
+    const page = document.querySelector(`.page[data-page="${el.dataset.page}"]`);
+    const img = page && page.querySelector("img");
+    if (!img) { el.remove(); return; }
+    const W = Number(page.dataset.w), H = Number(page.dataset.h);
+    const bh = Math.max(1, y1 - y0);
+    const my = Math.max(14, bh * 0.5), mx = Math.max(40, bh * 1.5);
+    const sx0 = Math.max(0, x0 - mx), sy0 = Math.max(0, y0 - my);
+    const sx1 = Math.min(W, x1 + mx), sy1 = Math.min(H, y1 + my);
+    // About half the page's pixel size: a 300 dpi line of text is ~20 px high.
+    const h = Math.min(160, Math.max(34, (sy1 - sy0) * 0.55));
+    const k = h / (sy1 - sy0);
+    el.style.height = h + "px";
+    el.style.width = Math.round((sx1 - sx0) * k) + "px";
+    el.style.backgroundImage = `url("${img.getAttribute("src")}")`;
+    el.style.backgroundSize = `${W * k}px ${H * k}px`;
+    el.style.backgroundPosition = `${-sx0 * k}px ${-sy0 * k}px`;
+  });
 
   const reject = () => {
     const reason = prompt("Why is this document rejected?");

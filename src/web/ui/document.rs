@@ -12,10 +12,23 @@ use serde_json::{json, Value};
 use super::auth::SignedIn;
 use super::decisions::LEASE_MS;
 use super::render::{api_err, message, render};
-use crate::document::TypedDocument;
+use crate::document::{Origin, TypedDocument};
 use crate::store::users::Lease;
 use crate::store::State as DocState;
 use crate::web::{blocking, page_png, png_response, reviewable, AppState};
+
+/// Where a value came from, for a field the page cannot point at (no box), or came
+/// from elsewhere than the page's words.
+fn origin_text(origin: Origin, boxed: bool) -> Option<&'static str> {
+    Some(match origin {
+        Origin::MasterData => "from master data: the vendor book's record, not the page",
+        Origin::Derived => "derived: worked out from other fields, not read",
+        Origin::Structured => "from the structured e-invoice (XML) attached to the document",
+        Origin::Corrected => "typed by a person in review",
+        Origin::Ocr | Origin::TextLayer if boxed => return None,
+        Origin::Ocr | Origin::TextLayer => "read from the page, but its place was not kept",
+    })
+}
 
 /// The fields as the page shows them: those that need a look first.
 fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>) -> Vec<Value> {
@@ -48,6 +61,7 @@ fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>) -> Vec<V
             "choice": f.as_ref().map_or(String::new(), |f| f.reasons.join("; ")),
             "page": f.as_ref().map(|f| f.page),
             "bbox": f.as_ref().and_then(|f| f.bbox),
+            "origin": f.as_ref().map(|f| origin_text(f.origin, f.bbox.is_some())),
         });
         rows.push((level == "ok", i, v));
     }
@@ -221,4 +235,27 @@ pub(super) async fn original(
     Path(id): Path<String>,
 ) -> Result<Response, Response> {
     crate::web::original_response(st, id).await.map_err(api_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_without_a_box_says_where_it_came_from() {
+        assert!(origin_text(Origin::MasterData, false)
+            .unwrap()
+            .contains("master data"));
+        assert!(origin_text(Origin::Derived, false)
+            .unwrap()
+            .contains("derived"));
+        assert!(origin_text(Origin::Structured, false)
+            .unwrap()
+            .contains("structured e-invoice"));
+        assert!(origin_text(Origin::Corrected, true)
+            .unwrap()
+            .contains("typed by a person"));
+        assert_eq!(origin_text(Origin::Ocr, true), None);
+        assert!(origin_text(Origin::Ocr, false).is_some());
+    }
 }
