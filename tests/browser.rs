@@ -261,6 +261,29 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
     let chord = format!("{}{}", Key::Control, Key::Enter);
     number.send_keys(&chord).await.unwrap();
     presses += 1;
+    // Issue 18: what changed since the page opened is listed before it is sent; Enter
+    // sends it.
+    let listed = eventually("the list of changes", async || {
+        let t = c
+            .find(Locator::Css("#changes-list"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (!t.is_empty()).then_some(t)
+    })
+    .await;
+    assert!(listed.contains(&format!("→ {value}")), "{listed}");
+    assert!(listed.contains("customer_name"), "{listed}");
+    assert!(!listed.contains("invoice_number"), "{listed}");
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    presses += 1;
     eventually("the next document", async || {
         let u = c.current_url().await.ok()?;
         (!u.path().ends_with(&id)).then_some(())
@@ -345,7 +368,7 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
     assert_eq!(approved_by, "ann");
     println!(
         "key presses to open the next document, correct one field and approve: {presses} \
-         (n, {tabs} Tab, {} typed characters, Ctrl+Enter)",
+         (n, {tabs} Tab, {} typed characters, Ctrl+Enter, Enter)",
         value.chars().count()
     );
 }
@@ -595,5 +618,262 @@ async fn the_page_shows_where_each_value_was_read() {
             .unwrap(),
         "100 %"
     );
+    c.close().await.unwrap();
+}
+
+/// Focuses the field `css`, empties it and types `text` into it.
+async fn retype(c: &fantoccini::Client, css: &str, text: &str) -> fantoccini::elements::Element {
+    let input = c.find(Locator::Css(css)).await.unwrap();
+    // Focus by script: the sticky action bar may cover the field for a click.
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus()",
+        vec![serde_json::to_value(&input).unwrap()],
+    )
+    .await
+    .unwrap();
+    input
+        .send_keys(&format!("{}a{}", Key::Control, Key::Null))
+        .await
+        .unwrap();
+    input.send_keys(&Key::Backspace.to_string()).await.unwrap();
+    input.send_keys(text).await.unwrap();
+    input
+}
+
+/// The text of `css` once `ok` holds for it.
+async fn text_when(c: &fantoccini::Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            last = e.text().await.unwrap_or_default();
+            if ok(&last) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: {last:?}");
+}
+
+/// Issue 18, point 2: the value that will be posted is shown as it is typed; an
+/// amount that reads two ways (`24.675`) or holds letters for digits is refused, by
+/// the live check and again by the server on approval; approving lists the changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 2, 5, &["--degradation", "heavy", "--kind", "mixed"]);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    let (_running, c, base) = signed_in(&inst, "cy", "reviewer").await;
+    let invoice: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE state = 'in_review' AND name LIKE 'inv%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("no invoice in review ({e}): {:?}", inst.documents()));
+    c.goto(&format!("{base}/documents/{invoice}"))
+        .await
+        .unwrap();
+    let stored_total = |inst: &Install| -> String {
+        let json: String = inst
+            .db()
+            .query_row(
+                "SELECT result FROM documents WHERE id = ?1",
+                [&invoice],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["fields"]["total"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let before = stored_total(&inst);
+
+    // Ambiguous: refused as it is typed, with how to type it; nothing "will post".
+    retype(&c, "#f-total", "24.675").await;
+    let problem = text_when(&c, ".field[data-field=total] .problem", |t| !t.is_empty()).await;
+    assert!(
+        problem.contains("could be 24 675,00 or 24,675"),
+        "{problem}"
+    );
+    let posted = c
+        .find(Locator::Css(".field[data-field=total] .posted"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(posted, "");
+
+    // Approving lists the change, and the server refuses it all the same: the
+    // document stays in review with its total as it was.
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await
+        .unwrap();
+    let listed = text_when(&c, "#changes-list", |t| !t.is_empty()).await;
+    assert!(
+        listed.contains(&format!("total: {before} → 24.675")),
+        "{listed}"
+    );
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let refusal = text_when(&c, "p.error", |t| t.starts_with("Not approved")).await;
+    assert!(refusal.contains("total: \"24.675\" could be"), "{refusal}");
+    let state: String = inst
+        .db()
+        .query_row(
+            "SELECT state FROM documents WHERE id = ?1",
+            [&invoice],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(state, "in_review");
+    assert_eq!(stored_total(&inst), before);
+
+    // Typed unambiguously, the value to be posted is shown grouped with its currency.
+    retype(&c, "#f-total", "24.675,00").await;
+    let posted = text_when(&c, ".field[data-field=total] .posted", |t| {
+        t.contains("675")
+    })
+    .await;
+    assert!(posted.starts_with("will post: 24 675,00"), "{posted}");
+    let problem = c
+        .find(Locator::Css(".field[data-field=total] .problem"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(problem, "");
+
+    // Letters where digits belong are pointed out, not made digits.
+    for (typed, says) in [
+        ("2O.5O", "did you mean \"20.50\""),
+        ("3.O18.103,13", "did you mean \"3.018.103,13\""),
+    ] {
+        retype(&c, "#f-total", typed).await;
+        let problem = text_when(&c, ".field[data-field=total] .problem", |t| {
+            t.contains(typed)
+        })
+        .await;
+        assert!(problem.contains(says), "{typed}: {problem}");
+    }
+    // A date shows the day it will post.
+    if c.find(Locator::Css("#f-invoice_date")).await.is_ok() {
+        retype(&c, "#f-invoice_date", "7.3.2026").await;
+        let posted = text_when(&c, ".field[data-field=invoice_date] .posted", |t| {
+            t.contains("2026")
+        })
+        .await;
+        assert_eq!(posted, "will post: 2026-03-07");
+    }
+
+    // Screenshots of the document page at a laptop's and a desktop's size.
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/output");
+    std::fs::create_dir_all(&out).unwrap();
+    for (w, h) in [(1366, 768), (1920, 1080)] {
+        c.set_window_size(w, h).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        std::fs::write(
+            out.join(format!("review-document-{w}x{h}.png")),
+            c.screenshot().await.unwrap(),
+        )
+        .unwrap();
+    }
+    c.set_window_size(1366, 768).await.unwrap();
+
+    // Figures: the most doubtful field corrected (to the generator's truth) and the
+    // document approved, for the invoice and the receipt, by keyboard.
+    for kind in ["inv", "rcp"] {
+        let Some((id, name)) = inst
+            .db()
+            .query_row(
+                "SELECT id, name FROM documents WHERE state = 'in_review' AND name LIKE ?1",
+                [format!("{kind}%")],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .ok()
+        else {
+            println!("{kind}: no document in review to measure");
+            continue;
+        };
+        let started = std::time::Instant::now();
+        c.goto(&format!("{base}/documents/{id}")).await.unwrap();
+        let field = eventually("the focused field", async || {
+            let f = js(
+                &c,
+                "return document.activeElement.closest('.field')?.dataset.field || ''",
+            )
+            .await;
+            f.as_str().filter(|f| !f.is_empty()).map(str::to_string)
+        })
+        .await;
+        let truth = truth_of(&gen.join(&name));
+        let right = match &truth["fields"][&field] {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            v => v.to_string(),
+        };
+        let input = c.active_element().await.unwrap();
+        let mut presses = 0;
+        if right.is_empty() {
+            input.send_keys(&Key::Backspace.to_string()).await.unwrap();
+            presses += 1;
+        } else {
+            input.send_keys(&right).await.unwrap();
+            presses += right.chars().count();
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        input
+            .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+            .await
+            .unwrap();
+        presses += 1;
+        if c.find(Locator::Css("#changes[open]")).await.is_ok() {
+            c.active_element()
+                .await
+                .unwrap()
+                .send_keys(&Key::Enter.to_string())
+                .await
+                .unwrap();
+            presses += 1;
+        }
+        let outcome = eventually("the decision", async || {
+            let u = c.current_url().await.ok()?;
+            if !u.path().contains(&id) {
+                return Some("approved".to_string());
+            }
+            let e = c
+                .find(Locator::Css("p.error"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            e.starts_with("Not approved").then_some(e)
+        })
+        .await;
+        println!(
+            "figure {kind}: {name}: most doubtful field {field}, {presses} key presses, \
+             {:.2} s to correct and approve: {outcome}",
+            started.elapsed().as_secs_f64()
+        );
+    }
     c.close().await.unwrap();
 }

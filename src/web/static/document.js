@@ -37,6 +37,16 @@
         const err = (res.errors || {})[name];
         f.querySelector(".problem").textContent = err || "";
         f.classList.toggle("bad", !!err);
+        // The value that will be posted, as the server normalised it.
+        const shown = (res.posted || {})[name];
+        const out = f.querySelector(".posted");
+        out.textContent = "";
+        if (!err && shown !== undefined) {
+          out.append("will post: ");
+          const b = document.createElement("b");
+          b.textContent = shown === "" ? "(empty)" : shown;
+          out.append(b);
+        }
       });
       const checks = document.getElementById("checks");
       checks.innerHTML = "";
@@ -133,13 +143,44 @@
   const skip = () => document.getElementById("skip-form").submit();
   const approveBtn = document.getElementById("approve");
   if (approveBtn) {
-    form.addEventListener("submit", () => { approveBtn.disabled = true; });
+    // Approving lists what changed since the page opened (field: old → new) first.
+    const initial = new Map(inputs.map((i) => [i, i.value]));
+    const dialog = document.getElementById("changes");
+    let confirmed = false;
+    form.addEventListener("submit", (e) => {
+      const changed = inputs.filter((i) => i.value.trim() !== initial.get(i).trim());
+      if (changed.length && !confirmed) {
+        e.preventDefault();
+        const list = document.getElementById("changes-list");
+        list.innerHTML = "";
+        changed.forEach((i) => {
+          const f = i.closest(".field");
+          const li = document.createElement("li");
+          const old = document.createElement("span");
+          old.className = "old";
+          old.textContent = initial.get(i) || "(empty)";
+          const shown = f.querySelector(".posted b");
+          li.append(f.querySelector("label").firstChild.textContent.trim() + ": ", old, " → " + (i.value.trim() || "(empty)"));
+          if (shown && shown.textContent !== i.value.trim()) li.append(` (posted as ${shown.textContent})`);
+          li.dataset.field = f.dataset.field;
+          list.appendChild(li);
+        });
+        dialog.showModal();
+        document.getElementById("send-changes").focus();
+        return;
+      }
+      approveBtn.disabled = true;
+    });
+    dialog.addEventListener("close", () => {
+      if (dialog.returnValue === "send") { confirmed = true; form.requestSubmit(); }
+      else if (focused) focused.focus();
+    });
     document.getElementById("reject").addEventListener("click", reject);
     document.getElementById("skip").addEventListener("click", skip);
   }
 
   document.addEventListener("keydown", (e) => {
-    if (!approveBtn) return;
+    if (!approveBtn || e.target.closest("dialog")) return;
     if (e.ctrlKey && e.key === "Enter") { e.preventDefault(); form.requestSubmit(); return; }
     if (e.ctrlKey && (e.key === "r" || e.key === "R")) { e.preventDefault(); reject(); return; }
     if (e.ctrlKey && (e.key === "s" || e.key === "S")) { e.preventDefault(); skip(); return; }

@@ -88,6 +88,12 @@ pub(super) async fn approve(
             return Ok(Err(format!("{by} is working on this document.")));
         }
         let (doc, dt) = reviewable(&st2, &id2)?;
+        // A typed amount that reads two ways is never posted as one of them.
+        let refused = crate::web::typed::strict_refusals(&doc, &dt, &edits);
+        if !refused.is_empty() {
+            let text: Vec<String> = refused.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            return Ok(Err(format!("Not approved: {}", text.join("; "))));
+        }
         let today = chrono::Utc::now().date_naive();
         let (mut fixed, changes) =
             match crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today) {

@@ -192,11 +192,32 @@ pub(super) async fn check(
     let v = blocking(move || {
         let (doc, dt) = reviewable(&st, &id)?;
         let mut errors = serde_json::Map::new();
+        let mut posted = serde_json::Map::new();
         let mut good = Vec::new();
+        let refused: HashMap<String, String> =
+            crate::web::typed::strict_refusals(&doc, &dt, &edits)
+                .into_iter()
+                .collect();
+        // The currency the amounts are shown in: as typed on the page, else as read.
+        let currency = edits
+            .iter()
+            .find(|(n, _)| n == "currency")
+            .map(|(_, v)| v.clone())
+            .or_else(|| doc.fields.get("currency").map(|f| f.value.clone()));
         for (name, value) in edits {
+            if let Some(e) = refused.get(&name) {
+                errors.insert(name, json!(e));
+                continue;
+            }
             match dt.fields.iter().find(|f| f.name == name) {
                 Some(spec) => match crate::extract::input::normalize(spec, &value) {
-                    Ok(_) => good.push((name, value)),
+                    Ok(v) => {
+                        let shown = v.as_deref().map_or(json!(""), |v| {
+                            crate::web::typed::preview(&dt, &name, v, currency.as_deref())
+                        });
+                        posted.insert(name.clone(), shown);
+                        good.push((name, value));
+                    }
                     Err(e) => {
                         errors.insert(name, json!(e));
                     }
@@ -211,7 +232,7 @@ pub(super) async fn check(
             Ok((fixed, _)) => fixed.checks,
             Err(_) => doc.checks,
         };
-        Ok(json!({"errors": errors, "checks": checks}))
+        Ok(json!({"errors": errors, "posted": posted, "checks": checks}))
     })
     .await
     .map_err(api_err)?;
