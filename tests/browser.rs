@@ -51,6 +51,17 @@ async fn signed_in(
     name: &str,
     role: &str,
 ) -> ((Killed, Killed), fantoccini::Client, String) {
+    signed_in_reading(inst, name, role, "en-US").await
+}
+
+/// As [`signed_in`], with a browser whose language (`Accept-Language`) is `lang` and
+/// whose time zone is Europe/Copenhagen.
+async fn signed_in_reading(
+    inst: &Install,
+    name: &str,
+    role: &str,
+    lang: &str,
+) -> ((Killed, Killed), fantoccini::Client, String) {
     let mut add = inst
         .command(&["user", "add", name, "--role", role])
         .stdin(Stdio::piped())
@@ -84,6 +95,7 @@ async fn signed_in(
     let driver = Killed(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .env("TZ", "Europe/Copenhagen")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -94,7 +106,8 @@ async fn signed_in(
         "goog:chromeOptions".into(),
         serde_json::json!({
             "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768"]
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768", format!("--lang={lang}")],
+            "prefs": {"intl.accept_languages": lang},
         }),
     );
     let c = eventually("chromedriver", async || {
@@ -275,8 +288,8 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
     })
     .await;
     assert!(listed.contains(&format!("→ {value}")), "{listed}");
-    assert!(listed.contains("customer_name"), "{listed}");
-    assert!(!listed.contains("invoice_number"), "{listed}");
+    assert!(listed.contains("Customer: "), "{listed}");
+    assert!(!listed.contains("Invoice number"), "{listed}");
     c.active_element()
         .await
         .unwrap()
@@ -724,7 +737,7 @@ async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
         .unwrap();
     let listed = text_when(&c, "#changes-list", |t| !t.is_empty()).await;
     assert!(
-        listed.contains(&format!("total: {before} → 24.675")),
+        listed.contains(&format!("Total: {before} → 24.675")),
         "{listed}"
     );
     c.active_element()
@@ -875,5 +888,130 @@ async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
             started.elapsed().as_secs_f64()
         );
     }
+    c.close().await.unwrap();
+}
+
+/// Issue 18, point 3: field labels in the reviewer's language (Danish here, from the
+/// browser), reasons that say what is doubtful instead of thresholds, times in the
+/// browser's time zone, and the queue's vendor column naming a receipt's merchant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_speaks_the_reviewers_language_and_plain_words() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 2, 5, &["--degradation", "heavy", "--kind", "mixed"]);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    let (_running, c, base) = signed_in_reading(&inst, "dea", "reviewer", "da-DK").await;
+    let docs: Vec<(String, String, String)> = {
+        let db = inst.db();
+        let mut q = db
+            .prepare(
+                "SELECT id, name, result FROM documents WHERE state = 'in_review' ORDER BY name",
+            )
+            .unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let (rid, _, receipt) = docs
+        .iter()
+        .find(|d| d.1.starts_with("rcp"))
+        .unwrap_or_else(|| panic!("no receipt in review: {:?}", inst.documents()));
+    let receipt: serde_json::Value = serde_json::from_str(receipt).unwrap();
+    let merchant = receipt["fields"]["merchant_name"]["value"]
+        .as_str()
+        .unwrap();
+
+    // The queue names the receipt's merchant; its times are local, the ISO in the title.
+    c.goto(&format!("{base}/")).await.unwrap();
+    let row = c
+        .find(Locator::Css(&format!("tr:has(a[href='/documents/{rid}'])")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains(merchant), "{row}");
+    // Why it waits, in plain words with the field's Danish name.
+    assert!(!row.contains("below 0."), "{row}");
+    assert!(
+        row.contains("Forretning is doubtful") || row.contains("not found on the page"),
+        "{row}"
+    );
+    let times = js(
+        &c,
+        "return [...document.querySelectorAll('time')].map(t => [t.textContent, t.title])",
+    )
+    .await;
+    let times = times.as_array().unwrap();
+    assert!(!times.is_empty());
+    for t in times {
+        let (shown, iso) = (t[0].as_str().unwrap(), t[1].as_str().unwrap());
+        assert!(iso.ends_with('Z') && iso.contains('T'), "{t}");
+        assert!(!shown.contains('T') && !shown.ends_with('Z'), "{t}");
+        // Copenhagen is UTC+1 in December: the hour shown is one past the ISO's.
+        let hour: u32 = (iso[11..13].parse::<u32>().unwrap() + 1) % 24;
+        let minute = &iso[14..16];
+        let h12 = if hour.is_multiple_of(12) {
+            12
+        } else {
+            hour % 12
+        };
+        let local = [
+            format!("{hour:02}.{minute}"),
+            format!("{hour:02}:{minute}"),
+            format!("{h12}:{minute}"),
+        ];
+        assert!(
+            local.iter().any(|l| shown.contains(l.as_str())),
+            "{shown} for {iso}: expected one of {local:?}"
+        );
+    }
+
+    // The invoice: Danish labels, reasons in plain words.
+    let (iid, _, _) = docs.iter().find(|d| d.1.starts_with("inv")).unwrap();
+    c.goto(&format!("{base}/documents/{iid}")).await.unwrap();
+    let label = c
+        .find(Locator::Css("label[for=f-invoice_number]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(label.starts_with("Fakturanummer"), "{label}");
+    let due = c
+        .find(Locator::Css("label[for=f-due_date]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(due.starts_with("Forfaldsdato"), "{due}");
+    let reasons = c
+        .find(Locator::Css("#reasons"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!reasons.contains(" below 0."), "{reasons}");
+    assert!(!reasons.contains("customer_name"), "{reasons}");
+    assert!(
+        reasons.contains("is doubtful (confidence 0.")
+            && reasons.contains("check it against the page"),
+        "{reasons}"
+    );
+    let history = js(
+        &c,
+        "return [...document.querySelectorAll('.history time')].map(t => t.textContent).join(' | ')",
+    )
+    .await;
+    let history = history.as_str().unwrap();
+    assert!(!history.is_empty() && !history.contains("Z"), "{history}");
     c.close().await.unwrap();
 }

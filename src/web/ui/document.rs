@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use super::auth::SignedIn;
 use super::decisions::LEASE_MS;
 use super::render::{api_err, message, render};
+use super::words::{date_could_be, field_label, plain_reason, Lang};
 use crate::document::{Origin, TypedDocument};
 use crate::store::users::Lease;
 use crate::store::State as DocState;
@@ -31,7 +32,8 @@ fn origin_text(origin: Origin, boxed: bool) -> Option<&'static str> {
 }
 
 /// The fields as the page shows them: those that need a look first.
-fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>) -> Vec<Value> {
+fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>, lang: &str) -> Vec<Value> {
+    let label = |f: &str| field_label(dt, f, lang);
     let mut rows: Vec<(bool, usize, Value)> = Vec::new();
     for (i, (name, f)) in doc.fields.0.iter().enumerate() {
         let spec = dt.and_then(|d| d.fields.iter().find(|s| &s.name == name));
@@ -39,20 +41,27 @@ fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>) -> Vec<V
             continue;
         }
         let threshold = spec.map_or(0.9, |s| s.threshold);
-        let why: Vec<String> = doc
+        let mut why: Vec<String> = doc
             .decision
             .reasons
             .iter()
             .filter(|r| r.contains(name.as_str()))
-            .cloned()
+            .map(|r| plain_reason(r, &label))
             .collect();
+        let could_be = f.as_ref().and_then(|f| {
+            let is_date = spec.is_some_and(|s| s.kind == crate::config::FieldKind::Date);
+            is_date.then(|| date_could_be(&f.raw, &f.value)).flatten()
+        });
+        let doubtful_date = could_be.is_some();
+        why.extend(could_be);
         let level = match f {
             _ if !why.is_empty() && f.as_ref().is_none_or(|f| f.confidence < 0.5) => "bad",
-            Some(f) if f.confidence < threshold || !why.is_empty() => "low",
+            Some(f) if f.confidence < threshold || !why.is_empty() || doubtful_date => "low",
             _ => "ok",
         };
         let v = json!({
             "name": name,
+            "label": label(name),
             "value": f.as_ref().map_or("", |f| f.value.as_str()),
             "raw": f.as_ref().map(|f| f.raw.clone()),
             "confidence_text": f.as_ref().map_or("not found".to_string(), |f| format!("{:.0} %", f.confidence * 100.0)),
@@ -73,8 +82,9 @@ pub(super) async fn document_page(
     s: SignedIn,
     State(st): State<AppState>,
     Path(id): Path<String>,
+    lang: Lang,
 ) -> Result<Response, Response> {
-    render_document(&s, &st, &id, None).await
+    render_document(&s, &st, &id, None, lang).await
 }
 
 pub(super) async fn render_document(
@@ -82,6 +92,7 @@ pub(super) async fn render_document(
     st: &AppState,
     id: &str,
     msg: Option<String>,
+    Lang(lang): Lang,
 ) -> Result<Response, Response> {
     let (st2, id2, user) = (st.clone(), id.to_string(), s.actor());
     let (row, lease, pages, history, corrections) = blocking(move || {
@@ -131,7 +142,15 @@ pub(super) async fn render_document(
         p["text_only"] = json!(text_only);
     }
     let read_only = lease_holder.is_some() || row.state != DocState::InReview;
-    let fields = field_rows(&doc, st.cfg.doctype(&doc.doc_type.value));
+    let dt = st.cfg.doctype(&doc.doc_type.value);
+    let fields = field_rows(&doc, dt, lang);
+    let label = |f: &str| field_label(dt, f, lang);
+    let reasons: Vec<Value> = doc
+        .decision
+        .reasons
+        .iter()
+        .map(|r| json!({"text": plain_reason(r, &label), "raw": r}))
+        .collect();
     let msg = msg.or_else(|| {
         (row.state != DocState::InReview)
             .then(|| format!("This document is {}.", row.state.as_str()))
@@ -143,7 +162,7 @@ pub(super) async fn render_document(
             "doc": {
                 "id": row.id, "name": row.name, "state": row.state.as_str(), "doc_type": doc.doc_type.value,
                 "uncertain": doc.doc_type.uncertain,
-                "reasons": doc.decision.reasons, "checks": doc.checks, "line_items": doc.line_items,
+                "reasons": reasons, "checks": doc.checks, "line_items": doc.line_items,
                 "type_confidence": format!("{:.2}", doc.doc_type.confidence),
                 // An uncertain type's first reason says how it was read, the second why.
                 "type_reason": doc.doc_type.reasons.iter().take(if doc.doc_type.uncertain { 2 } else { 1 })
@@ -153,6 +172,7 @@ pub(super) async fn render_document(
                     .collect::<Vec<_>>(),
             },
             "types": st.cfg.doctypes.iter().map(|d| json!({"name": d.name, "description": d.description})).collect::<Vec<_>>(),
+            "lang": lang,
             "fields": fields, "pages": pages, "history": history, "corrections": corrections,
             "lease_holder": if read_only { Some(lease_holder.unwrap_or_else(|| "nobody".into())) } else { None },
             "message": msg,
