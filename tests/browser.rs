@@ -1015,3 +1015,139 @@ async fn the_page_speaks_the_reviewers_language_and_plain_words() {
     assert!(!history.is_empty() && !history.contains("Z"), "{history}");
     c.close().await.unwrap();
 }
+
+/// Issue 18, point 4, the rough edges: "Read as chosen type" starts on a placeholder;
+/// a refused approval keeps the document's address; reject takes a reason code and a
+/// note in a dialog (no prompt()); a decided document has no red "nobody is working on
+/// this" warning; the duplicates page links the earlier document; the queue refreshes
+/// itself when idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rough_edges_of_a_days_work_are_smoothed() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 1, 5, &["--degradation", "heavy"]);
+    let files = images(&gen);
+    inst.fill_inbox(&files);
+    inst.run_to_idle(Duration::from_secs(300));
+    // The same file again, under another name: a duplicate of the first.
+    std::fs::copy(&files[0], inst.path("inbox/again.png")).unwrap();
+    inst.run_to_idle(Duration::from_secs(300));
+    let id: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE state = 'in_review'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}: {:?}", inst.documents()));
+    let (_running, c, base) = signed_in(&inst, "eva", "admin").await;
+
+    // The queue reloads itself after 20 s of nobody using it.
+    js(&c, "window.__before_refresh = 1; return 0").await;
+    let mut reloaded = false;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if js(&c, "return window.__before_refresh === undefined").await == true {
+            reloaded = true;
+            break;
+        }
+    }
+    assert!(reloaded, "the queue did not refresh itself within 30 s");
+
+    // The duplicates page links the earlier document.
+    c.goto(&format!("{base}/admin/duplicates")).await.unwrap();
+    let link = c
+        .find(Locator::Css("a.earlier"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(link.as_deref(), Some(format!("/documents/{id}").as_str()));
+
+    c.goto(&format!("{base}/documents/{id}")).await.unwrap();
+    // "Read as chosen type" starts on a placeholder, not on a type.
+    {
+        let first = js(
+            &c,
+            "const s = document.getElementById('other-type'); return [s.value, s.options[0].disabled, s.required]",
+        )
+        .await;
+        assert_eq!(first, serde_json::json!(["", true, true]));
+    }
+
+    // A refused approval: the message on the document, at the document's address.
+    retype(&c, "#f-total", "24.675").await;
+    text_when(&c, ".field[data-field=total] .problem", |t| !t.is_empty()).await;
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await
+        .unwrap();
+    text_when(&c, "#changes-list", |t| !t.is_empty()).await;
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    text_when(&c, "p.error", |t| t.starts_with("Not approved")).await;
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        format!("/documents/{id}")
+    );
+
+    // Reject: Ctrl+R opens a dialog with reason codes and a note; Enter sends.
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{}r{}", Key::Control, Key::Null))
+        .await
+        .unwrap();
+    text_when(&c, "#reject-dialog", |t| t.contains("Reject this document")).await;
+    c.find(Locator::Css("input[name=code][value=unreadable]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let note = c.find(Locator::Css("#reject-note")).await.unwrap();
+    note.send_keys("page 2 missing").await.unwrap();
+    note.send_keys(&Key::Enter.to_string()).await.unwrap();
+    eventually("the rejection", async || {
+        let u = c.current_url().await.ok()?;
+        (!u.path().starts_with(&format!("/documents/{id}"))).then_some(())
+    })
+    .await;
+    let reason: String = inst
+        .db()
+        .query_row(
+            "SELECT reason FROM transitions WHERE document_id = ?1 AND to_state = 'rejected'",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        reason,
+        "rejected by eva: unreadable: unreadable or incomplete scan — page 2 missing"
+    );
+
+    // The decided document opens without a red warning that nobody works on it.
+    c.goto(&format!("{base}/documents/{id}")).await.unwrap();
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!body.contains("nobody is working"), "{body}");
+    assert!(body.contains("This document is rejected."), "{body}");
+    assert!(c.find(Locator::Css("p.error")).await.is_err(), "{body}");
+    c.close().await.unwrap();
+}

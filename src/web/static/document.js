@@ -132,14 +132,32 @@
     el.style.backgroundPosition = `${-sx0 * k}px ${-sy0 * k}px`;
   });
 
-  const reject = () => {
-    const reason = prompt("Why is this document rejected?");
-    if (reason && reason.trim()) {
-      const f = document.getElementById("reject-form");
-      f.reason.value = reason.trim();
-      f.submit();
+  // A refused decision is answered at /documents/ID/approve (or /type, /reject): the
+  // address goes back to the document's, so a reload does not post again.
+  if (location.pathname !== `/documents/${id}`) history.replaceState(null, "", `/documents/${id}`);
+
+  // Reject: a reason code and a note, in a dialog (no prompt()).
+  const rejectDialog = document.getElementById("reject-dialog");
+  const rejectForm = document.getElementById("reject-form");
+  const reject = () => { rejectDialog.showModal(); document.getElementById("reject-note").focus(); };
+  document.getElementById("reject-back").addEventListener("click", () => rejectDialog.close());
+  rejectForm.addEventListener("submit", (e) => {
+    const code = rejectForm.querySelector("input[name=code]:checked");
+    const note = document.getElementById("reject-note").value.trim();
+    if (!code || (code.value === "other" && !note)) {
+      e.preventDefault();
+      document.getElementById("reject-problem").textContent = "Say why in the note.";
+      return;
     }
-  };
+    const label = code.closest("label").textContent.trim();
+    rejectForm.reason.value = `${code.value}: ${label}${note ? " — " + note : ""}`;
+  });
+  // "Read as chosen type" re-reads every field: say so before doing it.
+  const retype = document.getElementById("read-as-other");
+  if (retype) retype.closest("form").addEventListener("submit", (e) => {
+    const t = document.getElementById("other-type").value;
+    if (!window.confirm(`Read this document again as ${t}? Every field is read anew; corrections made so far are kept in the history only.`)) e.preventDefault();
+  });
   const skip = () => document.getElementById("skip-form").submit();
   const approveBtn = document.getElementById("approve");
   if (approveBtn) {

@@ -174,7 +174,10 @@ pub(super) async fn render_document(
             "types": st.cfg.doctypes.iter().map(|d| json!({"name": d.name, "description": d.description})).collect::<Vec<_>>(),
             "lang": lang,
             "fields": fields, "pages": pages, "history": history, "corrections": corrections,
-            "lease_holder": if read_only { Some(lease_holder.unwrap_or_else(|| "nobody".into())) } else { None },
+            // Read-only: someone else holds the lease (said in red), or the document is
+            // decided (its state is the message; nobody need be working on it).
+            "read_only": read_only,
+            "lease_holder": lease_holder,
             "message": msg,
         }),
     ))
