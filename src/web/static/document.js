@@ -41,7 +41,8 @@
         const shown = (res.posted || {})[name];
         const out = f.querySelector(".posted");
         out.textContent = "";
-        if (!err && shown !== undefined) {
+        // Only when it differs from what is typed: the same text twice is noise.
+        if (!err && shown !== undefined && shown !== i.value.trim()) {
           out.append("will post: ");
           const b = document.createElement("b");
           b.textContent = shown === "" ? "(empty)" : shown;
