@@ -217,6 +217,28 @@ fn tokens_scopes_documents_corrections_and_decisions() {
         .unwrap()
         .contains("not a date"));
     assert!(e["error"]["details"].get("total").is_none());
+    // Issue 18: a typed amount that reads two ways is refused, never read as
+    // thousands (1.234 was posted as 1234.00), and letters are not made digits.
+    for (typed, says) in [
+        ("1.234", "could be 1 234,00 or 1,234"),
+        ("24,675 DKK", "could be 24 675,00 or 24,675"),
+        ("2O.5O", "did you mean \"20.50\""),
+        ("3.O18.103,13", "did you mean \"3.018.103,13\""),
+    ] {
+        let (s, e) = call(
+            "POST",
+            &corrections,
+            Some(&writer),
+            Some(json!({"fields": {"total": typed}})),
+        );
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (422, Some("invalid_value")),
+            "{typed}: {e}"
+        );
+        let why = e["error"]["details"]["total"].as_str().unwrap();
+        assert!(why.contains(says), "{typed}: {why}");
+    }
     // Issue 17: a 1.9 MB correction was accepted into a name.
     let (s, e) = call(
         "POST",

@@ -526,19 +526,25 @@ async fn correct(
     let v = blocking(move || {
         let (doc, dt) = reviewable(&st, &id)?;
         let today = chrono::Utc::now().date_naive();
-        let (fixed, changes) = crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today)
-            .map_err(|errs| {
-                let details: serde_json::Map<String, Value> = errs
-                    .into_iter()
-                    .map(|(f, m)| (f, Value::String(m)))
-                    .collect();
-                ApiError {
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    code: "invalid_value",
-                    message: "some values were refused; nothing was changed".into(),
-                    details: Some(Value::Object(details)),
-                }
-            })?;
+        // A typed amount that reads two ways (`1.234`) is refused, not guessed.
+        let refused = crate::web::typed::strict_refusals(&doc, &dt, &edits);
+        let (fixed, changes) = if refused.is_empty() {
+            crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today)
+        } else {
+            Err(refused)
+        }
+        .map_err(|errs| {
+            let details: serde_json::Map<String, Value> = errs
+                .into_iter()
+                .map(|(f, m)| (f, Value::String(m)))
+                .collect();
+            ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_value",
+                message: "some values were refused; nothing was changed".into(),
+                details: Some(Value::Object(details)),
+            }
+        })?;
         if !changes.is_empty() {
             let json =
                 serde_json::to_string(&fixed).map_err(|e| ApiError::bad_request(e.to_string()))?;

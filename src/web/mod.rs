@@ -14,6 +14,7 @@ pub mod api;
 mod shared;
 #[cfg(test)]
 mod tests;
+mod typed;
 pub mod ui;
 
 use std::net::SocketAddr;

@@ -37,6 +37,17 @@
         const err = (res.errors || {})[name];
         f.querySelector(".problem").textContent = err || "";
         f.classList.toggle("bad", !!err);
+        // The value that will be posted, as the server normalised it.
+        const shown = (res.posted || {})[name];
+        const out = f.querySelector(".posted");
+        out.textContent = "";
+        // Only when it differs from what is typed: the same text twice is noise.
+        if (!err && shown !== undefined && shown !== i.value.trim()) {
+          out.append("will post: ");
+          const b = document.createElement("b");
+          b.textContent = shown === "" ? "(empty)" : shown;
+          out.append(b);
+        }
       });
       const checks = document.getElementById("checks");
       checks.innerHTML = "";
@@ -76,31 +87,119 @@
     picking = null;
   });
 
-  // Zoom.
-  let zoom = 100;
-  document.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
-    zoom = Math.min(300, Math.max(50, zoom + 25 * Number(b.dataset.zoom)));
+  // Zoom: kept between documents (localStorage), with keys.
+  const zoomLabel = document.getElementById("zoom-level");
+  const setZoom = (z) => {
+    zoom = Math.min(300, Math.max(50, z));
+    try { localStorage.setItem("mailroom.zoom", String(zoom)); } catch (_) { /* private mode */ }
     document.querySelectorAll(".page").forEach((p) => p.style.setProperty("--zoom", zoom + "%"));
-  }));
-
-  const reject = () => {
-    const reason = prompt("Why is this document rejected?");
-    if (reason && reason.trim()) {
-      const f = document.getElementById("reject-form");
-      f.reason.value = reason.trim();
-      f.submit();
-    }
+    if (zoomLabel) zoomLabel.textContent = zoom + " %";
   };
+  let zoom = Number(localStorage.getItem("mailroom.zoom")) || 100;
+  setZoom(zoom);
+  const zoomBy = (step) => setZoom(step === 0 ? 100 : zoom + 25 * step);
+  document.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => zoomBy(Number(b.dataset.zoom))));
+  document.addEventListener("keydown", (e) => {
+    // In a field only with Alt (the field takes "+", "-" and "0" as text).
+    const inField = e.target.matches("input, textarea, select");
+    if (e.ctrlKey || e.metaKey || (inField && !e.altKey)) return;
+    const step = { "+": 1, "=": 1, "-": -1, "−": -1, "0": 0 }[e.key]
+      ?? { Equal: 1, NumpadAdd: 1, Minus: -1, NumpadSubtract: -1, Digit0: 0, Numpad0: 0 }[e.altKey ? e.code : ""];
+    if (step === undefined) return;
+    e.preventDefault();
+    zoomBy(step);
+  });
+
+  // Beside each input, the snippet of the page its value was read from: the page
+  // image (already loaded for the scan) as a background, scaled and shifted so the
+  // field's box with a margin around it fills the snippet.
+  document.querySelectorAll(".field .snip").forEach((el) => {
+    const [x0, y0, x1, y1] = el.dataset.bbox.split(",").map(Number);
+    const page = document.querySelector(`.page[data-page="${el.dataset.page}"]`);
+    const img = page && page.querySelector("img");
+    if (!img) { el.remove(); return; }
+    const W = Number(page.dataset.w), H = Number(page.dataset.h);
+    const bh = Math.max(1, y1 - y0);
+    const my = Math.max(14, bh * 0.5), mx = Math.max(40, bh * 1.5);
+    const sx0 = Math.max(0, x0 - mx), sy0 = Math.max(0, y0 - my);
+    const sx1 = Math.min(W, x1 + mx), sy1 = Math.min(H, y1 + my);
+    // About half the page's pixel size: a 300 dpi line of text is ~20 px high.
+    const h = Math.min(160, Math.max(34, (sy1 - sy0) * 0.55));
+    const k = h / (sy1 - sy0);
+    el.style.height = h + "px";
+    el.style.width = Math.round((sx1 - sx0) * k) + "px";
+    el.style.backgroundImage = `url("${img.getAttribute("src")}")`;
+    el.style.backgroundSize = `${W * k}px ${H * k}px`;
+    el.style.backgroundPosition = `${-sx0 * k}px ${-sy0 * k}px`;
+  });
+
+  // A refused decision is answered at /documents/ID/approve (or /type, /reject): the
+  // address goes back to the document's, so a reload does not post again.
+  if (location.pathname !== `/documents/${id}`) history.replaceState(null, "", `/documents/${id}`);
+
+  // Reject: a reason code and a note, in a dialog (no prompt()).
+  const rejectDialog = document.getElementById("reject-dialog");
+  const rejectForm = document.getElementById("reject-form");
+  const reject = () => { rejectDialog.showModal(); document.getElementById("reject-note").focus(); };
+  document.getElementById("reject-back").addEventListener("click", () => rejectDialog.close());
+  rejectForm.addEventListener("submit", (e) => {
+    const code = rejectForm.querySelector("input[name=code]:checked");
+    const note = document.getElementById("reject-note").value.trim();
+    if (!code || (code.value === "other" && !note)) {
+      e.preventDefault();
+      document.getElementById("reject-problem").textContent = "Say why in the note.";
+      return;
+    }
+    const label = code.closest("label").textContent.trim();
+    rejectForm.reason.value = `${code.value}: ${label}${note ? " — " + note : ""}`;
+  });
+  // "Read as chosen type" re-reads every field: say so before doing it.
+  const retype = document.getElementById("read-as-other");
+  if (retype) retype.closest("form").addEventListener("submit", (e) => {
+    const t = document.getElementById("other-type").value;
+    if (!window.confirm(`Read this document again as ${t}? Every field is read anew; corrections made so far are kept in the history only.`)) e.preventDefault();
+  });
   const skip = () => document.getElementById("skip-form").submit();
   const approveBtn = document.getElementById("approve");
   if (approveBtn) {
-    form.addEventListener("submit", () => { approveBtn.disabled = true; });
+    // Approving lists what changed since the page opened (field: old → new) first.
+    const initial = new Map(inputs.map((i) => [i, i.value]));
+    const dialog = document.getElementById("changes");
+    let confirmed = false;
+    form.addEventListener("submit", (e) => {
+      const changed = inputs.filter((i) => i.value.trim() !== initial.get(i).trim());
+      if (changed.length && !confirmed) {
+        e.preventDefault();
+        const list = document.getElementById("changes-list");
+        list.innerHTML = "";
+        changed.forEach((i) => {
+          const f = i.closest(".field");
+          const li = document.createElement("li");
+          const old = document.createElement("span");
+          old.className = "old";
+          old.textContent = initial.get(i) || "(empty)";
+          const shown = f.querySelector(".posted b");
+          li.append(f.querySelector("label").firstChild.textContent.trim() + ": ", old, " → " + (i.value.trim() || "(empty)"));
+          if (shown && shown.textContent !== i.value.trim()) li.append(` (posted as ${shown.textContent})`);
+          li.dataset.field = f.dataset.field;
+          list.appendChild(li);
+        });
+        dialog.showModal();
+        document.getElementById("send-changes").focus();
+        return;
+      }
+      approveBtn.disabled = true;
+    });
+    dialog.addEventListener("close", () => {
+      if (dialog.returnValue === "send") { confirmed = true; form.requestSubmit(); }
+      else if (focused) focused.focus();
+    });
     document.getElementById("reject").addEventListener("click", reject);
     document.getElementById("skip").addEventListener("click", skip);
   }
 
   document.addEventListener("keydown", (e) => {
-    if (!approveBtn) return;
+    if (!approveBtn || e.target.closest("dialog")) return;
     if (e.ctrlKey && e.key === "Enter") { e.preventDefault(); form.requestSubmit(); return; }
     if (e.ctrlKey && (e.key === "r" || e.key === "R")) { e.preventDefault(); reject(); return; }
     if (e.ctrlKey && (e.key === "s" || e.key === "S")) { e.preventDefault(); skip(); return; }

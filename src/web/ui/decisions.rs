@@ -12,6 +12,7 @@ use serde_json::json;
 use super::auth::SignedIn;
 use super::document::{edits_from_form, render_document};
 use super::render::{api_err, message};
+use super::words::Lang;
 use crate::document::TypedDocument;
 use crate::store::users::Lease;
 use crate::store::State as DocState;
@@ -76,6 +77,7 @@ pub(super) async fn approve(
     s: SignedIn,
     State(st): State<AppState>,
     Path(id): Path<String>,
+    lang: Lang,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, Response> {
     s.csrf_ok(f.get("csrf").map(String::as_str))?;
@@ -88,6 +90,12 @@ pub(super) async fn approve(
             return Ok(Err(format!("{by} is working on this document.")));
         }
         let (doc, dt) = reviewable(&st2, &id2)?;
+        // A typed amount that reads two ways is never posted as one of them.
+        let refused = crate::web::typed::strict_refusals(&doc, &dt, &edits);
+        if !refused.is_empty() {
+            let text: Vec<String> = refused.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            return Ok(Err(format!("Not approved: {}", text.join("; "))));
+        }
         let today = chrono::Utc::now().date_naive();
         let (mut fixed, changes) =
             match crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today) {
@@ -129,14 +137,20 @@ pub(super) async fn approve(
             (st.on_deliveries)();
             Ok(after_decision(seq))
         }
-        Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
+        Ok(Err(msg)) => refused(&s, &st, &id, msg, lang).await,
         Err(e) => Ok(failed(&s, e)),
     }
 }
 
 /// An action refused with a reason: the document again, with the reason (422).
-async fn refused(s: &SignedIn, st: &AppState, id: &str, msg: String) -> Result<Response, Response> {
-    let mut r = render_document(s, st, id, Some(msg)).await?;
+async fn refused(
+    s: &SignedIn,
+    st: &AppState,
+    id: &str,
+    msg: String,
+    lang: Lang,
+) -> Result<Response, Response> {
+    let mut r = render_document(s, st, id, Some(msg), lang).await?;
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(r)
 }
@@ -158,6 +172,7 @@ pub(super) async fn set_type(
     s: SignedIn,
     State(st): State<AppState>,
     Path(id): Path<String>,
+    lang: Lang,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, Response> {
     s.csrf_ok(f.get("csrf").map(String::as_str))?;
@@ -230,7 +245,7 @@ pub(super) async fn set_type(
     .await;
     match outcome {
         Ok(Ok(())) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
-        Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
+        Ok(Err(msg)) => refused(&s, &st, &id, msg, lang).await,
         Err(e) => Ok(failed(&s, e)),
     }
 }
@@ -239,6 +254,7 @@ pub(super) async fn reject(
     s: SignedIn,
     State(st): State<AppState>,
     Path(id): Path<String>,
+    lang: Lang,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, Response> {
     s.csrf_ok(f.get("csrf").map(String::as_str))?;
@@ -275,7 +291,7 @@ pub(super) async fn reject(
     .await;
     match r {
         Ok(Ok(seq)) => Ok(after_decision(seq)),
-        Ok(Err(msg)) => refused(&s, &st, &id, msg).await,
+        Ok(Err(msg)) => refused(&s, &st, &id, msg, lang).await,
         Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(already_decided(&s)),
         Err(e) => Err(api_err(e)),
     }

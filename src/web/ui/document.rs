@@ -12,13 +12,28 @@ use serde_json::{json, Value};
 use super::auth::SignedIn;
 use super::decisions::LEASE_MS;
 use super::render::{api_err, message, render};
-use crate::document::TypedDocument;
+use super::words::{date_could_be, field_label, plain_reason, Lang};
+use crate::document::{Origin, TypedDocument};
 use crate::store::users::Lease;
 use crate::store::State as DocState;
 use crate::web::{blocking, page_png, png_response, reviewable, AppState};
 
+/// Where a value came from, for a field the page cannot point at (no box), or came
+/// from elsewhere than the page's words.
+fn origin_text(origin: Origin, boxed: bool) -> Option<&'static str> {
+    Some(match origin {
+        Origin::MasterData => "from master data: the vendor book's record, not the page",
+        Origin::Derived => "derived: worked out from other fields, not read",
+        Origin::Structured => "from the structured e-invoice (XML) attached to the document",
+        Origin::Corrected => "typed by a person in review",
+        Origin::Ocr | Origin::TextLayer if boxed => return None,
+        Origin::Ocr | Origin::TextLayer => "read from the page, but its place was not kept",
+    })
+}
+
 /// The fields as the page shows them: those that need a look first.
-fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>) -> Vec<Value> {
+fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>, lang: &str) -> Vec<Value> {
+    let label = |f: &str| field_label(dt, f, lang);
     let mut rows: Vec<(bool, usize, Value)> = Vec::new();
     for (i, (name, f)) in doc.fields.0.iter().enumerate() {
         let spec = dt.and_then(|d| d.fields.iter().find(|s| &s.name == name));
@@ -26,20 +41,27 @@ fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>) -> Vec<V
             continue;
         }
         let threshold = spec.map_or(0.9, |s| s.threshold);
-        let why: Vec<String> = doc
+        let mut why: Vec<String> = doc
             .decision
             .reasons
             .iter()
             .filter(|r| r.contains(name.as_str()))
-            .cloned()
+            .map(|r| plain_reason(r, &label))
             .collect();
+        let could_be = f.as_ref().and_then(|f| {
+            let is_date = spec.is_some_and(|s| s.kind == crate::config::FieldKind::Date);
+            is_date.then(|| date_could_be(&f.raw, &f.value)).flatten()
+        });
+        let doubtful_date = could_be.is_some();
+        why.extend(could_be);
         let level = match f {
             _ if !why.is_empty() && f.as_ref().is_none_or(|f| f.confidence < 0.5) => "bad",
-            Some(f) if f.confidence < threshold || !why.is_empty() => "low",
+            Some(f) if f.confidence < threshold || !why.is_empty() || doubtful_date => "low",
             _ => "ok",
         };
         let v = json!({
             "name": name,
+            "label": label(name),
             "value": f.as_ref().map_or("", |f| f.value.as_str()),
             "raw": f.as_ref().map(|f| f.raw.clone()),
             "confidence_text": f.as_ref().map_or("not found".to_string(), |f| format!("{:.0} %", f.confidence * 100.0)),
@@ -48,6 +70,7 @@ fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>) -> Vec<V
             "choice": f.as_ref().map_or(String::new(), |f| f.reasons.join("; ")),
             "page": f.as_ref().map(|f| f.page),
             "bbox": f.as_ref().and_then(|f| f.bbox),
+            "origin": f.as_ref().map(|f| origin_text(f.origin, f.bbox.is_some())),
         });
         rows.push((level == "ok", i, v));
     }
@@ -59,8 +82,9 @@ pub(super) async fn document_page(
     s: SignedIn,
     State(st): State<AppState>,
     Path(id): Path<String>,
+    lang: Lang,
 ) -> Result<Response, Response> {
-    render_document(&s, &st, &id, None).await
+    render_document(&s, &st, &id, None, lang).await
 }
 
 pub(super) async fn render_document(
@@ -68,6 +92,7 @@ pub(super) async fn render_document(
     st: &AppState,
     id: &str,
     msg: Option<String>,
+    Lang(lang): Lang,
 ) -> Result<Response, Response> {
     let (st2, id2, user) = (st.clone(), id.to_string(), s.actor());
     let (row, lease, pages, history, corrections) = blocking(move || {
@@ -117,7 +142,15 @@ pub(super) async fn render_document(
         p["text_only"] = json!(text_only);
     }
     let read_only = lease_holder.is_some() || row.state != DocState::InReview;
-    let fields = field_rows(&doc, st.cfg.doctype(&doc.doc_type.value));
+    let dt = st.cfg.doctype(&doc.doc_type.value);
+    let fields = field_rows(&doc, dt, lang);
+    let label = |f: &str| field_label(dt, f, lang);
+    let reasons: Vec<Value> = doc
+        .decision
+        .reasons
+        .iter()
+        .map(|r| json!({"text": plain_reason(r, &label), "raw": r}))
+        .collect();
     let msg = msg.or_else(|| {
         (row.state != DocState::InReview)
             .then(|| format!("This document is {}.", row.state.as_str()))
@@ -129,7 +162,7 @@ pub(super) async fn render_document(
             "doc": {
                 "id": row.id, "name": row.name, "state": row.state.as_str(), "doc_type": doc.doc_type.value,
                 "uncertain": doc.doc_type.uncertain,
-                "reasons": doc.decision.reasons, "checks": doc.checks, "line_items": doc.line_items,
+                "reasons": reasons, "checks": doc.checks, "line_items": doc.line_items,
                 "type_confidence": format!("{:.2}", doc.doc_type.confidence),
                 // An uncertain type's first reason says how it was read, the second why.
                 "type_reason": doc.doc_type.reasons.iter().take(if doc.doc_type.uncertain { 2 } else { 1 })
@@ -139,8 +172,12 @@ pub(super) async fn render_document(
                     .collect::<Vec<_>>(),
             },
             "types": st.cfg.doctypes.iter().map(|d| json!({"name": d.name, "description": d.description})).collect::<Vec<_>>(),
+            "lang": lang,
             "fields": fields, "pages": pages, "history": history, "corrections": corrections,
-            "lease_holder": if read_only { Some(lease_holder.unwrap_or_else(|| "nobody".into())) } else { None },
+            // Read-only: someone else holds the lease (said in red), or the document is
+            // decided (its state is the message; nobody need be working on it).
+            "read_only": read_only,
+            "lease_holder": lease_holder,
             "message": msg,
         }),
     ))
@@ -178,11 +215,32 @@ pub(super) async fn check(
     let v = blocking(move || {
         let (doc, dt) = reviewable(&st, &id)?;
         let mut errors = serde_json::Map::new();
+        let mut posted = serde_json::Map::new();
         let mut good = Vec::new();
+        let refused: HashMap<String, String> =
+            crate::web::typed::strict_refusals(&doc, &dt, &edits)
+                .into_iter()
+                .collect();
+        // The currency the amounts are shown in: as typed on the page, else as read.
+        let currency = edits
+            .iter()
+            .find(|(n, _)| n == "currency")
+            .map(|(_, v)| v.clone())
+            .or_else(|| doc.fields.get("currency").map(|f| f.value.clone()));
         for (name, value) in edits {
+            if let Some(e) = refused.get(&name) {
+                errors.insert(name, json!(e));
+                continue;
+            }
             match dt.fields.iter().find(|f| f.name == name) {
                 Some(spec) => match crate::extract::input::normalize(spec, &value) {
-                    Ok(_) => good.push((name, value)),
+                    Ok(v) => {
+                        let shown = v.as_deref().map_or(json!(""), |v| {
+                            crate::web::typed::preview(&dt, &name, v, currency.as_deref())
+                        });
+                        posted.insert(name.clone(), shown);
+                        good.push((name, value));
+                    }
                     Err(e) => {
                         errors.insert(name, json!(e));
                     }
@@ -197,7 +255,7 @@ pub(super) async fn check(
             Ok((fixed, _)) => fixed.checks,
             Err(_) => doc.checks,
         };
-        Ok(json!({"errors": errors, "checks": checks}))
+        Ok(json!({"errors": errors, "posted": posted, "checks": checks}))
     })
     .await
     .map_err(api_err)?;
@@ -221,4 +279,27 @@ pub(super) async fn original(
     Path(id): Path<String>,
 ) -> Result<Response, Response> {
     crate::web::original_response(st, id).await.map_err(api_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_without_a_box_says_where_it_came_from() {
+        assert!(origin_text(Origin::MasterData, false)
+            .unwrap()
+            .contains("master data"));
+        assert!(origin_text(Origin::Derived, false)
+            .unwrap()
+            .contains("derived"));
+        assert!(origin_text(Origin::Structured, false)
+            .unwrap()
+            .contains("structured e-invoice"));
+        assert!(origin_text(Origin::Corrected, true)
+            .unwrap()
+            .contains("typed by a person"));
+        assert_eq!(origin_text(Origin::Ocr, true), None);
+        assert!(origin_text(Origin::Ocr, false).is_some());
+    }
 }

@@ -22,6 +22,7 @@ mod document;
 mod health;
 mod queue;
 mod render;
+mod words;
 
 use axum::routing::{get, post};
 use axum::Router;

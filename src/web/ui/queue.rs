@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::auth::SignedIn;
 use super::render::{api_err, message, render};
+use super::words::{field_label, plain_reason, Lang};
 use crate::store::review::DocumentFilter;
 use crate::store::State as DocState;
 use crate::web::blocking;
@@ -71,12 +72,48 @@ fn attention(doc: &Value) -> usize {
         .unwrap_or(0)
 }
 
+/// The reasons a document waits, in plain words (the pipeline's own in the title).
+fn plain(cfg: &crate::config::Config, doc: &Value, reason: Option<&str>, lang: &str) -> String {
+    let dt = doc["doc_type"]["value"]
+        .as_str()
+        .and_then(|t| cfg.doctype(t));
+    let label = |f: &str| field_label(dt, f, lang);
+    reason
+        .unwrap_or("")
+        .split("; ")
+        .filter(|r| !r.is_empty())
+        .map(|r| plain_reason(r, &label))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Whom a document is from, for the queue's vendor column: the vendor, a receipt's
+/// merchant, else the first party its type reads (a form's account holder, employee).
+fn party(cfg: &crate::config::Config, doc: &Value) -> Value {
+    let fields = &doc["fields"];
+    let dt = doc["doc_type"]["value"]
+        .as_str()
+        .and_then(|t| cfg.doctype(t));
+    ["vendor_name", "merchant_name"]
+        .into_iter()
+        .find_map(|n| fields[n]["value"].as_str())
+        .or_else(|| {
+            dt?.fields
+                .iter()
+                .filter(|f| f.kind == crate::config::FieldKind::PartyName)
+                .find_map(|f| fields[f.name.as_str()]["value"].as_str())
+        })
+        .map_or(Value::Null, |v| json!(v))
+}
+
 pub(super) async fn queue(
     s: SignedIn,
     State(st): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
+    Lang(lang): Lang,
 ) -> Result<Response, Response> {
     let filter = filter_from(&q);
+    let cfg = st.cfg.clone();
     let after: i64 = q.get("after").and_then(|v| v.parse().ok()).unwrap_or(0);
     let (rows, total, types, leases) = blocking(move || {
         let rows = st.store.find_documents(&filter, after, PAGE_SIZE)?;
@@ -100,7 +137,8 @@ pub(super) async fn queue(
                 .map(|(_, by)| by.clone());
             json!({
                 "id": r.id, "received_at": r.received_at, "doc_type": doc["doc_type"]["value"],
-                "vendor": doc["fields"]["vendor_name"]["value"], "reason": r.reason,
+                "vendor": party(&cfg, &doc), "reason": plain(&cfg, &doc, r.reason.as_deref(), lang),
+                "reason_raw": r.reason,
                 "attention": attention(&doc), "leased_by": leased_by,
             })
         })

@@ -50,6 +50,7 @@ pub(super) async fn static_file(Path(file): Path<String>) -> Response {
         "app.css" => (include_str!("../static/app.css"), "text/css"),
         "document.js" => (include_str!("../static/document.js"), "text/javascript"),
         "queue.js" => (include_str!("../static/queue.js"), "text/javascript"),
+        "time.js" => (include_str!("../static/time.js"), "text/javascript"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
