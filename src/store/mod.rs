@@ -198,6 +198,17 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Create the folder the ledger file lives in.
+fn ledger_folder(db_path: &Path) -> Result<(), StoreError> {
+    if let Some(dir) = db_path.parent() {
+        // "File exists" alone does not say which: a var_dir that is a file.
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
+        })?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// The ledger at `db_path` with its blobs in the folder `blob_dir`.
     pub fn open(db_path: &Path, blob_dir: &Path) -> Result<Store, StoreError> {
@@ -206,6 +217,9 @@ impl Store {
 
     /// The configured ledger and blob store (`[blobs]`).
     pub fn open_config(cfg: &crate::config::Config) -> Result<Store, StoreError> {
+        // The ledger's folder first: the default blob folder lies inside it, and a
+        // var_dir that is a file must be named as such, not as its blobs/tmp.
+        ledger_folder(&cfg.db_path())?;
         // The message alone: as `Blob` it would print twice in an error chain.
         let blobs =
             BlobStore::open_location(&cfg.blobs).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -217,12 +231,7 @@ impl Store {
             path: db_path.to_path_buf(),
             source,
         };
-        if let Some(dir) = db_path.parent() {
-            // "File exists" alone does not say which: a var_dir that is a file.
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
-            })?;
-        }
+        ledger_folder(db_path)?;
         let conn = Connection::open(db_path).map_err(err)?;
         // WAL + FULL: a committed transaction survives power loss, readers never block.
         conn.pragma_update(None, "journal_mode", "WAL")
