@@ -152,7 +152,89 @@ pub fn find(lines: &[Line]) -> Vec<KeyValue> {
             }
         }
     }
+    headings_over_values(lines, &mut out);
     out
+}
+
+/// A row of headings over one row of values, cut by the values' columns: headings
+/// printed close together ("ACCOUNT NO. YOUR ORDER REF.") are one segment of their row,
+/// but the values under them are apart, and each value takes the heading words over its
+/// own column. A row of headings over several rows of values is a table: `Column`.
+fn headings_over_values(lines: &[Line], out: &mut Vec<KeyValue>) {
+    for li in 0..lines.len().saturating_sub(1) {
+        let (heads, values) = (&lines[li], &lines[li + 1]);
+        let h = heads.height;
+        if values.page != heads.page
+            || values.top() as f32 > heads.bottom() as f32 + 1.5 * h
+            || heads.words.len() < 2
+            || has_digit(&heads.words)
+        {
+            continue;
+        }
+        let segs = segment_ranges(values);
+        if segs.len() < 2 {
+            continue;
+        }
+        let table = lines.get(li + 2).is_some_and(|next| {
+            next.page == values.page
+                && next.top() as f32 <= values.bottom() as f32 + 1.5 * h
+                && segment_ranges(next)
+                    .iter()
+                    .filter(|&&(s, e)| has_digit(&next.words[s..e]))
+                    .count()
+                    >= 2
+        });
+        for (i, &(s, e)) in segs.iter().enumerate() {
+            let value = &values.words[s..e];
+            if !has_digit(value) || value.len() > MAX_VALUE_WORDS {
+                continue;
+            }
+            // Headings start where their column starts: a word belongs to the value
+            // whose left edge is the last one at or before the word's (with half a
+            // line's slack).
+            let start_of = |j: usize| values.words[segs[j].0].bbox[0] as f32 - 0.5 * h;
+            let from = if i == 0 {
+                start_of(0) - 2.5 * h
+            } else {
+                start_of(i)
+            };
+            let to = if i + 1 < segs.len() {
+                start_of(i + 1)
+            } else {
+                f32::INFINITY
+            };
+            let key: Vec<LWord> = heads
+                .words
+                .iter()
+                .filter(|w| (from..to).contains(&(w.bbox[0] as f32)))
+                .cloned()
+                .collect();
+            if key.is_empty()
+                || key.len() > MAX_KEY_WORDS
+                || !key
+                    .iter()
+                    .any(|w| w.text.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+            {
+                continue;
+            }
+            let seen = out.iter().any(|p| {
+                p.page == values.page && p.value.first().map(|w| w.bbox) == Some(value[0].bbox)
+            });
+            if !seen {
+                out.push(KeyValue {
+                    page: heads.page,
+                    line: li,
+                    key,
+                    value: value.to_vec(),
+                    arrangement: if table {
+                        Arrangement::Column
+                    } else {
+                        Arrangement::Above
+                    },
+                });
+            }
+        }
+    }
 }
 
 /// `[start, end)` word ranges of a line's segments, left to right.
@@ -389,6 +471,29 @@ mod tests {
         // The row itself pairs its description with its first number: noise that only
         // a key's likeness to a field's labels tells from a label.
         assert!(got.iter().all(|p| p.2 != Arrangement::Above), "{got:?}");
+    }
+
+    #[test]
+    fn headings_printed_close_together_are_cut_by_the_values_columns() {
+        // One segment of headings ("ACCOUNT NO. YOUR ORDER REF." run together) over
+        // values that stand apart: each value takes the words over its own column.
+        let got = found(&[
+            (960, &[(1099, "ACCOUNT NO."), (1351, "YOUR ORDER REF.")]),
+            (1000, &[(1101, "396120"), (1353, "PO-25592")]),
+            (1120, &[(202, "No."), (563, "Product"), (1806, "Rate")]),
+        ]);
+        assert!(
+            got.contains(&(
+                "YOUR ORDER REF.".into(),
+                "PO-25592".into(),
+                Arrangement::Above
+            )),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("ACCOUNT NO.".into(), "396120".into(), Arrangement::Above)),
+            "{got:?}"
+        );
     }
 
     #[test]
