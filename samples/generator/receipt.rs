@@ -134,6 +134,14 @@ pub enum Row {
     Gap(f32),
 }
 
+impl Row {
+    /// An item row: its text left, its amount right, not bold; `item` names the line
+    /// item whose description the text holds.
+    pub fn item(text: String, amount: String, item: Option<usize>) -> Row {
+        Row::Split(text, amount, false, Role::Other, item)
+    }
+}
+
 pub struct Receipt {
     /// The language code the truth names (the classic receipts' `lang`, or a wide one's).
     pub code: &'static str,
@@ -528,13 +536,7 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
                 Some(i),
             ));
         } else if it.quantity > 1 && item_style == 1 {
-            rows.push(Row::Split(
-                it.description.clone(),
-                amount,
-                false,
-                Role::Other,
-                Some(i),
-            ));
+            rows.push(Row::item(it.description.clone(), amount, Some(i)));
             rows.push(Row::Left(format!("  {} x {unit}", it.quantity), None));
         } else if it.quantity > 1 {
             rows.push(Row::Left(it.description.clone(), Some(i)));
@@ -546,13 +548,7 @@ pub fn make_receipt(lang: Lang, rng: &mut SmallRng) -> Receipt {
                 None,
             ));
         } else {
-            rows.push(Row::Split(
-                it.description.clone(),
-                amount,
-                false,
-                Role::Other,
-                Some(i),
-            ));
+            rows.push(Row::item(it.description.clone(), amount, Some(i)));
         }
     }
     rows.push(Row::Rule(rule));

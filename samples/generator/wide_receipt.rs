@@ -424,13 +424,7 @@ pub fn make_receipt(lang: WLang, rng: &mut SmallRng) -> (Receipt, &'static str) 
                 Some(i),
             ));
         } else if it.quantity > 1 && item_style == 1 {
-            rows.push(Row::Split(
-                it.description.clone(),
-                amount,
-                false,
-                Role::Other,
-                Some(i),
-            ));
+            rows.push(Row::item(it.description.clone(), amount, Some(i)));
             rows.push(Row::Left(format!("  {} {times} {unit}", it.quantity), None));
         } else if it.quantity > 1 && item_style == 2 {
             rows.push(Row::Left(it.description.clone(), Some(i)));
@@ -451,13 +445,7 @@ pub fn make_receipt(lang: WLang, rng: &mut SmallRng) -> (Receipt, &'static str) 
                 None,
             ));
         } else {
-            rows.push(Row::Split(
-                it.description.clone(),
-                amount,
-                false,
-                Role::Other,
-                Some(i),
-            ));
+            rows.push(Row::item(it.description.clone(), amount, Some(i)));
         }
     }
     rows.push(Row::Rule(rule));

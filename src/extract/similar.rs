@@ -24,7 +24,7 @@ pub const GENERIC: &[&str] = &[
     "your", "our", "yours", "the", "of", "for", "no", "nr", "nº", "n°", "#", "number", "nummer",
     "num", "id", "ihr", "ihre", "unser", "unsere", "jeres", "vores", "deres", "votre", "notre",
     "til", "für", "de", "du", "la", "le", "et", "und", "og", "and", "och", "ja", "en", "el", "il",
-    "der", "die", "das", "den", "det", "af", "av", "van", "der", "des", "del", "di",
+    "der", "die", "das", "den", "det", "af", "av", "van", "des", "del", "di",
 ];
 
 /// The words of `tokens` that say something about a field.

@@ -62,13 +62,7 @@ pub(super) async fn admin_retry(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, Response> {
-    s.admin()?;
-    s.csrf_ok(f.get("csrf").map(String::as_str))?;
-    let actor = s.actor();
-    blocking(move || Ok(st.store.requeue(&id, &actor)?))
-        .await
-        .map_err(api_err)?;
-    Ok(Redirect::to("/admin/quarantine").into_response())
+    quarantine_action(s, st, id, f, |store, id, actor| store.requeue(id, actor)).await
 }
 
 pub(super) async fn admin_discard(
@@ -77,10 +71,24 @@ pub(super) async fn admin_discard(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, Response> {
+    quarantine_action(s, st, id, f, |store, id, actor| store.discard(id, actor)).await
+}
+
+/// An administrator's decision on a quarantined document (`requeue` or `discard`),
+/// checked for the role and the form's token, then back to the quarantine list.
+async fn quarantine_action<T: Send + 'static>(
+    s: SignedIn,
+    st: AppState,
+    id: String,
+    f: HashMap<String, String>,
+    act: impl FnOnce(&crate::store::Store, &str, &str) -> Result<T, crate::store::StoreError>
+        + Send
+        + 'static,
+) -> Result<Response, Response> {
     s.admin()?;
     s.csrf_ok(f.get("csrf").map(String::as_str))?;
     let actor = s.actor();
-    blocking(move || Ok(st.store.discard(&id, &actor)?))
+    blocking(move || Ok(act(&st.store, &id, &actor)?))
         .await
         .map_err(api_err)?;
     Ok(Redirect::to("/admin/quarantine").into_response())
