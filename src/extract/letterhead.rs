@@ -7,10 +7,9 @@
 //! the street, postcode and town; then telephone, tax id or the date. A registration
 //! is never the name and never part of the address.
 
-use super::{
-    candidate, joined, normalize_token, ocr_quality, value_regions, Candidate, LabelMatch,
-    UNLABELLED,
-};
+use super::candidates::{candidate, joined, ocr_quality, Candidate, UNLABELLED};
+use super::labels::{value_regions, LabelMatch};
+use crate::config::doctype::normalize_token;
 use crate::config::DocType;
 use crate::text::layout::{self, union, LWord, Line};
 

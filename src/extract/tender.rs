@@ -8,7 +8,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{candidate, joined, words_in, Candidate};
+use super::candidates::{candidate, joined, words_in, Candidate};
 use crate::config::doctype::label_tokens;
 use crate::text::layout::Line;
 use crate::values;
