@@ -134,7 +134,7 @@ pub(super) fn parse_region(
         }
         FieldKind::VatId => {
             let f = values::find_vat_id(&text, default_country)?;
-            Some(from_found(f.start, f.end, f.value))
+            Some(doubt_repaired_vat_id(from_found(f.start, f.end, f.value)))
         }
         FieldKind::Bic => region
             .iter()
@@ -293,6 +293,28 @@ pub(super) fn choice_reasons(
 }
 
 /// A letter that OCR confuses with a digit (O/0, I/l/1, S/5, B/8) standing next to a digit.
+/// A VAT id whose printed characters are not the value's (`NLO80719028B01` read
+/// as NL080719028B01): the letters taken for digits are a guess no checksum
+/// confirms outside Denmark, so the value is doubted and says why.
+pub(super) fn doubt_repaired_vat_id(mut c: Candidate) -> Candidate {
+    let printed: String = c
+        .raw
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if !c.value.ends_with(&printed) {
+        c.score *= 0.9;
+        c.note.get_or_insert_with(|| {
+            format!(
+                "read as {}: letters among the digits of {:?} taken for the digits they resemble",
+                c.value, c.raw
+            )
+        });
+    }
+    c
+}
+
 pub(super) fn ambiguous_glyphs(id: &str) -> bool {
     let chars: Vec<char> = id.chars().collect();
     chars.iter().enumerate().any(|(i, c)| {

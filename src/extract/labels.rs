@@ -79,7 +79,10 @@ pub(super) fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> 
                             0.0
                         };
                     }
-                    if quality > 0.0 && end <= line.words.len() && !excluded(spec, line, start, end)
+                    if quality > 0.0
+                        && end <= line.words.len()
+                        && !excluded(spec, line, start, end)
+                        && !(names_a_party(spec.kind) && in_running_text(line, start, end))
                     {
                         out.push(LabelMatch {
                             field: fi,
@@ -121,6 +124,31 @@ pub(super) fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> 
         a.line == b.line && a.start == b.start && a.end == b.end && a.field == b.field
     });
     out
+}
+
+fn names_a_party(kind: FieldKind) -> bool {
+    matches!(
+        kind,
+        FieldKind::Text | FieldKind::PartyName | FieldKind::PartyAddress
+    )
+}
+
+/// A label word inside a sentence ("… le client doit régler par virement …"): a
+/// word in lower case before it in the same run of print, and no colon after it.
+/// Labels head their value; in running text the word is only a word, and what
+/// follows it is no name.
+fn in_running_text(line: &Line, start: usize, end: usize) -> bool {
+    let Some(before) = start.checked_sub(1) else {
+        return false;
+    };
+    let same_run = line.segment[before] == line.segment[start];
+    let lower_word = line.words[before]
+        .text
+        .chars()
+        .next()
+        .is_some_and(char::is_lowercase);
+    let colon = line.words[end - 1].text.ends_with(':');
+    same_run && lower_word && !colon
 }
 
 /// Words just before or after a label that say it is some other label

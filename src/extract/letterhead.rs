@@ -132,9 +132,9 @@ const LEGAL_SUFFIXES: &[&str] = &[
     "ky", "tmi", "ehf", "hf", // Germany, Austria, Switzerland
     "gmbh", "ag", "kg", "kgaa", "ohg", "ug", "gbr", "mbh", "ek", "e.k", "e.v", "eg", "sàrl",
     // Netherlands, Belgium, France, Italy, Spain, Poland and neighbours
-    "bv", "b.v", "nv", "n.v", "vof", "bvba", "sprl", "srl", "s.r.l", "sarl", "sas", "sasu", "eurl",
-    "snc", "sa", "s.a", "spa", "s.p.a", "sl", "s.l", "slu", "z.o.o", "sp.k", "s.r.o", "sro", "a.s",
-    "kft", "zrt", "se", // English-speaking and Asian
+    "bv", "b.v", "nv", "n.v", "vof", "v.o.f", "bvba", "sprl", "srl", "s.r.l", "sarl", "sas", "sasu",
+    "eurl", "snc", "sa", "s.a", "spa", "s.p.a", "sl", "s.l", "slu", "s.l.u", "z.o.o", "sp.k",
+    "sp.j", "s.n.c", "s.r.o", "sro", "a.s", "kft", "zrt", "se", // English-speaking and Asian
     "ltd", "limited", "plc", "llp", "lp", "llc", "inc", "corp", "co", "pty", "bhd", "berhad",
     "s/b", "pte", "pvt",
 ];
@@ -275,6 +275,80 @@ const MAX_PROMINENCE: f64 = 2.5;
 /// the weight of a line half again as tall as the text.
 const SUFFIX_WEIGHT: f64 = 0.5;
 
+/// Words that are some label's value, or a label themselves.
+fn claimed_boxes(lines: &[Line], matches: &[LabelMatch]) -> Vec<[u32; 4]> {
+    let mut claimed: Vec<[u32; 4]> = Vec::new();
+    for m in matches {
+        claimed.extend(lines[m.line].words[m.start..m.end].iter().map(|w| w.bbox));
+        for (words, _) in value_regions(lines, matches, m) {
+            claimed.extend(words.iter().map(|w| w.bbox));
+        }
+    }
+    claimed
+}
+
+/// A letterhead that is a brand ("Koivula", a logo's word) completed to the company's
+/// name as printed elsewhere on the page with its legal form ("Koivula
+/// Siivouspalvelu Oy - Hämeenkatu 81" in the footer, "Krüger Haustechnik KG" over
+/// the bank details). Suppliers print the short name big and the legal name small;
+/// the legal name is what accounts payable books.
+///
+/// The completion starts with the brand's words (a misread letter allowed), adds at
+/// most five words in the same run of print, and ends in a legal form; words that are
+/// a label's value (the customer under "Kunde", who may share the brand's word) are
+/// never taken.
+///
+/// Known failure modes: a brand that is also the first word of another company's
+/// unlabelled name (a parent company in the footer) is completed to that name.
+pub(super) fn complete_name(
+    lines: &[Line],
+    matches: &[LabelMatch],
+    c: Candidate,
+    own: Vec<LWord>,
+) -> (Candidate, Vec<LWord>) {
+    if own.is_empty() || ends_in_legal_form(&own) {
+        return (c, own);
+    }
+    let claimed = claimed_boxes(lines, matches);
+    let target: Vec<&str> = own.iter().map(|w| w.norm.as_str()).collect();
+    let n = target.len();
+    let like =
+        |a: &str, b: &str| a == b || (a.chars().count() >= 5 && layout::edit_distance(a, b) <= 1);
+    for line in lines {
+        for start in 0..line.words.len().saturating_sub(n) {
+            let window = &line.words[start..start + n];
+            if window.iter().any(|w| own.iter().any(|o| o.bbox == w.bbox))
+                || !window.iter().zip(&target).all(|(w, t)| like(&w.norm, t))
+            {
+                continue;
+            }
+            let run = line.segment[start];
+            // "Wagner & Söhne IT-Systeme GmbH & Co. KG": the last legal form.
+            let longest = (start + n + 1..=(start + n + 5).min(line.words.len()))
+                .take_while(|&end| line.segment[end - 1] == run)
+                .filter(|&end| ends_in_legal_form(&line.words[start..end]))
+                .last();
+            let Some(end) = longest else { continue };
+            let words = line.words[start..end].to_vec();
+            if words.iter().any(|w| claimed.contains(&w.bbox)) {
+                continue;
+            }
+            let mut full = candidate(String::new(), words.clone());
+            full.value = clean_name(&full.raw);
+            full.page = line.page;
+            // As sure as a letterhead with its legal form, a little less for being
+            // two readings put together.
+            full.score *= 0.97 * 0.97;
+            full.note = Some(format!(
+                "the letterhead's {:?} completed by {:?}, printed with its legal form on page {}",
+                c.raw, full.raw, line.page
+            ));
+            return (full, words);
+        }
+    }
+    (c, own)
+}
+
 /// The issuer's name: a prominent line near the top of the first page that is not a
 /// label, a label's value (the customer under "Bill to:"), a heading or a number.
 pub(super) fn letterhead(
@@ -301,14 +375,7 @@ pub(super) fn letterhead(
         .filter(|c| c.weight >= 3.0)
         .flat_map(|c| c.phrases.iter().flatten().map(String::as_str))
         .collect();
-    // Words that are some label's value, or a label themselves.
-    let mut claimed: Vec<[u32; 4]> = Vec::new();
-    for m in matches {
-        claimed.extend(lines[m.line].words[m.start..m.end].iter().map(|w| w.bbox));
-        for (words, _) in value_regions(lines, matches, m) {
-            claimed.extend(words.iter().map(|w| w.bbox));
-        }
-    }
+    let claimed = claimed_boxes(lines, matches);
     let mut best: Option<(f64, Candidate, Vec<LWord>)> = None;
     for (rank, (li, line)) in page_lines.iter().enumerate() {
         if line.top() as f32 > 0.3 * page_bottom {
@@ -457,17 +524,16 @@ pub(super) fn corroborate_name(lines: &[Line], mut c: Candidate, own: &[LWord]) 
 pub(super) fn clean_name(raw: &str) -> String {
     let t = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '&' && c != ')' && c != '.');
     let t = t.trim_start_matches('.');
-    // "Inc." and "Corp." keep their full stop; "A/S." gained one from a speck.
+    // "Inc." and "Corp." keep their full stop, and so does a dotted legal form
+    // ("N.V.", "S.p.A.", "Sp.j."); "A/S." gained one from a speck.
     let last = t
         .rsplit(' ')
         .next()
         .unwrap_or("")
         .trim_end_matches('.')
         .to_lowercase();
-    if matches!(
-        last.as_str(),
-        "inc" | "corp" | "co" | "bros" | "e.k" | "mfg"
-    ) {
+    let dotted = last.contains('.') && t.ends_with('.');
+    if dotted || matches!(last.as_str(), "inc" | "corp" | "co" | "bros" | "mfg") {
         t.to_string()
     } else {
         t.trim_end_matches('.').to_string()

@@ -39,10 +39,11 @@ use crate::text::layout::{self, union, Line};
 use crate::text::Page;
 use crate::values::{self, DateOrder};
 use candidates::{
-    box_candidate, choice_reasons, has_minor_unit, ocr_quality, pick, scan_lines, Candidate,
+    box_candidate, choice_reasons, doubt_repaired_vat_id, has_minor_unit, ocr_quality, pick,
+    scan_lines, Candidate,
 };
 use labels::LabelMatch;
-use letterhead::{address_below, corroborate_name, letterhead};
+use letterhead::{address_below, complete_name, corroborate_name, letterhead};
 
 /// What extraction found, before validation.
 #[derive(Debug, Clone)]
@@ -198,10 +199,16 @@ fn unlabelled_candidates(
             }),
             FieldKind::VatId => scan_lines(lines, |t| {
                 values::find_vat_id(t, None).map(|f| (f.start, f.end, f.value))
-            }),
+            })
+            .into_iter()
+            .map(doubt_repaired_vat_id)
+            .collect(),
             FieldKind::PartyName => head
                 .clone()
-                .map(|(c, words)| corroborate_name(lines, c, &words))
+                .map(|(c, words)| {
+                    let (c, words) = complete_name(lines, matches, c, words);
+                    corroborate_name(lines, c, &words)
+                })
                 .into_iter()
                 .collect(),
             // A bare date, only when no label led to one; the first printed wins.

@@ -204,6 +204,23 @@ fn the_next_label_is_not_the_customer() {
 }
 
 #[test]
+fn a_label_word_inside_a_sentence_names_nobody() {
+    // FNFE's French invoices: "le client doit régler par virement …" is a sentence,
+    // not the customer's label; before, "régler par virement …" was the customer.
+    let sentence = "En cas de paiement le client doit régler par virement sur le compte suivant";
+    let p = page(&[(2600, &[(150, sentence)])]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(ex.fields.value("customer_name"), None);
+    // The same word heading its value is still the label.
+    let p = page(&[(400, &[(150, "Client:"), (400, "Dupont Nettoyage SA")])]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(
+        ex.fields.value("customer_name"),
+        Some("Dupont Nettoyage SA")
+    );
+}
+
+#[test]
 fn labels_glued_by_ocr() {
     for (label, value) in [("Invoice#", "191947"), ("InvoiceNo:", "A-77")] {
         let p = page(&[(400, &[(1300, label), (1516, value)])]);
@@ -668,4 +685,56 @@ options = [
     assert_eq!(ex.fields.value("holder"), Some("Acme Holding ApS"));
     assert_eq!(ex.fields.value("amount"), Some("12345.67"));
     assert_eq!(ex.fields.value("ok"), Some("true"));
+}
+
+#[test]
+fn a_dotted_legal_form_keeps_its_last_full_stop() {
+    use super::letterhead::clean_name;
+    assert_eq!(
+        clean_name("De Vries Schoonmaak N.V."),
+        "De Vries Schoonmaak N.V."
+    );
+    assert_eq!(clean_name("Rossi Impianti S.p.A."), "Rossi Impianti S.p.A.");
+    assert_eq!(clean_name("\"Acme Inc.\""), "Acme Inc.");
+    assert_eq!(clean_name("Wagner e.K."), "Wagner e.K.");
+    // A speck after an undotted form is debris.
+    assert_eq!(
+        clean_name("Nordlys Kontorartikler A/S."),
+        "Nordlys Kontorartikler A/S"
+    );
+    assert_eq!(
+        clean_name("Fjällvik Städservice AB."),
+        "Fjällvik Städservice AB"
+    );
+}
+
+#[test]
+fn a_brand_in_the_letterhead_is_completed_by_the_legal_name_printed_below() {
+    let p = page(&[
+        (150, &[(150, "Koivula")]),
+        (400, &[(1500, "LASKU")]),
+        (
+            3300,
+            &[(150, "Koivula Siivouspalvelu Oy - Hämeenkatu 81, 90100 Oulu")],
+        ),
+    ]);
+    let ex = extract(&[p], &invoice());
+    let name = ex.fields.get("vendor_name").expect("a vendor name");
+    assert_eq!(name.value, "Koivula Siivouspalvelu Oy");
+    assert!(
+        name.reasons.iter().any(|r| r.contains("completed by")),
+        "{:?}",
+        name.reasons
+    );
+    // The customer under its label may share the brand's word: never taken.
+    let p = page(&[
+        (150, &[(150, "Kruger")]),
+        (400, &[(150, "Kunde")]),
+        (460, &[(150, "Kruger Haustechnik GmbH")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    assert_ne!(
+        ex.fields.value("vendor_name"),
+        Some("Kruger Haustechnik GmbH")
+    );
 }

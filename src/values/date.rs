@@ -66,10 +66,171 @@ const MONTHS: &[(&str, u32)] = &[
     ("dez", 12),
 ];
 
-/// Regex alternation of all month names, longest first so that `marts` wins
+/// Month names of the other languages a Nordic or German back office receives
+/// (Swedish, Norwegian, Finnish, Dutch, French, Italian, Spanish, Polish), as the
+/// Unicode CLDR gives them: wide and abbreviated, in the form a date uses (the
+/// Finnish partitive "elokuuta", the Polish genitive "września") and the form
+/// standing alone, and spelt without diacritics as OCR often reads them. Only
+/// day-first dates use them (`10. elokuuta 2024`, `3 de noviembre de 2025`): a
+/// name first is English usage.
+const MONTHS_DAY_FIRST: &[(&str, u32)] = &[
+    // sv
+    ("januari", 1),
+    ("februari", 2),
+    ("mars", 3),
+    ("augusti", 8),
+    // nb
+    ("desember", 12),
+    ("des", 12),
+    // fi
+    ("tammikuuta", 1),
+    ("tammikuu", 1),
+    ("tammik", 1),
+    ("helmikuuta", 2),
+    ("helmikuu", 2),
+    ("helmik", 2),
+    ("maaliskuuta", 3),
+    ("maaliskuu", 3),
+    ("maalisk", 3),
+    ("huhtikuuta", 4),
+    ("huhtikuu", 4),
+    ("huhtik", 4),
+    ("toukokuuta", 5),
+    ("toukokuu", 5),
+    ("toukok", 5),
+    ("kesäkuuta", 6),
+    ("kesakuuta", 6),
+    ("kesäkuu", 6),
+    ("kesakuu", 6),
+    ("kesäk", 6),
+    ("heinäkuuta", 7),
+    ("heinakuuta", 7),
+    ("heinäkuu", 7),
+    ("heinakuu", 7),
+    ("heinäk", 7),
+    ("elokuuta", 8),
+    ("elokuu", 8),
+    ("elok", 8),
+    ("syyskuuta", 9),
+    ("syyskuu", 9),
+    ("syysk", 9),
+    ("lokakuuta", 10),
+    ("lokakuu", 10),
+    ("lokak", 10),
+    ("marraskuuta", 11),
+    ("marraskuu", 11),
+    ("marrask", 11),
+    ("joulukuuta", 12),
+    ("joulukuu", 12),
+    ("jouluk", 12),
+    // nl
+    ("maart", 3),
+    ("mrt", 3),
+    ("mei", 5),
+    ("augustus", 8),
+    // fr
+    ("janvier", 1),
+    ("janv", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("févr", 2),
+    ("fevr", 2),
+    ("avril", 4),
+    ("avr", 4),
+    ("juin", 6),
+    ("juillet", 7),
+    ("juil", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("déc", 12),
+    // it
+    ("gennaio", 1),
+    ("gen", 1),
+    ("febbraio", 2),
+    ("marzo", 3),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("mag", 5),
+    ("giugno", 6),
+    ("giu", 6),
+    ("luglio", 7),
+    ("lug", 7),
+    ("agosto", 8),
+    ("ago", 8),
+    ("settembre", 9),
+    ("set", 9),
+    ("ottobre", 10),
+    ("ott", 10),
+    ("dicembre", 12),
+    ("dic", 12),
+    // es
+    ("enero", 1),
+    ("ene", 1),
+    ("febrero", 2),
+    ("abril", 4),
+    ("abr", 4),
+    ("mayo", 5),
+    ("junio", 6),
+    ("julio", 7),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("octubre", 10),
+    ("noviembre", 11),
+    ("diciembre", 12),
+    // pl
+    ("stycznia", 1),
+    ("styczeń", 1),
+    ("styczen", 1),
+    ("sty", 1),
+    ("lutego", 2),
+    ("luty", 2),
+    ("lut", 2),
+    ("marca", 3),
+    ("marzec", 3),
+    ("kwietnia", 4),
+    ("kwiecień", 4),
+    ("kwiecien", 4),
+    ("kwi", 4),
+    ("maja", 5),
+    ("czerwca", 6),
+    ("czerwiec", 6),
+    ("cze", 6),
+    ("lipca", 7),
+    ("lipiec", 7),
+    ("lip", 7),
+    ("sierpnia", 8),
+    ("sierpień", 8),
+    ("sierpien", 8),
+    ("sie", 8),
+    ("września", 9),
+    ("wrzesnia", 9),
+    ("wrzesień", 9),
+    ("wrzesien", 9),
+    ("wrz", 9),
+    ("października", 10),
+    ("pazdziernika", 10),
+    ("październik", 10),
+    ("pazdziernik", 10),
+    ("paź", 10),
+    ("listopada", 11),
+    ("listopad", 11),
+    ("lis", 11),
+    ("grudnia", 12),
+    ("grudzień", 12),
+    ("grudzien", 12),
+    ("gru", 12),
+];
+
+/// Regex alternation of the month names, longest first so that `marts` wins
 /// over `mar`.
-fn month_alternation() -> String {
-    let mut names: Vec<&str> = MONTHS.iter().map(|&(n, _)| n).collect();
+fn month_alternation(day_first: bool) -> String {
+    let extra = if day_first { MONTHS_DAY_FIRST } else { &[] };
+    let mut names: Vec<&str> = MONTHS.iter().chain(extra).map(|&(n, _)| n).collect();
     names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
     names.dedup();
     names
@@ -81,7 +242,11 @@ fn month_alternation() -> String {
 
 fn month_number(name: &str) -> Option<u32> {
     let lower = name.to_lowercase();
-    MONTHS.iter().find(|&&(n, _)| n == lower).map(|&(_, m)| m)
+    MONTHS
+        .iter()
+        .chain(MONTHS_DAY_FIRST)
+        .find(|&&(n, _)| n == lower)
+        .map(|&(_, m)| m)
 }
 
 /// `YYYY-MM-DD` (also with `/` or `.`); never reordered.
@@ -100,11 +265,12 @@ static RE_DATE_NUM: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// `5 March 2024`, `14. marts 2024`, `5th March, 2024`, `05-Mar-24`.
+/// `5 March 2024`, `14. marts 2024`, `5th March, 2024`, `05-Mar-24`,
+/// `1er mars 2024`, `3 de noviembre de 2025`.
 static RE_DATE_DMY_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)([0-9]{{1,2}})(?:st|nd|rd|th)?\.?(?:{HS}{{0,2}}|{HS}?[-/]{HS}?)({m})\b\.?(,?{HS}{{0,2}}|{HS}?[-/]{HS}?)([0-9]{{4}}|[0-9]{{2}})",
-        m = month_alternation()
+        r"(?i)([0-9]{{1,2}})(?:st|nd|rd|th|er)?\.?(?:{HS}{{0,2}}|{HS}?[-/]{HS}?|{HS}de{HS})({m})\b\.?(,?{HS}{{0,2}}|{HS}?[-/]{HS}?|{HS}de{HS})([0-9]{{4}}|[0-9]{{2}})",
+        m = month_alternation(true)
     ))
     .expect("valid regex")
 });
@@ -113,7 +279,7 @@ static RE_DATE_DMY_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 static RE_DATE_MDY_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?i)({m})\b\.?{HS}{{0,2}}([0-9]{{1,2}})(?:st|nd|rd|th)?\b\.?(?:,{HS}{{0,2}}|{HS}{{1,2}})([0-9]{{4}})",
-        m = month_alternation()
+        m = month_alternation(false)
     ))
     .expect("valid regex")
 });
@@ -256,7 +422,10 @@ fn date_candidates(fixed: &str, order: DateOrder) -> Vec<(usize, usize, NaiveDat
 /// `order` is [`DateOrder::Mdy`]; two-digit years mean 20xx); and dates with
 /// English, Danish or German month names, full or abbreviated, any case, with
 /// optional dots and ordinal suffixes (`March 5, 2024`, `5th March 2024`,
-/// `14. marts 2024`, `5. März 2024`, `Oct. 1, 2024`, `05-Mar-24`). Tolerates
+/// `14. marts 2024`, `5. März 2024`, `Oct. 1, 2024`, `05-Mar-24`), and day-first
+/// dates with Swedish, Norwegian, Finnish, Dutch, French, Italian, Spanish or
+/// Polish month names (`10. elokuuta 2024`, `5 maja 2026`, `1er mars 2024`,
+/// `3 de noviembre de 2025`). Tolerates
 /// `O`/`I`/`l` for `0`/`1` inside digit tokens, one stray space around
 /// separators and a trailing comma or period.
 ///
@@ -414,6 +583,40 @@ mod tests {
                 "{t} (Mdy)"
             );
         }
+    }
+
+    #[test]
+    fn day_first_dates_with_the_month_named_in_eight_more_languages() {
+        let cases = [
+            ("5 mars 2024", ymd(2024, 3, 5)),
+            ("17 augusti 2023", ymd(2023, 8, 17)),
+            ("24. desember 2024", ymd(2024, 12, 24)),
+            ("10. elokuuta 2024", ymd(2024, 8, 10)),
+            ("30. kesakuuta 2024", ymd(2024, 6, 30)),
+            ("3 maart 2025", ymd(2025, 3, 3)),
+            ("12 mei 2025", ymd(2025, 5, 12)),
+            ("6 octobre 2024", ymd(2024, 10, 6)),
+            ("1er février 2024", ymd(2024, 2, 1)),
+            ("15 aout 2024", ymd(2024, 8, 15)),
+            ("24 febbraio 2025", ymd(2025, 2, 24)),
+            ("10 marzo 2025", ymd(2025, 3, 10)),
+            ("3 de noviembre de 2025", ymd(2025, 11, 3)),
+            ("17 septiembre 2023", ymd(2023, 9, 17)),
+            ("5 maja 2026", ymd(2026, 5, 5)),
+            ("19 czerwca 2026", ymd(2026, 6, 19)),
+            ("17 wrzesnia 2023", ymd(2023, 9, 17)),
+            ("2 października 2023", ymd(2023, 10, 2)),
+        ];
+        for (t, d) in cases {
+            assert_eq!(date(t), Some(d), "{t}");
+        }
+        // Month first is English usage; these short names are words too.
+        assert_eq!(date("Sie 5 2024"), None);
+        assert_eq!(date("gen 12 2024"), None);
+        // A date inside a sentence is still found where it stands.
+        let t = "Data scadenza: 10 marzo 2025";
+        let f = parse_date(t, DateOrder::Dmy).unwrap();
+        assert_eq!(&t[f.start..f.end], "10 marzo 2025");
     }
 
     #[test]

@@ -102,15 +102,49 @@ fn vat_body(s: &str, country: Option<&str>) -> Option<String> {
     let up = compact.to_ascii_uppercase();
     if up.len() > 2 && up.as_bytes()[..2].iter().all(u8::is_ascii_alphabetic) {
         if let Some(cc) = vat_country(&up[..2]) {
-            let v = format!("{cc}{}", &up[2..]);
-            if vat_shape_ok(&v) {
+            if let Some(v) = shaped(cc, &up[2..]) {
                 return Some(v);
             }
         }
     }
     let cc = vat_country(country?)?;
-    let v = format!("{cc}{up}");
-    vat_shape_ok(&v).then_some(v)
+    shaped(cc, &up)
+}
+
+/// `cc` + `body` if that has the country's shape, else the body with up to two
+/// letters OCR reads for digits (`O`→`0`, `I`/`L`→`1`) repaired where they
+/// stand among digits: "NLO80719028B01" is NL080719028B01.
+///
+/// Known failure modes: a repaired id is only as right as the guess; the
+/// caller sees the repair because the printed text no longer spells the value.
+fn shaped(cc: &str, body: &str) -> Option<String> {
+    let v = format!("{cc}{body}");
+    if vat_shape_ok(&v) {
+        return Some(v);
+    }
+    let b = body.as_bytes();
+    let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let mut repaired = 0;
+    let fixed: String = b
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let among_digits = (i > 0 && digit_at(i - 1)) || digit_at(i + 1);
+            match c {
+                b'O' | b'I' | b'L' if among_digits => {
+                    repaired += 1;
+                    if c == b'O' {
+                        '0'
+                    } else {
+                        '1'
+                    }
+                }
+                _ => char::from(c),
+            }
+        })
+        .collect();
+    let v = format!("{cc}{fixed}");
+    (repaired > 0 && repaired <= 2 && vat_shape_ok(&v)).then_some(v)
 }
 
 fn leading_sep_len(s: &str) -> usize {
@@ -467,6 +501,20 @@ mod tests {
 
         let t = "Firma BV, BTW NL123456789B01.";
         assert_eq!(find_vat_id(t, None).unwrap().value, "NL123456789B01");
+
+        // OCR's O for 0 inside the digits, repaired only where the shape asks
+        // for digits (the NL "B" stays).
+        let t = "Btw-nr. NLO80719028B01";
+        let f = find_vat_id(t, None).unwrap();
+        assert_eq!(f.value, "NL080719028B01");
+        assert_eq!(&t[f.start..f.end], "NLO80719028B01");
+        assert_eq!(
+            find_vat_id("USt-IdNr. DE12345678I", None).unwrap().value,
+            "DE123456781"
+        );
+        // Three repairs are a guess too far; words are not ids.
+        assert_eq!(find_vat_id("VAT DEOOI456789", None), None);
+        assert_eq!(find_vat_id("DEPOT LOLLIPOP", None), None);
 
         let t = "Moms nr: 12345678";
         assert_eq!(find_vat_id(t, None).unwrap().value, "DK12345678");
