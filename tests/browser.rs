@@ -1151,3 +1151,146 @@ async fn the_rough_edges_of_a_days_work_are_smoothed() {
     assert!(c.find(Locator::Css("p.error")).await.is_err(), "{body}");
     c.close().await.unwrap();
 }
+
+/// The text of the page's body.
+async fn body_text(c: &fantoccini::Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Issue 18, point 4 (search): every document, whatever its state, found from the
+/// queue by keyboard: `/` opens the search with the cursor in its text box, Enter
+/// searches, ↓ moves to a result and Enter opens it; the state and total filters
+/// narrow the list, and an amount that reads two ways is refused, not guessed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_finds_any_document_by_keyboard() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices");
+    inst.fill_inbox(&[
+        samples.join("inv-100-0089-letterhead.png"),
+        samples.join("inv-501-0000.png"),
+    ]);
+    let mut broken = b"\x89PNG\r\n\x1a\n".to_vec();
+    broken.extend(b"not an image");
+    std::fs::write(inst.path("inbox/broken.png"), broken).unwrap();
+    inst.run_to_idle(Duration::from_secs(300));
+    let posted: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE name = 'inv-100-0089-letterhead.png' AND state = 'auto_posted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}: {:?}", inst.documents()));
+    let (_running, c, base) = signed_in(&inst, "sif", "reviewer").await;
+
+    // From the queue, "/" opens the search with the cursor in its text box.
+    let started = std::time::Instant::now();
+    let mut presses = 0;
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("/")
+        .await
+        .unwrap();
+    presses += 1;
+    eventually("the search page", async || {
+        let u = c.current_url().await.ok()?;
+        (u.path() == "/search").then_some(())
+    })
+    .await;
+    let focused = js(&c, "return document.activeElement.id").await;
+    assert_eq!(focused, "q");
+    // The invoice number, Enter: one result, the posted invoice.
+    let q = c.active_element().await.unwrap();
+    q.send_keys("126049").await.unwrap();
+    q.send_keys(&Key::Enter.to_string()).await.unwrap();
+    presses += "126049".len() + 1;
+    let rows = eventually("the results", async || {
+        let u = c.current_url().await.ok()?;
+        if !u.query().unwrap_or("").contains("126049") {
+            return None;
+        }
+        let r = js(
+            &c,
+            "return [...document.querySelectorAll('#results tbody tr[data-id]')].map(r => [r.dataset.id, r.innerText])",
+        )
+        .await;
+        Some(r)
+    })
+    .await;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], posted.as_str());
+    let row = rows[0][1].as_str().unwrap();
+    assert!(row.contains("auto_posted"), "{row}");
+    assert!(row.contains("Lyngholm VVS A/S"), "{row}");
+    assert!(row.contains("1 700,00 DKK"), "{row}");
+    assert!(row.contains("2024-09-05"), "{row}");
+    // ↓ to the result, Enter opens it.
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Down.to_string())
+        .await
+        .unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    presses += 2;
+    eventually("the document", async || {
+        let u = c.current_url().await.ok()?;
+        (u.path() == format!("/documents/{posted}")).then_some(())
+    })
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
+    let body = body_text(&c).await;
+    assert!(body.contains("This document is auto_posted."), "{body}");
+
+    // Filters: the quarantined file by its state; the total as an amount.
+    c.goto(&format!("{base}/search?state=quarantined"))
+        .await
+        .unwrap();
+    let body = body_text(&c).await;
+    assert!(body.contains("broken.png"), "{body}");
+    assert!(!body.contains("inv-100-0089"), "{body}");
+    c.goto(&format!("{base}/search")).await.unwrap();
+    retype(&c, "#s-amount-min", "1.700,00").await;
+    retype(&c, "#s-amount-max", "1700")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let ids = eventually("the amount search", async || {
+        let u = c.current_url().await.ok()?;
+        if !u.query().unwrap_or("").contains("amount_max") {
+            return None;
+        }
+        Some(js(&c, "return [...document.querySelectorAll('#results tbody tr[data-id]')].map(r => r.dataset.id)").await)
+    })
+    .await;
+    assert_eq!(ids, serde_json::json!([posted]));
+    // An amount that reads two ways is refused with how to write it.
+    retype(&c, "#s-amount-min", "1.700")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let refusal = text_when(&c, "#search-error", |t| !t.is_empty()).await;
+    assert!(refusal.contains("\"1.700\" could be"), "{refusal}");
+    c.close().await.unwrap();
+    println!(
+        "figure search: from the queue to the posted invoice by its number: {presses} key presses, {seconds:.2} s"
+    );
+}

@@ -11,6 +11,7 @@
 //! `api` never import each other.
 
 pub mod api;
+mod search;
 mod shared;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
-// Queue page: "n" opens the next document.
+// Queue page: "n" opens the next document, "/" the search of every document.
 document.addEventListener("keydown", (e) => {
   if (e.target.matches("input, textarea") || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === "n") { document.getElementById("next").click(); }
+  if (e.key === "/") { e.preventDefault(); document.getElementById("search-link").click(); }
 });
 
 // The queue refreshes itself every 20 s while nobody is using the page: not while a

@@ -9,14 +9,17 @@
 //! same functions as the API: one set of rules, one audit trail.
 //!
 //! One file per job: `auth` (sessions, sign-in, CSRF, the sign-in limit), `queue`
-//! (the list waiting for review and the next document), `document` (one document's
-//! page, validation as you type, page images), `decisions` (lease, approve, settle the
-//! type, reject, skip), `admin` (quarantine, duplicates, the vendor book), `health`
-//! (probes) and `render` (templates, messages, static files). Handlers shared with the
-//! API live in `web` itself (`web::shared`, `web::post_reviewed`), never in `api`.
+//! (the list waiting for review and the next document), `browse` (search every
+//! document), `document`
+//! (one document's page, validation as you type, page images), `decisions` (lease,
+//! approve, settle the type, reject, skip), `admin` (quarantine, duplicates, the vendor
+//! book), `health` (probes) and `render` (templates, messages,
+//! static files). Handlers shared with the API live in `web` itself (`web::shared`,
+//! `web::post_reviewed`, `web::search`), never in `api`.
 
 mod admin;
 mod auth;
+mod browse;
 mod decisions;
 mod document;
 mod health;
@@ -33,6 +36,7 @@ use admin::{
 };
 use auth::{login, login_page, logout};
 pub use auth::{LoginLimiter, SignedIn};
+use browse::search_page;
 pub use decisions::LEASE_MS;
 use decisions::{approve, reject, release, renew_lease, set_type, skip};
 use document::{check, document_page, original, page_image};
@@ -52,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/", get(queue))
         .route("/next", get(next))
+        .route("/search", get(search_page))
         .route("/documents/{id}", get(document_page))
         .route("/documents/{id}/check", post(check))
         .route("/documents/{id}/lease", post(renew_lease))

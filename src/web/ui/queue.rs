@@ -32,7 +32,7 @@ fn filter_from(q: &HashMap<String, String>) -> DocumentFilter {
     }
 }
 
-fn query_string(q: &HashMap<String, String>, keys: &[&str]) -> String {
+pub(super) fn query_string(q: &HashMap<String, String>, keys: &[&str]) -> String {
     let parts: Vec<String> = keys
         .iter()
         .filter_map(|k| {
@@ -89,7 +89,7 @@ fn plain(cfg: &crate::config::Config, doc: &Value, reason: Option<&str>, lang: &
 
 /// Whom a document is from, for the queue's vendor column: the vendor, a receipt's
 /// merchant, else the first party its type reads (a form's account holder, employee).
-fn party(cfg: &crate::config::Config, doc: &Value) -> Value {
+pub(super) fn party(cfg: &crate::config::Config, doc: &Value) -> Value {
     let fields = &doc["fields"];
     let dt = doc["doc_type"]["value"]
         .as_str()
