@@ -556,6 +556,99 @@ fn documents_are_found_by_text_amount_date_and_state() {
     }
 }
 
+/// POST bytes as a file upload; the status and the JSON answer.
+fn upload(url: &str, token: &str, bytes: &[u8]) -> (u16, Value) {
+    let res = ureq::post(url)
+        .set("Authorization", &format!("Bearer {token}"))
+        .set("Content-Type", "application/octet-stream")
+        .send_bytes(bytes);
+    let resp = match res {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("POST {url}: {e}"),
+    };
+    let status = resp.status();
+    let text = resp.into_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Issue 18: a file uploaded over the API is taken in as a file dropped in the inbox
+/// is: the same ledger, the same sha256 duplicate check, read by the workers alike;
+/// over `limits.max_file_mb`, empty, unnamed, or with a read token it is refused.
+#[test]
+fn an_uploaded_file_goes_through_the_inbox_intake() {
+    let inst = Install::new("[limits]\nmax_file_mb = 1\n");
+    let reader = token(&inst, "warehouse", "read");
+    let writer = token(&inst, "scanner", "write");
+    let srv = start(&inst, &["serve"], "serve.log");
+    let base = &srv.base;
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices/inv-100-0089-letterhead.png"),
+    )
+    .unwrap();
+    let url = |name: &str| format!("{base}/api/v1/documents?name={name}");
+    let (s, e) = upload(&url("a.png"), &reader, &sample);
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (403, Some("insufficient_scope"))
+    );
+    let (s, first) = upload(&url("scans%2Finvoice.png"), &writer, &sample);
+    assert_eq!(s, 201, "{first}");
+    assert_eq!(first["state"], "received");
+    assert_eq!(
+        first["name"], "invoice.png",
+        "folders are dropped from the name"
+    );
+    let id = first["id"].as_str().unwrap().to_string();
+    use sha2::Digest;
+    assert_eq!(
+        first["sha256"].as_str().unwrap(),
+        hex::encode(sha2::Sha256::digest(&sample))
+    );
+    let (s, dup) = upload(&url("again.png"), &writer, &sample);
+    assert_eq!(s, 201, "{dup}");
+    assert_eq!(
+        (dup["state"].as_str(), dup["duplicate_of"].as_str()),
+        (Some("duplicate"), Some(id.as_str()))
+    );
+    for (name, bytes, status, says) in [
+        (
+            "big.pdf",
+            vec![b'%'; 1024 * 1024 + 1],
+            413,
+            "larger than the limit of 1 MB",
+        ),
+        ("empty.pdf", Vec::new(), 400, "the file is empty"),
+        ("", sample.clone(), 400, "needs the file's name"),
+    ] {
+        let (s, e) = upload(&url(name), &writer, &bytes);
+        assert_eq!(s, status, "{name}: {e}");
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains(says),
+            "{name}: {e}"
+        );
+    }
+    assert_eq!(inst.documents().len(), 2, "{:?}", inst.documents());
+    assert!(
+        std::fs::read_dir(inst.path("var/uploads"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "no scratch file is left behind"
+    );
+    // The workers read it as they read the inbox's files.
+    drop(srv);
+    inst.run_to_idle(Duration::from_secs(300));
+    let states: Vec<(String, String)> = inst.documents().into_iter().map(|d| (d.0, d.1)).collect();
+    assert_eq!(
+        states,
+        [
+            ("invoice.png".to_string(), "auto_posted".to_string()),
+            ("again.png".to_string(), "duplicate".to_string())
+        ]
+    );
+}
+
 #[test]
 fn served_routes_are_the_documented_ones() {
     let inst = Install::new("");
@@ -619,7 +712,7 @@ fn served_routes_are_the_documented_ones() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 17);
+    assert_eq!(checked, 18);
     let (s, e) = call(
         "GET",
         &format!("{base}/api/v1/nothing"),

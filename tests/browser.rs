@@ -1294,3 +1294,144 @@ async fn a_clerk_finds_any_document_by_keyboard() {
         "figure search: from the queue to the posted invoice by its number: {presses} key presses, {seconds:.2} s"
     );
 }
+
+/// Issue 18, point 4 (upload): files from the browser (the file field, "u", or a drop)
+/// go through the inbox's intake: the same ledger, the same sha256 duplicate check, the
+/// same reading; the page says what became of each, with a link; a file over
+/// `limits.max_file_mb` is refused with the limit named, by the page and by the server;
+/// an upload without the session's CSRF token is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_uploads_files_from_the_browser() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n[limits]\nmax_file_mb = 1\n");
+    let (_running, c, _base) = signed_in(&inst, "uma", "reviewer").await;
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices/inv-100-0089-letterhead.png");
+    let upload = |path: std::path::PathBuf| {
+        let c = c.clone();
+        async move {
+            c.find(Locator::Css("#upload-file"))
+                .await
+                .unwrap()
+                .send_keys(&path.to_string_lossy())
+                .await
+                .unwrap();
+        }
+    };
+    // "u" opens the file chooser.
+    js(
+        &c,
+        "document.getElementById('upload-file').addEventListener('click', (e) => { window.__chooser = 1; e.preventDefault(); }); return 0",
+    )
+    .await;
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("u")
+        .await
+        .unwrap();
+    assert_eq!(js(&c, "return window.__chooser || 0").await, 1);
+
+    // The invoice: received, read, posted automatically; the line links the document.
+    upload(sample.clone()).await;
+    let line = text_when(&c, "#uploads li", |t| t.contains("posted automatically")).await;
+    assert!(line.starts_with("inv-100-0089-letterhead.png: "), "{line}");
+    let href = js(
+        &c,
+        "return document.querySelector('#uploads li a.open').getAttribute('href')",
+    )
+    .await;
+    let id: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE name = 'inv-100-0089-letterhead.png' AND state = 'auto_posted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}: {:?}", inst.documents()));
+    assert_eq!(href, format!("/documents/{id}").as_str());
+    let sha: String = inst
+        .db()
+        .query_row("SELECT sha256 FROM documents WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    use sha2::Digest;
+    assert_eq!(
+        sha,
+        hex::encode(sha2::Sha256::digest(std::fs::read(&sample).unwrap()))
+    );
+
+    // The same bytes again, under another name: a duplicate of the first, not read.
+    let again = inst.path("copy.png");
+    std::fs::copy(&sample, &again).unwrap();
+    upload(again).await;
+    text_when(&c, "#uploads li:first-child", |t| {
+        t.contains("the same file as")
+    })
+    .await;
+    let earlier = js(
+        &c,
+        "return document.querySelector('#uploads li:first-child a.earlier').getAttribute('href')",
+    )
+    .await;
+    assert_eq!(earlier, format!("/documents/{id}").as_str());
+    let dup: (String, String) = inst
+        .db()
+        .query_row(
+            "SELECT state, duplicate_of FROM documents WHERE name = 'copy.png'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(dup, ("duplicate".to_string(), id.clone()));
+
+    // Over the limit: refused by the page with the limit named, nothing stored.
+    let big = inst.path("big.pdf");
+    std::fs::write(&big, vec![b'%'; 1024 * 1024 + 1]).unwrap();
+    upload(big).await;
+    let line = text_when(&c, "#uploads li:first-child", |t| t.contains("not taken")).await;
+    assert_eq!(line, "big.pdf: not taken: larger than the limit of 1 MB");
+    // And by the server, for a client that does not look first; and without the
+    // session's CSRF token, nothing is taken at all.
+    let answers = js(
+        &c,
+        "const csrf = document.getElementById('upload').dataset.csrf;
+         const big = new Uint8Array(1024 * 1024 + 1);
+         const send = (name, headers) => fetch('/upload?name=' + name, {method: 'POST', body: big, headers})
+           .then(async r => [r.status, await r.text()]);
+         return Promise.all([send('big.bin', {'X-CSRF-Token': csrf}), send('forged.bin', {})]);",
+    )
+    .await;
+    assert_eq!(answers[0][0], 413, "{answers}");
+    assert!(
+        answers[0][1]
+            .as_str()
+            .unwrap()
+            .contains("larger than the limit of 1 MB"),
+        "{answers}"
+    );
+    assert_eq!(answers[1][0], 403, "{answers}");
+    let names: Vec<String> = inst.documents().into_iter().map(|d| d.0).collect();
+    assert_eq!(names, ["inv-100-0089-letterhead.png", "copy.png"]);
+
+    // A file dropped on the zone: an unreadable image, quarantined with its reason.
+    js(
+        &c,
+        "const dt = new DataTransfer();
+         dt.items.add(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])], 'dropped.png'));
+         document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+         return 0",
+    )
+    .await;
+    let line = text_when(&c, "#uploads li:first-child", |t| t.contains("quarantined")).await;
+    assert!(line.starts_with("dropped.png: quarantined ("), "{line}");
+    // The queue reloads itself: what became of the uploads is still listed.
+    c.refresh().await.unwrap();
+    let lines = text_when(&c, "#uploads", |t| t.contains("dropped.png")).await;
+    assert!(lines.contains("posted automatically"), "{lines}");
+    c.close().await.unwrap();
+}

@@ -27,6 +27,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::GET, "/api/v1/openapi.json", get(openapi)),
         (Method::GET, "/api/v1/documents", get(list_documents)),
+        (Method::POST, "/api/v1/documents", post(upload_document)),
         (Method::GET, "/api/v1/documents/{id}", get(get_document)),
         (
             Method::GET,
@@ -371,6 +372,38 @@ async fn list_documents(
         "next_cursor": found.next.to_string(),
         "has_more": found.has_more,
     })))
+}
+
+/// A file for the inbox's intake (`?name=`, the bytes as the body): the document it
+/// became, `received` (read by the workers next) or a `duplicate` of the document with
+/// the same bytes. Write scope; at most `limits.max_file_mb`.
+async fn upload_document(
+    auth: Auth,
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+    mut body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    let name = auth.require(Scope::Write).and_then(|()| {
+        if let Some(k) = q.keys().find(|k| k.as_str() != "name") {
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter {k:?} (an upload takes only name)"
+            )));
+        }
+        super::upload::upload_name(q.get("name").map(String::as_str))
+    });
+    let name = match name {
+        Ok(n) => n,
+        Err(e) => {
+            // Refused before a byte is stored; read the rest so the client hears why.
+            super::upload::discard(&mut body).await;
+            return Err(e);
+        }
+    };
+    let ingested = super::upload::take_upload(&st, name, &headers, body, &auth.actor()).await?;
+    let id = ingested.id().to_string();
+    let v = blocking(move || detail(&st, &id)).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 fn detail(st: &AppState, id: &str) -> Result<Value, ApiError> {

@@ -17,6 +17,7 @@ mod shared;
 mod tests;
 mod typed;
 pub mod ui;
+mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -10,12 +10,12 @@
 //!
 //! One file per job: `auth` (sessions, sign-in, CSRF, the sign-in limit), `queue`
 //! (the list waiting for review and the next document), `browse` (search every
-//! document), `document`
+//! document), `upload` (a file from the browser into the inbox's intake), `document`
 //! (one document's page, validation as you type, page images), `decisions` (lease,
 //! approve, settle the type, reject, skip), `admin` (quarantine, duplicates, the vendor
 //! book), `health` (probes) and `render` (templates, messages,
 //! static files). Handlers shared with the API live in `web` itself (`web::shared`,
-//! `web::post_reviewed`, `web::search`), never in `api`.
+//! `web::post_reviewed`, `web::search`, `web::upload`), never in `api`.
 
 mod admin;
 mod auth;
@@ -25,6 +25,7 @@ mod document;
 mod health;
 mod queue;
 mod render;
+mod upload;
 mod words;
 
 use axum::routing::{get, post};
@@ -45,6 +46,7 @@ use health::{healthz, readyz};
 pub(crate) use queue::tests_support;
 use queue::{next, queue};
 use render::static_file;
+use upload::{status, upload};
 
 /// Every page, form post and JSON call of the review UI (the API's table is added by
 /// [`crate::web::router`]).
@@ -57,6 +59,8 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(queue))
         .route("/next", get(next))
         .route("/search", get(search_page))
+        .route("/upload", post(upload))
+        .route("/documents/{id}/status", get(status))
         .route("/documents/{id}", get(document_page))
         .route("/documents/{id}/check", post(check))
         .route("/documents/{id}/lease", post(renew_lease))

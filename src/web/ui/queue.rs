@@ -160,6 +160,8 @@ pub(super) async fn queue(
             "filter": {"type": q.get("type"), "reason": q.get("reason"), "vendor": q.get("vendor")},
             "filter_query": if filters.is_empty() { String::new() } else { format!("?{filters}") },
             "more": more,
+            "max_upload_bytes": cfg.limits.max_file_bytes,
+            "max_upload_mb": cfg.limits.max_file_bytes / (1024 * 1024),
         }),
     ))
 }
