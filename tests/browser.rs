@@ -1435,3 +1435,78 @@ async fn a_clerk_uploads_files_from_the_browser() {
     assert!(lines.contains("posted automatically"), "{lines}");
     c.close().await.unwrap();
 }
+
+/// Issue 17: the supervisor's figures on `/admin/status`, linked from the admin menu:
+/// throughput today, automation rate, the review queue and its oldest document, dead
+/// deliveries per sink, documents per state; as `mailroom status --json` has them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_reads_the_status_figures() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 1, 5, &["--degradation", "heavy"]);
+    let mut files = images(&gen);
+    files.push(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices/inv-100-0089-letterhead.png"),
+    );
+    inst.fill_inbox(&files);
+    inst.run_to_idle(Duration::from_secs(300));
+    let figures: serde_json::Value =
+        serde_json::from_slice(&inst.ok(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(figures["today"]["documents"], 2, "{figures}");
+    assert_eq!(figures["review_queue"], 1, "{figures}");
+    let waiting: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE state = 'in_review'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (running, c, _) = signed_in(&inst, "sam", "admin").await;
+    c.find(Locator::Css("header nav a[href='/admin/status']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let today = text_when(&c, "#today", |t| !t.is_empty()).await;
+    assert!(
+        today.contains("2 document(s), 2 page(s) finished"),
+        "{today}"
+    );
+    let rate = text_when(&c, "#automation-today", |t| !t.is_empty()).await;
+    assert!(rate.contains("50.0 % (1 of 2)"), "{rate}");
+    let queue = text_when(&c, "#review-queue", |t| !t.is_empty()).await;
+    assert!(queue.contains("1 waiting, the oldest for "), "{queue}");
+    let oldest = c
+        .find(Locator::Css("#oldest a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(oldest, Some(format!("/documents/{waiting}")));
+    let dead = text_when(&c, "#dead", |t| !t.is_empty()).await;
+    assert!(dead.contains("outbox: 0"), "{dead}");
+    let states = text_when(&c, "#states", |t| !t.is_empty()).await;
+    assert!(
+        states.contains("auto_posted 1") && states.contains("in_review 1"),
+        "{states}"
+    );
+    // Not for reviewers.
+    c.close().await.unwrap();
+    drop(running);
+    let (_running, c, base) = signed_in(&inst, "rut", "reviewer").await;
+    assert!(c
+        .find(Locator::Css("header nav a[href='/admin/status']"))
+        .await
+        .is_err());
+    c.goto(&format!("{base}/admin/status")).await.unwrap();
+    let body = body_text(&c).await;
+    assert!(!body.contains("Automation today"), "{body}");
+    c.close().await.unwrap();
+}

@@ -13,7 +13,7 @@
 //! document), `upload` (a file from the browser into the inbox's intake), `document`
 //! (one document's page, validation as you type, page images), `decisions` (lease,
 //! approve, settle the type, reject, skip), `admin` (quarantine, duplicates, the vendor
-//! book), `health` (probes) and `render` (templates, messages,
+//! book, the status figures), `health` (probes) and `render` (templates, messages,
 //! static files). Handlers shared with the API live in `web` itself (`web::shared`,
 //! `web::post_reviewed`, `web::search`, `web::upload`), never in `api`.
 
@@ -33,7 +33,8 @@ use axum::Router;
 
 use super::AppState;
 use admin::{
-    admin_discard, admin_retry, duplicates, import_vendors, quarantine, reset_vendor, vendors,
+    admin_discard, admin_retry, duplicates, import_vendors, quarantine, reset_vendor, status_page,
+    vendors,
 };
 use auth::{login, login_page, logout};
 pub use auth::{LoginLimiter, SignedIn};
@@ -72,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/documents/{id}/pages/{n}", get(page_image))
         .route("/ui/documents/{id}/original", get(original))
         .route("/ui/static/{file}", get(static_file))
+        .route("/admin/status", get(status_page))
         .route("/admin/quarantine", get(quarantine))
         .route("/admin/duplicates", get(duplicates))
         .route("/admin/vendors", get(vendors))

@@ -21,6 +21,7 @@ static TEMPLATES: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
         ("admin.html", include_str!("../templates/admin.html")),
         ("vendors.html", include_str!("../templates/vendors.html")),
         ("search.html", include_str!("../templates/search.html")),
+        ("status.html", include_str!("../templates/status.html")),
     ] {
         env.add_template(name, src).expect("templates parse");
     }
