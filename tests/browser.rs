@@ -1510,3 +1510,107 @@ async fn an_admin_reads_the_status_figures() {
     assert!(!body.contains("Automation today"), "{body}");
     c.close().await.unwrap();
 }
+
+/// Issue 18, point 4: a signature (and a ticked box) is a toggle that Space flips,
+/// posting the typed boolean; a Number field (hours) is read as strictly as an
+/// amount: `37.125` reads two ways and is refused, `37,5` will post as 37.5.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boxes_are_toggles_and_numbers_are_read_strictly() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 1, 5, &["--degradation", "heavy", "--kind", "payroll"]);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    let id: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE state = 'in_review' AND doc_type = 'payroll_change'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}: {:?}", inst.documents()));
+    let (_running, c, base) = signed_in(&inst, "tor", "reviewer").await;
+    c.goto(&format!("{base}/documents/{id}")).await.unwrap();
+
+    // The signature is a switch, its state in words; the posted value beside it.
+    let state = async || {
+        js(
+            &c,
+            "const f = document.querySelector('.field[data-field=signed]');
+             return [f.querySelector('input.toggle').type, f.querySelector('input.toggle').checked,
+                     f.querySelector('.toggle-value').value, f.querySelector('.toggle-text').textContent]",
+        )
+        .await
+    };
+    let before = state().await;
+    assert_eq!(before[0], "checkbox", "{before}");
+    let was = before[1].as_bool().unwrap();
+    c.execute("document.getElementById('f-signed').focus()", vec![])
+        .await
+        .unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(" ")
+        .await
+        .unwrap();
+    let after = state().await;
+    assert_eq!(after[1], !was, "{after}");
+    let now = if was { "false" } else { "true" };
+    assert_eq!(after[2], now, "{after}");
+    assert_eq!(
+        after[3],
+        if was { "not signed" } else { "signed" },
+        "{after}"
+    );
+
+    // Hours: a number that reads two ways is refused; one that reads one way is
+    // shown as it will post.
+    retype(&c, "#f-hours", "37.125").await;
+    let problem = text_when(&c, ".field[data-field=hours] .problem", |t| !t.is_empty()).await;
+    assert!(problem.contains("could be 37125 or 37.125"), "{problem}");
+    retype(&c, "#f-hours", "37,5").await;
+    let posted = text_when(&c, ".field[data-field=hours] .posted", |t| !t.is_empty()).await;
+    assert_eq!(posted, "will post: 37.5");
+    let problem = c
+        .find(Locator::Css(".field[data-field=hours] .problem"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(problem, "");
+
+    // Approving lists the toggle's change; the document keeps the typed boolean.
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await
+        .unwrap();
+    let listed = text_when(&c, "#changes-list", |t| !t.is_empty()).await;
+    assert!(listed.contains(&format!("→ {now}")), "{listed}");
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let (value, hours): (String, String) = eventually("the corrections on record", async || {
+        inst.db()
+            .query_row(
+                "SELECT json_extract(result, '$.fields.signed.value'), json_extract(result, '$.fields.hours.value')
+                 FROM documents WHERE id = ?1 AND EXISTS (SELECT 1 FROM corrections WHERE document_id = ?1 AND field = 'signed')",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok()
+    })
+    .await;
+    assert_eq!((value.as_str(), hours.as_str()), (now, "37.5"));
+    c.close().await.unwrap();
+}

@@ -71,6 +71,12 @@ fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>, lang: &s
             "page": f.as_ref().map(|f| f.page),
             "bbox": f.as_ref().and_then(|f| f.bbox),
             "origin": f.as_ref().map(|f| origin_text(f.origin, f.bbox.is_some())),
+            // A ticked box or a signature is a yes/no: a toggle, not a text box.
+            "toggle": spec.and_then(|s| match s.kind {
+                crate::config::FieldKind::Checkbox => Some(["ticked", "not ticked"]),
+                crate::config::FieldKind::Signature => Some(["signed", "not signed"]),
+                _ => None,
+            }),
         });
         rows.push((level == "ok", i, v));
     }
