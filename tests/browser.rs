@@ -149,7 +149,8 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
         "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
     );
     // Three heavily degraded invoices: all land in review (deterministic for the seed).
-    let inst = Install::new("[workers]\ncount = 2\n");
+    // The undo window is a second: this test follows an approval to its delivery.
+    let inst = Install::new("[workers]\ncount = 2\nundo_secs = 1\n");
     let gen = inst.path("gen");
     generate(&gen, 3, 5, &["--degradation", "heavy"]);
     inst.fill_inbox(&images(&gen));
@@ -1612,5 +1613,127 @@ async fn boxes_are_toggles_and_numbers_are_read_strictly() {
     })
     .await;
     assert_eq!((value.as_str(), hours.as_str()), (now, "37.5"));
+    c.close().await.unwrap();
+}
+
+/// Issue 18, point 4 (undo): after an approval the next page says "posted" with an
+/// undo and the seconds left; the document's deliveries wait for the window; Alt+Z
+/// puts it back in review with nothing delivered. Approved again, it is delivered once
+/// the window has passed, and an undo then is refused, saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_can_be_undone_until_its_window_ends() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\nundo_secs = 6\n");
+    let gen = inst.path("gen");
+    generate(&gen, 3, 5, &["--degradation", "heavy"]);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    let (_running, c, base) = signed_in(&inst, "ulf", "reviewer").await;
+    let approve = async |id: &str, customer: &str| {
+        c.goto(&format!("{base}/documents/{id}")).await.unwrap();
+        retype(&c, "#f-customer_name", customer).await;
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+            .await
+            .unwrap();
+        text_when(&c, "#changes-list", |t| !t.is_empty()).await;
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .unwrap();
+        text_when(&c, "#undo", |t| t.contains("Posted")).await
+    };
+    let pending = |id: &str| -> Vec<(String, i64)> {
+        let db = inst.db();
+        let mut q = db
+            .prepare("SELECT state, attempts FROM outbox WHERE document_id = ?1")
+            .unwrap();
+        q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let state = |id: &str| -> String {
+        inst.db()
+            .query_row("SELECT state FROM documents WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    let delivered = |id: &str| {
+        inst.outbox_files()
+            .iter()
+            .any(|f| f.to_string_lossy().contains(id))
+    };
+    let id = open_next(&c, &base).await;
+    let bar = approve(&id, "Checked Customer A/S").await;
+    assert!(bar.contains("s left)") && bar.contains("Undo"), "{bar}");
+    assert_eq!(state(&id), "posted");
+    // Held: pending and never attempted, and no file written, for the whole window.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(pending(&id), [("pending".to_string(), 0)]);
+    assert!(!delivered(&id));
+    // Alt+Z: back in review, its delivery withdrawn; nothing is delivered later.
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{}z{}", Key::Alt, Key::Null))
+        .await
+        .unwrap();
+    eventually("the undone document", async || {
+        let u = c.current_url().await.ok()?;
+        (u.path() == format!("/documents/{id}")).then_some(())
+    })
+    .await;
+    assert_eq!(state(&id), "in_review");
+    assert!(pending(&id).is_empty());
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(!delivered(&id), "an undone approval was delivered");
+    let undone: String = inst
+        .db()
+        .query_row(
+            "SELECT reason FROM transitions WHERE document_id = ?1 ORDER BY id DESC LIMIT 1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(undone, "approval undone by ulf");
+
+    // Approved again: delivered once the window has passed, and then not undone.
+    approve(&id, "Checked Customer ApS").await;
+    let csrf = js(
+        &c,
+        "return document.querySelector('#undo input[name=csrf]').value",
+    )
+    .await;
+    assert!(wait_until(Duration::from_secs(30), || delivered(&id)));
+    let answer = js(
+        &c,
+        &format!(
+            "return fetch('/documents/{id}/undo', {{method: 'POST', headers: {{'Content-Type': 'application/x-www-form-urlencoded'}},
+               body: 'csrf=' + encodeURIComponent({csrf})}}).then(async r => [r.status, await r.text()])"
+        ),
+    )
+    .await;
+    assert_eq!(answer[0], 409, "{answer}");
+    assert!(
+        answer[1].as_str().unwrap().contains("Too late to undo"),
+        "{answer}"
+    );
+    assert_eq!(state(&id), "posted");
+    assert_eq!(
+        inst.outbox_files()
+            .iter()
+            .filter(|f| f.to_string_lossy().contains(&id))
+            .count(),
+        1
+    );
     c.close().await.unwrap();
 }

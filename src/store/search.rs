@@ -1,6 +1,8 @@
 //! Search and browse every document (any state), for the review UI's search page and
 //! `GET /api/v1/documents`: the filters on the ledger's own columns, and a rough text
-//! match on the stored typed document that the caller narrows down.
+//! match on the stored typed document that the caller narrows down. Also the review
+//! UI's undo window: an approval whose deliveries wait ([`Store::post_held`]) and its
+//! undoing ([`Store::undo_posting`]).
 //!
 //! Plain SQL on purpose (`LIKE … ESCAPE`, `lower`, comparisons on columns): the same
 //! statement runs on PostgreSQL. What needs the typed document's structure (a field's
@@ -9,7 +11,27 @@
 
 use rusqlite::types::Value as SqlValue;
 
-use super::{row_to_doc, DocumentRow, State, Store, StoreError};
+use rusqlite::{params, OptionalExtension};
+
+use super::outbox::now_ms;
+use super::{apply, row_to_doc, Change, DocumentRow, State, Store, StoreError};
+use crate::document::vendor::Vendor;
+
+/// An undo refused at the last moment would race the dispatcher that takes the
+/// deliveries when the window ends: the window closes for undoing this much earlier.
+pub const UNDO_MARGIN_MS: i64 = 2_000;
+
+/// Why an approval could not be undone.
+#[derive(Debug, thiserror::Error)]
+pub enum UndoError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("document {0} is not posted")]
+    NotPosted(String),
+    /// Its undo window has passed, or a delivery has started or gone out.
+    #[error("too late: {0}")]
+    TooLate(String),
+}
 
 /// What the ledger can filter on by itself; every part optional.
 #[derive(Debug, Default, Clone)]
@@ -116,6 +138,144 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Post a document a person approved (`change`, with what it `taught`) as
+    /// [`Store::change_and_learn`] does, with its deliveries held until `until_ms`
+    /// (Unix ms), all in one transaction: no dispatcher can see a delivery of this
+    /// posting before its hold, so nothing leaves while it can still be undone.
+    pub(crate) fn post_held(
+        &self,
+        change: &Change<'_>,
+        taught: Option<&Vendor>,
+        until_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let r = apply(&tx, change)?;
+            if r.is_ok() {
+                if let Some(v) = taught {
+                    super::vendors::save(&tx, v)?;
+                }
+                // The retry window (window_start) starts with the hold, not before it.
+                tx.execute(
+                    "UPDATE outbox SET next_attempt_at = ?2, window_start = ?2
+                     WHERE document_id = ?1 AND state = 'pending' AND attempts = 0
+                       AND revision = (SELECT MAX(id) FROM transitions WHERE document_id = ?1)",
+                    params![change.id, until_ms],
+                )?;
+            }
+            tx.commit()?;
+            Ok(r)
+        })?
+    }
+
+    /// Until when (Unix ms) the last posting of `id` may be undone, if it is posted
+    /// and none of its deliveries has started.
+    pub fn undo_until(&self, id: &str) -> Result<Option<i64>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT MIN(o.next_attempt_at) - ?2, MAX(o.attempts), COUNT(*)
+                 FROM documents d JOIN outbox o ON o.document_id = d.id
+                 WHERE d.id = ?1 AND d.state = 'posted' AND o.state = 'pending'
+                   AND o.revision = (SELECT MAX(id) FROM transitions WHERE document_id = ?1)",
+                params![id, UNDO_MARGIN_MS],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<i64>>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )
+            .optional()
+        })
+        .map(|row| match row {
+            Some((Some(until), Some(0), n)) if n > 0 && until > now_ms() => Some(until),
+            _ => None,
+        })
+    }
+
+    /// Undo a person's approval: the document goes back to review and the posting's
+    /// deliveries are withdrawn, in one transaction, only while every one of them is
+    /// still pending, never started, and its hold more than [`UNDO_MARGIN_MS`] away.
+    /// Otherwise nothing changes and [`UndoError::TooLate`] says why.
+    pub fn undo_posting(&self, id: &str, actor: &str) -> Result<(), UndoError> {
+        let outcome = self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let state: Option<String> = tx
+                .query_row(
+                    "SELECT state FROM documents WHERE id = ?1",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match state.as_deref() {
+                None => return Ok(Err(UndoError::Store(StoreError::NotFound(id.into())))),
+                Some(s) if s != State::Posted.as_str() => {
+                    return Ok(Err(UndoError::NotPosted(id.into())))
+                }
+                _ => {}
+            }
+            let revision: i64 = tx.query_row(
+                "SELECT MAX(id) FROM transitions WHERE document_id = ?1",
+                params![id],
+                |r| r.get(0),
+            )?;
+            let rows: Vec<(String, String, i64, i64)> = {
+                let mut st = tx.prepare(
+                    "SELECT sink, state, attempts, next_attempt_at FROM outbox
+                     WHERE document_id = ?1 AND revision = ?2 ORDER BY id",
+                )?;
+                let rows = st
+                    .query_map(params![id, revision], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                rows
+            };
+            // The time is read inside the transaction, after its write lock is held.
+            let now = now_ms();
+            if let Some((sink, ..)) = rows.iter().find(|(_, st, n, _)| st != "pending" || *n > 0) {
+                return Ok(Err(UndoError::TooLate(format!(
+                    "the delivery to {sink} has started or gone out"
+                ))));
+            }
+            if rows.is_empty() || rows.iter().any(|(.., at)| now >= at - UNDO_MARGIN_MS) {
+                return Ok(Err(UndoError::TooLate(
+                    "the undo window has passed; its deliveries are on their way".into(),
+                )));
+            }
+            tx.execute(
+                "DELETE FROM outbox WHERE document_id = ?1 AND revision = ?2",
+                params![id, revision],
+            )?;
+            let reason = format!("approval undone by {actor}");
+            let r = apply(
+                &tx,
+                &Change {
+                    id,
+                    expect: Some(State::Posted),
+                    to: State::InReview,
+                    reason: &reason,
+                    result: None,
+                    notice: None,
+                    actor: Some(actor),
+                },
+            )?;
+            if r.is_err() {
+                return Ok(r.map_err(UndoError::Store));
+            }
+            tx.execute(
+                "UPDATE documents SET posted_at = NULL WHERE id = ?1",
+                params![id],
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        });
+        outcome.map_err(UndoError::Store)?
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +341,67 @@ mod tests {
             ..Default::default()
         };
         assert!(s.scan_documents(&scan, None, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_approval_is_held_and_undone_only_while_nothing_has_left() {
+        use crate::store::Notice;
+        let dir = tempfile::tempdir().unwrap();
+        let (s, ids) = store_with(dir.path(), &["a.png"]);
+        let id = &ids[0];
+        s.transition(id, State::InReview, "doubtful", Some("{}"), None)
+            .unwrap();
+        let notice = Notice {
+            event: "document.posted",
+            sinks: vec!["files".into()],
+            payload: "{}",
+        };
+        let post = |until: i64| {
+            let change = Change {
+                id,
+                expect: Some(State::InReview),
+                to: State::Posted,
+                reason: "approved by ann",
+                result: None,
+                notice: Some(&notice),
+                actor: Some("ann"),
+            };
+            s.post_held(&change, None, until).unwrap();
+        };
+        // Held for 10 s: nothing is due, and the approval can be undone.
+        post(now_ms() + 10_000);
+        assert!(s.due_deliveries("files", 10).unwrap().is_empty());
+        assert!(s.undo_until(id).unwrap().is_some());
+        s.undo_posting(id, "ann").unwrap();
+        assert_eq!(s.get(id).unwrap().state, State::InReview);
+        assert!(s.get(id).unwrap().posted_at.is_none());
+        assert!(s.deliveries_of(id).unwrap().is_empty());
+        assert!(matches!(
+            s.undo_posting(id, "ann"),
+            Err(UndoError::NotPosted(_))
+        ));
+        // Within the margin before the hold ends: too late, nothing changes.
+        s.transition(id, State::InReview, "again", None, None).ok();
+        post(now_ms() + UNDO_MARGIN_MS / 2);
+        assert!(s.undo_until(id).unwrap().is_none());
+        assert!(matches!(
+            s.undo_posting(id, "ann"),
+            Err(UndoError::TooLate(_))
+        ));
+        assert_eq!(s.get(id).unwrap().state, State::Posted);
+        // A delivery started (the hold passed): too late, and it stays.
+        s.transition(id, State::InReview, "again", None, None)
+            .unwrap();
+        post(now_ms() - 1);
+        let due = s.due_deliveries("files", 10).unwrap();
+        let d = due
+            .iter()
+            .filter(|d| &d.document_id == id)
+            .max_by_key(|d| d.id)
+            .unwrap();
+        s.delivery_started(d.id).unwrap();
+        let e = s.undo_posting(id, "ann").unwrap_err();
+        assert!(e.to_string().contains("has started or gone out"), "{e}");
+        assert_eq!(s.get(id).unwrap().state, State::Posted);
     }
 }

@@ -562,7 +562,8 @@ async fn approve(
         }
         let payload =
             serde_json::to_string(&doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
-        super::post_reviewed(&st, &id, &payload, &actor)?;
+        // A system approving has no undo: its deliveries go at once.
+        super::post_reviewed(&st, &id, &payload, &actor, std::time::Duration::ZERO)?;
         detail(&st, &id)
     })
     .await?;

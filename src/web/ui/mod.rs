@@ -40,7 +40,7 @@ use auth::{login, login_page, logout};
 pub use auth::{LoginLimiter, SignedIn};
 use browse::search_page;
 pub use decisions::LEASE_MS;
-use decisions::{approve, reject, release, renew_lease, set_type, skip};
+use decisions::{approve, reject, release, renew_lease, set_type, skip, undo};
 use document::{check, document_page, original, page_image};
 use health::{healthz, readyz};
 #[cfg(test)]
@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/{id}/type", post(set_type))
         .route("/documents/{id}/reject", post(reject))
         .route("/documents/{id}/skip", post(skip))
+        .route("/documents/{id}/undo", post(undo))
         .route("/ui/documents/{id}/pages/{n}", get(page_image))
         .route("/ui/documents/{id}/original", get(original))
         .route("/ui/static/{file}", get(static_file))

@@ -53,6 +53,7 @@ pub(super) async fn static_file(Path(file): Path<String>) -> Response {
         "document.js" => (include_str!("../static/document.js"), "text/javascript"),
         "queue.js" => (include_str!("../static/queue.js"), "text/javascript"),
         "search.js" => (include_str!("../static/search.js"), "text/javascript"),
+        "undo.js" => (include_str!("../static/undo.js"), "text/javascript"),
         "time.js" => (include_str!("../static/time.js"), "text/javascript"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
