@@ -26,15 +26,19 @@ pub(super) async fn upload(
     headers: HeaderMap,
     mut body: Body,
 ) -> Result<Response, Response> {
-    let checked = s
-        .csrf_ok(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))
-        .and_then(|()| upload_name(q.get("name").map(String::as_str)).map_err(api_err));
-    let name = match checked {
+    let csrf = s.csrf_ok(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()));
+    let name = upload_name(q.get("name").map(String::as_str));
+    let refusal = match (csrf, name) {
+        (Ok(()), Ok(name)) => Ok(name),
+        (Err(r), _) => Err(r),
+        (_, Err(e)) => Err(api_err(e)),
+    };
+    let name = match refusal {
         Ok(n) => n,
-        Err(refusal) => {
+        Err(r) => {
             // Refused before a byte is stored; read the rest so the browser hears why.
             discard(&mut body).await;
-            return Err(refusal);
+            return Err(r);
         }
     };
     let ingested = take_upload(&st, name.clone(), &headers, body, &s.actor())
