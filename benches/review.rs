@@ -6,6 +6,10 @@
 //! words) and approves it with one corrected field (`POST .../approve`: parse, checks,
 //! audit, posting with its delivery). Requests go through the real router in-process
 //! (tower `oneshot`), so the figures are the server's, without a network.
+//! Then (issue 18) the same ledger is served on a real socket (`web::serve`) and the
+//! queue page and searches of every document (`GET /search?...`: a text in a field, a
+//! state, a total range that nothing matches, so every typed document is read) are
+//! timed over HTTP, 50 times each.
 //! Under `cargo test --all-targets` it runs with N = 60 and 20 requests as a smoke test.
 
 use std::sync::Arc;
@@ -22,8 +26,8 @@ use mailroom::text::Page;
 use tower::ServiceExt;
 
 /// A Danish invoice page whose total does not add up (so it waits for review), built
-/// by the page builder the unit tests use.
-fn page() -> Page {
+/// by the page builder the unit tests use; invoice number `number`.
+fn page(number: &str) -> Page {
     let rows: &[(u32, &[(u32, &str)])] = &[
         (
             150,
@@ -32,11 +36,7 @@ fn page() -> Page {
         (210, &[(150, "Vestergade 12, 8000 Aarhus C")]),
         (
             400,
-            &[
-                (150, "Modtager:"),
-                (1400, "Fakturanr.:"),
-                (1900, "2024-118"),
-            ],
+            &[(150, "Modtager:"), (1400, "Fakturanr.:"), (1900, number)],
         ),
         (
             460,
@@ -74,13 +74,13 @@ fn main() {
     let mut cfg = Config::defaults();
     cfg.var_dir = dir.path().join("var");
     let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir()).unwrap());
-    let p = page();
-    let record = PageInfo::of(&p);
     let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
     let inbox = dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
     let t = Instant::now();
     for i in 0..n {
+        let p = page(&format!("2024-{i}"));
+        let record = PageInfo::of(&p);
         let f = inbox.join(format!("scan-{i}.png"));
         std::fs::write(&f, format!("scan {i}")).unwrap();
         let id = store.ingest(&f).unwrap().id().to_string();
@@ -122,7 +122,8 @@ fn main() {
         .unwrap();
     let csrf = store.session(&secret).unwrap().unwrap().csrf;
     let cookie = format!("mailroom_session={secret}");
-    let state = mailroom::web::AppState::new(store.clone(), Arc::new(cfg), Arc::new(|| {}));
+    let cfg = Arc::new(cfg);
+    let state = mailroom::web::AppState::new(store.clone(), cfg.clone(), Arc::new(|| {}));
     let app = mailroom::web::router(state);
 
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -202,4 +203,74 @@ fn main() {
         )
         .unwrap();
     assert_eq!(posted.len(), requests, "each approval posted one document");
+
+    // Over HTTP: the queue page and searches of every document, on a real socket.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = mailroom::web::AppState::new(store.clone(), cfg, Arc::new(|| {}));
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    server.spawn(mailroom::web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let agent = ureq::AgentBuilder::new().build();
+    let timed = |path: &str, times: usize| -> (f64, f64, String) {
+        let mut x = Vec::new();
+        let mut body = String::new();
+        for _ in 0..times {
+            let t = Instant::now();
+            let resp = agent
+                .get(&format!("{base}{path}"))
+                .set("Cookie", &cookie)
+                .call()
+                .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+            body = resp.into_string().unwrap();
+            x.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        x.sort_by(f64::total_cmp);
+        (percentile(&x, 0.5), percentile(&x, 0.95), body)
+    };
+    let times = if bench || n >= 1000 { 50 } else { 5 };
+    let last = n - 1;
+    for (what, path, expect) in [
+        ("the queue page", "/".to_string(), None),
+        (
+            "search by invoice number (one of N)",
+            format!("/search?q=2024-{last}"),
+            Some(1),
+        ),
+        (
+            "search posted documents",
+            "/search?state=posted".to_string(),
+            Some(requests.min(50)),
+        ),
+        (
+            "search by a total nothing has (every document read)",
+            "/search?amount_min=999999".to_string(),
+            Some(0),
+        ),
+        (
+            "search by a total range and text",
+            "/search?q=nordlys&amount_min=1000&amount_max=2000".to_string(),
+            Some(n.min(50)),
+        ),
+    ] {
+        let (p50, p95, body) = timed(&path, times);
+        if let Some(rows) = expect {
+            assert_eq!(
+                body.matches("<tr tabindex=\"0\"").count(),
+                rows,
+                "{what}: {path}"
+            );
+        }
+        println!(
+            "over HTTP, {what} (GET {path}) with {n} documents: p50 {p50:.1} ms, p95 {p95:.1} ms"
+        );
+    }
+    let _ = stop.send(());
 }

@@ -149,7 +149,8 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
         "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
     );
     // Three heavily degraded invoices: all land in review (deterministic for the seed).
-    let inst = Install::new("[workers]\ncount = 2\n");
+    // The undo window is a second: this test follows an approval to its delivery.
+    let inst = Install::new("[workers]\ncount = 2\nundo_secs = 1\n");
     let gen = inst.path("gen");
     generate(&gen, 3, 5, &["--degradation", "heavy"]);
     inst.fill_inbox(&images(&gen));
@@ -1149,5 +1150,590 @@ async fn the_rough_edges_of_a_days_work_are_smoothed() {
     assert!(!body.contains("nobody is working"), "{body}");
     assert!(body.contains("This document is rejected."), "{body}");
     assert!(c.find(Locator::Css("p.error")).await.is_err(), "{body}");
+    c.close().await.unwrap();
+}
+
+/// The text of the page's body.
+async fn body_text(c: &fantoccini::Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Issue 18, point 4 (search): every document, whatever its state, found from the
+/// queue by keyboard: `/` opens the search with the cursor in its text box, Enter
+/// searches, ↓ moves to a result and Enter opens it; the state and total filters
+/// narrow the list, and an amount that reads two ways is refused, not guessed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_finds_any_document_by_keyboard() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices");
+    inst.fill_inbox(&[
+        samples.join("inv-100-0089-letterhead.png"),
+        samples.join("inv-501-0000.png"),
+    ]);
+    let mut broken = b"\x89PNG\r\n\x1a\n".to_vec();
+    broken.extend(b"not an image");
+    std::fs::write(inst.path("inbox/broken.png"), broken).unwrap();
+    inst.run_to_idle(Duration::from_secs(300));
+    let posted: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE name = 'inv-100-0089-letterhead.png' AND state = 'auto_posted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}: {:?}", inst.documents()));
+    let (_running, c, base) = signed_in(&inst, "sif", "reviewer").await;
+
+    // From the queue, "/" opens the search with the cursor in its text box.
+    let started = std::time::Instant::now();
+    let mut presses = 0;
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("/")
+        .await
+        .unwrap();
+    presses += 1;
+    eventually("the search page", async || {
+        let u = c.current_url().await.ok()?;
+        (u.path() == "/search").then_some(())
+    })
+    .await;
+    let focused = js(&c, "return document.activeElement.id").await;
+    assert_eq!(focused, "q");
+    // The invoice number, Enter: one result, the posted invoice.
+    let q = c.active_element().await.unwrap();
+    q.send_keys("126049").await.unwrap();
+    q.send_keys(&Key::Enter.to_string()).await.unwrap();
+    presses += "126049".len() + 1;
+    let rows = eventually("the results", async || {
+        let u = c.current_url().await.ok()?;
+        if !u.query().unwrap_or("").contains("126049") {
+            return None;
+        }
+        let r = js(
+            &c,
+            "return [...document.querySelectorAll('#results tbody tr[data-id]')].map(r => [r.dataset.id, r.innerText])",
+        )
+        .await;
+        Some(r)
+    })
+    .await;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], posted.as_str());
+    let row = rows[0][1].as_str().unwrap();
+    assert!(row.contains("auto_posted"), "{row}");
+    assert!(row.contains("Lyngholm VVS A/S"), "{row}");
+    assert!(row.contains("1 700,00 DKK"), "{row}");
+    assert!(row.contains("2024-09-05"), "{row}");
+    // ↓ to the result, Enter opens it.
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Down.to_string())
+        .await
+        .unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    presses += 2;
+    eventually("the document", async || {
+        let u = c.current_url().await.ok()?;
+        (u.path() == format!("/documents/{posted}")).then_some(())
+    })
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
+    let body = body_text(&c).await;
+    assert!(body.contains("This document is auto_posted."), "{body}");
+
+    // Filters: the quarantined file by its state; the total as an amount.
+    c.goto(&format!("{base}/search?state=quarantined"))
+        .await
+        .unwrap();
+    let body = body_text(&c).await;
+    assert!(body.contains("broken.png"), "{body}");
+    assert!(!body.contains("inv-100-0089"), "{body}");
+    c.goto(&format!("{base}/search")).await.unwrap();
+    retype(&c, "#s-amount-min", "1.700,00").await;
+    retype(&c, "#s-amount-max", "1700")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let ids = eventually("the amount search", async || {
+        let u = c.current_url().await.ok()?;
+        if !u.query().unwrap_or("").contains("amount_max") {
+            return None;
+        }
+        Some(js(&c, "return [...document.querySelectorAll('#results tbody tr[data-id]')].map(r => r.dataset.id)").await)
+    })
+    .await;
+    assert_eq!(ids, serde_json::json!([posted]));
+    // An amount that reads two ways is refused with how to write it.
+    retype(&c, "#s-amount-min", "1.700")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let refusal = text_when(&c, "#search-error", |t| !t.is_empty()).await;
+    assert!(refusal.contains("\"1.700\" could be"), "{refusal}");
+    c.close().await.unwrap();
+    println!(
+        "figure search: from the queue to the posted invoice by its number: {presses} key presses, {seconds:.2} s"
+    );
+}
+
+/// Issue 18, point 4 (upload): files from the browser (the file field, "u", or a drop)
+/// go through the inbox's intake: the same ledger, the same sha256 duplicate check, the
+/// same reading; the page says what became of each, with a link; a file over
+/// `limits.max_file_mb` is refused with the limit named, by the page and by the server;
+/// an upload without the session's CSRF token is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_uploads_files_from_the_browser() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n[limits]\nmax_file_mb = 1\n");
+    let (_running, c, _base) = signed_in(&inst, "uma", "reviewer").await;
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices/inv-100-0089-letterhead.png");
+    let upload = |path: std::path::PathBuf| {
+        let c = c.clone();
+        async move {
+            c.find(Locator::Css("#upload-file"))
+                .await
+                .unwrap()
+                .send_keys(&path.to_string_lossy())
+                .await
+                .unwrap();
+        }
+    };
+    // "u" opens the file chooser.
+    js(
+        &c,
+        "document.getElementById('upload-file').addEventListener('click', (e) => { window.__chooser = 1; e.preventDefault(); }); return 0",
+    )
+    .await;
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("u")
+        .await
+        .unwrap();
+    assert_eq!(js(&c, "return window.__chooser || 0").await, 1);
+
+    // The invoice: received, read, posted automatically; the line links the document.
+    upload(sample.clone()).await;
+    let line = text_when(&c, "#uploads li", |t| t.contains("posted automatically")).await;
+    assert!(line.starts_with("inv-100-0089-letterhead.png: "), "{line}");
+    let href = js(
+        &c,
+        "return document.querySelector('#uploads li a.open').getAttribute('href')",
+    )
+    .await;
+    let id: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE name = 'inv-100-0089-letterhead.png' AND state = 'auto_posted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}: {:?}", inst.documents()));
+    assert_eq!(href, format!("/documents/{id}").as_str());
+    let sha: String = inst
+        .db()
+        .query_row("SELECT sha256 FROM documents WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    use sha2::Digest;
+    assert_eq!(
+        sha,
+        hex::encode(sha2::Sha256::digest(std::fs::read(&sample).unwrap()))
+    );
+
+    // The same bytes again, under another name: a duplicate of the first, not read.
+    let again = inst.path("copy.png");
+    std::fs::copy(&sample, &again).unwrap();
+    upload(again).await;
+    text_when(&c, "#uploads li:first-child", |t| {
+        t.contains("the same file as")
+    })
+    .await;
+    let earlier = js(
+        &c,
+        "return document.querySelector('#uploads li:first-child a.earlier').getAttribute('href')",
+    )
+    .await;
+    assert_eq!(earlier, format!("/documents/{id}").as_str());
+    let dup: (String, String) = inst
+        .db()
+        .query_row(
+            "SELECT state, duplicate_of FROM documents WHERE name = 'copy.png'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(dup, ("duplicate".to_string(), id.clone()));
+
+    // Over the limit: refused by the page with the limit named, nothing stored.
+    let big = inst.path("big.pdf");
+    std::fs::write(&big, vec![b'%'; 1024 * 1024 + 1]).unwrap();
+    upload(big).await;
+    let line = text_when(&c, "#uploads li:first-child", |t| t.contains("not taken")).await;
+    assert_eq!(line, "big.pdf: not taken: larger than the limit of 1 MB");
+    // And by the server, for a client that does not look first; and without the
+    // session's CSRF token, nothing is taken at all.
+    let answers = js(
+        &c,
+        "const csrf = document.getElementById('upload').dataset.csrf;
+         const big = new Uint8Array(1024 * 1024 + 1);
+         const send = (name, headers) => fetch('/upload?name=' + name, {method: 'POST', body: big, headers})
+           .then(async r => [r.status, await r.text()]);
+         return Promise.all([send('big.bin', {'X-CSRF-Token': csrf}), send('forged.bin', {})]);",
+    )
+    .await;
+    assert_eq!(answers[0][0], 413, "{answers}");
+    assert!(
+        answers[0][1]
+            .as_str()
+            .unwrap()
+            .contains("larger than the limit of 1 MB"),
+        "{answers}"
+    );
+    assert_eq!(answers[1][0], 403, "{answers}");
+    let names: Vec<String> = inst.documents().into_iter().map(|d| d.0).collect();
+    assert_eq!(names, ["inv-100-0089-letterhead.png", "copy.png"]);
+
+    // A file dropped on the zone: an unreadable image, quarantined with its reason.
+    js(
+        &c,
+        "const dt = new DataTransfer();
+         dt.items.add(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])], 'dropped.png'));
+         document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+         return 0",
+    )
+    .await;
+    let line = text_when(&c, "#uploads li:first-child", |t| t.contains("quarantined")).await;
+    assert!(line.starts_with("dropped.png: quarantined ("), "{line}");
+    // The queue reloads itself: what became of the uploads is still listed.
+    c.refresh().await.unwrap();
+    let lines = text_when(&c, "#uploads", |t| t.contains("dropped.png")).await;
+    assert!(lines.contains("posted automatically"), "{lines}");
+    c.close().await.unwrap();
+}
+
+/// Issue 17: the supervisor's figures on `/admin/status`, linked from the admin menu:
+/// throughput today, automation rate, the review queue and its oldest document, dead
+/// deliveries per sink, documents per state; as `mailroom status --json` has them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_reads_the_status_figures() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 1, 5, &["--degradation", "heavy"]);
+    let mut files = images(&gen);
+    files.push(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices/inv-100-0089-letterhead.png"),
+    );
+    inst.fill_inbox(&files);
+    inst.run_to_idle(Duration::from_secs(300));
+    let figures: serde_json::Value =
+        serde_json::from_slice(&inst.ok(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(figures["today"]["documents"], 2, "{figures}");
+    assert_eq!(figures["review_queue"], 1, "{figures}");
+    let waiting: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE state = 'in_review'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (running, c, _) = signed_in(&inst, "sam", "admin").await;
+    c.find(Locator::Css("header nav a[href='/admin/status']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let today = text_when(&c, "#today", |t| !t.is_empty()).await;
+    assert!(
+        today.contains("2 document(s), 2 page(s) finished"),
+        "{today}"
+    );
+    let rate = text_when(&c, "#automation-today", |t| !t.is_empty()).await;
+    assert!(rate.contains("50.0 % (1 of 2)"), "{rate}");
+    let queue = text_when(&c, "#review-queue", |t| !t.is_empty()).await;
+    assert!(queue.contains("1 waiting, the oldest for "), "{queue}");
+    let oldest = c
+        .find(Locator::Css("#oldest a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(oldest, Some(format!("/documents/{waiting}")));
+    let dead = text_when(&c, "#dead", |t| !t.is_empty()).await;
+    assert!(dead.contains("outbox: 0"), "{dead}");
+    let states = text_when(&c, "#states", |t| !t.is_empty()).await;
+    assert!(
+        states.contains("auto_posted 1") && states.contains("in_review 1"),
+        "{states}"
+    );
+    // Not for reviewers.
+    c.close().await.unwrap();
+    drop(running);
+    let (_running, c, base) = signed_in(&inst, "rut", "reviewer").await;
+    assert!(c
+        .find(Locator::Css("header nav a[href='/admin/status']"))
+        .await
+        .is_err());
+    c.goto(&format!("{base}/admin/status")).await.unwrap();
+    let body = body_text(&c).await;
+    assert!(!body.contains("Automation today"), "{body}");
+    c.close().await.unwrap();
+}
+
+/// Issue 18, point 4: a signature (and a ticked box) is a toggle that Space flips,
+/// posting the typed boolean; a Number field (hours) is read as strictly as an
+/// amount: `37.125` reads two ways and is refused, `37,5` will post as 37.5.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boxes_are_toggles_and_numbers_are_read_strictly() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\n");
+    let gen = inst.path("gen");
+    generate(&gen, 1, 5, &["--degradation", "heavy", "--kind", "payroll"]);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    let id: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE state = 'in_review' AND doc_type = 'payroll_change'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}: {:?}", inst.documents()));
+    let (_running, c, base) = signed_in(&inst, "tor", "reviewer").await;
+    c.goto(&format!("{base}/documents/{id}")).await.unwrap();
+
+    // The signature is a switch, its state in words; the posted value beside it.
+    let state = async || {
+        js(
+            &c,
+            "const f = document.querySelector('.field[data-field=signed]');
+             return [f.querySelector('input.toggle').type, f.querySelector('input.toggle').checked,
+                     f.querySelector('.toggle-value').value, f.querySelector('.toggle-text').textContent]",
+        )
+        .await
+    };
+    let before = state().await;
+    assert_eq!(before[0], "checkbox", "{before}");
+    let was = before[1].as_bool().unwrap();
+    c.execute("document.getElementById('f-signed').focus()", vec![])
+        .await
+        .unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(" ")
+        .await
+        .unwrap();
+    let after = state().await;
+    assert_eq!(after[1], !was, "{after}");
+    let now = if was { "false" } else { "true" };
+    assert_eq!(after[2], now, "{after}");
+    assert_eq!(
+        after[3],
+        if was { "not signed" } else { "signed" },
+        "{after}"
+    );
+
+    // Hours: a number that reads two ways is refused; one that reads one way is
+    // shown as it will post.
+    retype(&c, "#f-hours", "37.125").await;
+    let problem = text_when(&c, ".field[data-field=hours] .problem", |t| !t.is_empty()).await;
+    assert!(problem.contains("could be 37125 or 37.125"), "{problem}");
+    retype(&c, "#f-hours", "37,5").await;
+    let posted = text_when(&c, ".field[data-field=hours] .posted", |t| !t.is_empty()).await;
+    assert_eq!(posted, "will post: 37.5");
+    let problem = c
+        .find(Locator::Css(".field[data-field=hours] .problem"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(problem, "");
+
+    // Approving lists the toggle's change; the document keeps the typed boolean.
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await
+        .unwrap();
+    let listed = text_when(&c, "#changes-list", |t| !t.is_empty()).await;
+    assert!(listed.contains(&format!("→ {now}")), "{listed}");
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let (value, hours): (String, String) = eventually("the corrections on record", async || {
+        inst.db()
+            .query_row(
+                "SELECT json_extract(result, '$.fields.signed.value'), json_extract(result, '$.fields.hours.value')
+                 FROM documents WHERE id = ?1 AND EXISTS (SELECT 1 FROM corrections WHERE document_id = ?1 AND field = 'signed')",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok()
+    })
+    .await;
+    assert_eq!((value.as_str(), hours.as_str()), (now, "37.5"));
+    c.close().await.unwrap();
+}
+
+/// Issue 18, point 4 (undo): after an approval the next page says "posted" with an
+/// undo and the seconds left; the document's deliveries wait for the window; Alt+Z
+/// puts it back in review with nothing delivered. Approved again, it is delivered once
+/// the window has passed, and an undo then is refused, saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_can_be_undone_until_its_window_ends() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("[workers]\ncount = 2\nundo_secs = 6\n");
+    let gen = inst.path("gen");
+    generate(&gen, 3, 5, &["--degradation", "heavy"]);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    let (_running, c, base) = signed_in(&inst, "ulf", "reviewer").await;
+    let approve = async |id: &str, customer: &str| {
+        c.goto(&format!("{base}/documents/{id}")).await.unwrap();
+        retype(&c, "#f-customer_name", customer).await;
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+            .await
+            .unwrap();
+        text_when(&c, "#changes-list", |t| !t.is_empty()).await;
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .unwrap();
+        text_when(&c, "#undo", |t| t.contains("Posted")).await
+    };
+    let pending = |id: &str| -> Vec<(String, i64)> {
+        let db = inst.db();
+        let mut q = db
+            .prepare("SELECT state, attempts FROM outbox WHERE document_id = ?1")
+            .unwrap();
+        q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let state = |id: &str| -> String {
+        inst.db()
+            .query_row("SELECT state FROM documents WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    let delivered = |id: &str| {
+        inst.outbox_files()
+            .iter()
+            .any(|f| f.to_string_lossy().contains(id))
+    };
+    let id = open_next(&c, &base).await;
+    let bar = approve(&id, "Checked Customer A/S").await;
+    assert!(bar.contains("s left)") && bar.contains("Undo"), "{bar}");
+    assert_eq!(state(&id), "posted");
+    // Held: pending and never attempted, and no file written, for the whole window.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(pending(&id), [("pending".to_string(), 0)]);
+    assert!(!delivered(&id));
+    // Alt+Z: back in review, its delivery withdrawn; nothing is delivered later.
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{}z{}", Key::Alt, Key::Null))
+        .await
+        .unwrap();
+    eventually("the undone document", async || {
+        let u = c.current_url().await.ok()?;
+        (u.path() == format!("/documents/{id}")).then_some(())
+    })
+    .await;
+    assert_eq!(state(&id), "in_review");
+    assert!(pending(&id).is_empty());
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(!delivered(&id), "an undone approval was delivered");
+    let undone: String = inst
+        .db()
+        .query_row(
+            "SELECT reason FROM transitions WHERE document_id = ?1 ORDER BY id DESC LIMIT 1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(undone, "approval undone by ulf");
+
+    // Approved again: delivered once the window has passed, and then not undone.
+    approve(&id, "Checked Customer ApS").await;
+    let csrf = js(
+        &c,
+        "return document.querySelector('#undo input[name=csrf]').value",
+    )
+    .await;
+    assert!(wait_until(Duration::from_secs(30), || delivered(&id)));
+    let answer = js(
+        &c,
+        &format!(
+            "return fetch('/documents/{id}/undo', {{method: 'POST', headers: {{'Content-Type': 'application/x-www-form-urlencoded'}},
+               body: 'csrf=' + encodeURIComponent({csrf})}}).then(async r => [r.status, await r.text()])"
+        ),
+    )
+    .await;
+    assert_eq!(answer[0], 409, "{answer}");
+    assert!(
+        answer[1].as_str().unwrap().contains("Too late to undo"),
+        "{answer}"
+    );
+    assert_eq!(state(&id), "posted");
+    assert_eq!(
+        inst.outbox_files()
+            .iter()
+            .filter(|f| f.to_string_lossy().contains(&id))
+            .count(),
+        1
+    );
     c.close().await.unwrap();
 }

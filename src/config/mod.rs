@@ -137,12 +137,14 @@ mod raw {
     pub struct Web {
         pub enabled: bool,
         pub listen: String,
+        pub undo_secs: u64,
     }
     impl Default for Web {
         fn default() -> Self {
             Web {
                 enabled: true,
                 listen: "127.0.0.1:8080".into(),
+                undo_secs: 30,
             }
         }
     }
@@ -309,6 +311,9 @@ pub struct WebConfig {
     /// Serve the API from `mailroom run` (`mailroom serve` always does).
     pub enabled: bool,
     pub listen: String,
+    /// After a person approves in the review UI, how long they may undo it; the
+    /// document's deliveries wait that long (zero: no undo, delivered at once).
+    pub undo: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -688,6 +693,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         web: WebConfig {
             enabled: file.web.enabled,
             listen: file.web.listen,
+            undo: std::time::Duration::from_secs(file.web.undo_secs),
         },
         email: EmailConfig {
             options: sources::EmailOptions {

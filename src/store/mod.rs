@@ -25,6 +25,7 @@ pub mod lock;
 pub mod mail;
 pub mod outbox;
 pub mod review;
+pub mod search;
 pub mod tokens;
 pub mod unpack;
 pub mod users;

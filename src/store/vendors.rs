@@ -54,7 +54,7 @@ fn record_json(v: &Vendor) -> String {
 }
 
 /// Insert `v`, or update the row `v.id` names (record and learned).
-fn save(tx: &rusqlite::Transaction<'_>, v: &Vendor) -> rusqlite::Result<i64> {
+pub(super) fn save(tx: &rusqlite::Transaction<'_>, v: &Vendor) -> rusqlite::Result<i64> {
     let learned = serde_json::to_string(&v.learned).unwrap_or_default();
     let at = now();
     if v.id == 0 {

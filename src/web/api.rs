@@ -13,8 +13,8 @@ use axum::routing::{delete, get, post, MethodRouter};
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::search::Search;
 use super::{blocking, original_response, page_png, png_response, reviewable, ApiError, AppState};
-use crate::store::review::DocumentFilter;
 use crate::store::tokens::{Scope, Token};
 use crate::store::{DocumentRow, State as DocState};
 
@@ -27,6 +27,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::GET, "/api/v1/openapi.json", get(openapi)),
         (Method::GET, "/api/v1/documents", get(list_documents)),
+        (Method::POST, "/api/v1/documents", post(upload_document)),
         (Method::GET, "/api/v1/documents/{id}", get(get_document)),
         (
             Method::GET,
@@ -318,26 +319,6 @@ fn cursor(q: &HashMap<String, String>, key: &str) -> Result<i64, ApiError> {
     }
 }
 
-/// `2026-11-28` or an RFC 3339 time, as the ledger's UTC timestamps compare.
-fn time_param(q: &HashMap<String, String>, key: &str) -> Result<Option<String>, ApiError> {
-    let Some(v) = q.get(key) else { return Ok(None) };
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        return Ok(Some(d.format("%Y-%m-%d").to_string()));
-    }
-    chrono::DateTime::parse_from_rfc3339(v)
-        .map(|t| {
-            Some(
-                t.with_timezone(&chrono::Utc)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            )
-        })
-        .map_err(|_| {
-            ApiError::bad_request(format!(
-                "{key} must be a date (2026-11-28) or an RFC 3339 time"
-            ))
-        })
-}
-
 fn document_json(row: &DocumentRow) -> Option<Value> {
     row.result
         .as_deref()
@@ -360,6 +341,9 @@ fn summary(row: &DocumentRow) -> Value {
         "reason": row.reason,
         "doc_type": field(&["doc_type", "value"]),
         "vendor_name": field(&["fields", "vendor_name", "value"]),
+        "invoice_number": field(&["fields", "invoice_number", "value"]),
+        "total": field(&["fields", "total", "value"]),
+        "currency": field(&["fields", "currency", "value"]),
         "received_at": row.received_at,
         "posted_at": row.posted_at,
         "duplicate_of": row.duplicate_of,
@@ -372,59 +356,54 @@ fn link(row: &DocumentRow) -> Value {
     json!({"id": row.id, "name": row.name, "state": row.state.as_str()})
 }
 
+/// Every document, in any state, with the filters of [`super::search`]: text in any
+/// field, type, state, the document's date and total, when it arrived and was posted.
 async fn list_documents(
     auth: Auth,
     State(st): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     auth.require(Scope::Read)?;
-    // A filter this list does not know is refused, not ignored: `?invoice_number=…`
-    // answering every document would look like a match.
-    const KNOWN: &[&str] = &[
-        "state",
-        "type",
-        "vendor",
-        "received_after",
-        "received_before",
-        "posted_after",
-        "posted_before",
-        "reason",
-        "parent",
-        "cursor",
-        "limit",
-    ];
-    if let Some(k) = q.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::bad_request(format!(
-            "unknown filter {k:?} (the filters are {})",
-            KNOWN.join(", ")
-        )));
-    }
-    let state = match q.get("state") {
-        None => None,
-        Some(s) => Some(
-            DocState::parse(s)
-                .ok_or_else(|| ApiError::bad_request(format!("unknown state {s:?}")))?,
-        ),
-    };
-    let filter = DocumentFilter {
-        state,
-        doc_type: q.get("type").cloned(),
-        vendor: q.get("vendor").cloned(),
-        received_after: time_param(&q, "received_after")?,
-        received_before: time_param(&q, "received_before")?,
-        posted_after: time_param(&q, "posted_after")?,
-        posted_before: time_param(&q, "posted_before")?,
-        reason: q.get("reason").cloned(),
-        parent: q.get("parent").cloned(),
-    };
+    let search = Search::from_query(&q).map_err(ApiError::bad_request)?;
     let (after, limit) = (cursor(&q, "cursor")?, limit(&q, 50)?);
-    let rows = blocking(move || Ok(st.store.find_documents(&filter, after, limit)?)).await?;
-    let next = rows.last().map_or(after, |r| r.seq);
+    let found = blocking(move || Ok(search.run(&st.store, &st.cfg, after, limit)?)).await?;
     Ok(Json(json!({
-        "items": rows.iter().map(summary).collect::<Vec<_>>(),
-        "next_cursor": next.to_string(),
-        "has_more": rows.len() == limit,
+        "items": found.rows.iter().map(summary).collect::<Vec<_>>(),
+        "next_cursor": found.next.to_string(),
+        "has_more": found.has_more,
     })))
+}
+
+/// A file for the inbox's intake (`?name=`, the bytes as the body): the document it
+/// became, `received` (read by the workers next) or a `duplicate` of the document with
+/// the same bytes. Write scope; at most `limits.max_file_mb`.
+async fn upload_document(
+    auth: Auth,
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+    mut body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    let name = auth.require(Scope::Write).and_then(|()| {
+        if let Some(k) = q.keys().find(|k| k.as_str() != "name") {
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter {k:?} (an upload takes only name)"
+            )));
+        }
+        super::upload::upload_name(q.get("name").map(String::as_str))
+    });
+    let name = match name {
+        Ok(n) => n,
+        Err(e) => {
+            // Refused before a byte is stored; read the rest so the client hears why.
+            super::upload::discard(&mut body).await;
+            return Err(e);
+        }
+    };
+    let ingested = super::upload::take_upload(&st, name, &headers, body, &auth.actor()).await?;
+    let id = ingested.id().to_string();
+    let v = blocking(move || detail(&st, &id)).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 fn detail(st: &AppState, id: &str) -> Result<Value, ApiError> {
@@ -583,7 +562,8 @@ async fn approve(
         }
         let payload =
             serde_json::to_string(&doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
-        super::post_reviewed(&st, &id, &payload, &actor)?;
+        // A system approving has no undo: its deliveries go at once.
+        super::post_reviewed(&st, &id, &payload, &actor, std::time::Duration::ZERO)?;
         detail(&st, &id)
     })
     .await?;

@@ -11,11 +11,13 @@
 //! `api` never import each other.
 
 pub mod api;
+mod search;
 mod shared;
 #[cfg(test)]
 mod tests;
 mod typed;
 pub mod ui;
+mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,11 +63,16 @@ impl AppState {
 /// The same transaction keeps what the approval taught: the supplier's vendor record,
 /// made on its first approved document, and where its fields sat
 /// ([`crate::vendor::taught`]). Only approvals teach.
+///
+/// With a `hold` (the review UI's undo window), the posting's deliveries wait that long
+/// in the same transaction, so nothing leaves while the approval can be undone
+/// ([`crate::store::Store::undo_posting`]).
 pub(crate) fn post_reviewed(
     st: &AppState,
     id: &str,
     payload: &str,
     actor: &str,
+    hold: std::time::Duration,
 ) -> Result<(), crate::store::StoreError> {
     let notice = crate::store::Notice {
         event: crate::config::sinks::POSTED,
@@ -89,18 +96,21 @@ pub(crate) fn post_reviewed(
         None
     });
     let reason = format!("approved by {actor}");
-    st.store.change_and_learn(
-        &crate::store::Change {
-            id,
-            expect: Some(crate::store::State::InReview),
-            to: crate::store::State::Posted,
-            reason: &reason,
-            result: None,
-            notice: Some(&notice),
-            actor: Some(actor),
-        },
-        taught.as_ref(),
-    )
+    let change = crate::store::Change {
+        id,
+        expect: Some(crate::store::State::InReview),
+        to: crate::store::State::Posted,
+        reason: &reason,
+        result: None,
+        notice: Some(&notice),
+        actor: Some(actor),
+    };
+    if hold.is_zero() {
+        st.store.change_and_learn(&change, taught.as_ref())
+    } else {
+        let until = crate::store::outbox::now_ms() + hold.as_millis() as i64;
+        st.store.post_held(&change, taught.as_ref(), until)
+    }
 }
 
 /// Bind `web.listen` now (a port in use is a start-up error, not a log line later)

@@ -7,7 +7,8 @@
 //! posts an amount 1,000× too large. Every door a correction comes in by (the review
 //! page's live check and approval, the API's corrections) goes through
 //! [`strict_refusals`]. A value left as it was (the stored, normalised value) is not
-//! read again: it was never typed.
+//! read again: it was never typed. Numbers (hours, quantities) are read the same way
+//! ([`typed_number`]).
 
 use serde_json::{json, Value};
 
@@ -31,10 +32,73 @@ fn strict_error(doc: &TypedDocument, dt: &DocType, name: &str, text: &str) -> Op
     let spec = dt.fields.iter().find(|f| f.name == name)?;
     let t = text.trim();
     let stored = doc.fields.get(name).map(|f| f.value.as_str());
-    if spec.kind != FieldKind::Money || t.is_empty() || stored == Some(t) {
+    if t.is_empty() || stored == Some(t) {
         return None;
     }
-    values::parse_typed_money(t).err().map(|e| e.to_string())
+    match spec.kind {
+        FieldKind::Money => values::parse_typed_money(t).err().map(|e| e.to_string()),
+        FieldKind::Number => typed_number(t, false).err(),
+        FieldKind::Integer => typed_number(t, true).err(),
+        _ => None,
+    }
+}
+
+/// A number a person typed (hours, a quantity), read as strictly as an amount: a
+/// single `.` or `,` before exactly three digits (`37.125`, `1,500`) reads two ways
+/// and is refused with how to type either; letters that look like digits (`3O`) are
+/// pointed out, never made digits; a currency does not belong. Four or more decimals
+/// after a single separator (`0.1250`) read one way. What passes reads the same to the
+/// pipeline's forgiving parser ([`values::find_number`]), which makes the posted value.
+pub(crate) fn typed_number(t: &str, integer: bool) -> Result<rust_decimal::Decimal, String> {
+    let what = if integer {
+        "a whole number (like 160)"
+    } else {
+        "a number (like 37.5 or 37,5)"
+    };
+    // `12.3456`: more decimals than an amount has, and no thousands group.
+    if let Some((int, frac)) = t.split_once(['.', ',']) {
+        let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+        let int = int.strip_prefix('-').unwrap_or(int);
+        if digits(int) && digits(frac) && frac.len() >= 4 && !integer {
+            return t
+                .replace(',', ".")
+                .parse()
+                .map_err(|_| format!("{t:?} is not {what}"));
+        }
+    }
+    let n = match values::parse_typed_money(t) {
+        Ok(m) if m.currency.is_some() => {
+            return Err(format!(
+                "{t:?} is {what}, not an amount: leave out the currency"
+            ))
+        }
+        Ok(m) => m.amount,
+        Err(values::TypedMoneyError::Ambiguous {
+            thousands, decimal, ..
+        }) => {
+            let thousands = thousands.normalize();
+            let one_way = if integer {
+                format!("type {thousands} if you mean that")
+            } else {
+                format!(
+                    "type {thousands} (no separator) for the first, or {}0 for the second",
+                    t.trim()
+                )
+            };
+            return Err(format!(
+                "{t:?} could be {thousands} or {}: {one_way}",
+                decimal.normalize()
+            ));
+        }
+        Err(e @ values::TypedMoneyError::LooksLikeDigits { .. }) => return Err(e.to_string()),
+        Err(values::TypedMoneyError::NotAnAmount { .. }) => {
+            return Err(format!("{t:?} is not {what}"))
+        }
+    };
+    if integer && !n.fract().is_zero() {
+        return Err(format!("{t:?} is not {what}"));
+    }
+    Ok(n)
 }
 
 /// The value a typed text will post, as the reviewer reads it: an amount grouped with
@@ -58,4 +122,38 @@ pub(crate) fn preview(dt: &DocType, name: &str, normalised: &str, currency: Opti
         _ => normalised.to_string(),
     };
     json!(shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_number;
+
+    fn ok(t: &str, integer: bool) -> String {
+        typed_number(t, integer)
+            .map(|d| d.normalize().to_string())
+            .unwrap_or_else(|e| panic!("{t}: {e}"))
+    }
+
+    #[test]
+    fn a_typed_number_reads_one_way_or_is_refused() {
+        assert_eq!(ok("37,5", false), "37.5");
+        assert_eq!(ok("37.50", false), "37.5");
+        assert_eq!(ok("160", true), "160");
+        assert_eq!(ok("1.234,5", false), "1234.5");
+        assert_eq!(ok("1 234", true), "1234");
+        assert_eq!(ok("0,1250", false), "0.125");
+        assert_eq!(ok("-2,5", false), "-2.5");
+        for (t, integer, says) in [
+            ("37.125", false, "could be 37125 or 37.125"),
+            ("1,500", true, "could be 1500 or 1.5"),
+            ("3O", false, "did you mean \"30\""),
+            ("37,5 kr", false, "leave out the currency"),
+            ("7,5", true, "is not a whole number"),
+            ("abc", false, "is not a number"),
+            ("0,1250", true, "is not a whole number"),
+        ] {
+            let e = typed_number(t, integer).unwrap_err();
+            assert!(e.contains(says), "{t}: {e}");
+        }
+    }
 }

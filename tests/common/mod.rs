@@ -20,8 +20,12 @@ pub struct Install {
 }
 
 impl Install {
-    /// A fresh installation with `extra` appended to its config.
+    /// A fresh installation with `extra` appended to its config (a line setting
+    /// `undo_secs` goes into its `[web]` table).
     pub fn new(extra: &str) -> Install {
+        let (web, rest): (Vec<&str>, Vec<&str>) =
+            extra.lines().partition(|l| l.starts_with("undo_secs"));
+        let (web, extra) = (web.join("\n"), rest.join("\n"));
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let doctypes = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/doctypes");
@@ -34,6 +38,7 @@ doctypes = "{doctypes}"
 
 [web]
 listen = "127.0.0.1:0"
+{web}
 
 [watch]
 rescan_interval_secs = 1

@@ -6,7 +6,16 @@
   if (!doc) return;
   const id = doc.dataset.id, csrf = doc.dataset.csrf;
   const form = document.getElementById("fields");
-  const inputs = [...form.querySelectorAll(".field input")];
+  const inputs = [...form.querySelectorAll(".field input:not([type=hidden])")];
+  // A box or a signature is a toggle; the value it posts ("true"/"false", or "" while
+  // nobody set an unread one) is in the hidden input beside it.
+  const valueOf = (i) => i.type === "checkbox" ? i.closest(".field").querySelector(".toggle-value").value : i.value;
+  inputs.filter((i) => i.type === "checkbox").forEach((i) => i.addEventListener("change", () => {
+    i.closest(".field").querySelector(".toggle-value").value = i.checked ? "true" : "false";
+    i.closest(".field").querySelector(".toggle-text").textContent = i.checked ? i.dataset.yes : i.dataset.no;
+    clearTimeout(timer);
+    timer = setTimeout(validate, 50);
+  }));
   let focused = inputs[0] || null;
 
   const post = (url, body) => fetch(url, {
@@ -30,7 +39,7 @@
   let timer = null;
   const validate = () => {
     const fields = {};
-    inputs.forEach((i) => { fields[i.closest(".field").dataset.field] = i.value; });
+    inputs.forEach((i) => { fields[i.closest(".field").dataset.field] = valueOf(i); });
     post(`/documents/${id}/check`, { fields }).then((r) => r.json()).then((res) => {
       inputs.forEach((i) => {
         const f = i.closest(".field"), name = f.dataset.field;
@@ -42,7 +51,7 @@
         const out = f.querySelector(".posted");
         out.textContent = "";
         // Only when it differs from what is typed: the same text twice is noise.
-        if (!err && shown !== undefined && shown !== i.value.trim()) {
+        if (!err && shown !== undefined && shown !== valueOf(i).trim()) {
           out.append("will post: ");
           const b = document.createElement("b");
           b.textContent = shown === "" ? "(empty)" : shown;
@@ -78,7 +87,7 @@
   });
   document.addEventListener("mouseup", () => {
     if (!picking) return;
-    if (focused) {
+    if (focused && focused.type !== "checkbox") {
       focused.value = picking.map((w) => w.dataset.text).join(" ");
       focused.dispatchEvent(new Event("input"));
       focused.focus();
@@ -163,11 +172,11 @@
   const approveBtn = document.getElementById("approve");
   if (approveBtn) {
     // Approving lists what changed since the page opened (field: old → new) first.
-    const initial = new Map(inputs.map((i) => [i, i.value]));
+    const initial = new Map(inputs.map((i) => [i, valueOf(i)]));
     const dialog = document.getElementById("changes");
     let confirmed = false;
     form.addEventListener("submit", (e) => {
-      const changed = inputs.filter((i) => i.value.trim() !== initial.get(i).trim());
+      const changed = inputs.filter((i) => valueOf(i).trim() !== initial.get(i).trim());
       if (changed.length && !confirmed) {
         e.preventDefault();
         const list = document.getElementById("changes-list");
@@ -179,8 +188,8 @@
           old.className = "old";
           old.textContent = initial.get(i) || "(empty)";
           const shown = f.querySelector(".posted b");
-          li.append(f.querySelector("label").firstChild.textContent.trim() + ": ", old, " → " + (i.value.trim() || "(empty)"));
-          if (shown && shown.textContent !== i.value.trim()) li.append(` (posted as ${shown.textContent})`);
+          li.append(f.querySelector("label").firstChild.textContent.trim() + ": ", old, " → " + (valueOf(i).trim() || "(empty)"));
+          if (shown && shown.textContent !== valueOf(i).trim()) li.append(` (posted as ${shown.textContent})`);
           li.dataset.field = f.dataset.field;
           list.appendChild(li);
         });

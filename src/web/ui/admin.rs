@@ -1,5 +1,5 @@
-//! Admin pages: quarantine and duplicates (retry, discard) and the vendor book
-//! (import, reset what approvals taught).
+//! Admin pages: quarantine and duplicates (retry, discard), the vendor book (import,
+//! reset what approvals taught) and the status figures.
 
 use std::collections::HashMap;
 
@@ -160,4 +160,67 @@ pub(super) async fn reset_vendor(
         .await
         .map_err(api_err)?;
     Ok(Redirect::to(&format!("/admin/vendors#vendor-{id}")).into_response())
+}
+
+/// `3d 4h`, `2h 5m`, `4m 10s`, `12s`, as `mailroom status` says an age.
+fn age(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    let (d, h, m) = (s / 86400, s / 3600 % 24, s / 60 % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {}s", s % 60),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+/// The supervisor's figures (`mailroom status`, issue 17): today's throughput, the
+/// automation rate, the review queue with its oldest document, work in flight, dead
+/// deliveries per sink, documents per state.
+pub(super) async fn status_page(
+    s: SignedIn,
+    State(st): State<AppState>,
+) -> Result<Response, Response> {
+    s.admin()?;
+    let (f, oldest) = blocking(move || {
+        let f = st.store.figures(&crate::store::figures::today_utc())?;
+        let scan = crate::store::search::Scan {
+            state: Some(DocState::InReview),
+            ..Default::default()
+        };
+        let oldest = st.store.scan_documents(&scan, None, 1)?.into_iter().next();
+        Ok((f, oldest))
+    })
+    .await
+    .map_err(api_err)?;
+    let rate = |t: &crate::store::figures::Throughput| match t.automation_rate {
+        Some(r) => format!("{:.1} % ({} of {})", r * 100.0, t.auto_posted, t.documents),
+        None => "– (nothing finished)".into(),
+    };
+    let dead: Vec<Value> = f
+        .dead_deliveries
+        .iter()
+        .map(|(sink, n)| json!({"sink": sink, "dead": n}))
+        .collect();
+    Ok(render(
+        "status.html",
+        json!({
+            "user": s.0.user, "csrf": s.0.csrf, "f": f,
+            "today_rate": rate(&f.today), "all_time_rate": rate(&f.all_time),
+            "oldest_age": f.oldest_in_review_seconds.map(age),
+            "oldest": oldest.map(|r| json!({"id": r.id, "name": r.name, "received_at": r.received_at})),
+            "dead": dead, "dead_total": f.dead_deliveries.values().sum::<i64>(),
+        }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ages_read_as_mailroom_status_says_them() {
+        assert_eq!(super::age(12.4), "12s");
+        assert_eq!(super::age(250.0), "4m 10s");
+        assert_eq!(super::age(7500.0), "2h 5m");
+        assert_eq!(super::age(273600.0), "3d 4h");
+    }
 }

@@ -127,7 +127,7 @@ pub(super) async fn approve(
                 failed.join("; ")
             )));
         }
-        crate::web::post_reviewed(&st2, &id2, &json, &actor)?;
+        crate::web::post_reviewed(&st2, &id2, &json, &actor, st2.cfg.web.undo)?;
         st2.store.release(&id2, &actor)?;
         Ok(Ok(row.seq))
     })
@@ -135,7 +135,12 @@ pub(super) async fn approve(
     match outcome {
         Ok(Ok(seq)) => {
             (st.on_deliveries)();
-            Ok(after_decision(seq))
+            // The next document, with "posted — undo" while the window is open.
+            if st.cfg.web.undo.is_zero() {
+                Ok(after_decision(seq))
+            } else {
+                Ok(Redirect::to(&format!("/next?after={seq}&posted={id}")).into_response())
+            }
         }
         Ok(Err(msg)) => refused(&s, &st, &id, msg, lang).await,
         Err(e) => Ok(failed(&s, e)),
@@ -150,7 +155,7 @@ async fn refused(
     msg: String,
     lang: Lang,
 ) -> Result<Response, Response> {
-    let mut r = render_document(s, st, id, Some(msg), lang).await?;
+    let mut r = render_document(s, st, id, Some(msg), lang, serde_json::Value::Null).await?;
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(r)
 }
@@ -294,6 +299,40 @@ pub(super) async fn reject(
         Ok(Err(msg)) => refused(&s, &st, &id, msg, lang).await,
         Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(already_decided(&s)),
         Err(e) => Err(api_err(e)),
+    }
+}
+
+/// Undo an approval while its window is open: the document back in review, its
+/// deliveries withdrawn, nothing delivered (`Store::undo_posting`); refused, with why,
+/// once a delivery has started or the window has passed.
+pub(super) async fn undo(
+    s: SignedIn,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    s.csrf_ok(f.get("csrf").map(String::as_str))?;
+    let actor = s.actor();
+    let id2 = id.clone();
+    let r = tokio::task::spawn_blocking(move || st.store.undo_posting(&id2, &actor))
+        .await
+        .map_err(|e| {
+            api_err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                e.to_string(),
+            ))
+        })?;
+    use crate::store::search::UndoError;
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
+        Err(UndoError::Store(e)) => Err(api_err(e.into())),
+        Err(e @ (UndoError::TooLate(_) | UndoError::NotPosted(_))) => Ok(message(
+            StatusCode::CONFLICT,
+            &s.0,
+            "Too late to undo",
+            &format!("The approval stands: {e}."),
+        )),
     }
 }
 

@@ -71,6 +71,12 @@ fn field_rows(doc: &TypedDocument, dt: Option<&crate::config::DocType>, lang: &s
             "page": f.as_ref().map(|f| f.page),
             "bbox": f.as_ref().and_then(|f| f.bbox),
             "origin": f.as_ref().map(|f| origin_text(f.origin, f.bbox.is_some())),
+            // A ticked box or a signature is a yes/no: a toggle, not a text box.
+            "toggle": spec.and_then(|s| match s.kind {
+                crate::config::FieldKind::Checkbox => Some(["ticked", "not ticked"]),
+                crate::config::FieldKind::Signature => Some(["signed", "not signed"]),
+                _ => None,
+            }),
         });
         rows.push((level == "ok", i, v));
     }
@@ -82,9 +88,20 @@ pub(super) async fn document_page(
     s: SignedIn,
     State(st): State<AppState>,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
     lang: Lang,
 ) -> Result<Response, Response> {
-    render_document(&s, &st, &id, None, lang).await
+    // The document approved just before this one: "posted — undo" above this page.
+    let undo = match q.get("posted").cloned() {
+        Some(p) => {
+            let st = st.clone();
+            blocking(move || super::queue::undo_offer(&st, &p))
+                .await
+                .map_err(api_err)?
+        }
+        None => Value::Null,
+    };
+    render_document(&s, &st, &id, None, lang, undo).await
 }
 
 pub(super) async fn render_document(
@@ -93,6 +110,7 @@ pub(super) async fn render_document(
     id: &str,
     msg: Option<String>,
     Lang(lang): Lang,
+    undo: Value,
 ) -> Result<Response, Response> {
     let (st2, id2, user) = (st.clone(), id.to_string(), s.actor());
     let (row, lease, pages, history, corrections) = blocking(move || {
@@ -179,6 +197,7 @@ pub(super) async fn render_document(
             "read_only": read_only,
             "lease_holder": lease_holder,
             "message": msg,
+            "undo": undo,
         }),
     ))
 }

@@ -9,19 +9,23 @@
 //! same functions as the API: one set of rules, one audit trail.
 //!
 //! One file per job: `auth` (sessions, sign-in, CSRF, the sign-in limit), `queue`
-//! (the list waiting for review and the next document), `document` (one document's
-//! page, validation as you type, page images), `decisions` (lease, approve, settle the
-//! type, reject, skip), `admin` (quarantine, duplicates, the vendor book), `health`
-//! (probes) and `render` (templates, messages, static files). Handlers shared with the
-//! API live in `web` itself (`web::shared`, `web::post_reviewed`), never in `api`.
+//! (the list waiting for review and the next document), `browse` (search every
+//! document), `upload` (a file from the browser into the inbox's intake), `document`
+//! (one document's page, validation as you type, page images), `decisions` (lease,
+//! approve, settle the type, reject, skip), `admin` (quarantine, duplicates, the vendor
+//! book, the status figures), `health` (probes) and `render` (templates, messages,
+//! static files). Handlers shared with the API live in `web` itself (`web::shared`,
+//! `web::post_reviewed`, `web::search`, `web::upload`), never in `api`.
 
 mod admin;
 mod auth;
+mod browse;
 mod decisions;
 mod document;
 mod health;
 mod queue;
 mod render;
+mod upload;
 mod words;
 
 use axum::routing::{get, post};
@@ -29,18 +33,21 @@ use axum::Router;
 
 use super::AppState;
 use admin::{
-    admin_discard, admin_retry, duplicates, import_vendors, quarantine, reset_vendor, vendors,
+    admin_discard, admin_retry, duplicates, import_vendors, quarantine, reset_vendor, status_page,
+    vendors,
 };
 use auth::{login, login_page, logout};
 pub use auth::{LoginLimiter, SignedIn};
+use browse::search_page;
 pub use decisions::LEASE_MS;
-use decisions::{approve, reject, release, renew_lease, set_type, skip};
+use decisions::{approve, reject, release, renew_lease, set_type, skip, undo};
 use document::{check, document_page, original, page_image};
 use health::{healthz, readyz};
 #[cfg(test)]
 pub(crate) use queue::tests_support;
 use queue::{next, queue};
 use render::static_file;
+use upload::{status, upload};
 
 /// Every page, form post and JSON call of the review UI (the API's table is added by
 /// [`crate::web::router`]).
@@ -52,6 +59,9 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/", get(queue))
         .route("/next", get(next))
+        .route("/search", get(search_page))
+        .route("/upload", post(upload))
+        .route("/documents/{id}/status", get(status))
         .route("/documents/{id}", get(document_page))
         .route("/documents/{id}/check", post(check))
         .route("/documents/{id}/lease", post(renew_lease))
@@ -60,9 +70,11 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/{id}/type", post(set_type))
         .route("/documents/{id}/reject", post(reject))
         .route("/documents/{id}/skip", post(skip))
+        .route("/documents/{id}/undo", post(undo))
         .route("/ui/documents/{id}/pages/{n}", get(page_image))
         .route("/ui/documents/{id}/original", get(original))
         .route("/ui/static/{file}", get(static_file))
+        .route("/admin/status", get(status_page))
         .route("/admin/quarantine", get(quarantine))
         .route("/admin/duplicates", get(duplicates))
         .route("/admin/vendors", get(vendors))

@@ -3,12 +3,11 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{json, Value};
 
 use super::auth::SignedIn;
-use super::render::{api_err, message, render};
+use super::render::{api_err, render};
 use super::words::{field_label, plain_reason, Lang};
 use crate::store::review::DocumentFilter;
 use crate::store::State as DocState;
@@ -32,7 +31,7 @@ fn filter_from(q: &HashMap<String, String>) -> DocumentFilter {
     }
 }
 
-fn query_string(q: &HashMap<String, String>, keys: &[&str]) -> String {
+pub(super) fn query_string(q: &HashMap<String, String>, keys: &[&str]) -> String {
     let parts: Vec<String> = keys
         .iter()
         .filter_map(|k| {
@@ -89,7 +88,7 @@ fn plain(cfg: &crate::config::Config, doc: &Value, reason: Option<&str>, lang: &
 
 /// Whom a document is from, for the queue's vendor column: the vendor, a receipt's
 /// merchant, else the first party its type reads (a form's account holder, employee).
-fn party(cfg: &crate::config::Config, doc: &Value) -> Value {
+pub(super) fn party(cfg: &crate::config::Config, doc: &Value) -> Value {
     let fields = &doc["fields"];
     let dt = doc["doc_type"]["value"]
         .as_str()
@@ -160,6 +159,8 @@ pub(super) async fn queue(
             "filter": {"type": q.get("type"), "reason": q.get("reason"), "vendor": q.get("vendor")},
             "filter_query": if filters.is_empty() { String::new() } else { format!("?{filters}") },
             "more": more,
+            "max_upload_bytes": cfg.limits.max_file_bytes,
+            "max_upload_mb": cfg.limits.max_file_bytes / (1024 * 1024),
         }),
     ))
 }
@@ -174,6 +175,17 @@ pub(super) async fn next(
     let filter = filter_from(&q);
     let after: i64 = q.get("after").and_then(|v| v.parse().ok()).unwrap_or(0);
     let me = s.0.user.name.clone();
+    // Just approved: the confirmation with its undo goes on to the next page.
+    let posted = q.get("posted").cloned();
+    let undo = match posted.clone() {
+        Some(p) => {
+            let st = st.clone();
+            blocking(move || undo_offer(&st, &p))
+                .await
+                .map_err(api_err)?
+        }
+        None => Value::Null,
+    };
     let found = blocking(move || {
         let held: Vec<String> = st
             .store
@@ -199,15 +211,28 @@ pub(super) async fn next(
     })
     .await
     .map_err(api_err)?;
-    Ok(match found {
-        Some(id) => Redirect::to(&format!("/documents/{id}")).into_response(),
-        None => message(
-            StatusCode::OK,
-            &s.0,
-            "All done",
-            "Nothing else waits for review.",
+    Ok(match (found, posted) {
+        (Some(id), Some(p)) if !undo.is_null() => {
+            Redirect::to(&format!("/documents/{id}?posted={}", urlencode(&p))).into_response()
+        }
+        (Some(id), _) => Redirect::to(&format!("/documents/{id}")).into_response(),
+        (None, _) => render(
+            "message.html",
+            json!({"user": s.0.user, "csrf": s.0.csrf, "title": "All done",
+                   "text": "Nothing else waits for review.", "undo": undo}),
         ),
     })
+}
+
+/// "Posted — undo" for a document just approved, while its window is open: its id,
+/// name and the milliseconds left (`null` when it cannot be undone any more).
+pub(super) fn undo_offer(st: &AppState, id: &str) -> Result<Value, crate::web::ApiError> {
+    let Some(until) = st.store.undo_until(id)? else {
+        return Ok(Value::Null);
+    };
+    let row = st.store.get(id)?;
+    let left = until - crate::store::outbox::now_ms();
+    Ok(json!({"id": row.id, "name": row.name, "left_ms": left}))
 }
 
 #[cfg(test)]

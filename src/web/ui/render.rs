@@ -20,6 +20,8 @@ static TEMPLATES: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
         ("message.html", include_str!("../templates/message.html")),
         ("admin.html", include_str!("../templates/admin.html")),
         ("vendors.html", include_str!("../templates/vendors.html")),
+        ("search.html", include_str!("../templates/search.html")),
+        ("status.html", include_str!("../templates/status.html")),
     ] {
         env.add_template(name, src).expect("templates parse");
     }
@@ -50,6 +52,8 @@ pub(super) async fn static_file(Path(file): Path<String>) -> Response {
         "app.css" => (include_str!("../static/app.css"), "text/css"),
         "document.js" => (include_str!("../static/document.js"), "text/javascript"),
         "queue.js" => (include_str!("../static/queue.js"), "text/javascript"),
+        "search.js" => (include_str!("../static/search.js"), "text/javascript"),
+        "undo.js" => (include_str!("../static/undo.js"), "text/javascript"),
         "time.js" => (include_str!("../static/time.js"), "text/javascript"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
