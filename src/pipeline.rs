@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::config::{Config, FieldKind};
+use crate::document::input::{describe_unknown, Input, Kind};
 use crate::document::vendor::Vendor;
 use crate::document::{
     CheckCode, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
@@ -13,19 +14,17 @@ use crate::document::{
 use crate::text::{self, MediaType, OcrEngine, Page, Pix, TextError};
 use crate::{classify, extract, route, validate, values};
 
-/// The text stage for one document: sniff, decode, normalise and OCR every page.
+/// The text stage for one document of a sniffed type: decode, normalise and OCR every
+/// page. Also returns the normalised images of the first pages, for second reads.
 #[allow(clippy::type_complexity)]
-/// Also returns the normalised images of the first pages, for second reads.
 pub fn read_pages(
     engine: &mut dyn OcrEngine,
     data: &[u8],
+    media: MediaType,
     cfg: &Config,
-) -> Result<(MediaType, Vec<Page>, Vec<Option<Pix>>), TextError> {
-    let media = MediaType::sniff(data)
-        .ok_or_else(|| TextError::Unsupported(text::decode::describe_unknown(data)))?;
+) -> Result<(Vec<Page>, Vec<Option<Pix>>), TextError> {
     let opts = text::preprocess::Options::from(&cfg.ocr);
-    let (pages, images) = text::read_image_document(engine, data, media, &opts, &cfg.limits)?;
-    Ok((media, pages, images))
+    text::read_image_document(engine, data, media, &opts, &cfg.limits)
 }
 
 /// Words read with less confidence than this get a second look when they hold a
@@ -357,30 +356,22 @@ pub fn analyse_structured(
 
 /// The whole middle of the pipeline for one document's bytes: read its pages, then
 /// classify, extract, validate and route them. Shared by `mailroom run` and the
-/// one-shot commands so both produce the same document from the same bytes.
+/// one-shot commands so both produce the same document from the same bytes; the way
+/// the bytes take follows the kind they were sniffed as when the input was made.
 pub fn read_and_analyse(
     engine: &mut dyn OcrEngine,
-    data: &[u8],
-    id: String,
-    name: String,
-    received_at: String,
+    input: &Input,
     cfg: &Config,
     book: &[Vendor],
 ) -> Result<(TypedDocument, Vec<Page>), TextError> {
     use crate::einvoice::{self, pdf, EInvoiceError};
+    let (id, data) = (&input.id, &input.data[..]);
     let structured = |xml: &[u8], media: &str, from: Option<String>| {
         let inv = einvoice::parse(xml).map_err(|e| match e {
             EInvoiceError::Xml(m) => TextError::Corrupt(format!("XML: {m}")),
             other => TextError::Unsupported(other.to_string()),
         })?;
-        let source = SourceInfo {
-            name: name.clone(),
-            sha256: sha256_hex(data),
-            media_type: media.into(),
-            pages: 0,
-            received_at: received_at.clone(),
-            meta: Default::default(),
-        };
+        let source = input.source(media, 0);
         let today = chrono::Utc::now().date_naive();
         let mut doc = analyse_structured(id.clone(), source, &inv, cfg, today, book);
         if let Some(file) = from {
@@ -390,24 +381,26 @@ pub fn read_and_analyse(
         }
         Ok::<_, TextError>((doc, Vec::new()))
     };
-    if einvoice::looks_like_xml(data) {
-        return structured(data, "application/xml", None);
-    }
-    if crate::source::email::looks_like_email(data) {
-        // One document out: the body of an email without attachments. An email's
-        // documents are documents of their own, which only the ledger can hold.
-        return match read_email(data, &id, &name, &received_at, cfg, book) {
-            FromEmail::Body(doc, pages) => Ok((*doc, pages)),
-            FromEmail::Documents { summary, .. } => Err(TextError::Unsupported(format!(
-                "{summary}; each becomes a document of its own under `mailroom run`"
-            ))),
-            FromEmail::Quarantine(reason) => Err(TextError::Unsupported(reason)),
-        };
-    }
+    let media = match input.kind {
+        Kind::EInvoiceXml => return structured(data, "application/xml", None),
+        Kind::Email => {
+            // One document out: the body of an email without attachments. An email's
+            // documents are documents of their own, which only the ledger can hold.
+            return match read_email(input, cfg, book) {
+                FromEmail::Body(doc, pages) => Ok((*doc, pages)),
+                FromEmail::Documents { summary, .. } => Err(TextError::Unsupported(format!(
+                    "{summary}; each becomes a document of its own under `mailroom run`"
+                ))),
+                FromEmail::Quarantine(reason) => Err(TextError::Unsupported(reason)),
+            };
+        }
+        Kind::Unknown => return Err(TextError::Unsupported(describe_unknown(data))),
+        Kind::Media(media) => media,
+    };
     // A PDF carrying an e-invoice is read from its XML; without one, or when the XML
     // is refused, its pages go the visual way, and a refused XML is a failed check.
     let mut refused_xml = None;
-    if cfg.pdf_embedded_einvoice && text::pdf::looks_like_pdf(data) {
+    if cfg.pdf_embedded_einvoice && media == MediaType::Pdf {
         match text::pdf::embedded_file(data, &cfg.limits, pdf::pick_invoice) {
             Ok(Some((file, xml))) => {
                 match structured(&xml, "application/pdf", Some(file.clone())) {
@@ -422,15 +415,8 @@ pub fn read_and_analyse(
             Err(e) => tracing::debug!(error = %e, "no embedded e-invoice could be looked for"),
         }
     }
-    let (media, mut pages, images) = read_pages(engine, data, cfg)?;
-    let source = SourceInfo {
-        name,
-        sha256: sha256_hex(data),
-        media_type: media.mime().into(),
-        pages: pages.len() as u32,
-        received_at,
-        meta: Default::default(),
-    };
+    let (mut pages, images) = read_pages(engine, data, media, cfg)?;
+    let source = input.source(media.mime(), pages.len() as u32);
     let today = chrono::Utc::now().date_naive();
     let visual = |pages: &[Page]| {
         let mut doc = analyse(id.clone(), source.clone(), pages, cfg, today, book);
@@ -471,16 +457,10 @@ pub enum FromEmail {
 
 /// Read an email: its attachments that are documents (nested messages and
 /// winmail.dat included), or, without any, its body as configured.
-pub fn read_email(
-    data: &[u8],
-    id: &str,
-    name: &str,
-    received_at: &str,
-    cfg: &Config,
-    book: &[Vendor],
-) -> FromEmail {
+pub fn read_email(input: &Input, cfg: &Config, book: &[Vendor]) -> FromEmail {
     use crate::source::email;
-    let mail = match email::parse(data, &cfg.email.options) {
+    let id = &input.id;
+    let mail = match email::parse(&input.data, &cfg.email.options) {
         Ok(m) => m,
         Err(e) => return FromEmail::Quarantine(format!("an email that cannot be read: {e}")),
     };
@@ -525,17 +505,8 @@ pub fn read_email(
         ));
     }
     let page = text::text_page(body);
-    let source = SourceInfo {
-        name: name.to_string(),
-        sha256: sha256_hex(data),
-        media_type: "message/rfc822".into(),
-        pages: 1,
-        received_at: received_at.to_string(),
-        meta: crate::document::SourceMeta {
-            email: Some(origin("body")),
-            ..Default::default()
-        },
-    };
+    let mut source = input.source("message/rfc822", 1);
+    source.meta.email = Some(origin("body"));
     let today = chrono::Utc::now().date_naive();
     let pages = vec![page];
     let doc = analyse(id.to_string(), source, &pages, cfg, today, book);
@@ -707,9 +678,13 @@ mod tests {
     /// The whole pipeline on fixed words, as of 1 June 2024.
     fn run(page: Page) -> (MediaType, Vec<Page>, TypedDocument) {
         let cfg = cfg();
-        let (media, pages, _) = read_pages(
+        let Kind::Media(media) = Kind::sniff(&png()) else {
+            panic!("a PNG is a page image");
+        };
+        let (pages, _) = read_pages(
             &mut ScriptedEngine::new().page_words(page.words),
             &png(),
+            media,
             &cfg,
         )
         .unwrap();

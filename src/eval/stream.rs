@@ -99,17 +99,8 @@ pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<V
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        let data = std::fs::read(&file)?;
-        let id = ulid::Ulid::new().to_string();
-        let (doc, pages) = crate::pipeline::read_and_analyse(
-            &mut engine,
-            &data,
-            id,
-            name.clone(),
-            crate::store::now(),
-            cfg,
-            &book,
-        )?;
+        let input = crate::pool::input(name.clone(), std::fs::read(&file)?);
+        let (doc, pages) = crate::pipeline::read_and_analyse(&mut engine, &input, cfg, &book)?;
         let supplier = truth.supplier.clone().unwrap_or_else(|| name.clone());
         let known = imported.iter().any(|v| {
             truth.fields.get("vendor_vat_id").and_then(|x| x.as_deref()) == v.vat_id.as_deref()
