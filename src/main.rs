@@ -454,7 +454,8 @@ fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Resul
         let documents = email.and_then(|data| {
             let name = file.file_name()?.to_string_lossy().into_owned();
             let input = mailroom::pool::input(name, data);
-            match mailroom::pipeline::read_email(&input, cfg, &book) {
+            let today = chrono::Utc::now().date_naive();
+            match mailroom::pipeline::read_email(&input, cfg, &book, today) {
                 mailroom::pipeline::FromEmail::Documents { documents, .. } => Some(documents),
                 _ => None,
             }

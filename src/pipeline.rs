@@ -1,12 +1,16 @@
 //! The one place the stages meet: bytes → pages → classify → extract → validate → route.
 //!
-//! Everything here but [`read_pages`] is a pure function of its inputs; the stages do
-//! not know about each other, only this module does.
+//! It reads no calendar clock and no database: the caller (`service`, `pool`, `eval`, the web's
+//! corrections) hands it the input as the store recorded it ([`Input`]) and the date
+//! (or moment) to judge by. Reading pages runs the OCR engine and, for PDFs, the
+//! poppler tools on scratch copies ([`read_pages`]); everything after the pages
+//! (classify, extract, validate, calibrate, vendor, route) is a function of its inputs
+//! and the config.
 
 use chrono::NaiveDate;
 
 use crate::config::{Config, FieldKind};
-use crate::document::input::{describe_unknown, Input, Kind};
+use crate::document::input::{describe_unknown, Input, Kind, Now};
 use crate::document::vendor::Vendor;
 use crate::document::{
     CheckCode, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
@@ -363,6 +367,7 @@ pub fn read_and_analyse(
     input: &Input,
     cfg: &Config,
     book: &[Vendor],
+    today: NaiveDate,
 ) -> Result<(TypedDocument, Vec<Page>), TextError> {
     use crate::einvoice::{self, pdf, EInvoiceError};
     let (id, data) = (&input.id, &input.data[..]);
@@ -372,7 +377,6 @@ pub fn read_and_analyse(
             other => TextError::Unsupported(other.to_string()),
         })?;
         let source = input.source(media, 0);
-        let today = chrono::Utc::now().date_naive();
         let mut doc = analyse_structured(id.clone(), source, &inv, cfg, today, book);
         if let Some(file) = from {
             doc.doc_type
@@ -386,7 +390,7 @@ pub fn read_and_analyse(
         Kind::Email => {
             // One document out: the body of an email without attachments. An email's
             // documents are documents of their own, which only the ledger can hold.
-            return match read_email(input, cfg, book) {
+            return match read_email(input, cfg, book, today) {
                 FromEmail::Body(doc, pages) => Ok((*doc, pages)),
                 FromEmail::Documents { summary, .. } => Err(TextError::Unsupported(format!(
                     "{summary}; each becomes a document of its own under `mailroom run`"
@@ -417,7 +421,6 @@ pub fn read_and_analyse(
     }
     let (mut pages, images) = read_pages(engine, data, media, cfg)?;
     let source = input.source(media.mime(), pages.len() as u32);
-    let today = chrono::Utc::now().date_naive();
     let visual = |pages: &[Page]| {
         let mut doc = analyse(id.clone(), source.clone(), pages, cfg, today, book);
         if let Some(message) = &refused_xml {
@@ -457,7 +460,7 @@ pub enum FromEmail {
 
 /// Read an email: its attachments that are documents (nested messages and
 /// winmail.dat included), or, without any, its body as configured.
-pub fn read_email(input: &Input, cfg: &Config, book: &[Vendor]) -> FromEmail {
+pub fn read_email(input: &Input, cfg: &Config, book: &[Vendor], today: NaiveDate) -> FromEmail {
     use crate::source::email;
     let id = &input.id;
     let mail = match email::parse(&input.data, &cfg.email.options) {
@@ -507,7 +510,6 @@ pub fn read_email(input: &Input, cfg: &Config, book: &[Vendor]) -> FromEmail {
     let page = text::text_page(body);
     let mut source = input.source("message/rfc822", 1);
     source.meta.email = Some(origin("body"));
-    let today = chrono::Utc::now().date_naive();
     let pages = vec![page];
     let doc = analyse(id.to_string(), source, &pages, cfg, today, book);
     FromEmail::Body(Box::new(doc), pages)
@@ -528,12 +530,12 @@ pub fn apply_corrections(
     dt: &crate::config::DocType,
     edits: &[(String, String)],
     actor: &str,
-    today: NaiveDate,
+    now: Now,
 ) -> Result<Corrected, Vec<(String, String)>> {
     let mut errors = Vec::new();
     let mut doc = doc.clone();
     let mut changes = Vec::new();
-    let at = crate::store::now();
+    let at = now.rfc3339();
     for (name, input) in edits {
         let Some(spec) = dt.fields.iter().find(|f| &f.name == name) else {
             errors.push((name.clone(), format!("{} has no field {name:?}", dt.name)));
@@ -597,7 +599,7 @@ pub fn apply_corrections(
     }
     // The checks again, on the corrected values; a label without a value stays a
     // failed check until that field has one.
-    let mut checks = validate::validate(&doc.fields, dt, today);
+    let mut checks = validate::validate(&doc.fields, dt, now.today());
     checks.extend(
         doc.checks
             .iter()
@@ -673,6 +675,11 @@ mod tests {
 
     fn cfg() -> Config {
         Config::defaults()
+    }
+
+    /// Midday of `day`, for corrections made that day.
+    fn noon(day: NaiveDate) -> Now {
+        Now(day.and_hms_opt(12, 0, 0).unwrap().and_utc())
     }
 
     /// The whole pipeline on fixed words, as of 1 June 2024.
@@ -795,7 +802,7 @@ mod tests {
             &dt,
             &[("purchase_order".into(), "PO-88812".into())],
             "ann",
-            today,
+            noon(today),
         )
         .unwrap();
         assert!(fixed
@@ -807,7 +814,7 @@ mod tests {
             &dt,
             &[("total".into(), "1543.13".into())],
             "ann",
-            today,
+            noon(today),
         )
         .unwrap();
         assert!(
@@ -845,7 +852,7 @@ mod tests {
         let dt = cfg.doctype("invoice").unwrap();
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         let edits = [("invoice_number".to_string(), "2024-119".to_string())];
-        let (fixed, _) = apply_corrections(&doc, dt, &edits, "ann", today).unwrap();
+        let (fixed, _) = apply_corrections(&doc, dt, &edits, "ann", noon(today)).unwrap();
         let kept = fixed
             .checks
             .iter()
@@ -920,7 +927,7 @@ mod tests {
         let dt = cfg.doctype("invoice").unwrap();
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         let edits = [("total".to_string(), "1.543,13".to_string())];
-        let (fixed, changes) = apply_corrections(&doc, dt, &edits, "ann", today).unwrap();
+        let (fixed, changes) = apply_corrections(&doc, dt, &edits, "ann", noon(today)).unwrap();
         let total = fixed.fields.get("total").unwrap();
         assert_eq!(
             (total.value.as_str(), total.origin),
@@ -939,13 +946,13 @@ mod tests {
         assert_eq!(changes[0].actor, "ann");
 
         // The same value again changes nothing; a bad value is refused with a reason.
-        let (_, none) = apply_corrections(&fixed, dt, &edits, "ann", today).unwrap();
+        let (_, none) = apply_corrections(&fixed, dt, &edits, "ann", noon(today)).unwrap();
         assert!(none.is_empty());
         let bad = [
             ("due_date".to_string(), "31.02.2024".to_string()),
             ("colour".to_string(), "red".to_string()),
         ];
-        let errs = apply_corrections(&fixed, dt, &bad, "ann", today).unwrap_err();
+        let errs = apply_corrections(&fixed, dt, &bad, "ann", noon(today)).unwrap_err();
         assert_eq!(errs.len(), 2);
         assert!(errs[0].1.contains("not a date"), "{errs:?}");
     }

@@ -64,7 +64,10 @@ fn analyse_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    pipeline::read_and_analyse(engine, &input(name, data), cfg, book).map_err(|e| e.to_string())
+    // The date the checks judge by, read per file: a batch may run past midnight.
+    let today = chrono::Utc::now().date_naive();
+    pipeline::read_and_analyse(engine, &input(name, data), cfg, book, today)
+        .map_err(|e| e.to_string())
 }
 
 /// A file read by a one-shot command as the middle's input: a fresh id, received now,

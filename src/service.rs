@@ -404,12 +404,14 @@ fn process(
     // Master data and what approvals taught, as they are now: read per document, so
     // an approval or an import counts from the next document on, in every worker.
     let book = store.vendors()?;
+    // The date the checks judge by (a due date passed, an invoice date ahead).
+    let today = chrono::Utc::now().date_naive();
     if input.kind == Kind::Email {
-        return unpack_email(cfg, store, row, &input, &book);
+        return unpack_email(cfg, store, row, &input, &book, today);
     }
     // Every stage runs under the panic guard: a bug on one document quarantines that
     // document instead of killing the worker and leaving it in `processing`.
-    let outcome = pipeline::guard(|| pipeline::read_and_analyse(engine, &input, cfg, &book));
+    let outcome = pipeline::guard(|| pipeline::read_and_analyse(engine, &input, cfg, &book, today));
     let mut doc = match outcome {
         Ok(Ok((doc, pages))) => {
             let info: Vec<(PageInfo, Vec<PageWord>)> = pages.iter().map(PageInfo::of).collect();
@@ -516,9 +518,10 @@ fn unpack_email(
     row: &DocumentRow,
     input: &Input,
     book: &[crate::document::vendor::Vendor],
+    today: chrono::NaiveDate,
 ) -> anyhow::Result<()> {
     use pipeline::FromEmail;
-    let read = pipeline::guard(|| pipeline::read_email(input, cfg, book));
+    let read = pipeline::guard(|| pipeline::read_email(input, cfg, book, today));
     // A mail from a mailbox passes where it was on to its documents.
     let mailbox = SourceMeta::from_ledger(row.source_meta.as_deref()).mailbox;
     match read {

@@ -58,6 +58,28 @@ impl Input {
     }
 }
 
+/// The moment the wiring reads or corrects a document at, handed to the middle so that
+/// the middle reads no clock: the date the checks judge by (a due date in the past, an
+/// invoice date in the future) and the time a correction is recorded at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now(pub chrono::DateTime<chrono::Utc>);
+
+impl Now {
+    /// The clock, read by the wiring (or the web, for a person's corrections).
+    pub fn current() -> Now {
+        Now(chrono::Utc::now())
+    }
+
+    pub fn today(self) -> chrono::NaiveDate {
+        self.0.date_naive()
+    }
+
+    /// As the ledger writes times: RFC 3339 with milliseconds, in UTC (`…Z`).
+    pub fn rfc3339(self) -> String {
+        self.0.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+}
+
 /// What a document's bytes are, which decides the way they take through the middle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
