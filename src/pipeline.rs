@@ -358,6 +358,33 @@ pub fn analyse_structured(
     }
 }
 
+/// Why one document could not be read: the one error its way through the middle ends
+/// in, whichever part refused it, so the wiring matches one type. Its message is the
+/// reason the document is quarantined with (worded as before the errors were joined).
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// Its pages could not be read: type, size, decoding, OCR, the PDF tools.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// Its structured e-invoice (an XML file, or the XML embedded in a PDF) was refused.
+    #[error("{}", einvoice_reason(.0))]
+    EInvoice(#[from] crate::einvoice::EInvoiceError),
+    /// An email, which one document cannot stand for: its documents are documents of
+    /// their own (only `mailroom run` can hold them), or it has none and no body wanted.
+    #[error("unsupported file type ({0})")]
+    Email(String),
+}
+
+/// A refused e-invoice as the reason has always read: broken XML as unreadable, XML
+/// that is no invoice as an unsupported type.
+fn einvoice_reason(e: &crate::einvoice::EInvoiceError) -> String {
+    match e {
+        crate::einvoice::EInvoiceError::Xml(m) => TextError::Corrupt(format!("XML: {m}")),
+        other => TextError::Unsupported(other.to_string()),
+    }
+    .to_string()
+}
+
 /// The whole middle of the pipeline for one document's bytes: read its pages, then
 /// classify, extract, validate and route them. Shared by `mailroom run` and the
 /// one-shot commands so both produce the same document from the same bytes; the way
@@ -368,14 +395,11 @@ pub fn read_and_analyse(
     cfg: &Config,
     book: &[Vendor],
     today: NaiveDate,
-) -> Result<(TypedDocument, Vec<Page>), TextError> {
-    use crate::einvoice::{self, pdf, EInvoiceError};
+) -> Result<(TypedDocument, Vec<Page>), DocumentError> {
+    use crate::einvoice::{self, pdf};
     let (id, data) = (&input.id, &input.data[..]);
     let structured = |xml: &[u8], media: &str, from: Option<String>| {
-        let inv = einvoice::parse(xml).map_err(|e| match e {
-            EInvoiceError::Xml(m) => TextError::Corrupt(format!("XML: {m}")),
-            other => TextError::Unsupported(other.to_string()),
-        })?;
+        let inv = einvoice::parse(xml)?;
         let source = input.source(media, 0);
         let mut doc = analyse_structured(id.clone(), source, &inv, cfg, today, book);
         if let Some(file) = from {
@@ -383,7 +407,7 @@ pub fn read_and_analyse(
                 .reasons
                 .push(format!("read from the PDF's embedded {file}"));
         }
-        Ok::<_, TextError>((doc, Vec::new()))
+        Ok::<_, DocumentError>((doc, Vec::new()))
     };
     let media = match input.kind {
         Kind::EInvoiceXml => return structured(data, "application/xml", None),
@@ -392,13 +416,13 @@ pub fn read_and_analyse(
             // documents are documents of their own, which only the ledger can hold.
             return match read_email(input, cfg, book, today) {
                 FromEmail::Body(doc, pages) => Ok((*doc, pages)),
-                FromEmail::Documents { summary, .. } => Err(TextError::Unsupported(format!(
+                FromEmail::Documents { summary, .. } => Err(DocumentError::Email(format!(
                     "{summary}; each becomes a document of its own under `mailroom run`"
                 ))),
-                FromEmail::Quarantine(reason) => Err(TextError::Unsupported(reason)),
+                FromEmail::Quarantine(reason) => Err(DocumentError::Email(reason)),
             };
         }
-        Kind::Unknown => return Err(TextError::Unsupported(describe_unknown(data))),
+        Kind::Unknown => return Err(TextError::Unsupported(describe_unknown(data)).into()),
         Kind::Media(media) => media,
     };
     // A PDF carrying an e-invoice is read from its XML; without one, or when the XML
