@@ -2,13 +2,17 @@
 //!
 //! Data flows one way: [`source`] → [`store`] → [`text`] → [`classify`] → [`extract`]
 //! → [`validate`] → [`calibrate`] → [`vendor`] → [`route`] → [`sink`] (or review in
-//! [`web`]). Each
-//! stage owns one module; the middle stages are pure functions of their inputs and the
-//! [`config`]; [`values`] and [`document`] are shared pure code that belongs to no
-//! stage. [`pipeline`] (one document), [`service`] (`mailroom run`), [`pool`]
-//! (one-shot commands) and [`eval`] are the wiring. A stage may use the stages upstream
-//! of it, never one downstream of it nor the wiring: `tests/architecture.rs` checks
-//! this and lists the imports that still go against the flow.
+//! [`web`]). Each stage owns one module. The middle stages read no calendar clock
+//! (only the timers of the OCR and PDF tools' time limits), no database and no
+//! environment: they are given the input as the store recorded it
+//! ([`document::input::Input`], sniffed once), the date to judge by and the
+//! [`config`]. [`text`] runs the OCR engine and, for PDFs, the poppler tools on scratch
+//! copies; everything after it is a pure function of its inputs. [`values`] and
+//! [`document`] are shared pure code that belongs to no stage. [`pipeline`] (one
+//! document), [`service`] (`mailroom run`), [`pool`] (one-shot commands) and [`eval`]
+//! are the wiring. A stage may use the stages upstream of it, never one downstream of
+//! it nor the wiring: `tests/architecture.rs` checks this and lists the imports that
+//! still go against the flow.
 
 pub mod calibrate;
 pub mod classify;

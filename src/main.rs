@@ -447,21 +447,15 @@ fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Resul
     for file in files {
         // Told from the head of the file, so a batch of scans is not read twice.
         let head = read_head(&file, 64 * 1024).unwrap_or_default();
-        let email = (mailroom::source::email::looks_like_email(&head)
-            && !mailroom::text::pdf::looks_like_pdf(&head))
+        let email = (mailroom::document::input::looks_like_email(&head)
+            && !mailroom::document::input::looks_like_pdf(&head))
         .then(|| std::fs::read(&file).ok())
         .flatten();
         let documents = email.and_then(|data| {
             let name = file.file_name()?.to_string_lossy().into_owned();
-            let id = ulid::Ulid::new().to_string();
-            match mailroom::pipeline::read_email(
-                &data,
-                &id,
-                &name,
-                &mailroom::store::now(),
-                cfg,
-                &book,
-            ) {
+            let input = mailroom::pool::input(name, data);
+            let today = chrono::Utc::now().date_naive();
+            match mailroom::pipeline::read_email(&input, cfg, &book, today) {
                 mailroom::pipeline::FromEmail::Documents { documents, .. } => Some(documents),
                 _ => None,
             }

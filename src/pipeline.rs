@@ -1,11 +1,16 @@
 //! The one place the stages meet: bytes → pages → classify → extract → validate → route.
 //!
-//! Everything here but [`read_pages`] is a pure function of its inputs; the stages do
-//! not know about each other, only this module does.
+//! It reads no calendar clock and no database: the caller (`service`, `pool`, `eval`, the web's
+//! corrections) hands it the input as the store recorded it ([`Input`]) and the date
+//! (or moment) to judge by. Reading pages runs the OCR engine and, for PDFs, the
+//! poppler tools on scratch copies ([`read_pages`]); everything after the pages
+//! (classify, extract, validate, calibrate, vendor, route) is a function of its inputs
+//! and the config.
 
 use chrono::NaiveDate;
 
 use crate::config::{Config, FieldKind};
+use crate::document::input::{describe_unknown, Input, Kind, Now};
 use crate::document::vendor::Vendor;
 use crate::document::{
     CheckCode, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
@@ -13,19 +18,17 @@ use crate::document::{
 use crate::text::{self, MediaType, OcrEngine, Page, Pix, TextError};
 use crate::{classify, extract, route, validate, values};
 
-/// The text stage for one document: sniff, decode, normalise and OCR every page.
+/// The text stage for one document of a sniffed type: decode, normalise and OCR every
+/// page. Also returns the normalised images of the first pages, for second reads.
 #[allow(clippy::type_complexity)]
-/// Also returns the normalised images of the first pages, for second reads.
 pub fn read_pages(
     engine: &mut dyn OcrEngine,
     data: &[u8],
+    media: MediaType,
     cfg: &Config,
-) -> Result<(MediaType, Vec<Page>, Vec<Option<Pix>>), TextError> {
-    let media = MediaType::sniff(data)
-        .ok_or_else(|| TextError::Unsupported(text::decode::describe_unknown(data)))?;
+) -> Result<(Vec<Page>, Vec<Option<Pix>>), TextError> {
     let opts = text::preprocess::Options::from(&cfg.ocr);
-    let (pages, images) = text::read_image_document(engine, data, media, &opts, &cfg.limits)?;
-    Ok((media, pages, images))
+    text::read_image_document(engine, data, media, &opts, &cfg.limits)
 }
 
 /// Words read with less confidence than this get a second look when they hold a
@@ -355,59 +358,77 @@ pub fn analyse_structured(
     }
 }
 
+/// Why one document could not be read: the one error its way through the middle ends
+/// in, whichever part refused it, so the wiring matches one type. Its message is the
+/// reason the document is quarantined with (worded as before the errors were joined).
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// Its pages could not be read: type, size, decoding, OCR, the PDF tools.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// Its structured e-invoice (an XML file, or the XML embedded in a PDF) was refused.
+    #[error("{}", einvoice_reason(.0))]
+    EInvoice(#[from] crate::einvoice::EInvoiceError),
+    /// An email, which one document cannot stand for: its documents are documents of
+    /// their own (only `mailroom run` can hold them), or it has none and no body wanted.
+    #[error("unsupported file type ({0})")]
+    Email(String),
+}
+
+/// A refused e-invoice as the reason has always read: broken XML as unreadable, XML
+/// that is no invoice as an unsupported type.
+fn einvoice_reason(e: &crate::einvoice::EInvoiceError) -> String {
+    match e {
+        crate::einvoice::EInvoiceError::Xml(m) => TextError::Corrupt(format!("XML: {m}")),
+        other => TextError::Unsupported(other.to_string()),
+    }
+    .to_string()
+}
+
 /// The whole middle of the pipeline for one document's bytes: read its pages, then
 /// classify, extract, validate and route them. Shared by `mailroom run` and the
-/// one-shot commands so both produce the same document from the same bytes.
+/// one-shot commands so both produce the same document from the same bytes; the way
+/// the bytes take follows the kind they were sniffed as when the input was made.
 pub fn read_and_analyse(
     engine: &mut dyn OcrEngine,
-    data: &[u8],
-    id: String,
-    name: String,
-    received_at: String,
+    input: &Input,
     cfg: &Config,
     book: &[Vendor],
-) -> Result<(TypedDocument, Vec<Page>), TextError> {
-    use crate::einvoice::{self, pdf, EInvoiceError};
+    today: NaiveDate,
+) -> Result<(TypedDocument, Vec<Page>), DocumentError> {
+    use crate::einvoice::{self, pdf};
+    let (id, data) = (&input.id, &input.data[..]);
     let structured = |xml: &[u8], media: &str, from: Option<String>| {
-        let inv = einvoice::parse(xml).map_err(|e| match e {
-            EInvoiceError::Xml(m) => TextError::Corrupt(format!("XML: {m}")),
-            other => TextError::Unsupported(other.to_string()),
-        })?;
-        let source = SourceInfo {
-            name: name.clone(),
-            sha256: sha256_hex(data),
-            media_type: media.into(),
-            pages: 0,
-            received_at: received_at.clone(),
-            meta: Default::default(),
-        };
-        let today = chrono::Utc::now().date_naive();
+        let inv = einvoice::parse(xml)?;
+        let source = input.source(media, 0);
         let mut doc = analyse_structured(id.clone(), source, &inv, cfg, today, book);
         if let Some(file) = from {
             doc.doc_type
                 .reasons
                 .push(format!("read from the PDF's embedded {file}"));
         }
-        Ok::<_, TextError>((doc, Vec::new()))
+        Ok::<_, DocumentError>((doc, Vec::new()))
     };
-    if einvoice::looks_like_xml(data) {
-        return structured(data, "application/xml", None);
-    }
-    if crate::source::email::looks_like_email(data) {
-        // One document out: the body of an email without attachments. An email's
-        // documents are documents of their own, which only the ledger can hold.
-        return match read_email(data, &id, &name, &received_at, cfg, book) {
-            FromEmail::Body(doc, pages) => Ok((*doc, pages)),
-            FromEmail::Documents { summary, .. } => Err(TextError::Unsupported(format!(
-                "{summary}; each becomes a document of its own under `mailroom run`"
-            ))),
-            FromEmail::Quarantine(reason) => Err(TextError::Unsupported(reason)),
-        };
-    }
+    let media = match input.kind {
+        Kind::EInvoiceXml => return structured(data, "application/xml", None),
+        Kind::Email => {
+            // One document out: the body of an email without attachments. An email's
+            // documents are documents of their own, which only the ledger can hold.
+            return match read_email(input, cfg, book, today) {
+                FromEmail::Body(doc, pages) => Ok((*doc, pages)),
+                FromEmail::Documents { summary, .. } => Err(DocumentError::Email(format!(
+                    "{summary}; each becomes a document of its own under `mailroom run`"
+                ))),
+                FromEmail::Quarantine(reason) => Err(DocumentError::Email(reason)),
+            };
+        }
+        Kind::Unknown => return Err(TextError::Unsupported(describe_unknown(data)).into()),
+        Kind::Media(media) => media,
+    };
     // A PDF carrying an e-invoice is read from its XML; without one, or when the XML
     // is refused, its pages go the visual way, and a refused XML is a failed check.
     let mut refused_xml = None;
-    if cfg.pdf_embedded_einvoice && text::pdf::looks_like_pdf(data) {
+    if cfg.pdf_embedded_einvoice && media == MediaType::Pdf {
         match text::pdf::embedded_file(data, &cfg.limits, pdf::pick_invoice) {
             Ok(Some((file, xml))) => {
                 match structured(&xml, "application/pdf", Some(file.clone())) {
@@ -422,16 +443,8 @@ pub fn read_and_analyse(
             Err(e) => tracing::debug!(error = %e, "no embedded e-invoice could be looked for"),
         }
     }
-    let (media, mut pages, images) = read_pages(engine, data, cfg)?;
-    let source = SourceInfo {
-        name,
-        sha256: sha256_hex(data),
-        media_type: media.mime().into(),
-        pages: pages.len() as u32,
-        received_at,
-        meta: Default::default(),
-    };
-    let today = chrono::Utc::now().date_naive();
+    let (mut pages, images) = read_pages(engine, data, media, cfg)?;
+    let source = input.source(media.mime(), pages.len() as u32);
     let visual = |pages: &[Page]| {
         let mut doc = analyse(id.clone(), source.clone(), pages, cfg, today, book);
         if let Some(message) = &refused_xml {
@@ -471,16 +484,10 @@ pub enum FromEmail {
 
 /// Read an email: its attachments that are documents (nested messages and
 /// winmail.dat included), or, without any, its body as configured.
-pub fn read_email(
-    data: &[u8],
-    id: &str,
-    name: &str,
-    received_at: &str,
-    cfg: &Config,
-    book: &[Vendor],
-) -> FromEmail {
+pub fn read_email(input: &Input, cfg: &Config, book: &[Vendor], today: NaiveDate) -> FromEmail {
     use crate::source::email;
-    let mail = match email::parse(data, &cfg.email.options) {
+    let id = &input.id;
+    let mail = match email::parse(&input.data, &cfg.email.options) {
         Ok(m) => m,
         Err(e) => return FromEmail::Quarantine(format!("an email that cannot be read: {e}")),
     };
@@ -525,18 +532,8 @@ pub fn read_email(
         ));
     }
     let page = text::text_page(body);
-    let source = SourceInfo {
-        name: name.to_string(),
-        sha256: sha256_hex(data),
-        media_type: "message/rfc822".into(),
-        pages: 1,
-        received_at: received_at.to_string(),
-        meta: crate::document::SourceMeta {
-            email: Some(origin("body")),
-            ..Default::default()
-        },
-    };
-    let today = chrono::Utc::now().date_naive();
+    let mut source = input.source("message/rfc822", 1);
+    source.meta.email = Some(origin("body"));
     let pages = vec![page];
     let doc = analyse(id.to_string(), source, &pages, cfg, today, book);
     FromEmail::Body(Box::new(doc), pages)
@@ -557,12 +554,12 @@ pub fn apply_corrections(
     dt: &crate::config::DocType,
     edits: &[(String, String)],
     actor: &str,
-    today: NaiveDate,
+    now: Now,
 ) -> Result<Corrected, Vec<(String, String)>> {
     let mut errors = Vec::new();
     let mut doc = doc.clone();
     let mut changes = Vec::new();
-    let at = crate::store::now();
+    let at = now.rfc3339();
     for (name, input) in edits {
         let Some(spec) = dt.fields.iter().find(|f| &f.name == name) else {
             errors.push((name.clone(), format!("{} has no field {name:?}", dt.name)));
@@ -626,7 +623,7 @@ pub fn apply_corrections(
     }
     // The checks again, on the corrected values; a label without a value stays a
     // failed check until that field has one.
-    let mut checks = validate::validate(&doc.fields, dt, today);
+    let mut checks = validate::validate(&doc.fields, dt, now.today());
     checks.extend(
         doc.checks
             .iter()
@@ -704,12 +701,21 @@ mod tests {
         Config::defaults()
     }
 
+    /// Midday of `day`, for corrections made that day.
+    fn noon(day: NaiveDate) -> Now {
+        Now(day.and_hms_opt(12, 0, 0).unwrap().and_utc())
+    }
+
     /// The whole pipeline on fixed words, as of 1 June 2024.
     fn run(page: Page) -> (MediaType, Vec<Page>, TypedDocument) {
         let cfg = cfg();
-        let (media, pages, _) = read_pages(
+        let Kind::Media(media) = Kind::sniff(&png()) else {
+            panic!("a PNG is a page image");
+        };
+        let (pages, _) = read_pages(
             &mut ScriptedEngine::new().page_words(page.words),
             &png(),
+            media,
             &cfg,
         )
         .unwrap();
@@ -820,7 +826,7 @@ mod tests {
             &dt,
             &[("purchase_order".into(), "PO-88812".into())],
             "ann",
-            today,
+            noon(today),
         )
         .unwrap();
         assert!(fixed
@@ -832,7 +838,7 @@ mod tests {
             &dt,
             &[("total".into(), "1543.13".into())],
             "ann",
-            today,
+            noon(today),
         )
         .unwrap();
         assert!(
@@ -870,7 +876,7 @@ mod tests {
         let dt = cfg.doctype("invoice").unwrap();
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         let edits = [("invoice_number".to_string(), "2024-119".to_string())];
-        let (fixed, _) = apply_corrections(&doc, dt, &edits, "ann", today).unwrap();
+        let (fixed, _) = apply_corrections(&doc, dt, &edits, "ann", noon(today)).unwrap();
         let kept = fixed
             .checks
             .iter()
@@ -945,7 +951,7 @@ mod tests {
         let dt = cfg.doctype("invoice").unwrap();
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         let edits = [("total".to_string(), "1.543,13".to_string())];
-        let (fixed, changes) = apply_corrections(&doc, dt, &edits, "ann", today).unwrap();
+        let (fixed, changes) = apply_corrections(&doc, dt, &edits, "ann", noon(today)).unwrap();
         let total = fixed.fields.get("total").unwrap();
         assert_eq!(
             (total.value.as_str(), total.origin),
@@ -964,13 +970,13 @@ mod tests {
         assert_eq!(changes[0].actor, "ann");
 
         // The same value again changes nothing; a bad value is refused with a reason.
-        let (_, none) = apply_corrections(&fixed, dt, &edits, "ann", today).unwrap();
+        let (_, none) = apply_corrections(&fixed, dt, &edits, "ann", noon(today)).unwrap();
         assert!(none.is_empty());
         let bad = [
             ("due_date".to_string(), "31.02.2024".to_string()),
             ("colour".to_string(), "red".to_string()),
         ];
-        let errs = apply_corrections(&fixed, dt, &bad, "ann", today).unwrap_err();
+        let errs = apply_corrections(&fixed, dt, &bad, "ann", noon(today)).unwrap_err();
         assert_eq!(errs.len(), 2);
         assert!(errs[0].1.contains("not a date"), "{errs:?}");
     }

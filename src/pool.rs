@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use crate::config::Config;
+use crate::document::input::Input;
 use crate::document::TypedDocument;
 use crate::pipeline;
 
@@ -63,7 +64,20 @@ fn analyse_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let id = ulid::Ulid::new().to_string();
-    pipeline::read_and_analyse(engine, &data, id, name, crate::store::now(), cfg, book)
+    // The date the checks judge by, read per file: a batch may run past midnight.
+    let today = chrono::Utc::now().date_naive();
+    pipeline::read_and_analyse(engine, &input(name, data), cfg, book, today)
         .map_err(|e| e.to_string())
+}
+
+/// A file read by a one-shot command as the middle's input: a fresh id, received now,
+/// hashed once here (`mailroom run` takes these from the ledger instead).
+pub fn input(name: String, data: Vec<u8>) -> Input {
+    Input::new(
+        ulid::Ulid::new().to_string(),
+        name,
+        crate::store::now(),
+        pipeline::sha256_hex(&data),
+        data,
+    )
 }

@@ -15,6 +15,7 @@ use anyhow::Context;
 
 use crate::config::sinks::{subscribers, NEEDS_REVIEW, POSTED, QUARANTINED};
 use crate::config::{AfterIngest, Config};
+use crate::document::input::{Input, Kind};
 use crate::document::{Route, SourceMeta};
 use crate::doorbell::Doorbell;
 use crate::sink::Dispatchers;
@@ -383,8 +384,15 @@ fn process(
         );
         return quarantine(cfg, store, row, &reason);
     }
-    let data = match store.blobs.read(&row.sha256) {
-        Ok(d) => d,
+    // The bytes with what the ledger recorded of them, sniffed once here.
+    let input = match store.blobs.read(&row.sha256) {
+        Ok(data) => Input::new(
+            row.id.clone(),
+            row.name.clone(),
+            row.received_at.clone(),
+            row.sha256.clone(),
+            data,
+        ),
         Err(e) => {
             // Retrying cannot bring the bytes back: a person must look.
             let reason =
@@ -396,22 +404,14 @@ fn process(
     // Master data and what approvals taught, as they are now: read per document, so
     // an approval or an import counts from the next document on, in every worker.
     let book = store.vendors()?;
-    if pipeline::guard(|| crate::source::email::looks_like_email(&data)).unwrap_or(false) {
-        return unpack_email(cfg, store, row, &data, &book);
+    // The date the checks judge by (a due date passed, an invoice date ahead).
+    let today = chrono::Utc::now().date_naive();
+    if input.kind == Kind::Email {
+        return unpack_email(cfg, store, row, &input, &book, today);
     }
     // Every stage runs under the panic guard: a bug on one document quarantines that
     // document instead of killing the worker and leaving it in `processing`.
-    let outcome = pipeline::guard(|| {
-        pipeline::read_and_analyse(
-            engine,
-            &data,
-            row.id.clone(),
-            row.name.clone(),
-            row.received_at.clone(),
-            cfg,
-            &book,
-        )
-    });
+    let outcome = pipeline::guard(|| pipeline::read_and_analyse(engine, &input, cfg, &book, today));
     let mut doc = match outcome {
         Ok(Ok((doc, pages))) => {
             let info: Vec<(PageInfo, Vec<PageWord>)> = pages.iter().map(PageInfo::of).collect();
@@ -516,13 +516,12 @@ fn unpack_email(
     cfg: &Config,
     store: &Store,
     row: &DocumentRow,
-    data: &[u8],
+    input: &Input,
     book: &[crate::document::vendor::Vendor],
+    today: chrono::NaiveDate,
 ) -> anyhow::Result<()> {
     use pipeline::FromEmail;
-    let read = pipeline::guard(|| {
-        pipeline::read_email(data, &row.id, &row.name, &row.received_at, cfg, book)
-    });
+    let read = pipeline::guard(|| pipeline::read_email(input, cfg, book, today));
     // A mail from a mailbox passes where it was on to its documents.
     let mailbox = SourceMeta::from_ledger(row.source_meta.as_deref()).mailbox;
     match read {

@@ -68,11 +68,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "the calibration table is loaded with the config",
     ),
     (
-        "source",
-        "text",
-        "email attachments are sniffed with text's MediaType",
-    ),
-    (
         "store",
         "text",
         "the ledger stores and rebuilds text's Page and Word",

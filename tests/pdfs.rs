@@ -306,6 +306,7 @@ fn a_mixed_pdf_is_read_page_by_page() {
     // the scan taken out again, each the size its words' boxes refer to.
     let data = std::fs::read(&file).unwrap();
     let limits = mailroom::config::Limits::default();
+    let media = mailroom::text::MediaType::sniff(&data).unwrap();
     let info: Vec<(u32, u32, String)> = db
         .prepare("SELECT width, height, transform FROM pages ORDER BY number")
         .unwrap()
@@ -315,7 +316,7 @@ fn a_mixed_pdf_is_read_page_by_page() {
         .unwrap();
     for (n, (w, h, t)) in info.iter().enumerate() {
         let t: mailroom::text::Transform = serde_json::from_str(t).unwrap();
-        let pix = mailroom::text::render_page(&data, n as u32 + 1, &t, &limits).unwrap();
+        let pix = mailroom::text::render_page(&data, media, n as u32 + 1, &t, &limits).unwrap();
         assert_eq!((pix.width(), pix.height()), (*w, *h), "page {}", n + 1);
     }
 }
@@ -547,9 +548,10 @@ fn encrypted_pdfs_open_with_a_configured_password() {
         )
         .unwrap();
     let t: mailroom::text::Transform = serde_json::from_str(&t).unwrap();
-    let pix = mailroom::text::render_page(&data, 1, &t, &cfg.limits).unwrap();
+    let media = mailroom::text::MediaType::sniff(&data).unwrap();
+    let pix = mailroom::text::render_page(&data, media, 1, &t, &cfg.limits).unwrap();
     assert_eq!((pix.width(), pix.height()), (w, h));
-    let e = match mailroom::text::render_page(&data, 1, &t, &Default::default()) {
+    let e = match mailroom::text::render_page(&data, media, 1, &t, &Default::default()) {
         Ok(_) => panic!("an encrypted page was rendered without its password"),
         Err(e) => e,
     };

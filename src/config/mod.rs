@@ -19,7 +19,13 @@ pub use sinks::{RetryPolicy, SinkConfig, SinkKind};
 
 /// The default configuration file, embedded so `mailroom` runs anywhere.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config/mailroom.toml");
-/// The shipped confidence calibration, used when `paths.calibration` does not exist.
+/// Where the document types and the calibration table are looked for when the config
+/// does not name them (the built-ins are used when these do not exist).
+const DEFAULT_DOCTYPES: &str = "config/doctypes";
+const DEFAULT_CALIBRATION: &str = "models/calibration.json";
+
+/// The shipped confidence calibration, used when `paths.calibration` is not named and
+/// the default file does not exist.
 pub const BUILTIN_CALIBRATION: &str = include_str!("../../models/calibration.json");
 /// The built-in document types, used when the doctypes folder does not exist.
 pub const BUILTIN_DOCTYPES: &[(&str, &str)] = &[
@@ -156,8 +162,10 @@ mod raw {
         pub var_dir: PathBuf,
         pub archive: PathBuf,
         pub after_ingest: String,
-        pub doctypes: PathBuf,
-        pub calibration: PathBuf,
+        /// `None` when the file does not name it: the default path, or the built-ins.
+        pub doctypes: Option<PathBuf>,
+        /// `None` when the file does not name it: the default path, or the shipped table.
+        pub calibration: Option<PathBuf>,
     }
     impl Default for Paths {
         fn default() -> Self {
@@ -166,8 +174,8 @@ mod raw {
                 var_dir: "var".into(),
                 archive: "var/archive".into(),
                 after_ingest: "archive".into(),
-                doctypes: "config/doctypes".into(),
-                calibration: "models/calibration.json".into(),
+                doctypes: None,
+                calibration: None,
             }
         }
     }
@@ -443,8 +451,31 @@ impl Config {
             path: shown.clone(),
             message: e.to_string(),
         })?;
-        let doctypes = doctype::load_dir(&file.paths.doctypes)?;
-        let calibration = load_calibration(&file.paths.calibration)?;
+        // A folder or table that a config file names must be there: falling back to the
+        // built-ins would run with types or a calibration nobody chose. Only the
+        // defaults (not named, or the embedded config) fall back.
+        let named =
+            |key: &str, value: &Option<PathBuf>, default: &str| -> Result<PathBuf, ConfigError> {
+                let Some(p) = value else {
+                    return Ok(PathBuf::from(default));
+                };
+                if source_path.is_some() && !p.exists() {
+                    return Err(invalid(
+                        &shown,
+                        key,
+                        format!("{} does not exist", p.display()),
+                    ));
+                }
+                Ok(p.clone())
+            };
+        let doctypes_dir = named("paths.doctypes", &file.paths.doctypes, DEFAULT_DOCTYPES)?;
+        let calibration_file = named(
+            "paths.calibration",
+            &file.paths.calibration,
+            DEFAULT_CALIBRATION,
+        )?;
+        let doctypes = doctype::load_dir(&doctypes_dir)?;
+        let calibration = load_calibration(&calibration_file)?;
         let extra_passwords = read_passwords(&file.pdf, &shown)?;
         let s3_credentials = match blobs::parse(&file.blobs, &file.paths.var_dir, &shown)? {
             blobs::BlobLocation::S3(_) => Some(blobs::credentials(&file.blobs, &shown)?),
@@ -782,8 +813,7 @@ mod tests {
         std::fs::write(
             &config,
             format!(
-                "[paths]\ndoctypes = \"{}\"\n[pdf]\npasswords = [\"pw-in-config\"]\npasswords_file = \"{}\"\npasswords_env = \"{var}\"\n",
-                dir.path().join("no-doctypes").display(),
+                "[pdf]\npasswords = [\"pw-in-config\"]\npasswords_file = \"{}\"\npasswords_env = \"{var}\"\n",
                 list.display()
             ),
         )
@@ -813,17 +843,9 @@ mod tests {
     #[test]
     fn pdf_password_errors_name_the_key_not_the_password() {
         let dir = tempfile::tempdir().unwrap();
-        let doctypes = dir.path().join("no-doctypes");
         let load = |pdf: &str| {
             let config = dir.path().join("mailroom.toml");
-            std::fs::write(
-                &config,
-                format!(
-                    "[paths]\ndoctypes = \"{}\"\n[pdf]\n{pdf}\n",
-                    doctypes.display()
-                ),
-            )
-            .unwrap();
+            std::fs::write(&config, format!("[pdf]\n{pdf}\n")).unwrap();
             Config::load(&config, true).unwrap_err().to_string()
         };
         let e = load("passwords_file = \"/nonexistent/pdf-passwords\"");
@@ -852,6 +874,38 @@ mod tests {
         assert!(!e.contains("s3cret"), "{e}");
         let e = load("password = [\"typo\"]");
         assert!(e.contains("unknown field `password`"), "{e}");
+    }
+
+    #[test]
+    fn a_doctypes_folder_or_calibration_the_config_names_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("mailroom.toml");
+        let load = |paths: &str| {
+            std::fs::write(&config, format!("[paths]\n{paths}\n")).unwrap();
+            Config::load(&config, true)
+        };
+        let missing = dir.path().join("no-doctypes");
+        let e = load(&format!("doctypes = {:?}", missing.display().to_string()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("key `paths.doctypes`"), "{e}");
+        assert!(e.contains(&missing.display().to_string()), "{e}");
+        assert!(e.contains(&config.display().to_string()), "{e}");
+        let table = dir.path().join("no-calibration.json");
+        let e = load(&format!("calibration = {:?}", table.display().to_string()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("key `paths.calibration`"), "{e}");
+        assert!(e.contains(&table.display().to_string()), "{e}");
+        // Named and there: used.
+        let types = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/doctypes");
+        let cfg = load(&format!("doctypes = {:?}", types.display().to_string())).unwrap();
+        assert!(cfg.doctype("invoice").is_some());
+        // Not named: the default paths. The embedded config names them but is never
+        // refused for them, so the quick start runs from any folder on the built-ins.
+        assert!(load("").unwrap().doctype("invoice").is_some());
+        let embedded = Config::load(Path::new("/nonexistent/mailroom.toml"), false).unwrap();
+        assert!(embedded.doctype("invoice").is_some());
     }
 
     #[test]

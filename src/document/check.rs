@@ -9,92 +9,71 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A check's code. Serialized as its string; see the module documentation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CheckCode {
+/// Declares the built-in codes once: each variant with its documentation and the
+/// string the output and the ledger spell it with. `BUILT_IN` and `as_str` follow from
+/// the one list, so a new code cannot be added to one and forgotten in the other.
+macro_rules! check_codes {
+    ($($(#[$doc:meta])* $name:ident => $code:literal,)*) => {
+        /// A check's code. Serialized as its string; see the module documentation.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum CheckCode {
+            $($(#[$doc])* $name,)*
+            /// A check a document type file defines, or a code this build does not know.
+            Other(String),
+        }
+
+        impl CheckCode {
+            /// Every code this build defines itself, for round trips and listings.
+            pub const BUILT_IN: [CheckCode; [$($code),*].len()] = [$(CheckCode::$name),*];
+
+            /// The code as the output and the ledger spell it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(CheckCode::$name => $code,)*
+                    CheckCode::Other(s) => s,
+                }
+            }
+        }
+    };
+}
+
+check_codes! {
     /// Every field the type marks `required` was read (`validate::required_present`).
-    RequiredPresent,
+    RequiredPresent => "required_present",
     /// A text value looks like a spreadsheet formula or markup (`validate::markup_in_field`).
-    MarkupInField,
+    MarkupInField => "markup_in_field",
     /// An IBAN passes mod-97 (`validate::iban_checksum`).
-    IbanChecksum,
+    IbanChecksum => "iban_checksum",
     /// A VAT id matches its country's format (`validate::vat_id_format`).
-    VatIdFormat,
+    VatIdFormat => "vat_id_format",
     /// A date lies in a plausible window (`validate::date_plausible`).
-    DatePlausible,
+    DatePlausible => "date_plausible",
     /// A value matches the pattern its type file gives it (`validate::format`).
-    Format,
+    Format => "format",
     /// The line items add up to a printed amount (`validate::line_items_sum`).
-    LineItemsSum,
+    LineItemsSum => "line_items_sum",
     /// A payment QR code agrees with the page (`validate::payment_qr_agrees`).
-    PaymentQrAgrees,
+    PaymentQrAgrees => "payment_qr_agrees",
     /// A label is on the page but its value could not be read (`validate::value_unreadable`).
-    ValueUnreadable,
+    ValueUnreadable => "value_unreadable",
     /// A field came out empty but the page seems to print it (`validate::null_contradicted`).
-    NullContradicted,
+    NullContradicted => "null_contradicted",
     /// The same invoice as one already seen (`validate::duplicate`).
-    DuplicateInvoice,
+    DuplicateInvoice => "duplicate_invoice",
     /// A PDF's embedded e-invoice was refused (`validate::embedded_einvoice_refused`).
-    EmbeddedEinvoiceRefused,
+    EmbeddedEinvoiceRefused => "embedded_einvoice_refused",
     /// The supplier is in master data (`validate::vendor_known`).
-    VendorKnown,
+    VendorKnown => "vendor_known",
     /// The invoice's IBAN is on file for its supplier (`validate::iban_on_file`).
-    IbanOnFile,
+    IbanOnFile => "iban_on_file",
     /// An e-invoice's lines add up to its line total (`validate::lines_add_up`).
-    LinesAddUp,
+    LinesAddUp => "lines_add_up",
     /// An e-invoice's totals add up (`validate::structured_totals_add_up`).
-    StructuredTotalsAddUp,
-    /// A check a document type file defines, or a code this build does not know.
-    Other(String),
+    StructuredTotalsAddUp => "structured_totals_add_up",
 }
 
 use CheckCode::*;
-
-impl CheckCode {
-    /// Every code this build defines itself, for round trips and listings.
-    pub const BUILT_IN: [CheckCode; 16] = [
-        RequiredPresent,
-        MarkupInField,
-        IbanChecksum,
-        VatIdFormat,
-        DatePlausible,
-        Format,
-        LineItemsSum,
-        PaymentQrAgrees,
-        ValueUnreadable,
-        NullContradicted,
-        DuplicateInvoice,
-        EmbeddedEinvoiceRefused,
-        VendorKnown,
-        IbanOnFile,
-        LinesAddUp,
-        StructuredTotalsAddUp,
-    ];
-
-    /// The code as the output and the ledger spell it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RequiredPresent => "required_present",
-            MarkupInField => "markup_in_field",
-            IbanChecksum => "iban_checksum",
-            VatIdFormat => "vat_id_format",
-            DatePlausible => "date_plausible",
-            Format => "format",
-            LineItemsSum => "line_items_sum",
-            PaymentQrAgrees => "payment_qr_agrees",
-            ValueUnreadable => "value_unreadable",
-            NullContradicted => "null_contradicted",
-            DuplicateInvoice => "duplicate_invoice",
-            EmbeddedEinvoiceRefused => "embedded_einvoice_refused",
-            VendorKnown => "vendor_known",
-            IbanOnFile => "iban_on_file",
-            LinesAddUp => "lines_add_up",
-            StructuredTotalsAddUp => "structured_totals_add_up",
-            Other(s) => s,
-        }
-    }
-}
 
 /// A built-in code's string is that code, never `Other`: a type file's check named
 /// like a built-in one is that one, as it was when codes were strings.

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub mod check;
+pub mod input;
 pub mod vendor;
 
 pub use check::CheckCode;

@@ -85,18 +85,6 @@ pub enum EInvoiceError {
     NotAnInvoice(String),
 }
 
-/// Whether `data` looks like XML (so the text stage hands it here, not to OCR).
-pub fn looks_like_xml(data: &[u8]) -> bool {
-    let d = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
-    let start = d
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(d.len());
-    d[start..].starts_with(b"<?xml")
-        || d[start..].starts_with(b"<")
-            && d[start..].get(1).is_some_and(|b| b.is_ascii_alphabetic())
-}
-
 pub fn parse(data: &[u8]) -> Result<EInvoice, EInvoiceError> {
     let text = std::str::from_utf8(data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data))
         .map_err(|e| EInvoiceError::Xml(format!("not UTF-8: {e}")))?;

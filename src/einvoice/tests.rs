@@ -1,6 +1,7 @@
 //! The committed samples in `samples/einvoices/` (written for these tests).
 
 use super::*;
+use crate::document::input::looks_like_xml;
 
 fn sample(name: &str) -> EInvoice {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

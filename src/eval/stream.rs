@@ -81,7 +81,8 @@ pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<V
     }
     let imported: Vec<Vendor> = book.clone();
     let mut engine = crate::pipeline::engine(cfg)?;
-    let today = chrono::Utc::now().date_naive();
+    let now = crate::document::input::Now::current();
+    let today = now.today();
     let mut steps = Vec::new();
     let pairs = super::cases_in(dir)?;
     anyhow::ensure!(
@@ -99,17 +100,9 @@ pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<V
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        let data = std::fs::read(&file)?;
-        let id = ulid::Ulid::new().to_string();
-        let (doc, pages) = crate::pipeline::read_and_analyse(
-            &mut engine,
-            &data,
-            id,
-            name.clone(),
-            crate::store::now(),
-            cfg,
-            &book,
-        )?;
+        let input = crate::pool::input(name.clone(), std::fs::read(&file)?);
+        let (doc, pages) =
+            crate::pipeline::read_and_analyse(&mut engine, &input, cfg, &book, today)?;
         let supplier = truth.supplier.clone().unwrap_or_else(|| name.clone());
         let known = imported.iter().any(|v| {
             truth.fields.get("vendor_vat_id").and_then(|x| x.as_deref()) == v.vat_id.as_deref()
@@ -218,7 +211,7 @@ pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<V
             })
             .collect();
         step.corrected = edits.len();
-        let fixed = match crate::pipeline::apply_corrections(&doc, dt, &edits, "eval", today) {
+        let fixed = match crate::pipeline::apply_corrections(&doc, dt, &edits, "eval", now) {
             Ok((fixed, _)) => fixed,
             Err(errs) => {
                 tracing::warn!(document = %step.name, ?errs, "the reviewer's truth was refused");

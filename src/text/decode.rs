@@ -15,75 +15,7 @@ use std::io::Cursor;
 
 use super::{Pix, TextError};
 use crate::config::Limits;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaType {
-    Png,
-    Jpeg,
-    Tiff,
-    /// Phone apps and web downloads (lossy or lossless).
-    WebP,
-    /// Old scanner software and Windows screenshots.
-    Bmp,
-    /// Read by [`super::pdf`], page by page, not decoded here.
-    Pdf,
-}
-
-impl MediaType {
-    /// Recognise a file by its first bytes (extensions lie; scanners name files oddly).
-    pub fn sniff(data: &[u8]) -> Option<MediaType> {
-        if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-            Some(MediaType::Png)
-        } else if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            Some(MediaType::Jpeg)
-        } else if data.starts_with(b"II*\0") || data.starts_with(b"MM\0*") {
-            Some(MediaType::Tiff)
-        } else if data.len() >= 12 && data.starts_with(b"RIFF") && &data[8..12] == b"WEBP" {
-            Some(MediaType::WebP)
-        } else if data.len() >= 26 && data.starts_with(b"BM") && bmp_header_ok(data) {
-            Some(MediaType::Bmp)
-        } else if super::pdf::looks_like_pdf(data) {
-            Some(MediaType::Pdf)
-        } else {
-            None
-        }
-    }
-
-    pub fn mime(self) -> &'static str {
-        match self {
-            MediaType::Png => "image/png",
-            MediaType::Jpeg => "image/jpeg",
-            MediaType::Tiff => "image/tiff",
-            MediaType::WebP => "image/webp",
-            MediaType::Bmp => "image/bmp",
-            MediaType::Pdf => "application/pdf",
-        }
-    }
-}
-
-/// "BM" starts many text files: a bitmap also names its own size and a pixel offset
-/// inside it.
-fn bmp_header_ok(data: &[u8]) -> bool {
-    let le32 = |at: usize| u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]);
-    let (size, offset, header) = (le32(2), le32(10), le32(14));
-    (size == 0 || size as usize <= data.len() + 16)
-        && (14..=data.len() as u32).contains(&offset)
-        && matches!(header, 12 | 40 | 52 | 56 | 64 | 108 | 124)
-}
-
-/// A short human description of what a file that is not a supported type looks like.
-pub fn describe_unknown(data: &[u8]) -> String {
-    if data.is_empty() {
-        return "empty file".into();
-    }
-    let head: String = data
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    format!("not PDF, PNG, JPEG, TIFF, WebP, BMP, XML or email; starts with {head}")
-}
+use crate::document::input::MediaType;
 
 /// Yields the pages of one document lazily, so a 50-page TIFF is never all in memory.
 pub struct Pages<'a> {
@@ -146,16 +78,15 @@ impl Pages<'_> {
     }
 
     fn decode_raster(&self) -> Result<Pix, TextError> {
-        let reader = || {
-            image::ImageReader::new(Cursor::new(self.data))
-                .with_guessed_format()
-                .map_err(|e| TextError::Corrupt(e.to_string()))
-        };
-        let (w, h) = reader()?
+        let format = image_format(self.media).ok_or_else(|| {
+            TextError::Unsupported(format!("{} is not decoded as a raster", self.media.mime()))
+        })?;
+        let reader = || image::ImageReader::with_format(Cursor::new(self.data), format);
+        let (w, h) = reader()
             .into_dimensions()
             .map_err(|e| TextError::Corrupt(e.to_string()))?;
         self.check_pixels(w, h)?;
-        let mut r = reader()?;
+        let mut r = reader();
         let mut lim = image::Limits::default();
         // RGBA8 of the page plus slack for the decoder's buffers.
         lim.max_alloc = Some(self.limits.max_pixels * 4 + (64 << 20));
@@ -164,7 +95,7 @@ impl Pages<'_> {
         let gray = img.to_luma8();
         let mut pix = Pix::from_gray(gray.width(), gray.height(), gray.as_raw())
             .map_err(TextError::Corrupt)?;
-        if let Some(dpi) = recorded_dpi(self.data) {
+        if let Some(dpi) = recorded_dpi(self.data, self.media) {
             pix.set_resolution(dpi);
         }
         Ok(pix)
@@ -198,12 +129,25 @@ impl Pages<'_> {
     }
 }
 
+/// The `image` crate's name for a raster type that was sniffed already, so the decoder
+/// does not guess it from the bytes again.
+/// TIFF (Leptonica) and PDF (`text::pdf`) are read elsewhere.
+fn image_format(media: MediaType) -> Option<image::ImageFormat> {
+    match media {
+        MediaType::Png => Some(image::ImageFormat::Png),
+        MediaType::Jpeg => Some(image::ImageFormat::Jpeg),
+        MediaType::WebP => Some(image::ImageFormat::WebP),
+        MediaType::Bmp => Some(image::ImageFormat::Bmp),
+        MediaType::Tiff | MediaType::Pdf => None,
+    }
+}
+
 /// The horizontal resolution a PNG or JPEG file records, in dots per inch, when it
 /// records one in absolute units (PNG `pHYs` in pixels per metre; JPEG JFIF density in
 /// dpi or dots per cm, else EXIF XResolution with its unit). `None` for aspect-only
 /// values, other formats, or damaged headers: never an error, the width estimate stands.
-pub fn recorded_dpi(data: &[u8]) -> Option<u32> {
-    let dpi = match MediaType::sniff(data)? {
+pub fn recorded_dpi(data: &[u8], media: MediaType) -> Option<u32> {
+    let dpi = match media {
         MediaType::Png => png_dpi(data),
         MediaType::Jpeg => jpeg_dpi(data),
         // BITMAPINFOHEADER's horizontal resolution, in pixels per metre.
@@ -337,35 +281,6 @@ mod tests {
     }
 
     #[test]
-    fn sniffs_by_content() {
-        assert_eq!(MediaType::sniff(&png(2, 2)), Some(MediaType::Png));
-        assert_eq!(MediaType::sniff(b"II*\0rest"), Some(MediaType::Tiff));
-        assert_eq!(MediaType::sniff(b"%PDF-1.7\n"), Some(MediaType::Pdf));
-        assert_eq!(MediaType::sniff(b"GIF89a.."), None);
-        assert_eq!(
-            MediaType::sniff(b"RIFF\x10\0\0\0WEBPVP8L"),
-            Some(MediaType::WebP)
-        );
-        assert_eq!(MediaType::sniff(b"RIFF\x10\0\0\0WAVEfmt "), None);
-        // A text file that starts "BM" is no bitmap: the header must hold together.
-        assert_eq!(
-            MediaType::sniff(b"BMW of North America invoice 2024-118"),
-            None
-        );
-        let mut bmp = b"BM".to_vec();
-        bmp.extend(70u32.to_le_bytes()); // file size
-        bmp.extend([0; 4]);
-        bmp.extend(54u32.to_le_bytes()); // pixel offset
-        bmp.extend(40u32.to_le_bytes()); // BITMAPINFOHEADER
-        bmp.resize(70, 0);
-        assert_eq!(MediaType::sniff(&bmp), Some(MediaType::Bmp));
-        assert_eq!(
-            describe_unknown(b"GIF89a"),
-            "not PDF, PNG, JPEG, TIFF, WebP, BMP, XML or email; starts with 47 49 46 38 39 61"
-        );
-    }
-
-    #[test]
     fn png_is_one_page() {
         let data = png(40, 30);
         let mut p = pages(&data, MediaType::Png, &limits()).unwrap();
@@ -405,11 +320,17 @@ mod tests {
     #[test]
     fn png_resolution_is_read_from_phys() {
         // 11811 px/m is how 300 dpi is written (118.11 px/cm).
-        assert_eq!(recorded_dpi(&png_with_phys(11811, 1)), Some(300));
-        assert_eq!(recorded_dpi(&png_with_phys(7874, 1)), Some(200));
+        assert_eq!(
+            recorded_dpi(&png_with_phys(11811, 1), MediaType::Png),
+            Some(300)
+        );
+        assert_eq!(
+            recorded_dpi(&png_with_phys(7874, 1), MediaType::Png),
+            Some(200)
+        );
         // Unit 0: an aspect ratio only, no resolution.
-        assert_eq!(recorded_dpi(&png_with_phys(11811, 0)), None);
-        assert_eq!(recorded_dpi(&png(30, 20)), None);
+        assert_eq!(recorded_dpi(&png_with_phys(11811, 0), MediaType::Png), None);
+        assert_eq!(recorded_dpi(&png(30, 20), MediaType::Png), None);
         // And it reaches the decoded page, which is what preprocessing reads.
         let data = png_with_phys(11811, 1);
         let pix = pages(&data, MediaType::Png, &limits())
@@ -422,8 +343,14 @@ mod tests {
 
     #[test]
     fn jpeg_resolution_is_read_from_jfif() {
-        assert_eq!(recorded_dpi(&jpeg_with_density(300)), Some(300));
-        assert_eq!(recorded_dpi(&jpeg_with_density(72)), Some(72));
+        assert_eq!(
+            recorded_dpi(&jpeg_with_density(300), MediaType::Jpeg),
+            Some(300)
+        );
+        assert_eq!(
+            recorded_dpi(&jpeg_with_density(72), MediaType::Jpeg),
+            Some(72)
+        );
         let data = jpeg_with_density(200);
         let pix = pages(&data, MediaType::Jpeg, &limits())
             .unwrap()
@@ -436,7 +363,7 @@ mod tests {
         let jfif = cm.windows(5).position(|w| w == b"JFIF\0").unwrap();
         cm[jfif + 7] = 2;
         cm[jfif + 8..jfif + 10].copy_from_slice(&118u16.to_be_bytes());
-        assert_eq!(recorded_dpi(&cm), Some(300));
+        assert_eq!(recorded_dpi(&cm, MediaType::Jpeg), Some(300));
     }
 
     #[test]
@@ -463,10 +390,10 @@ mod tests {
         data.extend(((app1.len() + 2) as u16).to_be_bytes());
         data.extend(&app1);
         data.extend([0xFF, 0xD9]);
-        assert_eq!(recorded_dpi(&data), Some(254));
+        assert_eq!(recorded_dpi(&data, MediaType::Jpeg), Some(254));
         // Damaged: the rational's offset points past the end.
         let cut = &data[..data.len() - 10];
-        assert_eq!(recorded_dpi(cut), None);
+        assert_eq!(recorded_dpi(cut, MediaType::Jpeg), None);
     }
 
     #[test]

@@ -19,8 +19,8 @@ pub mod tsv;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::document::input::MediaType;
 use crate::document::{BBox, Origin};
-pub use decode::MediaType;
 pub use pix::Pix;
 
 /// One word as read from a page.
@@ -601,12 +601,11 @@ pub fn text_page(text: &str) -> Page {
 /// and the transform recorded when it was read: the image the field boxes refer to.
 pub fn render_page(
     data: &[u8],
+    media: MediaType,
     number: u32,
     transform: &Transform,
     limits: &crate::config::Limits,
 ) -> Result<Pix, TextError> {
-    let media = MediaType::sniff(data)
-        .ok_or_else(|| TextError::Unsupported(decode::describe_unknown(data)))?;
     if media == MediaType::Pdf {
         let raw = pdf::raw_page(data, number, transform.render_dpi, limits)?;
         return preprocess::apply(raw, transform).map_err(TextError::Corrupt);
@@ -865,14 +864,14 @@ mod tests {
             render_dpi: 0,
             ..Default::default()
         };
-        let pix = render_page(&png, 1, &t, &limits).unwrap();
+        let pix = render_page(&png, MediaType::Png, 1, &t, &limits).unwrap();
         assert_eq!((pix.width(), pix.height()), (400, 600));
         assert!(pix.dark_fraction([384, 2, 398, 16]) > 0.9);
         assert_eq!(pix.dark_fraction([0, 0, 20, 20]), 0.0);
         let back = image::load_from_memory(&pix.to_png().unwrap()).unwrap();
         assert_eq!((back.width(), back.height()), (400, 600));
         assert!(matches!(
-            render_page(&png, 2, &t, &limits),
+            render_page(&png, MediaType::Png, 2, &t, &limits),
             Err(TextError::NoPages)
         ));
     }

@@ -20,16 +20,9 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use super::tool::{self, ToolError, ToolLimits};
-use super::{decode, preprocess, OcrEngine, Page, Pix, TextError, Word};
+use super::{decode, preprocess, MediaType, OcrEngine, Page, Pix, TextError, Word};
 use crate::config::Limits;
 use crate::document::Origin;
-
-pub fn looks_like_pdf(data: &[u8]) -> bool {
-    data.len() >= 5
-        && data[..data.len().min(1024)]
-            .windows(5)
-            .any(|w| w == b"%PDF-")
-}
 
 fn tool_limits(limits: &Limits) -> ToolLimits {
     ToolLimits {
@@ -516,7 +509,7 @@ fn page_image(
     let mut pix = if data.starts_with(b"P4") || data.starts_with(b"P5") || data.starts_with(b"P6") {
         pnm(&data, page, limits)?
     } else {
-        let media = decode::MediaType::sniff(&data).ok_or_else(|| {
+        let media = MediaType::sniff(&data).ok_or_else(|| {
             TextError::Corrupt(format!("page {page}: an image of an unknown kind"))
         })?;
         decode_one(&data, media, page, limits)?
@@ -546,12 +539,7 @@ fn pnm(data: &[u8], page: u32, limits: &Limits) -> Result<Pix, TextError> {
     Pix::from_gray(gray.width(), gray.height(), gray.as_raw()).map_err(TextError::Corrupt)
 }
 
-fn decode_one(
-    data: &[u8],
-    media: decode::MediaType,
-    page: u32,
-    limits: &Limits,
-) -> Result<Pix, TextError> {
+fn decode_one(data: &[u8], media: MediaType, page: u32, limits: &Limits) -> Result<Pix, TextError> {
     decode::pages(data, media, limits)?
         .next_page()
         .map_err(|e| match e {

@@ -174,14 +174,7 @@ pub fn apply_to_confidence(fields: &mut IndexedFields, checks: &[CheckResult], d
 mod tests {
     use super::*;
     use crate::document::{Field, Origin};
-
-    pub(super) fn invoice() -> DocType {
-        crate::config::doctype::builtin()
-            .unwrap()
-            .into_iter()
-            .find(|d| d.name == "invoice")
-            .unwrap()
-    }
+    use crate::testing::builtin_type;
 
     fn field(v: &str, conf: f64) -> Option<Field> {
         Some(Field {
@@ -218,7 +211,8 @@ mod tests {
 
     #[test]
     fn formulas_and_markup_in_text_fields_are_a_reason_for_review() {
-        let checks = |pairs: &[(&str, &str)]| validate(&fields(pairs), &invoice(), today());
+        let checks =
+            |pairs: &[(&str, &str)]| validate(&fields(pairs), &builtin_type("invoice"), today());
         let c = checks(&[
             ("vendor_name", "=HYPERLINK(\"http://x\",\"Nordlys\")"),
             ("customer_name", "<img src=x onerror=alert(1)>"),
@@ -275,7 +269,7 @@ mod tests {
             ("vendor_name", "X ApS"),
             ("customer_name", "Y A/S"),
         ]);
-        let checks = validate(&f, &invoice(), today());
+        let checks = validate(&f, &builtin_type("invoice"), today());
         assert_eq!(outcome(&checks, CheckCode::RequiredPresent), [true]);
         assert_eq!(outcome(&checks, CheckCode::IbanChecksum), [true]);
         assert_eq!(
@@ -295,7 +289,7 @@ mod tests {
         // message once sliced the first two bytes of the value.
         for v in ["€12345678", "Ø1", "é"] {
             let f = fields(&[("vendor_vat_id", v)]);
-            let checks = validate(&f, &invoice(), today());
+            let checks = validate(&f, &builtin_type("invoice"), today());
             assert_eq!(outcome(&checks, CheckCode::VatIdFormat), [false], "{v}");
             let msg = &checks
                 .iter()
@@ -316,7 +310,7 @@ mod tests {
             ("invoice_date", "1987-01-01"),
             ("iban", "DK5000400440116244"),
         ]);
-        let checks = validate(&f, &invoice(), today());
+        let checks = validate(&f, &builtin_type("invoice"), today());
         let req = checks
             .iter()
             .find(|c| c.code == CheckCode::RequiredPresent)
@@ -344,7 +338,7 @@ mod tests {
             ("total", "125.00"),
             ("iban", "DK5000400440116244"),
         ]);
-        let dt = invoice();
+        let dt = builtin_type("invoice");
         let checks = validate(&f, &dt, today());
         apply_to_confidence(&mut f, &checks, &dt);
         assert_eq!(f.get("total").unwrap().confidence, 0.985);

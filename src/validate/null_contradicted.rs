@@ -188,9 +188,9 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::document::{Field, Origin};
+    use crate::testing::builtin_type;
     use crate::testing::page;
     use crate::text::layout;
-    use crate::validate::tests::invoice;
 
     fn lines(rows: &[(u32, &[(u32, &str)])]) -> Vec<Line> {
         layout::lines(&page(rows))
@@ -223,7 +223,8 @@ mod tests {
                 ],
             ),
         ]);
-        let c = check(&l, &IndexedFields::default(), &invoice(), &[]).expect("contradicted");
+        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
+            .expect("contradicted");
         assert!(!c.passed);
         assert!(c.fields.contains(&"purchase_order".to_string()), "{c:?}");
         assert!(
@@ -238,7 +239,8 @@ mod tests {
     #[test]
     fn a_label_beside_its_value_without_a_colon_contradicts_too() {
         let l = lines(&[(300, &[(200, "Order confirmed as"), (1400, "PO-88812")])]);
-        let c = check(&l, &IndexedFields::default(), &invoice(), &[]).expect("contradicted");
+        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
+            .expect("contradicted");
         assert_eq!(c.fields, ["purchase_order"]);
         assert!(
             c.message.contains("\"Order confirmed as PO-88812\""),
@@ -253,7 +255,8 @@ mod tests {
             300,
             &[(200, "Ihre"), (330, "Bestellnr.:"), (560, "4500012345")],
         )]);
-        let c = check(&l, &IndexedFields::default(), &invoice(), &[]).expect("contradicted");
+        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
+            .expect("contradicted");
         assert_eq!(c.fields, ["purchase_order"]);
     }
 
@@ -274,7 +277,7 @@ mod tests {
                 reasons: Vec::new(),
             }),
         );
-        assert_eq!(check(&l, &f, &invoice(), &[]), None);
+        assert_eq!(check(&l, &f, &builtin_type("invoice"), &[]), None);
     }
 
     #[test]
@@ -295,7 +298,10 @@ mod tests {
             (420, &[(200, "Our"), (300, "ref.:"), (420, "John")]),
             (480, &[(200, "Phone:"), (420, "+45"), (480, "12345678")]),
         ]);
-        assert_eq!(check(&l, &IndexedFields::default(), &invoice(), &[]), None);
+        assert_eq!(
+            check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[]),
+            None
+        );
     }
 
     #[test]
@@ -306,7 +312,8 @@ mod tests {
             300,
             &[(200, "Fakturanr.: 2024-118 Your order ref.: PO-88812")],
         )]);
-        let c = check(&l, &IndexedFields::default(), &invoice(), &[]).expect("contradicted");
+        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
+            .expect("contradicted");
         assert!(c.fields.contains(&"purchase_order".to_string()), "{c:?}");
     }
 
@@ -315,7 +322,12 @@ mod tests {
         let l = your_order_ref();
         let unread = vec!["purchase_order".to_string()];
         assert_eq!(
-            check(&l, &IndexedFields::default(), &invoice(), &unread),
+            check(
+                &l,
+                &IndexedFields::default(),
+                &builtin_type("invoice"),
+                &unread
+            ),
             None
         );
     }

@@ -504,7 +504,7 @@ async fn correct(
     let actor = auth.actor();
     let v = blocking(move || {
         let (doc, dt) = reviewable(&st, &id)?;
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::document::input::Now::current();
         // A typed amount that reads two ways (`1.234`) is refused, not guessed.
         let refused = crate::web::typed::strict_refusals(&doc, &dt, &edits);
         let (fixed, changes) = if refused.is_empty() {

@@ -149,7 +149,11 @@ pub(crate) fn page_png(st: &AppState, id: &str, n: u32) -> Result<Vec<u8>, ApiEr
     }
     let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
     let data = st.store.blobs.read(&row.sha256).map_err(StoreError::from)?;
-    let pix = crate::text::render_page(&data, n, &info.transform, &st.cfg.limits)
+    let media = crate::document::input::MediaType::sniff(&data).ok_or_else(|| {
+        let what = crate::document::input::describe_unknown(&data);
+        internal(crate::text::TextError::Unsupported(what).to_string())
+    })?;
+    let pix = crate::text::render_page(&data, media, n, &info.transform, &st.cfg.limits)
         .map_err(|e| internal(e.to_string()))?;
     let png = pix.to_png().map_err(internal)?;
     std::fs::create_dir_all(cached.parent().unwrap_or(&st.cfg.var_dir))

@@ -55,17 +55,10 @@ pub use types::{
     Attachment, Email, EmailError, Skipped, MEDIA_JPEG, MEDIA_PDF, MEDIA_PNG, MEDIA_TIFF, MEDIA_XML,
 };
 
+pub use crate::document::input::looks_like_email;
+use crate::document::input::sniff_headers;
 use headers::{addresses, body_text, date_of};
-use sniff::sniff_headers;
 use walk::{drop_flat, parse_mime, Walker};
-
-/// Cheap sniff: true when `data` starts (after an optional UTF-8 BOM, white space and an
-/// mbox `From ` line) with RFC 5322 header lines, and among those first headers are at
-/// least two different ones of From/To/Subject/Date/Message-ID/MIME-Version/Received/
-/// Return-Path. Reads at most the first 64 KiB.
-pub fn looks_like_email(data: &[u8]) -> bool {
-    sniff_headers(data).is_some_and(|s| s.known >= 2)
-}
 
 /// Parse an email. Errors when `data` is not an email (see [`looks_like_email`]; here one
 /// known header, or `Content-Type`, is enough). Damaged or truncated emails give what can

@@ -1,15 +1,10 @@
-//! Sniffing: is a file an email ([`looks_like_email`], from its first header lines), and
-//! is a part a document ([`sniff_document`], from its bytes, never from the declared
-//! type).
+//! Is a part a document ([`sniff_document`], from its bytes, never from the declared
+//! type), with the magic bytes and header lines that [`crate::document::input`] knows.
 
 use super::bytes::find;
 use super::tnef;
-use super::{looks_like_email, MEDIA_XML};
-
-/// How much of the start of a file [`looks_like_email`] reads.
-const SNIFF_LIMIT: usize = 64 * 1024;
-/// How many header lines [`looks_like_email`] reads at most.
-const SNIFF_MAX_LINES: usize = 200;
+use super::MEDIA_XML;
+use crate::document::input::{looks_like_email, other_type, MediaType};
 
 /// The document type of `data`, from its bytes: PDF (`%PDF` within the first 1024 bytes),
 /// PNG, JPEG, TIFF (`II*\0` / `MM\0*`), or XML (after an optional BOM and white space it
@@ -19,11 +14,11 @@ const SNIFF_MAX_LINES: usize = 200;
 /// Containers are never documents, even when a PDF sits in their first KiB: winmail.dat,
 /// zip/gzip/rar/7z, OLE files, emails.
 pub fn sniff_document(data: &[u8]) -> Option<&'static str> {
-    if data.starts_with(&tnef::SIGNATURE) || sniff_other(data).is_some() || looks_like_email(data) {
+    if data.starts_with(&tnef::SIGNATURE) || other_type(data).is_some() || looks_like_email(data) {
         return None;
     }
     // PDF, PNG, JPEG, TIFF, WebP, BMP: the same sniffing as files dropped in the inbox.
-    if let Some(media) = crate::text::MediaType::sniff(data) {
+    if let Some(media) = MediaType::sniff(data) {
         return Some(media.mime());
     }
     let text = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
@@ -41,111 +36,6 @@ pub fn sniff_document(data: &[u8]) -> Option<&'static str> {
         }
     }
     None
-}
-
-// ---------------------------------------------------------------------------------------
-// Header sniffing
-
-pub(super) struct HeaderSniff {
-    /// Where the header block starts (after BOM, white space and an mbox `From ` line).
-    pub(super) start: usize,
-    /// How many different known headers were seen.
-    pub(super) known: u32,
-    /// Whether a Content-Type header was seen.
-    pub(super) content_type: bool,
-}
-
-pub(super) fn sniff_headers(data: &[u8]) -> Option<HeaderSniff> {
-    let window = data.get(..SNIFF_LIMIT).unwrap_or(data);
-    let mut start = 0usize;
-    if window.starts_with(b"\xEF\xBB\xBF") {
-        start = 3;
-    }
-    while window.get(start).is_some_and(|b| b.is_ascii_whitespace()) {
-        start += 1;
-    }
-    let rest = window.get(start..)?;
-    if rest.starts_with(b"From ") {
-        let nl = rest.iter().position(|&b| b == b'\n')?;
-        start = start.checked_add(nl)?.checked_add(1)?;
-    }
-    let block = window.get(start..)?;
-
-    const KNOWN: [&[u8]; 8] = [
-        b"from",
-        b"to",
-        b"subject",
-        b"date",
-        b"message-id",
-        b"mime-version",
-        b"received",
-        b"return-path",
-    ];
-    let mut seen = 0u32;
-    let mut content_type = false;
-    let mut first = true;
-    for line in block.split(|&b| b == b'\n').take(SNIFF_MAX_LINES) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            break;
-        }
-        if line[0] == b' ' || line[0] == b'\t' {
-            if first {
-                return None;
-            }
-            continue;
-        }
-        let name = match line.iter().position(|&b| b == b':') {
-            Some(colon) => &line[..colon],
-            None => &[][..],
-        };
-        let valid =
-            !name.is_empty() && name.len() <= 76 && name.iter().all(|b| (33..=126).contains(b));
-        if !valid {
-            if first {
-                return None;
-            }
-            break;
-        }
-        first = false;
-        if let Some(i) = KNOWN.iter().position(|k| k.eq_ignore_ascii_case(name)) {
-            seen |= 1 << i;
-        }
-        if name.eq_ignore_ascii_case(b"content-type") {
-            content_type = true;
-        }
-    }
-    if first {
-        return None;
-    }
-    Some(HeaderSniff {
-        start,
-        known: seen.count_ones(),
-        content_type,
-    })
-}
-
-/// A few common non-document types, for the reason given when one is skipped.
-pub(super) fn sniff_other(data: &[u8]) -> Option<&'static str> {
-    let table: [(&[u8], &str); 10] = [
-        (b"PK\x03\x04", "application/zip"),
-        (b"\x1f\x8b", "application/gzip"),
-        (b"Rar!", "application/vnd.rar"),
-        (b"7z\xBC\xAF", "application/x-7z-compressed"),
-        (b"\xD0\xCF\x11\xE0", "application/x-ole-storage"),
-        (b"GIF8", "image/gif"),
-        (b"BM", "image/bmp"),
-        (b"BEGIN:VCARD", "text/vcard"),
-        (b"BEGIN:VCALENDAR", "text/calendar"),
-        (b"{\\rtf", "application/rtf"),
-    ];
-    if data.starts_with(b"RIFF") && data.get(8..12) == Some(b"WEBP") {
-        return Some("image/webp");
-    }
-    table
-        .iter()
-        .find(|(magic, _)| data.starts_with(magic))
-        .map(|(_, t)| *t)
 }
 
 #[cfg(test)]

@@ -14,12 +14,13 @@ use super::decode::{
 };
 use super::headers::{body_ids, is_body};
 use super::names::{clean_name, part_name};
-use super::sniff::{sniff_document, sniff_other};
+use super::sniff::sniff_document;
 use super::tnef;
 use super::{
     looks_like_email, Attachment, EmailOptions, Skipped, MEDIA_JPEG, MEDIA_PDF, MEDIA_PNG,
     MEDIA_TIFF,
 };
+use crate::document::input::other_type;
 
 /// A subject is cut to this many characters in a `path`.
 const MAX_SUBJECT_CHARS: usize = 60;
@@ -436,7 +437,7 @@ fn not_document_reason(declared: &str, data: &[u8]) -> String {
         return format!("declared {declared}, but the content is not a recognised document");
     }
     let shown = if matches!(declared, "" | "application/octet-stream") {
-        sniff_other(data).unwrap_or("application/octet-stream")
+        other_type(data).unwrap_or("application/octet-stream")
     } else {
         declared
     };

@@ -96,7 +96,7 @@ pub(super) async fn approve(
             let text: Vec<String> = refused.iter().map(|(f, m)| format!("{f}: {m}")).collect();
             return Ok(Err(format!("Not approved: {}", text.join("; "))));
         }
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::document::input::Now::current();
         let (mut fixed, changes) =
             match crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today) {
                 Ok(r) => r,

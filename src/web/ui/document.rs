@@ -269,7 +269,7 @@ pub(super) async fn check(
                 }
             }
         }
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::document::input::Now::current();
         let checks = match crate::pipeline::apply_corrections(&doc, &dt, &good, &actor, today) {
             Ok((fixed, _)) => fixed.checks,
             Err(_) => doc.checks,
