@@ -378,7 +378,7 @@ fn status(cfg: &Config, json: bool) -> anyhow::Result<ExitCode> {
     println!("automation today:    {}", rate(&f.today));
     println!("automation all time: {}", rate(&f.all_time));
     let oldest = match f.oldest_in_review_seconds {
-        Some(s) => format!(", oldest waiting {}", age(s)),
+        Some(s) => format!(", oldest waiting {}", mailroom::store::figures::age(s)),
         None => String::new(),
     };
     println!("review queue: {}{oldest}", f.review_queue);
@@ -403,18 +403,6 @@ fn status(cfg: &Config, json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `3d 4h`, `2h 5m`, `4m 10s`, `12s`.
-fn age(seconds: f64) -> String {
-    let s = seconds.max(0.0) as u64;
-    let (d, h, m) = (s / 86400, s / 3600 % 24, s / 60 % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m {}s", s % 60),
-        (0, _, _) => format!("{h}h {m}m"),
-        _ => format!("{d}d {h}h"),
-    }
 }
 
 /// At most the first `limit` bytes of a file.

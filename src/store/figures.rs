@@ -104,3 +104,27 @@ pub fn today_utc() -> String {
         .format("%Y-%m-%dT00:00:00.000Z")
         .to_string()
 }
+
+/// An age as `mailroom status` and the admin status page say it: `3d 4h`, `2h 5m`,
+/// `4m 10s`, `12s`.
+pub fn age(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    let (d, h, m) = (s / 86400, s / 3600 % 24, s / 60 % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {}s", s % 60),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+#[cfg(test)]
+mod age_tests {
+    #[test]
+    fn ages_read_as_mailroom_status_says_them() {
+        assert_eq!(super::age(12.4), "12s");
+        assert_eq!(super::age(250.0), "4m 10s");
+        assert_eq!(super::age(7500.0), "2h 5m");
+        assert_eq!(super::age(273600.0), "3d 4h");
+    }
+}

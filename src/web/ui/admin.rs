@@ -162,18 +162,6 @@ pub(super) async fn reset_vendor(
     Ok(Redirect::to(&format!("/admin/vendors#vendor-{id}")).into_response())
 }
 
-/// `3d 4h`, `2h 5m`, `4m 10s`, `12s`, as `mailroom status` says an age.
-fn age(seconds: f64) -> String {
-    let s = seconds.max(0.0) as u64;
-    let (d, h, m) = (s / 86400, s / 3600 % 24, s / 60 % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m {}s", s % 60),
-        (0, _, _) => format!("{h}h {m}m"),
-        _ => format!("{d}d {h}h"),
-    }
-}
-
 /// The supervisor's figures (`mailroom status`, issue 17): today's throughput, the
 /// automation rate, the review queue with its oldest document, work in flight, dead
 /// deliveries per sink, documents per state.
@@ -207,20 +195,9 @@ pub(super) async fn status_page(
         json!({
             "user": s.0.user, "csrf": s.0.csrf, "f": f,
             "today_rate": rate(&f.today), "all_time_rate": rate(&f.all_time),
-            "oldest_age": f.oldest_in_review_seconds.map(age),
+            "oldest_age": f.oldest_in_review_seconds.map(crate::store::figures::age),
             "oldest": oldest.map(|r| json!({"id": r.id, "name": r.name, "received_at": r.received_at})),
             "dead": dead, "dead_total": f.dead_deliveries.values().sum::<i64>(),
         }),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn ages_read_as_mailroom_status_says_them() {
-        assert_eq!(super::age(12.4), "12s");
-        assert_eq!(super::age(250.0), "4m 10s");
-        assert_eq!(super::age(7500.0), "2h 5m");
-        assert_eq!(super::age(273600.0), "3d 4h");
-    }
 }
