@@ -275,8 +275,8 @@ const MAX_PROMINENCE: f64 = 2.5;
 /// the weight of a line half again as tall as the text.
 const SUFFIX_WEIGHT: f64 = 0.5;
 
-/// Words that are some label's value, or a label themselves.
-fn claimed_boxes(lines: &[Line], matches: &[LabelMatch]) -> Vec<[u32; 4]> {
+/// Words that are some label's value, or a label themselves: never the issuer's name.
+pub(super) fn claimed_boxes(lines: &[Line], matches: &[LabelMatch]) -> Vec<[u32; 4]> {
     let mut claimed: Vec<[u32; 4]> = Vec::new();
     for m in matches {
         claimed.extend(lines[m.line].words[m.start..m.end].iter().map(|w| w.bbox));
@@ -302,14 +302,13 @@ fn claimed_boxes(lines: &[Line], matches: &[LabelMatch]) -> Vec<[u32; 4]> {
 /// unlabelled name (a parent company in the footer) is completed to that name.
 pub(super) fn complete_name(
     lines: &[Line],
-    matches: &[LabelMatch],
+    claimed: &[[u32; 4]],
     c: Candidate,
     own: Vec<LWord>,
 ) -> (Candidate, Vec<LWord>) {
     if own.is_empty() || ends_in_legal_form(&own) {
         return (c, own);
     }
-    let claimed = claimed_boxes(lines, matches);
     let target: Vec<&str> = own.iter().map(|w| w.norm.as_str()).collect();
     let n = target.len();
     let like =
@@ -354,7 +353,7 @@ pub(super) fn complete_name(
 pub(super) fn letterhead(
     lines: &[Line],
     doctype: &DocType,
-    matches: &[LabelMatch],
+    claimed: &[[u32; 4]],
 ) -> Option<(Candidate, Vec<LWord>)> {
     let first_page = lines.first()?.page;
     let page_lines: Vec<(usize, &Line)> = lines
@@ -375,7 +374,6 @@ pub(super) fn letterhead(
         .filter(|c| c.weight >= 3.0)
         .flat_map(|c| c.phrases.iter().flatten().map(String::as_str))
         .collect();
-    let claimed = claimed_boxes(lines, matches);
     let mut best: Option<(f64, Candidate, Vec<LWord>)> = None;
     for (rank, (li, line)) in page_lines.iter().enumerate() {
         if line.top() as f32 > 0.3 * page_bottom {

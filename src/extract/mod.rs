@@ -43,7 +43,7 @@ use candidates::{
     scan_lines, Candidate,
 };
 use labels::LabelMatch;
-use letterhead::{address_below, complete_name, corroborate_name, letterhead};
+use letterhead::{address_below, claimed_boxes, complete_name, corroborate_name, letterhead};
 
 /// What extraction found, before validation.
 #[derive(Debug, Clone)]
@@ -182,13 +182,16 @@ fn unlabelled_candidates(
     origin_of: &dyn Fn(u32) -> Origin,
     candidates: &mut [Vec<Candidate>],
 ) {
-    // The letterhead: the issuer's name, and the address under it.
-    let head = doctype
+    // The letterhead: the issuer's name, and the address under it; never words a
+    // label claims (looked up once for the letterhead and its completion).
+    let claimed = doctype
         .fields
         .iter()
         .any(|f| f.extract && matches!(f.kind, FieldKind::PartyName | FieldKind::PartyAddress))
-        .then(|| letterhead(lines, doctype, matches))
-        .flatten();
+        .then(|| claimed_boxes(lines, matches));
+    let head = claimed
+        .as_deref()
+        .and_then(|claimed| letterhead(lines, doctype, claimed));
     for (i, spec) in doctype.fields.iter().enumerate() {
         if !spec.extract {
             continue;
@@ -206,7 +209,8 @@ fn unlabelled_candidates(
             FieldKind::PartyName => head
                 .clone()
                 .map(|(c, words)| {
-                    let (c, words) = complete_name(lines, matches, c, words);
+                    let claimed = claimed.as_deref().unwrap_or_default();
+                    let (c, words) = complete_name(lines, claimed, c, words);
                     corroborate_name(lines, c, &words)
                 })
                 .into_iter()
