@@ -66,6 +66,29 @@ enum Command {
         /// document.
         #[arg(long, value_name = "FILE", requires = "stream")]
         vendors: Option<PathBuf>,
+        /// Keep the pages of words each file was read into in CACHE (by the file's
+        /// sha256) and read a file again only when they are not there: for working on
+        /// what comes after the OCR, whose changes then measure in seconds.
+        #[arg(long, value_name = "CACHE", conflicts_with = "stream")]
+        pages_cache: Option<PathBuf>,
+        /// Also list every field read wrong: file, field, what was read, the truth.
+        #[arg(long, conflicts_with = "stream")]
+        misses: bool,
+    },
+    /// Train the ranking of field candidates on the NAME.truth.json files in DIR (the
+    /// generator's documents: `mailroom-samples`) and write the model to FILE (then
+    /// point `paths.ranker` at it, or replace models/ranker.json).
+    TrainRanker {
+        dir: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// As for `eval`: pages of words kept between runs.
+        #[arg(long, value_name = "CACHE")]
+        pages_cache: Option<PathBuf>,
+        /// The fewest right and the fewest wrong candidates a field kind needs to be
+        /// learned; kinds with fewer keep the hand-set score.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        min_each: usize,
     },
     /// Serve the web API alone (the documents a `mailroom run` reads).
     Serve,
@@ -298,17 +321,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::TrainRanker {
+            dir,
+            out,
+            pages_cache,
+            min_each,
+        } => {
+            let cases = mailroom::eval::analyse_dir_cached(&cfg, &dir, pages_cache.as_deref())?;
+            let origin = format!(
+                "mailroom train-ranker {} ({} documents, {})",
+                dir.display(),
+                cases.len(),
+                chrono::Utc::now().format("%Y-%m-%d")
+            );
+            let (ranker, summary) = mailroom::eval::train_ranker(&cases, &cfg, origin, min_each);
+            std::fs::write(&out, serde_json::to_string_pretty(&ranker)? + "\n")?;
+            print!("{summary}");
+            eprintln!("wrote {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval {
             dir,
             json,
             fit_calibration,
+            pages_cache,
+            misses,
             ..
         } => {
             let mut cfg = cfg;
             if fit_calibration.is_some() {
                 cfg.calibration = Default::default();
             }
-            let cases = mailroom::eval::analyse_dir(&cfg, &dir)?;
+            let cases = mailroom::eval::analyse_dir_cached(&cfg, &dir, pages_cache.as_deref())?;
             if let Some(out) = fit_calibration {
                 let origin = format!(
                     "mailroom eval {} --fit-calibration ({} documents, {})",
@@ -321,6 +365,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("wrote {}", out.display());
             }
             let reports = mailroom::eval::reports(&cases, &cfg);
+            if misses {
+                print!("{}", mailroom::eval::misses(&cases, &cfg));
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
             } else {

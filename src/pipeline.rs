@@ -137,9 +137,10 @@ fn read_as_best_candidate(
         if required.is_empty() {
             continue;
         }
-        let ex = extract::extract(pages, dt);
+        let ex = extract::extract_ranked(pages, dt, &cfg.ranker);
         let read: Vec<f64> = required
             .iter()
+            .filter(|f| !ex.by_shape.contains(&f.name))
             .filter_map(|f| ex.fields.get(&f.name).map(|v| v.confidence))
             .collect();
         let support = read.iter().sum::<f64>() / required.len() as f64;
@@ -210,7 +211,7 @@ pub fn analyse_as(
     let mut vendor = None;
     let (mut fields, checks, line_items) = match doctype {
         Some(dt) => {
-            let ex = read.unwrap_or_else(|| extract::extract(pages, dt));
+            let ex = read.unwrap_or_else(|| extract::extract_ranked(pages, dt, &cfg.ranker));
             if let Some(lang) = &ex.language {
                 doc_type
                     .reasons

@@ -68,6 +68,11 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "the calibration table is loaded with the config",
     ),
     (
+        "config",
+        "extract",
+        "the ranking model is loaded with the config",
+    ),
+    (
         "store",
         "text",
         "the ledger stores and rebuilds text's Page and Word",

@@ -168,8 +168,10 @@ mod raw {
         pub options: Vec<ChoiceOption>,
         #[serde(default)]
         pub prefer: Prefer,
-        /// Dates: when no label is found, take the first date printed anywhere on the
-        /// pages (a till receipt prints its date bare at the top).
+        /// When no label is found: for a date, the first date printed anywhere on the
+        /// pages (a till receipt prints its date bare at the top); for text, the name
+        /// over the address block in the upper part of the first page that is not the
+        /// letterhead's (the addressee, where a window envelope shows it).
         #[serde(default)]
         pub unlabelled: bool,
     }
@@ -282,7 +284,7 @@ pub struct FieldSpec {
     pub zone: Option<[f64; 4]>,
     pub options: Vec<ChoiceSpec>,
     pub prefer: Prefer,
-    /// Found without a label when none is on the page (dates only).
+    /// Found without a label when none is on the page (dates; text: the addressee).
     pub unlabelled: bool,
 }
 

@@ -23,10 +23,14 @@ pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config/mailroom.toml")
 /// does not name them (the built-ins are used when these do not exist).
 const DEFAULT_DOCTYPES: &str = "config/doctypes";
 const DEFAULT_CALIBRATION: &str = "models/calibration.json";
+const DEFAULT_RANKER: &str = "models/ranker.json";
 
 /// The shipped confidence calibration, used when `paths.calibration` is not named and
 /// the default file does not exist.
 pub const BUILTIN_CALIBRATION: &str = include_str!("../../models/calibration.json");
+/// The shipped ranking model, used when `paths.ranker` is not named and the default
+/// file does not exist.
+pub const BUILTIN_RANKER: &str = include_str!("../../models/ranker.json");
 /// The built-in document types, used when the doctypes folder does not exist.
 pub const BUILTIN_DOCTYPES: &[(&str, &str)] = &[
     (
@@ -166,6 +170,8 @@ mod raw {
         pub doctypes: Option<PathBuf>,
         /// `None` when the file does not name it: the default path, or the shipped table.
         pub calibration: Option<PathBuf>,
+        /// `None` when the file does not name it: the default path, or the shipped model.
+        pub ranker: Option<PathBuf>,
     }
     impl Default for Paths {
         fn default() -> Self {
@@ -176,6 +182,7 @@ mod raw {
                 after_ingest: "archive".into(),
                 doctypes: None,
                 calibration: None,
+                ranker: None,
             }
         }
     }
@@ -283,6 +290,8 @@ pub struct Config {
     pub limits: Limits,
     pub doctypes: Vec<DocType>,
     pub calibration: crate::calibrate::Calibration,
+    /// The learned ranking of each field's candidates (`models/ranker.json`).
+    pub ranker: crate::extract::rank::Ranker,
     pub sinks: Vec<SinkConfig>,
     pub web: WebConfig,
     pub email: EmailConfig,
@@ -474,8 +483,10 @@ impl Config {
             &file.paths.calibration,
             DEFAULT_CALIBRATION,
         )?;
+        let ranker_file = named("paths.ranker", &file.paths.ranker, DEFAULT_RANKER)?;
         let doctypes = doctype::load_dir(&doctypes_dir)?;
-        let calibration = load_calibration(&calibration_file)?;
+        let calibration = load_model(&calibration_file, BUILTIN_CALIBRATION)?;
+        let ranker = load_model(&ranker_file, BUILTIN_RANKER)?;
         let extra_passwords = read_passwords(&file.pdf, &shown)?;
         let s3_credentials = match blobs::parse(&file.blobs, &file.paths.var_dir, &shown)? {
             blobs::BlobLocation::S3(_) => Some(blobs::credentials(&file.blobs, &shown)?),
@@ -491,6 +502,7 @@ impl Config {
             cfg.limits.pdf_passwords = PdfPasswords::new(all);
         }
         cfg.calibration = calibration;
+        cfg.ranker = ranker;
         cfg.source_path = source_path;
         Ok(cfg)
     }
@@ -720,6 +732,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         },
         doctypes,
         calibration: Default::default(),
+        ranker: Default::default(),
         sinks,
         web: WebConfig {
             enabled: file.web.enabled,
@@ -740,11 +753,15 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
     })
 }
 
-/// The fitted calibration table; the built-in one when the file does not exist.
-fn load_calibration(path: &Path) -> Result<crate::calibrate::Calibration, ConfigError> {
+/// A fitted model (the calibration table, the ranker); the built-in one when the file
+/// does not exist.
+fn load_model<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    builtin: &str,
+) -> Result<T, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BUILTIN_CALIBRATION.to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => builtin.to_string(),
         Err(source) => {
             return Err(ConfigError::Read {
                 path: path.to_path_buf(),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, FieldKind};
 use crate::document::{Route, Truth, TypedDocument};
 
 #[derive(Debug, Clone)]
@@ -21,6 +21,9 @@ pub struct Case {
     pub name: String,
     pub truth: Truth,
     pub result: Result<TypedDocument, String>,
+    /// The pages of words the document was read from (none for e-invoices), for
+    /// training on the candidates they offer (`mailroom train-ranker`).
+    pub pages: Vec<crate::text::Page>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -338,6 +341,111 @@ pub fn fit_calibration(
     }
 }
 
+/// Every field read wrong, one line each: the file, the field, what was read (with its
+/// confidence) and what the truth says. Where to look when a figure drops.
+pub fn misses(cases: &[Case], cfg: &Config) -> String {
+    let mut out = String::new();
+    for case in cases {
+        let Some(dt) = cfg.doctype(&case.truth.doc_type) else {
+            continue;
+        };
+        let doc = match &case.result {
+            Ok(doc) => doc,
+            Err(e) => {
+                out.push_str(&format!("{}: not read: {e}\n", case.name));
+                continue;
+            }
+        };
+        for spec in dt.fields.iter().filter(|f| f.extract) {
+            let Some(expected) = case.truth.fields.get(&spec.name) else {
+                continue;
+            };
+            let got = doc.fields.get(&spec.name);
+            if same(
+                spec.kind,
+                got.map(|f| f.value.as_str()),
+                expected.as_deref(),
+            ) {
+                continue;
+            }
+            let read = got.map_or("null".to_string(), |f| {
+                format!("{:?} ({:.2})", f.value, f.confidence)
+            });
+            out.push_str(&format!(
+                "{} [{}]: {} read {read}, truth {:?}\n",
+                case.name, doc.doc_type.value, spec.name, expected
+            ));
+        }
+    }
+    out
+}
+
+/// Train the ranking of candidates from cases whose pages were read: every candidate
+/// of every field the truth names is a sample, right when its value is the truth's.
+/// A kind with too few samples of either sort gets no weights (it keeps the hand-set
+/// score). Returns the model and a summary of what it learned from.
+pub fn train_ranker(
+    cases: &[Case],
+    cfg: &Config,
+    origin: String,
+    min_each: usize,
+) -> (crate::extract::rank::Ranker, String) {
+    use crate::extract::rank;
+    let mut samples: BTreeMap<String, Vec<(Vec<f64>, bool)>> = BTreeMap::new();
+    for case in cases {
+        let Some(dt) = cfg.doctype(&case.truth.doc_type) else {
+            continue;
+        };
+        if case.pages.is_empty() {
+            continue;
+        }
+        let evidence = crate::extract::candidate_evidence(&case.pages, dt);
+        for (spec, cs) in dt.fields.iter().zip(evidence) {
+            let Some(expected) = case.truth.fields.get(&spec.name) else {
+                continue;
+            };
+            // Amounts are chosen together by the sum checks. Ranked one by one, the
+            // model took an intermediate sum ("Zwischensumme") over the net amount on
+            // real layouts (ZUGFeRD, measured 2026-12-06): they keep the hand-set score.
+            if !spec.extract || spec.kind.is_mark() || spec.kind == FieldKind::Money {
+                continue;
+            }
+            for (value, x) in cs {
+                let right = same(spec.kind, Some(value.as_str()), expected.as_deref());
+                samples
+                    .entry(rank::kind_name(spec.kind))
+                    .or_default()
+                    .push((x, right));
+            }
+        }
+    }
+    let mut summary = String::new();
+    let mut kinds = BTreeMap::new();
+    for (kind, s) in &samples {
+        let right = s.iter().filter(|(_, r)| *r).count();
+        let enough = right >= min_each && s.len() - right >= min_each;
+        summary.push_str(&format!(
+            "{kind:<14} {:>6} candidates, {:>5} right{}\n",
+            s.len(),
+            right,
+            if enough {
+                ""
+            } else {
+                " (too few to learn from: ranked by the score)"
+            }
+        ));
+        if enough {
+            kinds.insert(kind.clone(), rank::fit(s));
+        }
+    }
+    let ranker = rank::Ranker {
+        origin,
+        features: rank::FEATURES.iter().map(|f| f.to_string()).collect(),
+        kinds,
+    };
+    (ranker, summary)
+}
+
 /// Analyse every case in `dir`.
 /// A progress bar on standard error for a batch of `n` (hidden when stderr is not a
 /// terminal, so logs and pipes stay clean).
@@ -355,6 +463,19 @@ pub fn progress(n: u64, what: &str) -> indicatif::ProgressBar {
 }
 
 pub fn analyse_dir(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Case>> {
+    analyse_dir_cached(cfg, dir, None)
+}
+
+/// [`analyse_dir`], keeping the pages of words each file was read into under
+/// `pages_cache` (named by the file's sha256): a file whose pages are there is not
+/// read again, only analysed. For working on the stages after the text one
+/// (classify, extract, validate, calibrate), whose changes then take seconds to
+/// measure instead of the OCR's minutes; a change to reading needs a new cache.
+pub fn analyse_dir_cached(
+    cfg: &Config,
+    dir: &Path,
+    pages_cache: Option<&Path>,
+) -> anyhow::Result<Vec<Case>> {
     let pairs = cases_in(dir)?;
     anyhow::ensure!(
         !pairs.is_empty(),
@@ -369,26 +490,76 @@ pub fn analyse_dir(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Case>> {
         truths.push(truth);
     }
     let files: Vec<PathBuf> = pairs.iter().map(|(f, _)| f.clone()).collect();
-    let mut results: Vec<Option<Result<TypedDocument, String>>> = vec![None; files.len()];
+    let mut results: Vec<Option<crate::pool::Outcome>> = vec![None; files.len()];
+    let mut to_read = Vec::new();
+    let mut keys = vec![None; files.len()];
+    if let Some(cache) = pages_cache {
+        std::fs::create_dir_all(cache)?;
+        let today = chrono::Utc::now().date_naive();
+        for (i, f) in files.iter().enumerate() {
+            let data = std::fs::read(f)?;
+            let key = cache.join(format!("{}.pages.json", crate::pipeline::sha256_hex(&data)));
+            match std::fs::read(&key) {
+                Ok(json) => {
+                    let pages: Vec<crate::text::Page> = serde_json::from_slice(&json)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
+                    let name = f.file_name().unwrap_or_default().to_string_lossy();
+                    let input = crate::pool::input(name.into_owned(), data);
+                    let media = crate::document::input::MediaType::sniff(&input.data)
+                        .map_or("application/octet-stream", |m| m.mime());
+                    let source = input.source(media, pages.len() as u32);
+                    let doc =
+                        crate::pipeline::analyse(input.id.clone(), source, &pages, cfg, today, &[]);
+                    results[i] = Some(Ok((doc, pages)));
+                }
+                Err(_) => {
+                    keys[i] = Some(key);
+                    to_read.push(i);
+                }
+            }
+        }
+    } else {
+        to_read = (0..files.len()).collect();
+    }
     // First sight: no master data, nothing learned (`eval --stream` measures those).
-    let bar = progress(files.len() as u64, "eval");
-    crate::pool::analyse_files(cfg, &[], files.clone(), |i, r| {
+    let bar = progress(to_read.len() as u64, "eval");
+    let reading: Vec<PathBuf> = to_read.iter().map(|&i| files[i].clone()).collect();
+    let mut written = Ok(());
+    crate::pool::analyse_files(cfg, &[], reading, |j, r| {
         bar.inc(1);
-        results[i] = Some(r.map(|(doc, _)| doc))
+        let i = to_read[j];
+        if let (Some(key), Ok((_, pages))) = (&keys[i], &r) {
+            // E-invoices have no pages: they are read from their XML in no time.
+            if !pages.is_empty() && written.is_ok() {
+                written = serde_json::to_vec(pages)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|json| Ok(std::fs::write(key, json)?));
+            }
+        }
+        results[i] = Some(r)
     })?;
     bar.finish_and_clear();
+    written?;
     Ok(files
         .iter()
         .zip(truths)
         .zip(results)
-        .map(|((f, truth), result)| Case {
-            name: f
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned(),
-            truth,
-            result: result.unwrap_or_else(|| Err("not processed".into())),
+        .map(|((f, truth), result)| {
+            let (result, pages) = match result {
+                Some(Ok((doc, pages))) => (Ok(doc), pages),
+                Some(Err(e)) => (Err(e), Vec::new()),
+                None => (Err("not processed".into()), Vec::new()),
+            };
+            Case {
+                name: f
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                truth,
+                result,
+                pages,
+            }
         })
         .collect())
 }
@@ -642,6 +813,7 @@ mod tests {
                     reasons: Vec::new(),
                 },
             }),
+            pages: Vec::new(),
         }
     }
 

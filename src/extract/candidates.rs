@@ -26,6 +26,29 @@ pub(super) struct Candidate {
     /// Why it is a candidate at all, when that is not a listed label: given as the
     /// field's reason if it is chosen.
     pub(super) note: Option<String>,
+    /// How it was found, how well its label matched (0 without one) and how well its
+    /// words were read: the evidence the ranker weighs beside the score.
+    pub(super) found: Found,
+    pub(super) label_match: f64,
+    pub(super) ocr: f64,
+}
+
+/// How a candidate was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Found {
+    RightOfLabel,
+    BelowLabel,
+    /// Beside or under a label nobody listed but like a listed one.
+    SimilarLabel,
+    /// By scanning the page for the kind, without a label.
+    #[default]
+    Scanned,
+    /// The letterhead's name or the address under it.
+    Letterhead,
+    /// The name over an address block (the addressee's, where a window shows it).
+    AddressBlock,
+    /// A fixed form's zone or a marked box.
+    Zone,
 }
 
 /// Where a candidate value sat relative to its label.
@@ -77,17 +100,21 @@ pub(super) fn ocr_quality(words: &[LWord]) -> f64 {
 
 pub(super) fn candidate(value: String, words: Vec<LWord>) -> Candidate {
     let (raw, _) = joined(&words);
+    let ocr = ocr_quality(&words);
     Candidate {
         value,
         raw,
         page: 0,
         bbox: union(&words),
-        score: ocr_quality(&words),
+        score: ocr,
         amount: None,
         currency: None,
         origin: Origin::Ocr,
         label: String::new(),
         note: None,
+        found: Found::Scanned,
+        label_match: 0.0,
+        ocr,
     }
 }
 
@@ -228,20 +255,25 @@ pub(super) fn box_candidate(b: form::BoxValue) -> Candidate {
         origin: Origin::Ocr,
         label: String::new(),
         note: None,
+        found: Found::Zone,
+        label_match: 0.0,
+        ocr: b.confidence,
     }
 }
 
-/// The winning candidate. `Last` takes, among those nearly as strong as the best, the
-/// one printed last.
-pub(super) fn pick(cs: &[Candidate], prefer: Prefer) -> Option<Candidate> {
-    let best = cs.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
+/// The index of the winning candidate of non-empty `cs` by `strength` (the score,
+/// or the ranker's probability). `Last` takes, among those nearly as strong as the
+/// best, the one printed last.
+pub(super) fn pick(cs: &[Candidate], strength: &[f64], prefer: Prefer) -> usize {
+    let best = (0..cs.len())
+        .max_by(|&a, &b| strength[a].total_cmp(&strength[b]))
+        .unwrap_or(0);
     match prefer {
-        Prefer::Best => Some(best.clone()),
-        Prefer::Last => cs
-            .iter()
-            .filter(|c| c.score >= best.score * 0.9)
-            .max_by_key(|c| (c.page, c.bbox[1]))
-            .cloned(),
+        Prefer::Best => best,
+        Prefer::Last => (0..cs.len())
+            .filter(|&i| strength[i] >= strength[best] * 0.9)
+            .max_by_key(|&i| (cs[i].page, cs[i].bbox[1]))
+            .unwrap_or(best),
     }
 }
 
@@ -252,6 +284,7 @@ pub(super) fn choice_reasons(
     cs: &[Candidate],
     chosen: Option<&Candidate>,
     by_sum: bool,
+    ranked: Option<&str>,
 ) -> Vec<String> {
     let Some(chosen) = chosen else {
         return Vec::new();
@@ -274,6 +307,8 @@ pub(super) fn choice_reasons(
     };
     let rule = if by_sum {
         "the amounts that add up in the type's sum check".to_string()
+    } else if let Some(ranked) = ranked {
+        ranked.to_string()
     } else {
         match spec.prefer {
             Prefer::Last => {

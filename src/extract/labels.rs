@@ -7,7 +7,7 @@ use crate::document::Origin;
 use crate::text::layout::{token_match, union, LWord, Line};
 use crate::values::{self, DateOrder};
 
-use super::candidates::{parse_region, Candidate, BELOW_LABEL, RIGHT_OF_LABEL};
+use super::candidates::{parse_region, Candidate, Found, BELOW_LABEL, RIGHT_OF_LABEL};
 use super::similar;
 
 /// A label found on a line.
@@ -39,16 +39,39 @@ pub(super) fn labelled_candidates(
     for m in matches {
         let spec = &doctype.fields[m.field];
         for (region, pos) in value_regions(lines, matches, m) {
+            if spec.kind == FieldKind::Text
+                && pos == RIGHT_OF_LABEL
+                && far_right(&lines[m.line], m, &region)
+            {
+                // "Datos del cliente:        Nº factura:": the next column's print, not
+                // the value.
+                continue;
+            }
             if let Some(mut c) = parse_region(spec.kind, spec, &region, order, default_country) {
                 c.page = lines[m.line].page;
                 c.origin = origin_of(c.page);
                 c.score *= m.quality * pos;
+                c.label_match = m.quality;
+                c.found = if pos == RIGHT_OF_LABEL {
+                    Found::RightOfLabel
+                } else {
+                    Found::BelowLabel
+                };
                 c.label = lines[m.line].text(m.start, m.end);
                 candidates[m.field].push(c);
             }
         }
     }
     candidates
+}
+
+/// A region right of a label that starts a column away from it (farther than twelve
+/// line heights).
+fn far_right(line: &Line, m: &LabelMatch, region: &[LWord]) -> bool {
+    let label_end = line.words[m.end - 1].bbox[2] as f32;
+    region
+        .first()
+        .is_some_and(|w| w.bbox[0] as f32 - label_end > 12.0 * line.height)
 }
 
 pub(super) fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> {
@@ -82,6 +105,7 @@ pub(super) fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> 
                     if quality > 0.0
                         && end <= line.words.len()
                         && !excluded(spec, line, start, end)
+                        && !names_a_company(line, end)
                         && !(names_a_party(spec.kind) && in_running_text(line, start, end))
                     {
                         out.push(LabelMatch {
@@ -124,6 +148,14 @@ pub(super) fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> 
         a.line == b.line && a.start == b.start && a.end == b.end && a.field == b.field
     });
     out
+}
+
+/// A label word followed by a legal form is a company's name ("Kunden AG Mitte",
+/// "Kunde GmbH"): labels are followed by their value, not by "AG".
+fn names_a_company(line: &Line, end: usize) -> bool {
+    line.words
+        .get(end)
+        .is_some_and(super::letterhead::is_legal_form)
 }
 
 fn names_a_party(kind: FieldKind) -> bool {
@@ -305,6 +337,8 @@ pub(super) fn similar_label_candidates(
             c.page = pair.page;
             c.origin = origin_of(c.page);
             c.score *= sim * pos * SIMILAR_LABEL;
+            c.label_match = *sim;
+            c.found = Found::SimilarLabel;
             c.label = pair.key_text();
             c.note = Some(format!(
                 "found {} {:?}, a label like {:?} (similarity {:.2})",

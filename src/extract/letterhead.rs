@@ -222,12 +222,14 @@ fn without_registration(mut words: Vec<LWord>) -> Vec<LWord> {
     words
 }
 
-fn ends_in_legal_form(words: &[LWord]) -> bool {
-    words.last().is_some_and(|w| {
-        let t = w.text.to_lowercase();
-        LEGAL_SUFFIXES.contains(&w.norm.as_str())
-            || LEGAL_SUFFIXES.contains(&t.trim_end_matches('.'))
-    })
+pub(super) fn ends_in_legal_form(words: &[LWord]) -> bool {
+    words.last().is_some_and(is_legal_form)
+}
+
+/// "GmbH", "A/S", "S.p.A.": a legal form's abbreviation.
+pub(super) fn is_legal_form(w: &LWord) -> bool {
+    let t = w.text.to_lowercase();
+    LEGAL_SUFFIXES.contains(&w.norm.as_str()) || LEGAL_SUFFIXES.contains(&t.trim_end_matches('.'))
 }
 
 /// The second line of a two-line name: directly under the first, no wider than a
@@ -276,9 +278,14 @@ const MAX_PROMINENCE: f64 = 2.5;
 const SUFFIX_WEIGHT: f64 = 0.5;
 
 /// Words that are some label's value, or a label themselves: never the issuer's name.
-pub(super) fn claimed_boxes(lines: &[Line], matches: &[LabelMatch]) -> Vec<[u32; 4]> {
+/// `except`: a field whose own labels' words are not counted.
+pub(super) fn claimed_boxes(
+    lines: &[Line],
+    matches: &[LabelMatch],
+    except: Option<usize>,
+) -> Vec<[u32; 4]> {
     let mut claimed: Vec<[u32; 4]> = Vec::new();
-    for m in matches {
+    for m in matches.iter().filter(|m| Some(m.field) != except) {
         claimed.extend(lines[m.line].words[m.start..m.end].iter().map(|w| w.bbox));
         for (words, _) in value_regions(lines, matches, m) {
             claimed.extend(words.iter().map(|w| w.bbox));

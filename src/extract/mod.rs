@@ -23,6 +23,8 @@ mod candidates;
 mod currency;
 mod labels;
 mod letterhead;
+pub mod rank;
+mod recipient;
 mod sums;
 mod tender;
 mod zones;
@@ -54,6 +56,9 @@ pub struct Extraction {
     /// Fields whose label is clearly on the page but whose value could not be read:
     /// `null` for these is not "absent" and must not be posted unseen.
     pub unread: Vec<String>,
+    /// Fields read from the page's shape alone (the name over an address block): they
+    /// say nothing of the document's type, so they are no support for reading it as one.
+    pub by_shape: Vec<String>,
     /// The item rows above the totals, when the type reads them and there are any.
     pub items: Option<ItemsRead>,
 }
@@ -80,6 +85,113 @@ pub struct ItemsRead {
 /// by sums chosen together; the currency; the fields, with a sum's missing member
 /// derived; the labels whose value could not be read; the item rows.
 pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
+    extract_ranked(pages, doctype, &rank::Ranker::default())
+}
+
+/// [`extract`], each field's candidates ranked by `ranker` (the configuration's
+/// `models/ranker.json`); kinds it has no weights for are ranked by the hand-set score.
+pub fn extract_ranked(pages: &[Page], doctype: &DocType, ranker: &rank::Ranker) -> Extraction {
+    let read = gather(pages, doctype);
+    let Gathered {
+        lines,
+        matches,
+        language,
+        page_currency,
+        candidates,
+        unread_zones,
+        geometry,
+        ..
+    } = &read;
+    let (mut chosen, mut reasons) = choose(doctype, candidates, ranker, geometry);
+    sums::confirm_total_by_payment(
+        doctype,
+        lines,
+        candidates,
+        &mut chosen,
+        &mut reasons,
+        &|page| read.origin_of(page),
+    );
+    // Currency: printed with the total, else with another amount, else the page's.
+    if let Some(ci) = doctype
+        .fields
+        .iter()
+        .position(|f| f.kind == FieldKind::Currency)
+    {
+        chosen[ci] = currency::currency_field(doctype, &chosen, page_currency)
+            .or_else(|| currency::currency_from_language(doctype, &chosen, language.as_deref()));
+    }
+
+    let by_shape: Vec<String> = doctype
+        .fields
+        .iter()
+        .zip(&chosen)
+        .filter(|(_, c)| {
+            c.as_ref()
+                .is_some_and(|c| c.found == candidates::Found::AddressBlock)
+        })
+        .map(|(f, _)| f.name.clone())
+        .collect();
+    let mut fields = into_fields(doctype, chosen, reasons);
+    sums::derive_missing_sums(doctype, &mut fields);
+    let unread = unread(doctype, lines, matches, &fields, unread_zones.clone());
+    let items = match &doctype.line_items {
+        Some(until) => {
+            let money_fields: Vec<usize> = (0..doctype.fields.len())
+                .filter(|&i| doctype.fields[i].kind == FieldKind::Money)
+                .collect();
+            read_items(
+                lines,
+                matches,
+                candidates,
+                until,
+                &money_fields,
+                fields.value("currency"),
+            )
+        }
+        None => None,
+    };
+    Extraction {
+        fields,
+        language: language.clone(),
+        unread,
+        items,
+        by_shape,
+    }
+}
+
+/// Each field's candidates as the ranker sees them: the value and its evidence in
+/// [`rank::FEATURES`]' order. What `mailroom train-ranker` learns from.
+pub fn candidate_evidence(pages: &[Page], doctype: &DocType) -> Vec<Vec<(String, Vec<f64>)>> {
+    let read = gather(pages, doctype);
+    read.candidates
+        .iter()
+        .map(|cs| {
+            cs.iter()
+                .map(|c| (c.value.clone(), rank::features(c, cs, &read.geometry)))
+                .collect()
+        })
+        .collect()
+}
+
+/// Everything read from the pages before a value is chosen.
+struct Gathered {
+    lines: Vec<Line>,
+    matches: Vec<LabelMatch>,
+    language: Option<String>,
+    page_currency: Vec<(&'static str, usize)>,
+    candidates: Vec<Vec<Candidate>>,
+    unread_zones: Vec<String>,
+    geometry: rank::Geometry,
+    origins: HashMap<u32, Origin>,
+}
+
+impl Gathered {
+    fn origin_of(&self, page: u32) -> Origin {
+        self.origins.get(&page).copied().unwrap_or(Origin::Ocr)
+    }
+}
+
+fn gather(pages: &[Page], doctype: &DocType) -> Gathered {
     let mut lines: Vec<Line> = Vec::new();
     let mut origins = HashMap::new();
     for p in pages {
@@ -123,50 +235,16 @@ pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
     );
     let unread_zones =
         zones::zone_candidates(pages, &lines, doctype, order, &origin_of, &mut candidates);
-
-    let (mut chosen, mut reasons) = choose(doctype, &candidates);
-    sums::confirm_total_by_payment(
-        doctype,
-        &lines,
-        &candidates,
-        &mut chosen,
-        &mut reasons,
-        &origin_of,
-    );
-    // Currency: printed with the total, else with another amount, else the page's.
-    if let Some(ci) = doctype
-        .fields
-        .iter()
-        .position(|f| f.kind == FieldKind::Currency)
-    {
-        chosen[ci] = currency::currency_field(doctype, &chosen, &page_currency)
-            .or_else(|| currency::currency_from_language(doctype, &chosen, language.as_deref()));
-    }
-
-    let mut fields = into_fields(doctype, chosen, reasons);
-    sums::derive_missing_sums(doctype, &mut fields);
-    let unread = unread(doctype, &lines, &matches, &fields, unread_zones);
-    let items = match &doctype.line_items {
-        Some(until) => {
-            let money_fields: Vec<usize> = (0..doctype.fields.len())
-                .filter(|&i| doctype.fields[i].kind == FieldKind::Money)
-                .collect();
-            read_items(
-                &lines,
-                &matches,
-                &candidates,
-                until,
-                &money_fields,
-                fields.value("currency"),
-            )
-        }
-        None => None,
-    };
-    Extraction {
-        fields,
+    let geometry = rank::Geometry::of(pages, &lines);
+    Gathered {
+        lines,
+        matches,
         language,
-        unread,
-        items,
+        page_currency,
+        candidates,
+        unread_zones,
+        geometry,
+        origins,
     }
 }
 
@@ -187,11 +265,21 @@ fn unlabelled_candidates(
     let claimed = doctype
         .fields
         .iter()
-        .any(|f| f.extract && matches!(f.kind, FieldKind::PartyName | FieldKind::PartyAddress))
-        .then(|| claimed_boxes(lines, matches));
+        .any(|f| {
+            f.extract
+                && (matches!(f.kind, FieldKind::PartyName | FieldKind::PartyAddress)
+                    || f.kind == FieldKind::Text && f.unlabelled)
+        })
+        .then(|| claimed_boxes(lines, matches, None));
     let head = claimed
         .as_deref()
         .and_then(|claimed| letterhead(lines, doctype, claimed));
+    // The issuer's name as completed: the addressee is someone else.
+    let issuer = head.clone().map(|(c, words)| {
+        let claimed = claimed.as_deref().unwrap_or_default();
+        let (c, words) = complete_name(lines, claimed, c, words);
+        corroborate_name(lines, c, &words)
+    });
     for (i, spec) in doctype.fields.iter().enumerate() {
         if !spec.extract {
             continue;
@@ -206,15 +294,24 @@ fn unlabelled_candidates(
             .into_iter()
             .map(doubt_repaired_vat_id)
             .collect(),
-            FieldKind::PartyName => head
-                .clone()
-                .map(|(c, words)| {
-                    let claimed = claimed.as_deref().unwrap_or_default();
-                    let (c, words) = complete_name(lines, claimed, c, words);
-                    corroborate_name(lines, c, &words)
-                })
-                .into_iter()
-                .collect(),
+            FieldKind::PartyName => issuer.clone().into_iter().collect(),
+            // The addressee: the name over the address block that is neither the
+            // letterhead's nor another label's value (beside a label's, which it may
+            // confirm or, read better, outrank).
+            FieldKind::Text if spec.unlabelled => {
+                let mut taken = claimed_boxes(lines, matches, Some(i));
+                taken.extend(head.as_ref().map(|(c, _)| c.bbox));
+                taken.extend(issuer.as_ref().map(|c| c.bbox));
+                // The field's own labels head its block.
+                let own: Vec<[u32; 4]> = matches
+                    .iter()
+                    .filter(|m| m.field == i)
+                    .map(|m| union(&lines[m.line].words[m.start..m.end]))
+                    .collect();
+                recipient::recipient(pages, lines, &taken, &own)
+                    .into_iter()
+                    .collect()
+            }
             // A bare date, only when no label led to one; the first printed wins.
             FieldKind::Date if spec.unlabelled && candidates[i].is_empty() => {
                 scan_lines(lines, |t| {
@@ -253,6 +350,9 @@ fn unlabelled_candidates(
         };
         for mut c in found {
             c.origin = origin_of(c.page);
+            if matches!(spec.kind, FieldKind::PartyName | FieldKind::PartyAddress) {
+                c.found = candidates::Found::Letterhead;
+            }
             if spec.kind == FieldKind::Iban && values::iban_is_valid(&c.value) {
                 // mod-97 catches every single misread character: a valid IBAN was read right.
                 c.score = c.score.max(0.99);
@@ -262,17 +362,62 @@ fn unlabelled_candidates(
     }
 }
 
-/// Each field's best candidate, then the money fields of a sum check chosen together;
-/// with the reasons for each choice.
+/// Each field's best candidate (by the ranker where it has weights for the field's
+/// kind, else by the hand-set score), then the money fields of a sum check chosen
+/// together; with the reasons for each choice.
 fn choose(
     doctype: &DocType,
     candidates: &[Vec<Candidate>],
+    ranker: &rank::Ranker,
+    geometry: &rank::Geometry,
 ) -> (Vec<Option<Candidate>>, Vec<Vec<String>>) {
-    let mut chosen: Vec<Option<Candidate>> = candidates
-        .iter()
-        .zip(&doctype.fields)
-        .map(|(cs, spec)| pick(cs, spec.prefer))
-        .collect();
+    let mut chosen: Vec<Option<Candidate>> = Vec::new();
+    let mut rules: Vec<Option<String>> = Vec::new();
+    for (cs, spec) in candidates.iter().zip(&doctype.fields) {
+        let evidence: Vec<Vec<f64>> = cs.iter().map(|c| rank::features(c, cs, geometry)).collect();
+        let probabilities: Option<Vec<f64>> = evidence
+            .iter()
+            .map(|x| ranker.probability(spec.kind, x))
+            .collect();
+        match probabilities {
+            Some(mut p) if !cs.is_empty() => {
+                // The model ranks among the values the hand-set score finds plausible:
+                // it weighs evidence the score cannot, but on pages unlike its training
+                // documents it must not pick what the score ruled out.
+                let best = cs.iter().map(|c| c.score).fold(0.0, f64::max);
+                for (p, c) in p.iter_mut().zip(cs) {
+                    if c.score < best * PLAUSIBLE {
+                        *p = 0.0;
+                    }
+                }
+                let i = pick(cs, &p, spec.prefer);
+                let by_score = pick(cs, &scores(cs), spec.prefer);
+                let why: Vec<String> = ranker
+                    .explain(spec.kind, &evidence[i], 3)
+                    .iter()
+                    .map(|(name, c)| format!("{name} {c:+.2}"))
+                    .collect();
+                let mut rule = format!(
+                    "ranked first by the learned model (probability {:.2}; {})",
+                    p[i],
+                    why.join(", ")
+                );
+                if cs[by_score].value != cs[i].value {
+                    rule.push_str(&format!(
+                        "; the hand-set score alone would take {} ({:.2})",
+                        cs[by_score].value, cs[by_score].score
+                    ));
+                }
+                chosen.push(Some(cs[i].clone()));
+                rules.push(Some(rule));
+            }
+            _ => {
+                chosen
+                    .push((!cs.is_empty()).then(|| cs[pick(cs, &scores(cs), spec.prefer)].clone()));
+                rules.push(None);
+            }
+        }
+    }
     let picked = chosen.clone();
     sums::resolve_sums(doctype, candidates, &mut chosen);
     let reasons: Vec<Vec<String>> = doctype
@@ -282,10 +427,23 @@ fn choose(
         .map(|(i, spec)| {
             let by_sum =
                 chosen[i].as_ref().map(|c| &c.value) != picked[i].as_ref().map(|c| &c.value);
-            choice_reasons(spec, &candidates[i], chosen[i].as_ref(), by_sum)
+            choice_reasons(
+                spec,
+                &candidates[i],
+                chosen[i].as_ref(),
+                by_sum,
+                rules[i].as_deref(),
+            )
         })
         .collect();
     (chosen, reasons)
+}
+
+/// The share of the best hand-set score a candidate needs for the model to rank it.
+const PLAUSIBLE: f64 = 0.85;
+
+fn scores(cs: &[Candidate]) -> Vec<f64> {
+    cs.iter().map(|c| c.score).collect()
 }
 
 /// The chosen candidates as the document's fields, with their reasons.

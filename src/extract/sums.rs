@@ -140,7 +140,8 @@ pub(super) fn confirm_total_by_payment(
             let changed = chosen[ti].as_ref().map(|o| &o.value) != Some(&c.value);
             chosen[ti] = Some(c);
             if changed {
-                reasons[ti] = choice_reasons(spec, &candidates[ti], chosen[ti].as_ref(), false);
+                reasons[ti] =
+                    choice_reasons(spec, &candidates[ti], chosen[ti].as_ref(), false, None);
             }
             reasons[ti].push(format!("agrees with what was paid: {}", paid.how));
         }

@@ -738,3 +738,59 @@ fn a_brand_in_the_letterhead_is_completed_by_the_legal_name_printed_below() {
         Some("Kruger Haustechnik GmbH")
     );
 }
+
+#[test]
+fn the_learned_ranker_weighs_the_evidence_and_says_so() {
+    // Two dates beside invoice-date labels, read equally well: the hand-set score
+    // cannot tell them apart. A model that learned "the first printed one" must take
+    // the upper one, and the field must say so and what the score alone would take.
+    let p = page(&[
+        (150, &[(150, "Nordlys Kontorartikler ApS")]),
+        (400, &[(1500, "Fakturadato: 14.03.2024")]),
+        (2400, &[(150, "Dato: 01.02.2024")]),
+    ]);
+    let dt = invoice();
+    let by_score = extract(std::slice::from_ref(&p), &dt);
+    assert_eq!(by_score.fields.value("invoice_date"), Some("2024-02-01"));
+    let mut weights = vec![0.0; rank::FEATURES.len() + 1];
+    let first = rank::FEATURES.iter().position(|f| *f == "first").unwrap();
+    weights[1 + first] = 5.0;
+    let ranker = rank::Ranker {
+        origin: "test".into(),
+        features: rank::FEATURES.iter().map(|f| f.to_string()).collect(),
+        kinds: [("date".to_string(), weights)].into(),
+    };
+    let ranked = extract_ranked(&[p], &dt, &ranker);
+    let date = ranked.fields.get("invoice_date").unwrap();
+    assert_eq!(date.value, "2024-03-14");
+    let why = date.reasons.join(" | ");
+    assert!(
+        why.contains("ranked first by the learned model (probability 0.99; first +5.00)"),
+        "{why}"
+    );
+    assert!(
+        why.contains("the hand-set score alone would take 2024-02-01"),
+        "{why}"
+    );
+    // The confidence is still the value's own score, not the model's probability.
+    assert_eq!(
+        date.confidence,
+        by_score.fields.get("invoice_date").unwrap().confidence
+    );
+}
+
+#[test]
+fn a_label_word_followed_by_a_legal_form_is_a_company_name() {
+    // "Kunden AG Mitte" under "Rechnungsempfänger" (a ZUGFeRD sample): "Kunden" is
+    // one letter from the label "Kunde", but a label is not followed by "AG".
+    let p = page(&[
+        (150, &[(150, "Lieferant GmbH")]),
+        (586, &[(168, "Rechnungsempfänger")]),
+        (649, &[(222, "Kunden AG Mitte")]),
+        (711, &[(222, "Hans Muster")]),
+        (772, &[(222, "Kundenstraße 15")]),
+        (833, &[(222, "69876 Frankfurt")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(ex.fields.value("customer_name"), Some("Kunden AG Mitte"));
+}

@@ -48,6 +48,7 @@ pub(super) fn zone_candidates(
                 }
                 candidates[i].extend(c.map(|mut c| {
                     c.origin = origin_of(c.page);
+                    c.found = super::candidates::Found::Zone;
                     c
                 }));
             }
