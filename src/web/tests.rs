@@ -807,3 +807,52 @@ async fn health_readiness_and_security_headers() {
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
     }
 }
+
+/// Issue 17: `/metrics` answers as Prometheus scrapes, without a session or token; with
+/// `metrics_auth = "token"` it asks for an API token. `/api/v1/metrics` always does.
+#[tokio::test]
+async fn metrics_are_open_to_a_scraper_unless_a_token_is_asked_for() {
+    let f = fixture();
+    let (s, h, body) = send(&f.app, get("/metrics", None)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(h[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    assert!(
+        body.contains("mailroom_documents{type=\"invoice\",state=\"in_review\"} 1\n"),
+        "{body}"
+    );
+    // Counts only: the document's id, file name and values are not in it.
+    assert!(!body.contains(&f.doc) && !body.contains("scan.png") && !body.contains("1643"));
+    let (s, _, _) = send(&f.app, get("/api/v1/metrics", None)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let mut cfg = Config::defaults();
+    cfg.web.metrics_need_token = true;
+    let app = super::router(AppState::new(
+        f.store.clone(),
+        Arc::new(cfg),
+        Arc::new(|| {}),
+    ));
+    let token = f
+        .store
+        .create_token("prometheus", crate::store::tokens::Scope::Read)
+        .unwrap();
+    let with = |secret: &str| {
+        Request::get("/metrics")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (s, _, body) = send(&app, get("/metrics", None)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    let (s, _, _) = send(&app, with("mr_not_a_token")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, body) = send(&app, with(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains("# TYPE mailroom_pages_read_total counter\n"),
+        "{body}"
+    );
+}
