@@ -1737,3 +1737,189 @@ async fn an_approval_can_be_undone_until_its_window_ends() {
     );
     c.close().await.unwrap();
 }
+
+/// Issue 18, point 4: line items are corrected in a grid, keyboard-first, with their
+/// sum against the totals checked live. A born-digital invoice whose one item row was
+/// printed with a wrong price and amount (98,00 where the subtotal is 1.234,50) waits
+/// in review for it; the clerk types the right price and amount, sees the warning
+/// clear, adds and deletes a row by keyboard (the warning comes and goes), approves
+/// with Ctrl+Enter, and the delivered document has the corrected items.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_items_are_corrected_in_a_grid_with_their_sum_checked_live() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+    let inst = Install::new("undo_secs = 0\n");
+    std::fs::write(
+        inst.path("inbox/toner.pdf"),
+        pdf(vec![PdfPage::Text(invoice_page())], None),
+    )
+    .unwrap();
+    inst.run_to_idle(Duration::from_secs(120));
+    let docs = inst.documents();
+    assert_eq!(docs[0].1, "in_review", "{docs:?}");
+    assert!(
+        docs[0]
+            .2
+            .as_deref()
+            .unwrap_or("")
+            .contains("line_items_sum"),
+        "in review for its items alone: {docs:?}"
+    );
+    let id: String = inst
+        .db()
+        .query_row("SELECT id FROM documents", [], |r| r.get(0))
+        .unwrap();
+    let (_running, c, base) = signed_in(&inst, "ida", "reviewer").await;
+    c.goto(&format!("{base}/documents/{id}")).await.unwrap();
+
+    let sum = || text_when(&c, "#items-sum", |_| true);
+    let warning = sum().await;
+    assert!(
+        warning.starts_with('⚠') && warning.contains("98.00"),
+        "the rows miss the subtotal: {warning}"
+    );
+    let cells = || async {
+        js(
+            &c,
+            "return [...document.querySelectorAll('#line-items tbody tr')].map((tr) =>
+                 [...tr.querySelectorAll('input.cell')].map((i) => i.value))",
+        )
+        .await
+    };
+    assert_eq!(
+        cells().await,
+        serde_json::json!([["Toner sort", "2", "49.00", "98.00"]])
+    );
+
+    // The price, then Tab to the amount; the sum is judged as it is typed.
+    let price = retype(&c, "#line-items input[data-cell=unit_price]", "617,25").await;
+    price.send_keys(&Key::Tab.to_string()).await.unwrap();
+    let amount = c.active_element().await.unwrap();
+    assert_eq!(
+        js(&c, "return document.activeElement.dataset.cell").await,
+        "amount",
+        "Tab moves to the next cell"
+    );
+    amount
+        .send_keys(&format!("{}a{}", Key::Control, Key::Null))
+        .await
+        .unwrap();
+    amount.send_keys("1.234,50").await.unwrap();
+    let cleared = text_when(&c, "#items-sum", |t| {
+        !t.starts_with('⚠') && t.contains("1234.50")
+    })
+    .await;
+    assert!(cleared.contains("add up to 1234.50"), "{cleared}");
+    assert!(
+        js(&c, "return document.getElementById('items-sum').className")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("ok")
+    );
+
+    // Alt+Enter adds a row below, its first cell focused; Tab or Enter walk its cells.
+    amount
+        .send_keys(&format!("{}{}{}", Key::Alt, Key::Enter, Key::Null))
+        .await
+        .unwrap();
+    let row = c.active_element().await.unwrap();
+    assert_eq!(
+        js(&c, "return document.activeElement.dataset.cell").await,
+        "description"
+    );
+    row.send_keys("Fragt").await.unwrap();
+    for _ in 0..3 {
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        js(&c, "return document.activeElement.dataset.cell").await,
+        "amount"
+    );
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys("50")
+        .await
+        .unwrap();
+    let again = text_when(&c, "#items-sum", |t| t.starts_with('⚠')).await;
+    assert!(
+        again.contains("1284.50"),
+        "the extra row misses the subtotal: {again}"
+    );
+    // A typo in a cell is refused as in any number field.
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys("O")
+        .await
+        .unwrap();
+    let problem = text_when(&c, "#items-problems", |t| !t.is_empty()).await;
+    assert!(problem.contains("row 2, amount"), "{problem}");
+    // Alt+Delete takes the row away: the warning clears.
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{}{}{}", Key::Alt, Key::Delete, Key::Null))
+        .await
+        .unwrap();
+    text_when(&c, "#items-sum", |t| {
+        !t.starts_with('⚠') && t.contains("1234.50")
+    })
+    .await;
+    assert_eq!(text_when(&c, "#items-problems", |_| true).await, "");
+    assert_eq!(
+        cells().await,
+        serde_json::json!([["Toner sort", "2", "617,25", "1.234,50"]])
+    );
+
+    // Ctrl+Enter: the changes listed, Enter approves; the delivered document carries
+    // the corrected row.
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await
+        .unwrap();
+    let listed = text_when(&c, "#changes-list", |t| !t.is_empty()).await;
+    assert!(
+        listed.contains("row 1") && listed.contains("amount 98.00 → 1.234,50"),
+        "{listed}"
+    );
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let delivered = eventually("the posted document in the outbox", async || {
+        let f = inst.outbox_files().into_iter().next()?;
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(f).ok()?).ok()
+    })
+    .await;
+    assert_eq!(delivered["id"], id.as_str());
+    let items = &delivered["line_items"];
+    assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+    assert_eq!(items[0]["description"], "Toner sort");
+    assert_eq!(items[0]["unit_price"], "617.25");
+    assert_eq!(items[0]["amount"], "1234.50");
+    let check = find_check(&delivered, "line_items_sum");
+    assert_eq!(check["passed"], true, "{check}");
+    let corrected: i64 = inst
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM corrections WHERE document_id = ?1 AND field = 'line_items' AND actor = 'ida'",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(corrected, 1);
+    c.close().await.unwrap();
+}

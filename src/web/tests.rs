@@ -711,22 +711,90 @@ async fn the_api_links_an_email_and_its_documents() {
 #[tokio::test]
 async fn the_document_page_shows_the_line_items_beside_the_fields() {
     let f = fixture();
-    let (ann, _) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
-    let (s, _, html) = send(&f.app, get(&format!("/documents/{}", f.doc), Some(&ann))).await;
+    let (ann, csrf) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let page = format!("/documents/{}", f.doc);
+    let (s, _, html) = send(&f.app, get(&page, Some(&ann))).await;
     assert_eq!(s, StatusCode::OK);
     let table = html
-        .split_once(r#"<table class="items" id="line-items">"#)
+        .split_once(r#"<table class="items" id="line-items" data-editable="yes">"#)
         .and_then(|(_, rest)| rest.split_once("</table>"))
         .map(|(t, _)| t)
-        .unwrap_or_else(|| panic!("no line items table in {html}"));
-    assert!(
-        table.contains("<td>Toner sort</td><td>2</td><td>617.25</td><td>1234.50</td>"),
-        "{table}"
-    );
+        .unwrap_or_else(|| panic!("no line items grid in {html}"));
+    // Issue 18, point 4: a grid of cells to correct, one input per cell.
+    let cells: Vec<&str> =
+        regex::Regex::new(r#"<input class="cell" data-cell="(\w+)" value="([^"]*)""#)
+            .unwrap()
+            .captures_iter(table)
+            .map(|c| c.get(2).unwrap().as_str())
+            .collect();
+    assert_eq!(cells, ["Toner sort", "2", "617.25", "1234.50"], "{table}");
     assert!(
         html.contains("the 1 line items add up to 1234.50"),
         "the items check is shown: {html}"
     );
+
+    // The live check judges the rows as typed against the totals.
+    let check = |body: serde_json::Value| {
+        Request::post(format!("{page}/check"))
+            .header(header::COOKIE, &ann)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-csrf-token", &csrf)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let row = |amount: &str| serde_json::json!([{"description": "Toner, sort", "quantity": "2", "unit_price": "617.25", "amount": amount}]);
+    let (_, _, body) = send(
+        &f.app,
+        check(serde_json::json!({"fields": {}, "items": row("1.243,50")})),
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["items_sum"]["passed"], false, "{v}");
+    assert!(
+        v["items_sum"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1243.50"),
+        "{v}"
+    );
+    let (_, _, body) = send(
+        &f.app,
+        check(serde_json::json!({"fields": {}, "items": row("12.345")})),
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["errors"]["line_items.0.amount"]
+            .as_str()
+            .unwrap()
+            .contains("could be 12345 or 12.345"),
+        "a cell is read strictly: {v}"
+    );
+
+    // Approval posts the corrected rows; the change is on record.
+    let items = row("1.234,50").to_string();
+    let (s, _, body) = send(
+        &f.app,
+        form(
+            &format!("{page}/approve"),
+            Some(&ann),
+            &[("csrf", &csrf), ("f.total", "1543.13"), ("items", &items)],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let posted: crate::document::TypedDocument =
+        serde_json::from_str(&f.store.get(&f.doc).unwrap().result.unwrap()).unwrap();
+    assert_eq!(posted.line_items[0].description, "Toner, sort");
+    assert_eq!(posted.line_items[0].amount.as_deref(), Some("1234.50"));
+    let changed: Vec<String> = f
+        .store
+        .corrections(&f.doc)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.field)
+        .collect();
+    assert!(changed.contains(&"line_items".to_string()), "{changed:?}");
 }
 
 #[tokio::test]
