@@ -739,6 +739,15 @@ fn served_routes_are_the_documented_ones() {
     );
 }
 
+/// The rows of a `SELECT a, b, COUNT(*) … GROUP BY 1, 2` on the ledger.
+fn counts(db: &rusqlite::Connection, sql: &str) -> Vec<(String, String, i64)> {
+    let mut st = db.prepare(sql).unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 /// Issue 17: Prometheus metrics at `/metrics`, scraped from a running `mailroom run`
 /// without a token (as Prometheus does), read by a strict exposition parser, and held
 /// against what was dropped and what the ledger holds: three scanned pages, one born-
@@ -809,17 +818,11 @@ max_attempts = 1
 
     // Documents by type and state, as the ledger holds them.
     let db = inst.db();
-    let mut st = db
-        .prepare(
-            "SELECT COALESCE(json_extract(result, '$.doc_type.value'), ''), state, COUNT(*)
-             FROM documents GROUP BY 1, 2",
-        )
-        .unwrap();
-    let ledger: Vec<(String, String, i64)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let ledger = counts(
+        &db,
+        "SELECT COALESCE(json_extract(result, '$.doc_type.value'), ''), state, COUNT(*)
+         FROM documents GROUP BY 1, 2",
+    );
     let mut total = 0;
     for (t, state, n) in &ledger {
         assert_eq!(
@@ -906,14 +909,10 @@ max_attempts = 1
 
     // Deliveries by sink and state: the files sink took every posting; the webhook
     // gave every event up (posted, needs review, quarantined: one per document).
-    let mut st = db
-        .prepare("SELECT sink, state, COUNT(*) FROM outbox GROUP BY 1, 2")
-        .unwrap();
-    let outbox: Vec<(String, String, i64)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let outbox = counts(
+        &db,
+        "SELECT sink, state, COUNT(*) FROM outbox GROUP BY 1, 2",
+    );
     for (sink, state, n) in &outbox {
         assert_eq!(
             get(&format!(
