@@ -645,6 +645,144 @@ pub fn apply_corrections(
     Ok((doc, changes))
 }
 
+/// A line item as a person left it in review: the description and the numbers as read
+/// from the cells (strictly, by the caller: `web::typed`), `None` for an empty cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemCorrection {
+    pub description: String,
+    pub quantity: Option<rust_decimal::Decimal>,
+    pub unit_price: Option<rust_decimal::Decimal>,
+    pub amount: Option<rust_decimal::Decimal>,
+}
+
+/// The most item rows a person may post on one document.
+pub const MAX_ITEM_ROWS: usize = 500;
+
+/// A person's line items applied to a document (after [`apply_corrections`], so the
+/// totals they are held against are the corrected ones): the rows replace those read,
+/// at confidence 1 (halved, as for rows read, when they do not add up), the amounts in
+/// the currency's minor digits; `line_items_sum` is judged again on them against the
+/// fields the type's `[line_items] until` names, and the decision is worked out again.
+/// The change is kept as one correction of the field `line_items`, its old and new
+/// values the rows as JSON. Rows left as they were change nothing. Errors are per cell
+/// (`line_items.2.amount`): every row needs a description or an amount, and an amount.
+pub fn apply_item_corrections(
+    doc: &TypedDocument,
+    dt: &crate::config::DocType,
+    rows: &[ItemCorrection],
+    actor: &str,
+    now: Now,
+) -> Result<Corrected, Vec<(String, String)>> {
+    use crate::document::LineItem;
+    let Some(until) = &dt.line_items else {
+        return Err(vec![(
+            "line_items".into(),
+            format!("{} has no line items", dt.name),
+        )]);
+    };
+    if rows.len() > MAX_ITEM_ROWS {
+        return Err(vec![(
+            "line_items".into(),
+            format!("at most {MAX_ITEM_ROWS} rows, not {}", rows.len()),
+        )]);
+    }
+    let currency = doc.fields.get("currency").map(|f| f.value.clone());
+    let money = |d: rust_decimal::Decimal| values::format_money(d, currency.as_deref());
+    let mut errors = Vec::new();
+    let mut items = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let description = r.description.trim().to_string();
+        if description.chars().count() > MAX_CORRECTION_CHARS {
+            errors.push((
+                format!("line_items.{i}.description"),
+                format!("a description is at most {MAX_CORRECTION_CHARS} characters"),
+            ));
+        }
+        let Some(amount) = r.amount else {
+            errors.push((
+                format!("line_items.{i}.amount"),
+                "every row needs an amount (delete a row that is not one)".into(),
+            ));
+            continue;
+        };
+        let old = doc.line_items.get(i);
+        items.push(LineItem {
+            description,
+            quantity: r.quantity.map(|q| q.normalize().to_string()),
+            unit_price: r.unit_price.map(money),
+            amount: Some(money(amount)),
+            confidence: 1.0,
+            page: old.and_then(|o| o.page),
+            bbox: old.and_then(|o| o.bbox),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let cells = |list: &[LineItem]| -> Vec<[Option<String>; 4]> {
+        list.iter()
+            .map(|it| {
+                [
+                    Some(it.description.clone()),
+                    it.quantity.clone(),
+                    it.unit_price.clone(),
+                    it.amount.clone(),
+                ]
+            })
+            .collect()
+    };
+    if cells(&items) == cells(&doc.line_items) {
+        return Ok((doc.clone(), Vec::new()));
+    }
+    let as_json = |list: &[LineItem]| {
+        let rows: Vec<serde_json::Value> = list
+            .iter()
+            .map(|it| {
+                serde_json::json!({"description": it.description, "quantity": it.quantity,
+                                   "unit_price": it.unit_price, "amount": it.amount})
+            })
+            .collect();
+        serde_json::Value::Array(rows).to_string()
+    };
+    let change = crate::store::review::Correction {
+        field: "line_items".into(),
+        old_value: Some(as_json(&doc.line_items)),
+        new_value: Some(as_json(&items)),
+        old_raw: None,
+        old_confidence: None,
+        old_page: None,
+        old_bbox: None,
+        old_origin: None,
+        actor: actor.to_string(),
+        at: now.rfc3339(),
+    };
+    let sum = items
+        .iter()
+        .filter_map(|it| it.amount.as_deref()?.parse::<rust_decimal::Decimal>().ok())
+        .sum();
+    // What the rows may add up to: the totals the type names, as the document now has them.
+    let printed = until
+        .iter()
+        .filter_map(|&i| {
+            let name = &dt.fields[i].name;
+            let value = doc.fields.get(name)?.value.parse().ok()?;
+            Some((value, name.clone()))
+        })
+        .collect();
+    let (items, check) = validate::line_items_sum::judge(extract::ItemsRead {
+        items,
+        sum,
+        printed,
+        currency,
+    });
+    let mut doc = doc.clone();
+    doc.line_items = items;
+    doc.checks.retain(|c| c.code != CheckCode::LineItemsSum);
+    doc.checks.push(check);
+    doc.decision = route::route(&doc.doc_type, Some(dt), &doc.fields, &doc.checks);
+    Ok((doc, vec![change]))
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
@@ -850,8 +988,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn line_items_that_do_not_add_up_go_to_review_with_half_their_confidence() {
+    /// The clean invoice with its one item's amount misread (1.243,50 for 1.234,50):
+    /// the rows miss the subtotal.
+    fn invoice_with_a_misread_item() -> TypedDocument {
         let mut page = danish_invoice("1.543,13 kr.");
         let row = page
             .words
@@ -859,7 +998,12 @@ mod tests {
             .find(|w| w.text == "1.234,50" && w.bbox[1] < 2000)
             .expect("the item's amount");
         row.text = "1.243,50".into();
-        let (_, _, doc) = run(page);
+        run(page).2
+    }
+
+    #[test]
+    fn line_items_that_do_not_add_up_go_to_review_with_half_their_confidence() {
+        let doc = invoice_with_a_misread_item();
         assert_eq!(doc.decision.route, Route::Review);
         let check = doc
             .checks
@@ -871,7 +1015,7 @@ mod tests {
         assert!(doc.line_items[0].confidence < 0.5);
         // The totals were read on their own and keep their confidence.
         assert!(doc.fields.get("subtotal").unwrap().confidence > 0.9);
-        // Items are not edited in review: the failed check stays with the document
+        // Correcting fields leaves the items alone: the failed check stays with the document
         // through a correction, and does not stop a person approving the fields.
         let cfg = cfg();
         let dt = cfg.doctype("invoice").unwrap();
@@ -886,6 +1030,105 @@ mod tests {
         assert!(!kept.passed && !kept.blocks_approval());
         assert!(!fixed.checks.iter().any(|c| c.blocks_approval()));
         assert_eq!(fixed.line_items, doc.line_items);
+    }
+
+    /// Issue 18, point 4: the line items corrected in review. A misread amount made the
+    /// rows miss the subtotal; typed right, they add up, the check passes naming the
+    /// subtotal, and the change is one correction of `line_items` holding both lists.
+    #[test]
+    fn corrected_line_items_are_judged_again_against_the_corrected_totals() {
+        let doc = invoice_with_a_misread_item();
+        let cfg = cfg();
+        let dt = cfg.doctype("invoice").unwrap();
+        let now = noon(NaiveDate::from_ymd_opt(2024, 6, 1).unwrap());
+        let sum_check = |d: &TypedDocument| {
+            d.checks
+                .iter()
+                .find(|c| c.code == CheckCode::LineItemsSum)
+                .cloned()
+                .expect("the items check")
+        };
+        assert!(!sum_check(&doc).passed);
+        let dec = |s: &str| Some(s.parse::<rust_decimal::Decimal>().unwrap());
+        let rows_as_read: Vec<ItemCorrection> = doc
+            .line_items
+            .iter()
+            .map(|it| ItemCorrection {
+                description: it.description.clone(),
+                quantity: it.quantity.as_deref().and_then(|q| q.parse().ok()),
+                unit_price: it.unit_price.as_deref().and_then(|q| q.parse().ok()),
+                amount: it.amount.as_deref().and_then(|q| q.parse().ok()),
+            })
+            .collect();
+        assert_eq!(rows_as_read.len(), 1, "{:?}", doc.line_items);
+        // Left as read: nothing changes.
+        let (same, none) = apply_item_corrections(&doc, dt, &rows_as_read, "ann", now).unwrap();
+        assert!(none.is_empty());
+        assert_eq!(same.line_items, doc.line_items);
+
+        let mut rows = rows_as_read.clone();
+        rows[0].amount = dec("1234.5");
+        let (fixed, changes) = apply_item_corrections(&doc, dt, &rows, "ann", now).unwrap();
+        let check = sum_check(&fixed);
+        assert!(check.passed, "{}", check.message);
+        assert!(
+            check.message.contains("1234.50") && check.message.contains("subtotal"),
+            "{}",
+            check.message
+        );
+        assert_eq!(fixed.line_items[0].amount.as_deref(), Some("1234.50"));
+        assert_eq!(fixed.line_items[0].confidence, 1.0);
+        assert_eq!(
+            fixed.line_items[0].bbox, doc.line_items[0].bbox,
+            "the row's place is kept"
+        );
+        assert_eq!(
+            fixed
+                .checks
+                .iter()
+                .filter(|c| c.code == CheckCode::LineItemsSum)
+                .count(),
+            1
+        );
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].field, "line_items");
+        let old: serde_json::Value =
+            serde_json::from_str(changes[0].old_value.as_deref().unwrap()).unwrap();
+        let new: serde_json::Value =
+            serde_json::from_str(changes[0].new_value.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            (old[0]["amount"].as_str(), new[0]["amount"].as_str()),
+            (Some("1243.50"), Some("1234.50"))
+        );
+
+        // A second row that the totals do not include: the check fails again, naming
+        // what the rows add up to, and the rows lose half their confidence.
+        rows.push(ItemCorrection {
+            description: "Fragt".into(),
+            quantity: None,
+            unit_price: None,
+            amount: dec("50"),
+        });
+        let (more, _) = apply_item_corrections(&doc, dt, &rows, "ann", now).unwrap();
+        let check = sum_check(&more);
+        assert!(
+            !check.passed && check.message.contains("1284.50"),
+            "{}",
+            check.message
+        );
+        assert_eq!(more.line_items[1].confidence, 0.5);
+        assert!(!check.blocks_approval());
+
+        // Held against the totals as corrected: the subtotal typed as 1284.50 agrees.
+        let edits = [("subtotal".to_string(), "1284,50".to_string())];
+        let (totals, _) = apply_corrections(&doc, dt, &edits, "ann", now).unwrap();
+        let (both, _) = apply_item_corrections(&totals, dt, &rows, "ann", now).unwrap();
+        assert!(sum_check(&both).passed, "{}", sum_check(&both).message);
+
+        // A row without an amount is refused, naming the cell.
+        rows[1].amount = None;
+        let errs = apply_item_corrections(&doc, dt, &rows, "ann", now).unwrap_err();
+        assert_eq!(errs[0].0, "line_items.1.amount", "{errs:?}");
     }
 
     #[test]

@@ -69,19 +69,21 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 
     // Start every engine before taking any work: a missing language pack is an error
     // at start-up, not a quarantine of every document.
+    let page_times = Arc::new(crate::web::metrics::PageTimes::default());
     let mut engines = Vec::new();
     for _ in 0..cfg.workers {
         engines.push(pipeline::engine(&cfg)?);
     }
     let mut handles = Vec::new();
     for (n, mut engine) in engines.into_iter().enumerate() {
-        let (cfg, store, stop, bell, busy, dispatchers) = (
+        let (cfg, store, stop, bell, busy, dispatchers, times) = (
             cfg.clone(),
             store.clone(),
             stop.clone(),
             bell.clone(),
             busy_workers.clone(),
             dispatchers.clone(),
+            page_times.clone(),
         );
         handles.push(
             std::thread::Builder::new()
@@ -92,7 +94,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
                         let claimed = store.claim_next();
                         let worked = match claimed {
                             Ok(Some(row)) => {
-                                if let Err(e) = process(&cfg, &store, &mut engine, &row) {
+                                if let Err(e) = process(&cfg, &store, &mut engine, &row, &times) {
                                     tracing::error!(document_id = %row.id, error = %e, "cannot record result");
                                 }
                                 dispatchers.ring();
@@ -138,8 +140,9 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     let (quit_web, web_quit) = tokio::sync::oneshot::channel::<()>();
     let web = if let Some(listener) = listener {
         let d = dispatchers.clone();
-        let state =
+        let mut state =
             crate::web::AppState::new(store.clone(), cfg.clone(), Arc::new(move || d.ring()));
+        state.page_times = page_times.clone();
         Some(rt.spawn(crate::web::serve(listener, state, async move {
             let _ = web_quit.await;
         })))
@@ -376,6 +379,7 @@ fn process(
     store: &Store,
     engine: &mut dyn crate::text::OcrEngine,
     row: &DocumentRow,
+    times: &crate::web::metrics::PageTimes,
 ) -> anyhow::Result<()> {
     if row.size > cfg.limits.max_file_bytes {
         let reason = format!(
@@ -411,9 +415,17 @@ fn process(
     }
     // Every stage runs under the panic guard: a bug on one document quarantines that
     // document instead of killing the worker and leaving it in `processing`.
+    let started = Instant::now();
     let outcome = pipeline::guard(|| pipeline::read_and_analyse(engine, &input, cfg, &book, today));
     let mut doc = match outcome {
         Ok(Ok((doc, pages))) => {
+            // OCR seconds per page for `/metrics`: documents read by OCR throughout.
+            if pages
+                .iter()
+                .all(|p| p.origin == crate::document::Origin::Ocr)
+            {
+                times.observe_document(started.elapsed().as_secs_f64(), pages.len());
+            }
             let info: Vec<(PageInfo, Vec<PageWord>)> = pages.iter().map(PageInfo::of).collect();
             store.save_pages(&row.id, &info)?;
             doc
@@ -577,7 +589,14 @@ mod tests {
         let row = store.claim_next().unwrap().unwrap();
         std::fs::remove_file(store.blobs.path(&row.sha256).unwrap()).unwrap();
         let cfg = Config::defaults();
-        process(&cfg, &store, &mut ScriptedEngine::new(), &row).unwrap();
+        process(
+            &cfg,
+            &store,
+            &mut ScriptedEngine::new(),
+            &row,
+            &Default::default(),
+        )
+        .unwrap();
         let after = store.get(&row.id).unwrap();
         assert_eq!(after.state, State::Quarantined);
         assert!(after

@@ -712,7 +712,11 @@ fn served_routes_are_the_documented_ones() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 18);
+    // `/metrics` joined the table (issue 17): Prometheus scrapes it without a token.
+    assert_eq!(checked, 19);
+    let (s, body, ctype) = call_raw("GET", &format!("{base}/metrics"), None, None);
+    assert_eq!((s, ctype.as_str()), (200, "text/plain"));
+    assert!(prometheus(&String::from_utf8(body).unwrap()).contains_key("mailroom_pages_read_total"));
     let (s, e) = call(
         "GET",
         &format!("{base}/api/v1/nothing"),
@@ -732,5 +736,220 @@ fn served_routes_are_the_documented_ones() {
     assert_eq!(
         (s, e["error"]["code"].as_str()),
         (405, Some("method_not_allowed"))
+    );
+}
+
+/// The rows of a `SELECT a, b, COUNT(*) … GROUP BY 1, 2` on the ledger.
+fn counts(db: &rusqlite::Connection, sql: &str) -> Vec<(String, String, i64)> {
+    let mut st = db.prepare(sql).unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Issue 17: Prometheus metrics at `/metrics`, scraped from a running `mailroom run`
+/// without a token (as Prometheus does), read by a strict exposition parser, and held
+/// against what was dropped and what the ledger holds: three scanned pages, one born-
+/// digital PDF (pages, but no OCR), one unreadable file; a webhook that cannot be
+/// reached gives up at once, so every one of its deliveries is dead.
+#[test]
+fn metrics_scraped_from_the_running_service_agree_with_the_ledger() {
+    let inst = Install::new("");
+    let sinks = format!(
+        r#"
+[[sinks]]
+name = "outbox"
+kind = "files"
+dir = "{}"
+
+[[sinks]]
+name = "erp"
+kind = "webhook"
+url = "http://127.0.0.1:9/hook"
+secret = "s"
+events = ["document.posted", "document.needs_review", "document.quarantined"]
+max_attempts = 1
+"#,
+        inst.path("var/outbox").display()
+    );
+    let config = std::fs::read_to_string(inst.config()).unwrap() + &sinks;
+    std::fs::write(inst.config(), config).unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    inst.fill_inbox(&[
+        samples.join("invoices/inv-100-0089-letterhead.png"),
+        samples.join("invoices/inv-502-upside-down.png"),
+        samples.join("receipts/rcp-5-0001.jpg"),
+    ]);
+    std::fs::write(
+        inst.path("inbox/born-digital.pdf"),
+        pdf(vec![PdfPage::Text(invoice_page())], None),
+    )
+    .unwrap();
+    corrupt(&inst, "broken.png");
+    let srv = start(&inst, &["run"], "run.log");
+    let settled = || {
+        let db = inst.db();
+        let busy: i64 = db
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM documents WHERE state IN ('received', 'processing'))
+                      + (SELECT COUNT(*) FROM outbox WHERE state = 'pending')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(1);
+        inst.documents().len() == 5 && busy == 0
+    };
+    assert!(
+        wait_until(Duration::from_secs(300), settled),
+        "{}",
+        std::fs::read_to_string(inst.path("var/run.log")).unwrap()
+    );
+
+    let (s, body, ctype) = call_raw("GET", &format!("{}/metrics", srv.base), None, None);
+    assert_eq!(s, 200);
+    assert_eq!(ctype, "text/plain");
+    let text = String::from_utf8(body).unwrap();
+    let m = prometheus(&text);
+    let get = |series: &str| {
+        *m.get(series)
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+    };
+
+    // Documents by type and state, as the ledger holds them.
+    let db = inst.db();
+    let ledger = counts(
+        &db,
+        "SELECT COALESCE(json_extract(result, '$.doc_type.value'), ''), state, COUNT(*)
+         FROM documents GROUP BY 1, 2",
+    );
+    let mut total = 0;
+    for (t, state, n) in &ledger {
+        assert_eq!(
+            get(&format!(
+                "mailroom_documents{{type=\"{t}\",state=\"{state}\"}}"
+            )),
+            *n as f64
+        );
+        total += n;
+    }
+    let gauged: f64 = m
+        .iter()
+        .filter(|(k, _)| k.starts_with("mailroom_documents{"))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!((total, gauged), (5, 5.0), "{text}");
+    assert_eq!(
+        get("mailroom_documents{type=\"\",state=\"quarantined\"}"),
+        1.0
+    );
+
+    // Read: the four readable documents, their four pages; one was posted per
+    // auto_posted row.
+    let auto: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM documents WHERE state = 'auto_posted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(auto >= 1, "the letterhead invoice posts itself: {ledger:?}");
+    assert_eq!(
+        get("mailroom_documents_read_total"),
+        5.0,
+        "the quarantined one too"
+    );
+    assert_eq!(get("mailroom_pages_read_total"), 4.0);
+    assert_eq!(get("mailroom_documents_auto_posted_total"), auto as f64);
+    assert_eq!(
+        get("mailroom_automation_rate{period=\"all_time\"}"),
+        auto as f64 / 5.0
+    );
+    assert_eq!(
+        get("mailroom_automation_rate{period=\"today\"}"),
+        auto as f64 / 5.0
+    );
+    // All of it within the last five minutes.
+    assert_eq!(
+        get("mailroom_pages_per_second{window=\"300s\"}"),
+        4.0 / 300.0
+    );
+
+    // OCR seconds per page: the three scans, not the text layer.
+    assert_eq!(get("mailroom_ocr_seconds_per_page_count"), 3.0, "{text}");
+    let sum = get("mailroom_ocr_seconds_per_page_sum");
+    assert!(sum > 0.1 && sum < 300.0, "{sum}");
+    assert_eq!(
+        get("mailroom_ocr_seconds_per_page_bucket{le=\"+Inf\"}"),
+        3.0
+    );
+
+    // Queue age: the oldest document in review, if any, as old as the ledger says.
+    let oldest: Option<String> = db
+        .query_row(
+            "SELECT MIN(received_at) FROM documents WHERE state = 'in_review'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let age = m.get("mailroom_oldest_waiting_seconds{state=\"in_review\"}");
+    match oldest {
+        Some(at) => {
+            let at = chrono::DateTime::parse_from_rfc3339(&at).unwrap();
+            let expected = (chrono::Utc::now() - at.with_timezone(&chrono::Utc)).num_seconds();
+            let got = *age.unwrap_or_else(|| panic!("{text}"));
+            assert!((got - expected as f64).abs() <= 5.0, "{got} vs {expected}");
+        }
+        None => assert_eq!(age, None, "{text}"),
+    }
+    assert_eq!(
+        m.get("mailroom_oldest_waiting_seconds{state=\"received\"}"),
+        None
+    );
+
+    // Deliveries by sink and state: the files sink took every posting; the webhook
+    // gave every event up (posted, needs review, quarantined: one per document).
+    let outbox = counts(
+        &db,
+        "SELECT sink, state, COUNT(*) FROM outbox GROUP BY 1, 2",
+    );
+    for (sink, state, n) in &outbox {
+        assert_eq!(
+            get(&format!(
+                "mailroom_deliveries{{sink=\"{sink}\",state=\"{state}\"}}"
+            )),
+            *n as f64
+        );
+    }
+    assert_eq!(
+        get("mailroom_deliveries{sink=\"outbox\",state=\"delivered\"}"),
+        auto as f64
+    );
+    assert_eq!(get("mailroom_deliveries{sink=\"erp\",state=\"dead\"}"), 5.0);
+    assert_eq!(get("mailroom_deliveries_dead{sink=\"erp\"}"), 5.0);
+    assert_eq!(get("mailroom_deliveries_dead{sink=\"outbox\"}"), 0.0);
+
+    // Counts only: no file name, id or value of a document.
+    for d in inst.documents() {
+        assert!(!text.contains(&d.0), "{} in the metrics", d.0);
+    }
+    assert!(!text.contains("Lyngholm"));
+
+    // The API's route answers the same with a token, and only with one.
+    let (s, _) = call("GET", &format!("{}/api/v1/metrics", srv.base), None, None);
+    assert_eq!(s, 401);
+    let reader = token(&inst, "prometheus", "read");
+    let (s, body, _) = call_raw(
+        "GET",
+        &format!("{}/api/v1/metrics", srv.base),
+        Some(&reader),
+        None,
+    );
+    assert_eq!(s, 200);
+    let again = prometheus(&String::from_utf8(body).unwrap());
+    assert_eq!(
+        again.get("mailroom_pages_read_total"),
+        Some(&4.0),
+        "the same figures"
     );
 }

@@ -43,6 +43,25 @@ async fn eventually<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
     panic!("timed out waiting for {what}");
 }
 
+/// Every browser test starts here: Chromium and its driver are installed.
+fn need_browser() {
+    assert!(
+        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    );
+}
+
+/// An installation (`extra` config) whose inbox held `count` generated documents of
+/// seed 5 (`args` to the generator), read to the end by `mailroom run`.
+fn read_generated(extra: &str, count: u32, args: &[&str]) -> Install {
+    let inst = Install::new(extra);
+    let gen = inst.path("gen");
+    generate(&gen, count, 5, args);
+    inst.fill_inbox(&images(&gen));
+    inst.run_to_idle(Duration::from_secs(300));
+    inst
+}
+
 /// `mailroom run` on `inst` with its web UI, a chromedriver, and a headless Chromium
 /// signed in as a new user `name` (password "NAME's long password") on the queue page.
 /// Keep the first value alive: it stops both processes when dropped.
@@ -144,17 +163,14 @@ async fn signed_in_reading(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
-    );
+    need_browser();
     // Three heavily degraded invoices: all land in review (deterministic for the seed).
     // The undo window is a second: this test follows an approval to its delivery.
-    let inst = Install::new("[workers]\ncount = 2\nundo_secs = 1\n");
-    let gen = inst.path("gen");
-    generate(&gen, 3, 5, &["--degradation", "heavy"]);
-    inst.fill_inbox(&images(&gen));
-    inst.run_to_idle(Duration::from_secs(300));
+    let inst = read_generated(
+        "[workers]\ncount = 2\nundo_secs = 1\n",
+        3,
+        &["--degradation", "heavy"],
+    );
     assert!(
         inst.documents().iter().all(|d| d.1 == "in_review"),
         "{:?}",
@@ -206,12 +222,7 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
     // Tab to customer_name, type the right name over it, Ctrl+Enter to approve.
     let mut tabs = 0;
     while focused().await != "customer_name" {
-        c.active_element()
-            .await
-            .unwrap()
-            .send_keys(&Key::Tab.to_string())
-            .await
-            .unwrap();
+        press(&c, &Key::Tab.to_string()).await;
         tabs += 1;
         assert!(tabs < 20, "customer_name not reachable by Tab");
     }
@@ -291,12 +302,7 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
     assert!(listed.contains(&format!("→ {value}")), "{listed}");
     assert!(listed.contains("Customer: "), "{listed}");
     assert!(!listed.contains("Invoice number"), "{listed}");
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    press(&c, &Key::Enter.to_string()).await;
     presses += 1;
     eventually("the next document", async || {
         let u = c.current_url().await.ok()?;
@@ -389,10 +395,7 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_imports_master_data_on_the_vendors_page() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
-    );
+    need_browser();
     let inst = Install::new("");
     let (_running, c, base) = signed_in(&inst, "ada", "admin").await;
     c.goto(&format!("{base}/admin/vendors")).await.unwrap();
@@ -467,6 +470,16 @@ async fn open_next(c: &fantoccini::Client, base: &str) -> String {
     url.path().trim_start_matches("/documents/").to_string()
 }
 
+/// Type `keys` (text or [`Key`] chords) into whatever has the focus.
+async fn press(c: &fantoccini::Client, keys: &str) {
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
 async fn js(c: &fantoccini::Client, script: &str) -> serde_json::Value {
     c.execute(script, vec![]).await.unwrap()
 }
@@ -476,15 +489,8 @@ async fn js(c: &fantoccini::Client, script: &str) -> serde_json::Value {
 /// confidence, with a legend; a zoom that stays between documents and has keys.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_shows_where_each_value_was_read() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
-    );
-    let inst = Install::new("[workers]\ncount = 2\n");
-    let gen = inst.path("gen");
-    generate(&gen, 2, 5, &["--degradation", "heavy"]);
-    inst.fill_inbox(&images(&gen));
-    inst.run_to_idle(Duration::from_secs(300));
+    need_browser();
+    let inst = read_generated("[workers]\ncount = 2\n", 2, &["--degradation", "heavy"]);
     assert!(
         inst.documents().iter().all(|d| d.1 == "in_review"),
         "{:?}",
@@ -617,12 +623,7 @@ async fn the_page_shows_where_each_value_was_read() {
         .unwrap();
     assert_eq!(label, "125 %");
     assert!(width().await > before * 1.2);
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&format!("{}0{}", Key::Alt, Key::Null))
-        .await
-        .unwrap();
+    press(&c, &format!("{}0{}", Key::Alt, Key::Null)).await;
     assert_eq!(
         c.find(Locator::Css("#zoom-level"))
             .await
@@ -674,15 +675,12 @@ async fn text_when(c: &fantoccini::Client, css: &str, ok: impl Fn(&str) -> bool)
 /// the live check and again by the server on approval; approving lists the changes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    need_browser();
+    let inst = read_generated(
+        "[workers]\ncount = 2\n",
+        2,
+        &["--degradation", "heavy", "--kind", "mixed"],
     );
-    let inst = Install::new("[workers]\ncount = 2\n");
-    let gen = inst.path("gen");
-    generate(&gen, 2, 5, &["--degradation", "heavy", "--kind", "mixed"]);
-    inst.fill_inbox(&images(&gen));
-    inst.run_to_idle(Duration::from_secs(300));
     let (_running, c, base) = signed_in(&inst, "cy", "reviewer").await;
     let invoice: String = inst
         .db()
@@ -730,23 +728,13 @@ async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
 
     // Approving lists the change, and the server refuses it all the same: the
     // document stays in review with its total as it was.
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
-        .await
-        .unwrap();
+    press(&c, &format!("{}{}", Key::Control, Key::Enter)).await;
     let listed = text_when(&c, "#changes-list", |t| !t.is_empty()).await;
     assert!(
         listed.contains(&format!("Total: {before} → 24.675")),
         "{listed}"
     );
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    press(&c, &Key::Enter.to_string()).await;
     let refusal = text_when(&c, "p.error", |t| t.starts_with("Not approved")).await;
     assert!(refusal.contains("total: \"24.675\" could be"), "{refusal}");
     let state: String = inst
@@ -838,7 +826,7 @@ async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
             f.as_str().filter(|f| !f.is_empty()).map(str::to_string)
         })
         .await;
-        let truth = truth_of(&gen.join(&name));
+        let truth = truth_of(&inst.path("gen").join(&name));
         let right = match &truth["fields"][&field] {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Null => String::new(),
@@ -860,12 +848,7 @@ async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
             .unwrap();
         presses += 1;
         if c.find(Locator::Css("#changes[open]")).await.is_ok() {
-            c.active_element()
-                .await
-                .unwrap()
-                .send_keys(&Key::Enter.to_string())
-                .await
-                .unwrap();
+            press(&c, &Key::Enter.to_string()).await;
             presses += 1;
         }
         let outcome = eventually("the decision", async || {
@@ -897,15 +880,12 @@ async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
 /// browser's time zone, and the queue's vendor column naming a receipt's merchant.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_speaks_the_reviewers_language_and_plain_words() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    need_browser();
+    let inst = read_generated(
+        "[workers]\ncount = 2\n",
+        2,
+        &["--degradation", "heavy", "--kind", "mixed"],
     );
-    let inst = Install::new("[workers]\ncount = 2\n");
-    let gen = inst.path("gen");
-    generate(&gen, 2, 5, &["--degradation", "heavy", "--kind", "mixed"]);
-    inst.fill_inbox(&images(&gen));
-    inst.run_to_idle(Duration::from_secs(300));
     let (_running, c, base) = signed_in_reading(&inst, "dea", "reviewer", "da-DK").await;
     let docs: Vec<(String, String, String)> = {
         let db = inst.db();
@@ -1024,10 +1004,7 @@ async fn the_page_speaks_the_reviewers_language_and_plain_words() {
 /// itself when idle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rough_edges_of_a_days_work_are_smoothed() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
-    );
+    need_browser();
     let inst = Install::new("[workers]\ncount = 2\n");
     let gen = inst.path("gen");
     generate(&gen, 1, 5, &["--degradation", "heavy"]);
@@ -1084,19 +1061,9 @@ async fn the_rough_edges_of_a_days_work_are_smoothed() {
     // A refused approval: the message on the document, at the document's address.
     retype(&c, "#f-total", "24.675").await;
     text_when(&c, ".field[data-field=total] .problem", |t| !t.is_empty()).await;
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
-        .await
-        .unwrap();
+    press(&c, &format!("{}{}", Key::Control, Key::Enter)).await;
     text_when(&c, "#changes-list", |t| !t.is_empty()).await;
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    press(&c, &Key::Enter.to_string()).await;
     text_when(&c, "p.error", |t| t.starts_with("Not approved")).await;
     assert_eq!(
         c.current_url().await.unwrap().path(),
@@ -1169,10 +1136,7 @@ async fn body_text(c: &fantoccini::Client) -> String {
 /// narrow the list, and an amount that reads two ways is refused, not guessed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_finds_any_document_by_keyboard() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
-    );
+    need_browser();
     let inst = Install::new("[workers]\ncount = 2\n");
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices");
     inst.fill_inbox(&[
@@ -1237,18 +1201,8 @@ async fn a_clerk_finds_any_document_by_keyboard() {
     assert!(row.contains("1 700,00 DKK"), "{row}");
     assert!(row.contains("2024-09-05"), "{row}");
     // ↓ to the result, Enter opens it.
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Down.to_string())
-        .await
-        .unwrap();
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    press(&c, &Key::Down.to_string()).await;
+    press(&c, &Key::Enter.to_string()).await;
     presses += 2;
     eventually("the document", async || {
         let u = c.current_url().await.ok()?;
@@ -1303,10 +1257,7 @@ async fn a_clerk_finds_any_document_by_keyboard() {
 /// an upload without the session's CSRF token is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_uploads_files_from_the_browser() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
-    );
+    need_browser();
     let inst = Install::new("[workers]\ncount = 2\n[limits]\nmax_file_mb = 1\n");
     let (_running, c, _base) = signed_in(&inst, "uma", "reviewer").await;
     let sample =
@@ -1442,10 +1393,7 @@ async fn a_clerk_uploads_files_from_the_browser() {
 /// deliveries per sink, documents per state; as `mailroom status --json` has them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_reads_the_status_figures() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
-    );
+    need_browser();
     let inst = Install::new("[workers]\ncount = 2\n");
     let gen = inst.path("gen");
     generate(&gen, 1, 5, &["--degradation", "heavy"]);
@@ -1517,15 +1465,12 @@ async fn an_admin_reads_the_status_figures() {
 /// amount: `37.125` reads two ways and is refused, `37,5` will post as 37.5.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boxes_are_toggles_and_numbers_are_read_strictly() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    need_browser();
+    let inst = read_generated(
+        "[workers]\ncount = 2\n",
+        1,
+        &["--degradation", "heavy", "--kind", "payroll"],
     );
-    let inst = Install::new("[workers]\ncount = 2\n");
-    let gen = inst.path("gen");
-    generate(&gen, 1, 5, &["--degradation", "heavy", "--kind", "payroll"]);
-    inst.fill_inbox(&images(&gen));
-    inst.run_to_idle(Duration::from_secs(300));
     let id: String = inst
         .db()
         .query_row(
@@ -1553,12 +1498,7 @@ async fn boxes_are_toggles_and_numbers_are_read_strictly() {
     c.execute("document.getElementById('f-signed').focus()", vec![])
         .await
         .unwrap();
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(" ")
-        .await
-        .unwrap();
+    press(&c, " ").await;
     let after = state().await;
     assert_eq!(after[1], !was, "{after}");
     let now = if was { "false" } else { "true" };
@@ -1587,20 +1527,10 @@ async fn boxes_are_toggles_and_numbers_are_read_strictly() {
     assert_eq!(problem, "");
 
     // Approving lists the toggle's change; the document keeps the typed boolean.
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
-        .await
-        .unwrap();
+    press(&c, &format!("{}{}", Key::Control, Key::Enter)).await;
     let listed = text_when(&c, "#changes-list", |t| !t.is_empty()).await;
     assert!(listed.contains(&format!("→ {now}")), "{listed}");
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    press(&c, &Key::Enter.to_string()).await;
     let (value, hours): (String, String) = eventually("the corrections on record", async || {
         inst.db()
             .query_row(
@@ -1622,32 +1552,19 @@ async fn boxes_are_toggles_and_numbers_are_read_strictly() {
 /// the window has passed, and an undo then is refused, saying why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_can_be_undone_until_its_window_ends() {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/install-deps --test"
+    need_browser();
+    let inst = read_generated(
+        "[workers]\ncount = 2\nundo_secs = 6\n",
+        3,
+        &["--degradation", "heavy"],
     );
-    let inst = Install::new("[workers]\ncount = 2\nundo_secs = 6\n");
-    let gen = inst.path("gen");
-    generate(&gen, 3, 5, &["--degradation", "heavy"]);
-    inst.fill_inbox(&images(&gen));
-    inst.run_to_idle(Duration::from_secs(300));
     let (_running, c, base) = signed_in(&inst, "ulf", "reviewer").await;
     let approve = async |id: &str, customer: &str| {
         c.goto(&format!("{base}/documents/{id}")).await.unwrap();
         retype(&c, "#f-customer_name", customer).await;
-        c.active_element()
-            .await
-            .unwrap()
-            .send_keys(&format!("{}{}", Key::Control, Key::Enter))
-            .await
-            .unwrap();
+        press(&c, &format!("{}{}", Key::Control, Key::Enter)).await;
         text_when(&c, "#changes-list", |t| !t.is_empty()).await;
-        c.active_element()
-            .await
-            .unwrap()
-            .send_keys(&Key::Enter.to_string())
-            .await
-            .unwrap();
+        press(&c, &Key::Enter.to_string()).await;
         text_when(&c, "#undo", |t| t.contains("Posted")).await
     };
     let pending = |id: &str| -> Vec<(String, i64)> {
@@ -1735,5 +1652,158 @@ async fn an_approval_can_be_undone_until_its_window_ends() {
             .count(),
         1
     );
+    c.close().await.unwrap();
+}
+
+/// Issue 18, point 4: line items are corrected in a grid, keyboard-first, with their
+/// sum against the totals checked live. A born-digital invoice whose one item row was
+/// printed with a wrong price and amount (98,00 where the subtotal is 1.234,50) waits
+/// in review for it; the clerk types the right price and amount, sees the warning
+/// clear, adds and deletes a row by keyboard (the warning comes and goes), approves
+/// with Ctrl+Enter, and the delivered document has the corrected items.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_items_are_corrected_in_a_grid_with_their_sum_checked_live() {
+    need_browser();
+    let inst = Install::new("undo_secs = 0\n");
+    std::fs::write(
+        inst.path("inbox/toner.pdf"),
+        pdf(vec![PdfPage::Text(invoice_page())], None),
+    )
+    .unwrap();
+    inst.run_to_idle(Duration::from_secs(120));
+    let docs = inst.documents();
+    assert_eq!(docs[0].1, "in_review", "{docs:?}");
+    assert!(
+        docs[0]
+            .2
+            .as_deref()
+            .unwrap_or("")
+            .contains("line_items_sum"),
+        "in review for its items alone: {docs:?}"
+    );
+    let id: String = inst
+        .db()
+        .query_row("SELECT id FROM documents", [], |r| r.get(0))
+        .unwrap();
+    let (_running, c, base) = signed_in(&inst, "ida", "reviewer").await;
+    c.goto(&format!("{base}/documents/{id}")).await.unwrap();
+
+    let sum = || text_when(&c, "#items-sum", |_| true);
+    let warning = sum().await;
+    assert!(
+        warning.starts_with('⚠') && warning.contains("98.00"),
+        "the rows miss the subtotal: {warning}"
+    );
+    let cells = || async {
+        js(
+            &c,
+            "return [...document.querySelectorAll('#line-items tbody tr')].map((tr) =>
+                 [...tr.querySelectorAll('input.cell')].map((i) => i.value))",
+        )
+        .await
+    };
+    assert_eq!(
+        cells().await,
+        serde_json::json!([["Toner sort", "2", "49.00", "98.00"]])
+    );
+
+    // The price, then Tab to the amount; the sum is judged as it is typed.
+    let price = retype(&c, "#line-items input[data-cell=unit_price]", "617,25").await;
+    price.send_keys(&Key::Tab.to_string()).await.unwrap();
+    let amount = c.active_element().await.unwrap();
+    assert_eq!(
+        js(&c, "return document.activeElement.dataset.cell").await,
+        "amount",
+        "Tab moves to the next cell"
+    );
+    amount
+        .send_keys(&format!("{}a{}", Key::Control, Key::Null))
+        .await
+        .unwrap();
+    amount.send_keys("1.234,50").await.unwrap();
+    let cleared = text_when(&c, "#items-sum", |t| {
+        !t.starts_with('⚠') && t.contains("1234.50")
+    })
+    .await;
+    assert!(cleared.contains("add up to 1234.50"), "{cleared}");
+    assert!(
+        js(&c, "return document.getElementById('items-sum').className")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("ok")
+    );
+
+    // Alt+Enter adds a row below, its first cell focused; Tab or Enter walk its cells.
+    amount
+        .send_keys(&format!("{}{}{}", Key::Alt, Key::Enter, Key::Null))
+        .await
+        .unwrap();
+    let row = c.active_element().await.unwrap();
+    assert_eq!(
+        js(&c, "return document.activeElement.dataset.cell").await,
+        "description"
+    );
+    row.send_keys("Fragt").await.unwrap();
+    for _ in 0..3 {
+        press(&c, &Key::Enter.to_string()).await;
+    }
+    assert_eq!(
+        js(&c, "return document.activeElement.dataset.cell").await,
+        "amount"
+    );
+    press(&c, "50").await;
+    let again = text_when(&c, "#items-sum", |t| t.starts_with('⚠')).await;
+    assert!(
+        again.contains("1284.50"),
+        "the extra row misses the subtotal: {again}"
+    );
+    // A typo in a cell is refused as in any number field.
+    press(&c, "O").await;
+    let problem = text_when(&c, "#items-problems", |t| !t.is_empty()).await;
+    assert!(problem.contains("row 2, amount"), "{problem}");
+    // Alt+Delete takes the row away: the warning clears.
+    press(&c, &format!("{}{}{}", Key::Alt, Key::Delete, Key::Null)).await;
+    text_when(&c, "#items-sum", |t| {
+        !t.starts_with('⚠') && t.contains("1234.50")
+    })
+    .await;
+    assert_eq!(text_when(&c, "#items-problems", |_| true).await, "");
+    assert_eq!(
+        cells().await,
+        serde_json::json!([["Toner sort", "2", "617,25", "1.234,50"]])
+    );
+
+    // Ctrl+Enter: the changes listed, Enter approves; the delivered document carries
+    // the corrected row.
+    press(&c, &format!("{}{}", Key::Control, Key::Enter)).await;
+    let listed = text_when(&c, "#changes-list", |t| !t.is_empty()).await;
+    assert!(
+        listed.contains("row 1") && listed.contains("amount 98.00 → 1.234,50"),
+        "{listed}"
+    );
+    press(&c, &Key::Enter.to_string()).await;
+    let delivered = eventually("the posted document in the outbox", async || {
+        let f = inst.outbox_files().into_iter().next()?;
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(f).ok()?).ok()
+    })
+    .await;
+    assert_eq!(delivered["id"], id.as_str());
+    let items = &delivered["line_items"];
+    assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+    assert_eq!(items[0]["description"], "Toner sort");
+    assert_eq!(items[0]["unit_price"], "617.25");
+    assert_eq!(items[0]["amount"], "1234.50");
+    let check = find_check(&delivered, "line_items_sum");
+    assert_eq!(check["passed"], true, "{check}");
+    let corrected: i64 = inst
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM corrections WHERE document_id = ?1 AND field = 'line_items' AND actor = 'ida'",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(corrected, 1);
     c.close().await.unwrap();
 }

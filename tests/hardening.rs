@@ -65,7 +65,10 @@ fn a_second_run_on_the_same_ledger_is_refused_and_resets_nothing() {
 }
 
 /// `user logout` and `user remove` (issue 17): a person who leaves can be signed out
-/// everywhere and removed; an unknown name is an error, not silence.
+/// everywhere and removed; an unknown name is an error, not silence. The sessions are
+/// real ones, signed in over HTTP against `mailroom serve` (two browsers), and each
+/// command is shown to end them: the cookie that opened the queue a moment before is
+/// sent back to the sign-in page after it.
 #[test]
 fn users_can_be_signed_out_everywhere_and_removed() {
     use std::io::Write;
@@ -83,14 +86,39 @@ fn users_can_be_signed_out_everywhere_and_removed() {
         .write_all(b"ann password 1\n")
         .unwrap();
     assert!(add.wait().unwrap().success());
+    let srv = common::web::start(&inst, &["serve"], "serve.log");
+    let base = &srv.base;
 
+    let (laptop, phone) = (
+        sign_in(base, "ann", "ann password 1"),
+        sign_in(base, "ann", "ann password 1"),
+    );
+    assert!(signed_in(base, &laptop) && signed_in(base, &phone));
     let out = inst.ok(&["user", "logout", "ann"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "ended 0 session(s) of ann"
+        "ended 2 session(s) of ann"
     );
+    assert!(
+        !signed_in(base, &laptop),
+        "the laptop's session outlived logout"
+    );
+    assert!(
+        !signed_in(base, &phone),
+        "the phone's session outlived logout"
+    );
+    // The user stays: a new sign-in works.
+    let again = sign_in(base, "ann", "ann password 1");
+    assert!(signed_in(base, &again));
+
     let out = inst.ok(&["user", "remove", "ann"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "removed ann");
+    assert!(!signed_in(base, &again), "the session outlived its user");
+    assert_eq!(
+        try_sign_in(base, "ann", "ann password 1").0,
+        401,
+        "a removed user signs in"
+    );
     let list = inst.ok(&["user", "list"]);
     assert!(!String::from_utf8_lossy(&list.stdout).contains("ann"));
     for cmd in ["remove", "logout"] {
@@ -101,6 +129,67 @@ fn users_can_be_signed_out_everywhere_and_removed() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+/// An HTTP client that shows redirects instead of following them.
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().redirects(0).build()
+}
+
+/// The value of the cookie `name` among a response's `Set-Cookie` headers.
+fn set_cookie(r: &ureq::Response, name: &str) -> Option<String> {
+    r.all("set-cookie").into_iter().find_map(|c| {
+        let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+        let (n, v) = pair.split_once('=')?;
+        (n == name).then(|| v.to_string())
+    })
+}
+
+/// Sign in through the login form as a browser does (its CSRF cookie and field):
+/// the status, and the session cookie when one was given.
+fn try_sign_in(base: &str, name: &str, password: &str) -> (u16, Option<String>) {
+    let form = agent().get(&format!("{base}/login")).call().unwrap();
+    let csrf_cookie = set_cookie(&form, "mailroom_login_csrf").expect("a login CSRF cookie");
+    let html = form.into_string().unwrap();
+    let field = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's CSRF field")
+        .to_string();
+    let answer = match agent()
+        .post(&format!("{base}/login"))
+        .set("Cookie", &format!("mailroom_login_csrf={csrf_cookie}"))
+        .send_form(&[("csrf", &field), ("name", name), ("password", password)])
+    {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("POST /login: {e}"),
+    };
+    (answer.status(), set_cookie(&answer, "mailroom_session"))
+}
+
+fn sign_in(base: &str, name: &str, password: &str) -> String {
+    let (status, session) = try_sign_in(base, name, password);
+    assert_eq!(status, 303, "sign-in of {name}");
+    format!("mailroom_session={}", session.expect("a session cookie"))
+}
+
+/// Does this session cookie open the review queue (rather than the sign-in page)?
+fn signed_in(base: &str, cookie: &str) -> bool {
+    let r = agent()
+        .get(&format!("{base}/"))
+        .set("Cookie", cookie)
+        .call()
+        .unwrap();
+    match r.status() {
+        200 => true,
+        303 | 302 | 307 => {
+            assert_eq!(r.header("location"), Some("/login"));
+            false
+        }
+        s => panic!("GET / answered {s}"),
     }
 }
 

@@ -148,6 +148,7 @@ mod raw {
         pub enabled: bool,
         pub listen: String,
         pub undo_secs: u64,
+        pub metrics_auth: String,
     }
     impl Default for Web {
         fn default() -> Self {
@@ -155,6 +156,7 @@ mod raw {
                 enabled: true,
                 listen: "127.0.0.1:8080".into(),
                 undo_secs: 30,
+                metrics_auth: "none".into(),
             }
         }
     }
@@ -331,6 +333,9 @@ pub struct WebConfig {
     /// After a person approves in the review UI, how long they may undo it; the
     /// document's deliveries wait that long (zero: no undo, delivered at once).
     pub undo: std::time::Duration,
+    /// `/metrics` asks for an API token (`metrics_auth = "token"`); by default it
+    /// answers without one, as Prometheus scrapes, since it holds counts only.
+    pub metrics_need_token: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -655,6 +660,17 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             ),
         ));
     }
+    let metrics_need_token = match file.web.metrics_auth.as_str() {
+        "none" => false,
+        "token" => true,
+        other => {
+            return Err(invalid(
+                path,
+                "web.metrics_auth",
+                format!("must be \"none\" or \"token\", not {other:?}"),
+            ))
+        }
+    };
     let body_without_documents = match file.email.without_documents.as_str() {
         "body" => true,
         "quarantine" => false,
@@ -738,6 +754,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             enabled: file.web.enabled,
             listen: file.web.listen,
             undo: std::time::Duration::from_secs(file.web.undo_secs),
+            metrics_need_token,
         },
         email: EmailConfig {
             options: sources::EmailOptions {
@@ -810,6 +827,12 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "x.toml: key `watch.mode`: must be \"native\" or \"poll\", not \"sometimes\""
+        );
+        let file: raw::File = toml::from_str("[web]\nmetrics_auth = \"bearer\"\n").unwrap();
+        let err = validate(file, Path::new("x.toml"), doctype::builtin().unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.toml: key `web.metrics_auth`: must be \"none\" or \"token\", not \"bearer\""
         );
     }
 

@@ -275,7 +275,8 @@ pub struct CheckResult {
 impl CheckResult {
     /// Whether a person may not approve the document while this check fails. Checks on
     /// fields block until the fields are corrected; `line_items_sum` does not, since
-    /// items are not edited in review: approving vouches for the fields, and the failed
+    /// a person may correct the items in review or leave them (a discount row the rows do
+    /// not show): approving vouches for the fields, and the failed
     /// check travels with the document, its items at the halved confidence they have.
     pub fn blocks_approval(&self) -> bool {
         // A null the page seems to contradict, an invoice that looks like one already

@@ -20,8 +20,10 @@
 //! 2966.41)`.
 //!
 //! # Known failure modes
-//! - Items are not edited in review: the failed check travels with the document and
-//!   does not block approval (approving vouches for the fields).
+//! - The check does not block approval (approving vouches for the fields): a person
+//!   corrects the rows in the review page's grid, where the check is judged again on
+//!   the rows typed against the totals as corrected (`pipeline::apply_item_corrections`),
+//!   or leaves them, and the failed check travels with the document.
 //! - A table with a discount or shipping row that the totals include but the rows do
 //!   not show fails.
 

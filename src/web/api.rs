@@ -58,6 +58,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(retry_delivery),
         ),
         (Method::GET, "/api/v1/metrics", get(metrics)),
+        (Method::GET, "/metrics", get(super::metrics::scrape)),
         (Method::GET, "/api/v1/vendors", get(list_vendors)),
         (Method::POST, "/api/v1/vendors", post(import_vendors)),
         (Method::GET, "/api/v1/vendors/{id}", get(get_vendor)),
@@ -74,84 +75,10 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
-/// Prometheus text exposition: documents by type and state, the age of the oldest
-/// document waiting in each waiting state, deliveries by sink and state, vendors and
-/// what approvals taught them. Read scope (Prometheus sends the token as
-/// `authorization: credentials`).
+/// The Prometheus metrics with an API token (read scope), as every API route; the
+/// same body as `/metrics` ([`super::metrics`]), which Prometheus scrapes without one.
 async fn metrics(_auth: Auth, State(st): State<AppState>) -> Result<Response, ApiError> {
-    use std::fmt::Write;
-    let (counts, ages, deliveries, vendors) = blocking(move || {
-        let (counts, ages) = st.store.metrics()?;
-        Ok((
-            counts,
-            ages,
-            st.store.delivery_counts()?,
-            st.store.vendors()?,
-        ))
-    })
-    .await?;
-    let label = |v: &str| {
-        v.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('\n', "\\n")
-    };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# HELP mailroom_documents Documents in the ledger by type and state."
-    );
-    let _ = writeln!(out, "# TYPE mailroom_documents gauge");
-    for (t, state, n) in &counts {
-        let _ = writeln!(
-            out,
-            "mailroom_documents{{type=\"{}\",state=\"{}\"}} {n}",
-            label(t),
-            label(state)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP mailroom_oldest_waiting_seconds Age of the oldest document waiting in a state."
-    );
-    let _ = writeln!(out, "# TYPE mailroom_oldest_waiting_seconds gauge");
-    for (state, age) in &ages {
-        let _ = writeln!(
-            out,
-            "mailroom_oldest_waiting_seconds{{state=\"{}\"}} {age:.0}",
-            label(state)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP mailroom_deliveries Deliveries by sink and state (dead: given up)."
-    );
-    let _ = writeln!(out, "# TYPE mailroom_deliveries gauge");
-    for (sink, state, n) in &deliveries {
-        let _ = writeln!(
-            out,
-            "mailroom_deliveries{{sink=\"{}\",state=\"{}\"}} {n}",
-            label(sink),
-            label(state)
-        );
-    }
-    let learned: u32 = vendors.iter().map(|v| v.learned.documents).sum();
-    let _ = writeln!(out, "# HELP mailroom_vendors Vendors in master data.");
-    let _ = writeln!(out, "# TYPE mailroom_vendors gauge");
-    let _ = writeln!(out, "mailroom_vendors {}", vendors.len());
-    let _ = writeln!(
-        out,
-        "# HELP mailroom_vendor_approvals_learned Approved documents the vendors learned from."
-    );
-    let _ = writeln!(out, "# TYPE mailroom_vendor_approvals_learned gauge");
-    let _ = writeln!(out, "mailroom_vendor_approvals_learned {learned}");
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        out,
-    )
-        .into_response())
+    super::metrics::exposition(st).await
 }
 
 fn vendor_id(id: &str) -> Result<i64, ApiError> {
@@ -266,29 +193,37 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
-        let secret = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|s| s.trim().to_string())
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "a bearer token is required",
-                )
-            })?;
-        let store = state.store.clone();
-        let token = blocking(move || Ok(store.authenticate(&secret)?)).await?;
-        token.map(Auth).ok_or_else(|| {
+        authenticate(&parts.headers, state).await
+    }
+}
+
+/// The API token `headers` carry as `Authorization: Bearer <token>`, if it is known and
+/// not revoked.
+pub(super) async fn authenticate(
+    headers: &axum::http::HeaderMap,
+    state: &AppState,
+) -> Result<Auth, ApiError> {
+    let secret = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_string())
+        .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
-                "unknown or revoked token",
+                "a bearer token is required",
             )
-        })
-    }
+        })?;
+    let store = state.store.clone();
+    let token = blocking(move || Ok(store.authenticate(&secret)?)).await?;
+    token.map(Auth).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "unknown or revoked token",
+        )
+    })
 }
 
 /// The API's description is public: a client reads it before it has a token.

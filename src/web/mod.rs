@@ -11,6 +11,7 @@
 //! `api` never import each other.
 
 pub mod api;
+pub mod metrics;
 mod search;
 mod shared;
 #[cfg(test)]
@@ -40,6 +41,8 @@ pub struct AppState {
     pub on_deliveries: Arc<dyn Fn() + Send + Sync>,
     /// Failed sign-ins per name.
     pub limiter: Arc<ui::LoginLimiter>,
+    /// OCR seconds per page, recorded by this process's workers (`mailroom run`).
+    pub page_times: Arc<metrics::PageTimes>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             cfg,
             on_deliveries,
             limiter: Arc::default(),
+            page_times: Arc::default(),
         }
     }
 }

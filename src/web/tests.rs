@@ -711,22 +711,90 @@ async fn the_api_links_an_email_and_its_documents() {
 #[tokio::test]
 async fn the_document_page_shows_the_line_items_beside_the_fields() {
     let f = fixture();
-    let (ann, _) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
-    let (s, _, html) = send(&f.app, get(&format!("/documents/{}", f.doc), Some(&ann))).await;
+    let (ann, csrf) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let page = format!("/documents/{}", f.doc);
+    let (s, _, html) = send(&f.app, get(&page, Some(&ann))).await;
     assert_eq!(s, StatusCode::OK);
     let table = html
-        .split_once(r#"<table class="items" id="line-items">"#)
+        .split_once(r#"<table class="items" id="line-items" data-editable="yes">"#)
         .and_then(|(_, rest)| rest.split_once("</table>"))
         .map(|(t, _)| t)
-        .unwrap_or_else(|| panic!("no line items table in {html}"));
-    assert!(
-        table.contains("<td>Toner sort</td><td>2</td><td>617.25</td><td>1234.50</td>"),
-        "{table}"
-    );
+        .unwrap_or_else(|| panic!("no line items grid in {html}"));
+    // Issue 18, point 4: a grid of cells to correct, one input per cell.
+    let cells: Vec<&str> =
+        regex::Regex::new(r#"<input class="cell" data-cell="(\w+)" value="([^"]*)""#)
+            .unwrap()
+            .captures_iter(table)
+            .map(|c| c.get(2).unwrap().as_str())
+            .collect();
+    assert_eq!(cells, ["Toner sort", "2", "617.25", "1234.50"], "{table}");
     assert!(
         html.contains("the 1 line items add up to 1234.50"),
         "the items check is shown: {html}"
     );
+
+    // The live check judges the rows as typed against the totals.
+    let check = |body: serde_json::Value| {
+        Request::post(format!("{page}/check"))
+            .header(header::COOKIE, &ann)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-csrf-token", &csrf)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let row = |amount: &str| serde_json::json!([{"description": "Toner, sort", "quantity": "2", "unit_price": "617.25", "amount": amount}]);
+    let (_, _, body) = send(
+        &f.app,
+        check(serde_json::json!({"fields": {}, "items": row("1.243,50")})),
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["items_sum"]["passed"], false, "{v}");
+    assert!(
+        v["items_sum"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1243.50"),
+        "{v}"
+    );
+    let (_, _, body) = send(
+        &f.app,
+        check(serde_json::json!({"fields": {}, "items": row("12.345")})),
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["errors"]["line_items.0.amount"]
+            .as_str()
+            .unwrap()
+            .contains("could be 12345 or 12.345"),
+        "a cell is read strictly: {v}"
+    );
+
+    // Approval posts the corrected rows; the change is on record.
+    let items = row("1.234,50").to_string();
+    let (s, _, body) = send(
+        &f.app,
+        form(
+            &format!("{page}/approve"),
+            Some(&ann),
+            &[("csrf", &csrf), ("f.total", "1543.13"), ("items", &items)],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let posted: crate::document::TypedDocument =
+        serde_json::from_str(&f.store.get(&f.doc).unwrap().result.unwrap()).unwrap();
+    assert_eq!(posted.line_items[0].description, "Toner, sort");
+    assert_eq!(posted.line_items[0].amount.as_deref(), Some("1234.50"));
+    let changed: Vec<String> = f
+        .store
+        .corrections(&f.doc)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.field)
+        .collect();
+    assert!(changed.contains(&"line_items".to_string()), "{changed:?}");
 }
 
 #[tokio::test]
@@ -806,4 +874,53 @@ async fn health_readiness_and_security_headers() {
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
     }
+}
+
+/// Issue 17: `/metrics` answers as Prometheus scrapes, without a session or token; with
+/// `metrics_auth = "token"` it asks for an API token. `/api/v1/metrics` always does.
+#[tokio::test]
+async fn metrics_are_open_to_a_scraper_unless_a_token_is_asked_for() {
+    let f = fixture();
+    let (s, h, body) = send(&f.app, get("/metrics", None)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(h[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    assert!(
+        body.contains("mailroom_documents{type=\"invoice\",state=\"in_review\"} 1\n"),
+        "{body}"
+    );
+    // Counts only: the document's id, file name and values are not in it.
+    assert!(!body.contains(&f.doc) && !body.contains("scan.png") && !body.contains("1643"));
+    let (s, _, _) = send(&f.app, get("/api/v1/metrics", None)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let mut cfg = Config::defaults();
+    cfg.web.metrics_need_token = true;
+    let app = super::router(AppState::new(
+        f.store.clone(),
+        Arc::new(cfg),
+        Arc::new(|| {}),
+    ));
+    let token = f
+        .store
+        .create_token("prometheus", crate::store::tokens::Scope::Read)
+        .unwrap();
+    let with = |secret: &str| {
+        Request::get("/metrics")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (s, _, body) = send(&app, get("/metrics", None)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    let (s, _, _) = send(&app, with("mr_not_a_token")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, body) = send(&app, with(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains("# TYPE mailroom_pages_read_total counter\n"),
+        "{body}"
+    );
 }

@@ -101,6 +101,62 @@ pub(crate) fn typed_number(t: &str, integer: bool) -> Result<rust_decimal::Decim
     Ok(n)
 }
 
+/// The line items a person left in the review page's grid (a JSON array of rows, each
+/// `{description, quantity, unit_price, amount}` as typed), read strictly: every number
+/// cell as [`typed_number`] reads it, except a cell left as it was stored for that row.
+/// Rows with every cell empty are dropped. Errors name the cell (`line_items.2.amount`).
+pub(crate) fn typed_items(
+    doc: &TypedDocument,
+    rows: &Value,
+) -> Result<Vec<crate::pipeline::ItemCorrection>, Vec<(String, String)>> {
+    let Some(rows) = rows.as_array() else {
+        return Err(vec![(
+            "line_items".into(),
+            "the line items are a list of rows".into(),
+        )]);
+    };
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let cell = |k: &str| row[k].as_str().unwrap_or("").trim().to_string();
+        let stored = doc.line_items.get(i);
+        let description = cell("description");
+        let mut number = |k: &str, was: Option<&str>| {
+            let t = cell(k);
+            if t.is_empty() {
+                return None;
+            }
+            let read = if was == Some(t.as_str()) {
+                t.parse().map_err(|_| format!("{t:?} is not a number"))
+            } else {
+                typed_number(&t, false)
+            };
+            read.map_err(|e| errors.push((format!("line_items.{i}.{k}"), e)))
+                .ok()
+        };
+        let quantity = number("quantity", stored.and_then(|s| s.quantity.as_deref()));
+        let unit_price = number("unit_price", stored.and_then(|s| s.unit_price.as_deref()));
+        let amount = number("amount", stored.and_then(|s| s.amount.as_deref()));
+        let empty = description.is_empty()
+            && ["quantity", "unit_price", "amount"]
+                .iter()
+                .all(|k| cell(k).is_empty());
+        if !empty {
+            out.push(crate::pipeline::ItemCorrection {
+                description,
+                quantity,
+                unit_price,
+                amount,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
 /// The value a typed text will post, as the reviewer reads it: an amount grouped with
 /// its currency (`24 675,00 DKK`), a date as `2026-03-07`, other values normalised.
 /// `currency` is the document's currency (as typed on the page, or as read).

@@ -101,3 +101,139 @@ pub fn post_text(url: &str, token: &str, content_type: &str, body: &str) -> (u16
     let text = resp.into_string().unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
+
+/// A Prometheus text exposition (format 0.0.4) read strictly, as a scraper reads it:
+/// every sample `name{labels} value`, names and label names of the allowed characters,
+/// label values escaped, each family's `# HELP` and `# TYPE` before its samples and
+/// its samples together, a counter's name ending in `_total`, a histogram's buckets
+/// cumulative up to `+Inf` equal to its `_count`, no series twice. Returns each series
+/// (`name{a="x",b="y"}` as written) with its value; panics naming the line otherwise.
+pub fn prometheus(text: &str) -> std::collections::BTreeMap<String, f64> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let name_re = regex::Regex::new(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$").unwrap();
+    let sample_re =
+        regex::Regex::new(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)( -?[0-9]+)?$").unwrap();
+    let label_re =
+        regex::Regex::new(r#"^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)""#).unwrap();
+    assert!(text.ends_with('\n'), "the exposition ends with a line feed");
+    let mut series = BTreeMap::new();
+    let mut types: BTreeMap<String, String> = BTreeMap::new();
+    let mut helped = BTreeSet::new();
+    let mut finished: BTreeSet<String> = BTreeSet::new();
+    let mut current: Option<String> = None;
+    // Per histogram: the buckets' (le, count) in order.
+    let mut buckets: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# ") {
+            let mut parts = rest.splitn(3, ' ');
+            let (kw, name) = (parts.next().unwrap(), parts.next().unwrap_or(""));
+            assert!(name_re.is_match(name), "bad metric name: {line}");
+            if current.as_deref() != Some(name) {
+                if let Some(c) = current.take() {
+                    finished.insert(c);
+                }
+                assert!(!finished.contains(name), "{name} is split: {line}");
+                current = Some(name.to_string());
+            }
+            match kw {
+                "HELP" => assert!(helped.insert(name.to_string()), "HELP twice: {line}"),
+                "TYPE" => {
+                    let kind = parts.next().unwrap_or("");
+                    assert!(
+                        ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
+                        "bad type: {line}"
+                    );
+                    if kind == "counter" {
+                        assert!(name.ends_with("_total"), "a counter ends in _total: {line}");
+                    }
+                    assert!(
+                        types.insert(name.to_string(), kind.to_string()).is_none(),
+                        "TYPE twice: {line}"
+                    );
+                }
+                _ => panic!("a comment other than HELP or TYPE: {line}"),
+            }
+            continue;
+        }
+        assert!(
+            !line.is_empty() && !line.starts_with('#'),
+            "bad line: {line:?}"
+        );
+        let c = sample_re
+            .captures(line)
+            .unwrap_or_else(|| panic!("not a sample: {line}"));
+        let name = &c[1];
+        let family = current
+            .clone()
+            .unwrap_or_else(|| panic!("a sample before its TYPE: {line}"));
+        let kind = types
+            .get(&family)
+            .unwrap_or_else(|| panic!("a sample before its TYPE: {line}"));
+        let suffix = name.strip_prefix(family.as_str()).unwrap_or_else(|| {
+            panic!("{name} is not of the family {family} declared before it: {line}")
+        });
+        match kind.as_str() {
+            "histogram" => assert!(
+                ["_bucket", "_sum", "_count"].contains(&suffix),
+                "histogram sample {name}: {line}"
+            ),
+            _ => assert_eq!(suffix, "", "{line}"),
+        }
+        let mut labels = Vec::new();
+        if let Some(body) = c.get(3) {
+            let mut rest = body.as_str();
+            while !rest.is_empty() {
+                let l = label_re
+                    .captures(rest)
+                    .unwrap_or_else(|| panic!("bad label in {line}"));
+                labels.push((l[1].to_string(), l[2].to_string()));
+                rest = &rest[l[0].len()..];
+                rest = rest.strip_prefix(',').unwrap_or(rest);
+            }
+            let names: BTreeSet<&String> = labels.iter().map(|(n, _)| n).collect();
+            assert_eq!(names.len(), labels.len(), "a label twice: {line}");
+        }
+        let value: f64 = match &c[4] {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            "NaN" => f64::NAN,
+            v => v.parse().unwrap_or_else(|_| panic!("bad value: {line}")),
+        };
+        if kind == "counter" || suffix == "_bucket" || suffix == "_count" {
+            assert!(value >= 0.0, "a count below 0: {line}");
+        }
+        if suffix == "_bucket" {
+            let le = labels
+                .iter()
+                .find(|(n, _)| n == "le")
+                .unwrap_or_else(|| panic!("a bucket without le: {line}"));
+            let bound = match le.1.as_str() {
+                "+Inf" => f64::INFINITY,
+                b => b.parse().unwrap_or_else(|_| panic!("bad le: {line}")),
+            };
+            buckets
+                .entry(family.clone())
+                .or_default()
+                .push((bound, value));
+        }
+        let key = format!("{name}{}", c.get(2).map_or("", |m| m.as_str()));
+        assert!(
+            series.insert(key, value).is_none(),
+            "a series twice: {line}"
+        );
+    }
+    for (family, list) in &buckets {
+        assert!(
+            list.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
+            "{family}: buckets not cumulative: {list:?}"
+        );
+        let inf = list.last().unwrap();
+        assert_eq!(inf.0, f64::INFINITY, "{family}: no +Inf bucket");
+        assert_eq!(
+            Some(&inf.1),
+            series.get(&format!("{family}_count")),
+            "{family}: +Inf bucket and count differ"
+        );
+    }
+    series
+}

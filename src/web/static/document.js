@@ -18,6 +18,20 @@
   }));
   let focused = inputs[0] || null;
 
+  // Line items: a grid of cells, keyboard-first. Its rows go to the live check and,
+  // when changed, with the approval (the hidden "items", as JSON).
+  const grid = document.getElementById("line-items");
+  const editable = !!grid && grid.dataset.editable === "yes";
+  const CELLS = ["description", "quantity", "unit_price", "amount"];
+  const rowsOf = () => grid ? [...grid.tBodies[0].rows].map((tr) => {
+    const row = {};
+    tr.querySelectorAll("input.cell").forEach((i) => { row[i.dataset.cell] = i.value; });
+    return row;
+  }) : [];
+  const initialRows = rowsOf();
+  const itemsChanged = () => JSON.stringify(rowsOf()) !== JSON.stringify(initialRows);
+  const cellsOf = () => grid ? [...grid.querySelectorAll("input.cell")] : [];
+
   const post = (url, body) => fetch(url, {
     method: "POST", credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
@@ -40,7 +54,31 @@
   const validate = () => {
     const fields = {};
     inputs.forEach((i) => { fields[i.closest(".field").dataset.field] = valueOf(i); });
-    post(`/documents/${id}/check`, { fields }).then((r) => r.json()).then((res) => {
+    const body = { fields };
+    if (editable && itemsChanged()) body.items = rowsOf();
+    post(`/documents/${id}/check`, body).then((r) => r.json()).then((res) => {
+      if (editable) {
+        // Each cell the server refused, and the rows' sum against the totals.
+        const problems = document.getElementById("items-problems");
+        problems.innerHTML = "";
+        [...grid.tBodies[0].rows].forEach((tr, n) => tr.querySelectorAll("input.cell").forEach((i) => {
+          const err = (res.errors || {})[`line_items.${n}.${i.dataset.cell}`];
+          i.classList.toggle("bad", !!err);
+          i.title = err || "";
+          if (err) {
+            const li = document.createElement("li");
+            li.textContent = `row ${n + 1}, ${i.getAttribute("aria-label").split(",")[0]}: ${err}`;
+            problems.appendChild(li);
+          }
+        }));
+        const whole = (res.errors || {})["line_items"];
+        if (whole) { const li = document.createElement("li"); li.textContent = whole; problems.appendChild(li); }
+        const sum = document.getElementById("items-sum");
+        if (res.items_sum) {
+          sum.className = "items-sum " + (res.items_sum.passed ? "ok" : "failed");
+          sum.textContent = (res.items_sum.passed ? "" : "⚠ ") + res.items_sum.message;
+        }
+      }
       inputs.forEach((i) => {
         const f = i.closest(".field"), name = f.dataset.field;
         const err = (res.errors || {})[name];
@@ -70,6 +108,57 @@
   };
   inputs.forEach((i) => i.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(validate, 250); }));
 
+  if (editable) {
+    const later = () => { clearTimeout(timer); timer = setTimeout(validate, 250); };
+    grid.addEventListener("input", (e) => { if (e.target.matches("input.cell")) later(); });
+    // A cell takes words clicked on the scan too; its text is selected on focus.
+    grid.addEventListener("focusin", (e) => {
+      if (e.target.matches("input.cell")) { focused = e.target; e.target.select(); }
+    });
+    const newRow = (after) => {
+      const tr = document.createElement("tr");
+      tr.className = "item ok";
+      const n = grid.tBodies[0].rows.length + 1;
+      CELLS.forEach((c) => {
+        const td = document.createElement("td");
+        const i = document.createElement("input");
+        i.className = "cell"; i.dataset.cell = c; i.autocomplete = "off";
+        i.setAttribute("aria-label", `${c.replace("_", " ")}, row ${n}`);
+        td.appendChild(i); tr.appendChild(td);
+      });
+      const conf = document.createElement("td"); conf.className = "conf"; conf.textContent = "new";
+      const del = document.createElement("td");
+      del.innerHTML = '<button type="button" class="del-row" tabindex="-1" title="delete this row (Alt+Delete)">×</button>';
+      tr.append(conf, del);
+      if (after) after.after(tr); else grid.tBodies[0].appendChild(tr);
+      tr.querySelector("input.cell").focus();
+      later();
+    };
+    const deleteRow = (tr) => {
+      const cells = cellsOf(), at = cells.indexOf(document.activeElement);
+      tr.remove();
+      const rest = cellsOf();
+      if (rest.length) rest[Math.min(Math.max(0, at - (at % CELLS.length)), rest.length - 1)].focus();
+      else document.getElementById("add-row").focus();
+      later();
+    };
+    document.getElementById("add-row").addEventListener("click", () => newRow(null));
+    grid.addEventListener("click", (e) => { if (e.target.matches(".del-row")) deleteRow(e.target.closest("tr")); });
+    grid.addEventListener("keydown", (e) => {
+      if (!e.target.matches("input.cell")) return;
+      const tr = e.target.closest("tr");
+      if (e.altKey && e.key === "Enter") { e.preventDefault(); newRow(tr); return; }
+      if (e.altKey && (e.key === "Delete" || e.key === "Backspace")) { e.preventDefault(); deleteRow(tr); return; }
+      if (e.key === "Enter" && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+        // Enter: this cell is right; on to the next (after the last, the approval).
+        e.preventDefault();
+        const cells = cellsOf();
+        const next = cells[cells.indexOf(e.target) + 1];
+        if (next) next.focus(); else if (approveBtn) approveBtn.focus();
+      }
+    });
+  }
+
   // Click or drag over words on the scan: their text fills the focused field.
   let picking = null;
   document.querySelectorAll(".page").forEach((page) => {
@@ -89,7 +178,7 @@
     if (!picking) return;
     if (focused && focused.type !== "checkbox") {
       focused.value = picking.map((w) => w.dataset.text).join(" ");
-      focused.dispatchEvent(new Event("input"));
+      focused.dispatchEvent(new Event("input", { bubbles: true }));
       focused.focus();
     }
     picking.forEach((w) => w.classList.remove("picked"));
@@ -177,10 +266,29 @@
     let confirmed = false;
     form.addEventListener("submit", (e) => {
       const changed = inputs.filter((i) => valueOf(i).trim() !== initial.get(i).trim());
-      if (changed.length && !confirmed) {
+      const items = editable && itemsChanged();
+      // The rows go with the approval only when the reviewer changed them.
+      if (editable) document.getElementById("items-json").value = items ? JSON.stringify(rowsOf()) : "";
+      if ((changed.length || items) && !confirmed) {
         e.preventDefault();
         const list = document.getElementById("changes-list");
         list.innerHTML = "";
+        if (items) {
+          const now = rowsOf();
+          for (let n = 0; n < Math.max(now.length, initialRows.length); n++) {
+            const was = initialRows[n], is = now[n];
+            const li = document.createElement("li");
+            li.dataset.field = "line_items";
+            if (!was) li.textContent = `Line items, row ${n + 1} added: ${CELLS.map((c) => is[c]).filter(Boolean).join(" · ")}`;
+            else if (!is) li.textContent = `Line items, row ${n + 1} deleted`;
+            else {
+              const diffs = CELLS.filter((c) => (was[c] || "").trim() !== (is[c] || "").trim());
+              if (!diffs.length) continue;
+              li.textContent = `Line items, row ${n + 1}: ` + diffs.map((c) => `${c.replace("_", " ")} ${was[c] || "(empty)"} → ${is[c] || "(empty)"}`).join(", ");
+            }
+            list.appendChild(li);
+          }
+        }
         changed.forEach((i) => {
           const f = i.closest(".field");
           const li = document.createElement("li");

@@ -82,6 +82,16 @@ pub(super) async fn approve(
 ) -> Result<Response, Response> {
     s.csrf_ok(f.get("csrf").map(String::as_str))?;
     let edits = edits_from_form(&f);
+    let items = match f.get("items").map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => match serde_json::from_str::<serde_json::Value>(t) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                let msg = "Not approved: the line items sent are not readable; reload the page.";
+                return refused(&s, &st, &id, msg.into(), lang).await;
+            }
+        },
+    };
     let actor = s.actor();
     let (st2, id2) = (st.clone(), id.clone());
     let outcome = blocking(move || {
@@ -97,14 +107,29 @@ pub(super) async fn approve(
             return Ok(Err(format!("Not approved: {}", text.join("; "))));
         }
         let today = crate::document::input::Now::current();
-        let (mut fixed, changes) =
+        let not_approved = |errs: Vec<(String, String)>| {
+            let text: Vec<String> = errs.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            format!("Not approved: {}", text.join("; "))
+        };
+        let (mut fixed, mut changes) =
             match crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today) {
                 Ok(r) => r,
-                Err(errs) => {
-                    let text: Vec<String> = errs.iter().map(|(f, m)| format!("{f}: {m}")).collect();
-                    return Ok(Err(format!("Not approved: {}", text.join("; "))));
-                }
+                Err(errs) => return Ok(Err(not_approved(errs))),
             };
+        // The line items as the grid left them (sent only when the reviewer changed
+        // them), judged against the corrected totals.
+        if let Some(items) = items {
+            let read = crate::web::typed::typed_items(&doc, &items).and_then(|rows| {
+                crate::pipeline::apply_item_corrections(&fixed, &dt, &rows, &actor, today)
+            });
+            match read {
+                Ok((with_items, more)) => {
+                    fixed = with_items;
+                    changes.extend(more);
+                }
+                Err(errs) => return Ok(Err(not_approved(errs))),
+            }
+        }
         let json = serde_json::to_string(&fixed).map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
         })?;

@@ -181,6 +181,8 @@ pub(super) async fn render_document(
                 "id": row.id, "name": row.name, "state": row.state.as_str(), "doc_type": doc.doc_type.value,
                 "uncertain": doc.doc_type.uncertain,
                 "reasons": reasons, "checks": doc.checks, "line_items": doc.line_items,
+                // The type reads line items: they are a grid a reviewer may correct.
+                "has_items": dt.is_some_and(|d| d.line_items.is_some()),
                 "type_confidence": format!("{:.2}", doc.doc_type.confidence),
                 // An uncertain type's first reason says how it was read, the second why.
                 "type_reason": doc.doc_type.reasons.iter().take(if doc.doc_type.uncertain { 2 } else { 1 })
@@ -270,11 +272,30 @@ pub(super) async fn check(
             }
         }
         let today = crate::document::input::Now::current();
-        let checks = match crate::pipeline::apply_corrections(&doc, &dt, &good, &actor, today) {
-            Ok((fixed, _)) => fixed.checks,
-            Err(_) => doc.checks,
+        let mut fixed = match crate::pipeline::apply_corrections(&doc, &dt, &good, &actor, today) {
+            Ok((fixed, _)) => fixed,
+            Err(_) => doc.clone(),
         };
-        Ok(json!({"errors": errors, "posted": posted, "checks": checks}))
+        // The line items in the grid, when the page sends them: read strictly, then
+        // judged against the totals as typed above (the grid's live sum check).
+        if !body["items"].is_null() {
+            let read = crate::web::typed::typed_items(&doc, &body["items"]).and_then(|rows| {
+                crate::pipeline::apply_item_corrections(&fixed, &dt, &rows, &actor, today)
+            });
+            match read {
+                Ok((with_items, _)) => fixed = with_items,
+                Err(errs) => {
+                    for (cell, e) in errs {
+                        errors.insert(cell, json!(e));
+                    }
+                }
+            }
+        }
+        let items_sum = fixed
+            .checks
+            .iter()
+            .find(|c| c.code == crate::document::CheckCode::LineItemsSum);
+        Ok(json!({"errors": errors, "posted": posted, "checks": fixed.checks, "items_sum": items_sum}))
     })
     .await
     .map_err(api_err)?;
