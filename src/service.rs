@@ -34,7 +34,19 @@ pub struct Options {
 pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     // Before anything is recovered, claimed or bound: a second run on the same ledger
     // is refused here, with the first run's documents untouched.
-    let _lock = crate::store::lock::RunLock::acquire(&cfg.var_dir)?;
+    // On SQLite the lock is a file beside the ledger; on PostgreSQL, until documents
+    // and deliveries are claimed with leases, an advisory lock on the database (taken
+    // below, once connected).
+    let _lock = match &cfg.database {
+        crate::config::database::Database::Sqlite(db) => {
+            Some(crate::store::lock::RunLock::acquire(
+                db.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(&cfg.var_dir),
+            )?)
+        }
+        crate::config::database::Database::Postgres(_) => None,
+    };
     // The port next, so that a port in use is refused before any work starts.
     let listener = if cfg.web.enabled {
         Some(crate::web::bind(&cfg)?)
@@ -44,6 +56,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     std::fs::create_dir_all(&cfg.inbox)
         .with_context(|| format!("creating inbox {}", cfg.inbox.display()))?;
     let store = Arc::new(Store::open_config(&cfg)?);
+    store.lock_run()?;
     let (resumed, spent) = store.recover(MAX_ATTEMPTS)?;
     if resumed > 0 {
         tracing::info!(

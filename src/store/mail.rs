@@ -7,22 +7,10 @@
 //! when the server renumbers a folder, reading starts again from the first UID and
 //! content hashes mark what the ledger already has as duplicates.
 
-use rusqlite::{params, OptionalExtension};
+use super::db::{params, Exec, OptionalExtension};
 
 use super::{insert_document, Ingested, NewDocument, Store, StoreError};
 use crate::source::mailbox::MailPosition;
-
-pub(super) const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS mail_seen (
-    mailbox      TEXT NOT NULL,
-    folder       TEXT NOT NULL,
-    uid_validity INTEGER NOT NULL,
-    uid          INTEGER NOT NULL,
-    document_id  TEXT NOT NULL REFERENCES documents(id),
-    acted_at     TEXT,
-    PRIMARY KEY (mailbox, folder, uid_validity, uid)
-);
-"#;
 
 impl Store {
     /// Record a fetched message as a document and its position, durably, together.
@@ -40,7 +28,7 @@ impl Store {
         };
         let meta = serde_json::to_string(&meta).expect("source metadata serialises");
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = c.immediate()?;
             let known: Option<String> = tx
                 .query_row(
                     "SELECT document_id FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3 AND uid = ?4",
@@ -52,7 +40,7 @@ impl Store {
                 return Ok(Ingested::Resumed { id });
             }
             let ingested = insert_document(
-                &tx,
+                &mut tx,
                 &NewDocument {
                     name: &at.file_name(),
                     sha256: &sha,
@@ -95,12 +83,7 @@ impl Store {
         uid_validity: u32,
     ) -> Result<(Vec<u32>, u32), StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT uid FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3 AND acted_at IS NULL ORDER BY uid",
-            )?;
-            let unacted = st
-                .query_map(params![mailbox, folder, uid_validity], |r| r.get(0))?
-                .collect::<Result<Vec<u32>, _>>()?;
+            let unacted: Vec<u32> = c.query_map("SELECT uid FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3 AND acted_at IS NULL ORDER BY uid", params![mailbox, folder, uid_validity], |r| r.get(0))?;
             let last: Option<u32> = c.query_row(
                 "SELECT MAX(uid) FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3",
                 params![mailbox, folder, uid_validity],
