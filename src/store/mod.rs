@@ -161,7 +161,33 @@ pub struct Store {
     /// Where the ledger is, for messages: the SQLite file or the redacted URL.
     path: String,
     backend: db::Backend,
+    /// This process among those on the ledger (host, pid and a random part), for
+    /// the claims it holds on PostgreSQL.
+    worker: String,
+    /// How long a claim lives unless renewed ([`Store::renew_claims`]), in ms.
+    lease_ms: i64,
     pub blobs: BlobStore,
+}
+
+/// How long a claim on PostgreSQL lives unless its holder renews it: a dead worker's
+/// documents and sinks are taken over this long after its last renewal.
+/// `MAILROOM_LEASE_MS` overrides it (tests that kill a worker).
+pub const LEASE_MS: i64 = 30_000;
+
+fn worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    let tag = ulid::Ulid::new().to_string();
+    format!("{host}:{}:{}", std::process::id(), &tag[tag.len() - 6..])
+}
+
+fn lease_ms() -> i64 {
+    std::env::var("MAILROOM_LEASE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|ms: &i64| *ms > 0)
+        .unwrap_or(LEASE_MS)
 }
 
 /// Documents as (type, state, count) and the oldest waiting per state as (state, seconds).
@@ -229,6 +255,8 @@ impl Store {
             db: Mutex::new(Conn::Sqlite(conn)),
             path: db_path.display().to_string(),
             backend: db::Backend::Sqlite,
+            worker: worker_name(),
+            lease_ms: lease_ms(),
             blobs,
         })
     }
@@ -244,33 +272,46 @@ impl Store {
             db: Mutex::new(conn),
             path: shown,
             backend: db::Backend::Postgres,
+            worker: worker_name(),
+            lease_ms: lease_ms(),
             blobs,
         })
     }
 
-    /// One `mailroom run` per PostgreSQL ledger (on SQLite, [`lock::RunLock`]): a
-    /// session advisory lock, held while this store's connection lives and released by
-    /// the server when the process is gone, however it ends.
-    pub fn lock_run(&self) -> Result<(), StoreError> {
+    /// This process's name in the claims it holds.
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    /// Keep this process's claims alive: its documents in `processing` and the sinks
+    /// it sends for. Called well within [`LEASE_MS`] by a thread of the run; when the
+    /// process dies the renewals stop and the others take its work over.
+    pub fn renew_claims(&self) -> Result<(), StoreError> {
         if self.backend == db::Backend::Sqlite {
             return Ok(());
         }
-        let got: bool = self.with(|c| {
-            c.query_row(
-                "SELECT pg_try_advisory_lock(?1)",
-                params![db::RUN_LOCK],
-                |r| r.get(0),
-            )
-        })?;
-        if got {
+        let until = outbox::now_ms() + self.lease_ms;
+        self.with(|c| {
+            c.execute(
+                "UPDATE documents SET lease_until = ?2 WHERE claimed_by = ?1 AND state = 'processing'",
+                params![self.worker, until],
+            )?;
+            c.execute(
+                "UPDATE sink_leases SET lease_until = ?2 WHERE holder = ?1",
+                params![self.worker, until],
+            )?;
             Ok(())
-        } else {
-            Err(StoreError::Invalid(format!(
-                "another `mailroom run` is already working on the ledger at {}: stop it first \
-                 (for the review UI alone beside it, use `mailroom serve`)",
-                self.path
-            )))
-        }
+        })
+    }
+
+    /// Claims live `ms` unless renewed (tests; a run uses [`LEASE_MS`]).
+    pub fn set_lease_ms(&mut self, ms: i64) {
+        self.lease_ms = ms.max(1);
+    }
+
+    /// How often [`Store::renew_claims`] must run.
+    pub fn renew_every(&self) -> std::time::Duration {
+        std::time::Duration::from_millis((self.lease_ms / 3).max(1) as u64)
     }
 
     /// Which engine keeps this ledger.
@@ -351,24 +392,69 @@ impl Store {
     /// every restart, for ever): it is left in `processing` and returned, for the
     /// caller to quarantine with the reason and its notices.
     pub fn recover(&self, max_attempts: i64) -> Result<(usize, Vec<(String, i64)>), StoreError> {
+        // On PostgreSQL other live processes hold documents in `processing` too: only
+        // those whose holder stopped renewing its lease are taken back.
+        let now_ms = outbox::now_ms();
         let rows: Vec<(String, i64)> = self.with(|c| {
             let rows = c.query_map(
-                "SELECT id, attempts FROM documents WHERE state = 'processing'",
-                params![],
+                "SELECT id, attempts FROM documents WHERE state = 'processing'
+                   AND (?1 = 0 OR lease_until IS NULL OR lease_until < ?2)",
+                params![self.backend == db::Backend::Postgres, now_ms],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             Ok(rows)
         })?;
-        let (spent, resumed): (Vec<_>, Vec<_>) =
-            rows.into_iter().partition(|(_, n)| *n >= max_attempts);
-        for (id, n) in &resumed {
+        let (mut resumed, mut spent) = (0, Vec::new());
+        for (id, n) in rows {
+            // Taken over in one transaction that checks the lease again: of two
+            // processes recovering at once, one gets each document.
             let reason = format!(
                 "resumed after restart (attempt {} of {max_attempts})",
                 n + 1
             );
-            self.transition(id, State::Received, &reason, None, None)?;
+            let until = now_ms + self.lease_ms;
+            let ours = self.with(|c| {
+                let mut tx = c.immediate()?;
+                let taken = tx.execute(
+                    "UPDATE documents SET claimed_by = ?2, lease_until = ?3
+                     WHERE id = ?1 AND state = 'processing'
+                       AND (?4 = 0 OR lease_until IS NULL OR lease_until < ?5)",
+                    params![
+                        id,
+                        self.worker,
+                        until,
+                        self.backend == db::Backend::Postgres,
+                        now_ms
+                    ],
+                )? == 1;
+                if taken && n < max_attempts {
+                    let r = apply(
+                        &mut tx,
+                        &Change {
+                            id: &id,
+                            expect: Some(State::Processing),
+                            to: State::Received,
+                            reason: &reason,
+                            result: None,
+                            notice: None,
+                            actor: None,
+                        },
+                    )?;
+                    if r.is_err() {
+                        return Ok(false);
+                    }
+                }
+                tx.commit()?;
+                Ok(taken)
+            })?;
+            match (ours, n >= max_attempts) {
+                (false, _) => {}
+                (true, false) => resumed += 1,
+                // Held by this process now, for the caller to quarantine.
+                (true, true) => spent.push((id, n)),
+            }
         }
-        Ok((resumed.len(), spent))
+        Ok((resumed, spent))
     }
 
     /// Move `id` to `to`, recording why. `result` (the typed document JSON) is stored when
@@ -458,23 +544,34 @@ impl Store {
     }
 
     /// Claim the oldest `received` document by moving it to `processing`. Selecting
-    /// and moving are one immediate transaction: two workers (or two processes on one
-    /// ledger) never claim the same document.
+    /// and moving are one transaction: two workers (or two processes on one ledger)
+    /// never claim the same document. On SQLite the transaction is immediate (one
+    /// writer at a time); on PostgreSQL the row is locked `FOR UPDATE SKIP LOCKED`, so
+    /// claims of many processes go on side by side, each taking the next free row, and
+    /// the claim carries this process's name and a lease ([`Store::renew_claims`]).
     pub fn claim_next(&self) -> Result<Option<DocumentRow>, StoreError> {
+        let until = outbox::now_ms() + self.lease_ms;
         self.with(|c| {
-            let mut tx = c.immediate()?;
-            let row = tx
-                .query_row(
+            let (mut tx, select) = match c.backend() {
+                db::Backend::Sqlite => (
+                    c.immediate()?,
                     select_documents!("WHERE state = 'received' ORDER BY seq LIMIT 1"),
-                    params![],
-                    row_to_doc,
-                )
-                .optional()?;
+                ),
+                db::Backend::Postgres => (
+                    c.transaction()?,
+                    select_documents!(
+                        "WHERE state = 'received' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"
+                    ),
+                ),
+            };
+            let row = tx.query_row(select, params![], row_to_doc).optional()?;
             if let Some(r) = &row {
                 let (at, reason) = (now(), "picked up by a worker");
                 tx.execute(
-                    "UPDATE documents SET state = 'processing', reason = ?2, updated_at = ?3, attempts = attempts + 1 WHERE id = ?1",
-                    params![r.id, reason, at],
+                    "UPDATE documents SET state = 'processing', reason = ?2, updated_at = ?3,
+                         attempts = attempts + 1, claimed_by = ?4, lease_until = ?5
+                     WHERE id = ?1",
+                    params![r.id, reason, at, self.worker, until],
                 )?;
                 tx.execute(
                     "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, 'received', 'processing', ?2, ?3)",
@@ -782,6 +879,124 @@ mod tests {
         review_vendors_mail_and_figures_read_back_alike,
     );
 
+    /// `recover` as a restart runs it: after the dead run's leases ran out.
+    fn restart(s: &Store) -> (usize, Vec<(String, i64)>) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        s.recover(3).unwrap()
+    }
+
+    /// Two processes on one PostgreSQL ledger (two stores, two connections, eight
+    /// threads): every document claimed exactly once.
+    #[test]
+    fn claims_of_two_processes_never_overlap() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(Engine::Postgres, dir.path());
+        let (a, b) = (
+            std::sync::Arc::new(ledger.open()),
+            std::sync::Arc::new(ledger.open()),
+        );
+        assert_ne!(a.worker(), b.worker());
+        for i in 0..60 {
+            let f = dir.path().join(format!("{i}.png"));
+            std::fs::write(&f, format!("doc {i}")).unwrap();
+            a.ingest(&f).unwrap();
+        }
+        let workers: Vec<_> = (0..8)
+            .map(|n| {
+                let s = if n % 2 == 0 { a.clone() } else { b.clone() };
+                std::thread::spawn(move || {
+                    let mut mine = Vec::new();
+                    while let Some(r) = s.claim_next().unwrap() {
+                        mine.push(r.id);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut all: Vec<String> = workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect();
+        assert_eq!(all.len(), 60);
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 60, "a document was claimed twice");
+    }
+
+    /// A process that stops renewing loses its documents when the lease runs out, not
+    /// before; one that renews keeps them.
+    #[test]
+    fn an_expired_lease_is_taken_over_and_a_renewed_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(Engine::Postgres, dir.path());
+        let (mut a, b) = (ledger.open(), ledger.open());
+        a.set_lease_ms(400);
+        for i in 0..2 {
+            let f = dir.path().join(format!("{i}.png"));
+            std::fs::write(&f, format!("doc {i}")).unwrap();
+            a.ingest(&f).unwrap();
+        }
+        let kept = a.claim_next().unwrap().unwrap();
+        let dropped = a.claim_next().unwrap().unwrap();
+        assert_eq!(b.recover(3).unwrap(), (0, vec![]), "leases still running");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        // `a` renews only one of its claims (the other as if its worker were gone).
+        a.with(|c| {
+            c.execute(
+                "UPDATE documents SET lease_until = ?2 WHERE id = ?1",
+                params![kept.id, outbox::now_ms() + 400],
+            )
+        })
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        assert_eq!(b.recover(3).unwrap(), (1, vec![]));
+        assert_eq!(b.get(&kept.id).unwrap().state, State::Processing);
+        assert_eq!(b.get(&dropped.id).unwrap().state, State::Received);
+        assert_eq!(b.claim_next().unwrap().unwrap().id, dropped.id);
+        // The whole process's claims: renewed together.
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        a.renew_claims().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        assert_eq!(b.recover(3).unwrap(), (0, vec![]), "renewed in time");
+    }
+
+    /// One process sends a sink's deliveries at a time; another takes the sink over
+    /// once the holder's lease runs out.
+    #[test]
+    fn a_sink_is_dispatched_by_one_process_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(Engine::Postgres, dir.path());
+        let (mut a, b) = (ledger.open(), ledger.open());
+        a.set_lease_ms(300);
+        let f = dir.path().join("a.png");
+        std::fs::write(&f, b"x").unwrap();
+        let id = a.ingest(&f).unwrap().id().to_string();
+        let notice = Notice {
+            event: "document.posted",
+            sinks: vec!["files".into(), "erp".into()],
+            payload: "{}",
+        };
+        a.transition(&id, State::AutoPosted, "ok", Some("{}"), Some(&notice))
+            .unwrap();
+        assert_eq!(a.due_deliveries("files", 10).unwrap().len(), 1);
+        assert!(
+            b.due_deliveries("files", 10).unwrap().is_empty(),
+            "a holds files"
+        );
+        assert_eq!(b.due_deliveries("erp", 10).unwrap().len(), 1, "sinks apart");
+        assert!(
+            a.due_deliveries("erp", 10).unwrap().is_empty(),
+            "b holds erp"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        assert_eq!(
+            b.due_deliveries("files", 10).unwrap().len(),
+            1,
+            "taken over"
+        );
+        assert!(a.due_deliveries("files", 10).unwrap().is_empty());
+    }
+
     #[test]
     fn an_unreachable_postgres_is_named_without_its_password() {
         let dir = tempfile::tempdir().unwrap();
@@ -1034,32 +1249,36 @@ mod tests {
 
     fn a_document_interrupted_every_time_is_handed_back_after_its_attempts(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let s = store(e, dir.path());
+        // A restart on PostgreSQL finds the claims of the run that died expired.
+        let mut s = store(e, dir.path());
+        s.set_lease_ms(1);
         let a = dir.path().join("a.png");
         std::fs::write(&a, b"x").unwrap();
         let id = s.ingest(&a).unwrap().id().to_string();
         // Picked up and interrupted twice: resumed each time.
         for _ in 0..2 {
             assert_eq!(s.claim_next().unwrap().unwrap().id, id);
-            assert_eq!(s.recover(3).unwrap(), (1, vec![]));
+            assert_eq!(restart(&s), (1, vec![]));
         }
         // The third interruption is the last: left for the caller to quarantine.
         assert_eq!(s.claim_next().unwrap().unwrap().id, id);
-        assert_eq!(s.recover(3).unwrap(), (0, vec![(id.clone(), 3)]));
+        assert_eq!(restart(&s), (0, vec![(id.clone(), 3)]));
         assert_eq!(s.get(&id).unwrap().state, State::Processing);
         assert!(s.claim_next().unwrap().is_none(), "not taken again");
     }
 
     fn transitions_are_recorded_and_processing_recovers(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let s = store(e, dir.path());
+        // A restart on PostgreSQL finds the claims of the run that died expired.
+        let mut s = store(e, dir.path());
+        s.set_lease_ms(1);
         let a = dir.path().join("a.png");
         std::fs::write(&a, b"x").unwrap();
         let id = s.ingest(&a).unwrap().id().to_string();
         let claimed = s.claim_next().unwrap().unwrap();
         assert_eq!(claimed.id, id);
         assert_eq!(s.get(&id).unwrap().state, State::Processing);
-        assert_eq!(s.recover(3).unwrap(), (1, vec![]));
+        assert_eq!(restart(&s), (1, vec![]));
         assert_eq!(s.get(&id).unwrap().state, State::Received);
         assert_eq!(
             s.get(&id).unwrap().reason.as_deref(),

@@ -120,8 +120,28 @@ pub(super) fn enqueue(
 
 impl Store {
     /// Pending deliveries of `sink` whose time has come, oldest first.
+    ///
+    /// On PostgreSQL, where several processes dispatch, only the holder of the sink's
+    /// lease gets any: one process sends a sink's deliveries at a time, so no delivery
+    /// is sent by two at once and the files sink writes in ingest order. The lease is
+    /// taken here when free or expired and kept by [`Store::renew_claims`]; when its
+    /// holder dies another process's dispatcher takes it over once it runs out.
     pub fn due_deliveries(&self, sink: &str, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+        let now = now_ms();
+        let until = now + self.lease_ms;
         self.with(|c| {
+            if c.backend() == db::Backend::Postgres {
+                let held = c.execute(
+                    "INSERT INTO sink_leases (sink, holder, lease_until) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (sink) DO UPDATE
+                       SET holder = excluded.holder, lease_until = excluded.lease_until
+                       WHERE sink_leases.holder = excluded.holder OR sink_leases.lease_until < ?4",
+                    params![sink, self.worker, until, now],
+                )?;
+                if held == 0 {
+                    return Ok(Vec::new());
+                }
+            }
             let rows = c.query_map(
                 &format!(
                     "SELECT {COLUMNS} FROM outbox o JOIN documents d ON d.id = o.document_id
