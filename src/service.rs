@@ -340,6 +340,12 @@ impl source::mailbox::Ledger for MailLedger {
         folder: &str,
         uid_validity: u32,
     ) -> Result<(Vec<u32>, u32), StoreError> {
+        // Each pass starts here: a mailbox another run reads is left to it.
+        if !self.store.hold_mailbox(mailbox)? {
+            return Err(StoreError::Invalid(format!(
+                "mailbox {mailbox} is read by another mailroom run on this ledger; this one waits"
+            )));
+        }
         self.store.mail_position(mailbox, folder, uid_validity)
     }
 

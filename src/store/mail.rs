@@ -7,12 +7,30 @@
 //! when the server renumbers a folder, reading starts again from the first UID and
 //! content hashes mark what the ledger already has as duplicates.
 
-use super::db::{params, Exec, OptionalExtension};
+use super::db::{self, params, Exec, OptionalExtension};
 
 use super::{insert_document, Ingested, NewDocument, Store, StoreError};
 use crate::source::mailbox::MailPosition;
 
 impl Store {
+    /// Whether this process may read `mailbox`: on PostgreSQL, where several runs share
+    /// the ledger, one reader per mailbox at a time, by a session advisory lock that
+    /// this process keeps (taking it again is free) until it ends, however it ends.
+    /// Always on SQLite, where one run holds the ledger.
+    pub fn hold_mailbox(&self, mailbox: &str) -> Result<bool, StoreError> {
+        if self.backend() == db::Backend::Sqlite {
+            return Ok(true);
+        }
+        let key = format!("mailroom mailbox {mailbox}");
+        self.with(|c| {
+            c.query_row(
+                "SELECT pg_try_advisory_lock(hashtext(?1))",
+                params![key],
+                |r| r.get(0),
+            )
+        })
+    }
+
     /// Record a fetched message as a document and its position, durably, together.
     /// Recording the same position twice returns the document recorded first.
     pub fn record_mail(&self, at: &MailPosition, data: &[u8]) -> Result<Ingested, StoreError> {

@@ -960,6 +960,29 @@ mod tests {
         assert_eq!(b.recover(3).unwrap(), (0, vec![]), "renewed in time");
     }
 
+    /// One reader per mailbox among the processes on a PostgreSQL ledger.
+    #[test]
+    fn a_mailbox_is_read_by_one_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(Engine::Postgres, dir.path());
+        let (a, b) = (ledger.open(), ledger.open());
+        assert!(a.hold_mailbox("ap").unwrap());
+        assert!(a.hold_mailbox("ap").unwrap(), "again, by its holder");
+        assert!(!b.hold_mailbox("ap").unwrap());
+        assert!(b.hold_mailbox("sales").unwrap(), "mailboxes apart");
+        drop(a);
+        // The server releases the lock when the holder's session ends.
+        let mut free = false;
+        for _ in 0..50 {
+            if b.hold_mailbox("ap").unwrap() {
+                free = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(free, "released with its holder");
+    }
+
     /// One process sends a sink's deliveries at a time; another takes the sink over
     /// once the holder's lease runs out.
     #[test]
