@@ -186,6 +186,9 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     if let Ok(d) = Arc::try_unwrap(dispatchers) {
         d.join();
     }
+    if let Err(e) = store.release_claims() {
+        tracing::warn!(error = %e, "cannot release this run's sink leases; others wait for them to run out");
+    }
     result
 }
 

@@ -304,6 +304,21 @@ impl Store {
         })
     }
 
+    /// Give up this process's sink leases at a clean exit, so that another run's
+    /// dispatcher takes the sinks over at once rather than when the leases run out.
+    pub fn release_claims(&self) -> Result<(), StoreError> {
+        if self.backend == db::Backend::Sqlite {
+            return Ok(());
+        }
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM sink_leases WHERE holder = ?1",
+                params![self.worker],
+            )
+        })?;
+        Ok(())
+    }
+
     /// Claims live `ms` unless renewed (tests; a run uses [`LEASE_MS`]).
     pub fn set_lease_ms(&mut self, ms: i64) {
         self.lease_ms = ms.max(1);
