@@ -428,7 +428,8 @@ impl Drop for PgConn {
 /// A connection to the ledger.
 pub enum Conn {
     Sqlite(rusqlite::Connection),
-    Pg(PgConn),
+    /// Boxed: its prepared-statement cache makes it several times a SQLite handle.
+    Pg(Box<PgConn>),
 }
 
 /// A transaction on a [`Conn`]; rolled back when dropped without [`Tx::commit`].

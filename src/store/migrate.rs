@@ -42,7 +42,10 @@ pub(super) fn postgres(url: &PostgresUrl) -> Result<Conn, StoreError> {
     let client = std::thread::spawn(move || connect_and_migrate(&url2))
         .join()
         .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
-    Ok(Conn::Pg(super::db::PgConn::new(client, PgCache::default())))
+    Ok(Conn::Pg(Box::new(super::db::PgConn::new(
+        client,
+        PgCache::default(),
+    ))))
 }
 
 fn connect_and_migrate(url: &PostgresUrl) -> Result<postgres::Client, StoreError> {

@@ -279,7 +279,11 @@ mod tests {
 
     fn pages_both_ways_without_skipping_or_repeating(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let (s, ids) = store_with(e, dir.path(), &["a.png", "b.png", "c.png", "d.png", "e.png"]);
+        let (s, ids) = store_with(
+            e,
+            dir.path(),
+            &["a.png", "b.png", "c.png", "d.png", "e.png"],
+        );
         for newest_first in [false, true] {
             let scan = Scan {
                 newest_first,
