@@ -200,13 +200,17 @@ pub fn now() -> String {
 
 /// Create the folder the ledger file lives in.
 fn ledger_folder(db_path: &Path) -> Result<(), StoreError> {
-    if let Some(dir) = db_path.parent() {
-        // "File exists" alone does not say which: a var_dir that is a file.
-        std::fs::create_dir_all(dir).map_err(|e| {
-            StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
-        })?;
+    match db_path.parent() {
+        Some(dir) => create_folder(dir),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+fn create_folder(dir: &Path) -> Result<(), StoreError> {
+    // "File exists" alone does not say which: a var_dir that is a file.
+    std::fs::create_dir_all(dir).map_err(|e| {
+        StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
+    })
 }
 
 impl Store {
@@ -218,10 +222,12 @@ impl Store {
     /// The configured ledger (`[database]`) and blob store (`[blobs]`).
     pub fn open_config(cfg: &crate::config::Config) -> Result<Store, StoreError> {
         use crate::config::database::Database;
-        if let Database::Sqlite(path) = &cfg.database {
-            // The ledger's folder first: the default blob folder lies inside it, and a
-            // var_dir that is a file must be named as such, not as its blobs/tmp.
-            ledger_folder(path)?;
+        // The ledger's folder (on PostgreSQL var_dir, which still holds the default
+        // blob folder) first: a var_dir that is a file must be named as such, not as
+        // its blobs/tmp.
+        match &cfg.database {
+            Database::Sqlite(path) => ledger_folder(path)?,
+            Database::Postgres(_) => create_folder(&cfg.var_dir)?,
         }
         // The message alone: as `Blob` it would print twice in an error chain.
         let blobs =
