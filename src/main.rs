@@ -570,9 +570,10 @@ fn form_draft(
 
 /// A SQLite ledger file that is there, or a PostgreSQL ledger (its server says).
 fn ledger_exists(cfg: &Config) -> bool {
-    match &cfg.database {
+    match &cfg.ledger() {
         mailroom::config::database::Database::Sqlite(db) => db.exists(),
-        mailroom::config::database::Database::Postgres(_) => true,
+        // PostgreSQL: its server says (the default is resolved to a file by ledger()).
+        _ => true,
     }
 }
 

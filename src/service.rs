@@ -38,7 +38,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     // On SQLite the lock is a file beside the ledger. On PostgreSQL any number of runs
     // share the ledger: documents and sinks are claimed with leases that this run
     // renews (below) and that others take over once it is gone.
-    let _lock = match &cfg.database {
+    let _lock = match &cfg.ledger() {
         crate::config::database::Database::Sqlite(db) => {
             Some(crate::store::lock::RunLock::acquire(
                 db.parent()
@@ -46,7 +46,8 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
                     .unwrap_or(&cfg.var_dir),
             )?)
         }
-        crate::config::database::Database::Postgres(_) => None,
+        // PostgreSQL (ledger() resolves the default to a file).
+        _ => None,
     };
     // The port next, so that a port in use is refused before any work starts.
     let listener = if cfg.web.enabled {

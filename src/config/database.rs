@@ -30,6 +30,9 @@ pub(super) mod raw {
 /// Which ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
+    /// No `url`: `mailroom.sqlite3` in `var_dir`, resolved when used
+    /// ([`crate::config::Config::ledger`]) so that it follows `var_dir`.
+    InVarDir,
     Sqlite(PathBuf),
     Postgres(PostgresUrl),
 }
@@ -107,22 +110,18 @@ impl Database {
     /// For messages: the file, or the URL without its password.
     pub fn shown(&self) -> String {
         match self {
+            Database::InVarDir => "mailroom.sqlite3 in var_dir".into(),
             Database::Sqlite(p) => p.display().to_string(),
             Database::Postgres(u) => u.to_string(),
         }
     }
 }
 
-/// The ledger `url` names (from the file or [`ENV`]); `var_dir` gives the default.
+/// The ledger `url` names (from the file or [`ENV`]); none: [`Database::InVarDir`].
 /// `key` names where the URL came from, for the error.
-pub fn parse(
-    url: Option<&str>,
-    var_dir: &Path,
-    path: &Path,
-    key: &str,
-) -> Result<Database, ConfigError> {
+pub fn parse(url: Option<&str>, path: &Path, key: &str) -> Result<Database, ConfigError> {
     let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
-        return Ok(Database::Sqlite(var_dir.join("mailroom.sqlite3")));
+        return Ok(Database::InVarDir);
     };
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let shown = PostgresUrl(url.to_string());
@@ -160,15 +159,12 @@ mod tests {
     use super::*;
 
     fn p(url: Option<&str>) -> Result<Database, String> {
-        parse(url, Path::new("var"), Path::new("m.toml"), "database.url").map_err(|e| e.to_string())
+        parse(url, Path::new("m.toml"), "database.url").map_err(|e| e.to_string())
     }
 
     #[test]
     fn default_is_the_sqlite_file_under_var_dir() {
-        assert_eq!(
-            p(None).unwrap(),
-            Database::Sqlite(PathBuf::from("var/mailroom.sqlite3"))
-        );
+        assert_eq!(p(None).unwrap(), Database::InVarDir);
         assert_eq!(
             p(Some("sqlite:/srv/ledger.db")).unwrap(),
             Database::Sqlite(PathBuf::from("/srv/ledger.db"))

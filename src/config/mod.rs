@@ -492,7 +492,7 @@ impl Config {
             .filter(|u| !u.trim().is_empty());
         let mut cfg = validate(file, &shown, doctypes)?;
         if let Some(url) = database_env {
-            cfg.database = database::parse(Some(&url), &cfg.var_dir, &shown, database::ENV)?;
+            cfg.database = database::parse(Some(&url), &shown, database::ENV)?;
         }
         if let blobs::BlobLocation::S3(s3) = &mut cfg.blobs {
             s3.credentials = s3_credentials;
@@ -514,9 +514,20 @@ impl Config {
     /// The SQLite ledger file: the one `[database]` names, else the default in
     /// `var_dir` (where `backup` and `restore` work; they refuse a PostgreSQL ledger).
     pub fn db_path(&self) -> PathBuf {
+        match self.ledger() {
+            database::Database::Sqlite(p) => p,
+            _ => self.var_dir.join("mailroom.sqlite3"),
+        }
+    }
+
+    /// Where the ledger is, the default resolved against `var_dir` as it is now (a
+    /// var_dir set after the config was made moves the default ledger with it).
+    pub fn ledger(&self) -> database::Database {
         match &self.database {
-            database::Database::Sqlite(p) => p.clone(),
-            database::Database::Postgres(_) => self.var_dir.join("mailroom.sqlite3"),
+            database::Database::InVarDir => {
+                database::Database::Sqlite(self.var_dir.join("mailroom.sqlite3"))
+            }
+            d => d.clone(),
         }
     }
 
@@ -673,12 +684,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
     };
     let mailboxes = mailboxes::validate(file.mailboxes, path)?;
     let blobs = blobs::parse(&file.blobs, &file.paths.var_dir, path)?;
-    let database = database::parse(
-        file.database.url.as_deref(),
-        &file.paths.var_dir,
-        path,
-        "database.url",
-    )?;
+    let database = database::parse(file.database.url.as_deref(), path, "database.url")?;
     let mut folder_types = Vec::new();
     for (folder, doctype) in &file.watch.folder_types {
         let plain = !folder.is_empty() && !folder.starts_with('.') && !folder.contains(['/', '\\']);

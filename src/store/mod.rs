@@ -226,14 +226,14 @@ impl Store {
         // blob folder) first: a var_dir that is a file must be named as such, not as
         // its blobs/tmp.
         match &cfg.database {
-            Database::Sqlite(path) => ledger_folder(path)?,
+            Database::Sqlite(_) | Database::InVarDir => ledger_folder(&cfg.db_path())?,
             Database::Postgres(_) => create_folder(&cfg.var_dir)?,
         }
         // The message alone: as `Blob` it would print twice in an error chain.
         let blobs =
             BlobStore::open_location(&cfg.blobs).map_err(|e| StoreError::Invalid(e.to_string()))?;
         match &cfg.database {
-            Database::Sqlite(path) => Store::open_with(path, blobs),
+            Database::Sqlite(_) | Database::InVarDir => Store::open_with(&cfg.db_path(), blobs),
             Database::Postgres(url) => Store::open_postgres(url, blobs),
         }
     }
