@@ -379,6 +379,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: FormCommand::Draft { samples, name },
         } => form_draft(&cfg, samples, name),
         Command::Backup { dir } => {
+            sqlite_only(&cfg, "backup")?;
             let blobs = mailroom::store::BlobStore::open_location(&cfg.blobs)?;
             let m = mailroom::store::backup::backup(&cfg.db_path(), &blobs, &dir)?;
             println!(
@@ -391,6 +392,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { dir } => {
+            sqlite_only(&cfg, "restore")?;
             let blobs = mailroom::store::BlobStore::open_location(&cfg.blobs)?;
             let m = mailroom::store::backup::restore(&dir, &cfg.var_dir, &cfg.db_path(), &blobs)?;
             println!(
@@ -465,7 +467,7 @@ fn read_head(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
 fn extract(cfg: &Config, files: Vec<PathBuf>, with_words: bool) -> anyhow::Result<ExitCode> {
     // The ledger's master data and what approvals taught, when there is a ledger: the
     // same document `mailroom run` would make of these bytes.
-    let book = match cfg.db_path().exists() {
+    let book = match ledger_exists(cfg) {
         true => open_store(cfg)?.vendors()?,
         false => Vec::new(),
     };
@@ -613,10 +615,30 @@ fn form_draft(
     Ok(ExitCode::SUCCESS)
 }
 
+/// A SQLite ledger file that is there, or a PostgreSQL ledger (its server says).
+fn ledger_exists(cfg: &Config) -> bool {
+    match &cfg.ledger() {
+        mailroom::config::database::Database::Sqlite(db) => db.exists(),
+        // PostgreSQL: its server says (the default is resolved to a file by ledger()).
+        _ => true,
+    }
+}
+
+/// `backup` and `restore` copy the SQLite file; a PostgreSQL ledger has its own tools.
+fn sqlite_only(cfg: &Config, command: &str) -> anyhow::Result<()> {
+    if let mailroom::config::database::Database::Postgres(url) = &cfg.database {
+        anyhow::bail!(
+            "`mailroom {command}` works on a SQLite ledger only; the ledger is on PostgreSQL \
+             ({url}): use pg_dump/pg_restore for it, and copy the blob store beside it"
+        );
+    }
+    Ok(())
+}
+
 fn open_store(cfg: &Config) -> anyhow::Result<Store> {
     let db = cfg.db_path();
     anyhow::ensure!(
-        db.exists(),
+        ledger_exists(cfg),
         "no database at {} (has `mailroom run` been started here?)",
         db.display()
     );

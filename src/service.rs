@@ -35,7 +35,20 @@ pub struct Options {
 pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     // Before anything is recovered, claimed or bound: a second run on the same ledger
     // is refused here, with the first run's documents untouched.
-    let _lock = crate::store::lock::RunLock::acquire(&cfg.var_dir)?;
+    // On SQLite the lock is a file beside the ledger. On PostgreSQL any number of runs
+    // share the ledger: documents and sinks are claimed with leases that this run
+    // renews (below) and that others take over once it is gone.
+    let _lock = match &cfg.ledger() {
+        crate::config::database::Database::Sqlite(db) => {
+            Some(crate::store::lock::RunLock::acquire(
+                db.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(&cfg.var_dir),
+            )?)
+        }
+        // PostgreSQL (ledger() resolves the default to a file).
+        _ => None,
+    };
     // The port next, so that a port in use is refused before any work starts.
     let listener = if cfg.web.enabled {
         Some(crate::web::bind(&cfg)?)
@@ -62,6 +75,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     }
     let cfg = Arc::new(cfg);
     let stop = Arc::new(AtomicBool::new(false));
+    let claims = keep_claims(&cfg, &store, &stop)?;
     // Deliveries left pending by a previous run go out as soon as the sinks start.
     let dispatchers = Arc::new(Dispatchers::start(&store, &cfg.sinks, &stop)?);
     let bell = Arc::new(Doorbell::default());
@@ -171,8 +185,14 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     for r in readers {
         let _ = r.handle.join();
     }
+    if let Some(c) = claims {
+        let _ = c.join();
+    }
     if let Ok(d) = Arc::try_unwrap(dispatchers) {
         d.join();
+    }
+    if let Err(e) = store.release_claims() {
+        tracing::warn!(error = %e, "cannot release this run's sink leases; others wait for them to run out");
     }
     result
 }
@@ -328,6 +348,12 @@ impl source::mailbox::Ledger for MailLedger {
         folder: &str,
         uid_validity: u32,
     ) -> Result<(Vec<u32>, u32), StoreError> {
+        // Each pass starts here: a mailbox another run reads is left to it.
+        if !self.store.hold_mailbox(mailbox)? {
+            return Err(StoreError::Invalid(format!(
+                "mailbox {mailbox} is read by another mailroom run on this ledger; this one waits"
+            )));
+        }
         self.store.mail_position(mailbox, folder, uid_validity)
     }
 
@@ -371,6 +397,51 @@ fn quarantine(cfg: &Config, store: &Store, row: &DocumentRow, reason: &str) -> a
     };
     store.transition(&row.id, State::Quarantined, reason, None, Some(&notice))?;
     Ok(())
+}
+
+/// On PostgreSQL: renew this run's claims well within their lease, and take back the
+/// documents of runs that stopped renewing theirs (a worker killed mid-document),
+/// quarantining those interrupted too often, as a start-up does. Nothing on SQLite,
+/// where one run holds the ledger and recovers at start.
+fn keep_claims(
+    cfg: &Arc<Config>,
+    store: &Arc<Store>,
+    stop: &Arc<AtomicBool>,
+) -> anyhow::Result<Option<std::thread::JoinHandle<()>>> {
+    if store.backend() == crate::store::db::Backend::Sqlite {
+        return Ok(None);
+    }
+    let (cfg, store, stop) = (cfg.clone(), store.clone(), stop.clone());
+    let every = store.renew_every();
+    Ok(Some(std::thread::Builder::new().name("claims".into()).spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            if let Err(e) = store.renew_claims() {
+                tracing::error!(error = %e, "cannot renew this run's claims");
+            }
+            match store.recover(MAX_ATTEMPTS) {
+                Ok((resumed, spent)) => {
+                    if resumed > 0 {
+                        tracing::info!(count = resumed, "took back documents of a run that stopped");
+                    }
+                    for (id, attempts) in spent {
+                        let reason = format!(
+                            "interrupted {attempts} times while being read (the process stopped or crashed each time); \
+                             set aside so that it cannot stop the queue again"
+                        );
+                        let r = store.get(&id).map_err(anyhow::Error::from).and_then(|row| quarantine(&cfg, &store, &row, &reason));
+                        if let Err(e) = r {
+                            tracing::error!(document_id = %id, error = %e, "cannot quarantine");
+                        }
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot look for abandoned documents"),
+            }
+            let t = std::time::Instant::now();
+            while t.elapsed() < every && !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100).min(every));
+            }
+        }
+    })?))
 }
 
 /// Read, analyse and record one document; every outcome ends in a final state.

@@ -303,9 +303,9 @@ fn start_up_errors_name_the_path_and_the_key() {
 /// deliveries per sink.
 #[test]
 fn status_prints_the_supervisors_figures() {
-    use mailroom::store::{State, Store};
+    use mailroom::store::State;
     let inst = Install::new("");
-    let store = Store::open(&inst.path("var/mailroom.sqlite3"), &inst.path("var/blobs")).unwrap();
+    let store = inst.store();
     let mut ids = Vec::new();
     for i in 0..7 {
         let f = inst.path(&format!("in-{i}.txt"));
@@ -333,31 +333,31 @@ fn status_prints_the_supervisors_figures() {
         }
     }
     drop(store);
-    let db = inst.db();
-    db.execute(
+    inst.sql(
         "UPDATE transitions SET at = '2020-01-01T10:00:00.000Z' WHERE document_id = ?1",
-        [&ids[4]],
-    )
-    .unwrap();
-    db.execute(
+        &[Arg::Text(&ids[4])],
+    );
+    inst.sql(
         "UPDATE documents SET received_at = '2020-01-01T09:00:00.000Z' WHERE id = ?1",
-        [&ids[2]],
-    )
-    .unwrap();
-    for (sink, state) in [
-        ("webhook", "dead"),
-        ("webhook", "dead"),
-        ("csv", "delivered"),
+        &[Arg::Text(&ids[2])],
+    );
+    for (revision, sink, state) in [
+        (1001, "webhook", "dead"),
+        (1002, "webhook", "dead"),
+        (1003, "csv", "delivered"),
     ] {
-        db.execute(
+        inst.sql(
             "INSERT INTO outbox (document_id, sink, event, revision, payload, state,
                  next_attempt_at, window_start, created_at, updated_at)
-             VALUES (?1, ?2, 'document.posted', abs(random()), '{}', ?3, 0, 0, '', '')",
-            rusqlite::params![ids[0], sink, state],
-        )
-        .unwrap();
+             VALUES (?1, ?2, 'document.posted', ?4, '{}', ?3, 0, 0, '', '')",
+            &[
+                Arg::Text(&ids[0]),
+                Arg::Text(sink),
+                Arg::Text(state),
+                Arg::Int(revision),
+            ],
+        );
     }
-    drop(db);
 
     let v: serde_json::Value =
         serde_json::from_slice(&inst.ok(&["status", "--json"]).stdout).unwrap();

@@ -12,7 +12,9 @@ use common::*;
 /// document in flight is not reset to `received` behind its back.
 #[test]
 fn a_second_run_on_the_same_ledger_is_refused_and_resets_nothing() {
-    let inst = Install::new("[workers]\ncount = 1\n");
+    // One run per ledger is SQLite's rule; on PostgreSQL several share the work
+    // (tests/postgres_workers.rs).
+    let inst = Install::sqlite("[workers]\ncount = 1\n");
     let gen = inst.path("gen");
     generate(&gen, 3, 71, &["--degradation", "clean"]);
     inst.fill_inbox(&images(&gen));
@@ -199,7 +201,8 @@ fn signed_in(base: &str, cookie: &str) -> bool {
 /// while mailroom runs is taken within seconds only if its event is heard.
 #[test]
 fn a_relative_inbox_hears_its_files_without_waiting_for_a_rescan() {
-    let inst = Install::new("");
+    // The config is written whole below, ledger in var: on SQLite whatever the suite.
+    let inst = Install::sqlite("");
     let doctypes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/doctypes");
     std::fs::write(
         inst.config(),
@@ -248,13 +251,10 @@ fn a_document_interrupted_three_times_is_quarantined_not_taken_again() {
     let inst = Install::new("");
     std::fs::write(inst.path("inbox/note.txt"), b"not a document").unwrap();
     inst.run_to_idle(Duration::from_secs(60));
-    let db = inst.db();
-    db.execute(
+    inst.sql(
         "UPDATE documents SET state = 'processing', attempts = 3",
-        [],
-    )
-    .unwrap();
-    drop(db);
+        &[],
+    );
     inst.run_to_idle(Duration::from_secs(60));
     let docs = inst.documents();
     assert_eq!(docs.len(), 1);
@@ -265,13 +265,10 @@ fn a_document_interrupted_three_times_is_quarantined_not_taken_again() {
         "{why}"
     );
     // Once more, for a document interrupted only twice: resumed and finished.
-    let db = inst.db();
-    db.execute(
+    inst.sql(
         "UPDATE documents SET state = 'processing', attempts = 2",
-        [],
-    )
-    .unwrap();
-    drop(db);
+        &[],
+    );
     inst.run_to_idle(Duration::from_secs(60));
     let docs = inst.documents();
     assert_eq!(docs[0].1, "quarantined", "{docs:?}");

@@ -5,6 +5,7 @@
 //! the key and what is wrong. A missing main config file means "embedded defaults".
 
 pub mod blobs;
+pub mod database;
 pub mod doctype;
 pub mod mailboxes;
 pub mod sinks;
@@ -98,6 +99,8 @@ mod raw {
         pub vendors: Vendors,
         #[serde(default)]
         pub blobs: super::blobs::raw::Blobs,
+        #[serde(default)]
+        pub database: super::database::raw::Database,
     }
 
     #[derive(Debug, Deserialize, Default)]
@@ -304,6 +307,9 @@ pub struct Config {
     pub vendor_auto_post: VendorAutoPost,
     /// Where originals are kept (`[blobs]`): `var_dir/blobs` unless configured.
     pub blobs: blobs::BlobLocation,
+    /// Where the ledger is (`[database]`, or `MAILROOM_DATABASE_URL`): the SQLite file
+    /// `var_dir/mailroom.sqlite3` unless configured.
+    pub database: database::Database,
 }
 
 /// `[vendors] auto_post`: whose invoices may be posted without a person.
@@ -497,7 +503,13 @@ impl Config {
             blobs::BlobLocation::S3(_) => Some(blobs::credentials(&file.blobs, &shown)?),
             blobs::BlobLocation::Folder(_) => None,
         };
+        let database_env = std::env::var(database::ENV)
+            .ok()
+            .filter(|u| !u.trim().is_empty());
         let mut cfg = validate(file, &shown, doctypes)?;
+        if let Some(url) = database_env {
+            cfg.database = database::parse(Some(&url), &shown, database::ENV)?;
+        }
         if let blobs::BlobLocation::S3(s3) = &mut cfg.blobs {
             s3.credentials = s3_credentials;
         }
@@ -516,8 +528,24 @@ impl Config {
         self.doctypes.iter().find(|d| d.name == name)
     }
 
+    /// The SQLite ledger file: the one `[database]` names, else the default in
+    /// `var_dir` (where `backup` and `restore` work; they refuse a PostgreSQL ledger).
     pub fn db_path(&self) -> PathBuf {
-        self.var_dir.join("mailroom.sqlite3")
+        match self.ledger() {
+            database::Database::Sqlite(p) => p,
+            _ => self.var_dir.join("mailroom.sqlite3"),
+        }
+    }
+
+    /// Where the ledger is, the default resolved against `var_dir` as it is now (a
+    /// var_dir set after the config was made moves the default ledger with it).
+    pub fn ledger(&self) -> database::Database {
+        match &self.database {
+            database::Database::InVarDir => {
+                database::Database::Sqlite(self.var_dir.join("mailroom.sqlite3"))
+            }
+            d => d.clone(),
+        }
     }
 
     /// The default blob folder; [`Config::blobs`] says where blobs really are.
@@ -684,6 +712,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
     };
     let mailboxes = mailboxes::validate(file.mailboxes, path)?;
     let blobs = blobs::parse(&file.blobs, &file.paths.var_dir, path)?;
+    let database = database::parse(file.database.url.as_deref(), path, "database.url")?;
     let mut folder_types = Vec::new();
     for (folder, doctype) in &file.watch.folder_types {
         let plain = !folder.is_empty() && !folder.starts_with('.') && !folder.contains(['/', '\\']);
@@ -767,6 +796,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         pdf_embedded_einvoice: file.pdf.embedded_einvoice,
         vendor_auto_post: file.vendors.auto_post,
         blobs,
+        database,
     })
 }
 

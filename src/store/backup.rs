@@ -179,7 +179,13 @@ pub fn restore(src: &Path, var_dir: &Path, db: &Path, to: &BlobStore) -> anyhow:
 
     // Held until the restore is done: a `mailroom run` cannot start on a half-restored
     // ledger, and one running now refuses the restore.
-    let _lock = RunLock::acquire(var_dir)?;
+    // The lock `mailroom run` takes: in the ledger's folder (var_dir unless
+    // `[database] url` names another SQLite file).
+    let ledger_dir = db
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(var_dir);
+    let _lock = RunLock::acquire(ledger_dir)?;
     for existing in [db.to_path_buf(), wal_of(db)] {
         anyhow::ensure!(
             !existing.exists(),
@@ -202,7 +208,7 @@ pub fn restore(src: &Path, var_dir: &Path, db: &Path, to: &BlobStore) -> anyhow:
     })?;
     std::fs::File::open(&part)?.sync_all()?;
     std::fs::rename(&part, db)?;
-    std::fs::File::open(var_dir)?.sync_all()?;
+    std::fs::File::open(ledger_dir)?.sync_all()?;
     Ok(manifest)
 }
 

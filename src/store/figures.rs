@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::params;
+use super::db::{params, Exec};
 
 use super::{Store, StoreError};
 
@@ -46,20 +46,23 @@ impl Store {
     pub fn throughput(&self, since: &str) -> Result<Throughput, StoreError> {
         let (documents, pages, auto_posted) = self.with(|c| {
             c.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(pages), 0), COALESCE(SUM(auto), 0) FROM (
-                    SELECT MAX(t.to_state = 'auto_posted') AS auto,
-                           COALESCE(json_extract(d.result, '$.source.pages'), 0) AS pages
+                // Portable: CASE for SQLite's MAX over a comparison, CAST for the
+                // JSON number and for PostgreSQL's numeric SUM, a named subquery.
+                "SELECT COUNT(*), CAST(COALESCE(SUM(pages), 0) AS BIGINT),
+                        CAST(COALESCE(SUM(auto), 0) AS BIGINT) FROM (
+                    SELECT MAX(CASE WHEN t.to_state = 'auto_posted' THEN 1 ELSE 0 END) AS auto,
+                           COALESCE(CAST(json_extract(d.result, '$.source.pages') AS BIGINT), 0) AS pages
                     FROM transitions t JOIN documents d ON d.id = t.document_id
                     WHERE t.from_state = 'processing'
                       AND t.to_state IN ('auto_posted', 'in_review', 'quarantined')
                       AND t.at >= ?1
-                    GROUP BY t.document_id)",
+                    GROUP BY t.document_id, d.result) AS per_document",
                 params![since],
                 |r| {
                     Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
+                        r.get::<i64>(0)?,
+                        r.get::<i64>(1)?,
+                        r.get::<i64>(2)?,
                     ))
                 },
             )

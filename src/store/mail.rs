@@ -7,24 +7,30 @@
 //! when the server renumbers a folder, reading starts again from the first UID and
 //! content hashes mark what the ledger already has as duplicates.
 
-use rusqlite::{params, OptionalExtension};
+use super::db::{self, params, Exec, OptionalExtension};
 
 use super::{insert_document, Ingested, NewDocument, Store, StoreError};
 use crate::source::mailbox::MailPosition;
 
-pub(super) const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS mail_seen (
-    mailbox      TEXT NOT NULL,
-    folder       TEXT NOT NULL,
-    uid_validity INTEGER NOT NULL,
-    uid          INTEGER NOT NULL,
-    document_id  TEXT NOT NULL REFERENCES documents(id),
-    acted_at     TEXT,
-    PRIMARY KEY (mailbox, folder, uid_validity, uid)
-);
-"#;
-
 impl Store {
+    /// Whether this process may read `mailbox`: on PostgreSQL, where several runs share
+    /// the ledger, one reader per mailbox at a time, by a session advisory lock that
+    /// this process keeps (taking it again is free) until it ends, however it ends.
+    /// Always on SQLite, where one run holds the ledger.
+    pub fn hold_mailbox(&self, mailbox: &str) -> Result<bool, StoreError> {
+        if self.backend() == db::Backend::Sqlite {
+            return Ok(true);
+        }
+        let key = format!("mailroom mailbox {mailbox}");
+        self.with(|c| {
+            c.query_row(
+                "SELECT pg_try_advisory_lock(hashtext(?1))",
+                params![key],
+                |r| r.get(0),
+            )
+        })
+    }
+
     /// Record a fetched message as a document and its position, durably, together.
     /// Recording the same position twice returns the document recorded first.
     pub fn record_mail(&self, at: &MailPosition, data: &[u8]) -> Result<Ingested, StoreError> {
@@ -40,7 +46,7 @@ impl Store {
         };
         let meta = serde_json::to_string(&meta).expect("source metadata serialises");
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = c.immediate()?;
             let known: Option<String> = tx
                 .query_row(
                     "SELECT document_id FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3 AND uid = ?4",
@@ -52,7 +58,7 @@ impl Store {
                 return Ok(Ingested::Resumed { id });
             }
             let ingested = insert_document(
-                &tx,
+                &mut tx,
                 &NewDocument {
                     name: &at.file_name(),
                     sha256: &sha,
@@ -95,12 +101,7 @@ impl Store {
         uid_validity: u32,
     ) -> Result<(Vec<u32>, u32), StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT uid FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3 AND acted_at IS NULL ORDER BY uid",
-            )?;
-            let unacted = st
-                .query_map(params![mailbox, folder, uid_validity], |r| r.get(0))?
-                .collect::<Result<Vec<u32>, _>>()?;
+            let unacted: Vec<u32> = c.query_map("SELECT uid FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3 AND acted_at IS NULL ORDER BY uid", params![mailbox, folder, uid_validity], |r| r.get(0))?;
             let last: Option<u32> = c.query_row(
                 "SELECT MAX(uid) FROM mail_seen WHERE mailbox = ?1 AND folder = ?2 AND uid_validity = ?3",
                 params![mailbox, folder, uid_validity],

@@ -20,9 +20,11 @@ macro_rules! select_documents {
 
 pub mod backup;
 pub mod blobs;
+pub mod db;
 pub mod figures;
 pub mod lock;
 pub mod mail;
+mod migrate;
 pub mod outbox;
 pub mod review;
 pub mod search;
@@ -31,21 +33,19 @@ pub mod unpack;
 pub mod users;
 pub mod vendors;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use db::{params, Conn, Exec, OptionalExtension, Row, Tx};
 
 pub use blobs::BlobStore;
 pub use outbox::{AttemptRecord, Delivery, Notice};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// `path`: the SQLite file, or the PostgreSQL URL without its password.
     #[error("database {path}: {source}")]
-    Db {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Db { path: String, source: db::DbError },
     #[error("blob store: {0}")]
     Blob(#[from] std::io::Error),
     #[error("document {0} not found")]
@@ -158,39 +158,38 @@ impl Ingested {
 }
 
 pub struct Store {
-    db: Mutex<Connection>,
-    path: PathBuf,
+    db: Mutex<Conn>,
+    /// Where the ledger is, for messages: the SQLite file or the redacted URL.
+    path: String,
+    backend: db::Backend,
+    /// This process among those on the ledger (host, pid and a random part), for
+    /// the claims it holds on PostgreSQL.
+    worker: String,
+    /// How long a claim lives unless renewed ([`Store::renew_claims`]), in ms.
+    lease_ms: i64,
     pub blobs: BlobStore,
 }
 
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS documents (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-    id           TEXT NOT NULL UNIQUE,
-    name         TEXT NOT NULL,
-    sha256       TEXT NOT NULL,
-    size         INTEGER NOT NULL,
-    state        TEXT NOT NULL,
-    reason       TEXT,
-    duplicate_of TEXT REFERENCES documents(id),
-    -- 1 once the inbox file was moved or deleted after ingest.
-    intake_done  INTEGER NOT NULL DEFAULT 0,
-    received_at  TEXT NOT NULL,
-    updated_at   TEXT NOT NULL,
-    result       TEXT
-);
-CREATE INDEX IF NOT EXISTS documents_sha256 ON documents(sha256);
-CREATE INDEX IF NOT EXISTS documents_state ON documents(state, seq);
-CREATE TABLE IF NOT EXISTS transitions (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    document_id TEXT NOT NULL REFERENCES documents(id),
-    from_state  TEXT,
-    to_state    TEXT NOT NULL,
-    at          TEXT NOT NULL,
-    reason      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS transitions_document ON transitions(document_id, id);
-"#;
+/// How long a claim on PostgreSQL lives unless its holder renews it: a dead worker's
+/// documents and sinks are taken over this long after its last renewal.
+/// `MAILROOM_LEASE_MS` overrides it (tests that kill a worker).
+pub const LEASE_MS: i64 = 30_000;
+
+fn worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    let tag = ulid::Ulid::new().to_string();
+    format!("{host}:{}:{}", std::process::id(), &tag[tag.len() - 6..])
+}
+
+fn lease_ms() -> i64 {
+    std::env::var("MAILROOM_LEASE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|ms: &i64| *ms > 0)
+        .unwrap_or(LEASE_MS)
+}
 
 /// Documents as (type, state, count) and the oldest waiting per state as (state, seconds).
 pub type Gauges = (Vec<(String, String, i64)>, Vec<(String, f64)>);
@@ -201,13 +200,17 @@ pub fn now() -> String {
 
 /// Create the folder the ledger file lives in.
 fn ledger_folder(db_path: &Path) -> Result<(), StoreError> {
-    if let Some(dir) = db_path.parent() {
-        // "File exists" alone does not say which: a var_dir that is a file.
-        std::fs::create_dir_all(dir).map_err(|e| {
-            StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
-        })?;
+    match db_path.parent() {
+        Some(dir) => create_folder(dir),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+fn create_folder(dir: &Path) -> Result<(), StoreError> {
+    // "File exists" alone does not say which: a var_dir that is a file.
+    std::fs::create_dir_all(dir).map_err(|e| {
+        StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
+    })
 }
 
 impl Store {
@@ -216,24 +219,32 @@ impl Store {
         Store::open_with(db_path, BlobStore::open(blob_dir)?)
     }
 
-    /// The configured ledger and blob store (`[blobs]`).
+    /// The configured ledger (`[database]`) and blob store (`[blobs]`).
     pub fn open_config(cfg: &crate::config::Config) -> Result<Store, StoreError> {
-        // The ledger's folder first: the default blob folder lies inside it, and a
-        // var_dir that is a file must be named as such, not as its blobs/tmp.
-        ledger_folder(&cfg.db_path())?;
+        use crate::config::database::Database;
+        // The ledger's folder (on PostgreSQL var_dir, which still holds the default
+        // blob folder) first: a var_dir that is a file must be named as such, not as
+        // its blobs/tmp.
+        match &cfg.database {
+            Database::Sqlite(_) | Database::InVarDir => ledger_folder(&cfg.db_path())?,
+            Database::Postgres(_) => create_folder(&cfg.var_dir)?,
+        }
         // The message alone: as `Blob` it would print twice in an error chain.
         let blobs =
             BlobStore::open_location(&cfg.blobs).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        Store::open_with(&cfg.db_path(), blobs)
+        match &cfg.database {
+            Database::Sqlite(_) | Database::InVarDir => Store::open_with(&cfg.db_path(), blobs),
+            Database::Postgres(url) => Store::open_postgres(url, blobs),
+        }
     }
 
     pub fn open_with(db_path: &Path, blobs: BlobStore) -> Result<Store, StoreError> {
-        let err = |source| StoreError::Db {
-            path: db_path.to_path_buf(),
-            source,
+        let err = |source: rusqlite::Error| StoreError::Db {
+            path: db_path.display().to_string(),
+            source: source.into(),
         };
         ledger_folder(db_path)?;
-        let conn = Connection::open(db_path).map_err(err)?;
+        let mut conn = rusqlite::Connection::open(db_path).map_err(err)?;
         // WAL + FULL: a committed transaction survives power loss, readers never block.
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err)?;
@@ -243,28 +254,99 @@ impl Store {
             .map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
-        conn.execute_batch(outbox::SCHEMA).map_err(err)?;
-        conn.execute_batch(review::SCHEMA).map_err(err)?;
-        conn.execute_batch(tokens::SCHEMA).map_err(err)?;
-        conn.execute_batch(users::SCHEMA).map_err(err)?;
-        conn.execute_batch(mail::SCHEMA).map_err(err)?;
-        conn.execute_batch(vendors::SCHEMA).map_err(err)?;
-        add_missing_columns(&conn).map_err(err)?;
-        outbox::migrate(&conn).map_err(err)?;
+        migrate::sqlite(&mut conn).map_err(|source| StoreError::Db {
+            path: db_path.display().to_string(),
+            source,
+        })?;
         Ok(Store {
-            db: Mutex::new(conn),
-            path: db_path.to_path_buf(),
+            db: Mutex::new(Conn::Sqlite(conn)),
+            path: db_path.display().to_string(),
+            backend: db::Backend::Sqlite,
+            worker: worker_name(),
+            lease_ms: lease_ms(),
             blobs,
         })
     }
 
-    fn with<T>(
+    /// The ledger on the PostgreSQL server `url` names, its schema brought up to date.
+    pub fn open_postgres(
+        url: &crate::config::database::PostgresUrl,
+        blobs: BlobStore,
+    ) -> Result<Store, StoreError> {
+        let shown = url.to_string();
+        let conn = migrate::postgres(url)?;
+        Ok(Store {
+            db: Mutex::new(conn),
+            path: shown,
+            backend: db::Backend::Postgres,
+            worker: worker_name(),
+            lease_ms: lease_ms(),
+            blobs,
+        })
+    }
+
+    /// This process's name in the claims it holds.
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    /// Keep this process's claims alive: its documents in `processing` and the sinks
+    /// it sends for. Called well within [`LEASE_MS`] by a thread of the run; when the
+    /// process dies the renewals stop and the others take its work over.
+    pub fn renew_claims(&self) -> Result<(), StoreError> {
+        if self.backend == db::Backend::Sqlite {
+            return Ok(());
+        }
+        let until = outbox::now_ms() + self.lease_ms;
+        self.with(|c| {
+            c.execute(
+                "UPDATE documents SET lease_until = ?2 WHERE claimed_by = ?1 AND state = 'processing'",
+                params![self.worker, until],
+            )?;
+            c.execute(
+                "UPDATE sink_leases SET lease_until = ?2 WHERE holder = ?1",
+                params![self.worker, until],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Give up this process's sink leases at a clean exit, so that another run's
+    /// dispatcher takes the sinks over at once rather than when the leases run out.
+    pub fn release_claims(&self) -> Result<(), StoreError> {
+        if self.backend == db::Backend::Sqlite {
+            return Ok(());
+        }
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM sink_leases WHERE holder = ?1",
+                params![self.worker],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Claims live `ms` unless renewed (tests; a run uses [`LEASE_MS`]).
+    pub fn set_lease_ms(&mut self, ms: i64) {
+        self.lease_ms = ms.max(1);
+    }
+
+    /// How often [`Store::renew_claims`] must run.
+    pub fn renew_every(&self) -> std::time::Duration {
+        std::time::Duration::from_millis((self.lease_ms / 3).max(1) as u64)
+    }
+
+    /// Which engine keeps this ledger.
+    pub fn backend(&self) -> db::Backend {
+        self.backend
+    }
+
+    fn with<T: Send>(
         &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+        f: impl FnOnce(&mut Conn) -> db::Result<T> + Send,
     ) -> Result<T, StoreError> {
         let mut conn = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut conn).map_err(|source| StoreError::Db {
+        conn.run(f).map_err(|source| StoreError::Db {
             path: self.path.clone(),
             source,
         })
@@ -284,7 +366,7 @@ impl Store {
         let (sha, size) = self.blobs.put_file(file)?;
         let name = name.to_string();
         self.with(|c| {
-            let tx = c.transaction()?;
+            let mut tx = c.transaction()?;
             // Same bytes under the same name, never moved out of the inbox: our own
             // earlier ingest that crashed before the move. Not a duplicate.
             let resumed: Option<String> = tx
@@ -298,7 +380,7 @@ impl Store {
                 return Ok(Ingested::Resumed { id });
             }
             let ingested = insert_document(
-                &tx,
+                &mut tx,
                 &NewDocument {
                     name: &name,
                     sha256: &sha,
@@ -332,24 +414,69 @@ impl Store {
     /// every restart, for ever): it is left in `processing` and returned, for the
     /// caller to quarantine with the reason and its notices.
     pub fn recover(&self, max_attempts: i64) -> Result<(usize, Vec<(String, i64)>), StoreError> {
+        // On PostgreSQL other live processes hold documents in `processing` too: only
+        // those whose holder stopped renewing its lease are taken back.
+        let now_ms = outbox::now_ms();
         let rows: Vec<(String, i64)> = self.with(|c| {
-            let mut st =
-                c.prepare("SELECT id, attempts FROM documents WHERE state = 'processing'")?;
-            let rows = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = c.query_map(
+                "SELECT id, attempts FROM documents WHERE state = 'processing'
+                   AND (?1 = 0 OR lease_until IS NULL OR lease_until < ?2)",
+                params![self.backend == db::Backend::Postgres, now_ms],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             Ok(rows)
         })?;
-        let (spent, resumed): (Vec<_>, Vec<_>) =
-            rows.into_iter().partition(|(_, n)| *n >= max_attempts);
-        for (id, n) in &resumed {
+        let (mut resumed, mut spent) = (0, Vec::new());
+        for (id, n) in rows {
+            // Taken over in one transaction that checks the lease again: of two
+            // processes recovering at once, one gets each document.
             let reason = format!(
                 "resumed after restart (attempt {} of {max_attempts})",
                 n + 1
             );
-            self.transition(id, State::Received, &reason, None, None)?;
+            let until = now_ms + self.lease_ms;
+            let ours = self.with(|c| {
+                let mut tx = c.immediate()?;
+                let taken = tx.execute(
+                    "UPDATE documents SET claimed_by = ?2, lease_until = ?3
+                     WHERE id = ?1 AND state = 'processing'
+                       AND (?4 = 0 OR lease_until IS NULL OR lease_until < ?5)",
+                    params![
+                        id,
+                        self.worker,
+                        until,
+                        self.backend == db::Backend::Postgres,
+                        now_ms
+                    ],
+                )? == 1;
+                if taken && n < max_attempts {
+                    let r = apply(
+                        &mut tx,
+                        &Change {
+                            id: &id,
+                            expect: Some(State::Processing),
+                            to: State::Received,
+                            reason: &reason,
+                            result: None,
+                            notice: None,
+                            actor: None,
+                        },
+                    )?;
+                    if r.is_err() {
+                        return Ok(false);
+                    }
+                }
+                tx.commit()?;
+                Ok(taken)
+            })?;
+            match (ours, n >= max_attempts) {
+                (false, _) => {}
+                (true, false) => resumed += 1,
+                // Held by this process now, for the caller to quarantine.
+                (true, true) => spent.push((id, n)),
+            }
         }
-        Ok((resumed.len(), spent))
+        Ok((resumed, spent))
     }
 
     /// Move `id` to `to`, recording why. `result` (the typed document JSON) is stored when
@@ -385,30 +512,30 @@ impl Store {
         id: &str,
         number: Option<&str>,
         total: Option<&str>,
-        same: &dyn Fn(&str) -> Option<String>,
+        same: &(dyn Fn(&str) -> Option<String> + Sync),
         change: Option<&Change<'_>>,
     ) -> Result<Option<(String, String, String)>, StoreError> {
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = c.immediate()?;
             let found = {
-                let mut stmt = tx.prepare_cached(
+                let rows = tx.query_map(
                     "SELECT id, state, result FROM documents
                      WHERE id != ?1 AND state IN ('auto_posted', 'posted', 'in_review')
                        AND result IS NOT NULL
                        AND (json_extract(result, '$.fields.invoice_number.value') = ?2
                             OR json_extract(result, '$.fields.total.value') = ?3)
                      ORDER BY seq",
+                    params![id, number, total],
+                    |r| {
+                        Ok((
+                            r.get::<String>(0)?,
+                            r.get::<String>(1)?,
+                            r.get::<String>(2)?,
+                        ))
+                    },
                 )?;
-                let rows = stmt.query_map(params![id, number, total], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })?;
                 let mut found = None;
-                for row in rows {
-                    let (other, state, result) = row?;
+                for (other, state, result) in rows {
                     if let Some(by) = same(&result) {
                         found = Some((other, state, by));
                         break;
@@ -420,7 +547,7 @@ impl Store {
                 return Ok(Ok(found));
             }
             let r = match change {
-                Some(ch) => apply(&tx, ch)?.map(|()| None),
+                Some(ch) => apply(&mut tx, ch)?.map(|()| None),
                 None => Ok(None),
             };
             tx.commit()?;
@@ -431,31 +558,42 @@ impl Store {
     /// Apply one [`Change`] in its own immediate transaction.
     pub(crate) fn change(&self, change: &Change<'_>) -> Result<(), StoreError> {
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let r = apply(&tx, change)?;
+            let mut tx = c.immediate()?;
+            let r = apply(&mut tx, change)?;
             tx.commit()?;
             Ok(r)
         })?
     }
 
     /// Claim the oldest `received` document by moving it to `processing`. Selecting
-    /// and moving are one immediate transaction: two workers (or two processes on one
-    /// ledger) never claim the same document.
+    /// and moving are one transaction: two workers (or two processes on one ledger)
+    /// never claim the same document. On SQLite the transaction is immediate (one
+    /// writer at a time); on PostgreSQL the row is locked `FOR UPDATE SKIP LOCKED`, so
+    /// claims of many processes go on side by side, each taking the next free row, and
+    /// the claim carries this process's name and a lease ([`Store::renew_claims`]).
     pub fn claim_next(&self) -> Result<Option<DocumentRow>, StoreError> {
+        let until = outbox::now_ms() + self.lease_ms;
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let row = tx
-                .query_row(
+            let (mut tx, select) = match c.backend() {
+                db::Backend::Sqlite => (
+                    c.immediate()?,
                     select_documents!("WHERE state = 'received' ORDER BY seq LIMIT 1"),
-                    [],
-                    row_to_doc,
-                )
-                .optional()?;
+                ),
+                db::Backend::Postgres => (
+                    c.transaction()?,
+                    select_documents!(
+                        "WHERE state = 'received' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"
+                    ),
+                ),
+            };
+            let row = tx.query_row(select, params![], row_to_doc).optional()?;
             if let Some(r) = &row {
                 let (at, reason) = (now(), "picked up by a worker");
                 tx.execute(
-                    "UPDATE documents SET state = 'processing', reason = ?2, updated_at = ?3, attempts = attempts + 1 WHERE id = ?1",
-                    params![r.id, reason, at],
+                    "UPDATE documents SET state = 'processing', reason = ?2, updated_at = ?3,
+                         attempts = attempts + 1, claimed_by = ?4, lease_until = ?5
+                     WHERE id = ?1",
+                    params![r.id, reason, at, self.worker, until],
                 )?;
                 tx.execute(
                     "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, 'received', 'processing', ?2, ?3)",
@@ -477,23 +615,18 @@ impl Store {
 
     pub fn list(&self, state: Option<State>) -> Result<Vec<DocumentRow>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(select_documents!(
-                "WHERE ?1 IS NULL OR state = ?1 ORDER BY seq"
-            ))?;
-            let rows = st
-                .query_map(params![state.map(State::as_str)], row_to_doc)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = c.query_map(
+                select_documents!("WHERE ?1 IS NULL OR state = ?1 ORDER BY seq"),
+                params![state.map(State::as_str)],
+                row_to_doc,
+            )?;
             Ok(rows)
         })
     }
 
     pub fn transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT from_state, to_state, at, reason, actor FROM transitions WHERE document_id = ?1 ORDER BY id",
-            )?;
-            let rows = st
-                .query_map(params![id], |r| {
+            let rows = c.query_map("SELECT from_state, to_state, at, reason, actor FROM transitions WHERE document_id = ?1 ORDER BY id", params![id], |r| {
                     Ok(Transition {
                         from: r.get(0)?,
                         to: r.get(1)?,
@@ -501,8 +634,7 @@ impl Store {
                         reason: r.get(3)?,
                         actor: r.get(4)?,
                     })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+                })?;
             Ok(rows)
         })
     }
@@ -510,11 +642,11 @@ impl Store {
     /// Counts per state.
     pub fn counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         self.with(|c| {
-            let mut st =
-                c.prepare("SELECT state, COUNT(*) FROM documents GROUP BY state ORDER BY state")?;
-            let rows = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = c.query_map(
+                "SELECT state, COUNT(*) FROM documents GROUP BY state ORDER BY state",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             Ok(rows)
         })
     }
@@ -524,21 +656,27 @@ impl Store {
     /// waiting (received, processing or in review) in each of those states.
     pub fn metrics(&self) -> Result<Gauges, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare_cached(
+            let counts = c.query_map(
                 "SELECT COALESCE(doc_type, ''), state, COUNT(*) FROM documents
                  GROUP BY 1, 2 ORDER BY 1, 2",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            let counts = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut st = c.prepare_cached(
-                "SELECT state, (julianday('now') - julianday(MIN(received_at))) * 86400.0
-                 FROM documents WHERE state IN ('received', 'processing', 'in_review')
-                 GROUP BY state ORDER BY state",
+            let age = match c.backend() {
+                db::Backend::Sqlite => "(julianday('now') - julianday(MIN(received_at))) * 86400.0",
+                db::Backend::Postgres => {
+                    "EXTRACT(EPOCH FROM now() - MIN(received_at)::timestamptz)::float8"
+                }
+            };
+            let ages = c.query_map(
+                &format!(
+                    "SELECT state, {age}
+                     FROM documents WHERE state IN ('received', 'processing', 'in_review')
+                     GROUP BY state ORDER BY state"
+                ),
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            let ages = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
             Ok((counts, ages))
         })
     }
@@ -548,7 +686,7 @@ impl Store {
             c.query_row(
                 "SELECT EXISTS(SELECT 1 FROM documents WHERE state IN ('received', 'processing'))
                      OR EXISTS(SELECT 1 FROM outbox WHERE state = 'pending')",
-                [],
+                params![],
                 |r| r.get(0),
             )
         })
@@ -572,10 +710,7 @@ pub(crate) struct Change<'a> {
 /// Apply `change` in `tx`: the document row, its transition and its deliveries.
 /// The outer `Result` is the database's; the inner one the document's (not found, or
 /// not in the expected state).
-pub(crate) fn apply(
-    tx: &rusqlite::Transaction<'_>,
-    change: &Change<'_>,
-) -> rusqlite::Result<Result<(), StoreError>> {
+pub(crate) fn apply(tx: &mut Tx<'_>, change: &Change<'_>) -> db::Result<Result<(), StoreError>> {
     let id = change.id;
     let from: Option<String> = tx
         .query_row(
@@ -603,12 +738,13 @@ pub(crate) fn apply(
          WHERE id = ?1",
         params![id, change.to.as_str(), change.reason, at, change.result, posted],
     )?;
-    tx.execute(
-        "INSERT INTO transitions (document_id, from_state, to_state, at, reason, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    let revision: i64 = tx.query_row(
+        "INSERT INTO transitions (document_id, from_state, to_state, at, reason, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
         params![id, from, change.to.as_str(), at, change.reason, change.actor],
+        |r| r.get(0),
     )?;
     if let Some(n) = change.notice {
-        outbox::enqueue(tx, id, tx.last_insert_rowid(), n, &at)?;
+        outbox::enqueue(tx, id, revision, n, &at)?;
     }
     Ok(Ok(()))
 }
@@ -628,10 +764,7 @@ pub(crate) struct NewDocument<'a> {
 
 /// Insert a document in `tx`: `received`, or a `duplicate` of the first document
 /// with the same bytes.
-pub(crate) fn insert_document(
-    tx: &rusqlite::Transaction<'_>,
-    d: &NewDocument<'_>,
-) -> rusqlite::Result<Ingested> {
+pub(crate) fn insert_document(tx: &mut Tx<'_>, d: &NewDocument<'_>) -> db::Result<Ingested> {
     let first: Option<String> = tx
         .query_row(
             "SELECT id FROM documents WHERE sha256 = ?1 AND state != 'duplicate' ORDER BY seq LIMIT 1",
@@ -675,51 +808,14 @@ pub(crate) fn insert_document(
     })
 }
 
-/// Columns added after the first ledger: add them to an older database.
-fn add_missing_columns(c: &Connection) -> rusqlite::Result<()> {
-    for (table, column, decl) in [
-        ("documents", "posted_at", "TEXT"),
-        ("transitions", "actor", "TEXT"),
-        ("pages", "words", "TEXT"),
-        ("pages", "origin", "TEXT"),
-        ("pages", "marks", "TEXT"),
-        ("pages", "codes", "TEXT"),
-        ("documents", "parent_id", "TEXT"),
-        ("documents", "source_meta", "TEXT"),
-        // How many times a worker picked the document up (see `recover`).
-        ("documents", "attempts", "INTEGER NOT NULL DEFAULT 0"),
-        // The type, for the review queue's counts and filter without reading every
-        // document's JSON (indexed below).
-        (
-            "documents",
-            "doc_type",
-            "TEXT GENERATED ALWAYS AS (json_extract(result, '$.doc_type.value')) VIRTUAL",
-        ),
-    ] {
-        let exists: bool = c.query_row(
-            &format!("SELECT EXISTS(SELECT 1 FROM pragma_table_xinfo('{table}') WHERE name = ?1)"),
-            params![column],
-            |r| r.get(0),
-        )?;
-        if !exists {
-            c.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
-        }
-    }
-    c.execute_batch(
-        "CREATE INDEX IF NOT EXISTS documents_state_type ON documents(state, doc_type, seq);
-         CREATE INDEX IF NOT EXISTS documents_parent ON documents(parent_id, seq);",
-    )?;
-    Ok(())
-}
-
-fn row_to_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
+fn row_to_doc(r: &Row<'_, '_>) -> db::Result<DocumentRow> {
     let state: String = r.get(5)?;
     Ok(DocumentRow {
         seq: r.get(0)?,
         id: r.get(1)?,
         name: r.get(2)?,
         sha256: r.get(3)?,
-        size: r.get::<_, i64>(4)? as u64,
+        size: r.get::<i64>(4)? as u64,
         state: State::parse(&state).unwrap_or(State::Quarantined),
         reason: r.get(6)?,
         duplicate_of: r.get(7)?,
@@ -732,18 +828,366 @@ fn row_to_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     })
 }
 
+/// Store tests on both engines: `Engine` and a ledger opened on it, and
+/// `on_both_engines!(name, …)` to run each `fn name(e: Engine)` as `name::sqlite` and
+/// `name::postgres` (a database of its own in the test binary's throw-away cluster).
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_ledger {
     use super::*;
 
-    fn store(dir: &Path) -> Store {
-        Store::open(&dir.join("db.sqlite3"), &dir.join("blobs")).unwrap()
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Engine {
+        Sqlite,
+        Postgres,
+    }
+
+    /// Where a test's ledger is, to open it (again).
+    pub struct Ledger {
+        dir: std::path::PathBuf,
+        pg: Option<crate::config::database::PostgresUrl>,
+    }
+
+    impl Ledger {
+        pub fn new(e: Engine, dir: &Path) -> Ledger {
+            Ledger {
+                dir: dir.to_path_buf(),
+                pg: (e == Engine::Postgres).then(crate::testing::postgres::fresh_database),
+            }
+        }
+
+        pub fn open(&self) -> Store {
+            let blobs = BlobStore::open(&self.dir.join("blobs")).unwrap();
+            match &self.pg {
+                None => Store::open_with(&self.dir.join("db.sqlite3"), blobs).unwrap(),
+                Some(url) => Store::open_postgres(url, blobs).unwrap(),
+            }
+        }
+    }
+
+    /// A new ledger on `e` in `dir`.
+    pub fn store(e: Engine, dir: &Path) -> Store {
+        Ledger::new(e, dir).open()
+    }
+
+    macro_rules! on_both_engines {
+        ($($name:ident),+ $(,)?) => {$(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name($crate::store::test_ledger::Engine::Sqlite)
+                }
+                #[test]
+                fn postgres() {
+                    super::$name($crate::store::test_ledger::Engine::Postgres)
+                }
+            }
+        )+};
+    }
+    pub(crate) use on_both_engines;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_ledger::{on_both_engines, store, Engine, Ledger};
+    use super::*;
+
+    on_both_engines!(
+        ingest_dedupes_and_resumes,
+        a_ledger_opens_again_after_its_columns_were_added,
+        pages_come_back_with_their_words_boxes_and_codes,
+        concurrent_claims_never_take_the_same_document,
+        a_document_interrupted_every_time_is_handed_back_after_its_attempts,
+        transitions_are_recorded_and_processing_recovers,
+        review_vendors_mail_and_figures_read_back_alike,
+    );
+
+    /// `recover` as a restart runs it: after the dead run's leases ran out.
+    fn restart(s: &Store) -> (usize, Vec<(String, i64)>) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        s.recover(3).unwrap()
+    }
+
+    /// Two processes on one PostgreSQL ledger (two stores, two connections, eight
+    /// threads): every document claimed exactly once.
+    #[test]
+    fn claims_of_two_processes_never_overlap() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(Engine::Postgres, dir.path());
+        let (a, b) = (
+            std::sync::Arc::new(ledger.open()),
+            std::sync::Arc::new(ledger.open()),
+        );
+        assert_ne!(a.worker(), b.worker());
+        for i in 0..60 {
+            let f = dir.path().join(format!("{i}.png"));
+            std::fs::write(&f, format!("doc {i}")).unwrap();
+            a.ingest(&f).unwrap();
+        }
+        let workers: Vec<_> = (0..8)
+            .map(|n| {
+                let s = if n % 2 == 0 { a.clone() } else { b.clone() };
+                std::thread::spawn(move || {
+                    let mut mine = Vec::new();
+                    while let Some(r) = s.claim_next().unwrap() {
+                        mine.push(r.id);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut all: Vec<String> = workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect();
+        assert_eq!(all.len(), 60);
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 60, "a document was claimed twice");
+    }
+
+    /// A process that stops renewing loses its documents when the lease runs out, not
+    /// before; one that renews keeps them.
+    #[test]
+    fn an_expired_lease_is_taken_over_and_a_renewed_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(Engine::Postgres, dir.path());
+        let (mut a, b) = (ledger.open(), ledger.open());
+        a.set_lease_ms(400);
+        for i in 0..2 {
+            let f = dir.path().join(format!("{i}.png"));
+            std::fs::write(&f, format!("doc {i}")).unwrap();
+            a.ingest(&f).unwrap();
+        }
+        let kept = a.claim_next().unwrap().unwrap();
+        let dropped = a.claim_next().unwrap().unwrap();
+        assert_eq!(b.recover(3).unwrap(), (0, vec![]), "leases still running");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        // `a` renews only one of its claims (the other as if its worker were gone).
+        a.with(|c| {
+            c.execute(
+                "UPDATE documents SET lease_until = ?2 WHERE id = ?1",
+                params![kept.id, outbox::now_ms() + 400],
+            )
+        })
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        assert_eq!(b.recover(3).unwrap(), (1, vec![]));
+        assert_eq!(b.get(&kept.id).unwrap().state, State::Processing);
+        assert_eq!(b.get(&dropped.id).unwrap().state, State::Received);
+        assert_eq!(b.claim_next().unwrap().unwrap().id, dropped.id);
+        // The whole process's claims: renewed together.
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        a.renew_claims().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        assert_eq!(b.recover(3).unwrap(), (0, vec![]), "renewed in time");
+    }
+
+    /// One reader per mailbox among the processes on a PostgreSQL ledger.
+    #[test]
+    fn a_mailbox_is_read_by_one_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(Engine::Postgres, dir.path());
+        let (a, b) = (ledger.open(), ledger.open());
+        assert!(a.hold_mailbox("ap").unwrap());
+        assert!(a.hold_mailbox("ap").unwrap(), "again, by its holder");
+        assert!(!b.hold_mailbox("ap").unwrap());
+        assert!(b.hold_mailbox("sales").unwrap(), "mailboxes apart");
+        drop(a);
+        // The server releases the lock when the holder's session ends.
+        let mut free = false;
+        for _ in 0..50 {
+            if b.hold_mailbox("ap").unwrap() {
+                free = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(free, "released with its holder");
+    }
+
+    /// One process sends a sink's deliveries at a time; another takes the sink over
+    /// once the holder's lease runs out.
+    #[test]
+    fn a_sink_is_dispatched_by_one_process_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(Engine::Postgres, dir.path());
+        let (mut a, b) = (ledger.open(), ledger.open());
+        a.set_lease_ms(300);
+        let f = dir.path().join("a.png");
+        std::fs::write(&f, b"x").unwrap();
+        let id = a.ingest(&f).unwrap().id().to_string();
+        let notice = Notice {
+            event: "document.posted",
+            sinks: vec!["files".into(), "erp".into()],
+            payload: "{}",
+        };
+        a.transition(&id, State::AutoPosted, "ok", Some("{}"), Some(&notice))
+            .unwrap();
+        assert_eq!(a.due_deliveries("files", 10).unwrap().len(), 1);
+        assert!(
+            b.due_deliveries("files", 10).unwrap().is_empty(),
+            "a holds files"
+        );
+        assert_eq!(b.due_deliveries("erp", 10).unwrap().len(), 1, "sinks apart");
+        assert!(
+            a.due_deliveries("erp", 10).unwrap().is_empty(),
+            "b holds erp"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        assert_eq!(
+            b.due_deliveries("files", 10).unwrap().len(),
+            1,
+            "taken over"
+        );
+        assert!(a.due_deliveries("files", 10).unwrap().is_empty());
     }
 
     #[test]
-    fn ingest_dedupes_and_resumes() {
+    fn an_unreachable_postgres_is_named_without_its_password() {
         let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path());
+        let url = crate::config::database::PostgresUrl::new(
+            "postgresql://mailroom:s3cret@/ledger?host=/nonexistent/socket&port=5999",
+        );
+        let blobs = BlobStore::open(&dir.path().join("blobs")).unwrap();
+        let msg = Store::open_postgres(&url, blobs).err().unwrap().to_string();
+        assert!(msg.contains("cannot reach the PostgreSQL ledger"), "{msg}");
+        assert!(msg.contains("nonexistent"), "{msg}");
+        assert!(!msg.contains("s3cret"), "{msg}");
+    }
+
+    /// The queries each module writes, on each engine: filters, the changes feed,
+    /// corrections, vendors, mail positions, unpacking and the figures.
+    fn review_vendors_mail_and_figures_read_back_alike(e: Engine) {
+        use crate::document::vendor::Vendor;
+        use crate::source::mailbox::MailPosition;
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(e, dir.path());
+        let since = now();
+        let at = MailPosition {
+            mailbox: "ap".into(),
+            folder: "INBOX".into(),
+            uid_validity: 7,
+            uid: 42,
+        };
+        let mail = s.record_mail(&at, b"From: a@b\r\n\r\nhello").unwrap();
+        assert_eq!(s.mail_position("ap", "INBOX", 7).unwrap(), (vec![42], 42));
+        assert!(matches!(
+            s.record_mail(&at, b"x").unwrap(),
+            Ingested::Resumed { .. }
+        ));
+        s.mail_acted(&at).unwrap();
+        assert_eq!(s.mail_position("ap", "INBOX", 7).unwrap(), (vec![], 42));
+        let email = s.claim_next().unwrap().unwrap();
+        assert_eq!(email.id, mail.id());
+        let kids = s
+            .unpack(
+                &email,
+                &[unpack::Child {
+                    name: "inv.pdf".into(),
+                    data: b"%PDF invoice".to_vec(),
+                    meta: "{}".into(),
+                }],
+                "unpacked 1 attachment",
+            )
+            .unwrap();
+        assert_eq!(s.children(&email.id).unwrap()[0].id, kids[0].id());
+        let child = s.claim_next().unwrap().unwrap();
+        let result = r#"{"doc_type":{"value":"invoice"},"source":{"pages":2},"fields":{"vendor_name":{"value":"Acme Widgets ApS"},"total":{"value":"125.00"}}}"#;
+        s.transition(
+            &child.id,
+            State::InReview,
+            "low confidence total",
+            Some(result),
+            None,
+        )
+        .unwrap();
+        let filter = review::DocumentFilter {
+            vendor: Some("WIDGETS".into()),
+            doc_type: Some("invoice".into()),
+            reason: Some("Confidence".into()),
+            parent: Some(email.id.clone()),
+            ..Default::default()
+        };
+        let found = s.find_documents(&filter, 0, 10).unwrap();
+        assert_eq!(found.len(), 1, "case-insensitive filters");
+        let none = review::DocumentFilter {
+            vendor: Some("globex".into()),
+            ..Default::default()
+        };
+        assert!(s.find_documents(&none, 0, 10).unwrap().is_empty());
+        assert_eq!(
+            s.review_counts().unwrap(),
+            (1, vec![("invoice".to_string(), 1)])
+        );
+        let fix = review::Correction {
+            field: "total".into(),
+            old_value: Some("125.00".into()),
+            new_value: Some("152.00".into()),
+            old_raw: None,
+            old_confidence: Some(0.5),
+            old_page: Some(1),
+            old_bbox: Some([1, 2, 3, 4]),
+            old_origin: None,
+            actor: "ann".into(),
+            at: now(),
+        };
+        s.correct(&child.id, result, std::slice::from_ref(&fix))
+            .unwrap();
+        let back = s.corrections(&child.id).unwrap();
+        assert_eq!(
+            (back[0].old_confidence, back[0].old_page, back[0].old_bbox),
+            (Some(0.5), Some(1), Some([1, 2, 3, 4]))
+        );
+        let notice = Notice {
+            event: "document.posted",
+            sinks: vec!["files".into()],
+            payload: "{}",
+        };
+        s.decide(&child.id, State::Posted, "approved", "ann", Some(&notice))
+            .unwrap();
+        assert!(matches!(
+            s.decide(&child.id, State::Rejected, "again", "bob", None),
+            Err(StoreError::Conflict { .. })
+        ));
+        let feed = s.feed(&[State::Posted, State::Unpacked], 0, 10).unwrap();
+        let states: Vec<State> = feed.iter().map(|f| f.state).collect();
+        assert_eq!(states, [State::Unpacked, State::Posted]);
+        assert_eq!(s.deliveries_of(&child.id).unwrap().len(), 1);
+        let t = s.throughput(&since).unwrap();
+        assert_eq!((t.documents, t.pages, t.auto_posted), (1, 2, 0));
+        let (counts, _ages) = s.metrics().unwrap();
+        assert!(
+            counts.contains(&("invoice".into(), "posted".into(), 1)),
+            "{counts:?}"
+        );
+        let imported = s
+            .import_vendors(&[
+                Vendor {
+                    name: "beta".into(),
+                    vat_id: Some("DK2".into()),
+                    ..Default::default()
+                },
+                Vendor {
+                    name: "Alpha".into(),
+                    vat_id: Some("DK1".into()),
+                    ..Default::default()
+                },
+            ])
+            .unwrap();
+        assert_eq!((imported.added, imported.updated), (2, 0));
+        let names: Vec<String> = s.vendors().unwrap().into_iter().map(|v| v.name).collect();
+        assert_eq!(names, ["Alpha", "beta"], "by name, case folded");
+        let alpha = s.vendors().unwrap()[0].id;
+        assert_eq!(
+            s.vendor(alpha).unwrap().unwrap().vat_id.as_deref(),
+            Some("DK1")
+        );
+        assert!(s.delete_vendor(alpha).unwrap());
+    }
+
+    fn ingest_dedupes_and_resumes(e: Engine) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(e, dir.path());
         let a = dir.path().join("a.png");
         std::fs::write(&a, b"same bytes").unwrap();
         let first = s.ingest(&a).unwrap();
@@ -768,23 +1212,23 @@ mod tests {
         assert_eq!(s.get(dup.id()).unwrap().state, State::Duplicate);
     }
 
-    #[test]
-    fn a_ledger_opens_again_after_its_columns_were_added() {
+    fn a_ledger_opens_again_after_its_columns_were_added(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path());
+        let ledger = Ledger::new(e, dir.path());
+        let s = ledger.open();
         let f = dir.path().join("a.png");
         std::fs::write(&f, b"x").unwrap();
         let id = s.ingest(&f).unwrap().id().to_string();
         drop(s);
-        let s = store(dir.path());
+        // Opened again: the migrations already applied are not run twice.
+        let s = ledger.open();
         assert_eq!(s.get(&id).unwrap().state, State::Received);
     }
 
-    #[test]
-    fn pages_come_back_with_their_words_boxes_and_codes() {
+    fn pages_come_back_with_their_words_boxes_and_codes(e: Engine) {
         use crate::text::marks::{Mark, MarkKind, MarkState};
         let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path());
+        let s = store(e, dir.path());
         let f = dir.path().join("a.png");
         std::fs::write(&f, b"x").unwrap();
         let id = s.ingest(&f).unwrap().id().to_string();
@@ -818,10 +1262,9 @@ mod tests {
         assert_eq!(words, expected);
     }
 
-    #[test]
-    fn concurrent_claims_never_take_the_same_document() {
+    fn concurrent_claims_never_take_the_same_document(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let s = std::sync::Arc::new(store(dir.path()));
+        let s = std::sync::Arc::new(store(e, dir.path()));
         for i in 0..40 {
             let f = dir.path().join(format!("{i}.png"));
             std::fs::write(&f, format!("doc {i}")).unwrap();
@@ -849,36 +1292,38 @@ mod tests {
         assert_eq!(all.len(), 40, "a document was claimed twice");
     }
 
-    #[test]
-    fn a_document_interrupted_every_time_is_handed_back_after_its_attempts() {
+    fn a_document_interrupted_every_time_is_handed_back_after_its_attempts(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path());
+        // A restart on PostgreSQL finds the claims of the run that died expired.
+        let mut s = store(e, dir.path());
+        s.set_lease_ms(1);
         let a = dir.path().join("a.png");
         std::fs::write(&a, b"x").unwrap();
         let id = s.ingest(&a).unwrap().id().to_string();
         // Picked up and interrupted twice: resumed each time.
         for _ in 0..2 {
             assert_eq!(s.claim_next().unwrap().unwrap().id, id);
-            assert_eq!(s.recover(3).unwrap(), (1, vec![]));
+            assert_eq!(restart(&s), (1, vec![]));
         }
         // The third interruption is the last: left for the caller to quarantine.
         assert_eq!(s.claim_next().unwrap().unwrap().id, id);
-        assert_eq!(s.recover(3).unwrap(), (0, vec![(id.clone(), 3)]));
+        assert_eq!(restart(&s), (0, vec![(id.clone(), 3)]));
         assert_eq!(s.get(&id).unwrap().state, State::Processing);
         assert!(s.claim_next().unwrap().is_none(), "not taken again");
     }
 
-    #[test]
-    fn transitions_are_recorded_and_processing_recovers() {
+    fn transitions_are_recorded_and_processing_recovers(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path());
+        // A restart on PostgreSQL finds the claims of the run that died expired.
+        let mut s = store(e, dir.path());
+        s.set_lease_ms(1);
         let a = dir.path().join("a.png");
         std::fs::write(&a, b"x").unwrap();
         let id = s.ingest(&a).unwrap().id().to_string();
         let claimed = s.claim_next().unwrap().unwrap();
         assert_eq!(claimed.id, id);
         assert_eq!(s.get(&id).unwrap().state, State::Processing);
-        assert_eq!(s.recover(3).unwrap(), (1, vec![]));
+        assert_eq!(restart(&s), (1, vec![]));
         assert_eq!(s.get(&id).unwrap().state, State::Received);
         assert_eq!(
             s.get(&id).unwrap().reason.as_deref(),

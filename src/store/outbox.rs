@@ -8,62 +8,9 @@
 //! `pending` only when a send succeeded or the retry policy gave up (`dead`, kept
 //! with the last response for an admin to retry).
 
-use rusqlite::{params, OptionalExtension};
+use super::db::{self, params, Exec, OptionalExtension, Row, Tx};
 
 use super::{now, Store, StoreError};
-
-pub(super) const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS outbox (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    document_id     TEXT NOT NULL REFERENCES documents(id),
-    sink            TEXT NOT NULL,
-    event           TEXT NOT NULL,
-    -- The transition that raised the event: with the document id, the idempotency key.
-    revision        INTEGER NOT NULL,
-    payload         TEXT NOT NULL,
-    -- pending | delivered | dead
-    state           TEXT NOT NULL,
-    attempts        INTEGER NOT NULL DEFAULT 0,
-    -- Unix milliseconds; the dispatcher takes rows whose time has come.
-    next_attempt_at INTEGER NOT NULL,
-    -- Start of the retry window (max_age counts from here); reset by an admin retry.
-    window_start    INTEGER NOT NULL,
-    created_at      TEXT NOT NULL,
-    updated_at      TEXT NOT NULL,
-    delivered_at    TEXT,
-    last_error      TEXT,
-    last_status     INTEGER,
-    last_response   TEXT,
-    UNIQUE (document_id, sink, event, revision)
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(sink, state, next_attempt_at, id);
-CREATE INDEX IF NOT EXISTS outbox_document ON outbox(document_id, id);
-"#;
-
-/// Run after [`SCHEMA`]: move pending rows of the first ledger's `deliveries` table
-/// (files sink only, no events) into the outbox and drop it.
-pub(super) fn migrate(c: &rusqlite::Connection) -> rusqlite::Result<()> {
-    let old: bool = c.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deliveries')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !old {
-        return Ok(());
-    }
-    let at = now();
-    c.execute_batch(&format!(
-        "BEGIN;
-         INSERT OR IGNORE INTO outbox (document_id, sink, event, revision, payload, state, attempts,
-                next_attempt_at, window_start, created_at, updated_at, delivered_at, last_error)
-           SELECT v.document_id, 'outbox', 'document.posted', 0, COALESCE(d.result, '{{}}'), v.state,
-                  v.attempts, 0, 0, v.updated_at, '{at}',
-                  CASE WHEN v.state = 'delivered' THEN v.updated_at END, v.last_error
-           FROM deliveries v JOIN documents d ON d.id = v.document_id;
-         DROP TABLE deliveries;
-         COMMIT;"
-    ))
-}
 
 /// Deliveries to create with a state change: one per sink, all for one event.
 pub struct Notice<'a> {
@@ -120,7 +67,7 @@ const COLUMNS: &str =
      o.next_attempt_at, o.window_start, o.created_at, o.updated_at, o.delivered_at, o.last_error,
      o.last_status, o.last_response";
 
-fn row_to_delivery(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
+fn row_to_delivery(r: &Row<'_, '_>) -> db::Result<Delivery> {
     Ok(Delivery {
         id: r.get(0)?,
         document_id: r.get(1)?,
@@ -130,32 +77,33 @@ fn row_to_delivery(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
         revision: r.get(5)?,
         payload: r.get(6)?,
         state: r.get(7)?,
-        attempts: r.get::<_, i64>(8)?.max(0) as u32,
+        attempts: r.get::<i64>(8)?.max(0) as u32,
         next_attempt_at: r.get(9)?,
         window_start: r.get(10)?,
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
         delivered_at: r.get(13)?,
         last_error: r.get(14)?,
-        last_status: r.get::<_, Option<i64>>(15)?.map(|s| s as u16),
+        last_status: r.get::<Option<i64>>(15)?.map(|s| s as u16),
         last_response: r.get(16)?,
     })
 }
 
 /// Inside the state-change transaction: one pending row per sink.
 pub(super) fn enqueue(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Tx<'_>,
     document_id: &str,
     revision: i64,
     notice: &Notice<'_>,
     at: &str,
-) -> rusqlite::Result<()> {
+) -> db::Result<()> {
     let t = now_ms();
     for sink in &notice.sinks {
         tx.execute(
-            "INSERT OR IGNORE INTO outbox (document_id, sink, event, revision, payload, state,
+            "INSERT INTO outbox (document_id, sink, event, revision, payload, state,
                  next_attempt_at, window_start, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7, ?7)
+             ON CONFLICT DO NOTHING",
             params![
                 document_id,
                 sink,
@@ -172,16 +120,37 @@ pub(super) fn enqueue(
 
 impl Store {
     /// Pending deliveries of `sink` whose time has come, oldest first.
+    ///
+    /// On PostgreSQL, where several processes dispatch, only the holder of the sink's
+    /// lease gets any: one process sends a sink's deliveries at a time, so no delivery
+    /// is sent by two at once and the files sink writes in ingest order. The lease is
+    /// taken here when free or expired and kept by [`Store::renew_claims`]; when its
+    /// holder dies another process's dispatcher takes it over once it runs out.
     pub fn due_deliveries(&self, sink: &str, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+        let now = now_ms();
+        let until = now + self.lease_ms;
         self.with(|c| {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM outbox o JOIN documents d ON d.id = o.document_id
+            if c.backend() == db::Backend::Postgres {
+                let held = c.execute(
+                    "INSERT INTO sink_leases (sink, holder, lease_until) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (sink) DO UPDATE
+                       SET holder = excluded.holder, lease_until = excluded.lease_until
+                       WHERE sink_leases.holder = excluded.holder OR sink_leases.lease_until < ?4",
+                    params![sink, self.worker, until, now],
+                )?;
+                if held == 0 {
+                    return Ok(Vec::new());
+                }
+            }
+            let rows = c.query_map(
+                &format!(
+                    "SELECT {COLUMNS} FROM outbox o JOIN documents d ON d.id = o.document_id
                  WHERE o.sink = ?1 AND o.state = 'pending' AND o.next_attempt_at <= ?2
                  ORDER BY o.next_attempt_at, o.id LIMIT ?3"
-            ))?;
-            let rows = st
-                .query_map(params![sink, now_ms(), limit as i64], row_to_delivery)?
-                .collect::<Result<Vec<_>, _>>()?;
+                ),
+                params![sink, now_ms(), limit as i64],
+                row_to_delivery,
+            )?;
             Ok(rows)
         })
     }
@@ -236,7 +205,7 @@ impl Store {
         let at = now();
         self.with(|c| {
             c.execute(
-                "UPDATE outbox SET state = CASE WHEN ?2 IS NULL THEN 'dead' ELSE 'pending' END,
+                "UPDATE outbox SET state = CASE WHEN CAST(?2 AS BIGINT) IS NULL THEN 'dead' ELSE 'pending' END,
                      next_attempt_at = COALESCE(?2, next_attempt_at), updated_at = ?3,
                      last_error = ?4, last_status = ?5, last_response = ?6
                  WHERE id = ?1",
@@ -253,7 +222,7 @@ impl Store {
             c.execute(
                 "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2,
                      window_start = ?2, updated_at = ?3
-                 WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)",
+                 WHERE state = 'dead' AND (CAST(?1 AS BIGINT) IS NULL OR id = ?1)",
                 params![id, t, now()],
             )
         })
@@ -262,13 +231,14 @@ impl Store {
     /// Deliveries of one document, in the order they were created.
     pub fn deliveries_of(&self, document_id: &str) -> Result<Vec<Delivery>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {COLUMNS} FROM outbox o JOIN documents d ON d.id = o.document_id
+            let rows = c.query_map(
+                &format!(
+                    "SELECT {COLUMNS} FROM outbox o JOIN documents d ON d.id = o.document_id
                  WHERE o.document_id = ?1 ORDER BY o.id"
-            ))?;
-            let rows = st
-                .query_map(params![document_id], row_to_delivery)?
-                .collect::<Result<Vec<_>, _>>()?;
+                ),
+                params![document_id],
+                row_to_delivery,
+            )?;
             Ok(rows)
         })
     }
@@ -280,13 +250,14 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Delivery>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {COLUMNS} FROM outbox o JOIN documents d ON d.id = o.document_id
+            let rows = c.query_map(
+                &format!(
+                    "SELECT {COLUMNS} FROM outbox o JOIN documents d ON d.id = o.document_id
                  WHERE ?1 IS NULL OR o.state = ?1 ORDER BY o.id LIMIT ?2"
-            ))?;
-            let rows = st
-                .query_map(params![state, limit as i64], row_to_delivery)?
-                .collect::<Result<Vec<_>, _>>()?;
+                ),
+                params![state, limit as i64],
+                row_to_delivery,
+            )?;
             Ok(rows)
         })
     }
@@ -294,12 +265,7 @@ impl Store {
     /// Counts of deliveries per sink and state.
     pub fn delivery_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT sink, state, COUNT(*) FROM outbox GROUP BY sink, state ORDER BY sink, state",
-            )?;
-            let rows = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = c.query_map("SELECT sink, state, COUNT(*) FROM outbox GROUP BY sink, state ORDER BY sink, state", params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             Ok(rows)
         })
     }

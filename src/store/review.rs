@@ -1,40 +1,9 @@
 //! What people (and systems acting for them) do to documents: corrections with their
 //! audit trail, approve and reject, and the queries the API and review UI list with.
 
-use rusqlite::{params, OptionalExtension};
+use super::db::{self, params, Exec, OptionalExtension};
 
 use super::{now, row_to_doc, Change, DocumentRow, Notice, State, Store, StoreError};
-
-pub(super) const SCHEMA: &str = r#"
--- Every value a person changed, with what the pipeline had read there, so extraction
--- can learn from corrections later.
-CREATE TABLE IF NOT EXISTS corrections (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
-    document_id    TEXT NOT NULL REFERENCES documents(id),
-    field          TEXT NOT NULL,
-    old_value      TEXT,
-    new_value      TEXT,
-    old_raw        TEXT,
-    old_confidence REAL,
-    old_page       INTEGER,
-    old_bbox       TEXT,
-    old_origin     TEXT,
-    actor          TEXT NOT NULL,
-    at             TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS corrections_document ON corrections(document_id, id);
-CREATE INDEX IF NOT EXISTS transitions_to_state ON transitions(to_state, id);
--- How each page was normalised before OCR, so its image can be rebuilt to match the
--- boxes (`text::render_page`).
-CREATE TABLE IF NOT EXISTS pages (
-    document_id TEXT NOT NULL REFERENCES documents(id),
-    number      INTEGER NOT NULL,
-    width       INTEGER NOT NULL,
-    height      INTEGER NOT NULL,
-    transform   TEXT NOT NULL,
-    PRIMARY KEY (document_id, number)
-);
-"#;
 
 /// A page as read: its size after normalisation and how it got there.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -140,7 +109,7 @@ impl Store {
         pages: &[(PageInfo, Vec<PageWord>)],
     ) -> Result<(), StoreError> {
         self.with(|c| {
-            let tx = c.transaction()?;
+            let mut tx = c.transaction()?;
             tx.execute("DELETE FROM pages WHERE document_id = ?1", params![id])?;
             for (p, words) in pages {
                 tx.execute(
@@ -180,11 +149,7 @@ impl Store {
 
     pub fn pages(&self, id: &str) -> Result<Vec<PageInfo>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT number, width, height, transform, origin, marks, codes FROM pages WHERE document_id = ?1 ORDER BY number",
-            )?;
-            let rows = st
-                .query_map(params![id], |r| {
+            let rows = c.query_map("SELECT number, width, height, transform, origin, marks, codes FROM pages WHERE document_id = ?1 ORDER BY number", params![id], |r| {
                     let t: String = r.get(3)?;
                     let origin: Option<String> = r.get(4)?;
                     let marks: Option<String> = r.get(5)?;
@@ -205,8 +170,7 @@ impl Store {
                             .and_then(|c| serde_json::from_str(&c).ok())
                             .unwrap_or_default(),
                     })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+                })?;
             Ok(rows)
         })
     }
@@ -250,7 +214,7 @@ impl Store {
         changes: &[Correction],
     ) -> Result<(), StoreError> {
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = c.immediate()?;
             let state: Option<String> = tx
                 .query_row("SELECT state FROM documents WHERE id = ?1", params![id], |r| r.get(0))
                 .optional()?;
@@ -295,12 +259,8 @@ impl Store {
 
     pub fn corrections(&self, id: &str) -> Result<Vec<Correction>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT field, old_value, new_value, old_raw, old_confidence, old_page, old_bbox, old_origin, actor, at
-                 FROM corrections WHERE document_id = ?1 ORDER BY id",
-            )?;
-            let rows = st
-                .query_map(params![id], |r| {
+            let rows = c.query_map("SELECT field, old_value, new_value, old_raw, old_confidence, old_page, old_bbox, old_origin, actor, at
+                 FROM corrections WHERE document_id = ?1 ORDER BY id", params![id], |r| {
                     Ok(Correction {
                         field: r.get(0)?,
                         old_value: r.get(1)?,
@@ -309,14 +269,13 @@ impl Store {
                         old_confidence: r.get(4)?,
                         old_page: r.get(5)?,
                         old_bbox: r
-                            .get::<_, Option<String>>(6)?
+                            .get::<Option<String>>(6)?
                             .and_then(|b| serde_json::from_str(&b).ok()),
                         old_origin: r.get(7)?,
                         actor: r.get(8)?,
                         at: r.get(9)?,
                     })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+                })?;
             Ok(rows)
         })
     }
@@ -353,8 +312,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<DocumentRow>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare_cached(
-                select_documents!("
+            let rows = c.query_map(select_documents!("
                  WHERE seq > ?1
                    AND (?2 IS NULL OR state = ?2)
                    AND (?3 IS NULL OR doc_type = ?3)
@@ -365,11 +323,7 @@ impl Store {
                    AND (?8 IS NULL OR posted_at < ?8)
                    AND (?10 IS NULL OR instr(lower(reason), lower(?10)) > 0)
                    AND (?11 IS NULL OR parent_id = ?11)
-                 ORDER BY seq LIMIT ?9"),
-            )?;
-            let rows = st
-                .query_map(
-                    params![
+                 ORDER BY seq LIMIT ?9"), params![
                         after,
                         filter.state.map(State::as_str),
                         filter.doc_type,
@@ -382,9 +336,7 @@ impl Store {
                         filter.reason,
                         filter.parent
                     ],
-                    row_to_doc,
-                )?
-                .collect::<Result<Vec<_>, _>>()?;
+                    row_to_doc,)?;
             Ok(rows)
         })
     }
@@ -392,13 +344,12 @@ impl Store {
     /// Documents in review: how many, and how many of each type.
     pub fn review_counts(&self) -> Result<(i64, Vec<(String, i64)>), StoreError> {
         self.with(|c| {
-            let mut st = c.prepare_cached(
+            let types: Vec<(String, i64)> = c.query_map(
                 "SELECT COALESCE(doc_type, 'unknown'), COUNT(*)
                  FROM documents WHERE state = 'in_review' GROUP BY doc_type ORDER BY 2 DESC",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            let types = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<Vec<(String, i64)>, _>>()?;
             Ok((types.iter().map(|t| t.1).sum(), types))
         })
     }
@@ -440,25 +391,27 @@ impl Store {
         let wanted: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
         let list = serde_json::to_string(&wanted).unwrap_or_else(|_| "[]".into());
         self.with(|c| {
-            let mut st = c.prepare_cached(
+            let states = match c.backend() {
+                db::Backend::Sqlite => "SELECT value FROM json_each(?2)",
+                db::Backend::Postgres => "SELECT jsonb_array_elements_text(?2::jsonb)",
+            };
+            let sql = format!(
                 "SELECT t.id, t.document_id, t.to_state, t.at, t.reason, d.result
                  FROM transitions t JOIN documents d ON d.id = t.document_id
-                 WHERE t.id > ?1 AND t.to_state IN (SELECT value FROM json_each(?2))
-                 ORDER BY t.id LIMIT ?3",
-            )?;
-            let rows = st
-                .query_map(params![cursor, list, limit as i64], |r| {
-                    let state: String = r.get(2)?;
-                    Ok(FeedEntry {
-                        cursor: r.get(0)?,
-                        document_id: r.get(1)?,
-                        state: State::parse(&state).unwrap_or(State::Quarantined),
-                        at: r.get(3)?,
-                        reason: r.get(4)?,
-                        result: r.get(5)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+                 WHERE t.id > ?1 AND t.to_state IN ({states})
+                 ORDER BY t.id LIMIT ?3"
+            );
+            let rows = c.query_map(&sql, params![cursor, list, limit as i64], |r| {
+                let state: String = r.get(2)?;
+                Ok(FeedEntry {
+                    cursor: r.get(0)?,
+                    document_id: r.get(1)?,
+                    state: State::parse(&state).unwrap_or(State::Quarantined),
+                    at: r.get(3)?,
+                    reason: r.get(4)?,
+                    result: r.get(5)?,
+                })
+            })?;
             Ok(rows)
         })
     }

@@ -9,10 +9,7 @@
 //! value, the total as a number, the document's date) is judged by the caller on the
 //! rows this returns, so no JSON function is needed here.
 
-use rusqlite::types::Value as SqlValue;
-
-use rusqlite::{params, OptionalExtension};
-
+use super::db::{params, Exec, OptionalExtension, Value as SqlValue};
 use super::outbox::now_ms;
 use super::{apply, row_to_doc, Change, DocumentRow, State, Store, StoreError};
 use crate::document::vendor::Vendor;
@@ -89,7 +86,7 @@ impl Store {
             } else {
                 " AND seq > ?"
             };
-            cond(&mut sql, c, SqlValue::Integer(a));
+            cond(&mut sql, c, SqlValue::Int(a));
         }
         let text = |s: &Option<String>| s.clone().map(SqlValue::Text);
         for (c, v) in [
@@ -122,19 +119,15 @@ impl Store {
                    OR lower(result) LIKE ?{n} ESCAPE '\\')"
             ));
         }
-        args.push(SqlValue::Integer(limit as i64));
+        args.push(SqlValue::Int(limit as i64));
         sql.push_str(&format!(
             " ORDER BY seq {} LIMIT ?{}",
             if scan.newest_first { "DESC" } else { "ASC" },
             args.len()
         ));
-        self.with(|c| {
-            let mut st = c.prepare_cached(&sql)?;
-            let rows = st
-                .query_map(rusqlite::params_from_iter(args.iter()), row_to_doc)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
+        let params: Vec<&dyn super::db::Param> =
+            args.iter().map(|a| a as &dyn super::db::Param).collect();
+        self.with(|c| c.query_map(&sql, &params, row_to_doc))
     }
 }
 
@@ -149,24 +142,16 @@ impl Store {
         taught: Option<&Vendor>,
         until_ms: i64,
     ) -> Result<(), StoreError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let r = apply(&tx, change)?;
-            if r.is_ok() {
-                if let Some(v) = taught {
-                    super::vendors::save(&tx, v)?;
-                }
-                // The retry window (window_start) starts with the hold, not before it.
-                tx.execute(
-                    "UPDATE outbox SET next_attempt_at = ?2, window_start = ?2
-                     WHERE document_id = ?1 AND state = 'pending' AND attempts = 0
-                       AND revision = (SELECT MAX(id) FROM transitions WHERE document_id = ?1)",
-                    params![change.id, until_ms],
-                )?;
-            }
-            tx.commit()?;
-            Ok(r)
-        })?
+        self.decide_and_learn(change, taught, |tx| {
+            // The retry window (window_start) starts with the hold, not before it.
+            tx.execute(
+                "UPDATE outbox SET next_attempt_at = ?2, window_start = ?2
+                 WHERE document_id = ?1 AND state = 'pending' AND attempts = 0
+                   AND revision = (SELECT MAX(id) FROM transitions WHERE document_id = ?1)",
+                params![change.id, until_ms],
+            )?;
+            Ok(())
+        })
     }
 
     /// Until when (Unix ms) the last posting of `id` may be undone, if it is posted
@@ -181,9 +166,9 @@ impl Store {
                 params![id, UNDO_MARGIN_MS],
                 |r| {
                     Ok((
-                        r.get::<_, Option<i64>>(0)?,
-                        r.get::<_, Option<i64>>(1)?,
-                        r.get::<_, i64>(2)?,
+                        r.get::<Option<i64>>(0)?,
+                        r.get::<Option<i64>>(1)?,
+                        r.get::<i64>(2)?,
                     ))
                 },
             )
@@ -201,7 +186,7 @@ impl Store {
     /// Otherwise nothing changes and [`UndoError::TooLate`] says why.
     pub fn undo_posting(&self, id: &str, actor: &str) -> Result<(), UndoError> {
         let outcome = self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = c.immediate()?;
             let state: Option<String> = tx
                 .query_row(
                     "SELECT state FROM documents WHERE id = ?1",
@@ -221,18 +206,12 @@ impl Store {
                 params![id],
                 |r| r.get(0),
             )?;
-            let rows: Vec<(String, String, i64, i64)> = {
-                let mut st = tx.prepare(
-                    "SELECT sink, state, attempts, next_attempt_at FROM outbox
-                     WHERE document_id = ?1 AND revision = ?2 ORDER BY id",
-                )?;
-                let rows = st
-                    .query_map(params![id, revision], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?;
-                rows
-            };
+            let rows: Vec<(String, String, i64, i64)> = tx.query_map(
+                "SELECT sink, state, attempts, next_attempt_at FROM outbox
+                 WHERE document_id = ?1 AND revision = ?2 ORDER BY id",
+                params![id, revision],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
             // The time is read inside the transaction, after its write lock is held.
             let now = now_ms();
             if let Some((sink, ..)) = rows.iter().find(|(_, st, n, _)| st != "pending" || *n > 0) {
@@ -251,7 +230,7 @@ impl Store {
             )?;
             let reason = format!("approval undone by {actor}");
             let r = apply(
-                &tx,
+                &mut tx,
                 &Change {
                     id,
                     expect: Some(State::Posted),
@@ -279,9 +258,16 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_ledger::{on_both_engines, store, Engine};
 
-    fn store_with(dir: &std::path::Path, names: &[&str]) -> (Store, Vec<String>) {
-        let s = Store::open(&dir.join("db.sqlite3"), &dir.join("blobs")).unwrap();
+    on_both_engines!(
+        pages_both_ways_without_skipping_or_repeating,
+        rough_terms_take_like_wildcards_literally,
+        an_approval_is_held_and_undone_only_while_nothing_has_left,
+    );
+
+    fn store_with(e: Engine, dir: &std::path::Path, names: &[&str]) -> (Store, Vec<String>) {
+        let s = store(e, dir);
         let mut ids = Vec::new();
         for n in names {
             let f = dir.join(n);
@@ -291,10 +277,13 @@ mod tests {
         (s, ids)
     }
 
-    #[test]
-    fn pages_both_ways_without_skipping_or_repeating() {
+    fn pages_both_ways_without_skipping_or_repeating(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let (s, ids) = store_with(dir.path(), &["a.png", "b.png", "c.png", "d.png", "e.png"]);
+        let (s, ids) = store_with(
+            e,
+            dir.path(),
+            &["a.png", "b.png", "c.png", "d.png", "e.png"],
+        );
         for newest_first in [false, true] {
             let scan = Scan {
                 newest_first,
@@ -318,10 +307,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rough_terms_take_like_wildcards_literally() {
+    fn rough_terms_take_like_wildcards_literally(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let (s, ids) = store_with(dir.path(), &["inv_100%.png", "inv-100x.png"]);
+        let (s, ids) = store_with(e, dir.path(), &["inv_100%.png", "inv-100x.png"]);
         let find = |t: &str| -> Vec<String> {
             let scan = Scan {
                 rough_terms: vec![t.into()],
@@ -343,11 +331,10 @@ mod tests {
         assert!(s.scan_documents(&scan, None, 10).unwrap().is_empty());
     }
 
-    #[test]
-    fn an_approval_is_held_and_undone_only_while_nothing_has_left() {
+    fn an_approval_is_held_and_undone_only_while_nothing_has_left(e: Engine) {
         use crate::store::Notice;
         let dir = tempfile::tempdir().unwrap();
-        let (s, ids) = store_with(dir.path(), &["a.png"]);
+        let (s, ids) = store_with(e, dir.path(), &["a.png"]);
         let id = &ids[0];
         s.transition(id, State::InReview, "doubtful", Some("{}"), None)
             .unwrap();

@@ -4,24 +4,11 @@
 //! password hash protects low-entropy secrets; these are not guessable). Lookup is by
 //! hash; revoked tokens stay on record.
 
+use super::db::{self, params, Exec, OptionalExtension, Row};
 use rand::RngCore;
-use rusqlite::{params, OptionalExtension};
 use sha2::Digest;
 
 use super::{now, Store, StoreError};
-
-pub(super) const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS api_tokens (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    name         TEXT NOT NULL UNIQUE,
-    -- read | write
-    scope        TEXT NOT NULL,
-    hash         TEXT NOT NULL UNIQUE,
-    created_at   TEXT NOT NULL,
-    last_used_at TEXT,
-    revoked_at   TEXT
-);
-"#;
 
 /// What a token may do. `Write` includes everything `Read` may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -114,16 +101,13 @@ impl Store {
 
     pub fn tokens(&self) -> Result<Vec<Token>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT id, name, scope, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id",
-            )?;
-            let rows = st.query_map([], row_to_token)?.collect::<Result<Vec<_>, _>>()?;
+            let rows = c.query_map("SELECT id, name, scope, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id", params![], row_to_token)?;
             Ok(rows)
         })
     }
 }
 
-fn row_to_token(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
+fn row_to_token(r: &Row<'_, '_>) -> db::Result<Token> {
     let scope: String = r.get(2)?;
     Ok(Token {
         id: r.get(0)?,
@@ -138,18 +122,20 @@ fn row_to_token(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_ledger::{on_both_engines, store, Engine};
 
-    #[test]
-    fn a_token_authenticates_until_revoked_and_only_its_hash_is_kept() {
+    on_both_engines!(a_token_authenticates_until_revoked_and_only_its_hash_is_kept);
+
+    fn a_token_authenticates_until_revoked_and_only_its_hash_is_kept(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("db.sqlite3"), &dir.path().join("blobs")).unwrap();
+        let s = store(e, dir.path());
         let secret = s.create_token("erp", Scope::Write).unwrap();
         assert!(secret.starts_with(PREFIX) && secret.len() == PREFIX.len() + 64);
         let t = s.authenticate(&secret).unwrap().unwrap();
         assert_eq!((t.name.as_str(), t.scope), ("erp", Scope::Write));
         assert!(s.authenticate("mr_wrong").unwrap().is_none());
         let stored: String = s
-            .with(|c| c.query_row("SELECT hash FROM api_tokens", [], |r| r.get(0)))
+            .with(|c| c.query_row("SELECT hash FROM api_tokens", params![], |r| r.get(0)))
             .unwrap();
         assert_ne!(stored, secret);
         assert!(

@@ -6,7 +6,7 @@
 //! the commit leaves the parent in `processing`, and [`Store::recover`] sends it round
 //! again: each attachment becomes a document exactly once.
 
-use rusqlite::params;
+use super::db::{params, Exec};
 
 use super::{
     apply, insert_document, row_to_doc, Change, DocumentRow, Ingested, NewDocument, State, Store,
@@ -27,11 +27,11 @@ impl Store {
     /// they were recorded; none for a document that is no container.
     pub fn children(&self, parent: &str) -> Result<Vec<DocumentRow>, StoreError> {
         self.with(|c| {
-            let mut st =
-                c.prepare_cached(select_documents!("WHERE parent_id = ?1 ORDER BY seq"))?;
-            let rows = st
-                .query_map(params![parent], row_to_doc)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = c.query_map(
+                select_documents!("WHERE parent_id = ?1 ORDER BY seq"),
+                params![parent],
+                row_to_doc,
+            )?;
             Ok(rows)
         })
     }
@@ -50,11 +50,11 @@ impl Store {
             stored.push(self.blobs.put_bytes(&c.data)?);
         }
         self.with(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = conn.immediate()?;
             let mut out = Vec::new();
             for (c, (sha, size)) in children.iter().zip(&stored) {
                 out.push(insert_document(
-                    &tx,
+                    &mut tx,
                     &NewDocument {
                         name: &c.name,
                         sha256: sha,
@@ -67,7 +67,7 @@ impl Store {
                 )?);
             }
             let moved = apply(
-                &tx,
+                &mut tx,
                 &Change {
                     id: &parent.id,
                     expect: Some(State::Processing),

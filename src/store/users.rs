@@ -1,36 +1,11 @@
 //! People who work the review queue: users with argon2-hashed passwords, their
 //! sign-in sessions, and the leases that keep two reviewers off one document.
 
+use super::db::{self, params, Exec, OptionalExtension, Row};
 use rand::RngCore;
-use rusqlite::{params, OptionalExtension};
 use sha2::Digest;
 
 use super::{now, Store, StoreError};
-
-pub(super) const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS users (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    name          TEXT NOT NULL UNIQUE,
-    -- reviewer | admin
-    role          TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at    TEXT NOT NULL
-);
--- The cookie holds a random secret; the table its SHA-256.
-CREATE TABLE IF NOT EXISTS sessions (
-    hash        TEXT PRIMARY KEY,
-    user_id     INTEGER NOT NULL REFERENCES users(id),
-    csrf        TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    expires_at  INTEGER NOT NULL
-);
--- A reviewer who opened a document holds it until expires_at (unix ms).
-CREATE TABLE IF NOT EXISTS leases (
-    document_id TEXT PRIMARY KEY REFERENCES documents(id),
-    user_name   TEXT NOT NULL,
-    expires_at  INTEGER NOT NULL
-);
-"#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,7 +89,7 @@ fn password_ok(password: &str, phc: &str) -> bool {
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password("not a password").unwrap_or_default());
 
-fn row_to_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+fn row_to_user(r: &Row<'_, '_>) -> db::Result<User> {
     let role: String = r.get(2)?;
     Ok(User {
         id: r.get(0)?,
@@ -130,7 +105,7 @@ impl Store {
     pub fn set_user(&self, name: &str, role: Role, password: &str) -> Result<(), StoreError> {
         let hash = hash_password(password).map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = c.immediate()?;
             tx.execute(
                 "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
@@ -163,7 +138,7 @@ impl Store {
     /// as the actor of what the person did. `false` when there is no such user.
     pub fn remove_user(&self, name: &str) -> Result<bool, StoreError> {
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = c.immediate()?;
             tx.execute(
                 "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
                 params![name],
@@ -177,10 +152,11 @@ impl Store {
 
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare("SELECT id, name, role FROM users ORDER BY name")?;
-            let rows = st
-                .query_map([], row_to_user)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = c.query_map(
+                "SELECT id, name, role FROM users ORDER BY name",
+                params![],
+                row_to_user,
+            )?;
             Ok(rows)
         })
     }
@@ -250,7 +226,7 @@ impl Store {
     pub fn lease(&self, document_id: &str, user: &str, ttl_ms: i64) -> Result<Lease, StoreError> {
         let now = super::outbox::now_ms();
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = c.immediate()?;
             let held: Option<(String, i64)> = tx
                 .query_row(
                     "SELECT user_name, expires_at FROM leases WHERE document_id = ?1",
@@ -287,13 +263,11 @@ impl Store {
     /// Who holds live leases, by document.
     pub fn leases(&self) -> Result<Vec<(String, String)>, StoreError> {
         self.with(|c| {
-            let mut st =
-                c.prepare("SELECT document_id, user_name FROM leases WHERE expires_at > ?1")?;
-            let rows = st
-                .query_map(params![super::outbox::now_ms()], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = c.query_map(
+                "SELECT document_id, user_name FROM leases WHERE expires_at > ?1",
+                params![super::outbox::now_ms()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             Ok(rows)
         })
     }
@@ -302,14 +276,16 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_ledger::{on_both_engines, store, Engine};
 
-    #[test]
-    fn passwords_sessions_and_leases() {
+    on_both_engines!(passwords_sessions_and_leases);
+
+    fn passwords_sessions_and_leases(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("db.sqlite3"), &dir.path().join("blobs")).unwrap();
+        let s = store(e, dir.path());
         s.set_user("ann", Role::Reviewer, "correct horse").unwrap();
         let stored: String = s
-            .with(|c| c.query_row("SELECT password_hash FROM users", [], |r| r.get(0)))
+            .with(|c| c.query_row("SELECT password_hash FROM users", params![], |r| r.get(0)))
             .unwrap();
         assert!(stored.starts_with("$argon2id$"), "{stored}");
         assert!(s.sign_in("ann", "wrong", 60_000).unwrap().is_none());

@@ -5,22 +5,10 @@
 //! VAT id in a column of its own (a re-import updates by it), and what approvals
 //! taught (`learned`, JSON), which `reset` empties without touching the record.
 
-use rusqlite::{params, OptionalExtension};
+use super::db::{self, params, Exec, OptionalExtension, Tx};
 
 use super::{apply, now, Change, Store, StoreError};
 use crate::document::vendor::{Learned, Vendor};
-
-pub(super) const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS vendors (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    name       TEXT NOT NULL,
-    vat_id     TEXT UNIQUE,
-    record     TEXT NOT NULL,
-    learned    TEXT NOT NULL DEFAULT '{"documents":0}',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-"#;
 
 /// What an import did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -29,10 +17,8 @@ pub struct Imported {
     pub updated: usize,
 }
 
-fn to_vendor(id: i64, record: &str, learned: &str) -> rusqlite::Result<Vendor> {
-    let bad = |e: serde_json::Error| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    };
+fn to_vendor(id: i64, record: &str, learned: &str) -> db::Result<Vendor> {
+    let bad = |e: serde_json::Error| db::DbError::Type(1, e.to_string());
     let mut v: Vendor = serde_json::from_str(record).map_err(bad)?;
     v.id = id;
     v.learned = serde_json::from_str(learned).map_err(bad)?;
@@ -54,16 +40,16 @@ fn record_json(v: &Vendor) -> String {
 }
 
 /// Insert `v`, or update the row `v.id` names (record and learned).
-pub(super) fn save(tx: &rusqlite::Transaction<'_>, v: &Vendor) -> rusqlite::Result<i64> {
+fn save(tx: &mut Tx<'_>, v: &Vendor) -> db::Result<i64> {
     let learned = serde_json::to_string(&v.learned).unwrap_or_default();
     let at = now();
     if v.id == 0 {
-        tx.execute(
+        tx.query_row(
             "INSERT INTO vendors (name, vat_id, record, learned, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
             params![v.name, v.vat_id, record_json(v), learned, at],
-        )?;
-        Ok(tx.last_insert_rowid())
+            |r| r.get(0),
+        )
     } else {
         tx.execute(
             "UPDATE vendors SET name = ?2, vat_id = ?3, record = ?4, learned = ?5, updated_at = ?6
@@ -78,13 +64,12 @@ impl Store {
     /// Every vendor, by name.
     pub fn vendors(&self) -> Result<Vec<Vendor>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT id, record, learned FROM vendors ORDER BY name COLLATE NOCASE, id",
-            )?;
-            let rows = st.query_map([], |r| {
-                to_vendor(r.get(0)?, &r.get::<_, String>(1)?, &r.get::<_, String>(2)?)
-            })?;
-            rows.collect()
+            // lower(): SQLite's NOCASE, which PostgreSQL does not have.
+            c.query_map(
+                "SELECT id, record, learned FROM vendors ORDER BY lower(name), id",
+                params![],
+                |r| to_vendor(r.get(0)?, &r.get::<String>(1)?, &r.get::<String>(2)?),
+            )
         })
     }
 
@@ -94,7 +79,7 @@ impl Store {
             c.query_row(
                 "SELECT id, record, learned FROM vendors WHERE id = ?1",
                 params![id],
-                |r| to_vendor(r.get(0)?, &r.get::<_, String>(1)?, &r.get::<_, String>(2)?),
+                |r| to_vendor(r.get(0)?, &r.get::<String>(1)?, &r.get::<String>(2)?),
             )
             .optional()
         })
@@ -106,7 +91,7 @@ impl Store {
     pub fn import_vendors(&self, vendors: &[Vendor]) -> Result<Imported, StoreError> {
         let known = self.vendors()?;
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = c.immediate()?;
             let mut done = Imported::default();
             for v in vendors {
                 let same = known.iter().find(|k| match (&k.vat_id, &v.vat_id) {
@@ -128,7 +113,7 @@ impl Store {
                         v.clone()
                     }
                 };
-                save(&tx, &row)?;
+                save(&mut tx, &row)?;
             }
             tx.commit()?;
             Ok(done)
@@ -160,13 +145,27 @@ impl Store {
         change: &Change<'_>,
         taught: Option<&Vendor>,
     ) -> Result<(), StoreError> {
+        self.decide_and_learn(change, taught, |_| Ok(()))
+    }
+
+    /// `change` and what it `taught` in one immediate transaction, then `also` (in
+    /// the same transaction) when the change was made: the one shape of a person's
+    /// decision, plain ([`Store::change_and_learn`]) or with its deliveries held
+    /// ([`Store::post_held`]).
+    pub(super) fn decide_and_learn(
+        &self,
+        change: &Change<'_>,
+        taught: Option<&Vendor>,
+        also: impl FnOnce(&mut Tx<'_>) -> db::Result<()> + Send,
+    ) -> Result<(), StoreError> {
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let r = apply(&tx, change)?;
+            let mut tx = c.immediate()?;
+            let r = apply(&mut tx, change)?;
             if r.is_ok() {
                 if let Some(v) = taught {
-                    save(&tx, v)?;
+                    save(&mut tx, v)?;
                 }
+                also(&mut tx)?;
             }
             tx.commit()?;
             Ok(r)

@@ -8,6 +8,7 @@
 //!   invoice/receipt tie) and a plain grey PNG;
 //! - [`marks`]: the renderer of synthetic checkboxes, signature frames and busy pages
 //!   that `text::marks`' tests score the detector on;
+//! - [`postgres`]: a throw-away PostgreSQL cluster per test binary, a database per test;
 //! - [`Config::defaults`] and [`builtin_type`]: the embedded default configuration and one of
 //!   its built-in document types.
 //!
@@ -22,6 +23,7 @@
 mod engine;
 pub mod marks;
 pub mod pages;
+pub mod postgres;
 
 use crate::config::{Config, DocType};
 pub use engine::ScriptedEngine;

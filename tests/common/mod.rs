@@ -17,17 +17,61 @@ pub type DocumentRow = (String, String, Option<String>, Option<String>);
 
 pub struct Install {
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL ledger's URL when the suite runs on PostgreSQL
+    /// ([`test_database`]); `None`: the SQLite file in `var`.
+    pub database: Option<String>,
 }
+
+/// `MAILROOM_TEST_DATABASE=postgres` (`scripts/test`): the integration tests that
+/// build an [`Install`] run their binaries on a database of their own in this test
+/// binary's throw-away PostgreSQL cluster instead of the SQLite file in `var`.
+pub fn on_postgres() -> bool {
+    std::env::var("MAILROOM_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// A fresh PostgreSQL database for an installation, when the suite runs on it.
+pub fn test_database() -> Option<String> {
+    on_postgres().then(|| {
+        mailroom::testing::postgres::fresh_database()
+            .secret()
+            .to_string()
+    })
+}
+
+/// One value bound to a query of [`Install::sql`] / [`Install::query`].
+pub enum Arg<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// A ledger value read back by [`Install::query`]: text, or an integer as text.
+pub type Cell = Option<String>;
 
 impl Install {
     /// A fresh installation with `extra` appended to its config (a line setting
     /// `undo_secs` goes into its `[web]` table).
     pub fn new(extra: &str) -> Install {
+        Install::build(extra, test_database())
+    }
+
+    /// [`Install::new`] on the SQLite file in `var` whatever the suite runs on: for
+    /// what only SQLite does (one run per ledger, the file itself).
+    pub fn sqlite(extra: &str) -> Install {
+        Install::build(extra, None)
+    }
+
+    fn build(extra: &str, database: Option<String>) -> Install {
         let (web, rest): (Vec<&str>, Vec<&str>) =
             extra.lines().partition(|l| l.starts_with("undo_secs"));
         let (web, extra) = (web.join("\n"), rest.join("\n"));
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
+        // On PostgreSQL unless the test chose its own ledger.
+        let database = database.filter(|_| !extra.contains("[database]"));
+        let extra = match &database {
+            Some(url) => format!("{extra}\n[database]\nurl = \"{url}\"\n"),
+            None => extra,
+        };
         let doctypes = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/doctypes");
         let config = format!(
             r#"[paths]
@@ -54,7 +98,7 @@ rescan_interval_secs = 1
         );
         std::fs::write(root.join("mailroom.toml"), config).unwrap();
         std::fs::create_dir_all(root.join("inbox")).unwrap();
-        Install { dir }
+        Install { dir, database }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -121,8 +165,103 @@ rescan_interval_secs = 1
         }
     }
 
+    /// The SQLite ledger file, for a test that looks at the file itself.
     pub fn db(&self) -> rusqlite::Connection {
+        assert!(
+            self.database.is_none(),
+            "this test reads the SQLite file; use Install::sql/query on PostgreSQL"
+        );
         rusqlite::Connection::open(self.path("var/mailroom.sqlite3")).unwrap()
+    }
+
+    /// The ledger as the binaries see it (SQLite file or PostgreSQL), opened in the
+    /// test for a direct look or a change.
+    pub fn store(&self) -> mailroom::store::Store {
+        let cfg = mailroom::config::Config::load(&self.config(), true).unwrap();
+        mailroom::store::Store::open_config(&cfg).unwrap()
+    }
+
+    /// Run `sql` (SQLite's dialect, `?N` placeholders) on the ledger, whichever engine
+    /// keeps it; rows changed.
+    pub fn sql(&self, sql: &str, args: &[Arg<'_>]) -> usize {
+        match &self.database {
+            None => {
+                let db = self.db();
+                let values: Vec<rusqlite::types::Value> = args.iter().map(sqlite_value).collect();
+                db.execute(sql, rusqlite::params_from_iter(values)).unwrap()
+            }
+            Some(url) => {
+                let (text, values) = postgres_query(sql, args);
+                let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    values.iter().map(|v| v.as_ref()).collect();
+                c.execute(&text, &refs)
+                    .unwrap_or_else(|e| panic!("{text}: {e}")) as usize
+            }
+        }
+    }
+
+    /// The rows of `sql` on the ledger, each column as text (`None` for NULL).
+    pub fn query(&self, sql: &str, args: &[Arg<'_>]) -> Option<Vec<Vec<Cell>>> {
+        match &self.database {
+            None => {
+                let db = self.db();
+                let values: Vec<rusqlite::types::Value> = args.iter().map(sqlite_value).collect();
+                let mut st = db.prepare(sql).ok()?;
+                let n = st.column_count();
+                let rows = st
+                    .query_map(rusqlite::params_from_iter(values), |r| {
+                        (0..n)
+                            .map(|i| {
+                                Ok(match r.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => None,
+                                    rusqlite::types::ValueRef::Integer(v) => Some(v.to_string()),
+                                    rusqlite::types::ValueRef::Real(v) => Some(v.to_string()),
+                                    rusqlite::types::ValueRef::Text(t)
+                                    | rusqlite::types::ValueRef::Blob(t) => {
+                                        Some(String::from_utf8_lossy(t).into_owned())
+                                    }
+                                })
+                            })
+                            .collect::<rusqlite::Result<Vec<Cell>>>()
+                    })
+                    .ok()?
+                    .collect::<Result<Vec<_>, _>>()
+                    .ok()?;
+                Some(rows)
+            }
+            Some(url) => {
+                let (text, values) = postgres_query(sql, args);
+                let mut c = postgres::Client::connect(url, postgres::NoTls).ok()?;
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    values.iter().map(|v| v.as_ref()).collect();
+                let rows = c.query(&text, &refs).ok()?;
+                use mailroom::store::db::Value;
+                Some(
+                    rows.iter()
+                        .map(|r| {
+                            (0..r.len())
+                                .map(|i| match r.get::<_, Value>(i) {
+                                    Value::Null => None,
+                                    Value::Int(v) => Some(v.to_string()),
+                                    Value::Real(v) => Some(v.to_string()),
+                                    Value::Text(t) => Some(t),
+                                    Value::Blob(b) => {
+                                        Some(String::from_utf8_lossy(&b).into_owned())
+                                    }
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// The single integer `sql` selects.
+    pub fn count(&self, sql: &str, args: &[Arg<'_>]) -> i64 {
+        let rows = self.query(sql, args).expect("the ledger answers");
+        rows[0][0].as_deref().unwrap_or("0").parse().unwrap()
     }
 
     /// (name, state, reason, duplicate_of) of every document, in ingest order.
@@ -131,30 +270,27 @@ rescan_interval_secs = 1
             .expect("the ledger has its documents table")
     }
 
-    /// The documents, or `None` while the ledger file exists but its schema is still
-    /// being created by a starting `mailroom run`.
+    /// The documents, or `None` while the ledger is not there yet or its schema is
+    /// still being created by a starting `mailroom run`.
     pub fn try_documents(&self) -> Option<Vec<DocumentRow>> {
-        let db = self.db();
-        let ready: bool = db
-            .query_row(
-                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'documents'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap_or(false);
-        if !ready {
+        if self.database.is_none() && !self.path("var/mailroom.sqlite3").exists() {
             return None;
         }
-        // A schema still being written (or locked) reads as "not yet".
-        let mut st = db
-            .prepare("SELECT name, state, reason, duplicate_of FROM documents ORDER BY seq")
-            .ok()?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .ok()?
-            .collect::<Result<Vec<_>, _>>()
-            .ok()?;
-        Some(rows)
+        let rows = self.query(
+            "SELECT name, state, reason, duplicate_of FROM documents ORDER BY seq",
+            &[],
+        )?;
+        Some(
+            rows.into_iter()
+                .map(|mut r| {
+                    let dup = r.pop().flatten();
+                    let reason = r.pop().flatten();
+                    let state = r.pop().flatten().unwrap_or_default();
+                    let name = r.pop().flatten().unwrap_or_default();
+                    (name, state, reason, dup)
+                })
+                .collect(),
+        )
     }
 
     pub fn outbox_files(&self) -> Vec<PathBuf> {
@@ -165,6 +301,30 @@ rescan_interval_secs = 1
         v.sort();
         v
     }
+}
+
+fn sqlite_value(a: &Arg<'_>) -> rusqlite::types::Value {
+    match a {
+        Arg::Text(t) => rusqlite::types::Value::Text(t.to_string()),
+        Arg::Int(i) => rusqlite::types::Value::Integer(*i),
+    }
+}
+
+/// `sql` in PostgreSQL's dialect (as the store rewrites its own) and its values.
+fn postgres_query(
+    sql: &str,
+    args: &[Arg<'_>],
+) -> (String, Vec<Box<dyn postgres::types::ToSql + Sync>>) {
+    let values = args
+        .iter()
+        .map(|a| -> Box<dyn postgres::types::ToSql + Sync> {
+            match a {
+                Arg::Text(t) => Box::new(t.to_string()),
+                Arg::Int(i) => Box::new(*i),
+            }
+        })
+        .collect();
+    (mailroom::store::db::to_postgres(sql), values)
 }
 
 /// Generate `count` synthetic invoices with ground truth into `dir`.
