@@ -90,12 +90,22 @@ fn production_code(path: &Path) -> String {
     let mut out = String::new();
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
-        // An inline test module closes its file: everything after it is test code. A
-        // test module in a file of its own (`mod tests;`) is skipped, and so is that
+        // An inline test module is test code. A test module in a file of its own (`mod tests;`) is skipped, and so is that
         // file (`tests.rs`, see `rust_files`).
         if line.trim() == "#[cfg(test)]" {
             match lines.peek().map(|n| n.trim()) {
-                Some(n) if n.starts_with("mod ") && n.ends_with('{') => break,
+                // A test module inline: skipped to its closing brace (test support such
+                // as `pub(crate) mod test_ledger` may sit between production items).
+                Some(n) if n.contains("mod ") && n.ends_with('{') => {
+                    let mut depth = 0i32;
+                    for l in lines.by_ref() {
+                        depth += l.matches('{').count() as i32 - l.matches('}').count() as i32;
+                        if depth <= 0 {
+                            break;
+                        }
+                    }
+                    continue;
+                }
                 Some(n) if n.starts_with("mod ") && n.ends_with(';') => {
                     lines.next();
                     continue;
