@@ -261,6 +261,14 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
     // number, then click the word the OCR read there.
     let number = c.find(Locator::Css("#f-invoice_number")).await.unwrap();
     let read = number.prop("value").await.unwrap().unwrap_or_default();
+    // Into the middle of the view: at its bottom edge the sticky action bar (with the
+    // line-item grid the page is taller) would take the click.
+    c.execute(
+        "document.getElementById('f-invoice_number').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
     number.click().await.unwrap();
     let select_all = format!("{}a{}", Key::Control, Key::Null);
     number.send_keys(&select_all).await.unwrap();
