@@ -236,8 +236,8 @@ fn a_rescan_of_a_posted_invoice_is_held_not_posted_twice() {
     std::fs::copy(&src, inst.path("inbox/first.png")).unwrap();
     inst.run_to_idle(std::time::Duration::from_secs(120));
     let docs = inst.documents();
-    // Read to the end (its line items do not add up to the total printed: review).
-    assert_eq!(docs[0].1, "in_review", "{docs:?}");
+    // Posted: the rescan below must then be held as the same invoice.
+    assert_eq!(docs[0].1, "auto_posted", "{docs:?}");
     // The same page scanned again: other bytes (JPEG), the same invoice.
     image::open(&src)
         .unwrap()
@@ -458,8 +458,8 @@ fn a_file_with_a_255_byte_name_is_read_once_and_archived_once() {
     let docs = inst.documents();
     assert_eq!(docs.len(), 1, "{docs:?}");
     assert_eq!(docs[0].0, name, "the ledger keeps the whole name");
-    // Read to the end (its line items do not add up to the total printed: review).
-    assert_eq!(docs[0].1, "in_review", "{docs:?}");
+    // Posted: the rescan below must then be held as the same invoice.
+    assert_eq!(docs[0].1, "auto_posted", "{docs:?}");
     let db = inst.db();
     let (id, intake_done, read): (String, i64, i64) = db
         .query_row(
