@@ -755,7 +755,7 @@ fn counts(db: &rusqlite::Connection, sql: &str) -> Vec<(String, String, i64)> {
 /// reached gives up at once, so every one of its deliveries is dead.
 #[test]
 fn metrics_scraped_from_the_running_service_agree_with_the_ledger() {
-    let inst = Install::new("");
+    let inst = Install::sqlite("");
     let sinks = format!(
         r#"
 [[sinks]]
