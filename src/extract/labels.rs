@@ -3,12 +3,12 @@
 
 use crate::config::doctype::{FieldKind, FieldSpec};
 use crate::config::DocType;
-use crate::document::Origin;
 use crate::text::layout::{token_match, union, LWord, Line};
 use crate::values::{self, DateOrder};
 
 use super::candidates::{parse_region, Candidate, Found, BELOW_LABEL, RIGHT_OF_LABEL};
 use super::similar;
+use super::Reading;
 
 /// A label found on a line.
 pub(super) struct LabelMatch {
@@ -27,17 +27,11 @@ pub(super) const MIN_SIMILARITY: f64 = 0.6;
 
 /// Candidates beside the type's listed labels: each region where a label's value may
 /// be, parsed as the field's kind, scored by the label's match and where the value sat.
-pub(super) fn labelled_candidates(
-    lines: &[Line],
-    matches: &[LabelMatch],
-    doctype: &DocType,
-    order: DateOrder,
-    default_country: Option<&str>,
-    origin_of: &dyn Fn(u32) -> Origin,
-) -> Vec<Vec<Candidate>> {
-    let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); doctype.fields.len()];
+pub(super) fn labelled_candidates(r: &Reading) -> Vec<Vec<Candidate>> {
+    let (lines, matches) = (r.lines, r.matches);
+    let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); r.doctype.fields.len()];
     for m in matches {
-        let spec = &doctype.fields[m.field];
+        let spec = &r.doctype.fields[m.field];
         for (region, pos) in value_regions(lines, matches, m) {
             if spec.kind == FieldKind::Text
                 && pos == RIGHT_OF_LABEL
@@ -47,22 +41,39 @@ pub(super) fn labelled_candidates(
                 // the value.
                 continue;
             }
-            if let Some(mut c) = parse_region(spec.kind, spec, &region, order, default_country) {
-                c.page = lines[m.line].page;
-                c.origin = origin_of(c.page);
-                c.score *= m.quality * pos;
-                c.label_match = m.quality;
-                c.found = if pos == RIGHT_OF_LABEL {
-                    Found::RightOfLabel
-                } else {
-                    Found::BelowLabel
-                };
-                c.label = lines[m.line].text(m.start, m.end);
+            let found = if pos == RIGHT_OF_LABEL {
+                Found::RightOfLabel
+            } else {
+                Found::BelowLabel
+            };
+            let label = lines[m.line].text(m.start, m.end);
+            if let Some(c) = parse_region(spec.kind, spec, &region, r.order, r.default_country) {
+                let c = beside(c, r, lines[m.line].page, label, m.quality, found, pos);
                 candidates[m.field].push(c);
             }
         }
     }
     candidates
+}
+
+/// A value found beside (or under) a label: on the label's page, its score times the
+/// label's match and `factor` (where it sat), with how it was found.
+fn beside(
+    mut c: Candidate,
+    r: &Reading,
+    page: u32,
+    label: String,
+    label_match: f64,
+    found: Found,
+    factor: f64,
+) -> Candidate {
+    c.page = page;
+    c.origin = r.origin_of(page);
+    c.score *= label_match * factor;
+    c.label_match = label_match;
+    c.found = found;
+    c.label = label;
+    c
 }
 
 /// A region right of a label that starts a column away from it (farther than twelve
@@ -272,15 +283,8 @@ pub(super) fn value_regions(
 /// (`text::pairs`) whose key is like a field's labels (`similar`) more than any other
 /// field's, and whose value parses as the field's kind. Keys that hold a listed label
 /// were read above. Names, addresses and free text are left out: any words fit them.
-pub(super) fn similar_label_candidates(
-    lines: &[Line],
-    matches: &[LabelMatch],
-    doctype: &DocType,
-    order: DateOrder,
-    default_country: Option<&str>,
-    origin_of: &dyn Fn(u32) -> Origin,
-    candidates: &mut [Vec<Candidate>],
-) {
+pub(super) fn similar_label_candidates(r: &Reading, candidates: &mut [Vec<Candidate>]) {
+    let (lines, matches, doctype, order) = (r.lines, r.matches, r.doctype, r.order);
     let kinds = [
         FieldKind::Date,
         FieldKind::Money,
@@ -327,19 +331,16 @@ pub(super) fn similar_label_candidates(
                 continue;
             }
             let pos = if above { BELOW_LABEL } else { RIGHT_OF_LABEL };
-            let Some(mut c) = parse_region(spec.kind, spec, &pair.value, order, default_country)
+            let Some(c) = parse_region(spec.kind, spec, &pair.value, order, r.default_country)
             else {
                 continue;
             };
             if !plausible(spec.kind, &pair.value_text(), &c.value, order) {
                 continue;
             }
-            c.page = pair.page;
-            c.origin = origin_of(c.page);
-            c.score *= sim * pos * SIMILAR_LABEL;
-            c.label_match = *sim;
-            c.found = Found::SimilarLabel;
-            c.label = pair.key_text();
+            let label = pair.key_text();
+            let factor = pos * SIMILAR_LABEL;
+            let mut c = beside(c, r, pair.page, label, *sim, Found::SimilarLabel, factor);
             c.note = Some(format!(
                 "found {} {:?}, a label like {:?} (similarity {:.2})",
                 match pair.arrangement {

@@ -278,18 +278,17 @@ const MAX_PROMINENCE: f64 = 2.5;
 const SUFFIX_WEIGHT: f64 = 0.5;
 
 /// Words that are some label's value, or a label themselves: never the issuer's name.
-/// `except`: a field whose own labels' words are not counted.
-pub(super) fn claimed_boxes(
-    lines: &[Line],
-    matches: &[LabelMatch],
-    except: Option<usize>,
-) -> Vec<[u32; 4]> {
-    let mut claimed: Vec<[u32; 4]> = Vec::new();
-    for m in matches.iter().filter(|m| Some(m.field) != except) {
-        claimed.extend(lines[m.line].words[m.start..m.end].iter().map(|w| w.bbox));
-        for (words, _) in value_regions(lines, matches, m) {
-            claimed.extend(words.iter().map(|w| w.bbox));
-        }
+/// Each box with the field whose label claims it (the addressee's own label does not
+/// rule out the block it heads).
+pub(super) fn claimed_boxes(lines: &[Line], matches: &[LabelMatch]) -> Vec<(usize, [u32; 4])> {
+    let mut claimed = Vec::new();
+    for m in matches {
+        let label = lines[m.line].words[m.start..m.end].iter();
+        let values = value_regions(lines, matches, m)
+            .into_iter()
+            .flat_map(|(w, _)| w);
+        claimed.extend(label.map(|w| (m.field, w.bbox)));
+        claimed.extend(values.map(|w| (m.field, w.bbox)));
     }
     claimed
 }

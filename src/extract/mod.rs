@@ -84,6 +84,9 @@ pub struct ItemsRead {
 /// one, found without a label, in a form's zone); the pick, with the money fields tied
 /// by sums chosen together; the currency; the fields, with a sum's missing member
 /// derived; the labels whose value could not be read; the item rows.
+///
+/// Ranked by the hand-set score alone, with no model: the wiring calls
+/// [`extract_ranked`] with the configuration's model.
 pub fn extract(pages: &[Page], doctype: &DocType) -> Extraction {
     extract_ranked(pages, doctype, &rank::Ranker::default())
 }
@@ -109,7 +112,7 @@ pub fn extract_ranked(pages: &[Page], doctype: &DocType, ranker: &rank::Ranker) 
         candidates,
         &mut chosen,
         &mut reasons,
-        &|page| read.origin_of(page),
+        &|page| origin_of(&read.origins, page),
     );
     // Currency: printed with the total, else with another amount, else the page's.
     if let Some(ci) = doctype
@@ -185,10 +188,28 @@ struct Gathered {
     origins: HashMap<u32, Origin>,
 }
 
-impl Gathered {
+/// What every way of finding candidates reads: the pages and their lines, the labels
+/// on them, the type, how ambiguous dates are ordered, the country a bare VAT number
+/// belongs to, and where each page's words came from.
+struct Reading<'a> {
+    pages: &'a [Page],
+    lines: &'a [Line],
+    matches: &'a [LabelMatch],
+    doctype: &'a DocType,
+    order: DateOrder,
+    default_country: Option<&'a str>,
+    origins: &'a HashMap<u32, Origin>,
+}
+
+impl Reading<'_> {
+    /// Where a page's words came from (OCR, a text layer).
     fn origin_of(&self, page: u32) -> Origin {
-        self.origins.get(&page).copied().unwrap_or(Origin::Ocr)
+        origin_of(self.origins, page)
     }
+}
+
+fn origin_of(origins: &HashMap<u32, Origin>, page: u32) -> Origin {
+    origins.get(&page).copied().unwrap_or(Origin::Ocr)
 }
 
 fn gather(pages: &[Page], doctype: &DocType) -> Gathered {
@@ -198,7 +219,6 @@ fn gather(pages: &[Page], doctype: &DocType) -> Gathered {
         origins.insert(p.number, p.origin);
         lines.extend(layout::lines(p));
     }
-    let origin_of = |page: u32| origins.get(&page).copied().unwrap_or(Origin::Ocr);
     let matches = labels::find_labels(&lines, doctype);
     let language = labels::majority_language(&matches);
 
@@ -207,34 +227,19 @@ fn gather(pages: &[Page], doctype: &DocType) -> Gathered {
     let order = currency::date_order(&lines, &page_currency);
     let default_country = currency::default_vat_country(&lines, &page_currency);
 
-    let mut candidates = labels::labelled_candidates(
-        &lines,
-        &matches,
-        doctype,
-        order,
-        default_country.as_deref(),
-        &origin_of,
-    );
-    labels::similar_label_candidates(
-        &lines,
-        &matches,
-        doctype,
-        order,
-        default_country.as_deref(),
-        &origin_of,
-        &mut candidates,
-    );
-    unlabelled_candidates(
+    let reading = Reading {
         pages,
-        &lines,
-        &matches,
+        lines: &lines,
+        matches: &matches,
         doctype,
         order,
-        &origin_of,
-        &mut candidates,
-    );
-    let unread_zones =
-        zones::zone_candidates(pages, &lines, doctype, order, &origin_of, &mut candidates);
+        default_country: default_country.as_deref(),
+        origins: &origins,
+    };
+    let mut candidates = labels::labelled_candidates(&reading);
+    labels::similar_label_candidates(&reading, &mut candidates);
+    unlabelled_candidates(&reading, &mut candidates);
+    let unread_zones = zones::zone_candidates(&reading, &mut candidates);
     let geometry = rank::Geometry::of(pages, &lines);
     Gathered {
         lines,
@@ -251,33 +256,35 @@ fn gather(pages: &[Page], doctype: &DocType) -> Gathered {
 /// Values found without a label: an IBAN or VAT id anywhere on the page, the
 /// letterhead's name and the address under it, a bare date when no label led to one,
 /// a choice's marked box and a checkbox or signature beside its label.
-fn unlabelled_candidates(
-    pages: &[Page],
-    lines: &[Line],
-    matches: &[LabelMatch],
-    doctype: &DocType,
-    order: DateOrder,
-    origin_of: &dyn Fn(u32) -> Origin,
-    candidates: &mut [Vec<Candidate>],
-) {
+fn unlabelled_candidates(r: &Reading, candidates: &mut [Vec<Candidate>]) {
+    let Reading {
+        pages,
+        lines,
+        matches,
+        doctype,
+        order,
+        ..
+    } = *r;
     // The letterhead: the issuer's name, and the address under it; never words a
-    // label claims (looked up once for the letterhead and its completion).
-    let claimed = doctype
-        .fields
-        .iter()
-        .any(|f| {
-            f.extract
-                && (matches!(f.kind, FieldKind::PartyName | FieldKind::PartyAddress)
-                    || f.kind == FieldKind::Text && f.unlabelled)
-        })
-        .then(|| claimed_boxes(lines, matches, None));
-    let head = claimed
-        .as_deref()
-        .and_then(|claimed| letterhead(lines, doctype, claimed));
+    // label claims (looked up once, by the field whose label claims them, for the
+    // letterhead, its completion and the addressee).
+    let parties = doctype.fields.iter().any(|f| {
+        f.extract
+            && (matches!(f.kind, FieldKind::PartyName | FieldKind::PartyAddress)
+                || f.kind == FieldKind::Text && f.unlabelled)
+    });
+    let claimed_by: Vec<(usize, [u32; 4])> = if parties {
+        claimed_boxes(lines, matches)
+    } else {
+        Vec::new()
+    };
+    let claimed: Vec<[u32; 4]> = claimed_by.iter().map(|(_, b)| *b).collect();
+    let head = parties
+        .then(|| letterhead(lines, doctype, &claimed))
+        .flatten();
     // The issuer's name as completed: the addressee is someone else.
     let issuer = head.clone().map(|(c, words)| {
-        let claimed = claimed.as_deref().unwrap_or_default();
-        let (c, words) = complete_name(lines, claimed, c, words);
+        let (c, words) = complete_name(lines, &claimed, c, words);
         corroborate_name(lines, c, &words)
     });
     for (i, spec) in doctype.fields.iter().enumerate() {
@@ -299,7 +306,11 @@ fn unlabelled_candidates(
             // letterhead's nor another label's value (beside a label's, which it may
             // confirm or, read better, outrank).
             FieldKind::Text if spec.unlabelled => {
-                let mut taken = claimed_boxes(lines, matches, Some(i));
+                let mut taken: Vec<[u32; 4]> = claimed_by
+                    .iter()
+                    .filter(|(field, _)| *field != i)
+                    .map(|(_, b)| *b)
+                    .collect();
                 taken.extend(head.as_ref().map(|(c, _)| c.bbox));
                 taken.extend(issuer.as_ref().map(|c| c.bbox));
                 // The field's own labels head its block.
@@ -349,7 +360,7 @@ fn unlabelled_candidates(
             _ => Vec::new(),
         };
         for mut c in found {
-            c.origin = origin_of(c.page);
+            c.origin = r.origin_of(c.page);
             if matches!(spec.kind, FieldKind::PartyName | FieldKind::PartyAddress) {
                 c.found = candidates::Found::Letterhead;
             }
@@ -374,13 +385,18 @@ fn choose(
     let mut chosen: Vec<Option<Candidate>> = Vec::new();
     let mut rules: Vec<Option<String>> = Vec::new();
     for (cs, spec) in candidates.iter().zip(&doctype.fields) {
-        let evidence: Vec<Vec<f64>> = cs.iter().map(|c| rank::features(c, cs, geometry)).collect();
+        // The evidence is worked out only for kinds the model ranks.
+        let evidence: Vec<Vec<f64>> = if ranker.ranks(spec.kind) {
+            cs.iter().map(|c| rank::features(c, cs, geometry)).collect()
+        } else {
+            Vec::new()
+        };
         let probabilities: Option<Vec<f64>> = evidence
             .iter()
             .map(|x| ranker.probability(spec.kind, x))
             .collect();
         match probabilities {
-            Some(mut p) if !cs.is_empty() => {
+            Some(mut p) if !p.is_empty() => {
                 // The model ranks among the values the hand-set score finds plausible:
                 // it weighs evidence the score cannot, but on pages unlike its training
                 // documents it must not pick what the score ruled out.

@@ -82,6 +82,11 @@ impl Ranker {
             .map(Vec::as_slice)
     }
 
+    /// Whether the model has weights for `kind` (else the hand-set score ranks it).
+    pub fn ranks(&self, kind: FieldKind) -> bool {
+        self.weights(kind).is_some()
+    }
+
     /// The probability that a candidate with evidence `x` is the value; `None` when
     /// the model has no weights for the kind.
     pub fn probability(&self, kind: FieldKind, x: &[f64]) -> Option<f64> {

@@ -160,7 +160,13 @@ fn block_above(cells: &[Cell], pi: usize) -> Vec<&Cell> {
             .filter(|c| c.top < cur.top && c.bottom <= cur.top + unit * 0.3)
             .filter(|c| cur.top - c.bottom <= unit * 1.6)
             .filter(|c| (c.x0 - cur.x0).abs() <= unit * 1.5)
-            .min_by(|a, b| (a.x0 - cur.x0).abs().total_cmp(&(b.x0 - cur.x0).abs()));
+            // The line right above (not one further up within reach), then the
+            // best aligned.
+            .max_by(|a, b| {
+                a.bottom
+                    .total_cmp(&b.bottom)
+                    .then((b.x0 - cur.x0).abs().total_cmp(&(a.x0 - cur.x0).abs()))
+            });
         match above {
             Some(c) => block.push(c),
             None => break,

@@ -794,3 +794,34 @@ fn a_label_word_followed_by_a_legal_form_is_a_company_name() {
     let ex = extract(&[p], &invoice());
     assert_eq!(ex.fields.value("customer_name"), Some("Kunden AG Mitte"));
 }
+
+#[test]
+fn the_addressee_is_read_from_its_block_when_no_label_names_it() {
+    // "FAKTURAMOTTAKER" is in no type file. The letterhead's own block (name, street,
+    // postcode) is the issuer's, not the addressee's.
+    let p = page(&[
+        (150, &[(150, "Nordlys Kontorartikler ApS")]),
+        (200, &[(150, "Vestergade 1")]),
+        (250, &[(150, "8000 Aarhus C")]),
+        (584, &[(1300, "FAKTURAMOTTAKER")]),
+        (633, &[(1300, "Havørn Elektro ANS")]),
+        (686, &[(1300, "Industriveien 90")]),
+        (740, &[(1300, "7011 Trondheim")]),
+        (900, &[(150, "Faktura")]),
+        (1000, &[(150, "Fakturanummer: 2559142")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(
+        ex.fields.value("vendor_name"),
+        Some("Nordlys Kontorartikler ApS")
+    );
+    let customer = ex.fields.get("customer_name").unwrap();
+    assert_eq!(customer.value, "Havørn Elektro ANS");
+    assert!(
+        customer.reasons[0].contains("under \"FAKTURAMOTTAKER\""),
+        "{:?}",
+        customer.reasons
+    );
+    // Found by the page's shape: no evidence that the page is an invoice.
+    assert_eq!(ex.by_shape, ["customer_name"]);
+}

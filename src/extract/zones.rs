@@ -2,26 +2,19 @@
 //! form's printed anchors place the zones on the page.
 
 use crate::config::doctype::{FieldKind, FieldSpec};
-use crate::config::DocType;
-use crate::document::Origin;
-use crate::text::layout::{LWord, Line};
+use crate::text::layout::LWord;
 use crate::text::Page;
 use crate::values::{self, DateOrder};
 
 use super::candidates::{box_candidate, candidate, joined, parse_region, Candidate};
 use super::form;
 use super::letterhead::clean_name;
+use super::Reading;
 
 /// Candidates from the zones of a fixed form, when the form is placed on the page;
 /// returns the zone fields whose box holds print but no value could be read from it.
-pub(super) fn zone_candidates(
-    pages: &[Page],
-    lines: &[Line],
-    doctype: &DocType,
-    order: DateOrder,
-    origin_of: &dyn Fn(u32) -> Origin,
-    candidates: &mut [Vec<Candidate>],
-) -> Vec<String> {
+pub(super) fn zone_candidates(r: &Reading, candidates: &mut [Vec<Candidate>]) -> Vec<String> {
+    let (pages, lines, doctype, order) = (r.pages, r.lines, r.doctype, r.order);
     // Zone fields whose box holds print but no value could be read from it.
     let mut unread_zones: Vec<String> = Vec::new();
     if let Some(placement) = doctype.form.as_ref().and_then(|f| form::place(lines, f)) {
@@ -47,7 +40,7 @@ pub(super) fn zone_candidates(
                     unread_zones.push(spec.name.clone());
                 }
                 candidates[i].extend(c.map(|mut c| {
-                    c.origin = origin_of(c.page);
+                    c.origin = r.origin_of(c.page);
                     c.found = super::candidates::Found::Zone;
                     c
                 }));
