@@ -161,7 +161,13 @@ fn the_ranker_is_trained_by_its_command_and_then_ranks() {
     };
     let summary = train(&model);
     eprintln!("{summary}");
-    let cached = std::fs::read_dir(&cache).unwrap().count();
+    // One folder for the OCR settings in use, one page file per document in it.
+    let settings: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(settings.len(), 1, "{settings:?}");
+    let cached = std::fs::read_dir(&settings[0]).unwrap().count();
     assert_eq!(cached, 12, "one page file per document");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert!(

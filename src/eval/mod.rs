@@ -118,9 +118,9 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
     let mut docs: Vec<(Option<f64>, bool)> = Vec::new();
     let (mut all_right_total, mut all_total) = (0, 0);
     for case in cases {
-        let Some(dt) = cfg.doctype(&case.truth.doc_type) else {
+        if cfg.doctype(&case.truth.doc_type).is_none() {
             continue;
-        };
+        }
         let doc = case.result.as_ref().ok();
         if doc.is_none() {
             r.failed += 1;
@@ -135,16 +135,9 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
             .filter(|d| cfg.doctype(&d.doc_type.value).is_some() && !d.doc_type.uncertain)
             .filter(|d| d.checks.iter().all(|c| c.passed))
             .map(|_| 1.0);
-        for spec in dt.fields.iter().filter(|f| f.extract) {
-            let Some(expected) = case.truth.fields.get(&spec.name) else {
-                continue;
-            };
+        for (_, spec, expected) in judged(case, cfg) {
             let got = doc.and_then(|d| d.fields.get(&spec.name));
-            let right = same(
-                spec.kind,
-                got.map(|f| f.value.as_str()),
-                expected.as_deref(),
-            );
+            let right = same(spec.kind, got.map(|f| f.value.as_str()), expected);
             let s = r.fields.entry(spec.name.clone()).or_default();
             s.total += 1;
             all_total += 1;
@@ -304,6 +297,29 @@ pub fn cases_in(dir: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
     Ok(out)
 }
 
+/// The fields of `case`'s true type that are extracted and that its truth names: each
+/// with its index in the type, its spec and the true value (`None`: the truth says the
+/// page has none).
+fn judged<'a>(
+    case: &'a Case,
+    cfg: &'a Config,
+) -> impl Iterator<
+    Item = (
+        usize,
+        &'a crate::config::doctype::FieldSpec,
+        Option<&'a str>,
+    ),
+> + 'a {
+    cfg.doctype(&case.truth.doc_type)
+        .into_iter()
+        .flat_map(|dt| dt.fields.iter().enumerate())
+        .filter(|(_, spec)| spec.extract)
+        .filter_map(|(i, spec)| {
+            let expected = case.truth.fields.get(&spec.name)?;
+            Some((i, spec, expected.as_deref()))
+        })
+}
+
 /// Fit a calibration table from cases analysed *without* calibration.
 pub fn fit_calibration(
     cases: &[Case],
@@ -312,20 +328,17 @@ pub fn fit_calibration(
 ) -> crate::calibrate::Calibration {
     let mut samples: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
     for case in cases {
-        let (Some(dt), Ok(doc)) = (cfg.doctype(&case.truth.doc_type), &case.result) else {
+        let Ok(doc) = &case.result else {
             continue;
         };
-        for spec in dt.fields.iter().filter(|f| f.extract) {
-            let (Some(expected), Some(got)) = (
-                case.truth.fields.get(&spec.name),
-                doc.fields.get(&spec.name),
-            ) else {
+        for (_, spec, expected) in judged(case, cfg) {
+            let Some(got) = doc.fields.get(&spec.name) else {
                 continue;
             };
             if got.origin == crate::document::Origin::Derived {
                 continue;
             }
-            let right = same(spec.kind, Some(got.value.as_str()), expected.as_deref());
+            let right = same(spec.kind, Some(got.value.as_str()), expected);
             samples
                 .entry(spec.name.clone())
                 .or_default()
@@ -346,9 +359,6 @@ pub fn fit_calibration(
 pub fn misses(cases: &[Case], cfg: &Config) -> String {
     let mut out = String::new();
     for case in cases {
-        let Some(dt) = cfg.doctype(&case.truth.doc_type) else {
-            continue;
-        };
         let doc = match &case.result {
             Ok(doc) => doc,
             Err(e) => {
@@ -356,16 +366,9 @@ pub fn misses(cases: &[Case], cfg: &Config) -> String {
                 continue;
             }
         };
-        for spec in dt.fields.iter().filter(|f| f.extract) {
-            let Some(expected) = case.truth.fields.get(&spec.name) else {
-                continue;
-            };
+        for (_, spec, expected) in judged(case, cfg) {
             let got = doc.fields.get(&spec.name);
-            if same(
-                spec.kind,
-                got.map(|f| f.value.as_str()),
-                expected.as_deref(),
-            ) {
+            if same(spec.kind, got.map(|f| f.value.as_str()), expected) {
                 continue;
             }
             let read = got.map_or("null".to_string(), |f| {
@@ -400,18 +403,16 @@ pub fn train_ranker(
             continue;
         }
         let evidence = crate::extract::candidate_evidence(&case.pages, dt);
-        for (spec, cs) in dt.fields.iter().zip(evidence) {
-            let Some(expected) = case.truth.fields.get(&spec.name) else {
-                continue;
-            };
+        for (i, spec, expected) in judged(case, cfg) {
             // Amounts are chosen together by the sum checks. Ranked one by one, the
             // model took an intermediate sum ("Zwischensumme") over the net amount on
             // real layouts (ZUGFeRD, measured 2026-12-06): they keep the hand-set score.
-            if !spec.extract || spec.kind.is_mark() || spec.kind == FieldKind::Money {
+            if spec.kind.is_mark() || spec.kind == FieldKind::Money {
                 continue;
             }
-            for (value, x) in cs {
-                let right = same(spec.kind, Some(value.as_str()), expected.as_deref());
+            for (value, x) in &evidence[i] {
+                let x = x.clone();
+                let right = same(spec.kind, Some(value.as_str()), expected);
                 samples
                     .entry(rank::kind_name(spec.kind))
                     .or_default()
@@ -446,7 +447,6 @@ pub fn train_ranker(
     (ranker, summary)
 }
 
-/// Analyse every case in `dir`.
 /// A progress bar on standard error for a batch of `n` (hidden when stderr is not a
 /// terminal, so logs and pipes stay clean).
 pub fn progress(n: u64, what: &str) -> indicatif::ProgressBar {
@@ -462,15 +462,18 @@ pub fn progress(n: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// Analyse every case in `dir`.
 pub fn analyse_dir(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Case>> {
     analyse_dir_cached(cfg, dir, None)
 }
 
 /// [`analyse_dir`], keeping the pages of words each file was read into under
-/// `pages_cache` (named by the file's sha256): a file whose pages are there is not
-/// read again, only analysed. For working on the stages after the text one
-/// (classify, extract, validate, calibrate), whose changes then take seconds to
-/// measure instead of the OCR's minutes; a change to reading needs a new cache.
+/// `pages_cache` (named by the file's sha256, in a folder named by the OCR settings
+/// and mailroom's version, so that other settings never reuse them): a file whose
+/// pages are there is not read again, only analysed. For working on the stages after
+/// the text one (classify, extract, validate, calibrate), whose changes then take
+/// seconds to measure instead of the OCR's minutes; a change to the text stage's
+/// code needs a new cache.
 pub fn analyse_dir_cached(
     cfg: &Config,
     dir: &Path,
@@ -494,7 +497,9 @@ pub fn analyse_dir_cached(
     let mut to_read = Vec::new();
     let mut keys = vec![None; files.len()];
     if let Some(cache) = pages_cache {
-        std::fs::create_dir_all(cache)?;
+        let settings = format!("{:?} {}", cfg.ocr, env!("CARGO_PKG_VERSION"));
+        let cache = cache.join(&crate::pipeline::sha256_hex(settings.as_bytes())[..12]);
+        std::fs::create_dir_all(&cache)?;
         let today = chrono::Utc::now().date_naive();
         for (i, f) in files.iter().enumerate() {
             let data = std::fs::read(f)?;
