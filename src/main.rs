@@ -66,10 +66,11 @@ enum Command {
         /// document.
         #[arg(long, value_name = "FILE", requires = "stream")]
         vendors: Option<PathBuf>,
-        /// Keep the pages of words each file was read into in CACHE (by the file's
-        /// sha256) and read a file again only when they are not there: for working on
-        /// what comes after the OCR, whose changes then measure in seconds.
-        #[arg(long, value_name = "CACHE", conflicts_with = "stream")]
+        /// Keep the pages of words each file was read into in CACHE (by the OCR
+        /// settings and the file's sha256) and read a file again only when they are not
+        /// there: for working on what comes after the OCR, whose changes then measure in
+        /// seconds.
+        #[arg(long, value_name = "CACHE")]
         pages_cache: Option<PathBuf>,
         /// Also list every field read wrong: file, field, what was read, the truth.
         #[arg(long, conflicts_with = "stream")]
@@ -311,9 +312,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             stream: true,
             vendors,
             json,
+            pages_cache,
             ..
         } => {
-            let steps = mailroom::eval::stream::run(&cfg, &dir, vendors.as_deref())?;
+            let steps = mailroom::eval::stream::run(
+                &cfg,
+                &dir,
+                vendors.as_deref(),
+                pages_cache.as_deref(),
+            )?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&steps)?);
             } else {

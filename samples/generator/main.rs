@@ -152,7 +152,7 @@ struct Cli {
     /// scan — plus the unfilled form `bcf-{seed}-blank`, for deriving a type file.
     #[arg(long)]
     reference: bool,
-    /// Invoices only: a supplier stream of this many suppliers, each with its own fixed
+    /// Invoices only (classic or wide): a supplier stream of this many suppliers, each with its own fixed
     /// identity, bank account, language, layout and printing style; document `i` is
     /// supplier `i % suppliers`'s `(i / suppliers + 1)`th invoice, so file names sort in
     /// arrival order. Writes `vendors.csv` (the suppliers as master data) beside them.
@@ -2195,12 +2195,6 @@ fn check_options(cli: &Cli) -> Result<(), String> {
                 "--layout picks a classic layout; with --variety wide use --layouts".into(),
             );
         }
-        if cli.suppliers.is_some() {
-            return Err(
-                "--suppliers makes a classic supplier stream; it does not take --variety wide"
-                    .into(),
-            );
-        }
         allowed_layouts(cli, &wide::LAYOUTS)?;
     }
     Ok(())
@@ -2318,7 +2312,13 @@ fn supplier_invoice(sup: &Invoice, rng: &mut SmallRng) -> Invoice {
 fn write_vendors(cli: &Cli, fonts: &Fonts, suppliers: u32) -> Result<(), String> {
     let mut out = String::from("name,vat_id,iban,bic,currency,address\n");
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    for s in 0..suppliers {
+    if cli.variety == VarietyArg::Wide {
+        for [name, vat, iban, bic, currency, address] in wide::vendor_rows(cli, suppliers)? {
+            let (name, address) = (q(&name), q(&address));
+            out.push_str(&format!("{name},{vat},{iban},{bic},{currency},{address}\n"));
+        }
+    }
+    for s in (0..suppliers).filter(|_| cli.variety != VarietyArg::Wide) {
         let (inv, _, _) = supplier(cli, fonts, s);
         // Master data knows a supplier by VAT id or IBAN; one paid by US routing number
         // and without a VAT id has neither, so it is not in the file.

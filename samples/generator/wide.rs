@@ -291,6 +291,16 @@ fn purchase_order(rng: &mut SmallRng) -> String {
 
 pub fn make_invoice(lang: WLang, multipage: bool, rng: &mut SmallRng) -> WInvoice {
     let n = nation(lang, rng);
+    make_invoice_in(n, lang, multipage, rng)
+}
+
+/// [`make_invoice`] from a vendor in country `n`.
+fn make_invoice_in(
+    n: &'static Nation,
+    lang: WLang,
+    multipage: bool,
+    rng: &mut SmallRng,
+) -> WInvoice {
     let v = lang.vocab();
     let currency = if n.cc == "GB" && rng.gen_bool(0.2) {
         "EUR"
@@ -1706,23 +1716,107 @@ fn multipage_tiff(pages: &[GrayImage], dpi: u32) -> Result<Vec<u8>, String> {
     Ok(out.into_inner())
 }
 
+/// Supplier `s` of a wide stream: its first invoice, whose country, identity, bank
+/// account, currency, payment terms and customer every invoice of the supplier shares,
+/// and its style (layout, labels, formats, fonts), from a generator of its own.
+fn supplier(cli: &crate::Cli, allowed: &[&'static str], s: u32) -> (WInvoice, WStyle) {
+    let mut rng = crate::doc_rng(cli.seed ^ 0x5EED_5A1E, s);
+    let lang = crate::choose_wlang(cli.language, &mut rng);
+    let layout = pick(&mut rng, allowed);
+    let mut inv = make_invoice(lang, false, &mut rng);
+    // The stream arrives at one group's mailroom: a Danish company and its German
+    // subsidiary, each billed by half the suppliers.
+    let mut group = crate::doc_rng(cli.seed ^ 0xB0B_CA7, 0);
+    let ours = [
+        party(nation(WLang::Da, &mut group), &mut group),
+        party(nation(WLang::De, &mut group), &mut group),
+    ];
+    inv.customer = ours[s as usize % 2].clone();
+    let st = make_style(&inv, layout, &mut rng);
+    (inv, st)
+}
+
+/// The next invoice of supplier `sup`: its own number, dates, order and lines; the
+/// supplier's identity, bank account, currency, terms and customer.
+fn supplier_invoice(sup: &WInvoice, rng: &mut SmallRng) -> WInvoice {
+    let mut inv = make_invoice_in(sup.nation, sup.lang, false, rng);
+    inv.number = number_like(&sup.number, sup.date.y, inv.date.y, rng);
+    inv.due = Date::from_days(inv.date.days() + (sup.due.days() - sup.date.days()));
+    inv.vendor = sup.vendor.clone();
+    inv.customer = sup.customer.clone();
+    inv.phone = sup.phone.clone();
+    inv.vat = sup.vat.clone();
+    inv.iban = sup.iban.clone();
+    inv.us_bank = sup.us_bank.clone();
+    inv.bic = sup.bic.clone();
+    inv.currency = sup.currency;
+    inv.customer_no = sup.customer_no.clone();
+    inv
+}
+
+/// A number in the shape of `shape` (a supplier numbers its invoices one way): its
+/// letters and separators, its year (`then`) as `year`, other digits drawn anew.
+fn number_like(shape: &str, then: i32, year: i32, rng: &mut SmallRng) -> String {
+    let marked = shape.replacen(&then.to_string(), "\u{0}", 1);
+    marked
+        .chars()
+        .map(|c| match c {
+            '\u{0}' => year.to_string(),
+            c if c.is_ascii_digit() => rng.gen_range(0..10).to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// `vendors.csv` rows of a wide stream's suppliers (those with a VAT id or an IBAN,
+/// by which master data knows a supplier).
+pub fn vendor_rows(cli: &crate::Cli, suppliers: u32) -> Result<Vec<[String; 6]>, String> {
+    let allowed = crate::allowed_layouts(cli, &LAYOUTS)?;
+    Ok((0..suppliers)
+        .map(|s| supplier(cli, &allowed, s).0)
+        .filter(|inv| inv.vat.is_some() || inv.iban.is_some())
+        .map(|inv| {
+            [
+                inv.vendor.name.clone(),
+                inv.vat.as_ref().map_or(String::new(), |(id, _)| id.clone()),
+                inv.iban.clone().unwrap_or_default(),
+                inv.bic.clone().unwrap_or_default(),
+                inv.currency.to_string(),
+                format!("{}, {}", inv.vendor.street, inv.vendor.city),
+            ]
+        })
+        .collect())
+}
+
 /// Generates wide invoice `index`: draws, renders, degrades every page alike (one
 /// scanner pass) and writes the image (a multi-page PDF when there are several pages)
-/// and the truth.
+/// and the truth. In a supplier stream (`--suppliers K`) it is supplier `index % K`'s
+/// `(index / K + 1)`th invoice, in that supplier's style.
 pub fn generate(
     cli: &crate::Cli,
     fonts: &Fonts,
     index: u32,
     mut rng: SmallRng,
 ) -> Result<(), String> {
-    let lang = crate::choose_wlang(cli.language, &mut rng);
-    let level = crate::choose_level(cli.degradation, &mut rng);
     let allowed = crate::allowed_layouts(cli, &LAYOUTS)?;
-    let multipage_ok = matches!(
-        cli.format,
-        crate::OutputFormat::Pdf | crate::OutputFormat::Tiff
-    );
-    let (inv, st) = draw(lang, &allowed, multipage_ok, &mut rng);
+    let (inv, st, level, stream) = match cli.suppliers.filter(|&k| k > 0) {
+        Some(k) => {
+            let (sup, st) = supplier(cli, &allowed, index % k);
+            let level = crate::choose_level(cli.degradation, &mut rng);
+            let inv = supplier_invoice(&sup, &mut rng);
+            (inv, st, level, Some((index % k, index / k + 1)))
+        }
+        None => {
+            let lang = crate::choose_wlang(cli.language, &mut rng);
+            let level = crate::choose_level(cli.degradation, &mut rng);
+            let multipage_ok = matches!(
+                cli.format,
+                crate::OutputFormat::Pdf | crate::OutputFormat::Tiff
+            );
+            let (inv, st) = draw(lang, &allowed, multipage_ok, &mut rng);
+            (inv, st, level, None)
+        }
+    };
     let (pages, _) = render(&inv, &st, fonts, &mut rng);
     let plan = crate::plan_degradations(level, &mut rng);
     let mut scanned = Vec::with_capacity(pages.len());
@@ -1747,6 +1841,10 @@ pub fn generate(
         std::fs::write(&path, pdf).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     let mut t = truth(&inv, &st, scanned.len());
+    if let Some((s, n)) = stream {
+        t["supplier"] = json!(format!("S{s:02}"));
+        t["supplier_doc"] = json!(n);
+    }
     t["degradation"] = json!(level.name());
     t["degradations"] = serde_json::to_value(&plan).map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&t).map_err(|e| e.to_string())?;

@@ -462,14 +462,43 @@ pub fn progress(n: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// Where the pages `data` was read into are kept under `cache`: a folder named by the
+/// OCR settings and mailroom's version, so that other settings never reuse them, and
+/// a file named by the data's sha256.
+fn cache_file(cache: &Path, cfg: &Config, data: &[u8]) -> std::io::Result<PathBuf> {
+    let settings = format!("{:?} {}", cfg.ocr, env!("CARGO_PKG_VERSION"));
+    let dir = cache.join(&crate::pipeline::sha256_hex(settings.as_bytes())[..12]);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.join(format!("{}.pages.json", crate::pipeline::sha256_hex(data))))
+}
+
+/// The pages kept in `key`, if they are there.
+fn cached_pages(key: &Path) -> anyhow::Result<Option<Vec<crate::text::Page>>> {
+    match std::fs::read(key) {
+        Ok(json) => Ok(Some(
+            serde_json::from_slice(&json).map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", key.display())),
+    }
+}
+
+/// Keep `pages` in `key`. E-invoices have no pages: they are read from their XML in
+/// no time, and nothing is kept.
+fn keep_pages(key: &Path, pages: &[crate::text::Page]) -> anyhow::Result<()> {
+    if !pages.is_empty() {
+        std::fs::write(key, serde_json::to_vec(pages)?)?;
+    }
+    Ok(())
+}
+
 /// Analyse every case in `dir`.
 pub fn analyse_dir(cfg: &Config, dir: &Path) -> anyhow::Result<Vec<Case>> {
     analyse_dir_cached(cfg, dir, None)
 }
 
 /// [`analyse_dir`], keeping the pages of words each file was read into under
-/// `pages_cache` (named by the file's sha256, in a folder named by the OCR settings
-/// and mailroom's version, so that other settings never reuse them): a file whose
+/// `pages_cache` (see [`cache_file`]): a file whose
 /// pages are there is not read again, only analysed. For working on the stages after
 /// the text one (classify, extract, validate, calibrate), whose changes then take
 /// seconds to measure instead of the OCR's minutes; a change to the text stage's
@@ -497,17 +526,12 @@ pub fn analyse_dir_cached(
     let mut to_read = Vec::new();
     let mut keys = vec![None; files.len()];
     if let Some(cache) = pages_cache {
-        let settings = format!("{:?} {}", cfg.ocr, env!("CARGO_PKG_VERSION"));
-        let cache = cache.join(&crate::pipeline::sha256_hex(settings.as_bytes())[..12]);
-        std::fs::create_dir_all(&cache)?;
         let today = chrono::Utc::now().date_naive();
         for (i, f) in files.iter().enumerate() {
             let data = std::fs::read(f)?;
-            let key = cache.join(format!("{}.pages.json", crate::pipeline::sha256_hex(&data)));
-            match std::fs::read(&key) {
-                Ok(json) => {
-                    let pages: Vec<crate::text::Page> = serde_json::from_slice(&json)
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
+            let key = cache_file(cache, cfg, &data)?;
+            match cached_pages(&key)? {
+                Some(pages) => {
                     let name = f.file_name().unwrap_or_default().to_string_lossy();
                     let input = crate::pool::input(name.into_owned(), data);
                     let media = crate::document::input::MediaType::sniff(&input.data)
@@ -517,7 +541,7 @@ pub fn analyse_dir_cached(
                         crate::pipeline::analyse(input.id.clone(), source, &pages, cfg, today, &[]);
                     results[i] = Some(Ok((doc, pages)));
                 }
-                Err(_) => {
+                None => {
                     keys[i] = Some(key);
                     to_read.push(i);
                 }
@@ -534,11 +558,8 @@ pub fn analyse_dir_cached(
         bar.inc(1);
         let i = to_read[j];
         if let (Some(key), Ok((_, pages))) = (&keys[i], &r) {
-            // E-invoices have no pages: they are read from their XML in no time.
-            if !pages.is_empty() && written.is_ok() {
-                written = serde_json::to_vec(pages)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|json| Ok(std::fs::write(key, json)?));
+            if written.is_ok() {
+                written = keep_pages(key, pages);
             }
         }
         results[i] = Some(r)

@@ -69,7 +69,14 @@ fn wrong_fields(doc: &TypedDocument, truth: &Truth, cfg: &Config) -> Vec<String>
 }
 
 /// Run the stream in `dir`; `vendors` is master data imported before the first document.
-pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<Vec<Step>> {
+/// With `pages_cache`, the pages each file was read into are kept there and reused
+/// (as [`super::analyse_dir_cached`] does).
+pub fn run(
+    cfg: &Config,
+    dir: &Path,
+    vendors: Option<&Path>,
+    pages_cache: Option<&Path>,
+) -> anyhow::Result<Vec<Step>> {
     let mut book: Vec<Vendor> = Vec::new();
     if let Some(file) = vendors {
         let text = std::fs::read_to_string(file)?;
@@ -101,8 +108,33 @@ pub fn run(cfg: &Config, dir: &Path, vendors: Option<&Path>) -> anyhow::Result<V
             .to_string_lossy()
             .into_owned();
         let input = crate::pool::input(name.clone(), std::fs::read(&file)?);
-        let (doc, pages) =
-            crate::pipeline::read_and_analyse(&mut engine, &input, cfg, &book, today)?;
+        let key = match pages_cache {
+            Some(cache) => Some(super::cache_file(cache, cfg, &input.data)?),
+            None => None,
+        };
+        let (doc, pages) = match key
+            .as_deref()
+            .map(super::cached_pages)
+            .transpose()?
+            .flatten()
+        {
+            Some(pages) => {
+                let media = crate::document::input::MediaType::sniff(&input.data)
+                    .map_or("application/octet-stream", |m| m.mime());
+                let source = input.source(media, pages.len() as u32);
+                let id = input.id.clone();
+                let doc = crate::pipeline::analyse(id, source, &pages, cfg, today, &book);
+                (doc, pages)
+            }
+            None => {
+                let read =
+                    crate::pipeline::read_and_analyse(&mut engine, &input, cfg, &book, today)?;
+                if let Some(key) = &key {
+                    super::keep_pages(key, &read.1)?;
+                }
+                read
+            }
+        };
         let supplier = truth.supplier.clone().unwrap_or_else(|| name.clone());
         let known = imported.iter().any(|v| {
             truth.fields.get("vendor_vat_id").and_then(|x| x.as_deref()) == v.vat_id.as_deref()
