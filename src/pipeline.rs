@@ -143,7 +143,16 @@ fn read_as_best_candidate(
             .filter(|f| !ex.by_shape.contains(&f.name))
             .filter_map(|f| ex.fields.get(&f.name).map(|v| v.confidence))
             .collect();
-        let support = read.iter().sum::<f64>() / required.len() as f64;
+        // What the page's fields support, weighed by what its cues said of the type (by
+        // their square root: the fields found count for more than the cues, which gave
+        // no certain type): a receipt's four fields read whole do not outweigh an
+        // invoice's cues three times as strong with five of its six read.
+        let cues = guess
+            .candidates
+            .iter()
+            .find(|c| c.name == name)
+            .map_or(1.0, |c| c.confidence);
+        let support = cues.sqrt() * read.iter().sum::<f64>() / required.len() as f64;
         tried.push(format!(
             "{name}: {} of {} required fields read",
             read.len(),
@@ -201,11 +210,21 @@ pub fn analyse_as(
     doc_type: crate::document::DocTypeGuess,
     book: &[Vendor],
 ) -> TypedDocument {
-    // An unsettled type is read as its candidates; the one taken is not read again.
-    let (mut doc_type, read) = if doc_type.value == classify::UNKNOWN {
-        read_as_best_candidate(pages, cfg, doc_type)
-    } else {
-        (doc_type, None)
+    // An unsettled type is settled by the supplier's approvals, or read as its
+    // candidates (the one taken is not read again).
+    let usual = (doc_type.value == classify::UNKNOWN)
+        .then(|| crate::vendor::usual_type(pages, book, &doc_type.candidates))
+        .flatten();
+    let (mut doc_type, read) = match usual {
+        Some((name, confidence, reason)) => {
+            let mut settled = doc_type;
+            settled.value = name;
+            settled.confidence = confidence;
+            settled.reasons.insert(0, reason);
+            (settled, None)
+        }
+        None if doc_type.value == classify::UNKNOWN => read_as_best_candidate(pages, cfg, doc_type),
+        None => (doc_type, None),
     };
     let doctype = cfg.doctype(&doc_type.value);
     let mut vendor = None;

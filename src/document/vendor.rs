@@ -42,6 +42,9 @@ pub struct Learned {
     pub documents: u32,
     #[serde(default)]
     pub fields: BTreeMap<String, Habit>,
+    /// The types its approved documents had → how many (a person confirmed each).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub types: BTreeMap<String, u32>,
 }
 
 /// Where one field's value sat on a supplier's approved documents and what it looked like.

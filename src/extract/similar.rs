@@ -22,9 +22,11 @@ use crate::config::FieldSpec;
 /// Words that tell nothing about which field a label is for.
 pub const GENERIC: &[&str] = &[
     "your", "our", "yours", "the", "of", "for", "no", "nr", "nº", "n°", "#", "number", "nummer",
-    "num", "id", "ihr", "ihre", "unser", "unsere", "jeres", "vores", "deres", "votre", "notre",
-    "til", "für", "de", "du", "la", "le", "et", "und", "og", "and", "och", "ja", "en", "el", "il",
-    "der", "die", "das", "den", "det", "af", "av", "van", "des", "del", "di",
+    // "number" in the other languages labels are read in (it, fi, es, fr, pl, …).
+    "numero", "número", "numéro", "numer", "nro", "n", "num", "id", "ihr", "ihre", "unser",
+    "unsere", "jeres", "vores", "deres", "votre", "notre", "til", "für", "de", "du", "la", "le",
+    "et", "und", "og", "and", "och", "ja", "en", "el", "il", "der", "die", "das", "den", "det",
+    "af", "av", "van", "des", "del", "di",
 ];
 
 /// The words of `tokens` that say something about a field.

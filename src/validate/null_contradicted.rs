@@ -261,6 +261,16 @@ mod tests {
     }
 
     #[test]
+    fn the_word_for_number_in_another_language_says_nothing_of_the_field() {
+        // The Italian label "numero ordine" is "ordine" once "numero" is dropped, as
+        // "number" is from "order number": a key "Rif. ordine" holds it.
+        let l = lines(&[(300, &[(200, "Rif."), (290, "ordine"), (900, "4500025300")])]);
+        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
+            .expect("contradicted");
+        assert_eq!(c.fields, ["purchase_order"]);
+    }
+
+    #[test]
     fn a_value_that_was_read_claims_its_pair() {
         let l = your_order_ref();
         let mut f = IndexedFields::default();

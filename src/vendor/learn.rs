@@ -340,6 +340,7 @@ pub fn learn(vendor: &mut Vendor, fields: &IndexedFields, pages: &[Page], dt: &D
     let lines: Vec<Line> = pages.iter().flat_map(layout::lines).collect();
     let learned = &mut vendor.learned;
     learned.documents += 1;
+    *learned.types.entry(dt.name.clone()).or_default() += 1;
     for spec in dt
         .fields
         .iter()

@@ -300,6 +300,33 @@ pub fn apply(
     (Some(matched), checks)
 }
 
+/// The type a document whose cues left it uncertain has, when the page names a supplier
+/// by its VAT id or IBAN and every document of that supplier a person approved had one
+/// type, among the candidates the cues gave: that type with its confidence (the cues'
+/// doubt divided by one more than the approvals, as a place that agrees) and the reason.
+pub fn usual_type(
+    pages: &[Page],
+    book: &[Vendor],
+    candidates: &[crate::document::TypeCandidate],
+) -> Option<(String, f64, String)> {
+    let (v, by) = resolve(&IndexedFields::default(), pages, book)?;
+    if by == "name" {
+        return None;
+    }
+    let [(name, n)] = v.learned.types.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let cues = candidates.iter().find(|c| &c.name == name)?.confidence;
+    let c = 1.0 - (1.0 - cues) / (*n as f64 + 1.0);
+    let reason = format!(
+        "type {name}: the page names {} (its {}), and all {n} of its documents a person \
+         approved were of type {name}: confidence {cues:.3} → {c:.3}",
+        v.name,
+        if by == "iban" { "IBAN" } else { "VAT id" }
+    );
+    Some((name.clone(), c, reason))
+}
+
 /// The vendor record an approval of `doc` leaves behind: the matched supplier's record
 /// with what the document taught ([`learn::learn`]), or, for a supplier seen for the
 /// first time, a new record made of the approved fields (`source: "approval"`). The

@@ -421,3 +421,60 @@ fn one_vat_id_on_two_lines_is_refused_with_both() {
             .unwrap_err();
     assert_eq!(errors, ["line 3: VAT id DK12345674 is also on line 2"]);
 }
+
+#[test]
+fn an_uncertain_type_is_settled_by_the_suppliers_approvals_alone() {
+    use crate::document::TypeCandidate;
+    let p = next_invoice("2024-118", "Kunde:");
+    let candidates = [
+        TypeCandidate {
+            name: "invoice".into(),
+            confidence: 0.55,
+        },
+        TypeCandidate {
+            name: "receipt".into(),
+            confidence: 0.2,
+        },
+    ];
+    let mut v = nordlys();
+    // Nothing approved yet: the cues alone decide.
+    assert!(usual_type(
+        std::slice::from_ref(&p),
+        std::slice::from_ref(&v),
+        &candidates
+    )
+    .is_none());
+    let dt = invoice();
+    let fields = read(&p);
+    learn::learn(&mut v, &fields, std::slice::from_ref(&p), &dt);
+    learn::learn(&mut v, &fields, std::slice::from_ref(&p), &dt);
+    assert_eq!(v.learned.types["invoice"], 2);
+    let (name, c, reason) = usual_type(
+        std::slice::from_ref(&p),
+        std::slice::from_ref(&v),
+        &candidates,
+    )
+    .unwrap();
+    assert_eq!(name, "invoice");
+    // The cues' doubt divided by one more than the two approvals.
+    assert!((c - (1.0 - 0.45 / 3.0)).abs() < 1e-9, "{c}");
+    assert!(reason.contains("all 2 of its documents"), "{reason}");
+    // A type the cues did not name is not taken.
+    assert!(usual_type(
+        std::slice::from_ref(&p),
+        std::slice::from_ref(&v),
+        &candidates[1..]
+    )
+    .is_none());
+    // Approvals of two types say nothing.
+    let mut mixed = v.clone();
+    mixed.learned.types.insert("credit_note".into(), 1);
+    assert!(usual_type(std::slice::from_ref(&p), &[mixed], &candidates).is_none());
+    // Found by its name alone, the supplier is not sure enough to settle a type.
+    let by_name = Vendor {
+        vat_id: None,
+        ibans: Vec::new(),
+        ..v
+    };
+    assert!(usual_type(&[p], &[by_name], &candidates).is_none());
+}
