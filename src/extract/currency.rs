@@ -65,10 +65,43 @@ pub(super) fn default_vat_country(
     }
 }
 
+/// Whose kroner a bare `kr`/`kr.` is: `values` reads it as DKK (the product is
+/// Danish-first), but a page paid to a Norwegian or Swedish IBAN, or labelled in
+/// Norwegian or Swedish, prints its own kroner so. `None`: nothing says otherwise.
+fn kroner(lines: &[Line], language: Option<&str>) -> Option<(&'static str, String)> {
+    let from_iban = lines.iter().find_map(|l| {
+        let f = values::find_iban(&joined(&l.words).0)?;
+        Some(f.value[..2].to_string())
+    });
+    let code = |country: &str| match country {
+        "NO" => Some("NOK"),
+        "SE" => Some("SEK"),
+        _ => None,
+    };
+    match from_iban {
+        Some(cc) => code(&cc).map(|c| (c, format!("the IBAN is {cc}'s"))),
+        None => match language? {
+            "nb" => Some(("NOK", "the labels are Norwegian".into())),
+            "sv" => Some(("SEK", "the labels are Swedish".into())),
+            _ => None,
+        },
+    }
+}
+
+/// True when `raw` prints kroner only as a bare `kr`/`kr.` (no `DKK`, `dkr`, `kroner`).
+fn bare_kroner(raw: &str) -> bool {
+    let lower = raw.to_lowercase();
+    lower.split(|c: char| !c.is_alphabetic()).any(|w| w == "kr")
+        && !lower.contains("dkk")
+        && !lower.contains("dkr")
+}
+
 pub(super) fn currency_field(
     doctype: &DocType,
     chosen: &[Option<Candidate>],
     page_votes: &[(&'static str, usize)],
+    lines: &[Line],
+    language: Option<&str>,
 ) -> Option<Candidate> {
     // Money fields in type order, the required ones (the total) first.
     let mut money: Vec<(usize, &FieldSpec)> = doctype
@@ -84,6 +117,12 @@ pub(super) fn currency_field(
                 let mut out = c.clone();
                 out.value = code.to_string();
                 out.score = c.score * if rank == 0 { 1.0 } else { 0.97 };
+                if code == "DKK" && bare_kroner(&c.raw) {
+                    if let Some((own, why)) = kroner(lines, language) {
+                        out.value = own.to_string();
+                        out.note = Some(format!("\"kr\" read as {own}: {why}"));
+                    }
+                }
                 return Some(out);
             }
         }

@@ -120,8 +120,11 @@ pub fn extract_ranked(pages: &[Page], doctype: &DocType, ranker: &rank::Ranker) 
         .iter()
         .position(|f| f.kind == FieldKind::Currency)
     {
-        chosen[ci] = currency::currency_field(doctype, &chosen, page_currency)
-            .or_else(|| currency::currency_from_language(doctype, &chosen, language.as_deref()));
+        chosen[ci] =
+            currency::currency_field(doctype, &chosen, page_currency, lines, language.as_deref())
+                .or_else(|| {
+                    currency::currency_from_language(doctype, &chosen, language.as_deref())
+                });
     }
 
     let by_shape: Vec<String> = doctype

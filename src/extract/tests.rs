@@ -825,3 +825,32 @@ fn the_addressee_is_read_from_its_block_when_no_label_names_it() {
     // Found by the page's shape: no evidence that the page is an invoice.
     assert_eq!(ex.by_shape, ["customer_name"]);
 }
+
+#[test]
+fn bare_kroner_are_the_country_s_own_when_the_iban_or_the_labels_say_so() {
+    let page_with = |iban: &str, total_label: &str| {
+        page(&[
+            (150, &[(150, "Nordkapp IT-Tjenester AS"), (1500, "FAKTURA")]),
+            (400, &[(1400, "Fakturanr.:"), (1900, "2024-118")]),
+            (2520, &[(1400, total_label), (1950, "kr 1.234,50")]),
+            (3200, &[(150, iban)]),
+        ])
+    };
+    let currency = |p: Page| {
+        let ex = extract(&[p], &invoice());
+        let f = ex.fields.get("currency").cloned().expect("a currency");
+        (f.value, f.reasons)
+    };
+    let (norwegian, reasons) = currency(page_with("IBAN: NO93 8601 1117 947", "Totalt:"));
+    assert_eq!(norwegian, "NOK");
+    assert!(
+        reasons.iter().any(|r| r.contains("the IBAN is NO's")),
+        "{reasons:?}"
+    );
+    // A Danish IBAN, or none and Danish labels: kr. stays Danish kroner.
+    assert_eq!(
+        currency(page_with("IBAN: DK50 0040 0440 1162 43", "I alt:")).0,
+        "DKK"
+    );
+    assert_eq!(currency(page_with("", "I alt:")).0, "DKK");
+}
