@@ -119,10 +119,7 @@ pub(super) async fn approve(
         // The line items as the grid left them (sent only when the reviewer changed
         // them), judged against the corrected totals.
         if let Some(items) = items {
-            let read = crate::web::typed::typed_items(&doc, &items).and_then(|rows| {
-                crate::pipeline::apply_item_corrections(&fixed, &dt, &rows, &actor, today)
-            });
-            match read {
+            match crate::web::typed::apply_typed_items(&fixed, &dt, &items, &actor, today) {
                 Ok((with_items, more)) => {
                     fixed = with_items;
                     changes.extend(more);

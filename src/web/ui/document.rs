@@ -279,10 +279,8 @@ pub(super) async fn check(
         // The line items in the grid, when the page sends them: read strictly, then
         // judged against the totals as typed above (the grid's live sum check).
         if !body["items"].is_null() {
-            let read = crate::web::typed::typed_items(&doc, &body["items"]).and_then(|rows| {
-                crate::pipeline::apply_item_corrections(&fixed, &dt, &rows, &actor, today)
-            });
-            match read {
+            match crate::web::typed::apply_typed_items(&fixed, &dt, &body["items"], &actor, today)
+            {
                 Ok((with_items, _)) => fixed = with_items,
                 Err(errs) => {
                     for (cell, e) in errs {
