@@ -102,12 +102,19 @@ pub(crate) fn typed_number(t: &str, integer: bool) -> Result<rust_decimal::Decim
 }
 
 /// The cells of a line item, in the order the grid shows them.
-pub(crate) const ITEM_CELLS: [&str; 4] = ["description", "quantity", "unit_price", "amount"];
+pub(crate) const ITEM_CELLS: [&str; 5] = [
+    "description",
+    "quantity",
+    "unit_price",
+    "amount",
+    "vat_rate",
+];
 
 /// The line items a person left in the review page's grid, or a system sent to the
 /// API's corrections (a JSON array of rows, each `{description, quantity, unit_price,
-/// amount}` as typed: strings, numbers or null), read strictly: every number cell as
-/// [`typed_number`] reads it, except a cell left as it was stored for that row. Rows
+/// amount, vat_rate}` as typed: strings, numbers or null), read strictly: every number
+/// cell as [`typed_number`] reads it (a VAT rate may end in `%`), except a cell left as
+/// it was stored for that row. Rows
 /// with every cell empty are dropped; a row that is not an object, a cell of another
 /// name or a cell that is neither text nor a number is refused, never skipped. Errors
 /// name the cell (`line_items.2.amount`).
@@ -145,6 +152,10 @@ pub(crate) fn typed_items(
             }
         }
         let cell = |k: &str| match &row[k] {
+            // "25 %" as a rate is 25.
+            Value::String(s) if k == "vat_rate" => {
+                s.trim().trim_end_matches('%').trim_end().to_string()
+            }
             Value::String(s) => s.trim().to_string(),
             Value::Number(n) => n.to_string(),
             _ => String::new(),
@@ -167,12 +178,14 @@ pub(crate) fn typed_items(
         let quantity = number("quantity", stored.and_then(|s| s.quantity.as_deref()));
         let unit_price = number("unit_price", stored.and_then(|s| s.unit_price.as_deref()));
         let amount = number("amount", stored.and_then(|s| s.amount.as_deref()));
+        let vat_rate = number("vat_rate", stored.and_then(|s| s.vat_rate.as_deref()));
         if ITEM_CELLS.iter().any(|k| !cell(k).is_empty()) {
             out.push(crate::pipeline::ItemCorrection {
                 description,
                 quantity,
                 unit_price,
                 amount,
+                vat_rate,
             });
         }
     }
