@@ -743,6 +743,8 @@ fn an_uploaded_file_goes_through_the_inbox_intake() {
         "folders are dropped from the name"
     );
     let id = first["id"].as_str().unwrap().to_string();
+    // Who uploaded it is kept in the ledger with the document: the token's name.
+    assert_eq!(first["source"]["uploaded_by"], "api:scanner", "{first}");
     use sha2::Digest;
     assert_eq!(
         first["sha256"].as_str().unwrap(),
@@ -754,6 +756,7 @@ fn an_uploaded_file_goes_through_the_inbox_intake() {
         (dup["state"].as_str(), dup["duplicate_of"].as_str()),
         (Some("duplicate"), Some(id.as_str()))
     );
+    assert_eq!(dup["source"]["uploaded_by"], "api:scanner", "{dup}");
     for (name, bytes, status, says) in [
         (
             "big.pdf",

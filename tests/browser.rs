@@ -1267,7 +1267,7 @@ async fn a_clerk_finds_any_document_by_keyboard() {
 async fn a_clerk_uploads_files_from_the_browser() {
     need_browser();
     let inst = Install::new("[workers]\ncount = 2\n[limits]\nmax_file_mb = 1\n");
-    let (_running, c, _base) = signed_in(&inst, "uma", "reviewer").await;
+    let (_running, c, base) = signed_in(&inst, "uma", "reviewer").await;
     let sample =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices/inv-100-0089-letterhead.png");
     let upload = |path: std::path::PathBuf| {
@@ -1393,6 +1393,12 @@ async fn a_clerk_uploads_files_from_the_browser() {
     c.refresh().await.unwrap();
     let lines = text_when(&c, "#uploads", |t| t.contains("dropped.png")).await;
     assert!(lines.contains("posted automatically"), "{lines}");
+    // The ledger keeps who uploaded it, and the document page says so.
+    c.goto(&format!("{base}{}", href.as_str().unwrap()))
+        .await
+        .unwrap();
+    let by = text_when(&c, "#uploaded-by", |_| true).await;
+    assert_eq!(by, "Uploaded by uma");
     c.close().await.unwrap();
 }
 

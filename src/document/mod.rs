@@ -135,6 +135,10 @@ pub struct SourceMeta {
     /// For a mail fetched over IMAP (and its attachments): where it was on the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mailbox: Option<MailboxSource>,
+    /// For a file uploaded from the review UI or the API: who uploaded it (the user's
+    /// name, or `api:` and the token's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded_by: Option<String>,
 }
 
 impl SourceMeta {

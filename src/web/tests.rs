@@ -624,6 +624,7 @@ async fn the_api_links_an_email_and_its_documents() {
                 part: part.into(),
             }),
             mailbox: None,
+            uploaded_by: None,
         })
         .unwrap()
     };

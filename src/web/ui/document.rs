@@ -179,6 +179,8 @@ pub(super) async fn render_document(
             "user": s.0.user, "csrf": s.0.csrf,
             "doc": {
                 "id": row.id, "name": row.name, "state": row.state.as_str(), "doc_type": doc.doc_type.value,
+                // Who uploaded it, for a file taken from the browser or the API.
+                "uploaded_by": crate::document::SourceMeta::from_ledger(row.source_meta.as_deref()).uploaded_by,
                 "uncertain": doc.doc_type.uncertain,
                 "reasons": reasons, "checks": doc.checks, "line_items": doc.line_items,
                 // The type reads line items: they are a grid a reviewer may correct.
