@@ -701,18 +701,7 @@ fn line_items_are_corrected_through_the_api_and_judged_again() {
 
 /// POST bytes as a file upload; the status and the JSON answer.
 fn upload(url: &str, token: &str, bytes: &[u8]) -> (u16, Value) {
-    let res = ureq::post(url)
-        .set("Authorization", &format!("Bearer {token}"))
-        .set("Content-Type", "application/octet-stream")
-        .send_bytes(bytes);
-    let resp = match res {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("POST {url}: {e}"),
-    };
-    let status = resp.status();
-    let text = resp.into_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    post_bytes(url, token, "application/octet-stream", bytes)
 }
 
 /// Issue 18: a file uploaded over the API is taken in as a file dropped in the inbox
