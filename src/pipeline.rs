@@ -367,6 +367,7 @@ pub fn analyse_structured(
                 quantity: dec(l.quantity),
                 unit_price: dec(l.unit_price),
                 amount: money(l.amount),
+                vat_rate: dec(l.vat_rate),
                 confidence: 1.0,
                 page: None,
                 bbox: None,
@@ -672,6 +673,8 @@ pub struct ItemCorrection {
     pub quantity: Option<rust_decimal::Decimal>,
     pub unit_price: Option<rust_decimal::Decimal>,
     pub amount: Option<rust_decimal::Decimal>,
+    /// The row's VAT rate in percent.
+    pub vat_rate: Option<rust_decimal::Decimal>,
 }
 
 /// The most item rows a person may post on one document.
@@ -684,7 +687,8 @@ pub const MAX_ITEM_ROWS: usize = 500;
 /// fields the type's `[line_items] until` names, and the decision is worked out again.
 /// The change is kept as one correction of the field `line_items`, its old and new
 /// values the rows as JSON. Rows left as they were change nothing. Errors are per cell
-/// (`line_items.2.amount`): every row needs a description or an amount, and an amount.
+/// (`line_items.2.amount`): every row needs a description or an amount, and an amount;
+/// a VAT rate is a percentage from 0 to 100.
 pub fn apply_item_corrections(
     doc: &TypedDocument,
     dt: &crate::config::DocType,
@@ -724,12 +728,20 @@ pub fn apply_item_corrections(
             ));
             continue;
         };
+        let hundred = rust_decimal::Decimal::ONE_HUNDRED;
+        if let Some(rate) = r.vat_rate.filter(|r| r.is_sign_negative() || *r > hundred) {
+            errors.push((
+                format!("line_items.{i}.vat_rate"),
+                format!("a VAT rate is a percentage from 0 to 100, not {rate}"),
+            ));
+        }
         let old = doc.line_items.get(i);
         items.push(LineItem {
             description,
             quantity: r.quantity.map(|q| q.normalize().to_string()),
             unit_price: r.unit_price.map(money),
             amount: Some(money(amount)),
+            vat_rate: r.vat_rate.map(|v| v.normalize().to_string()),
             confidence: 1.0,
             page: old.and_then(|o| o.page),
             bbox: old.and_then(|o| o.bbox),
@@ -738,7 +750,7 @@ pub fn apply_item_corrections(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let cells = |list: &[LineItem]| -> Vec<[Option<String>; 4]> {
+    let cells = |list: &[LineItem]| -> Vec<[Option<String>; 5]> {
         list.iter()
             .map(|it| {
                 [
@@ -746,6 +758,7 @@ pub fn apply_item_corrections(
                     it.quantity.clone(),
                     it.unit_price.clone(),
                     it.amount.clone(),
+                    it.vat_rate.clone(),
                 ]
             })
             .collect()
@@ -758,7 +771,8 @@ pub fn apply_item_corrections(
             .iter()
             .map(|it| {
                 serde_json::json!({"description": it.description, "quantity": it.quantity,
-                                   "unit_price": it.unit_price, "amount": it.amount})
+                                   "unit_price": it.unit_price, "amount": it.amount,
+                                   "vat_rate": it.vat_rate})
             })
             .collect();
         serde_json::Value::Array(rows).to_string()
@@ -1077,6 +1091,7 @@ mod tests {
                 quantity: it.quantity.as_deref().and_then(|q| q.parse().ok()),
                 unit_price: it.unit_price.as_deref().and_then(|q| q.parse().ok()),
                 amount: it.amount.as_deref().and_then(|q| q.parse().ok()),
+                vat_rate: None,
             })
             .collect();
         assert_eq!(rows_as_read.len(), 1, "{:?}", doc.line_items);
@@ -1127,6 +1142,7 @@ mod tests {
             quantity: None,
             unit_price: None,
             amount: dec("50"),
+            vat_rate: None,
         });
         let (more, _) = apply_item_corrections(&doc, dt, &rows, "ann", now).unwrap();
         let check = sum_check(&more);
@@ -1143,6 +1159,19 @@ mod tests {
         let (totals, _) = apply_corrections(&doc, dt, &edits, "ann", now).unwrap();
         let (both, _) = apply_item_corrections(&totals, dt, &rows, "ann", now).unwrap();
         assert!(sum_check(&both).passed, "{}", sum_check(&both).message);
+
+        // A VAT rate typed for a row is kept as a decimal percentage and is a change;
+        // one that is no percentage is refused, naming the cell.
+        let mut rated = rows_as_read.clone();
+        rated[0].vat_rate = dec("12.50");
+        let (with_rate, changes) = apply_item_corrections(&doc, dt, &rated, "ann", now).unwrap();
+        assert_eq!(with_rate.line_items[0].vat_rate.as_deref(), Some("12.5"));
+        let new: serde_json::Value =
+            serde_json::from_str(changes[0].new_value.as_deref().unwrap()).unwrap();
+        assert_eq!(new[0]["vat_rate"], "12.5");
+        rated[0].vat_rate = dec("125");
+        let errs = apply_item_corrections(&doc, dt, &rated, "ann", now).unwrap_err();
+        assert_eq!(errs[0].0, "line_items.0.vat_rate", "{errs:?}");
 
         // A row without an amount is refused, naming the cell.
         rows[1].amount = None;

@@ -615,6 +615,7 @@ fn unpack_email(
                     let meta = SourceMeta {
                         email: Some(origin),
                         mailbox: mailbox.clone(),
+                        uploaded_by: None,
                     };
                     crate::store::unpack::Child {
                         name: a.name,

@@ -279,9 +279,9 @@ fn tokens_scopes_documents_corrections_and_decisions() {
     for (k, v) in &fields {
         assert_eq!(&d["document"]["fields"][k]["value"], v, "{k}");
     }
-    // Every check on the fields passes now. Line items are not corrected through the
-    // API: their check, when the OCR missed a row, stays failed and does not block the
-    // approval below.
+    // Every check on the fields passes now. Line items are not corrected here (see
+    // `line_items_are_corrected_through_the_api_and_judged_again`): their check, when
+    // the OCR missed a row, stays failed and does not block the approval below.
     assert!(
         d["document"]["checks"]
             .as_array()
@@ -556,20 +556,152 @@ fn documents_are_found_by_text_amount_date_and_state() {
     }
 }
 
+/// Issue 18: line items are corrected through the API as the review page's grid
+/// corrects them. The invoice's one row is printed with a wrong price and amount
+/// (98,00 where the subtotal is 1.234,50), so it waits in review for `line_items_sum`.
+/// A cell that reads two ways or holds a letter for a digit is refused with a 422
+/// naming its row and column, and nothing of that request is stored (not even its good
+/// field); the row corrected to add up passes `line_items_sum`, the document is routed
+/// again, the change is on record once, and it can be approved.
+#[test]
+fn line_items_are_corrected_through_the_api_and_judged_again() {
+    let inst = Install::new("");
+    std::fs::write(
+        inst.path("inbox/toner.pdf"),
+        pdf(vec![PdfPage::Text(invoice_page())], None),
+    )
+    .unwrap();
+    inst.run_to_idle(Duration::from_secs(120));
+    let docs = inst.documents();
+    assert_eq!(docs[0].1, "in_review", "{docs:?}");
+    let writer = token(&inst, "erp", "write");
+    let srv = start(&inst, &["serve"], "serve.log");
+    let base = &srv.base;
+    let (s, all) = call(
+        "GET",
+        &format!("{base}/api/v1/documents"),
+        Some(&writer),
+        None,
+    );
+    assert_eq!(s, 200, "{all}");
+    let id = all["items"][0]["id"].as_str().unwrap().to_string();
+    let url = format!("{base}/api/v1/documents/{id}");
+    let (_, before) = call("GET", &url, Some(&writer), None);
+    assert_eq!(
+        find_check(&before["document"], "line_items_sum")["passed"],
+        false,
+        "{before}"
+    );
+    let corrections = format!("{url}/corrections");
+    let row = |price: &str, amount: Value| json!({"description": "Toner sort", "quantity": "2", "unit_price": price, "amount": amount});
+    for (rows, cell, says) in [
+        (
+            json!([row("617,25", json!("1.234"))]),
+            "line_items.0.amount",
+            "could be",
+        ),
+        (
+            json!([row("617,25", json!("1.234,50")), {"description": "Fragt", "amount": "5O,00"}]),
+            "line_items.1.amount",
+            "did you mean \"50,00\"",
+        ),
+        (
+            json!([row("6l7,25", json!("1.234,50"))]),
+            "line_items.0.unit_price",
+            "did you mean \"617,25\"",
+        ),
+        (
+            json!([row("617,25", json!("1.234,50")), "Fragt 50,00"]),
+            "line_items.1",
+            "a row is an object",
+        ),
+        (
+            json!([row("617,25", json!(true))]),
+            "line_items.0.amount",
+            "text, a number or null",
+        ),
+        (
+            json!([{"description": "Toner sort", "amount": "1.234,50", "vat": "25"}]),
+            "line_items.0.vat",
+            "no such cell",
+        ),
+        (
+            json!([{"description": "Toner sort", "quantity": "2"}]),
+            "line_items.0.amount",
+            "needs an amount",
+        ),
+    ] {
+        let (s, e) = call(
+            "POST",
+            &corrections,
+            Some(&writer),
+            Some(json!({"fields": {"due_date": "2024-04-20"}, "line_items": rows})),
+        );
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (422, Some("invalid_value")),
+            "{rows}: {e}"
+        );
+        let why = e["error"]["details"][cell]
+            .as_str()
+            .unwrap_or_else(|| panic!("{cell}: {e}"));
+        assert!(why.contains(says), "{cell}: {why}");
+    }
+    // Nothing of a refused request was stored: the good field neither.
+    let (_, unchanged) = call("GET", &url, Some(&writer), None);
+    assert_eq!(unchanged["corrections"], json!([]), "{unchanged}");
+    assert_eq!(unchanged["document"], before["document"]);
+
+    // The row as printed, corrected: price and amount typed as the page prints them.
+    let (s, d) = call(
+        "POST",
+        &corrections,
+        Some(&writer),
+        Some(json!({"line_items": [row("617,25", json!("1.234,50"))]})),
+    );
+    assert_eq!(s, 200, "{d}");
+    let items = &d["document"]["line_items"];
+    assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+    assert_eq!(
+        (
+            &items[0]["quantity"],
+            &items[0]["unit_price"],
+            &items[0]["amount"]
+        ),
+        (&json!("2"), &json!("617.25"), &json!("1234.50"))
+    );
+    let check = find_check(&d["document"], "line_items_sum");
+    assert_eq!(check["passed"], true, "{check}");
+    // Routed again: line items are no longer a reason it waits.
+    let reasons = d["document"]["decision"]["reasons"].to_string();
+    assert!(!reasons.contains("line_items"), "{reasons}");
+    let changes = d["corrections"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(
+        (changes[0]["field"].as_str(), changes[0]["actor"].as_str()),
+        (Some("line_items"), Some("api:erp"))
+    );
+    // The same rows again change nothing more.
+    let (s, again) = call(
+        "POST",
+        &corrections,
+        Some(&writer),
+        Some(json!({"line_items": [row("617.25", json!(1234.5))]})),
+    );
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(again["corrections"].as_array().unwrap().len(), 1, "{again}");
+    let (s, posted) = call("POST", &format!("{url}/approve"), Some(&writer), None);
+    assert_eq!(
+        (s, posted["state"].as_str()),
+        (200, Some("posted")),
+        "{posted}"
+    );
+    assert_eq!(posted["document"]["line_items"], *items);
+}
+
 /// POST bytes as a file upload; the status and the JSON answer.
 fn upload(url: &str, token: &str, bytes: &[u8]) -> (u16, Value) {
-    let res = ureq::post(url)
-        .set("Authorization", &format!("Bearer {token}"))
-        .set("Content-Type", "application/octet-stream")
-        .send_bytes(bytes);
-    let resp = match res {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("POST {url}: {e}"),
-    };
-    let status = resp.status();
-    let text = resp.into_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    post_bytes(url, token, "application/octet-stream", bytes)
 }
 
 /// Issue 18: a file uploaded over the API is taken in as a file dropped in the inbox
@@ -600,6 +732,8 @@ fn an_uploaded_file_goes_through_the_inbox_intake() {
         "folders are dropped from the name"
     );
     let id = first["id"].as_str().unwrap().to_string();
+    // Who uploaded it is kept in the ledger with the document: the token's name.
+    assert_eq!(first["source"]["uploaded_by"], "api:scanner", "{first}");
     use sha2::Digest;
     assert_eq!(
         first["sha256"].as_str().unwrap(),
@@ -611,6 +745,7 @@ fn an_uploaded_file_goes_through_the_inbox_intake() {
         (dup["state"].as_str(), dup["duplicate_of"].as_str()),
         (Some("duplicate"), Some(id.as_str()))
     );
+    assert_eq!(dup["source"]["uploaded_by"], "api:scanner", "{dup}");
     for (name, bytes, status, says) in [
         (
             "big.pdf",

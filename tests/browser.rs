@@ -1267,7 +1267,7 @@ async fn a_clerk_finds_any_document_by_keyboard() {
 async fn a_clerk_uploads_files_from_the_browser() {
     need_browser();
     let inst = Install::new("[workers]\ncount = 2\n[limits]\nmax_file_mb = 1\n");
-    let (_running, c, _base) = signed_in(&inst, "uma", "reviewer").await;
+    let (_running, c, base) = signed_in(&inst, "uma", "reviewer").await;
     let sample =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/invoices/inv-100-0089-letterhead.png");
     let upload = |path: std::path::PathBuf| {
@@ -1393,6 +1393,12 @@ async fn a_clerk_uploads_files_from_the_browser() {
     c.refresh().await.unwrap();
     let lines = text_when(&c, "#uploads", |t| t.contains("dropped.png")).await;
     assert!(lines.contains("posted automatically"), "{lines}");
+    // The ledger keeps who uploaded it, and the document page says so.
+    c.goto(&format!("{base}{}", href.as_str().unwrap()))
+        .await
+        .unwrap();
+    let by = text_when(&c, "#uploaded-by", |_| true).await;
+    assert_eq!(by, "Uploaded by uma");
     c.close().await.unwrap();
 }
 
@@ -1667,8 +1673,9 @@ async fn an_approval_can_be_undone_until_its_window_ends() {
 /// sum against the totals checked live. A born-digital invoice whose one item row was
 /// printed with a wrong price and amount (98,00 where the subtotal is 1.234,50) waits
 /// in review for it; the clerk types the right price and amount, sees the warning
-/// clear, adds and deletes a row by keyboard (the warning comes and goes), approves
-/// with Ctrl+Enter, and the delivered document has the corrected items.
+/// clear, adds and deletes a row by keyboard (the warning comes and goes), types the
+/// row's VAT rate, approves with Ctrl+Enter, and the delivered document has the
+/// corrected items.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn line_items_are_corrected_in_a_grid_with_their_sum_checked_live() {
     need_browser();
@@ -1712,7 +1719,7 @@ async fn line_items_are_corrected_in_a_grid_with_their_sum_checked_live() {
     };
     assert_eq!(
         cells().await,
-        serde_json::json!([["Toner sort", "2", "49.00", "98.00"]])
+        serde_json::json!([["Toner sort", "2", "49.00", "98.00", ""]])
     );
 
     // The price, then Tab to the amount; the sum is judged as it is typed.
@@ -1779,8 +1786,15 @@ async fn line_items_are_corrected_in_a_grid_with_their_sum_checked_live() {
     assert_eq!(text_when(&c, "#items-problems", |_| true).await, "");
     assert_eq!(
         cells().await,
-        serde_json::json!([["Toner sort", "2", "617,25", "1.234,50"]])
+        serde_json::json!([["Toner sort", "2", "617,25", "1.234,50", ""]])
     );
+    // The VAT rate, the last cell of a row, typed as a percentage.
+    retype(&c, "#line-items input[data-cell=vat_rate]", "25 %").await;
+    text_when(&c, "#items-sum", |t| {
+        !t.starts_with('⚠') && t.contains("1234.50")
+    })
+    .await;
+    assert_eq!(text_when(&c, "#items-problems", |_| true).await, "");
 
     // Ctrl+Enter: the changes listed, Enter approves; the delivered document carries
     // the corrected row.
@@ -1802,6 +1816,7 @@ async fn line_items_are_corrected_in_a_grid_with_their_sum_checked_live() {
     assert_eq!(items[0]["description"], "Toner sort");
     assert_eq!(items[0]["unit_price"], "617.25");
     assert_eq!(items[0]["amount"], "1234.50");
+    assert_eq!(items[0]["vat_rate"], "25");
     let check = find_check(&delivered, "line_items_sum");
     assert_eq!(check["passed"], true, "{check}");
     let corrected: i64 = inst

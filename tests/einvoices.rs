@@ -50,6 +50,8 @@ fn e_invoices_are_read_exactly_and_checked() {
     }
     assert_eq!(peppol["line_items"].as_array().unwrap().len(), 2);
     assert_eq!(peppol["line_items"][1]["amount"], "739.50");
+    // Each row's VAT rate as its XML states it, a decimal percentage string.
+    assert_eq!(peppol["line_items"][1]["vat_rate"], "25");
     assert_eq!(
         peppol["decision"]["route"], "auto_post",
         "{}",
@@ -60,10 +62,17 @@ fn e_invoices_are_read_exactly_and_checked() {
     let reasons = credit["doc_type"]["reasons"].to_string();
     assert!(reasons.contains("credit note (type code 381)"), "{reasons}");
     assert_eq!(credit["fields"]["vendor_vat_id"]["value"], "DK13585628");
+    // A line that states no rate has null, not a guess.
+    assert!(credit["line_items"][0]["vat_rate"].is_null(), "{credit}");
+    assert!(credit["line_items"][0]
+        .as_object()
+        .unwrap()
+        .contains_key("vat_rate"));
 
     // Its totals are off by 10 cents: an exact reading of a wrong invoice goes to review.
     let facturx = &docs[2];
     assert_eq!(facturx["fields"]["tax_amount"]["value"], "18.92");
+    assert_eq!(facturx["line_items"][0]["vat_rate"], "19");
     assert_eq!(facturx["decision"]["route"], "review");
     let reasons = facturx["decision"]["reasons"].to_string();
     assert!(reasons.contains("structured_totals_add_up"), "{reasons}");

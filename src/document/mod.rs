@@ -135,6 +135,10 @@ pub struct SourceMeta {
     /// For a mail fetched over IMAP (and its attachments): where it was on the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mailbox: Option<MailboxSource>,
+    /// For a file uploaded from the review UI or the API: who uploaded it (the user's
+    /// name, or `api:` and the token's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded_by: Option<String>,
 }
 
 impl SourceMeta {
@@ -256,6 +260,11 @@ pub struct LineItem {
     pub quantity: Option<String>,
     pub unit_price: Option<String>,
     pub amount: Option<String>,
+    /// The row's VAT rate in percent, a decimal string (`"25"`, `"12.5"`), where the
+    /// document states it per row (structured e-invoices) or a person typed it; `null`
+    /// for rows read from a page. Documents stored before it was kept read as `null`.
+    #[serde(default)]
+    pub vat_rate: Option<String>,
     pub confidence: f64,
     /// Where the row was read (scans and text layers; not structured invoices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -360,6 +369,19 @@ impl TruthItem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A row stored before rows kept their VAT rate reads as having none; a row
+    /// always writes the key, `null` when it has no rate.
+    #[test]
+    fn a_line_item_stored_without_a_vat_rate_reads() {
+        let old = r#"{"description": "Toner sort", "quantity": "2", "unit_price": "49.00",
+                      "amount": "98.00", "confidence": 0.9, "page": 1, "bbox": [1, 2, 3, 4]}"#;
+        let item: LineItem = serde_json::from_str(old).unwrap();
+        assert_eq!(item.vat_rate, None);
+        assert_eq!(item.amount.as_deref(), Some("98.00"));
+        let again = serde_json::to_value(&item).unwrap();
+        assert!(again["vat_rate"].is_null() && again.get("vat_rate").is_some());
+    }
 
     #[test]
     fn a_confidence_change_leaves_its_reason_and_a_non_change_none() {

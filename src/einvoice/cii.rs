@@ -103,6 +103,10 @@ pub(super) fn read(root: Node<'_, '_>, syntax: Syntax) -> EInvoice {
                         .and_then(|p| child(p, "ChargeAmount")),
                 ),
                 amount: decimal(amount),
+                vat_rate: descendant(item, "ApplicableTradeTax").and_then(|t| {
+                    decimal(child(t, "RateApplicablePercent"))
+                        .or_else(|| decimal(child(t, "ApplicablePercent")))
+                }),
             }
         })
         .collect();

@@ -44,6 +44,9 @@ pub struct Line {
     pub quantity: Option<Decimal>,
     pub unit_price: Option<Decimal>,
     pub amount: Option<Decimal>,
+    /// The line's VAT rate in percent (BT-152): UBL `Item/ClassifiedTaxCategory/Percent`,
+    /// CII `ApplicableTradeTax/RateApplicablePercent` (ZUGFeRD 1.0: `ApplicablePercent`).
+    pub vat_rate: Option<Decimal>,
 }
 
 /// The invoice as its XML states it. Text values are trimmed; dates ISO.

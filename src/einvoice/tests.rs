@@ -55,6 +55,11 @@ fn a_peppol_ubl_invoice_is_read_exactly() {
         ),
         (d("2"), d("369.75"), d("739.50"))
     );
+    // Each line's rate (Item/ClassifiedTaxCategory/Percent), not the header's.
+    assert_eq!(
+        inv.lines.iter().map(|l| l.vat_rate).collect::<Vec<_>>(),
+        [d("25"), d("25")]
+    );
     let checks = crate::validate::einvoice_arithmetic(&inv);
     assert_eq!(checks.len(), 2, "{checks:?}");
     assert!(checks.iter().all(|c| c.passed), "{checks:?}");
@@ -75,6 +80,7 @@ fn an_oioubl_credit_note_is_recognised() {
         "Vinduespudsning, for meget faktureret"
     );
     assert_eq!(inv.lines[0].quantity, d("2"));
+    assert_eq!(inv.lines[0].vat_rate, None, "a line without a tax category");
     assert_eq!(inv.due_date, None);
 }
 
@@ -101,6 +107,7 @@ fn a_facturx_invoice_is_read_and_its_slip_found() {
     assert_eq!(inv.iban.as_deref(), Some("DE02120300000000202051"));
     assert_eq!(inv.bic.as_deref(), Some("BYLADEM1001"));
     assert_eq!(inv.lines[0].unit_price, d("24.9000"));
+    assert_eq!(inv.lines[0].vat_rate, d("19.00"));
     let checks = crate::validate::einvoice_arithmetic(&inv);
     use crate::document::CheckCode;
     assert!(checks
@@ -115,6 +122,32 @@ fn a_facturx_invoice_is_read_and_its_slip_found() {
         "99.60 + 18.92 is not 118.62: {}",
         totals.message
     );
+}
+
+/// ZUGFeRD 1.0 names a line's rate `ApplicablePercent`, in its own settlement block.
+#[test]
+fn a_zugferd_1_line_has_its_vat_rate() {
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossIndustryDocument xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0"
+    xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12">
+  <rsm:HeaderExchangedDocument><ram:ID>471102</ram:ID><ram:TypeCode>380</ram:TypeCode></rsm:HeaderExchangedDocument>
+  <rsm:SpecifiedSupplyChainTradeTransaction>
+    <ram:IncludedSupplyChainTradeLineItem>
+      <ram:SpecifiedSupplyChainTradeDelivery><ram:BilledQuantity unitCode="C62">20.0000</ram:BilledQuantity></ram:SpecifiedSupplyChainTradeDelivery>
+      <ram:SpecifiedSupplyChainTradeSettlement>
+        <ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode><ram:ApplicablePercent>7.00</ram:ApplicablePercent></ram:ApplicableTradeTax>
+        <ram:SpecifiedTradeSettlementMonetarySummation><ram:LineTotalAmount currencyID="EUR">198.00</ram:LineTotalAmount></ram:SpecifiedTradeSettlementMonetarySummation>
+      </ram:SpecifiedSupplyChainTradeSettlement>
+      <ram:SpecifiedTradeProduct><ram:Name>Trennblätter A4</ram:Name></ram:SpecifiedTradeProduct>
+    </ram:IncludedSupplyChainTradeLineItem>
+  </rsm:SpecifiedSupplyChainTradeTransaction>
+</rsm:CrossIndustryDocument>"#;
+    let inv = parse(xml.as_bytes()).unwrap();
+    assert_eq!(inv.syntax, Some(Syntax::Zugferd1));
+    assert_eq!(inv.lines.len(), 1);
+    assert_eq!(inv.lines[0].description, "Trennblätter A4");
+    assert_eq!(inv.lines[0].amount, d("198.00"));
+    assert_eq!(inv.lines[0].vat_rate, d("7.00"));
 }
 
 #[test]

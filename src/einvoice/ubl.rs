@@ -74,6 +74,7 @@ pub(super) fn read(root: Node<'_, '_>) -> EInvoice {
             quantity: decimal(child(l, qty_name)),
             unit_price: decimal(path(l, &["Price", "PriceAmount"])),
             amount: decimal(child(l, "LineExtensionAmount")),
+            vat_rate: decimal(path(l, &["Item", "ClassifiedTaxCategory", "Percent"])),
         })
         .collect();
     let type_code = text(child(root, "InvoiceTypeCode"))

@@ -570,6 +570,7 @@ fn read_items(
                 quantity: it.quantity.map(|q| q.normalize().to_string()),
                 unit_price: it.unit_price.map(money),
                 amount: Some(money(it.amount)),
+                vat_rate: None,
                 confidence,
                 page: Some(page),
                 bbox: Some(union(&it.words)),

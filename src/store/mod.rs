@@ -363,6 +363,17 @@ impl Store {
 
     /// [`Store::ingest`] under another name (its path below the inbox).
     pub fn ingest_as(&self, file: &Path, name: &str) -> Result<Ingested, StoreError> {
+        self.ingest_with(file, name, None)
+    }
+
+    /// [`Store::ingest_as`], recording `source_meta` (JSON, [`DocumentRow::source_meta`])
+    /// with the document: an upload records who uploaded it.
+    pub fn ingest_with(
+        &self,
+        file: &Path,
+        name: &str,
+        source_meta: Option<&str>,
+    ) -> Result<Ingested, StoreError> {
         let (sha, size) = self.blobs.put_file(file)?;
         let name = name.to_string();
         self.with(|c| {
@@ -387,7 +398,7 @@ impl Store {
                     size,
                     intake_done: false,
                     parent_id: None,
-                    source_meta: None,
+                    source_meta,
                     reason: &format!("ingested from {name}"),
                 },
             )?;

@@ -413,6 +413,10 @@ fn body_json(body: &Bytes) -> Result<Value, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))
 }
 
+/// Corrections to a document in review: `fields` (name → value as typed) and/or
+/// `line_items` (the rows, as the review page's grid sends them), all or nothing. The
+/// fields are applied first, so the rows are judged (`line_items_sum`) against the
+/// corrected totals, exactly as the review page does.
 async fn correct(
     auth: Auth,
     State(st): State<AppState>,
@@ -421,13 +425,27 @@ async fn correct(
 ) -> Result<Json<Value>, ApiError> {
     auth.require(Scope::Write)?;
     let body = body_json(&body)?;
-    let Some(fields) = body.get("fields").and_then(Value::as_object) else {
-        return Err(ApiError::bad_request(
-            "expected {\"fields\": {\"name\": \"value\", …}} (null or \"\" clears a field)",
-        ));
+    let usage = "expected {\"fields\": {\"name\": \"value\", …}} (null or \"\" clears a field) \
+                 and/or {\"line_items\": [{\"description\", \"quantity\", \"unit_price\", \"amount\"}, …]}";
+    let Some(obj) = body.as_object() else {
+        return Err(ApiError::bad_request(usage));
     };
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !["fields", "line_items"].contains(&k.as_str()))
+    {
+        return Err(ApiError::bad_request(format!("unknown key {k:?}: {usage}")));
+    }
+    let fields = match obj.get("fields") {
+        None => None,
+        Some(f) => Some(f.as_object().ok_or_else(|| ApiError::bad_request(usage))?),
+    };
+    let items = obj.get("line_items").cloned();
+    if fields.is_none() && items.is_none() {
+        return Err(ApiError::bad_request(usage));
+    }
     let mut edits = Vec::new();
-    for (name, v) in fields {
+    for (name, v) in fields.into_iter().flatten() {
         let text = match v {
             Value::Null => String::new(),
             Value::String(s) => s.clone(),
@@ -442,12 +460,32 @@ async fn correct(
         let today = crate::document::input::Now::current();
         // A typed amount that reads two ways (`1.234`) is refused, not guessed.
         let refused = crate::web::typed::strict_refusals(&doc, &dt, &edits);
-        let (fixed, changes) = if refused.is_empty() {
+        let corrected = if refused.is_empty() {
             crate::pipeline::apply_corrections(&doc, &dt, &edits, &actor, today)
         } else {
             Err(refused)
-        }
-        .map_err(|errs| {
+        };
+        // The rows, read as strictly as the fields and judged against the corrected
+        // totals; refused cells are reported with the refused fields.
+        let corrected = match (corrected, &items) {
+            (Ok((fixed, mut changes)), Some(rows)) => crate::web::typed::apply_typed_items(
+                &fixed, &dt, rows, &actor, today,
+            )
+            .map(|(fixed, more)| {
+                changes.extend(more);
+                (fixed, changes)
+            }),
+            (Err(mut errs), Some(rows)) => {
+                if let Err(more) =
+                    crate::web::typed::apply_typed_items(&doc, &dt, rows, &actor, today)
+                {
+                    errs.extend(more);
+                }
+                Err(errs)
+            }
+            (corrected, None) => corrected,
+        };
+        let (fixed, changes) = corrected.map_err(|errs| {
             let details: serde_json::Map<String, Value> = errs
                 .into_iter()
                 .map(|(f, m)| (f, Value::String(m)))

@@ -624,6 +624,7 @@ async fn the_api_links_an_email_and_its_documents() {
                 part: part.into(),
             }),
             mailbox: None,
+            uploaded_by: None,
         })
         .unwrap()
     };
@@ -727,7 +728,12 @@ async fn the_document_page_shows_the_line_items_beside_the_fields() {
             .captures_iter(table)
             .map(|c| c.get(2).unwrap().as_str())
             .collect();
-    assert_eq!(cells, ["Toner sort", "2", "617.25", "1234.50"], "{table}");
+    // The VAT rate's cell is empty: a row read from a page has none.
+    assert_eq!(
+        cells,
+        ["Toner sort", "2", "617.25", "1234.50", ""],
+        "{table}"
+    );
     assert!(
         html.contains("the 1 line items add up to 1234.50"),
         "the items check is shown: {html}"
@@ -771,8 +777,11 @@ async fn the_document_page_shows_the_line_items_beside_the_fields() {
         "a cell is read strictly: {v}"
     );
 
-    // Approval posts the corrected rows; the change is on record.
-    let items = row("1.234,50").to_string();
+    // Approval posts the corrected rows, with a VAT rate typed as a percentage; the
+    // change is on record.
+    let mut items = row("1.234,50");
+    items[0]["vat_rate"] = serde_json::json!("25 %");
+    let items = items.to_string();
     let (s, _, body) = send(
         &f.app,
         form(
@@ -787,6 +796,7 @@ async fn the_document_page_shows_the_line_items_beside_the_fields() {
         serde_json::from_str(&f.store.get(&f.doc).unwrap().result.unwrap()).unwrap();
     assert_eq!(posted.line_items[0].description, "Toner, sort");
     assert_eq!(posted.line_items[0].amount.as_deref(), Some("1234.50"));
+    assert_eq!(posted.line_items[0].vat_rate.as_deref(), Some("25"));
     let changed: Vec<String> = f
         .store
         .corrections(&f.doc)

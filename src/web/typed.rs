@@ -101,10 +101,23 @@ pub(crate) fn typed_number(t: &str, integer: bool) -> Result<rust_decimal::Decim
     Ok(n)
 }
 
-/// The line items a person left in the review page's grid (a JSON array of rows, each
-/// `{description, quantity, unit_price, amount}` as typed), read strictly: every number
-/// cell as [`typed_number`] reads it, except a cell left as it was stored for that row.
-/// Rows with every cell empty are dropped. Errors name the cell (`line_items.2.amount`).
+/// The cells of a line item, in the order the grid shows them.
+pub(crate) const ITEM_CELLS: [&str; 5] = [
+    "description",
+    "quantity",
+    "unit_price",
+    "amount",
+    "vat_rate",
+];
+
+/// The line items a person left in the review page's grid, or a system sent to the
+/// API's corrections (a JSON array of rows, each `{description, quantity, unit_price,
+/// amount, vat_rate}` as typed: strings, numbers or null), read strictly: every number
+/// cell as [`typed_number`] reads it (a VAT rate may end in `%`), except a cell left as
+/// it was stored for that row. Rows
+/// with every cell empty are dropped; a row that is not an object, a cell of another
+/// name or a cell that is neither text nor a number is refused, never skipped. Errors
+/// name the cell (`line_items.2.amount`).
 pub(crate) fn typed_items(
     doc: &TypedDocument,
     rows: &Value,
@@ -118,7 +131,35 @@ pub(crate) fn typed_items(
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        let cell = |k: &str| row[k].as_str().unwrap_or("").trim().to_string();
+        let Some(cells) = row.as_object() else {
+            errors.push((
+                format!("line_items.{i}"),
+                format!("a row is an object with {}", ITEM_CELLS.join(", ")),
+            ));
+            continue;
+        };
+        for (k, v) in cells {
+            if !ITEM_CELLS.contains(&k.as_str()) {
+                errors.push((
+                    format!("line_items.{i}.{k}"),
+                    format!("no such cell (a row has {})", ITEM_CELLS.join(", ")),
+                ));
+            } else if !matches!(v, Value::String(_) | Value::Number(_) | Value::Null) {
+                errors.push((
+                    format!("line_items.{i}.{k}"),
+                    "a cell is text, a number or null".into(),
+                ));
+            }
+        }
+        let cell = |k: &str| match &row[k] {
+            // "25 %" as a rate is 25.
+            Value::String(s) if k == "vat_rate" => {
+                s.trim().trim_end_matches('%').trim_end().to_string()
+            }
+            Value::String(s) => s.trim().to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
         let stored = doc.line_items.get(i);
         let description = cell("description");
         let mut number = |k: &str, was: Option<&str>| {
@@ -137,16 +178,14 @@ pub(crate) fn typed_items(
         let quantity = number("quantity", stored.and_then(|s| s.quantity.as_deref()));
         let unit_price = number("unit_price", stored.and_then(|s| s.unit_price.as_deref()));
         let amount = number("amount", stored.and_then(|s| s.amount.as_deref()));
-        let empty = description.is_empty()
-            && ["quantity", "unit_price", "amount"]
-                .iter()
-                .all(|k| cell(k).is_empty());
-        if !empty {
+        let vat_rate = number("vat_rate", stored.and_then(|s| s.vat_rate.as_deref()));
+        if ITEM_CELLS.iter().any(|k| !cell(k).is_empty()) {
             out.push(crate::pipeline::ItemCorrection {
                 description,
                 quantity,
                 unit_price,
                 amount,
+                vat_rate,
             });
         }
     }
@@ -155,6 +194,22 @@ pub(crate) fn typed_items(
     } else {
         Err(errors)
     }
+}
+
+/// Line items as a person sent them (`rows`, as [`typed_items`] reads them) applied
+/// to `doc`, a document in review whose fields are already corrected: the rows read
+/// strictly, then [`crate::pipeline::apply_item_corrections`] (`line_items_sum`
+/// judged again against the corrected totals, the document routed again). The review
+/// page's live check and approval and the API's corrections all come in here.
+pub(crate) fn apply_typed_items(
+    doc: &TypedDocument,
+    dt: &DocType,
+    rows: &Value,
+    actor: &str,
+    now: crate::document::input::Now,
+) -> Result<crate::pipeline::Corrected, Vec<(String, String)>> {
+    typed_items(doc, rows)
+        .and_then(|rows| crate::pipeline::apply_item_corrections(doc, dt, &rows, actor, now))
 }
 
 /// The value a typed text will post, as the reviewer reads it: an amount grouped with

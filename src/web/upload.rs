@@ -78,7 +78,8 @@ pub(crate) async fn discard(body: &mut Body) {
     }
 }
 
-/// Stream `body` into the ledger as the document `name`; `actor` for the log.
+/// Stream `body` into the ledger as the document `name`; `actor` (who uploaded it) is
+/// kept with the document (`source.uploaded_by`) and logged.
 pub(crate) async fn take_upload(
     st: &AppState,
     name: String,
@@ -125,7 +126,12 @@ pub(crate) async fn take_upload(
     scratch.flush().map_err(internal)?;
     let (st, actor) = (st.clone(), actor.to_string());
     super::blocking(move || {
-        let ingested = st.store.ingest_as(scratch.path(), &name)?;
+        let meta = crate::document::SourceMeta {
+            uploaded_by: Some(actor.clone()),
+            ..Default::default()
+        };
+        let meta = serde_json::to_string(&meta).expect("source metadata is JSON");
+        let ingested = st.store.ingest_with(scratch.path(), &name, Some(&meta))?;
         // No inbox file to move: the scratch copy goes when `scratch` is dropped.
         st.store.intake_done(ingested.id())?;
         match &ingested {

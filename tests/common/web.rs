@@ -88,10 +88,15 @@ pub fn token(inst: &Install, name: &str, scope: &str) -> String {
 
 /// POST a text body (a CSV file) with its content type; the status and the JSON answer.
 pub fn post_text(url: &str, token: &str, content_type: &str, body: &str) -> (u16, Value) {
+    post_bytes(url, token, content_type, body.as_bytes())
+}
+
+/// POST bytes (a file upload) with their content type; the status and the JSON answer.
+pub fn post_bytes(url: &str, token: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
     let res = ureq::post(url)
         .set("Authorization", &format!("Bearer {token}"))
         .set("Content-Type", content_type)
-        .send_string(body);
+        .send_bytes(body);
     let resp = match res {
         Ok(r) => r,
         Err(ureq::Error::Status(_, r)) => r,

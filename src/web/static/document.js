@@ -22,7 +22,7 @@
   // when changed, with the approval (the hidden "items", as JSON).
   const grid = document.getElementById("line-items");
   const editable = !!grid && grid.dataset.editable === "yes";
-  const CELLS = ["description", "quantity", "unit_price", "amount"];
+  const CELLS = ["description", "quantity", "unit_price", "amount", "vat_rate"];
   const rowsOf = () => grid ? [...grid.tBodies[0].rows].map((tr) => {
     const row = {};
     tr.querySelectorAll("input.cell").forEach((i) => { row[i.dataset.cell] = i.value; });

@@ -119,10 +119,7 @@ pub(super) async fn approve(
         // The line items as the grid left them (sent only when the reviewer changed
         // them), judged against the corrected totals.
         if let Some(items) = items {
-            let read = crate::web::typed::typed_items(&doc, &items).and_then(|rows| {
-                crate::pipeline::apply_item_corrections(&fixed, &dt, &rows, &actor, today)
-            });
-            match read {
+            match crate::web::typed::apply_typed_items(&fixed, &dt, &items, &actor, today) {
                 Ok((with_items, more)) => {
                     fixed = with_items;
                     changes.extend(more);
@@ -339,15 +336,10 @@ pub(super) async fn undo(
     s.csrf_ok(f.get("csrf").map(String::as_str))?;
     let actor = s.actor();
     let id2 = id.clone();
-    let r = tokio::task::spawn_blocking(move || st.store.undo_posting(&id2, &actor))
+    // The undo's own error is the answer's subject, so it comes back inside the Ok.
+    let r = blocking(move || Ok(st.store.undo_posting(&id2, &actor)))
         .await
-        .map_err(|e| {
-            api_err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                e.to_string(),
-            ))
-        })?;
+        .map_err(api_err)?;
     use crate::store::search::UndoError;
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),

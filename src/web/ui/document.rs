@@ -179,6 +179,8 @@ pub(super) async fn render_document(
             "user": s.0.user, "csrf": s.0.csrf,
             "doc": {
                 "id": row.id, "name": row.name, "state": row.state.as_str(), "doc_type": doc.doc_type.value,
+                // Who uploaded it, for a file taken from the browser or the API.
+                "uploaded_by": crate::document::SourceMeta::from_ledger(row.source_meta.as_deref()).uploaded_by,
                 "uncertain": doc.doc_type.uncertain,
                 "reasons": reasons, "checks": doc.checks, "line_items": doc.line_items,
                 // The type reads line items: they are a grid a reviewer may correct.
@@ -279,10 +281,8 @@ pub(super) async fn check(
         // The line items in the grid, when the page sends them: read strictly, then
         // judged against the totals as typed above (the grid's live sum check).
         if !body["items"].is_null() {
-            let read = crate::web::typed::typed_items(&doc, &body["items"]).and_then(|rows| {
-                crate::pipeline::apply_item_corrections(&fixed, &dt, &rows, &actor, today)
-            });
-            match read {
+            match crate::web::typed::apply_typed_items(&fixed, &dt, &body["items"], &actor, today)
+            {
                 Ok((with_items, _)) => fixed = with_items,
                 Err(errs) => {
                     for (cell, e) in errs {
