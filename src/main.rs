@@ -284,9 +284,13 @@ fn ensure_single_threaded_openmp() {
 
 fn main() -> ExitCode {
     ensure_single_threaded_openmp();
+    // MAILROOM_LOG, else RUST_LOG, else info without the libraries' chatter: refinery's
+    // "no migrations to apply" and PostgreSQL's NOTICEs on every command that opens the
+    // ledger (the migrations applied are logged by the store itself).
     let filter = || {
         tracing_subscriber::EnvFilter::try_from_env("MAILROOM_LOG")
-            .unwrap_or_else(|_| "info".into())
+            .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+            .unwrap_or_else(|_| "info,refinery_core=warn,postgres::config=warn".into())
     };
     // One JSON object per line for log shippers (`MAILROOM_LOG_FORMAT=json`), else text.
     if std::env::var("MAILROOM_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {

@@ -422,3 +422,40 @@ fn a_migrate_that_fails_half_way_leaves_the_target_empty() {
     );
     assert_eq!(count("documents"), 2);
 }
+
+/// A one-shot command's stderr is for what went wrong: refinery's "no migrations to
+/// apply" and PostgreSQL's NOTICEs, printed by every command that opens the ledger,
+/// are below the default level (`MAILROOM_LOG` or `RUST_LOG` still show them).
+#[test]
+fn status_prints_no_library_chatter_on_either_engine() {
+    let pg = mailroom::testing::postgres::fresh_database();
+    for extra in [
+        String::new(),
+        format!("[database]\nurl = \"{}\"\n", pg.secret()),
+    ] {
+        let inst = Install::sqlite(&extra);
+        inst.ok(&["token", "create", "x", "--scope", "read"]);
+        let out = Command::new(MAILROOM)
+            .arg("--config")
+            .arg(inst.config())
+            .arg("status")
+            .env_remove("MAILROOM_LOG")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{extra}");
+        let out = Command::new(MAILROOM)
+            .arg("--config")
+            .arg(inst.config())
+            .arg("status")
+            .env_remove("MAILROOM_LOG")
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("refinery"),
+            "RUST_LOG asks for them"
+        );
+    }
+}
