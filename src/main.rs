@@ -133,6 +133,31 @@ enum Command {
     /// Restore a backup from DIR into the configured var directory, which must have no
     /// ledger and no `mailroom run` working on it.
     Restore { dir: PathBuf },
+    /// Copy the configured SQLite ledger (every table, ids kept) into an empty PostgreSQL
+    /// database, and its files into --blobs, checking counts and hashes; then set
+    /// `[database] url` (and `[blobs] url`) to the new places. Refused while a
+    /// `mailroom run` works on the ledger.
+    Migrate {
+        /// postgres://user:password@host/db, or env:VAR to read it from the variable VAR
+        /// (keeping the password off the command line).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Copy the files too: a folder, file:///path or s3://bucket/prefix. Without it
+        /// they stay where `[blobs]` says (then a folder every machine mounts) and are
+        /// only checked.
+        #[arg(long, value_name = "URL")]
+        blobs: Option<String>,
+        /// For s3://: the server (`[blobs] endpoint`), e.g. http://127.0.0.1:9000.
+        #[arg(long, value_name = "URL", requires = "blobs")]
+        blobs_endpoint: Option<String>,
+        /// For s3://: the region (`[blobs] region`).
+        #[arg(long, value_name = "NAME", requires = "blobs")]
+        blobs_region: Option<String>,
+        /// For s3://: an AWS credentials file; else AWS_ACCESS_KEY_ID and
+        /// AWS_SECRET_ACCESS_KEY.
+        #[arg(long, value_name = "FILE", requires = "blobs")]
+        blobs_credentials_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -260,9 +285,13 @@ fn ensure_single_threaded_openmp() {
 
 fn main() -> ExitCode {
     ensure_single_threaded_openmp();
+    // MAILROOM_LOG, else RUST_LOG, else info without the libraries' chatter: refinery's
+    // "no migrations to apply" and PostgreSQL's NOTICEs on every command that opens the
+    // ledger (the migrations applied are logged by the store itself).
     let filter = || {
         tracing_subscriber::EnvFilter::try_from_env("MAILROOM_LOG")
-            .unwrap_or_else(|_| "info".into())
+            .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+            .unwrap_or_else(|_| "info,refinery_core=warn,postgres::config=warn".into())
     };
     // One JSON object per line for log shippers (`MAILROOM_LOG_FORMAT=json`), else text.
     if std::env::var("MAILROOM_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
@@ -413,6 +442,48 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json } => status(&cfg, json),
+        Command::Migrate {
+            to,
+            blobs,
+            blobs_endpoint,
+            blobs_region,
+            blobs_credentials_file,
+        } => {
+            let to = match to.strip_prefix("env:") {
+                Some(var) => std::env::var(var)
+                    .with_context(|| format!("--to env:{var}: the variable {var} is not set"))?,
+                None => to,
+            };
+            let url = match mailroom::config::database::parse(
+                Some(&to),
+                std::path::Path::new("the command line"),
+                "--to",
+            )? {
+                mailroom::config::database::Database::Postgres(url) => url,
+                _ => anyhow::bail!("--to must be a postgres:// URL (the ledger to copy into)"),
+            };
+            let blobs_to = blobs
+                .map(|b| {
+                    mailroom::config::blobs::from_args(
+                        &b,
+                        blobs_endpoint.as_deref(),
+                        blobs_region.as_deref(),
+                        blobs_credentials_file.as_deref(),
+                    )
+                })
+                .transpose()?;
+            let report = mailroom::store::transfer::to_postgres(&cfg, &url, blobs_to.as_ref())?;
+            print!("{}", report.render());
+            println!(
+                "next: point [database] url (or MAILROOM_DATABASE_URL) at the URL given to --to{}",
+                if report.blobs_copied {
+                    format!(" and [blobs] url at {}", report.blobs_at)
+                } else {
+                    String::new()
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

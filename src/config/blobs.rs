@@ -138,6 +138,45 @@ pub(super) fn parse(
     }
 }
 
+/// A blob location given on the command line (`mailroom migrate --blobs`): `url` as
+/// `[blobs] url`, and for `s3://` the endpoint, region and credentials file as that
+/// section's keys (credentials from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`
+/// otherwise). Reads the credentials file or the environment.
+pub fn from_args(
+    url: &str,
+    endpoint: Option<&str>,
+    region: Option<&str>,
+    credentials_file: Option<&Path>,
+) -> Result<BlobLocation, ConfigError> {
+    let shown = Path::new("the command line");
+    let section = raw::Blobs {
+        url: Some(url.to_string()),
+        endpoint: endpoint.map(String::from),
+        region: region.map(String::from),
+        credentials_file: credentials_file.map(Path::to_path_buf),
+        ..Default::default()
+    };
+    ensure_url(url, shown)?;
+    match parse(&section, Path::new(""), shown)? {
+        BlobLocation::S3(mut s3) => {
+            s3.credentials = Some(credentials(&section, shown)?);
+            Ok(BlobLocation::S3(s3))
+        }
+        folder => Ok(folder),
+    }
+}
+
+fn ensure_url(url: &str, shown: &Path) -> Result<(), ConfigError> {
+    if url.trim().is_empty() {
+        return Err(invalid(
+            shown,
+            "blobs.url",
+            "is empty: name a folder, file:///path or s3://bucket/prefix",
+        ));
+    }
+    Ok(())
+}
+
 /// `blobs.url`: a path, `file:///path` or `s3://bucket/prefix`.
 fn parse_url(url: &str) -> Result<BlobLocation, String> {
     let Some((scheme, _)) = url.split_once("://") else {

@@ -57,7 +57,7 @@ fn contents(db: &Path) -> anyhow::Result<(i64, Vec<String>)> {
 /// Copy the blob `sha` from `from` into `to`, checking the bytes hash to their name.
 /// Folder to folder streams the file; object storage goes through memory (one blob at a
 /// time, each at most `limits.max_file_mb` or an attachment of one), checked on read.
-fn copy_blob(from: &BlobStore, to: &BlobStore, sha: &str) -> anyhow::Result<u64> {
+pub(super) fn copy_blob(from: &BlobStore, to: &BlobStore, sha: &str) -> anyhow::Result<u64> {
     let (got, size) = match from.path(sha) {
         Some(src) => {
             anyhow::ensure!(src.exists(), "blob {} is missing", src.display());

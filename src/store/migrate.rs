@@ -24,7 +24,8 @@ pub(super) fn sqlite(c: &mut rusqlite::Connection) -> Result<(), DbError> {
     if !versioned && table_exists(c, "documents")? {
         legacy_columns(c)?;
     }
-    sqlite_migrations::migrations::runner().run(c)?;
+    let report = sqlite_migrations::migrations::runner().run(c)?;
+    log_applied(&report);
     legacy_deliveries(c)?;
     Ok(())
 }
@@ -72,11 +73,25 @@ fn connect_and_migrate(url: &PostgresUrl) -> Result<postgres::Client, StoreError
     client
         .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK])
         .map_err(db)?;
-    run.map_err(|e| StoreError::Db {
+    let report = run.map_err(|e| StoreError::Db {
         path: url.to_string(),
         source: e.into(),
     })?;
+    log_applied(&report);
     Ok(client)
+}
+
+/// One line per migration applied. refinery's own lines (the version found, "no
+/// migrations to apply") are below the default log level: every CLI command opens the
+/// ledger, and `mailroom status` printed three of them to stderr each time.
+fn log_applied(report: &refinery::Report) {
+    for m in report.applied_migrations() {
+        tracing::info!(
+            version = m.version(),
+            name = m.name(),
+            "ledger schema migrated"
+        );
+    }
 }
 
 fn table_exists(c: &rusqlite::Connection, name: &str) -> rusqlite::Result<bool> {

@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod review;
 pub mod search;
 pub mod tokens;
+pub mod transfer;
 pub mod unpack;
 pub mod users;
 pub mod vendors;

@@ -198,6 +198,58 @@ impl Store {
         Ok(Some(secret))
     }
 
+    /// Counts a sign-in attempt for `name` before its password is checked, in one
+    /// writing transaction (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's writers' lock), so
+    /// that parallel attempts through any number of processes on the ledger cannot all
+    /// pass the check before the first is counted: `false` when the name already has
+    /// `max` attempts counted within `window_ms`. Names are compared lower-cased; counts
+    /// older than the window are dropped on the way.
+    pub fn admit_sign_in(&self, name: &str, max: u32, window_ms: i64) -> Result<bool, StoreError> {
+        let key = name.to_lowercase();
+        let now = super::outbox::now_ms();
+        let stale = now - window_ms;
+        self.with(|c| {
+            let mut tx = c.immediate()?;
+            tx.execute(
+                "DELETE FROM sign_in_failures WHERE window_start <= ?1",
+                params![stale],
+            )?;
+            let counted: Option<i64> = tx
+                .query_row(
+                    "SELECT failures FROM sign_in_failures WHERE name = ?1",
+                    params![key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let admitted = match counted {
+                Some(n) if n >= i64::from(max) => false,
+                Some(_) => {
+                    tx.execute(
+                        "UPDATE sign_in_failures SET failures = failures + 1 WHERE name = ?1",
+                        params![key],
+                    )?;
+                    true
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO sign_in_failures (name, failures, window_start) VALUES (?1, 1, ?2)",
+                        params![key, now],
+                    )?;
+                    true
+                }
+            };
+            tx.commit()?;
+            Ok(admitted)
+        })
+    }
+
+    /// The right password: the attempts counted against `name` are forgiven.
+    pub fn forgive_sign_ins(&self, name: &str) -> Result<(), StoreError> {
+        let key = name.to_lowercase();
+        self.with(|c| c.execute("DELETE FROM sign_in_failures WHERE name = ?1", params![key]))?;
+        Ok(())
+    }
+
     /// The live session with this cookie secret.
     pub fn session(&self, secret: &str) -> Result<Option<Session>, StoreError> {
         self.with(|c| {
@@ -276,9 +328,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_ledger::{on_both_engines, store, Engine};
+    use crate::store::test_ledger::{on_both_engines, store, Engine, Ledger};
 
-    on_both_engines!(passwords_sessions_and_leases);
+    on_both_engines!(
+        passwords_sessions_and_leases,
+        sign_in_attempts_are_counted_per_name
+    );
 
     fn passwords_sessions_and_leases(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
@@ -347,5 +402,27 @@ mod tests {
             s.lease(&id, "ann", 60_000).unwrap(),
             Lease::Yours(_)
         ));
+    }
+
+    fn sign_in_attempts_are_counted_per_name(e: Engine) {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(e, dir.path());
+        let s = ledger.open();
+        for _ in 0..3 {
+            assert!(s.admit_sign_in("Ann", 3, 60_000).unwrap());
+        }
+        assert!(!s.admit_sign_in("ann", 3, 60_000).unwrap(), "any case");
+        assert!(s.admit_sign_in("bob", 3, 60_000).unwrap(), "per name");
+        // A second process on the same ledger sees the same count.
+        let other = ledger.open();
+        assert!(!other.admit_sign_in("ANN", 3, 60_000).unwrap());
+        s.forgive_sign_ins("ann").unwrap();
+        assert!(other.admit_sign_in("ann", 3, 60_000).unwrap());
+        // Counts older than the window are forgotten.
+        for _ in 0..3 {
+            s.admit_sign_in("cy", 3, 60_000).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(s.admit_sign_in("cy", 3, 1).unwrap());
     }
 }

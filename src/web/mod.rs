@@ -39,8 +39,6 @@ pub struct AppState {
     /// Called after a change that wrote deliveries (wakes the sink dispatchers in
     /// `mailroom run`; `mailroom serve` leaves delivery to the running service).
     pub on_deliveries: Arc<dyn Fn() + Send + Sync>,
-    /// Failed sign-ins per name.
-    pub limiter: Arc<ui::LoginLimiter>,
     /// OCR seconds per page, recorded by this process's workers (`mailroom run`).
     pub page_times: Arc<metrics::PageTimes>,
 }
@@ -55,7 +53,6 @@ impl AppState {
             store,
             cfg,
             on_deliveries,
-            limiter: Arc::default(),
             page_times: Arc::default(),
         }
     }

@@ -2,8 +2,7 @@
 //! per-name limit on failed sign-ins.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
@@ -93,42 +92,11 @@ impl SignedIn {
 }
 
 /// Failed sign-ins per name: after [`MAX_FAILURES`] within [`FAILURE_WINDOW`],
-/// further attempts are refused until the window has passed.
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
+/// further attempts are refused until the window has passed. Counted in the ledger
+/// (`Store::admit_sign_in`), before the (slow) hash and in one writing transaction, so
+/// the limit holds for parallel guesses and across every `mailroom serve` on it.
 const MAX_FAILURES: u32 = 5;
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-impl LoginLimiter {
-    /// Counts an attempt for `name` before its password is checked, in one step under
-    /// the lock: `false` when the name already has [`MAX_FAILURES`] attempts in the
-    /// window. Checking first and counting after the (slow) hash let fifty parallel
-    /// guesses all pass the check before the first failure was counted.
-    fn admit(&self, name: &str) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let e = map
-            .entry(name.to_lowercase())
-            .or_insert((0, Instant::now()));
-        if e.1.elapsed() >= FAILURE_WINDOW {
-            *e = (0, Instant::now());
-        }
-        if e.0 >= MAX_FAILURES {
-            return false;
-        }
-        e.0 += 1;
-        true
-    }
-    /// The right password: the attempts counted against `name` are forgiven.
-    fn succeeded(&self, name: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&name.to_lowercase());
-    }
-}
 
 fn random_token() -> String {
     use rand::RngCore;
@@ -170,19 +138,26 @@ pub(super) async fn login(
     }
     let name = f.get("name").cloned().unwrap_or_default();
     let password = f.get("password").cloned().unwrap_or_default();
-    if !st.limiter.admit(&name) {
-        return login_form(
-            Some("Too many failed attempts for this name; wait 15 minutes."),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
     let store = st.store.clone();
     let n = name.clone();
-    let secret =
-        tokio::task::spawn_blocking(move || store.sign_in(&n, &password, SESSION_TTL_MS)).await;
+    let secret = tokio::task::spawn_blocking(move || {
+        let window = FAILURE_WINDOW.as_millis() as i64;
+        if !store.admit_sign_in(&n, MAX_FAILURES, window)? {
+            return Ok(Err(()));
+        }
+        let secret = store.sign_in(&n, &password, SESSION_TTL_MS)?;
+        if secret.is_some() {
+            store.forgive_sign_ins(&n)?;
+        }
+        Ok::<_, crate::store::StoreError>(Ok(secret))
+    })
+    .await;
     match secret {
-        Ok(Ok(Some(secret))) => {
-            st.limiter.succeeded(&name);
+        Ok(Ok(Err(()))) => login_form(
+            Some("Too many failed attempts for this name; wait 15 minutes."),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Ok(Ok(Ok(Some(secret)))) => {
             let mut r = Redirect::to("/").into_response();
             r.headers_mut().append(
                 header::SET_COOKIE,
@@ -195,8 +170,8 @@ pub(super) async fn login(
             );
             r
         }
-        Ok(Ok(None)) => {
-            // Already counted by admit().
+        Ok(Ok(Ok(None))) => {
+            // Already counted by admit_sign_in().
             login_form(Some("Wrong name or password."), StatusCode::UNAUTHORIZED)
         }
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "sign-in failed").into_response(),

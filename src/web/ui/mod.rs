@@ -36,8 +36,8 @@ use admin::{
     admin_discard, admin_retry, duplicates, import_vendors, quarantine, reset_vendor, status_page,
     vendors,
 };
+pub use auth::SignedIn;
 use auth::{login, login_page, logout};
-pub use auth::{LoginLimiter, SignedIn};
 use browse::search_page;
 pub use decisions::LEASE_MS;
 use decisions::{approve, reject, release, renew_lease, set_type, skip, undo};
