@@ -924,6 +924,11 @@ max_attempts = 1
     corrupt(&inst, "broken.png");
     let srv = start(&inst, &["run"], "run.log");
     let settled = || {
+        // Not before `run` has made the ledger: opening a missing SQLite file would
+        // create it empty, and the documents table is not there yet.
+        let Some(docs) = inst.try_documents() else {
+            return false;
+        };
         let db = inst.db();
         let busy: i64 = db
             .query_row(
@@ -933,7 +938,7 @@ max_attempts = 1
                 |r| r.get(0),
             )
             .unwrap_or(1);
-        inst.documents().len() == 5 && busy == 0
+        docs.len() == 5 && busy == 0
     };
     assert!(
         wait_until(Duration::from_secs(300), settled),
