@@ -2312,13 +2312,16 @@ fn supplier_invoice(sup: &Invoice, rng: &mut SmallRng) -> Invoice {
 fn write_vendors(cli: &Cli, fonts: &Fonts, suppliers: u32) -> Result<(), String> {
     let mut out = String::from("name,vat_id,iban,bic,currency,address\n");
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let path = cli.out.join("vendors.csv");
+    let write = |out: String| fs::write(&path, out).map_err(|e| format!("{}: {e}", path.display()));
     if cli.variety == VarietyArg::Wide {
         for [name, vat, iban, bic, currency, address] in wide::vendor_rows(cli, suppliers)? {
             let (name, address) = (q(&name), q(&address));
             out.push_str(&format!("{name},{vat},{iban},{bic},{currency},{address}\n"));
         }
+        return write(out);
     }
-    for s in (0..suppliers).filter(|_| cli.variety != VarietyArg::Wide) {
+    for s in 0..suppliers {
         let (inv, _, _) = supplier(cli, fonts, s);
         // Master data knows a supplier by VAT id or IBAN; one paid by US routing number
         // and without a VAT id has neither, so it is not in the file.
@@ -2335,8 +2338,7 @@ fn write_vendors(cli: &Cli, fonts: &Fonts, suppliers: u32) -> Result<(), String>
             q(&format!("{}, {}", inv.vendor.street, inv.vendor.city)),
         ));
     }
-    let path = cli.out.join("vendors.csv");
-    fs::write(&path, out).map_err(|e| format!("{}: {e}", path.display()))
+    write(out)
 }
 
 fn generate_invoice(cli: &Cli, fonts: &Fonts, index: u32, mut rng: SmallRng) -> Result<(), String> {

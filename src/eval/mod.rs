@@ -483,6 +483,20 @@ fn cached_pages(key: &Path) -> anyhow::Result<Option<Vec<crate::text::Page>>> {
     }
 }
 
+/// `input` analysed from the pages it was read into before (kept in the cache).
+fn analyse_kept(
+    input: &crate::document::input::Input,
+    pages: &[crate::text::Page],
+    cfg: &Config,
+    today: chrono::NaiveDate,
+    book: &[crate::document::vendor::Vendor],
+) -> crate::document::TypedDocument {
+    let media = crate::document::input::MediaType::sniff(&input.data)
+        .map_or("application/octet-stream", |m| m.mime());
+    let source = input.source(media, pages.len() as u32);
+    crate::pipeline::analyse(input.id.clone(), source, pages, cfg, today, book)
+}
+
 /// Keep `pages` in `key`. E-invoices have no pages: they are read from their XML in
 /// no time, and nothing is kept.
 fn keep_pages(key: &Path, pages: &[crate::text::Page]) -> anyhow::Result<()> {
@@ -534,11 +548,7 @@ pub fn analyse_dir_cached(
                 Some(pages) => {
                     let name = f.file_name().unwrap_or_default().to_string_lossy();
                     let input = crate::pool::input(name.into_owned(), data);
-                    let media = crate::document::input::MediaType::sniff(&input.data)
-                        .map_or("application/octet-stream", |m| m.mime());
-                    let source = input.source(media, pages.len() as u32);
-                    let doc =
-                        crate::pipeline::analyse(input.id.clone(), source, &pages, cfg, today, &[]);
+                    let doc = analyse_kept(&input, &pages, cfg, today, &[]);
                     results[i] = Some(Ok((doc, pages)));
                 }
                 None => {

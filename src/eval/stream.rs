@@ -118,14 +118,10 @@ pub fn run(
             .transpose()?
             .flatten()
         {
-            Some(pages) => {
-                let media = crate::document::input::MediaType::sniff(&input.data)
-                    .map_or("application/octet-stream", |m| m.mime());
-                let source = input.source(media, pages.len() as u32);
-                let id = input.id.clone();
-                let doc = crate::pipeline::analyse(id, source, &pages, cfg, today, &book);
-                (doc, pages)
-            }
+            Some(pages) => (
+                super::analyse_kept(&input, &pages, cfg, today, &book),
+                pages,
+            ),
             None => {
                 let read =
                     crate::pipeline::read_and_analyse(&mut engine, &input, cfg, &book, today)?;

@@ -47,16 +47,21 @@ pub(super) fn date_order(lines: &[Line], page_currency: &[(&'static str, usize)]
     )
 }
 
+/// The country of the first IBAN printed on the pages.
+fn iban_country(lines: &[Line]) -> Option<String> {
+    lines.iter().find_map(|l| {
+        let f = values::find_iban(&joined(&l.words).0)?;
+        Some(f.value[..2].to_string())
+    })
+}
+
 /// The country a bare VAT number belongs to: the IBAN's country, else the currency's.
 pub(super) fn default_vat_country(
     lines: &[Line],
     currency: &[(&'static str, usize)],
 ) -> Option<String> {
-    for line in lines {
-        let (text, _) = joined(&line.words);
-        if let Some(f) = values::find_iban(&text) {
-            return Some(f.value[..2].to_string());
-        }
+    if let Some(cc) = iban_country(lines) {
+        return Some(cc);
     }
     match currency.first()?.0 {
         "DKK" => Some("DK".into()),
@@ -69,10 +74,7 @@ pub(super) fn default_vat_country(
 /// Danish-first), but a page paid to a Norwegian or Swedish IBAN, or labelled in
 /// Norwegian or Swedish, prints its own kroner so. `None`: nothing says otherwise.
 fn kroner(lines: &[Line], language: Option<&str>) -> Option<(&'static str, String)> {
-    let from_iban = lines.iter().find_map(|l| {
-        let f = values::find_iban(&joined(&l.words).0)?;
-        Some(f.value[..2].to_string())
-    });
+    let from_iban = iban_country(lines);
     let code = |country: &str| match country {
         "NO" => Some("NOK"),
         "SE" => Some("SEK"),
