@@ -278,4 +278,55 @@ mod tests {
         t.start_page();
         assert!(in_time(&t.recognize_line(&blank, 2)));
     }
+
+    /// What a child process of this test does: with `quiet`, start an engine as a
+    /// worker does; then make the call Tesseract makes on some receipts (a box outside
+    /// the image clipped to it), which Leptonica reports on stderr from C.
+    fn leptonica_probe(quiet: bool) {
+        if quiet {
+            let cfg = crate::config::Config::defaults();
+            crate::pipeline::engine(&cfg).unwrap();
+        }
+        // SAFETY: a box we create and destroy; the clip only reads it.
+        unsafe {
+            let mut outside = ffi::boxCreate(500, 500, 10, 10);
+            let clipped = ffi::boxClipToRectangle(outside, 100, 100);
+            assert!(clipped.is_null(), "the box lies outside the rectangle");
+            ffi::boxDestroy(&mut outside);
+        }
+    }
+
+    #[test]
+    fn an_engine_start_keeps_leptonica_s_errors_off_stderr() {
+        // Leptonica writes to file descriptor 2 from C, past Rust's capture: the test
+        // runs itself again as a child process and reads the child's stderr.
+        const CHILD: &str = "MAILROOM_LEPTONICA_PROBE";
+        if let Ok(mode) = std::env::var(CHILD) {
+            leptonica_probe(mode == "quiet");
+            return;
+        }
+        let stderr_of = |mode: &str| {
+            let out = std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "text::tesseract::tests::an_engine_start_keeps_leptonica_s_errors_off_stderr",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD, mode)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        // Without an engine the call is heard (the probe reaches Leptonica) ...
+        let loud = stderr_of("loud");
+        assert!(
+            loud.contains("Error in boxClipToRectangle"),
+            "stderr: {loud}"
+        );
+        // ... and after an engine start, in the same process, it is not.
+        let quiet = stderr_of("quiet");
+        assert!(!quiet.contains("Error in"), "stderr: {quiet}");
+    }
 }
