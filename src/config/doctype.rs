@@ -174,6 +174,13 @@ mod raw {
         /// letterhead's (the addressee, where a window envelope shows it).
         #[serde(default)]
         pub unlabelled: bool,
+        /// Labels that say the page holds such a value without the value being read
+        /// from them: the buyer's reference ("Your reference", "Vs. riferimento") is
+        /// mostly its order number, but not always. Never extracted from; an empty
+        /// field beside one of them is held for a person (`null_contradicted`). All of
+        /// a hint's words must be in the key, the possessive too.
+        #[serde(default)]
+        pub hints: BTreeMap<String, Vec<String>>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -286,6 +293,9 @@ pub struct FieldSpec {
     pub prefer: Prefer,
     /// Found without a label when none is on the page (dates; text: the addressee).
     pub unlabelled: bool,
+    /// (language, tokens) of labels that say the page holds such a value, never read
+    /// from (`null_contradicted`); normalised by [`label_tokens`].
+    pub hints: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -435,6 +445,7 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
             .transpose()
             .map_err(|e| invalid(key("pattern"), e.to_string()))?;
         let labels = label_list(&f.labels).map_err(|m| invalid(key("labels"), m))?;
+        let hints = label_list(&f.hints).map_err(|m| invalid(key("hints"), m))?;
         let needs_labels = f.zone.is_none()
             && !matches!(
                 f.kind,
@@ -499,6 +510,7 @@ pub fn parse(path: &Path, text: &str) -> Result<DocType, ConfigError> {
             options,
             prefer: f.prefer,
             unlabelled: f.unlabelled,
+            hints,
         });
     }
     let field_named = |key: String, name: &str, kinds: &[FieldKind]| -> Result<(), ConfigError> {

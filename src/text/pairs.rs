@@ -113,8 +113,17 @@ pub fn find(lines: &[Line]) -> Vec<KeyValue> {
         let segments = segment_ranges(line);
         let mut taken = vec![false; line.words.len()];
         colon_pairs(lines, li, &segments, &mut taken, &mut out);
-        let header_row =
-            segments.len() >= 3 && segments.iter().all(|&(s, e)| label_like(&line.words[s..e]));
+        // Three or more headings over a row of values: a table's columns, unless the
+        // row is alone and starts with a number (a key/value grid in the header:
+        // "Customer no. | Your reference | Date" over "C-20417 | 4500071236 | 16/11").
+        let header_row = segments.len() >= 3
+            && segments.iter().all(|&(s, e)| label_like(&line.words[s..e]))
+            && (more_rows_below(lines, li + 1, line.height)
+                || lines.get(li + 1).is_none_or(|values| {
+                    segment_ranges(values)
+                        .first()
+                        .is_none_or(|&(s, e)| !has_digit(&values.words[s..e]))
+                }));
         for (si, &(s, e)) in segments.iter().enumerate() {
             if taken[s..e].iter().any(|t| *t) || !label_like(&line.words[s..e]) {
                 continue;
@@ -175,15 +184,7 @@ fn headings_over_values(lines: &[Line], out: &mut Vec<KeyValue>) {
         if segs.len() < 2 {
             continue;
         }
-        let table = lines.get(li + 2).is_some_and(|next| {
-            next.page == values.page
-                && next.top() as f32 <= values.bottom() as f32 + 1.5 * h
-                && segment_ranges(next)
-                    .iter()
-                    .filter(|&&(s, e)| has_digit(&next.words[s..e]))
-                    .count()
-                    >= 2
-        });
+        let table = more_rows_below(lines, li + 1, h);
         for (i, &(s, e)) in segs.iter().enumerate() {
             let value = &values.words[s..e];
             if !has_digit(value) || value.len() > MAX_VALUE_WORDS {
@@ -235,6 +236,21 @@ fn headings_over_values(lines: &[Line], out: &mut Vec<KeyValue>) {
             }
         }
     }
+}
+
+/// Is the row after the values row `vi` another row of values (two cells or more with
+/// digits, within a line and a half of height `h`)? Then the heading heads a table.
+fn more_rows_below(lines: &[Line], vi: usize, h: f32) -> bool {
+    let (Some(values), Some(next)) = (lines.get(vi), lines.get(vi + 1)) else {
+        return false;
+    };
+    next.page == values.page
+        && next.top() as f32 <= values.bottom() as f32 + 1.5 * h
+        && segment_ranges(next)
+            .iter()
+            .filter(|&&(s, e)| has_digit(&next.words[s..e]))
+            .count()
+            >= 2
 }
 
 /// `[start, end)` word ranges of a line's segments, left to right.
@@ -471,6 +487,47 @@ mod tests {
         // The row itself pairs its description with its first number: noise that only
         // a key's likeness to a field's labels tells from a label.
         assert!(got.iter().all(|p| p.2 != Arrangement::Above), "{got:?}");
+    }
+
+    #[test]
+    fn headings_over_one_row_starting_with_a_number_are_a_key_value_grid() {
+        let grid = found(&[
+            (
+                300,
+                &[
+                    (200, "Cod. cliente"),
+                    (700, "Vs. riferimento"),
+                    (1200, "Data"),
+                ],
+            ),
+            (360, &[(200, "C-20417"), (700, "4500071236"), (1200, "16/11/2026")]),
+        ]);
+        assert!(
+            grid.contains(&(
+                "Vs. riferimento".into(),
+                "4500071236".into(),
+                Arrangement::Above
+            )),
+            "{grid:?}"
+        );
+        assert!(grid.iter().all(|p| p.2 != Arrangement::Column), "{grid:?}");
+        // The same headings over two rows of values head a table.
+        let table = found(&[
+            (
+                300,
+                &[
+                    (200, "Cod. cliente"),
+                    (700, "Vs. riferimento"),
+                    (1200, "Data"),
+                ],
+            ),
+            (360, &[(200, "C-20417"), (700, "4500071236"), (1200, "16/11/2026")]),
+            (420, &[(200, "C-20418"), (700, "4500071237"), (1200, "17/11/2026")]),
+        ]);
+        assert!(
+            table.iter().any(|p| p.0 == "Vs. riferimento" && p.2 == Arrangement::Column),
+            "{table:?}"
+        );
     }
 
     #[test]

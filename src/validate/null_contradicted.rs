@@ -84,6 +84,31 @@ fn key_like_label(key: &[&str], spec: &FieldSpec, doctype: &DocType) -> bool {
     })
 }
 
+/// Is `key` one of `spec`'s hints ("your reference" for a purchase order)? Every word
+/// of the hint must be in the key, the possessive too: a bare "Reference" is a payment
+/// reference as often as the buyer's. As for labels, a key word of another field's
+/// labels says the key is about that field.
+fn key_like_hint(key: &[String], spec: &FieldSpec, doctype: &DocType) -> bool {
+    let key: Vec<&str> = key.iter().map(String::as_str).collect();
+    let like = spec.hints.iter().any(|(_, hint)| {
+        // Word for word: a compound's end or a shared stem is not enough here, or
+        // "køberreference" would be like a bare "Reference".
+        hint.iter().all(|h| {
+            key.iter().any(|k| {
+                k == h || (h.chars().count() >= 5 && strsim::levenshtein(k, h) <= 1)
+            })
+        })
+    });
+    like && !key.iter().any(|w| {
+        !in_labels(w, spec)
+            && !spec.hints.iter().any(|(_, h)| h.iter().any(|t| same_word(w, t)))
+            && doctype
+                .fields
+                .iter()
+                .any(|other| other.name != spec.name && in_labels(w, other))
+    })
+}
+
 /// Does `value` hold a value of the field's kind? `None`: the kind is not judged.
 fn of_kind(value: &str, spec: &FieldSpec) -> Option<bool> {
     let is_date = values::parse_date(value, DateOrder::Dmy).is_some();
@@ -165,7 +190,9 @@ pub fn check(
                 if named.contains(&spec.name) {
                     continue;
                 }
-                if key_like_label(&key, spec, doctype) && of_kind(&value, spec) == Some(true) {
+                let like = key_like_label(&key, spec, doctype)
+                    || key_like_hint(&tokens, spec, doctype);
+                if like && of_kind(&value, spec) == Some(true) {
                     named.push(spec.name.clone());
                     seen.push(format!(
                         "{} is empty but the page says {:?}",
@@ -265,6 +292,58 @@ mod tests {
         // The Italian label "numero ordine" is "ordine" once "numero" is dropped, as
         // "number" is from "order number": a key "Rif. ordine" holds it.
         let l = lines(&[(300, &[(200, "Rif."), (290, "ordine"), (900, "4500025300")])]);
+        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
+            .expect("contradicted");
+        assert_eq!(c.fields, ["purchase_order"]);
+    }
+
+    #[test]
+    fn the_buyers_reference_in_a_header_grid_contradicts_an_empty_order() {
+        // One row of headings over one row of values: a key/value grid, not a table.
+        let l = lines(&[
+            (
+                300,
+                &[
+                    (200, "COD. CLIENTE"),
+                    (700, "VS. RIFERIMENTO"),
+                    (1200, "DATA"),
+                    (1700, "PAGAMENTO"),
+                ],
+            ),
+            (
+                360,
+                &[
+                    (200, "C-20417"),
+                    (700, "4500071236"),
+                    (1200, "16/11/2026"),
+                    (1700, "30 gg"),
+                ],
+            ),
+            (900, &[(200, "Grazie per il vostro ordine")]),
+        ]);
+        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
+            .expect("contradicted");
+        assert_eq!(c.fields[0], "purchase_order", "{}", c.message);
+        assert!(
+            c.message.contains("\"VS. RIFERIMENTO 4500071236\""),
+            "{}",
+            c.message
+        );
+    }
+
+    #[test]
+    fn a_bare_reference_or_a_reference_to_a_person_says_nothing_of_the_order() {
+        // Without the possessive a reference is as often the payment's; a reference
+        // that is a person's name is no order number.
+        for row in [
+            &[(200, "Reference:"), (560, "RF18539007547034")][..],
+            &[(200, "Your"), (300, "reference:"), (560, "Mette Hansen")][..],
+        ] {
+            let l = lines(&[(300, row)]);
+            let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[]);
+            assert!(c.is_none(), "{c:?}");
+        }
+        let l = lines(&[(300, &[(200, "Your"), (300, "reference:"), (560, "PO-77120")])]);
         let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
             .expect("contradicted");
         assert_eq!(c.fields, ["purchase_order"]);
