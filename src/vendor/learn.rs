@@ -13,6 +13,9 @@
 //!   (`1 - (1-c)/(n+1)`);
 //! - a value of another shape than the one every approval showed (two at least) has
 //!   its confidence halved;
+//! - a value read away from the label every approval showed (two at least), where that
+//!   label holds another value of the field's kind, has its confidence halved: one of
+//!   the two readings is wrong, and only a person can tell which;
 //! - a field read as nothing, where the approvals showed a label that is on the page
 //!   with a value beside it, gets that value, at a confidence that sends it to review.
 //!
@@ -424,6 +427,24 @@ pub fn agree(fields: &mut IndexedFields, lines: &[Line], dt: &DocType, vendor: &
                         format_args!(
                             "beside {label:?}, as on {n} approved document(s) of {}",
                             vendor.name
+                        ),
+                    );
+                } else if let Some(there) = here
+                    .as_deref()
+                    .is_none_or(|h| !same_label(h, label))
+                    .then_some(())
+                    .filter(|_| n >= 2 && n == habit.found)
+                    .and_then(|_| beside_label(lines, spec, label))
+                    .filter(|there| there.value != f.value)
+                {
+                    // Every approval had it beside one label, and that label holds
+                    // another value here: one of the two readings is wrong.
+                    f.set_confidence(
+                        f.confidence / 2.0,
+                        format_args!(
+                            "read away from {label:?}, where all {n} approved documents of {} \
+                             had it; beside it is {:?}: halved",
+                            vendor.name, there.value
                         ),
                     );
                 } else if !shape_known && habit.shapes.len() == 1 && habit.found >= 2 {

@@ -478,3 +478,72 @@ fn an_uncertain_type_is_settled_by_the_suppliers_approvals_alone() {
     };
     assert!(usual_type(&[p], &[by_name], &candidates).is_none());
 }
+
+/// A third invoice of Nordlys's template that also prints a delivery date.
+fn with_delivery_date() -> Page {
+    page(&[
+        (
+            150,
+            &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
+        ),
+        (
+            400,
+            &[(150, "Modtager:"), (1400, "Fakturanr.:"), (1900, "2024-140")],
+        ),
+        (
+            460,
+            &[
+                (150, "Fjordside Tømrer A/S"),
+                (1400, "Fakturadato:"),
+                (1900, "6. maj 2024"),
+            ],
+        ),
+        (520, &[(1400, "Leveringsdato:"), (1900, "30. april 2024")]),
+        (2520, &[(1400, "I alt"), (1950, "500,00 kr.")]),
+    ])
+}
+
+#[test]
+fn a_value_read_away_from_the_place_every_approval_showed_is_doubted() {
+    let dt = invoice();
+    let mut v = nordlys();
+    for number in ["2024-131", "2024-132"] {
+        let p = next_invoice(number, "Modtager:");
+        let fields = read(&p);
+        assert_eq!(fields.get("invoice_date").unwrap().value, "2024-05-02");
+        learn::learn(&mut v, &fields, &[p], &dt);
+    }
+    assert_eq!(
+        v.learned.fields["invoice_date"].label(),
+        Some(("fakturadato", 2))
+    );
+    // The third is read wrong: its date taken from beside "Leveringsdato".
+    let p = with_delivery_date();
+    let mut fields = read(&p);
+    let mut date = fields.get("invoice_date").unwrap().clone();
+    assert_eq!(date.value, "2024-05-06");
+    date.value = "2024-04-30".into();
+    date.raw = "30. april 2024".into();
+    date.bbox = Some([1900, 520, 2200, 560]);
+    let was = date.confidence;
+    fields.set("invoice_date", Some(date));
+    apply(&mut fields, &[p.clone()], &dt, &[v.clone()], AutoPost::Any);
+    let f = fields.get("invoice_date").unwrap();
+    assert!(
+        (f.confidence - was / 2.0).abs() < 1e-9,
+        "{was} → {}",
+        f.confidence
+    );
+    assert!(
+        f.reasons
+            .iter()
+            .any(|r| r.contains("fakturadato") && r.contains("2024-05-06")),
+        "{:?}",
+        f.reasons
+    );
+    // Read in the learned place, it is trusted more, as before.
+    let mut fields = read(&p);
+    let was = fields.get("invoice_date").unwrap().confidence;
+    apply(&mut fields, &[p], &dt, &[v], AutoPost::Any);
+    assert!(fields.get("invoice_date").unwrap().confidence > was);
+}
