@@ -266,6 +266,13 @@ pub(super) fn value_regions(
                 .filter(|(_, s)| **s == seg)
                 .map(|(w, _)| w.clone())
                 .collect();
+            let heads: Vec<f32> = matches
+                .iter()
+                .filter(|o| o.line == m.line)
+                .map(|o| line.words[o.start].bbox[0] as f32)
+                .collect();
+            let own = line.words[m.start].bbox[0] as f32;
+            let words = under_own_heading(words, &heads, own, below.height);
             // Stop at a value that is itself a label ("Invoice No." under "Date").
             let is_label = matches
                 .iter()
@@ -277,6 +284,36 @@ pub(super) fn value_regions(
         }
     }
     out
+}
+
+/// The part of `words` (one segment, left to right) under the heading that starts at
+/// `own`, when the segment runs under several of the row's headings (`heads`, their
+/// left edges): a header grid's values printed close together ("16 novembre 2024
+/// BST058382" under "ÉCHÉANCE" and "BON DE COMMANDE") can fall into one segment. As a
+/// grid's columns start where their headings start, each word belongs to the last
+/// heading that starts at or before it (half a line's slack). A segment under one
+/// heading, or none of whose words would be this heading's (right-aligned columns), is
+/// kept whole.
+fn under_own_heading(words: Vec<LWord>, heads: &[f32], own: f32, h: f32) -> Vec<LWord> {
+    let head_of = |w: &LWord| {
+        heads
+            .iter()
+            .copied()
+            .filter(|x| *x <= w.bbox[0] as f32 + 0.5 * h)
+            .fold(None, |best: Option<f32>, x| Some(best.map_or(x, |b| b.max(x))))
+    };
+    let owners: Vec<Option<f32>> = words.iter().map(head_of).collect();
+    let spans_several = owners.windows(2).any(|p| p[0] != p[1]);
+    let mine = owners.iter().any(|o| *o == Some(own));
+    if !spans_several || !mine {
+        return words;
+    }
+    words
+        .into_iter()
+        .zip(owners)
+        .filter(|(_, o)| *o == Some(own))
+        .map(|(w, _)| w)
+        .collect()
 }
 
 /// Candidates beside labels no type file lists: every label–value pair on the page

@@ -108,6 +108,41 @@ fn german_labels_above_values() {
 }
 
 #[test]
+fn a_header_grid_s_values_printed_close_together_are_cut_by_their_headings() {
+    // "16 novembre 2024" and "BST058382" are 50 px apart: one segment of their row
+    // (columns are 1.6 line heights apart), but each starts under its own heading.
+    let p = page(&[
+        (150, &[(150, "Lefavre Nettoyage EURL"), (1700, "FACTURE")]),
+        (
+            400,
+            &[
+                (150, "Numéro de facture"),
+                (999, "Échéance"),
+                (1370, "Bon de commande"),
+            ],
+        ),
+        (
+            460,
+            &[
+                (150, "3932142"),
+                (1000, "16 novembre 2024"),
+                (1386, "BST058382"),
+            ],
+        ),
+    ]);
+    let lines = crate::text::layout::lines(&p);
+    assert_eq!(lines[2].segment, [0, 1, 1, 1, 1], "one segment, as on the page");
+    let ex = extract(&[p], &invoice());
+    let got = values(&ex);
+    for want in [
+        ("purchase_order", Some("BST058382")),
+        ("due_date", Some("2024-11-16")),
+    ] {
+        assert!(got.contains(&(want.0.into(), want.1.map(Into::into))), "{got:?}");
+    }
+}
+
+#[test]
 fn english_compact_two_labels_per_line() {
     let p = page(&[
         (150, &[(150, "Brightline Supplies Ltd")]),
