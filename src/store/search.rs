@@ -12,7 +12,7 @@
 use super::db::{params, Exec, OptionalExtension, Value as SqlValue};
 use super::outbox::now_ms;
 use super::{apply, row_to_doc, Change, DocumentRow, State, Store, StoreError};
-use crate::document::vendor::Vendor;
+use crate::document::vendor::Lesson;
 
 /// An undo refused at the last moment would race the dispatcher that takes the
 /// deliveries when the window ends: the window closes for undoing this much earlier.
@@ -139,7 +139,7 @@ impl Store {
     pub(crate) fn post_held(
         &self,
         change: &Change<'_>,
-        taught: Option<&Vendor>,
+        taught: Option<&Lesson>,
         until_ms: i64,
     ) -> Result<(), StoreError> {
         self.decide_and_learn(change, taught, |tx| {
@@ -180,8 +180,9 @@ impl Store {
         })
     }
 
-    /// Undo a person's approval: the document goes back to review and the posting's
-    /// deliveries are withdrawn, in one transaction, only while every one of them is
+    /// Undo a person's approval: the document goes back to review, the posting's
+    /// deliveries are withdrawn and what it taught the vendor book is taken back
+    /// (`vendors::untaught`), in one transaction, only while every one of them is
     /// still pending, never started, and its hold more than [`UNDO_MARGIN_MS`] away.
     /// Otherwise nothing changes and [`UndoError::TooLate`] says why.
     pub fn undo_posting(&self, id: &str, actor: &str) -> Result<(), UndoError> {
@@ -228,6 +229,7 @@ impl Store {
                 "DELETE FROM outbox WHERE document_id = ?1 AND revision = ?2",
                 params![id, revision],
             )?;
+            super::vendors::untaught(&mut tx, id, revision)?;
             let reason = format!("approval undone by {actor}");
             let r = apply(
                 &mut tx,
@@ -264,6 +266,7 @@ mod tests {
         pages_both_ways_without_skipping_or_repeating,
         rough_terms_take_like_wildcards_literally,
         an_approval_is_held_and_undone_only_while_nothing_has_left,
+        an_undone_approval_takes_back_exactly_what_it_taught,
     );
 
     fn store_with(e: Engine, dir: &std::path::Path, names: &[&str]) -> (Store, Vec<String>) {
@@ -390,5 +393,119 @@ mod tests {
         let e = s.undo_posting(id, "ann").unwrap_err();
         assert!(e.to_string().contains("has started or gone out"), "{e}");
         assert_eq!(s.get(id).unwrap().state, State::Posted);
+    }
+
+    /// Issue 18: undoing an approval takes back what it taught the vendor book and
+    /// nothing else: another approval of the same supplier made during the undo window
+    /// keeps its lesson, a record part the approval filled in is emptied again, and a
+    /// supplier's record that the undone approval made goes with it.
+    fn an_undone_approval_takes_back_exactly_what_it_taught(e: Engine) {
+        use crate::document::vendor::{Habit, Learned, Lesson, Vendor};
+        use crate::store::Notice;
+        let dir = tempfile::tempdir().unwrap();
+        let (s, ids) = store_with(e, dir.path(), &["a.png", "b.png", "c.png"]);
+        for id in &ids {
+            s.transition(id, State::InReview, "doubtful", Some("{}"), None)
+                .unwrap();
+        }
+        let notice = Notice {
+            event: "document.posted",
+            sinks: vec!["files".into()],
+            payload: "{}",
+        };
+        let approve = |id: &str, lesson: &Lesson| {
+            let change = Change {
+                id,
+                expect: Some(State::InReview),
+                to: State::Posted,
+                reason: "approved by ann",
+                result: None,
+                notice: Some(&notice),
+                actor: Some("ann"),
+            };
+            s.post_held(&change, Some(lesson), now_ms() + 60_000)
+                .unwrap();
+        };
+        let taught = |label: &str| {
+            let mut habit = Habit {
+                found: 1,
+                ..Default::default()
+            };
+            habit.labels.insert(label.into(), 1);
+            Learned {
+                documents: 1,
+                fields: [("invoice_number".to_string(), habit)].into(),
+                types: [("invoice".to_string(), 1)].into(),
+            }
+        };
+        // A supplier approvals made, with one approval behind it and no BIC yet.
+        let mut made = taught("invoice no");
+        made.fields.get_mut("invoice_number").unwrap().shapes =
+            [("9999".to_string(), 1)].into();
+        s.import_vendors(&[Vendor {
+            name: "Nordlys ApS".into(),
+            vat_id: Some("DK13585628".into()),
+            source: "approval".into(),
+            learned: made,
+            ..Default::default()
+        }])
+        .unwrap();
+        let before = s.vendors().unwrap();
+        let nordlys = before[0].clone();
+        // Document a teaches a new label and fills in the BIC; b, approved while a can
+        // still be undone, teaches the old label again.
+        let lesson_a = Lesson {
+            vendor: Vendor {
+                bic: Some("DABADKKK".into()),
+                ..nordlys.clone()
+            },
+            taught: taught("fakturanr"),
+            filled: [("bic".to_string(), "DABADKKK".to_string())].into(),
+        };
+        let lesson_b = Lesson {
+            vendor: nordlys.clone(),
+            taught: taught("invoice no"),
+            filled: Default::default(),
+        };
+        approve(&ids[0], &lesson_a);
+        approve(&ids[1], &lesson_b);
+        let both = s.vendor(nordlys.id).unwrap().unwrap();
+        assert_eq!(both.learned.documents, 3, "both approvals counted");
+        assert_eq!(both.bic.as_deref(), Some("DABADKKK"));
+        s.undo_posting(&ids[0], "ann").unwrap();
+        let mut want = nordlys.learned.clone();
+        want.add(&lesson_b.taught);
+        let after = s.vendor(nordlys.id).unwrap().unwrap();
+        assert_eq!(after.learned, want, "b's lesson stays, a's is gone");
+        assert!(!after.learned.fields["invoice_number"]
+            .labels
+            .contains_key("fakturanr"));
+        assert_eq!(after.bic, None, "the BIC a filled in is taken back");
+        // A first-time supplier's record, made by the approval of c, goes with its undo.
+        let lesson_c = Lesson {
+            vendor: Vendor {
+                name: "Fjordside Tømrer A/S".into(),
+                vat_id: Some("DK76692289".into()),
+                ibans: vec!["DK5000400440116243".into()],
+                source: "approval".into(),
+                learned: taught("nr"),
+                ..Default::default()
+            },
+            taught: taught("nr"),
+            filled: Default::default(),
+        };
+        approve(&ids[2], &lesson_c);
+        assert_eq!(s.vendors().unwrap().len(), 2);
+        s.undo_posting(&ids[2], "ann").unwrap();
+        let book = s.vendors().unwrap();
+        assert_eq!(book.len(), 1, "{book:?}");
+        assert_eq!(book[0].learned, want);
+        // Approved again, it teaches again, once.
+        s.transition(&ids[2], State::InReview, "again", None, None)
+            .ok();
+        approve(&ids[2], &lesson_c);
+        let book = s.vendors().unwrap();
+        let fjordside = book.iter().find(|v| v.vat_id.as_deref() == Some("DK76692289"));
+        assert_eq!(fjordside.unwrap().learned, lesson_c.taught);
     }
 }
