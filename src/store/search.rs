@@ -1,15 +1,19 @@
 //! Search and browse every document (any state), for the review UI's search page and
-//! `GET /api/v1/documents`: the filters on the ledger's own columns, and a rough text
-//! match on the stored typed document that the caller narrows down. Also the review
+//! `GET /api/v1/documents`: the filters on the ledger's own columns and on each
+//! document's search keys, which the caller narrows down exactly. Also the review
 //! UI's undo window: an approval whose deliveries wait ([`Store::post_held`]) and its
 //! undoing ([`Store::undo_posting`]).
 //!
-//! Plain SQL on purpose (`LIKE … ESCAPE`, `lower`, comparisons on columns): the same
-//! statement runs on PostgreSQL. What needs the typed document's structure (a field's
-//! value, the total as a number, the document's date) is judged by the caller on the
-//! rows this returns, so no JSON function is needed here.
+//! What a search looks at in the typed documents (their texts, vendor, total, dates)
+//! is kept beside them in `document_search`, written with every result ([`keys`]), so
+//! a search reads a narrow row per document instead of parsing every typed document:
+//! at 10,000 documents a search that matches nothing took 2.3 s that way. Plain SQL
+//! on purpose (`LIKE … ESCAPE`, comparisons on columns): the same statement runs on
+//! PostgreSQL. A substring match (`2024-99` finds `INV-2024-9901`) over that narrow
+//! table is a few milliseconds at that size on both engines, so no text index
+//! (SQLite FTS5, PostgreSQL `pg_trgm`) is needed yet; see docs/ARCHITECTURE.md.
 
-use super::db::{params, Exec, OptionalExtension, Value as SqlValue};
+use super::db::{self, params, Exec, OptionalExtension, Tx, Value as SqlValue};
 use super::outbox::now_ms;
 use super::{apply, row_to_doc, Change, DocumentRow, State, Store, StoreError};
 use crate::document::vendor::Lesson;
@@ -42,13 +46,131 @@ pub struct Scan {
     pub posted_after: Option<String>,
     pub posted_before: Option<String>,
     pub parent: Option<String>,
-    /// Each must occur in the id, the name or the stored typed document, case-insensitively
-    /// for ASCII letters: a coarse test (it also matches keys and messages) that keeps
-    /// most rows from being read. Only ASCII words without `"` or `\` belong here:
-    /// the JSON text escapes those, and `lower` folds only ASCII everywhere.
-    pub rough_terms: Vec<String>,
+    /// Each must occur (lower-cased) in one of the document's [`search_texts`].
+    pub terms: Vec<String>,
+    /// Must occur (lower-cased) in the vendor's or the merchant's name.
+    pub vendor: Option<String>,
+    /// Bounds on the total, inclusive: coarse (a number, not a decimal), so a caller
+    /// that needs them exact checks the rows again.
+    pub total_min: Option<f64>,
+    pub total_max: Option<f64>,
+    /// Documents that have a date in their fields on or after `date_from` and one on
+    /// or before `date_to` (`YYYY-MM-DD`): the rows the document's own date can
+    /// match, which the caller picks out.
+    pub date_from: Option<String>,
+    pub date_to: Option<String>,
     /// Newest first (`seq` descending) instead of in ingest order.
     pub newest_first: bool,
+}
+
+/// The texts a free-text search looks in, lower-cased: the document's id, its file
+/// name, every field's value and text as read, and its line items' descriptions.
+pub fn search_texts(id: &str, name: &str, doc: &serde_json::Value) -> Vec<String> {
+    let mut texts = vec![id.to_lowercase(), name.to_lowercase()];
+    if let Some(map) = doc["fields"].as_object() {
+        for f in map.values() {
+            for k in ["value", "raw"] {
+                if let Some(s) = f[k].as_str() {
+                    texts.push(s.to_lowercase());
+                }
+            }
+        }
+    }
+    if let Some(items) = doc["line_items"].as_array() {
+        texts.extend(
+            items
+                .iter()
+                .filter_map(|i| i["description"].as_str())
+                .map(str::to_lowercase),
+        );
+    }
+    texts
+}
+
+/// A document's row in `document_search` (see its migration): what the filters of
+/// [`Scan`] compare, so that a search never reads the typed documents of rows that
+/// cannot match.
+struct Keys {
+    text: String,
+    vendor: String,
+    total: Option<f64>,
+    date_min: Option<String>,
+    date_max: Option<String>,
+}
+
+fn keys(id: &str, name: &str, result: Option<&str>) -> Keys {
+    let doc: serde_json::Value = result
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    let fields = &doc["fields"];
+    let value = |n: &str| fields[n]["value"].as_str();
+    let dates: Vec<&str> = fields
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter_map(|f| f["value"].as_str())
+        .filter(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok() && v.len() == 10)
+        .collect();
+    Keys {
+        text: search_texts(id, name, &doc).join("\n"),
+        vendor: ["vendor_name", "merchant_name"]
+            .into_iter()
+            .filter_map(value)
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        total: value("total").and_then(|t| t.parse().ok()),
+        date_min: dates.iter().min().map(|d| d.to_string()),
+        date_max: dates.iter().max().map(|d| d.to_string()),
+    }
+}
+
+/// Write document `id`'s search row from its name and `result` (its typed document
+/// as just written), inside the transaction that wrote them.
+pub(super) fn index_document(tx: &mut Tx<'_>, id: &str, result: Option<&str>) -> db::Result<()> {
+    let name: Option<String> = tx
+        .query_row(
+            "SELECT name FROM documents WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(name) = name else {
+        return Ok(());
+    };
+    let k = keys(id, &name, result);
+    tx.execute(
+        "INSERT INTO document_search (seq, text, vendor, total, date_min, date_max)
+         SELECT seq, ?2, ?3, ?4, ?5, ?6 FROM documents WHERE id = ?1
+         ON CONFLICT (seq) DO UPDATE SET text = excluded.text, vendor = excluded.vendor,
+             total = excluded.total, date_min = excluded.date_min, date_max = excluded.date_max",
+        params![id, k.text, k.vendor, k.total, k.date_min, k.date_max],
+    )?;
+    Ok(())
+}
+
+/// Give every document without a search row one (a ledger from before
+/// `document_search`), a batch at a time; on open, so searches never miss them.
+pub(super) fn index_missing(c: &mut super::db::Conn) -> db::Result<usize> {
+    let mut done = 0;
+    loop {
+        let rows: Vec<(String, Option<String>)> = c.query_map(
+            "SELECT id, result FROM documents d
+             WHERE NOT EXISTS (SELECT 1 FROM document_search s WHERE s.seq = d.seq)
+             ORDER BY seq LIMIT 500",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let mut tx = c.transaction()?;
+        for (id, result) in &rows {
+            index_document(&mut tx, id, result.as_deref())?;
+        }
+        tx.commit()?;
+        done += rows.len();
+    }
 }
 
 /// `%`, `_` and `\` taken literally in a `LIKE … ESCAPE '\'` pattern.
@@ -111,12 +233,28 @@ impl Store {
                 cond(&mut sql, c, v);
             }
         }
-        for t in &scan.rough_terms {
-            let n = args.len() + 1;
-            args.push(SqlValue::Text(like_contains(t)));
+        let mut keyed = String::new();
+        for t in &scan.terms {
+            cond(&mut keyed, " AND text LIKE ? ESCAPE '\\'", SqlValue::Text(like_contains(t)));
+        }
+        let real = |v: Option<f64>| v.map(SqlValue::Real);
+        for (c, v) in [
+            (
+                " AND vendor LIKE ? ESCAPE '\\'",
+                scan.vendor.as_deref().map(|v| SqlValue::Text(like_contains(v))),
+            ),
+            (" AND total >= ?", real(scan.total_min)),
+            (" AND total <= ?", real(scan.total_max)),
+            (" AND date_max >= ?", text(&scan.date_from)),
+            (" AND date_min <= ?", text(&scan.date_to)),
+        ] {
+            if let Some(v) = v {
+                cond(&mut keyed, c, v);
+            }
+        }
+        if !keyed.is_empty() {
             sql.push_str(&format!(
-                " AND (lower(id) LIKE ?{n} ESCAPE '\\' OR lower(name) LIKE ?{n} ESCAPE '\\' \
-                   OR lower(result) LIKE ?{n} ESCAPE '\\')"
+                " AND seq IN (SELECT seq FROM document_search WHERE 1 = 1{keyed})"
             ));
         }
         args.push(SqlValue::Int(limit as i64));
@@ -264,9 +402,10 @@ mod tests {
 
     on_both_engines!(
         pages_both_ways_without_skipping_or_repeating,
-        rough_terms_take_like_wildcards_literally,
+        terms_take_like_wildcards_literally,
         an_approval_is_held_and_undone_only_while_nothing_has_left,
         an_undone_approval_takes_back_exactly_what_it_taught,
+        search_keys_follow_every_write_and_older_documents_get_them_on_open,
     );
 
     fn store_with(e: Engine, dir: &std::path::Path, names: &[&str]) -> (Store, Vec<String>) {
@@ -310,12 +449,12 @@ mod tests {
         }
     }
 
-    fn rough_terms_take_like_wildcards_literally(e: Engine) {
+    fn terms_take_like_wildcards_literally(e: Engine) {
         let dir = tempfile::tempdir().unwrap();
         let (s, ids) = store_with(e, dir.path(), &["inv_100%.png", "inv-100x.png"]);
         let find = |t: &str| -> Vec<String> {
             let scan = Scan {
-                rough_terms: vec![t.into()],
+                terms: vec![t.into()],
                 ..Default::default()
             };
             s.scan_documents(&scan, None, 10)
@@ -507,5 +646,101 @@ mod tests {
         let book = s.vendors().unwrap();
         let fjordside = book.iter().find(|v| v.vat_id.as_deref() == Some("DK76692289"));
         assert_eq!(fjordside.unwrap().learned, lesson_c.taught);
+    }
+
+    /// Issue 18 (search at 10,000 documents): the filters compare `document_search`,
+    /// which follows a document's name at ingest and its typed document at every
+    /// write (a correction too), folds non-ASCII letters as the exact check does, and
+    /// is filled for documents that were in the ledger before it existed.
+    fn search_keys_follow_every_write_and_older_documents_get_them_on_open(e: Engine) {
+        use crate::store::test_ledger::Ledger;
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(e, dir.path());
+        let s = ledger.open();
+        let mut ids = Vec::new();
+        for n in ["scan-a.png", "scan-b.png", "scan-c.png"] {
+            let f = dir.path().join(n);
+            std::fs::write(&f, n.as_bytes()).unwrap();
+            ids.push(s.ingest(&f).unwrap().id().to_string());
+        }
+        let doc = |vendor: &str, total: &str, date: &str, due: &str| {
+            serde_json::json!({
+                "doc_type": {"value": "invoice"},
+                "fields": {
+                    "vendor_name": {"value": vendor, "raw": vendor.to_uppercase()},
+                    "invoice_date": {"value": date, "raw": date},
+                    "due_date": {"value": due},
+                    "total": {"value": total},
+                    "purchase_order": null,
+                },
+                "line_items": [{"description": "Rørbøjning 22 mm"}],
+            })
+            .to_string()
+        };
+        let a = doc("Østerlund VVS A/S", "1234.50", "2026-03-07", "2026-04-06");
+        let b = doc("Nordlys ApS", "99.00", "2025-01-02", "2025-02-01");
+        s.transition(&ids[0], State::InReview, "doubtful", Some(&a), None)
+            .unwrap();
+        s.transition(&ids[1], State::InReview, "doubtful", Some(&b), None)
+            .unwrap();
+        let find = |scan: Scan| -> Vec<String> {
+            s.scan_documents(&scan, None, 10)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        let terms = |t: &[&str]| Scan {
+            terms: t.iter().map(|t| t.to_string()).collect(),
+            ..Default::default()
+        };
+        let (a_id, b_id, c_id) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
+        assert_eq!(find(terms(&["østerlund"])), [a_id.clone()]);
+        assert_eq!(find(terms(&["rørbøjning", "nordlys"])), [b_id.clone()]);
+        // A document without a typed result is found by its name and id.
+        assert_eq!(find(terms(&["scan-c"])), [c_id.clone()]);
+        assert_eq!(find(terms(&[&c_id.to_lowercase()])), [c_id.clone()]);
+        assert!(find(terms(&["østerlund", "nordlys"])).is_empty());
+        let vendor = Scan {
+            vendor: Some("østerlund vvs".into()),
+            ..Default::default()
+        };
+        assert_eq!(find(vendor), [a_id.clone()]);
+        let total = Scan {
+            total_min: Some(100.0),
+            ..Default::default()
+        };
+        assert_eq!(find(total), [a_id.clone()]);
+        let dates = Scan {
+            date_from: Some("2025-01-15".into()),
+            date_to: Some("2025-12-31".into()),
+            ..Default::default()
+        };
+        assert_eq!(find(dates), [b_id.clone()], "between its dates");
+        let dates = Scan {
+            date_from: Some("2025-03-01".into()),
+            ..Default::default()
+        };
+        assert_eq!(find(dates), [a_id.clone()]);
+        // A correction is searched for at once; what it replaced no longer is.
+        let corrected = doc("Lyngholm A/S", "1234.50", "2026-03-07", "2026-04-06");
+        s.correct(&a_id, &corrected, &[]).unwrap();
+        assert_eq!(find(terms(&["lyngholm"])), [a_id.clone()]);
+        assert!(find(terms(&["østerlund"])).is_empty());
+        // A ledger from before the keys: filled in when it is opened.
+        s.with(|c| c.execute("DELETE FROM document_search", params![]))
+            .unwrap();
+        assert!(find(terms(&["lyngholm"])).is_empty());
+        drop(s);
+        let s = ledger.open();
+        let found: Vec<String> = s
+            .scan_documents(&terms(&["scan"]), None, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(found, ids);
+        let scan = terms(&["lyngholm"]);
+        assert_eq!(s.scan_documents(&scan, None, 10).unwrap()[0].id, a_id);
     }
 }
