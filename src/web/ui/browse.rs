@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::auth::SignedIn;
-use super::queue::{party, query_string};
+use super::queue::{list_row, query_string};
 use super::render::{api_err, render};
 use crate::web::search::{document_date, Search, FILTERS};
 use crate::web::{blocking, AppState};
@@ -90,16 +90,11 @@ pub(super) async fn search_page(
         .unwrap_or_default()
         .iter()
         .map(|r| {
-            let doc: Value = r
-                .result
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok())
-                .unwrap_or(Value::Null);
-            json!({
-                "id": r.id, "name": r.name, "state": r.state.as_str(),
-                "received_at": r.received_at, "doc_type": doc["doc_type"]["value"],
-                "party": party(&cfg, &doc), "number": number(&cfg, &doc),
-                "date": document_date(&cfg, &doc), "total": amount(&doc),
+            list_row(&cfg, r, |doc| {
+                json!({
+                    "number": number(&cfg, doc), "date": document_date(&cfg, doc),
+                    "total": amount(doc),
+                })
             })
         })
         .collect();
