@@ -66,6 +66,38 @@ fn amount(doc: &Value) -> Value {
     }
 }
 
+/// A document's row as the search lists it: what every list shows, and its number,
+/// date and total.
+pub(super) fn search_row(cfg: &crate::config::Config, r: &crate::store::DocumentRow) -> Value {
+    list_row(cfg, r, |doc| {
+        json!({
+            "number": number(cfg, doc), "date": document_date(cfg, doc), "total": amount(doc),
+        })
+    })
+}
+
+/// Up to `most` other documents from the supplier (or merchant) `party`, newest first:
+/// beside a document in review, what was posted or rejected from the same sender.
+pub(super) fn from_the_same(
+    st: &AppState,
+    party: &str,
+    except: &str,
+    most: usize,
+) -> Result<Vec<Value>, crate::web::ApiError> {
+    let scan = crate::store::search::Scan {
+        vendor: Some(party.to_lowercase()),
+        newest_first: true,
+        ..Default::default()
+    };
+    let rows = st.store.scan_documents(&scan, None, most + 1)?;
+    Ok(rows
+        .iter()
+        .filter(|r| r.id != except)
+        .take(most)
+        .map(|r| search_row(&st.cfg, r))
+        .collect())
+}
+
 pub(super) async fn search_page(
     s: SignedIn,
     State(st): State<AppState>,
@@ -89,14 +121,7 @@ pub(super) async fn search_page(
         .map(|f| f.rows.as_slice())
         .unwrap_or_default()
         .iter()
-        .map(|r| {
-            list_row(&cfg, r, |doc| {
-                json!({
-                    "number": number(&cfg, doc), "date": document_date(&cfg, doc),
-                    "total": amount(doc),
-                })
-            })
-        })
+        .map(|r| search_row(&cfg, r))
         .collect();
     let keys: Vec<&str> = FILTERS
         .iter()
