@@ -398,6 +398,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::vendor::Lesson;
     use crate::store::test_ledger::{on_both_engines, store, Engine};
 
     on_both_engines!(
@@ -417,6 +418,26 @@ mod tests {
             ids.push(s.ingest(&f).unwrap().id().to_string());
         }
         (s, ids)
+    }
+
+    /// Ann approves `id` (in review), teaching `lesson`, its delivery to `files` held
+    /// until `until` (Unix ms).
+    fn approve_held(s: &Store, id: &str, lesson: Option<&Lesson>, until: i64) {
+        let notice = crate::store::Notice {
+            event: "document.posted",
+            sinks: vec!["files".into()],
+            payload: "{}",
+        };
+        let change = Change {
+            id,
+            expect: Some(State::InReview),
+            to: State::Posted,
+            reason: "approved by ann",
+            result: None,
+            notice: Some(&notice),
+            actor: Some("ann"),
+        };
+        s.post_held(&change, lesson, until).unwrap();
     }
 
     fn pages_both_ways_without_skipping_or_repeating(e: Engine) {
@@ -474,29 +495,12 @@ mod tests {
     }
 
     fn an_approval_is_held_and_undone_only_while_nothing_has_left(e: Engine) {
-        use crate::store::Notice;
         let dir = tempfile::tempdir().unwrap();
         let (s, ids) = store_with(e, dir.path(), &["a.png"]);
         let id = &ids[0];
         s.transition(id, State::InReview, "doubtful", Some("{}"), None)
             .unwrap();
-        let notice = Notice {
-            event: "document.posted",
-            sinks: vec!["files".into()],
-            payload: "{}",
-        };
-        let post = |until: i64| {
-            let change = Change {
-                id,
-                expect: Some(State::InReview),
-                to: State::Posted,
-                reason: "approved by ann",
-                result: None,
-                notice: Some(&notice),
-                actor: Some("ann"),
-            };
-            s.post_held(&change, None, until).unwrap();
-        };
+        let post = |until: i64| approve_held(&s, id, None, until);
         // Held for 10 s: nothing is due, and the approval can be undone.
         post(now_ms() + 10_000);
         assert!(s.due_deliveries("files", 10).unwrap().is_empty());
@@ -539,32 +543,15 @@ mod tests {
     /// keeps its lesson, a record part the approval filled in is emptied again, and a
     /// supplier's record that the undone approval made goes with it.
     fn an_undone_approval_takes_back_exactly_what_it_taught(e: Engine) {
-        use crate::document::vendor::{Habit, Learned, Lesson, Vendor};
-        use crate::store::Notice;
+        use crate::document::vendor::{Habit, Learned, Vendor};
         let dir = tempfile::tempdir().unwrap();
         let (s, ids) = store_with(e, dir.path(), &["a.png", "b.png", "c.png"]);
         for id in &ids {
             s.transition(id, State::InReview, "doubtful", Some("{}"), None)
                 .unwrap();
         }
-        let notice = Notice {
-            event: "document.posted",
-            sinks: vec!["files".into()],
-            payload: "{}",
-        };
-        let approve = |id: &str, lesson: &Lesson| {
-            let change = Change {
-                id,
-                expect: Some(State::InReview),
-                to: State::Posted,
-                reason: "approved by ann",
-                result: None,
-                notice: Some(&notice),
-                actor: Some("ann"),
-            };
-            s.post_held(&change, Some(lesson), now_ms() + 60_000)
-                .unwrap();
-        };
+        let approve =
+            |id: &str, lesson: &Lesson| approve_held(&s, id, Some(lesson), now_ms() + 60_000);
         let taught = |label: &str| {
             let mut habit = Habit {
                 found: 1,
