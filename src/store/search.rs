@@ -235,13 +235,19 @@ impl Store {
         }
         let mut keyed = String::new();
         for t in &scan.terms {
-            cond(&mut keyed, " AND text LIKE ? ESCAPE '\\'", SqlValue::Text(like_contains(t)));
+            cond(
+                &mut keyed,
+                " AND text LIKE ? ESCAPE '\\'",
+                SqlValue::Text(like_contains(t)),
+            );
         }
         let real = |v: Option<f64>| v.map(SqlValue::Real);
         for (c, v) in [
             (
                 " AND vendor LIKE ? ESCAPE '\\'",
-                scan.vendor.as_deref().map(|v| SqlValue::Text(like_contains(v))),
+                scan.vendor
+                    .as_deref()
+                    .map(|v| SqlValue::Text(like_contains(v))),
             ),
             (" AND total >= ?", real(scan.total_min)),
             (" AND total <= ?", real(scan.total_max)),
@@ -566,8 +572,7 @@ mod tests {
         };
         // A supplier approvals made, with one approval behind it and no BIC yet.
         let mut made = taught("invoice no");
-        made.fields.get_mut("invoice_number").unwrap().shapes =
-            [("9999".to_string(), 1)].into();
+        made.fields.get_mut("invoice_number").unwrap().shapes = [("9999".to_string(), 1)].into();
         s.import_vendors(&[Vendor {
             name: "Nordlys ApS".into(),
             vat_id: Some("DK13585628".into()),
@@ -631,7 +636,9 @@ mod tests {
             .ok();
         approve(&ids[2], &lesson_c);
         let book = s.vendors().unwrap();
-        let fjordside = book.iter().find(|v| v.vat_id.as_deref() == Some("DK76692289"));
+        let fjordside = book
+            .iter()
+            .find(|v| v.vat_id.as_deref() == Some("DK76692289"));
         assert_eq!(fjordside.unwrap().learned, lesson_c.taught);
     }
 
@@ -682,37 +689,37 @@ mod tests {
             ..Default::default()
         };
         let (a_id, b_id, c_id) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
-        assert_eq!(find(terms(&["østerlund"])), [a_id.clone()]);
-        assert_eq!(find(terms(&["rørbøjning", "nordlys"])), [b_id.clone()]);
+        assert_eq!(find(terms(&["østerlund"])), [a_id.as_str()]);
+        assert_eq!(find(terms(&["rørbøjning", "nordlys"])), [b_id.as_str()]);
         // A document without a typed result is found by its name and id.
-        assert_eq!(find(terms(&["scan-c"])), [c_id.clone()]);
-        assert_eq!(find(terms(&[&c_id.to_lowercase()])), [c_id.clone()]);
+        assert_eq!(find(terms(&["scan-c"])), [c_id.as_str()]);
+        assert_eq!(find(terms(&[&c_id.to_lowercase()])), [c_id.as_str()]);
         assert!(find(terms(&["østerlund", "nordlys"])).is_empty());
         let vendor = Scan {
             vendor: Some("østerlund vvs".into()),
             ..Default::default()
         };
-        assert_eq!(find(vendor), [a_id.clone()]);
+        assert_eq!(find(vendor), [a_id.as_str()]);
         let total = Scan {
             total_min: Some(100.0),
             ..Default::default()
         };
-        assert_eq!(find(total), [a_id.clone()]);
+        assert_eq!(find(total), [a_id.as_str()]);
         let dates = Scan {
             date_from: Some("2025-01-15".into()),
             date_to: Some("2025-12-31".into()),
             ..Default::default()
         };
-        assert_eq!(find(dates), [b_id.clone()], "between its dates");
+        assert_eq!(find(dates), [b_id.as_str()], "between its dates");
         let dates = Scan {
             date_from: Some("2025-03-01".into()),
             ..Default::default()
         };
-        assert_eq!(find(dates), [a_id.clone()]);
+        assert_eq!(find(dates), [a_id.as_str()]);
         // A correction is searched for at once; what it replaced no longer is.
         let corrected = doc("Lyngholm A/S", "1234.50", "2026-03-07", "2026-04-06");
         s.correct(&a_id, &corrected, &[]).unwrap();
-        assert_eq!(find(terms(&["lyngholm"])), [a_id.clone()]);
+        assert_eq!(find(terms(&["lyngholm"])), [a_id.as_str()]);
         assert!(find(terms(&["østerlund"])).is_empty());
         // A ledger from before the keys: filled in when it is opened.
         s.with(|c| c.execute("DELETE FROM document_search", params![]))

@@ -166,7 +166,10 @@ pub(super) fn untaught(tx: &mut Tx<'_>, document_id: &str, revision: i64) -> db:
         return Ok(());
     }
     for (part, value) in &filled {
-        if let Some(slot) = v.fillable(part).filter(|s| ours && s.as_ref() == Some(value)) {
+        if let Some(slot) = v
+            .fillable(part)
+            .filter(|s| ours && s.as_ref() == Some(value))
+        {
             *slot = None;
         }
     }

@@ -362,7 +362,9 @@ fn a_first_approval_makes_a_vendor_record_and_later_ones_keep_its_iban() {
         &[],
     );
     assert_eq!(doc.fields.value("vendor_name"), fields.value("vendor_name"));
-    let made = taught(&doc, std::slice::from_ref(&p), &dt, &[]).unwrap().vendor;
+    let made = taught(&doc, std::slice::from_ref(&p), &dt, &[])
+        .unwrap()
+        .vendor;
     assert_eq!(made.source, "approval");
     assert_eq!(made.name, "Nordlys Kontorartikler ApS");
     assert_eq!(made.ibans, ["DK5000400440116243"]);
