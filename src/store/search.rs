@@ -7,7 +7,8 @@
 //! What a search looks at in the typed documents (their texts, vendor, total, dates)
 //! is kept beside them in `document_search`, written with every result ([`keys`]), so
 //! a search reads a narrow row per document instead of parsing every typed document:
-//! at 10,000 documents a search that matches nothing took 2.3 s that way. Plain SQL
+//! at 10,000 documents a search that matched nothing took 0.7–2.3 s that way (p95
+//! 3–12 ms now, `benches/review.rs`). Plain SQL
 //! on purpose (`LIKE … ESCAPE`, comparisons on columns): the same statement runs on
 //! PostgreSQL. A substring match (`2024-99` finds `INV-2024-9901`) over that narrow
 //! table is a few milliseconds at that size on both engines, so no text index
