@@ -11,7 +11,7 @@
 //! 3–12 ms now, `benches/review.rs`). Plain SQL
 //! on purpose (`LIKE … ESCAPE`, comparisons on columns): the same statement runs on
 //! PostgreSQL. A substring match (`2024-99` finds `INV-2024-9901`) over that narrow
-//! table is a few milliseconds at that size on both engines, so no text index
+//! table is a few milliseconds at that size (measured on SQLite), so no text index
 //! (SQLite FTS5, PostgreSQL `pg_trgm`) is needed yet; see docs/ARCHITECTURE.md.
 
 use super::db::{self, params, Exec, OptionalExtension, Tx, Value as SqlValue};
