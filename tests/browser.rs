@@ -1603,10 +1603,27 @@ async fn an_approval_can_be_undone_until_its_window_ends() {
             .iter()
             .any(|f| f.to_string_lossy().contains(id))
     };
+    // What approvals taught the vendor book: per supplier, how many documents.
+    let book = || -> Vec<(String, i64)> {
+        let db = inst.db();
+        let mut q = db
+            .prepare(
+                "SELECT json_extract(record, '$.source'), json_extract(learned, '$.documents')
+                 FROM vendors ORDER BY id",
+            )
+            .unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert!(book().is_empty());
     let id = open_next(&c, &base).await;
     let bar = approve(&id, "Checked Customer A/S").await;
     assert!(bar.contains("s left)") && bar.contains("Undo"), "{bar}");
     assert_eq!(state(&id), "posted");
+    // The supplier seen for the first time: its record, made by this approval.
+    assert_eq!(book(), [("approval".to_string(), 1)]);
     // Held: pending and never attempted, and no file written, for the whole window.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(pending(&id), [("pending".to_string(), 0)]);
@@ -1636,6 +1653,8 @@ async fn an_approval_can_be_undone_until_its_window_ends() {
         )
         .unwrap();
     assert_eq!(undone, "approval undone by ulf");
+    // What the approval taught went with it: the record it made is gone.
+    assert!(book().is_empty(), "{:?}", book());
 
     // Approved again: delivered once the window has passed, and then not undone.
     approve(&id, "Checked Customer ApS").await;
@@ -1659,6 +1678,8 @@ async fn an_approval_can_be_undone_until_its_window_ends() {
         "{answer}"
     );
     assert_eq!(state(&id), "posted");
+    // Taught once, by the approval that stands.
+    assert_eq!(book(), [("approval".to_string(), 1)]);
     assert_eq!(
         inst.outbox_files()
             .iter()

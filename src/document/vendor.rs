@@ -64,6 +64,89 @@ pub struct Habit {
     pub values: BTreeMap<String, u32>,
 }
 
+/// `from`'s counts added into `into`.
+fn add_counts(into: &mut BTreeMap<String, u32>, from: &BTreeMap<String, u32>) {
+    for (k, n) in from {
+        *into.entry(k.clone()).or_default() += n;
+    }
+}
+
+/// `from`'s counts taken out of `into`, never below zero; what reaches zero is gone.
+fn take_counts(into: &mut BTreeMap<String, u32>, from: &BTreeMap<String, u32>) {
+    for (k, n) in from {
+        if let Some(have) = into.get_mut(k) {
+            *have = have.saturating_sub(*n);
+            if *have == 0 {
+                into.remove(k);
+            }
+        }
+    }
+}
+
+impl Learned {
+    /// What `other` taught added to this (an approval's lesson kept in the book).
+    pub fn add(&mut self, other: &Learned) {
+        self.documents += other.documents;
+        add_counts(&mut self.types, &other.types);
+        for (name, h) in &other.fields {
+            let mine = self.fields.entry(name.clone()).or_default();
+            add_counts(&mut mine.labels, &h.labels);
+            add_counts(&mut mine.shapes, &h.shapes);
+            add_counts(&mut mine.values, &h.values);
+            mine.found += h.found;
+        }
+    }
+
+    /// What `other` taught taken back (an undone approval), never below zero: a
+    /// count another approval added stays, and a field nothing is left of is gone,
+    /// so the book reads as if the approval had not happened.
+    pub fn take_back(&mut self, other: &Learned) {
+        self.documents = self.documents.saturating_sub(other.documents);
+        take_counts(&mut self.types, &other.types);
+        for (name, h) in &other.fields {
+            let Some(mine) = self.fields.get_mut(name) else {
+                continue;
+            };
+            take_counts(&mut mine.labels, &h.labels);
+            take_counts(&mut mine.shapes, &h.shapes);
+            take_counts(&mut mine.values, &h.values);
+            mine.found = mine.found.saturating_sub(h.found);
+            if *mine == Habit::default() {
+                self.fields.remove(name);
+            }
+        }
+    }
+}
+
+/// What one approval taught the vendor book: kept with the posting, so that undoing
+/// the approval takes back exactly this and nothing another approval taught.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Lesson {
+    /// The supplier's record as the approval leaves it (`id` 0: made by this
+    /// approval), with everything learned so far, this approval included.
+    pub vendor: Vendor,
+    /// What this approval alone taught (added to the book's current counts when
+    /// stored, so two approvals of one supplier at once both count).
+    pub taught: Learned,
+    /// Parts of a record approvals made that were empty and this approval filled in
+    /// (`vat_id`, `bic`, `currency`, `address`) → the value it put there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub filled: BTreeMap<String, String>,
+}
+
+impl Vendor {
+    /// The part of the record an approval may fill in, by name (see [`Lesson::filled`]).
+    pub fn fillable(&mut self, part: &str) -> Option<&mut Option<String>> {
+        match part {
+            "vat_id" => Some(&mut self.vat_id),
+            "bic" => Some(&mut self.bic),
+            "currency" => Some(&mut self.currency),
+            "address" => Some(&mut self.address),
+            _ => None,
+        }
+    }
+}
+
 impl Habit {
     /// The label seen most often, with its count.
     pub fn label(&self) -> Option<(&str, u32)> {

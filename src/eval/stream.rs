@@ -247,7 +247,7 @@ pub fn run(
                 continue;
             }
         };
-        if let Some(v) = crate::vendor::taught(&fixed, &pages, dt, &book) {
+        if let Some(v) = crate::vendor::taught(&fixed, &pages, dt, &book).map(|l| l.vendor) {
             match book.iter_mut().find(|b| b.id == v.id && v.id != 0) {
                 Some(slot) => *slot = v,
                 None => {

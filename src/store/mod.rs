@@ -259,8 +259,13 @@ impl Store {
             path: db_path.display().to_string(),
             source,
         })?;
+        let mut conn = Conn::Sqlite(conn);
+        search::index_missing(&mut conn).map_err(|source| StoreError::Db {
+            path: db_path.display().to_string(),
+            source,
+        })?;
         Ok(Store {
-            db: Mutex::new(Conn::Sqlite(conn)),
+            db: Mutex::new(conn),
             path: db_path.display().to_string(),
             backend: db::Backend::Sqlite,
             worker: worker_name(),
@@ -275,7 +280,11 @@ impl Store {
         blobs: BlobStore,
     ) -> Result<Store, StoreError> {
         let shown = url.to_string();
-        let conn = migrate::postgres(url)?;
+        let mut conn = migrate::postgres(url)?;
+        search::index_missing(&mut conn).map_err(|source| StoreError::Db {
+            path: shown.clone(),
+            source,
+        })?;
         Ok(Store {
             db: Mutex::new(conn),
             path: shown,
@@ -758,6 +767,9 @@ pub(crate) fn apply(tx: &mut Tx<'_>, change: &Change<'_>) -> db::Result<Result<(
     if let Some(n) = change.notice {
         outbox::enqueue(tx, id, revision, n, &at)?;
     }
+    if change.result.is_some() {
+        search::index_document(tx, id, change.result)?;
+    }
     Ok(Ok(()))
 }
 
@@ -814,6 +826,7 @@ pub(crate) fn insert_document(tx: &mut Tx<'_>, d: &NewDocument<'_>) -> db::Resul
         "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, NULL, ?2, ?3, ?4)",
         params![id, state.as_str(), at, reason],
     )?;
+    search::index_document(tx, &id, None)?;
     Ok(match first {
         Some(of) => Ingested::Duplicate { id, of },
         None => Ingested::New { id },

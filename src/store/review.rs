@@ -232,6 +232,7 @@ impl Store {
                 "UPDATE documents SET result = ?2, updated_at = ?3 WHERE id = ?1",
                 params![id, result, now()],
             )?;
+            super::search::index_document(&mut tx, id, Some(result))?;
             for ch in changes {
                 tx.execute(
                     "INSERT INTO corrections (document_id, field, old_value, new_value, old_raw, old_confidence,

@@ -4,11 +4,13 @@
 //! One row per supplier: the record as JSON (`record`, without what was learned), the
 //! VAT id in a column of its own (a re-import updates by it), and what approvals
 //! taught (`learned`, JSON), which `reset` empties without touching the record.
+//! Beside them, `lessons`: what each approval taught, so that undoing it takes back
+//! exactly that ([`untaught`]).
 
 use super::db::{self, params, Exec, OptionalExtension, Tx};
 
 use super::{apply, now, Change, Store, StoreError};
-use crate::document::vendor::{Learned, Vendor};
+use crate::document::vendor::{Learned, Lesson, Vendor};
 
 /// What an import did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -58,6 +60,121 @@ fn save(tx: &mut Tx<'_>, v: &Vendor) -> db::Result<i64> {
         )?;
         Ok(v.id)
     }
+}
+
+/// The vendor `id` as the ledger holds it now, read inside `tx`.
+fn current(tx: &mut Tx<'_>, id: i64) -> db::Result<Option<Vendor>> {
+    tx.query_row(
+        "SELECT id, record, learned FROM vendors WHERE id = ?1",
+        params![id],
+        |r| to_vendor(r.get(0)?, &r.get::<String>(1)?, &r.get::<String>(2)?),
+    )
+    .optional()
+}
+
+/// Keep what an approval of `document_id` (its posting: transition `revision`) taught,
+/// inside the approval's transaction: its counts are added to the book's counts as
+/// they are now (not as they were when the lesson was worked out, so two approvals of
+/// one supplier at once both count), a record approvals made gets the parts the
+/// approval filled in where it still lacks them, and a new supplier's record is made
+/// (or, when another approval made it meanwhile, the one with its VAT id is taught).
+/// The lesson is kept in `lessons` for [`untaught`].
+fn teach(tx: &mut Tx<'_>, document_id: &str, revision: i64, lesson: &Lesson) -> db::Result<()> {
+    let mut id = lesson.vendor.id;
+    if id == 0 {
+        if let Some(vat) = &lesson.vendor.vat_id {
+            id = tx
+                .query_row(
+                    "SELECT id FROM vendors WHERE vat_id = ?1",
+                    params![vat],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0);
+        }
+    }
+    let mut filled = lesson.filled.clone();
+    let created = id == 0;
+    let vendor_id = if created {
+        let new = Vendor {
+            learned: lesson.taught.clone(),
+            ..lesson.vendor.clone()
+        };
+        save(tx, &new)?
+    } else {
+        let Some(mut v) = current(tx, id)? else {
+            // Deleted since the lesson was worked out: nothing to teach.
+            return Ok(());
+        };
+        v.learned.add(&lesson.taught);
+        filled.retain(|part, value| match v.fillable(part) {
+            Some(slot) if slot.is_none() => {
+                *slot = Some(value.clone());
+                true
+            }
+            _ => false,
+        });
+        save(tx, &v)?
+    };
+    tx.execute(
+        "INSERT INTO lessons (document_id, revision, vendor_id, created, filled, taught)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            document_id,
+            revision,
+            vendor_id,
+            created as i64,
+            serde_json::to_string(&filled).unwrap_or_default(),
+            serde_json::to_string(&lesson.taught).unwrap_or_default()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Take back, inside an undo's transaction, what the posting `revision` of
+/// `document_id` taught ([`teach`]): its counts (never below zero: what other
+/// approvals taught stays), the record parts it filled in that still hold its values,
+/// and the record itself when the approval made it and nothing else has taught it or
+/// replaced it (an import) since.
+pub(super) fn untaught(tx: &mut Tx<'_>, document_id: &str, revision: i64) -> db::Result<()> {
+    let lesson: Option<(i64, i64, String, String)> = tx
+        .query_row(
+            "SELECT vendor_id, created, filled, taught FROM lessons
+             WHERE document_id = ?1 AND revision = ?2",
+            params![document_id, revision],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((vendor_id, created, filled, taught)) = lesson else {
+        return Ok(());
+    };
+    let bad = |e: serde_json::Error| db::DbError::Type(1, e.to_string());
+    let filled: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&filled).map_err(bad)?;
+    let taught: Learned = serde_json::from_str(&taught).map_err(bad)?;
+    tx.execute(
+        "DELETE FROM lessons WHERE document_id = ?1 AND revision = ?2",
+        params![document_id, revision],
+    )?;
+    let Some(mut v) = current(tx, vendor_id)? else {
+        return Ok(());
+    };
+    v.learned.take_back(&taught);
+    let ours = v.source == "approval";
+    if created == 1 && ours && v.learned.documents == 0 {
+        tx.execute("DELETE FROM vendors WHERE id = ?1", params![vendor_id])?;
+        return Ok(());
+    }
+    for (part, value) in &filled {
+        if let Some(slot) = v
+            .fillable(part)
+            .filter(|s| ours && s.as_ref() == Some(value))
+        {
+            *slot = None;
+        }
+    }
+    save(tx, &v)?;
+    Ok(())
 }
 
 impl Store {
@@ -120,20 +237,30 @@ impl Store {
         })
     }
 
-    /// Forget what approvals taught about vendor `id`; its record stays.
+    /// Forget what approvals taught about vendor `id`; its record stays. (A writer's
+    /// transaction, as every change to the book: an approval teaching at the same
+    /// moment adds to the book as it is, never to a copy read before.)
     pub fn reset_learning(&self, id: i64) -> Result<bool, StoreError> {
         let n = self.with(|c| {
-            c.execute(
+            let mut tx = c.immediate()?;
+            let n = tx.execute(
                 "UPDATE vendors SET learned = '{\"documents\":0}', updated_at = ?2 WHERE id = ?1",
                 params![id, now()],
-            )
+            )?;
+            tx.commit()?;
+            Ok(n)
         })?;
         Ok(n == 1)
     }
 
     /// Remove vendor `id` and what was learned about it.
     pub fn delete_vendor(&self, id: i64) -> Result<bool, StoreError> {
-        let n = self.with(|c| c.execute("DELETE FROM vendors WHERE id = ?1", params![id]))?;
+        let n = self.with(|c| {
+            let mut tx = c.immediate()?;
+            let n = tx.execute("DELETE FROM vendors WHERE id = ?1", params![id])?;
+            tx.commit()?;
+            Ok(n)
+        })?;
         Ok(n == 1)
     }
 
@@ -143,7 +270,7 @@ impl Store {
     pub(crate) fn change_and_learn(
         &self,
         change: &Change<'_>,
-        taught: Option<&Vendor>,
+        taught: Option<&Lesson>,
     ) -> Result<(), StoreError> {
         self.decide_and_learn(change, taught, |_| Ok(()))
     }
@@ -155,15 +282,20 @@ impl Store {
     pub(super) fn decide_and_learn(
         &self,
         change: &Change<'_>,
-        taught: Option<&Vendor>,
+        taught: Option<&Lesson>,
         also: impl FnOnce(&mut Tx<'_>) -> db::Result<()> + Send,
     ) -> Result<(), StoreError> {
         self.with(|c| {
             let mut tx = c.immediate()?;
             let r = apply(&mut tx, change)?;
             if r.is_ok() {
-                if let Some(v) = taught {
-                    save(&mut tx, v)?;
+                if let Some(lesson) = taught {
+                    let revision: i64 = tx.query_row(
+                        "SELECT MAX(id) FROM transitions WHERE document_id = ?1",
+                        params![change.id],
+                        |r| r.get(0),
+                    )?;
+                    teach(&mut tx, change.id, revision, lesson)?;
                 }
                 also(&mut tx)?;
             }

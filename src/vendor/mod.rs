@@ -36,7 +36,7 @@ pub mod learn;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::config::{DocType, VendorAutoPost as AutoPost};
-use crate::document::vendor::{Vendor, VendorMatch};
+use crate::document::vendor::{Lesson, Vendor, VendorMatch};
 use crate::document::{CheckResult, Field, IndexedFields, Origin};
 use crate::text::Page;
 use crate::{validate, values};
@@ -327,18 +327,19 @@ pub fn usual_type(
     Some((name.clone(), c, reason))
 }
 
-/// The vendor record an approval of `doc` leaves behind: the matched supplier's record
-/// with what the document taught ([`learn::learn`]), or, for a supplier seen for the
-/// first time, a new record made of the approved fields (`source: "approval"`). The
-/// IBANs on file are never changed by an approval: an account that is not on file is
-/// what `iban_on_file` asks a person about, and approving the invoice is not approving
-/// the account. `None` for types without a vendor, or without a vendor name.
+/// What an approval of `doc` teaches the book ([`Lesson`]): the matched supplier's
+/// record with what the document taught ([`learn::learn`]), or, for a supplier seen
+/// for the first time, a new record made of the approved fields (`source:
+/// "approval"`). The IBANs on file are never changed by an approval: an account that
+/// is not on file is what `iban_on_file` asks a person about, and approving the
+/// invoice is not approving the account. `None` for types without a vendor, or
+/// without a vendor name.
 pub fn taught(
     doc: &crate::document::TypedDocument,
     pages: &[Page],
     dt: &DocType,
     book: &[Vendor],
-) -> Option<Vendor> {
+) -> Option<Lesson> {
     if !dt.fields.iter().any(|f| f.name == "vendor_name") {
         return None;
     }
@@ -349,15 +350,24 @@ pub fn taught(
         .and_then(|m| book.iter().find(|v| v.id == m.id))
         .or_else(|| resolve(fields, pages, book).map(|(v, _)| v));
     let value = |n: &str| fields.value(n).map(str::to_string);
+    let mut filled = std::collections::BTreeMap::new();
     let mut v = match known {
         Some(v) => {
             let mut v = v.clone();
             if v.source == "approval" {
                 // A record approvals made fills in what its first documents lacked.
-                v.vat_id = v.vat_id.or_else(|| value("vendor_vat_id"));
-                v.bic = v.bic.or_else(|| value("bic"));
-                v.currency = v.currency.or_else(|| value("currency"));
-                v.address = v.address.or_else(|| value("vendor_address"));
+                for (part, field) in [
+                    ("vat_id", "vendor_vat_id"),
+                    ("bic", "bic"),
+                    ("currency", "currency"),
+                    ("address", "vendor_address"),
+                ] {
+                    let empty = v.fillable(part).filter(|slot| slot.is_none());
+                    if let (Some(slot), Some(read)) = (empty, value(field)) {
+                        *slot = Some(read.clone());
+                        filled.insert(part.to_string(), read);
+                    }
+                }
             }
             v
         }
@@ -374,8 +384,14 @@ pub fn taught(
             learned: Default::default(),
         },
     };
-    learn::learn(&mut v, fields, pages, dt);
-    Some(v)
+    let mut alone = Vendor::default();
+    learn::learn(&mut alone, fields, pages, dt);
+    v.learned.add(&alone.learned);
+    Some(Lesson {
+        vendor: v,
+        taught: alone.learned,
+        filled,
+    })
 }
 
 #[cfg(test)]

@@ -362,7 +362,9 @@ fn a_first_approval_makes_a_vendor_record_and_later_ones_keep_its_iban() {
         &[],
     );
     assert_eq!(doc.fields.value("vendor_name"), fields.value("vendor_name"));
-    let made = taught(&doc, std::slice::from_ref(&p), &dt, &[]).unwrap();
+    let made = taught(&doc, std::slice::from_ref(&p), &dt, &[])
+        .unwrap()
+        .vendor;
     assert_eq!(made.source, "approval");
     assert_eq!(made.name, "Nordlys Kontorartikler ApS");
     assert_eq!(made.ibans, ["DK5000400440116243"]);
@@ -370,7 +372,9 @@ fn a_first_approval_makes_a_vendor_record_and_later_ones_keep_its_iban() {
     // A later approval of an invoice with another IBAN does not put it on file.
     let mut other = doc.clone();
     other.fields.get_mut("iban").unwrap().value = "DK8700400440116256".into();
-    let again = taught(&other, &[p], &dt, &[Vendor { id: 3, ..made }]).unwrap();
+    let again = taught(&other, &[p], &dt, &[Vendor { id: 3, ..made }])
+        .unwrap()
+        .vendor;
     assert_eq!(again.id, 3);
     assert_eq!(again.ibans, ["DK5000400440116243"]);
     assert_eq!(again.learned.documents, 2);

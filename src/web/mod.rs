@@ -82,7 +82,7 @@ pub(crate) fn post_reviewed(
     };
     // What the approval teaches. A lesson that cannot be worked out (pages or the book
     // unreadable) is lost with a warning; it never keeps the approval from posting.
-    let lesson = || -> Result<Option<crate::document::vendor::Vendor>, String> {
+    let lesson = || -> Result<Option<crate::document::vendor::Lesson>, String> {
         let doc: crate::document::TypedDocument =
             serde_json::from_str(payload).map_err(|e| e.to_string())?;
         let Some(dt) = st.cfg.doctype(&doc.doc_type.value) else {

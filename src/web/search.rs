@@ -2,10 +2,11 @@
 //! `GET /api/v1/documents` and of the review UI's search page, read from one set of
 //! query parameters, and the search itself.
 //!
-//! The ledger filters on its own columns and on a rough text match
-//! ([`crate::store::search`]); what needs the typed document (a text in any field's
-//! value, the vendor, the total as an amount, the document's date) is judged here on
-//! the rows it returns, a batch at a time, until a page is full. A filter nobody
+//! The ledger filters on its own columns and on each document's search keys
+//! ([`crate::store::search`]: its texts, vendor, total and dates, kept beside it), so
+//! the rows it returns nearly all match; what the keys only approximate (the total as
+//! an exact amount, the document's own date among its dates) is judged here on those
+//! rows, a batch at a time, until a page is full. A filter nobody
 //! knows is refused, never ignored: `?invoice_number=…` answering every document
 //! would look like a match.
 
@@ -109,11 +110,11 @@ fn amount_param(q: &HashMap<String, String>, key: &str) -> Result<Option<Decimal
         .transpose()
 }
 
-/// A word the ledger can look for in the stored JSON text as is: ASCII (folded the
-/// same everywhere) and nothing JSON escapes.
-fn rough(term: &str) -> bool {
-    term.chars()
-        .all(|c| c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\')
+/// An amount as a coarse bound for the ledger (a number): a cent wider, so rounding
+/// never keeps out a document the exact check would keep.
+fn coarse(amount: Option<Decimal>, by: f64) -> Option<f64> {
+    use rust_decimal::prelude::ToPrimitive;
+    amount.and_then(|a| a.to_f64()).map(|a| a + by)
 }
 
 impl Search {
@@ -139,6 +140,11 @@ impl Search {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
+        let vendor = given(q, "vendor").map(str::to_lowercase);
+        let date_from = date_param(q, "date_from")?;
+        let date_to = date_param(q, "date_to")?;
+        let amount_min = amount_param(q, "amount_min")?;
+        let amount_max = amount_param(q, "amount_max")?;
         let search = Search {
             scan: Scan {
                 state,
@@ -149,34 +155,35 @@ impl Search {
                 posted_after: time_param(q, "posted_after")?,
                 posted_before: time_param(q, "posted_before")?,
                 parent: given(q, "parent").map(String::from),
-                rough_terms: terms.iter().filter(|t| rough(t)).cloned().collect(),
+                terms: terms.clone(),
+                vendor: vendor.clone(),
+                total_min: coarse(amount_min, -0.01),
+                total_max: coarse(amount_max, 0.01),
+                date_from: date_from.clone(),
+                date_to: date_to.clone(),
                 newest_first,
             },
-            vendor: given(q, "vendor").map(str::to_lowercase),
-            date_from: date_param(q, "date_from")?,
-            date_to: date_param(q, "date_to")?,
-            amount_min: amount_param(q, "amount_min")?,
-            amount_max: amount_param(q, "amount_max")?,
+            vendor,
+            date_from,
+            date_to,
+            amount_min,
+            amount_max,
             terms,
         };
         Ok(search)
     }
 
-    /// Whether only the ledger's columns decide (no typed document need be read).
+    /// Whether the ledger decides alone (no typed document need be read): its text
+    /// and vendor keys are what [`Search::keeps`] compares, lower-cased alike.
     fn ledger_decides(&self) -> bool {
-        self.terms.is_empty()
-            && self.vendor.is_none()
-            && self.date_from.is_none()
+        self.date_from.is_none()
             && self.date_to.is_none()
             && self.amount_min.is_none()
             && self.amount_max.is_none()
     }
 
-    /// Whether a row the ledger returned matches what only its typed document tells.
+    /// Whether a row matches what its typed document tells (every filter on it).
     fn keeps(&self, cfg: &Config, row: &DocumentRow) -> bool {
-        if self.ledger_decides() {
-            return true;
-        }
         let doc: Value = row
             .result
             .as_deref()
@@ -214,24 +221,7 @@ impl Search {
             }
         }
         if !self.terms.is_empty() {
-            let mut texts: Vec<String> = vec![row.id.to_lowercase(), row.name.to_lowercase()];
-            if let Some(map) = fields.as_object() {
-                for f in map.values() {
-                    for k in ["value", "raw"] {
-                        if let Some(s) = f[k].as_str() {
-                            texts.push(s.to_lowercase());
-                        }
-                    }
-                }
-            }
-            if let Some(items) = doc["line_items"].as_array() {
-                texts.extend(
-                    items
-                        .iter()
-                        .filter_map(|i| i["description"].as_str())
-                        .map(str::to_lowercase),
-                );
-            }
+            let texts = crate::store::search::search_texts(&row.id, &row.name, &doc);
             if !self
                 .terms
                 .iter()
@@ -254,7 +244,8 @@ impl Search {
     ) -> Result<Found, StoreError> {
         // Rows read per trip to the ledger when the typed documents narrow them down.
         const BATCH: usize = 200;
-        let batch = if self.ledger_decides() { limit } else { BATCH };
+        let alone = self.ledger_decides();
+        let batch = if alone { limit } else { BATCH };
         let mut rows = Vec::new();
         let mut cursor = after;
         loop {
@@ -262,7 +253,7 @@ impl Search {
             let n = got.len();
             for r in got {
                 cursor = r.seq;
-                if self.keeps(cfg, &r) {
+                if alone || self.keeps(cfg, &r) {
                     rows.push(r);
                     if rows.len() == limit {
                         return Ok(Found {

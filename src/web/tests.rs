@@ -934,3 +934,40 @@ async fn metrics_are_open_to_a_scraper_unless_a_token_is_asked_for() {
         "{body}"
     );
 }
+
+/// Issue 18 ("a view of a vendor's earlier documents beside the one in review"): the
+/// document page lists the same sender's other documents, with links, and not itself.
+#[tokio::test]
+async fn the_document_page_lists_the_same_senders_other_documents() {
+    let f = fixture();
+    let (ann, _) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let html = |id: String| {
+        let app = f.app.clone();
+        let ann = ann.clone();
+        async move {
+            let (s, _, html) = send(&app, get(&format!("/documents/{id}"), Some(&ann))).await;
+            assert_eq!(s, StatusCode::OK);
+            html
+        }
+    };
+    let listed = |html: &str| -> Vec<String> {
+        let Some((_, list)) = html.split_once(r#"<ul id="earlier-docs">"#) else {
+            return Vec::new();
+        };
+        let list = list.split_once("</ul>").unwrap().0;
+        regex::Regex::new(r#"href="/documents/(\w+)""#)
+            .unwrap()
+            .captures_iter(list)
+            .map(|c| c[1].to_string())
+            .collect()
+    };
+    // Alone: nothing to compare with.
+    assert!(listed(&html(f.doc.clone()).await).is_empty());
+    let page = crate::testing::danish_invoice("1.643,13 kr.");
+    let (second, typed) = in_review(&f, "second.png", "image/png", page);
+    assert!(typed.fields.value("vendor_name").is_some());
+    assert_eq!(listed(&html(f.doc.clone()).await), [second.as_str()]);
+    let shown = html(second.clone()).await;
+    assert_eq!(listed(&shown), [f.doc.as_str()], "{shown}");
+    assert!(shown.contains("From the same sender"));
+}

@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::auth::SignedIn;
-use super::queue::{party, query_string};
+use super::queue::{list_row, query_string};
 use super::render::{api_err, render};
 use crate::web::search::{document_date, Search, FILTERS};
 use crate::web::{blocking, AppState};
@@ -66,6 +66,38 @@ fn amount(doc: &Value) -> Value {
     }
 }
 
+/// A document's row as the search lists it: what every list shows, and its number,
+/// date and total.
+pub(super) fn search_row(cfg: &crate::config::Config, r: &crate::store::DocumentRow) -> Value {
+    list_row(cfg, r, |doc| {
+        json!({
+            "number": number(cfg, doc), "date": document_date(cfg, doc), "total": amount(doc),
+        })
+    })
+}
+
+/// Up to `most` other documents from the supplier (or merchant) `party`, newest first:
+/// beside a document in review, what was posted or rejected from the same sender.
+pub(super) fn from_the_same(
+    st: &AppState,
+    party: &str,
+    except: &str,
+    most: usize,
+) -> Result<Vec<Value>, crate::web::ApiError> {
+    let scan = crate::store::search::Scan {
+        vendor: Some(party.to_lowercase()),
+        newest_first: true,
+        ..Default::default()
+    };
+    let rows = st.store.scan_documents(&scan, None, most + 1)?;
+    Ok(rows
+        .iter()
+        .filter(|r| r.id != except)
+        .take(most)
+        .map(|r| search_row(&st.cfg, r))
+        .collect())
+}
+
 pub(super) async fn search_page(
     s: SignedIn,
     State(st): State<AppState>,
@@ -89,19 +121,7 @@ pub(super) async fn search_page(
         .map(|f| f.rows.as_slice())
         .unwrap_or_default()
         .iter()
-        .map(|r| {
-            let doc: Value = r
-                .result
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok())
-                .unwrap_or(Value::Null);
-            json!({
-                "id": r.id, "name": r.name, "state": r.state.as_str(),
-                "received_at": r.received_at, "doc_type": doc["doc_type"]["value"],
-                "party": party(&cfg, &doc), "number": number(&cfg, &doc),
-                "date": document_date(&cfg, &doc), "total": amount(&doc),
-            })
-        })
+        .map(|r| search_row(&cfg, r))
         .collect();
     let keys: Vec<&str> = FILTERS
         .iter()

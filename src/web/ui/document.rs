@@ -159,6 +159,20 @@ pub(super) async fn render_document(
     for p in &mut pages {
         p["text_only"] = json!(text_only);
     }
+    // The same sender's other documents, to compare with (issue 18).
+    let party = ["vendor_name", "merchant_name"]
+        .into_iter()
+        .find_map(|n| doc.fields.value(n))
+        .map(str::to_string);
+    let earlier = match party {
+        Some(p) => {
+            let (st3, id3) = (st.clone(), row.id.clone());
+            blocking(move || super::browse::from_the_same(&st3, &p, &id3, 5))
+                .await
+                .map_err(api_err)?
+        }
+        None => Vec::new(),
+    };
     let read_only = lease_holder.is_some() || row.state != DocState::InReview;
     let dt = st.cfg.doctype(&doc.doc_type.value);
     let fields = field_rows(&doc, dt, lang);
@@ -196,6 +210,7 @@ pub(super) async fn render_document(
             "types": st.cfg.doctypes.iter().map(|d| json!({"name": d.name, "description": d.description})).collect::<Vec<_>>(),
             "lang": lang,
             "fields": fields, "pages": pages, "history": history, "corrections": corrections,
+            "earlier": earlier,
             // Read-only: someone else holds the lease (said in red), or the document is
             // decided (its state is the message; nobody need be working on it).
             "read_only": read_only,

@@ -88,7 +88,7 @@ fn plain(cfg: &crate::config::Config, doc: &Value, reason: Option<&str>, lang: &
 
 /// Whom a document is from, for the queue's vendor column: the vendor, a receipt's
 /// merchant, else the first party its type reads (a form's account holder, employee).
-pub(super) fn party(cfg: &crate::config::Config, doc: &Value) -> Value {
+fn party(cfg: &crate::config::Config, doc: &Value) -> Value {
     let fields = &doc["fields"];
     let dt = doc["doc_type"]["value"]
         .as_str()
@@ -103,6 +103,29 @@ pub(super) fn party(cfg: &crate::config::Config, doc: &Value) -> Value {
                 .find_map(|f| fields[f.name.as_str()]["value"].as_str())
         })
         .map_or(Value::Null, |v| json!(v))
+}
+
+/// One document's row in a list (the queue, the search page): its typed document,
+/// parsed once for `more`, and what every list shows (id, name, state, arrival,
+/// type, whom it is from), with what `more` adds for that list.
+pub(super) fn list_row(
+    cfg: &crate::config::Config,
+    r: &crate::store::DocumentRow,
+    more: impl FnOnce(&Value) -> Value,
+) -> Value {
+    let doc: Value = r
+        .result
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or(Value::Null);
+    let mut row = json!({
+        "id": r.id, "name": r.name, "state": r.state.as_str(), "received_at": r.received_at,
+        "doc_type": doc["doc_type"]["value"], "party": party(cfg, &doc),
+    });
+    if let (Some(row), Value::Object(extra)) = (row.as_object_mut(), more(&doc)) {
+        row.extend(extra);
+    }
+    row
 }
 
 pub(super) async fn queue(
@@ -125,20 +148,15 @@ pub(super) async fn queue(
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
-            let doc: Value = r
-                .result
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok())
-                .unwrap_or(Value::Null);
             let leased_by = leases
                 .iter()
                 .find(|(d, by)| d == &r.id && by != me)
                 .map(|(_, by)| by.clone());
-            json!({
-                "id": r.id, "received_at": r.received_at, "doc_type": doc["doc_type"]["value"],
-                "vendor": party(&cfg, &doc), "reason": plain(&cfg, &doc, r.reason.as_deref(), lang),
-                "reason_raw": r.reason,
-                "attention": attention(&doc), "leased_by": leased_by,
+            list_row(&cfg, r, |doc| {
+                json!({
+                    "reason": plain(&cfg, doc, r.reason.as_deref(), lang),
+                    "reason_raw": r.reason, "attention": attention(doc), "leased_by": leased_by,
+                })
             })
         })
         .collect();
