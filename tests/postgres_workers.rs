@@ -30,7 +30,9 @@ use common::*;
 const LEASE_MS: u64 = 1500;
 
 /// A webhook receiver that answers 200 to everything and records each request's path
-/// and `Idempotency-Key`.
+/// and `Idempotency-Key`. It takes its time (40 ms a request, one at a time), as an ERP
+/// does: deliveries back up in the outbox, so that a dispatcher that ignored the sink's
+/// lease would send what another is sending.
 struct Receiver {
     url: String,
     keys: Arc<Mutex<Vec<(String, String)>>>,
@@ -53,6 +55,7 @@ impl Receiver {
                 let mut body = String::new();
                 let _ = std::io::Read::read_to_string(req.as_reader(), &mut body);
                 k.lock().unwrap().push((req.url().to_string(), key));
+                std::thread::sleep(Duration::from_millis(40));
                 let _ = req.respond(tiny_http::Response::from_string("ok"));
             }
         });
@@ -308,17 +311,30 @@ fn three_runs_with_roles_on_postgres_and_s3_survive_a_sigkill() {
             .map(|d| d.0.clone())
             .collect();
         if second.is_none() && !held.is_empty() {
-            second = Some(spawn(&two, &["--only", "workers,dispatch"], "second.log"));
+            second = Some((
+                spawn(&two, &["--only", "workers,dispatch"], "second.log"),
+                Instant::now(),
+            ));
         }
         // Kill the first mid-work: it holds a document and both sinks, has delivered
-        // some, and much is left.
+        // some (its log says so) while the second has run beside it for a while,
+        // deliveries wait, and much is left to read.
         let sinks = ledger.sinks_held_by(first_pid);
-        let delivered = ledger.count("SELECT COUNT(*) FROM outbox WHERE state = 'delivered'");
+        let sent = log(&one, "first.log").matches(" delivered ").count();
+        let pending = ledger.count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
         let done = docs
             .iter()
             .filter(|d| FINAL.contains(&d.2.as_str()))
             .count();
-        if second.is_some() && !held.is_empty() && sinks.len() == 2 && delivered > 0 && done < 150 {
+        if second
+            .as_ref()
+            .is_some_and(|s| s.1.elapsed() > Duration::from_millis(1500))
+            && !held.is_empty()
+            && sinks.len() == 2
+            && sent >= 10
+            && pending > 0
+            && done < 180
+        {
             killed_with = held;
             sinks_killed = sinks;
             break;
@@ -336,10 +352,10 @@ fn three_runs_with_roles_on_postgres_and_s3_survive_a_sigkill() {
     let killed_at = chrono::Utc::now();
     assert!(
         !killed_with.is_empty(),
-        "the first never held a document and both sinks mid-work; the test would prove nothing\n{}",
+        "the first never held a document and both sinks while delivering; the test would prove nothing\n{}",
         log(&one, "first.log")
     );
-    let mut second = second.unwrap();
+    let mut second = second.unwrap().0;
 
     // The second finishes everything, the first's documents and deliveries included.
     let settled = wait_until(Duration::from_secs(90), || {
