@@ -532,3 +532,35 @@ fn three_runs_with_roles_on_postgres_and_s3_survive_a_sigkill() {
         assert_eq!(&sha256(&bytes), sha);
     }
 }
+
+/// `--only` on a SQLite ledger is refused before anything is opened (one run holds that
+/// ledger and must do every part), and an unknown part is a usage error naming the
+/// four.
+#[test]
+fn parts_are_refused_on_sqlite_and_unknown_parts_are_named() {
+    let inst = Install::sqlite("");
+    let out = inst
+        .command(&["run", "--only", "workers,dispatch"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--only workers,dispatch needs a PostgreSQL ledger"),
+        "{err}"
+    );
+    assert!(
+        !inst.path("var/mailroom.sqlite3").exists(),
+        "the refused run opened the ledger"
+    );
+
+    let out = inst.command(&["run", "--only", "ocr"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        ["intake", "workers", "dispatch", "web"]
+            .iter()
+            .all(|r| err.contains(r)),
+        "{err}"
+    );
+}
