@@ -154,7 +154,30 @@ retry_max_ms = 400
     inst
 }
 
-fn spawn(inst: &Install, args: &[&str], log: &str) -> std::process::Child {
+/// A child process killed when dropped: a failing assertion leaves no run behind.
+struct Reaped(std::process::Child);
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(inst: &Install, args: &[&str], log: &str) -> Reaped {
     std::fs::create_dir_all(inst.path("var")).unwrap();
     let file = std::fs::File::create(inst.path(&format!("var/{log}"))).unwrap();
     let mut c = inst.command(&["run"]);
@@ -162,7 +185,7 @@ fn spawn(inst: &Install, args: &[&str], log: &str) -> std::process::Child {
         .env("MAILROOM_LEASE_MS", LEASE_MS.to_string())
         .stdout(std::process::Stdio::null())
         .stderr(file);
-    c.spawn().unwrap()
+    Reaped(c.spawn().unwrap())
 }
 
 fn log(inst: &Install, name: &str) -> String {
