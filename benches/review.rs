@@ -11,6 +11,9 @@
 //! state, and the worst cases: a free text, vendor, total or date range that nothing
 //! or everything matches) are timed over HTTP, 20 times each.
 //! Under `cargo test --all-targets` it runs with N = 60 and 20 requests as a smoke test.
+//! `-- N postgres` keeps the ledger on PostgreSQL instead of SQLite: a throw-away
+//! cluster (`scripts/pg-server`, durable defaults unless `FAST=1`), the queue filled by
+//! four connections at once. `NO_SEARCH=1` stops before the searches over HTTP.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,6 +61,53 @@ fn page(number: &str) -> Page {
     mailroom::testing::page(rows)
 }
 
+/// One document into review as the pipeline would put it there: ingested, claimed,
+/// analysed from its page, the page's words saved.
+fn queue_one(store: &Store, cfg: &Config, inbox: &std::path::Path, i: usize) {
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let p = page(&format!("2024-{i}"));
+    let record = PageInfo::of(&p);
+    let f = inbox.join(format!("scan-{i}.png"));
+    std::fs::write(&f, format!("scan {i}")).unwrap();
+    store.ingest(&f).unwrap();
+    std::fs::remove_file(&f).unwrap();
+    // The oldest waiting, which with several fillers need not be this one; a row
+    // another filler is claiming is skipped (SKIP LOCKED), so ask again.
+    let row = (0..1000)
+        .find_map(|_| {
+            let row = store.claim_next().unwrap();
+            if row.is_none() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            row
+        })
+        .expect("a document to claim");
+    let source = SourceInfo {
+        name: row.name.clone(),
+        sha256: String::new(),
+        media_type: "image/png".into(),
+        pages: 1,
+        received_at: mailroom::store::now(),
+        meta: Default::default(),
+    };
+    let doc = mailroom::pipeline::analyse(
+        row.id.clone(),
+        source,
+        std::slice::from_ref(&p),
+        cfg,
+        today,
+        &[],
+    );
+    assert_eq!(doc.decision.route, mailroom::document::Route::Review);
+    store
+        .save_pages(&row.id, std::slice::from_ref(&record))
+        .unwrap();
+    let json = serde_json::to_string(&doc).unwrap();
+    store
+        .transition(&row.id, State::InReview, "bench", Some(&json), None)
+        .unwrap();
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -70,48 +120,48 @@ fn main() {
         .unwrap_or(if bench { 10_000 } else { 60 });
     let requests = if bench { 200 } else { 20 };
 
+    let postgres = std::env::args().any(|a| a == "postgres");
+    if postgres && std::env::var_os("FAST").is_none() {
+        std::env::set_var("PG_DURABLE", "1");
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = Config::defaults();
     cfg.var_dir = dir.path().join("var");
-    let store = Arc::new(Store::open(&cfg.db_path(), &cfg.blob_dir()).unwrap());
-    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let database = postgres.then(mailroom::testing::postgres::fresh_database);
+    let open = || match &database {
+        Some(url) => Store::open_postgres(
+            url,
+            mailroom::store::BlobStore::open(&cfg.blob_dir()).unwrap(),
+        )
+        .unwrap(),
+        None => Store::open(&cfg.db_path(), &cfg.blob_dir()).unwrap(),
+    };
+    let store = Arc::new(open());
     let inbox = dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
     let t = Instant::now();
-    for i in 0..n {
-        let p = page(&format!("2024-{i}"));
-        let record = PageInfo::of(&p);
-        let f = inbox.join(format!("scan-{i}.png"));
-        std::fs::write(&f, format!("scan {i}")).unwrap();
-        let id = store.ingest(&f).unwrap().id().to_string();
-        std::fs::remove_file(&f).unwrap();
-        store.claim_next().unwrap();
-        let source = SourceInfo {
-            name: format!("scan-{i}.png"),
-            sha256: String::new(),
-            media_type: "image/png".into(),
-            pages: 1,
-            received_at: mailroom::store::now(),
-            meta: Default::default(),
-        };
-        let doc = mailroom::pipeline::analyse(
-            id.clone(),
-            source,
-            std::slice::from_ref(&p),
-            &cfg,
-            today,
-            &[],
-        );
-        assert_eq!(doc.decision.route, mailroom::document::Route::Review);
-        store
-            .save_pages(&id, std::slice::from_ref(&record))
-            .unwrap();
-        let json = serde_json::to_string(&doc).unwrap();
-        store
-            .transition(&id, State::InReview, "bench", Some(&json), None)
-            .unwrap();
-    }
-    println!("{n} documents queued in {:.1} s", t.elapsed().as_secs_f64());
+    // SQLite has one writer: one filler. PostgreSQL: four, each with a connection.
+    let fillers = if postgres { 4 } else { 1 };
+    std::thread::scope(|scope| {
+        for f in 0..fillers {
+            let (cfg, inbox) = (&cfg, &inbox);
+            let store = if f == 0 {
+                store.clone()
+            } else {
+                Arc::new(open())
+            };
+            scope.spawn(move || {
+                for i in (f..n).step_by(fillers) {
+                    queue_one(&store, cfg, inbox, i);
+                }
+            });
+        }
+    });
+    println!(
+        "{n} documents queued in {:.1} s on {}",
+        t.elapsed().as_secs_f64(),
+        if postgres { "PostgreSQL" } else { "SQLite" }
+    );
 
     store
         .set_user("ann", Role::Reviewer, "bench password")
@@ -199,11 +249,16 @@ fn main() {
                 ..Default::default()
             },
             0,
-            usize::MAX,
+            // Every document (a usize::MAX would be a negative LIMIT on PostgreSQL).
+            n,
         )
         .unwrap();
     assert_eq!(posted.len(), requests, "each approval posted one document");
 
+    // NO_SEARCH=1: the figures above only (a large queue's searches take minutes).
+    if std::env::var_os("NO_SEARCH").is_some() {
+        return;
+    }
     // Over HTTP: the queue page and searches of every document, on a real socket.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();

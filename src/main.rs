@@ -29,9 +29,17 @@ enum Command {
     /// Watch the inbox, read every document that arrives, post or queue it for review.
     Run {
         /// Exit once the inbox is empty and every document is in a final state
-        /// (batch mode, e.g. from cron).
+        /// (batch mode, e.g. from cron). With --only, once the parts it runs have
+        /// nothing left: intake its inbox, workers the documents, dispatch the
+        /// deliveries.
         #[arg(long)]
         exit_when_idle: bool,
+        /// Do only these parts, comma-separated: intake (inbox and mailboxes), workers
+        /// (OCR), dispatch (sinks), web (UI and API). Every part by default. Needs a
+        /// PostgreSQL ledger, where e.g. one `--only intake,web` and any number of
+        /// `--only workers,dispatch` share the work.
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "ROLES")]
+        only: Vec<mailroom::service::Role>,
     },
     /// Read files and print their typed documents as JSON, one line per file, in
     /// argument order. No database.
@@ -322,8 +330,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let explicit = std::env::args().any(|a| a == "--config" || a.starts_with("--config="));
     let cfg = Config::load(&cli.config, explicit)?;
     match cli.command {
-        Command::Run { exit_when_idle } => {
-            mailroom::service::run(cfg, mailroom::service::Options { exit_when_idle })?;
+        Command::Run {
+            exit_when_idle,
+            only,
+        } => {
+            let roles = mailroom::service::Roles::only(&only);
+            mailroom::service::run(
+                cfg,
+                mailroom::service::Options {
+                    exit_when_idle,
+                    roles,
+                },
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Extract { files, words } => extract(&cfg, files, words),

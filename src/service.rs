@@ -5,6 +5,10 @@
 //! take work from the ledger (the oldest `received` document), not from an in-memory
 //! queue: 10,000 files dropped at once wait as rows and blobs on disk, and memory stays
 //! flat. The tokio side watches the folder and ingests.
+//!
+//! A run does every part ([`Role`]) unless `--only` names some: on a PostgreSQL ledger
+//! one machine can take files in and serve the web while others read and deliver,
+//! since every part that takes work takes it from the ledger with a lease.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -30,9 +34,119 @@ const INTAKE_BATCH: usize = 32;
 pub struct Options {
     /// Exit once the inbox is empty and every document reached a final state.
     pub exit_when_idle: bool,
+    /// The parts this run does.
+    pub roles: Roles,
+}
+
+/// One part of `mailroom run`, as `--only` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// The inbox folder and the IMAP mailboxes: files and messages into the ledger.
+    Intake,
+    /// The OCR workers: claim received documents, read them, decide, take back the
+    /// documents of a run that died.
+    Workers,
+    /// The sinks' dispatchers: send the outbox's deliveries.
+    Dispatch,
+    /// The review UI and the REST API on `[web]`'s port.
+    Web,
+}
+
+/// The parts one run does: every one by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Roles {
+    pub intake: bool,
+    pub workers: bool,
+    pub dispatch: bool,
+    pub web: bool,
+}
+
+impl Default for Roles {
+    fn default() -> Roles {
+        Roles::all()
+    }
+}
+
+impl Roles {
+    pub fn all() -> Roles {
+        Roles {
+            intake: true,
+            workers: true,
+            dispatch: true,
+            web: true,
+        }
+    }
+
+    /// The roles `--only` names; all of them when it names none.
+    pub fn only(names: &[Role]) -> Roles {
+        if names.is_empty() {
+            return Roles::all();
+        }
+        let has = |r| names.contains(&r);
+        Roles {
+            intake: has(Role::Intake),
+            workers: has(Role::Workers),
+            dispatch: has(Role::Dispatch),
+            web: has(Role::Web),
+        }
+    }
+
+    fn names(&self) -> String {
+        [
+            (self.intake, "intake"),
+            (self.workers, "workers"),
+            (self.dispatch, "dispatch"),
+            (self.web, "web"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join(",")
+    }
+
+    /// Is anything left in the ledger for these parts: documents for the workers,
+    /// deliveries for the dispatchers (`--exit-when-idle`; an intake's own work is
+    /// its inbox, which the caller looks at).
+    fn work_left(&self, store: &Store) -> Result<bool, StoreError> {
+        let (documents, deliveries) = store.work_left()?;
+        Ok(self.workers && documents || self.dispatch && deliveries)
+    }
+
+    /// Refuse a choice of parts that cannot work on this configuration, before
+    /// anything is opened.
+    pub fn check(&self, cfg: &Config) -> Result<(), String> {
+        if *self == Roles::all() {
+            return Ok(());
+        }
+        let only = self.names();
+        if !matches!(cfg.ledger(), crate::config::database::Database::Postgres(_)) {
+            // One run holds a SQLite ledger (the lock in var), so the parts left out
+            // could run nowhere; and a SQLite run takes back every document left in
+            // `processing` at start, which is only right when no other run reads.
+            return Err(format!(
+                "--only {only} needs a PostgreSQL ledger ([database] url): a SQLite ledger is held by one \
+                 `mailroom run`, which must then do every part (run it without --only; \
+                 `mailroom serve` may answer beside it)"
+            ));
+        }
+        if self.web && !cfg.web.enabled {
+            return Err(format!(
+                "--only {only} names web, but [web] enabled = false in the configuration"
+            ));
+        }
+        if self.dispatch && cfg.sinks.is_empty() {
+            return Err(format!(
+                "--only {only} names dispatch, but no [[sinks]] are configured: there is nothing to deliver"
+            ));
+        }
+        Ok(())
+    }
 }
 
 pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
+    let roles = opts.roles;
+    roles.check(&cfg).map_err(anyhow::Error::msg)?;
     // Before anything is recovered, claimed or bound: a second run on the same ledger
     // is refused here, with the first run's documents untouched.
     // On SQLite the lock is a file beside the ledger. On PostgreSQL any number of runs
@@ -50,34 +164,47 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
         _ => None,
     };
     // The port next, so that a port in use is refused before any work starts.
-    let listener = if cfg.web.enabled {
+    let listener = if roles.web && cfg.web.enabled {
         Some(crate::web::bind(&cfg)?)
     } else {
         None
     };
-    std::fs::create_dir_all(&cfg.inbox)
-        .with_context(|| format!("creating inbox {}", cfg.inbox.display()))?;
-    let store = Arc::new(Store::open_config(&cfg)?);
-    let (resumed, spent) = store.recover(MAX_ATTEMPTS)?;
-    if resumed > 0 {
-        tracing::info!(
-            count = resumed,
-            "resumed documents left in processing by a previous run"
-        );
+    if roles.intake {
+        std::fs::create_dir_all(&cfg.inbox)
+            .with_context(|| format!("creating inbox {}", cfg.inbox.display()))?;
     }
-    for (id, attempts) in spent {
-        let reason = format!(
-            "interrupted {attempts} times while being read (the process stopped or crashed each time); \
-             set aside so that it cannot stop the queue again"
-        );
-        tracing::error!(document_id = %id, reason = %reason, "quarantined");
-        quarantine(&cfg, &store, &store.get(&id)?, &reason)?;
+    let store = Arc::new(Store::open_config(&cfg)?);
+    if roles != Roles::all() {
+        tracing::info!(roles = %roles.names(), "running only these parts");
+    }
+    // Taking documents back is the workers' part: a run without workers claims
+    // nothing, not even another run's abandoned work. On PostgreSQL only documents
+    // whose lease ran out are taken back, so a worker that starts beside live ones
+    // leaves their documents alone.
+    if roles.workers {
+        let (resumed, spent) = store.recover(MAX_ATTEMPTS)?;
+        if resumed > 0 {
+            tracing::info!(
+                count = resumed,
+                "resumed documents left in processing by a previous run"
+            );
+        }
+        for (id, attempts) in spent {
+            let reason = interrupted(attempts);
+            tracing::error!(document_id = %id, reason = %reason, "quarantined");
+            quarantine(&cfg, &store, &store.get(&id)?, &reason)?;
+        }
     }
     let cfg = Arc::new(cfg);
     let stop = Arc::new(AtomicBool::new(false));
-    let claims = keep_claims(&cfg, &store, &stop)?;
+    let claims = if roles.workers || roles.dispatch {
+        keep_claims(&cfg, &store, &stop, roles.workers)?
+    } else {
+        None
+    };
     // Deliveries left pending by a previous run go out as soon as the sinks start.
-    let dispatchers = Arc::new(Dispatchers::start(&store, &cfg.sinks, &stop)?);
+    let sinks: &[crate::config::sinks::SinkConfig] = if roles.dispatch { &cfg.sinks } else { &[] };
+    let dispatchers = Arc::new(Dispatchers::start(&store, sinks, &stop)?);
     let bell = Arc::new(Doorbell::default());
     let busy_workers = Arc::new(AtomicUsize::new(0));
 
@@ -85,7 +212,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     // at start-up, not a quarantine of every document.
     let page_times = Arc::new(crate::web::metrics::PageTimes::default());
     let mut engines = Vec::new();
-    for _ in 0..cfg.workers {
+    for _ in 0..if roles.workers { cfg.workers } else { 0 } {
         engines.push(pipeline::engine(&cfg)?);
     }
     let mut handles = Vec::new();
@@ -131,7 +258,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 
     // Mailboxes: one reader thread each, feeding the same ledger as the inbox.
     let mut readers = Vec::new();
-    for m in &cfg.mailboxes {
+    for m in cfg.mailboxes.iter().filter(|_| roles.intake) {
         let imap = m.resolve()?;
         let ledger = Arc::new(MailLedger {
             store: store.clone(),
@@ -163,14 +290,18 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     } else {
         None
     };
-    let result = rt.block_on(watch_loop(
-        cfg.clone(),
-        store.clone(),
-        bell.clone(),
-        busy_workers.clone(),
-        mail_caught_up,
-        opts,
-    ));
+    let result = if roles.intake {
+        rt.block_on(watch_loop(
+            cfg.clone(),
+            store.clone(),
+            bell.clone(),
+            busy_workers.clone(),
+            mail_caught_up,
+            opts,
+        ))
+    } else {
+        rt.block_on(wait_loop(store.clone(), busy_workers.clone(), opts))
+    };
     let _ = quit_web.send(());
     if let Some(w) = web {
         if let Ok(Err(e)) = rt.block_on(w) {
@@ -294,12 +425,41 @@ async fn watch_loop(
                 let mail_idle = mail_caught_up.iter().all(|c| c.load(Ordering::SeqCst));
                 if opts.exit_when_idle && mail_idle && stability.is_empty() && busy_workers.load(Ordering::SeqCst) == 0 {
                     let inbox_empty = source::scan(&dirs, &cfg.watch.ignore).map(|p| p.is_empty()).unwrap_or(false);
-                    if inbox_empty && !store.busy()? {
+                    if inbox_empty && !opts.roles.work_left(&store)? {
                         return Ok(());
                     }
                     if !inbox_empty {
                         // Files may predate the watcher; make sure they are tracked.
                         for p in source::scan(&dirs, &cfg.watch.ignore)? { stability.observe(p, Instant::now()) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A run without intake: nothing to watch, only the signal to stop, or with
+/// `--exit-when-idle` a ledger with nothing left to read or deliver.
+async fn wait_loop(
+    store: Arc<Store>,
+    busy_workers: Arc<AtomicUsize>,
+    opts: Options,
+) -> anyhow::Result<()> {
+    tracing::info!(roles = %opts.roles.names(), "running");
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    loop {
+        tokio::select! {
+            signal = &mut shutdown => {
+                tracing::info!(%signal, "stopping: no new work; documents being read are finished");
+                return Ok(());
+            }
+            _ = tick.tick() => {
+                if opts.exit_when_idle && busy_workers.load(Ordering::SeqCst) == 0 {
+                    let (s, roles) = (store.clone(), opts.roles);
+                    if !tokio::task::spawn_blocking(move || roles.work_left(&s)).await?? {
+                        return Ok(());
                     }
                 }
             }
@@ -380,6 +540,14 @@ impl source::mailbox::Ledger for MailLedger {
 /// crashed or stopped mid-read) before it is quarantined instead of taken again.
 const MAX_ATTEMPTS: i64 = 3;
 
+/// Why a document picked up `attempts` times without an end is set aside.
+fn interrupted(attempts: i64) -> String {
+    format!(
+        "interrupted {attempts} times while being read (the process stopped or crashed each time); \
+         set aside so that it cannot stop the queue again"
+    )
+}
+
 /// Quarantine with a reason, telling the sinks that subscribe to quarantines.
 fn quarantine(cfg: &Config, store: &Store, row: &DocumentRow, reason: &str) -> anyhow::Result<()> {
     let payload = serde_json::json!({
@@ -399,14 +567,16 @@ fn quarantine(cfg: &Config, store: &Store, row: &DocumentRow, reason: &str) -> a
     Ok(())
 }
 
-/// On PostgreSQL: renew this run's claims well within their lease, and take back the
-/// documents of runs that stopped renewing theirs (a worker killed mid-document),
-/// quarantining those interrupted too often, as a start-up does. Nothing on SQLite,
-/// where one run holds the ledger and recovers at start.
+/// On PostgreSQL: renew this run's claims (documents and sinks) well within their
+/// lease, and, when this run has workers (`take_back`), take back the documents of
+/// runs that stopped renewing theirs (a worker killed mid-document), quarantining
+/// those interrupted too often, as a start-up does. Nothing on SQLite, where one run
+/// holds the ledger and recovers at start.
 fn keep_claims(
     cfg: &Arc<Config>,
     store: &Arc<Store>,
     stop: &Arc<AtomicBool>,
+    take_back: bool,
 ) -> anyhow::Result<Option<std::thread::JoinHandle<()>>> {
     if store.backend() == crate::store::db::Backend::Sqlite {
         return Ok(None);
@@ -418,16 +588,18 @@ fn keep_claims(
             if let Err(e) = store.renew_claims() {
                 tracing::error!(error = %e, "cannot renew this run's claims");
             }
-            match store.recover(MAX_ATTEMPTS) {
+            let recovered = if take_back {
+                store.recover(MAX_ATTEMPTS)
+            } else {
+                Ok((0, Vec::new()))
+            };
+            match recovered {
                 Ok((resumed, spent)) => {
                     if resumed > 0 {
                         tracing::info!(count = resumed, "took back documents of a run that stopped");
                     }
                     for (id, attempts) in spent {
-                        let reason = format!(
-                            "interrupted {attempts} times while being read (the process stopped or crashed each time); \
-                             set aside so that it cannot stop the queue again"
-                        );
+                        let reason = interrupted(attempts);
                         let r = store.get(&id).map_err(anyhow::Error::from).and_then(|row| quarantine(&cfg, &store, &row, &reason));
                         if let Err(e) = r {
                             tracing::error!(document_id = %id, error = %e, "cannot quarantine");
@@ -650,6 +822,37 @@ fn unpack_email(
 mod tests {
     use super::*;
     use crate::testing::ScriptedEngine;
+
+    #[test]
+    fn every_part_runs_by_default_and_parts_need_postgres() {
+        use crate::config::database::{Database, PostgresUrl};
+        assert_eq!(Roles::only(&[]), Roles::all());
+        let mut cfg = Config::defaults();
+        assert_eq!(Roles::all().check(&cfg), Ok(()));
+        let intake = Roles::only(&[Role::Intake, Role::Web]);
+        assert!(!intake.workers && !intake.dispatch);
+        let err = intake.check(&cfg).unwrap_err();
+        assert!(
+            err.starts_with("--only intake,web needs a PostgreSQL ledger"),
+            "{err}"
+        );
+        // Naming every part is the same as naming none, on SQLite too.
+        let every = Roles::only(&[Role::Web, Role::Dispatch, Role::Workers, Role::Intake]);
+        assert_eq!(every.check(&cfg), Ok(()));
+
+        cfg.database = Database::Postgres(PostgresUrl::new("postgres://db/mailroom"));
+        assert_eq!(intake.check(&cfg), Ok(()));
+        assert_eq!(Roles::only(&[Role::Workers]).check(&cfg), Ok(()));
+        // Dispatch with no sink, web with the web switched off: nothing to do.
+        cfg.sinks.clear();
+        let err = Roles::only(&[Role::Workers, Role::Dispatch])
+            .check(&cfg)
+            .unwrap_err();
+        assert!(err.contains("no [[sinks]] are configured"), "{err}");
+        cfg.web.enabled = false;
+        let err = intake.check(&cfg).unwrap_err();
+        assert!(err.contains("[web] enabled = false"), "{err}");
+    }
 
     #[test]
     fn lost_blob_is_quarantined_not_left_processing() {

@@ -8,171 +8,19 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
+use common::s3::{get, objects, rt, sha256, S3Server};
 use common::web::{call, call_raw, start, token};
 use common::*;
-use object_store::{ObjectStore, ObjectStoreExt};
-use sha2::{Digest, Sha256};
-
-struct S3Server {
-    dir: tempfile::TempDir,
-    endpoint: String,
-    port: String,
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/s3-server")
-}
-
-impl S3Server {
-    fn start() -> S3Server {
-        let dir = tempfile::Builder::new().prefix("mr-s3-").tempdir().unwrap();
-        let mut s = S3Server {
-            dir,
-            endpoint: String::new(),
-            port: String::new(),
-        };
-        s.up(None);
-        s
-    }
-
-    /// Start (again, on `port` when given) on the same data.
-    fn up(&mut self, port: Option<&str>) {
-        let mut c = Command::new("bash");
-        c.arg(script()).arg("start").arg(self.dir.path());
-        if let Some(p) = port {
-            c.env("S3_PORT", p);
-        }
-        let out = c.output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "scripts/s3-server start failed (s3s-fs comes from scripts/install-deps --test): {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let line = stdout
-            .lines()
-            .rfind(|l| l.starts_with("S3_ENDPOINT="))
-            .unwrap();
-        self.endpoint = line
-            .split_whitespace()
-            .find_map(|p| p.strip_prefix("S3_ENDPOINT="))
-            .unwrap()
-            .to_string();
-        self.port = self.endpoint.rsplit(':').next().unwrap().to_string();
-    }
-
-    fn down(&self) {
-        let status = Command::new("bash")
-            .arg(script())
-            .arg("stop")
-            .arg(self.dir.path())
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// A client of the bucket `mailroom`, as any S3 tool would be.
-    fn client(&self) -> object_store::aws::AmazonS3 {
-        object_store::aws::AmazonS3Builder::new()
-            .with_bucket_name("mailroom")
-            .with_region("us-east-1")
-            .with_endpoint(&self.endpoint)
-            .with_allow_http(true)
-            .with_access_key_id("mailroom-test")
-            .with_secret_access_key("mailroom-test-secret")
-            .build()
-            .unwrap()
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(script())
-            .arg("stop")
-            .arg(self.dir.path())
-            .status();
-    }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Every object under `prefix/` (two levels: `ab/abcdef….bin`), by key.
-fn objects(client: &object_store::aws::AmazonS3, prefix: &str) -> Vec<String> {
-    rt().block_on(async {
-        let mut keys = Vec::new();
-        let top = client
-            .list_with_delimiter(Some(&prefix.into()))
-            .await
-            .unwrap();
-        assert!(top.objects.is_empty(), "objects directly under {prefix}/");
-        for dir in top.common_prefixes {
-            let level = client.list_with_delimiter(Some(&dir)).await.unwrap();
-            keys.extend(level.objects.into_iter().map(|o| o.location.to_string()));
-        }
-        keys.sort();
-        keys
-    })
-}
-
-fn get(client: &object_store::aws::AmazonS3, key: &str) -> Vec<u8> {
-    rt().block_on(async {
-        client
-            .get(&key.into())
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            .to_vec()
-    })
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+use object_store::ObjectStoreExt;
 
 /// An installation whose blobs go to `s3://mailroom/<prefix>` on `server`, with the keys
 /// in an AWS credentials file.
 fn s3_install(server: &S3Server, prefix: &str) -> Install {
     let inst = Install::new("");
-    write_blobs_section(&inst, server, prefix);
+    server.use_for_blobs(&inst, prefix);
     inst
-}
-
-fn write_blobs_section(inst: &Install, server: &S3Server, prefix: &str) {
-    let creds = inst.path("aws-credentials");
-    std::fs::write(
-        &creds,
-        "[default]\naws_access_key_id = mailroom-test\naws_secret_access_key = mailroom-test-secret\n",
-    )
-    .unwrap();
-    let config = std::fs::read_to_string(inst.config()).unwrap();
-    let config = match config.find("\n[blobs]") {
-        Some(i) => config[..i].to_string(),
-        None => config,
-    };
-    std::fs::write(
-        inst.config(),
-        format!(
-            "{config}\n[blobs]\nurl = \"s3://mailroom/{prefix}\"\nendpoint = \"{}\"\ncredentials_file = \"{}\"\n",
-            server.endpoint,
-            creds.display()
-        ),
-    )
-    .unwrap();
 }
 
 fn scan() -> PathBuf {

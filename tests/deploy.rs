@@ -19,25 +19,20 @@ fn deploy(name: &str) -> std::path::PathBuf {
 /// The argument lists of the compose file's `command: ["mailroom", …]` lines.
 fn compose_commands() -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(deploy("docker-compose.yml")).unwrap();
+    // Each is a JSON array of strings (a YAML flow sequence of quoted strings).
     text.lines()
-        .filter_map(|l| l.trim().strip_prefix("command: [\"mailroom\","))
-        .map(|rest| {
-            rest.trim_end_matches(']')
-                .split(',')
-                .map(|a| a.trim().trim_matches('"').to_string())
-                .collect()
-        })
+        .filter_map(|l| l.trim().strip_prefix("command: "))
+        .filter_map(|list| serde_json::from_str::<Vec<String>>(list).ok())
+        .filter(|args| args[0] == "mailroom")
+        .map(|args| args[1..].to_vec())
         .collect()
 }
 
 #[test]
 fn the_compose_file_names_commands_that_exist_with_the_config_it_mounts() {
     let commands = compose_commands();
-    let subcommands: Vec<&str> = commands
-        .iter()
-        .map(|c| c.last().unwrap().as_str())
-        .collect();
-    assert_eq!(subcommands, ["serve", "run"], "{commands:?}");
+    let subcommands: Vec<&str> = commands.iter().map(|c| c[2].as_str()).collect();
+    assert_eq!(subcommands, ["run", "run", "serve"], "{commands:?}");
     let text = std::fs::read_to_string(deploy("docker-compose.yml")).unwrap();
     for args in &commands {
         assert_eq!(args[0], "--config");
@@ -47,7 +42,7 @@ fn the_compose_file_names_commands_that_exist_with_the_config_it_mounts() {
             "{} is not mounted from deploy/",
             args[1]
         );
-        let sub = args.last().unwrap();
+        let sub = &args[2];
         let out = Command::new(MAILROOM)
             .args([sub, "--help"])
             .output()
@@ -84,4 +79,22 @@ fn the_cluster_configuration_loads_with_its_secrets_from_the_environment() {
     assert_eq!(s3.url(), "s3://mailroom/blobs");
     assert_eq!(s3.endpoint.as_deref(), Some("http://minio:9000"));
     assert!(s3.credentials.is_some());
+
+    // The parts each `run --only` names are accepted on this configuration, and the
+    // services together do every part.
+    use clap::ValueEnum;
+    use mailroom::service::{Role, Roles};
+    let mut every = Vec::new();
+    for args in compose_commands().iter().filter(|a| a[2] == "run") {
+        let at = args.iter().position(|a| a == "--only").expect("run --only");
+        let roles: Vec<Role> = args[at + 1]
+            .split(',')
+            .map(|r| Role::from_str(r, false).unwrap_or_else(|e| panic!("{r}: {e}")))
+            .collect();
+        Roles::only(&roles)
+            .check(&cfg)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        every.extend(roles);
+    }
+    assert_eq!(Roles::only(&every), Roles::all(), "{every:?}");
 }

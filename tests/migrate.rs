@@ -17,53 +17,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use common::s3::S3Server;
 use common::web::{call, call_raw, start, token};
 use common::*;
 use serde_json::{json, Value};
-
-/// A throw-away s3s-fs (scripts/s3-server), stopped on drop.
-struct S3Server {
-    dir: tempfile::TempDir,
-    endpoint: String,
-}
-
-fn s3_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/s3-server")
-}
-
-impl S3Server {
-    fn start() -> S3Server {
-        let dir = tempfile::Builder::new().prefix("mr-s3-").tempdir().unwrap();
-        let out = Command::new("bash")
-            .arg(s3_script())
-            .arg("start")
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "scripts/s3-server start failed (s3s-fs comes from scripts/install-deps --test): {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let endpoint = stdout
-            .split_whitespace()
-            .find_map(|p| p.strip_prefix("S3_ENDPOINT="))
-            .unwrap()
-            .to_string();
-        S3Server { dir, endpoint }
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(s3_script())
-            .arg("stop")
-            .arg(self.dir.path())
-            .status();
-    }
-}
 
 fn sample(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -239,12 +196,7 @@ fn a_sqlite_installation_moves_to_postgres_and_s3_and_answers_as_before() {
     let pg = mailroom::testing::postgres::fresh_database();
     let url = pg.secret().to_string();
     let s3 = S3Server::start();
-    let creds = inst.path("aws-credentials");
-    std::fs::write(
-        &creds,
-        "[default]\naws_access_key_id = mailroom-test\naws_secret_access_key = mailroom-test-secret\n",
-    )
-    .unwrap();
+    let creds = s3.credentials_file(&inst);
     let blob_args = [
         "--blobs",
         "s3://mailroom/moved",

@@ -703,12 +703,19 @@ impl Store {
     }
 
     pub fn busy(&self) -> Result<bool, StoreError> {
+        let (documents, deliveries) = self.work_left()?;
+        Ok(documents || deliveries)
+    }
+
+    /// (documents waiting or being read, deliveries pending): what is left for the
+    /// workers and for the dispatchers.
+    pub fn work_left(&self) -> Result<(bool, bool), StoreError> {
         self.with(|c| {
             c.query_row(
-                "SELECT EXISTS(SELECT 1 FROM documents WHERE state IN ('received', 'processing'))
-                     OR EXISTS(SELECT 1 FROM outbox WHERE state = 'pending')",
+                "SELECT EXISTS(SELECT 1 FROM documents WHERE state IN ('received', 'processing')),
+                     EXISTS(SELECT 1 FROM outbox WHERE state = 'pending')",
                 params![],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
         })
     }
