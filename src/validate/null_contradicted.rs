@@ -19,6 +19,14 @@
 //! too short to guess; `bestellnr` and `bestellnummer` match), the end of a compound,
 //! or a letter or two apart in a long word.
 //!
+//! A key is also like a field when it holds one of the field's `hints` from the type
+//! file, word for word with the possessive ("Your reference", "Vs. riferimento": the
+//! buyer's reference, mostly its order number). Hints are never read from, so only a
+//! person sees what they hold.
+//!
+//! A row of headings over a single row of values that starts with a number is a
+//! key/value grid (`text::pairs`), so its pairs are judged; a table's are not.
+//!
 //! # Why
 //! `null` is posted as "the page has no such value". A label list never covers every
 //! supplier's wording: both wrong auto-posts of the first-sight test were invoices whose
