@@ -131,14 +131,21 @@ fn a_header_grid_s_values_printed_close_together_are_cut_by_their_headings() {
         ),
     ]);
     let lines = crate::text::layout::lines(&p);
-    assert_eq!(lines[2].segment, [0, 1, 1, 1, 1], "one segment, as on the page");
+    assert_eq!(
+        lines[2].segment,
+        [0, 1, 1, 1, 1],
+        "one segment, as on the page"
+    );
     let ex = extract(&[p], &invoice());
     let got = values(&ex);
     for want in [
         ("purchase_order", Some("BST058382")),
         ("due_date", Some("2024-11-16")),
     ] {
-        assert!(got.contains(&(want.0.into(), want.1.map(Into::into))), "{got:?}");
+        assert!(
+            got.contains(&(want.0.into(), want.1.map(Into::into))),
+            "{got:?}"
+        );
     }
 }
 

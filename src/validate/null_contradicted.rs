@@ -102,14 +102,16 @@ fn key_like_hint(key: &[String], spec: &FieldSpec, doctype: &DocType) -> bool {
         // Word for word: a compound's end or a shared stem is not enough here, or
         // "køberreference" would be like a bare "Reference".
         hint.iter().all(|h| {
-            key.iter().any(|k| {
-                k == h || (h.chars().count() >= 5 && strsim::levenshtein(k, h) <= 1)
-            })
+            key.iter()
+                .any(|k| k == h || (h.chars().count() >= 5 && strsim::levenshtein(k, h) <= 1))
         })
     });
     like && !key.iter().any(|w| {
         !in_labels(w, spec)
-            && !spec.hints.iter().any(|(_, h)| h.iter().any(|t| same_word(w, t)))
+            && !spec
+                .hints
+                .iter()
+                .any(|(_, h)| h.iter().any(|t| same_word(w, t)))
             && doctype
                 .fields
                 .iter()
@@ -198,8 +200,8 @@ pub fn check(
                 if named.contains(&spec.name) {
                     continue;
                 }
-                let like = key_like_label(&key, spec, doctype)
-                    || key_like_hint(&tokens, spec, doctype);
+                let like =
+                    key_like_label(&key, spec, doctype) || key_like_hint(&tokens, spec, doctype);
                 if like && of_kind(&value, spec) == Some(true) {
                     named.push(spec.name.clone());
                     seen.push(format!(
@@ -351,7 +353,10 @@ mod tests {
             let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[]);
             assert!(c.is_none(), "{c:?}");
         }
-        let l = lines(&[(300, &[(200, "Your"), (300, "reference:"), (560, "PO-77120")])]);
+        let l = lines(&[(
+            300,
+            &[(200, "Your"), (300, "reference:"), (560, "PO-77120")],
+        )]);
         let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
             .expect("contradicted");
         assert_eq!(c.fields, ["purchase_order"]);
