@@ -300,9 +300,7 @@ fn under_own_heading(words: Vec<LWord>, heads: &[f32], own: f32, h: f32) -> Vec<
             .iter()
             .copied()
             .filter(|x| *x <= w.bbox[0] as f32 + 0.5 * h)
-            .fold(None, |best: Option<f32>, x| {
-                Some(best.map_or(x, |b| b.max(x)))
-            })
+            .max_by(f32::total_cmp)
     };
     let owners: Vec<Option<f32>> = words.iter().map(head_of).collect();
     let spans_several = owners.windows(2).any(|p| p[0] != p[1]);

@@ -83,8 +83,20 @@ fn key_like_label(key: &[&str], spec: &FieldSpec, doctype: &DocType) -> bool {
         let label = distinctive(label);
         covered(&label, key) || covered(key, &label)
     });
-    like && !key.iter().any(|w| {
+    like && !about_another_field(key, spec, doctype)
+}
+
+/// Does a word of `key` belong to another field's labels and not to `spec`'s labels
+/// or hints ("order" in "Order date")? Then the key is about that other field.
+fn about_another_field(key: &[&str], spec: &FieldSpec, doctype: &DocType) -> bool {
+    let hinted = |w: &str| {
+        spec.hints
+            .iter()
+            .any(|(_, h)| h.iter().any(|t| same_word(w, t)))
+    };
+    key.iter().any(|w| {
         !in_labels(w, spec)
+            && !hinted(w)
             && doctype
                 .fields
                 .iter()
@@ -106,17 +118,7 @@ fn key_like_hint(key: &[String], spec: &FieldSpec, doctype: &DocType) -> bool {
                 .any(|k| k == h || (h.chars().count() >= 5 && strsim::levenshtein(k, h) <= 1))
         })
     });
-    like && !key.iter().any(|w| {
-        !in_labels(w, spec)
-            && !spec
-                .hints
-                .iter()
-                .any(|(_, h)| h.iter().any(|t| same_word(w, t)))
-            && doctype
-                .fields
-                .iter()
-                .any(|other| other.name != spec.name && in_labels(w, other))
-    })
+    like && !about_another_field(&key, spec, doctype)
 }
 
 /// Does `value` hold a value of the field's kind? `None`: the kind is not judged.

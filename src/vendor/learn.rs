@@ -429,14 +429,7 @@ pub fn agree(fields: &mut IndexedFields, lines: &[Line], dt: &DocType, vendor: &
                             vendor.name
                         ),
                     );
-                } else if let Some(there) = here
-                    .as_deref()
-                    .is_none_or(|h| !same_label(h, label))
-                    .then_some(())
-                    .filter(|_| n >= 2 && n == habit.found)
-                    .and_then(|_| beside_label(lines, spec, label))
-                    .filter(|there| there.value != f.value)
-                {
+                } else if let Some(there) = elsewhere(lines, spec, habit, here.as_deref(), f) {
                     // Every approval had it beside one label, and that label holds
                     // another value here: one of the two readings is wrong.
                     f.set_confidence(
@@ -478,6 +471,22 @@ pub fn agree(fields: &mut IndexedFields, lines: &[Line], dt: &DocType, vendor: &
             }
         }
     }
+}
+
+/// The value beside the label every approval (two at least) showed, when `f` was read
+/// beside another label (`here`) and that one holds a different value.
+fn elsewhere(
+    lines: &[Line],
+    spec: &FieldSpec,
+    habit: &Habit,
+    here: Option<&str>,
+    f: &Field,
+) -> Option<Field> {
+    let (label, n) = habit.label()?;
+    if n < 2 || n != habit.found || here.is_some_and(|h| same_label(h, label)) {
+        return None;
+    }
+    beside_label(lines, spec, label).filter(|there| there.value != f.value)
 }
 
 /// Labels as OCR reads them on two pages: the same words, a letter or two misread.
