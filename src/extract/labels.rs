@@ -304,7 +304,7 @@ fn under_own_heading(words: Vec<LWord>, heads: &[f32], own: f32, h: f32) -> Vec<
     };
     let owners: Vec<Option<f32>> = words.iter().map(head_of).collect();
     let spans_several = owners.windows(2).any(|p| p[0] != p[1]);
-    let mine = owners.iter().any(|o| *o == Some(own));
+    let mine = owners.contains(&Some(own));
     if !spans_several || !mine {
         return words;
     }

@@ -535,7 +535,13 @@ fn a_value_read_away_from_the_place_every_approval_showed_is_doubted() {
     date.bbox = Some([1900, 520, 2200, 560]);
     let was = date.confidence;
     fields.set("invoice_date", Some(date));
-    apply(&mut fields, &[p.clone()], &dt, &[v.clone()], AutoPost::Any);
+    apply(
+        &mut fields,
+        std::slice::from_ref(&p),
+        &dt,
+        &[v.clone()],
+        AutoPost::Any,
+    );
     let f = fields.get("invoice_date").unwrap();
     assert!(
         (f.confidence - was / 2.0).abs() < 1e-9,
