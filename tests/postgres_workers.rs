@@ -192,6 +192,11 @@ fn log(inst: &Install, name: &str) -> String {
     std::fs::read_to_string(inst.path(&format!("var/{name}"))).unwrap_or_default()
 }
 
+fn signal(pid: u32, sig: libc::c_int) {
+    // SAFETY: kill(2) on a child of this test, which it has not reaped yet.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, sig) }, 0);
+}
+
 /// SIGTERM, as systemd or Docker stop a service, and the exit that follows.
 fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
     let sent = std::process::Command::new("kill")
@@ -358,9 +363,22 @@ fn three_runs_with_roles_on_postgres_and_s3_survive_a_sigkill() {
             && pending > 0
             && done < 180
         {
-            killed_with = held;
-            sinks_killed = sinks;
-            break;
+            // What it holds is read again while it is stopped: between the reads above
+            // and the kill it could finish that document and claim the next one.
+            signal(first_pid, libc::SIGSTOP);
+            let held: Vec<String> = ledger
+                .documents()
+                .iter()
+                .filter(|d| d.2 == "processing" && held_by(d.3.as_deref(), first_pid))
+                .map(|d| d.0.clone())
+                .collect();
+            let sinks = ledger.sinks_held_by(first_pid);
+            if !held.is_empty() && sinks.len() == 2 {
+                killed_with = held;
+                sinks_killed = sinks;
+                break;
+            }
+            signal(first_pid, libc::SIGCONT);
         }
         std::thread::sleep(Duration::from_millis(10));
     }
