@@ -17,7 +17,10 @@
 //!   label holds another value of the field's kind, has its confidence halved: one of
 //!   the two readings is wrong, and only a person can tell which;
 //! - a field read as nothing, where the approvals showed a label that is on the page
-//!   with a value beside it, gets that value, at a confidence that sends it to review.
+//!   with a value beside it, gets that value: at a confidence that sends it to review
+//!   after one approval; after two or more that all had it beside that label and of
+//!   one shape, with the label's value alone on the page, at OCR's confidence with its
+//!   doubt divided as for a value read there;
 //!
 //! # Why
 //! A supplier prints its invoices from one template: once a person has confirmed where
@@ -276,21 +279,25 @@ pub fn label_of(lines: &[Line], page: u32, bbox: [u32; 4]) -> Option<String> {
         .words
         .iter()
         .position(|w| (w.bbox[0] + w.bbox[2]) / 2 >= bbox[0] && w.bbox[0] < bbox[2]);
-    let left = first.and_then(|k| {
-        let seg = line.segment[k];
-        let before = |s: usize| {
-            let ws: Vec<&layout::LWord> = line
-                .words
-                .iter()
-                .zip(&line.segment)
-                .take(k)
-                .filter(|(_, g)| **g == s)
-                .map(|(w, _)| w)
-                .collect();
-            words(&mut ws.into_iter())
-        };
-        before(seg).or_else(|| seg.checked_sub(1).and_then(before))
-    });
+    let left = first
+        .and_then(|k| {
+            let seg = line.segment[k];
+            let before = |s: usize| {
+                let ws: Vec<&layout::LWord> = line
+                    .words
+                    .iter()
+                    .zip(&line.segment)
+                    .take(k)
+                    .filter(|(_, g)| **g == s)
+                    .map(|(w, _)| w)
+                    .collect();
+                words(&mut ws.into_iter())
+            };
+            before(seg).or_else(|| seg.checked_sub(1).and_then(before))
+        })
+        // A value before the value (a date left of an order number in a row of values) is
+        // not its label: the heading above is.
+        .filter(|l| l.rsplit(' ').next().is_some_and(|w| !value_like(w)));
     if left.is_some() {
         return left;
     }
@@ -306,6 +313,12 @@ pub fn label_of(lines: &[Line], page: u32, bbox: [u32; 4]) -> Option<String> {
             .filter(|w| w.bbox[0] < bbox[2] && w.bbox[2] > bbox[0]),
     )
     .map(|l| format!("{l} {ABOVE}"))
+}
+
+/// A word with more digits than letters (a date, an amount, a number).
+fn value_like(word: &str) -> bool {
+    let digits = word.chars().filter(char::is_ascii_digit).count();
+    digits > 0 && digits >= word.chars().filter(|c| c.is_alphabetic()).count()
 }
 
 /// Appended to a label printed above its value.
@@ -389,86 +402,115 @@ pub fn agree(fields: &mut IndexedFields, lines: &[Line], dt: &DocType, vendor: &
         .iter()
         .filter(|s| !CONSTANTS.contains(&s.name.as_str()))
     {
-        let Some(habit) = vendor.learned.fields.get(&spec.name) else {
-            continue;
-        };
-        if is_name(spec) && names(fields, lines, &spec.name, habit, &vendor.name) {
-            continue;
+        if let Some(habit) = vendor.learned.fields.get(&spec.name) {
+            agree_field(fields, lines, spec, habit, vendor);
         }
-        let Some((label, n)) = habit.label() else {
-            continue;
-        };
-        match fields.get_mut(&spec.name) {
-            Some(f) if matches!(f.origin, Origin::Ocr | Origin::TextLayer) => {
-                let Some(bbox) = f.bbox else { continue };
-                let here = label_of(lines, f.page, bbox);
-                // One shape on every approval: an identifier read with a letter for a
-                // digit (or the reverse) is read as that shape.
-                if let (FieldKind::Identifier, [(only, _)]) = (
-                    spec.kind,
-                    habit.shapes.iter().collect::<Vec<_>>().as_slice(),
-                ) {
-                    if shape(&f.value) != **only {
-                        if let Some(fixed) = fit_shape(&f.value, only) {
-                            f.reasons.push(format!(
-                                "read {:?}; shaped {only} as on every approved document of {}",
-                                f.value, vendor.name
-                            ));
-                            f.value = fixed;
-                        }
+    }
+}
+
+/// One field compared with what the approvals showed; see [`agree`].
+fn agree_field(
+    fields: &mut IndexedFields,
+    lines: &[Line],
+    spec: &FieldSpec,
+    habit: &Habit,
+    vendor: &Vendor,
+) {
+    if is_name(spec) && names(fields, lines, &spec.name, habit, &vendor.name) {
+        return;
+    }
+    let Some((label, n)) = usual_label(habit) else {
+        return;
+    };
+    match fields.get_mut(&spec.name) {
+        Some(f) if matches!(f.origin, Origin::Ocr | Origin::TextLayer) => {
+            let Some(bbox) = f.bbox else { return };
+            let here = label_of(lines, f.page, bbox);
+            // One shape on every approval: an identifier read with a letter for a
+            // digit (or the reverse) is read as that shape.
+            if let (FieldKind::Identifier, [(only, _)]) = (
+                spec.kind,
+                habit.shapes.iter().collect::<Vec<_>>().as_slice(),
+            ) {
+                if shape(&f.value) != **only {
+                    if let Some(fixed) = fit_shape(&f.value, only) {
+                        f.reasons.push(format!(
+                            "read {:?}; shaped {only} as on every approved document of {}",
+                            f.value, vendor.name
+                        ));
+                        f.value = fixed;
                     }
                 }
-                let shape = shape_of(spec, f);
-                let shape_known = shape.as_ref().is_none_or(|s| habit.shapes.contains_key(s));
-                if here.as_deref().is_some_and(|h| same_label(h, label)) && shape_known {
-                    let c = 1.0 - (1.0 - f.confidence) / (n as f64 + 1.0);
-                    f.set_confidence(
-                        c,
-                        format_args!(
-                            "beside {label:?}, as on {n} approved document(s) of {}",
-                            vendor.name
-                        ),
-                    );
-                } else if let Some(there) = elsewhere(lines, spec, habit, here.as_deref(), f) {
-                    // Every approval had it beside one label, and that label holds
-                    // another value here: one of the two readings is wrong.
-                    f.set_confidence(
-                        f.confidence / 2.0,
-                        format_args!(
-                            "read away from {label:?}, where all {n} approved documents of {} \
-                             had it; beside it is {:?}: halved",
-                            vendor.name, there.value
-                        ),
-                    );
-                } else if !shape_known && habit.shapes.len() == 1 && habit.found >= 2 {
-                    f.set_confidence(
-                        f.confidence / 2.0,
-                        format_args!(
-                            "shaped {:?}, unlike {}'s approved documents ({}), halved",
-                            shape.unwrap_or_default(),
-                            vendor.name,
-                            habit.shapes.keys().cloned().collect::<Vec<_>>().join(", ")
-                        ),
-                    );
-                }
             }
-            Some(_) => {}
-            None => {
-                if let Some(found) = beside_label(lines, spec, label) {
-                    let reason = format!(
-                        "not read; found beside {label:?}, where {n} approved document(s) of {} \
-                         had it",
+            let shape = shape_of(spec, f);
+            let shape_known = shape.as_ref().is_none_or(|s| habit.shapes.contains_key(s));
+            if here.as_deref().is_some_and(|h| same_label(h, label)) && shape_known {
+                let c = 1.0 - (1.0 - f.confidence) / (n as f64 + 1.0);
+                f.set_confidence(
+                    c,
+                    format_args!(
+                        "beside {label:?}, as on {n} approved document(s) of {}",
                         vendor.name
-                    );
-                    fields.set(
-                        &spec.name,
-                        Some(Field {
-                            reasons: vec![reason],
-                            ..found
-                        }),
-                    );
-                }
+                    ),
+                );
+            } else if let Some(there) = elsewhere(lines, spec, habit, here.as_deref(), f) {
+                // Every approval had it beside one label, and that label holds
+                // another value here: one of the two readings is wrong.
+                f.set_confidence(
+                    f.confidence / 2.0,
+                    format_args!(
+                        "read away from {label:?}, where all {n} approved documents of {} \
+                         had it; beside it is {:?}: halved",
+                        vendor.name, there.value
+                    ),
+                );
+            } else if !shape_known && habit.shapes.len() == 1 && habit.found >= 2 {
+                f.set_confidence(
+                    f.confidence / 2.0,
+                    format_args!(
+                        "shaped {:?}, unlike {}'s approved documents ({}), halved",
+                        shape.unwrap_or_default(),
+                        vendor.name,
+                        habit.shapes.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                );
             }
+        }
+        Some(_) => {}
+        None => {
+            let Some((found, ocr, alone)) = beside_label(lines, spec, label) else {
+                return;
+            };
+            let mut reasons = vec![format!(
+                "not read; found beside {label:?}, where {n} approved document(s) of {} \
+                 had it",
+                vendor.name
+            )];
+            // Two approvals at least, every one with the value beside this label and
+            // of this shape, and no other value beside another print of the label: the
+            // supplier's template read as a person confirmed it, as sure as a value read
+            // beside it.
+            let shape_known = shape_of(spec, &found)
+                .is_none_or(|s| habit.shapes.len() == 1 && habit.shapes.contains_key(&s));
+            let confidence = if n >= 2 && n == habit.found && shape_known && alone {
+                let c = 1.0 - (1.0 - ocr) / (n as f64 + 1.0);
+                reasons.push(format!(
+                    "of the shape every approval showed, no other value beside the label: \
+                     OCR's {ocr:.3} with its doubt divided by {}: confidence {c:.3}",
+                    n + 1
+                ));
+                c
+            } else {
+                PROPOSED
+            };
+            fields.set(
+                &spec.name,
+                Some(Field {
+                    confidence,
+                    reasons,
+                    ..found
+                }),
+            );
         }
     }
 }
@@ -482,11 +524,31 @@ fn elsewhere(
     here: Option<&str>,
     f: &Field,
 ) -> Option<Field> {
-    let (label, n) = habit.label()?;
+    let (label, n) = usual_label(habit)?;
     if n < 2 || n != habit.found || here.is_some_and(|h| same_label(h, label)) {
         return None;
     }
-    beside_label(lines, spec, label).filter(|there| there.value != f.value)
+    beside_label(lines, spec, label)
+        .map(|(there, _, _)| there)
+        .filter(|there| there.value != f.value)
+}
+
+/// The label most approvals showed, counting its OCR variants (`ref client` and
+/// `réf client`) as one, and on how many approvals.
+fn usual_label(habit: &Habit) -> Option<(&str, u32)> {
+    habit
+        .labels
+        .keys()
+        .map(|l| {
+            let n = habit
+                .labels
+                .iter()
+                .filter(|(other, _)| same_label(l, other))
+                .map(|(_, n)| n)
+                .sum::<u32>();
+            (l.as_str(), n)
+        })
+        .max_by_key(|(l, n)| (*n, habit.labels[*l]))
 }
 
 /// Labels as OCR reads them on two pages: the same words, a letter or two misread.
@@ -498,12 +560,15 @@ fn same_label(a: &str, b: &str) -> bool {
             .all(|(x, y)| layout::token_match(x, y) > 0.0)
 }
 
-/// A confidence for a value found only because approvals showed its label: enough to
-/// show the reviewer, never enough to post.
+/// A confidence for a value found only because approvals showed its label, until two
+/// approvals agree on its place and shape: enough to show the reviewer, never enough to
+/// post.
 const PROPOSED: f64 = 0.5;
 
-/// The value of `spec`'s kind printed right of, or just below, the label `label`.
-fn beside_label(lines: &[Line], spec: &FieldSpec, label: &str) -> Option<Field> {
+/// The value of `spec`'s kind printed right of, or just below, the label `label` (at
+/// [`PROPOSED`]), with the lowest OCR confidence of its words and whether no other
+/// value of its kind stands beside another print of the label.
+fn beside_label(lines: &[Line], spec: &FieldSpec, label: &str) -> Option<(Field, f64, bool)> {
     let (label, above) = match label.strip_suffix(ABOVE) {
         Some(l) => (l.trim_end(), true),
         None => (label, false),
@@ -512,7 +577,8 @@ fn beside_label(lines: &[Line], spec: &FieldSpec, label: &str) -> Option<Field> 
     // Names and free text run to the end of their segment; other values are the first
     // one to five words that read as a value of their kind.
     let whole = matches!(spec.kind, FieldKind::Text | FieldKind::PartyName);
-    for (li, from, to, _) in layout::find_phrase(lines, &tokens) {
+    let mut found: Vec<(Field, f64)> = Vec::new();
+    'prints: for (li, from, to, _) in layout::find_phrase(lines, &tokens) {
         let line = &lines[li];
         let (l, start) = if above {
             let Some(b) = lines.get(li + 1).filter(|b| b.page == line.page) else {
@@ -541,17 +607,27 @@ fn beside_label(lines: &[Line], spec: &FieldSpec, label: &str) -> Option<Field> 
         for end in ends {
             let text = lines[l].text(start, end);
             if let Ok(Some(value)) = crate::extract::input::normalize(spec, &text) {
-                return Some(Field {
-                    value,
-                    confidence: PROPOSED,
-                    raw: text,
-                    page: lines[l].page,
-                    bbox: Some(layout::union(&words[start..end])),
-                    origin: Origin::Ocr,
-                    reasons: Vec::new(),
-                });
+                let ocr = words[start..end]
+                    .iter()
+                    .map(|w| w.conf as f64)
+                    .fold(1.0, f64::min);
+                found.push((
+                    Field {
+                        value,
+                        confidence: PROPOSED,
+                        raw: text,
+                        page: lines[l].page,
+                        bbox: Some(layout::union(&words[start..end])),
+                        origin: Origin::Ocr,
+                        reasons: Vec::new(),
+                    },
+                    ocr,
+                ));
+                continue 'prints;
             }
         }
     }
-    None
+    let alone = found.iter().all(|(f, _)| f.value == found[0].0.value);
+    let (first, ocr) = found.into_iter().next()?;
+    Some((first, ocr, alone))
 }

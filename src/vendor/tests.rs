@@ -342,6 +342,72 @@ fn a_missing_value_is_proposed_beside_the_learned_label_for_review() {
 }
 
 #[test]
+fn a_missing_value_beside_the_label_two_approvals_showed_is_read_with_their_confidence() {
+    let dt = invoice();
+    let mut v = nordlys();
+    for _ in 0..2 {
+        let approved = danish_invoice("1.543,13 kr.");
+        learn::learn(&mut v, &read(&approved), &[approved], &dt);
+    }
+    let next = next_invoice("2024-131", "Modtager:");
+    let mut fields = read(&next);
+    fields.set("invoice_number", None);
+    apply(&mut fields, &[next], &dt, &[v.clone()], AutoPost::Any);
+    let f = fields.get("invoice_number").unwrap();
+    assert_eq!(f.value, "2024-131");
+    // OCR's 0.95 with its doubt divided by the two approvals and one.
+    assert!((f.confidence - (1.0 - 0.05 / 3.0)).abs() < 1e-6, "{f:?}");
+    assert!(
+        f.reasons[1].contains("of the shape every approval showed"),
+        "{:?}",
+        f.reasons
+    );
+    // Of another shape than both approvals showed, it is only proposed.
+    let next = next_invoice("A-77", "Modtager:");
+    let mut fields = read(&next);
+    fields.set("invoice_number", None);
+    apply(&mut fields, &[next], &dt, &[v], AutoPost::Any);
+    let f = fields.get("invoice_number").unwrap();
+    assert_eq!((f.value.as_str(), f.confidence), ("A-77", 0.5));
+}
+
+#[test]
+fn a_value_left_of_the_approved_value_is_not_learned_as_its_label() {
+    let dt = invoice();
+    // A header grid: headings over one row of values.
+    let p = page(&[
+        (150, &[(150, "Nordlys Kontorartikler ApS")]),
+        (
+            400,
+            &[(150, "Fakturanr."), (700, "Dato"), (1200, "Rekvisition")],
+        ),
+        (
+            460,
+            &[(150, "2024-118"), (700, "06.09.2023"), (1200, "PO-55120")],
+        ),
+    ]);
+    let mut fields = IndexedFields::default();
+    fields.set(
+        "purchase_order",
+        Some(Field {
+            value: "PO-55120".into(),
+            confidence: 1.0,
+            raw: "PO-55120".into(),
+            page: 1,
+            bbox: None,
+            origin: Origin::Corrected,
+            reasons: Vec::new(),
+        }),
+    );
+    let mut v = nordlys();
+    learn::learn(&mut v, &fields, &[p], &dt);
+    assert_eq!(
+        v.learned.fields["purchase_order"].label(),
+        Some(("rekvisition (above)", 1))
+    );
+}
+
+#[test]
 fn a_first_approval_makes_a_vendor_record_and_later_ones_keep_its_iban() {
     let dt = invoice();
     let p = danish_invoice("1.543,13 kr.");
