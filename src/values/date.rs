@@ -266,10 +266,11 @@ static RE_DATE_NUM: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// `5 March 2024`, `14. marts 2024`, `5th March, 2024`, `05-Mar-24`,
-/// `1er mars 2024`, `3 de noviembre de 2025`.
+/// `1er mars 2024`, `3 de noviembre de 2025`; a comma after the month as OCR often
+/// reads it (`16 novembre: 2024`, a colon or semicolon).
 static RE_DATE_DMY_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)([0-9]{{1,2}})(?:st|nd|rd|th|er)?\.?(?:{HS}{{0,2}}|{HS}?[-/]{HS}?|{HS}de{HS})({m})\b\.?(,?{HS}{{0,2}}|{HS}?[-/]{HS}?|{HS}de{HS})([0-9]{{4}}|[0-9]{{2}})",
+        r"(?i)([0-9]{{1,2}})(?:st|nd|rd|th|er)?\.?(?:{HS}{{0,2}}|{HS}?[-/]{HS}?|{HS}de{HS})({m})\b\.?([,:;]?{HS}{{0,2}}|{HS}?[-/]{HS}?|{HS}de{HS})([0-9]{{4}}|[0-9]{{2}})",
         m = month_alternation(true)
     ))
     .expect("valid regex")
@@ -557,6 +558,8 @@ mod tests {
             ("1. maj 2024", ymd(2024, 5, 1)),
             ("3. Mai 2024", ymd(2024, 5, 3)),
             ("Oct. 1, 2024", ymd(2024, 10, 1)),
+            ("16 novembre: 2024", ymd(2024, 11, 16)),
+            ("16 novembre; 2024", ymd(2024, 11, 16)),
             ("1. okt. 2024", ymd(2024, 10, 1)),
             ("1. Okt. 2024", ymd(2024, 10, 1)),
             ("24. Dezember 2024", ymd(2024, 12, 24)),

@@ -64,7 +64,7 @@ fn currency_pattern() -> String {
 /// The number itself: grouped thousands (`1.234.567`, `1 234`, `1'234`) or a
 /// plain digit run, then an optional 1–2 digit decimal part or a `,-`/`.-`.
 static RE_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:[0-9]{1,3}(?:[.,'’\u{A0}\u{202F} ][0-9]{3})+|[0-9]+)(?:[.,][0-9]{1,2}|[.,]-)?")
+    Regex::new(r"(?:[0-9]{1,3}(?:[.,'’\u{A0}\u{202F} ][0-9]{3})+|[0-9]+)(?:[.,][0-9]{1,2}|, [0-9]{2}|[.,]-)?")
         .expect("valid regex")
 });
 
@@ -137,6 +137,16 @@ fn interpret_amount(core: &str) -> Option<(Decimal, bool)> {
     let (body, dash) = match core.strip_suffix(",-").or_else(|| core.strip_suffix(".-")) {
         Some(b) => (b, true),
         None => (core, false),
+    };
+    // OCR's space after a decimal comma (`1204, 22`): the regex takes it only before
+    // exactly two last digits.
+    let closed;
+    let body = match body.rfind(", ") {
+        Some(i) if body.len() - i == 4 => {
+            closed = format!("{},{}", &body[..i], &body[i + 2..]);
+            closed.as_str()
+        }
+        _ => body,
     };
     // The last `.`/`,` followed by exactly 1–2 digits at the end is the
     // decimal separator; every other separator groups thousands (the regex
@@ -319,7 +329,8 @@ fn find_money_detailed(text: &str) -> Vec<(Found<Money>, bool)> {
         // (`1 2345` is 1 and 2345, not 12345).
         while next_char(&fixed, e).is_some_and(|c| c.is_ascii_digit()) {
             match fixed[s..e].rfind([' ', '\u{A0}', '\u{202F}']) {
-                Some(i) => e = s + i,
+                // Not `1204, 225`'s comma either: 1204 and 225.
+                Some(i) => e = s + fixed[s..s + i].trim_end_matches(',').len(),
                 None => break,
             }
         }
@@ -469,6 +480,9 @@ mod tests {
             ("0,50", "0.50"),
             ("10 000", "10000.00"),
             ("1.234.56", "1234.56"),
+            // OCR's space after a decimal comma.
+            ("1204, 22", "1204.22"),
+            ("19145, 50", "19145.50"),
         ];
         for (t, want) in cases {
             let (amount, cur) = money(t).unwrap_or_else(|| panic!("{t} not parsed"));
@@ -598,6 +612,19 @@ mod tests {
         assert_eq!(
             all_money("Kl. 10:30 pris 99,95 kr"),
             vec![("99.95".into(), Some("DKK"))]
+        );
+        // A space after a decimal comma joins its two digits, and nothing more.
+        assert_eq!(
+            all_money("Importe neto: EUR 1204, 22"),
+            vec![("1204.22".into(), Some("EUR"))]
+        );
+        assert_eq!(
+            all_money("1204, 225 and 7, 22"),
+            vec![
+                ("1204.00".into(), None),
+                ("225.00".into(), None),
+                ("7.22".into(), None)
+            ]
         );
         assert_eq!(
             all_money("Pris 10 - 20 kr"),
