@@ -24,6 +24,10 @@
 //! buyer's reference, mostly its order number). Hints are never read from, so only a
 //! person sees what they hold.
 //!
+//! A key OCR could not read at all (every word below 0.4; a decorative font, a stamp
+//! over it) may be any field's label: its value, without the words it could not read
+//! either, contradicts an empty identifier or date field of its kind.
+//!
 //! A row of headings over a single row of values that starts with a number is a
 //! key/value grid (`text::pairs`), so its pairs are judged; a table's are not.
 //!
@@ -138,12 +142,52 @@ fn of_kind(value: &str, spec: &FieldSpec) -> Option<bool> {
                 .next()
                 .unwrap_or("")
                 .trim_end_matches([',', ';', '.']);
+            // An amount with its cents (`658, 81`, `1.234,00`) is no identifier.
+            let amount = values::find_money(value)
+                .first()
+                .is_some_and(|m| with_cents(&value[m.start..m.end]));
             !is_date
+                && !amount
                 && first.chars().any(|c| c.is_ascii_digit())
                 && spec.pattern.as_ref().is_none_or(|p| p.is_match(first))
         }
         _ => return None,
     })
+}
+
+/// The value of a pair whose key OCR could not read at all (every word below
+/// [`UNREADABLE`]), without the words it could not read either (a dotted leader read as
+/// letters): any field's label may be behind such a key.
+fn behind_unreadable_key(pair: &pairs::KeyValue) -> Option<String> {
+    if pair.key.is_empty() || pair.key.iter().any(|w| w.conf >= UNREADABLE) {
+        return None;
+    }
+    let value: Vec<&str> = pair
+        .value
+        .iter()
+        .filter(|w| w.conf >= UNREADABLE)
+        .map(|w| w.text.as_str())
+        .collect();
+    (!value.is_empty()).then(|| value.join(" "))
+}
+
+/// Below this OCR confidence a word is taken as unread (Tesseract gives 0 to a word it
+/// had to guess).
+const UNREADABLE: f32 = 0.4;
+
+/// Does an amount as printed end its number with a decimal separator and two digits
+/// (a space after the comma as OCR reads it)?
+fn with_cents(printed: &str) -> bool {
+    let digits: Vec<char> = printed
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .chars()
+        .rev()
+        .take(4)
+        .collect();
+    matches!(
+        digits.as_slice(),
+        [a, b, ',' | '.', ..] | [a, b, ' ', ',' | '.'] if a.is_ascii_digit() && b.is_ascii_digit()
+    )
 }
 
 fn overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
@@ -185,6 +229,25 @@ pub fn check(
                     .any(|(page, b)| *page == pair.page && overlaps(w.bbox, *b))
             });
             if claimed {
+                continue;
+            }
+            if let Some(value) = behind_unreadable_key(&pair) {
+                // Identifiers and dates only: amounts beside garbled words are mostly a
+                // table's rows.
+                for spec in empty
+                    .iter()
+                    .filter(|s| matches!(s.kind, FieldKind::Identifier | FieldKind::Date))
+                {
+                    if !named.contains(&spec.name) && of_kind(&value, spec) == Some(true) {
+                        named.push(spec.name.clone());
+                        seen.push(format!(
+                            "{} is empty, and the page has {value:?} beside a label that \
+                             could not be read ({:?})",
+                            spec.name,
+                            pair.key_tokens().join(" ")
+                        ));
+                    }
+                }
                 continue;
             }
             let tokens = pair.key_tokens();
@@ -272,6 +335,60 @@ mod tests {
             ),
             "{}",
             c.message
+        );
+    }
+
+    /// A row whose key OCR could not read (confidence 0), a dotted leader read as a
+    /// word it doubts, and `value`.
+    fn behind_a_garbled_key(value: &str) -> Vec<Line> {
+        let mut l = lines(&[(
+            360,
+            &[(200, "PHAMSRUMIONO:"), (510, "nennen"), (670, value)],
+        )]);
+        l[0].words[0].conf = 0.0;
+        l[0].words[1].conf = 0.35;
+        l
+    }
+
+    #[test]
+    fn a_value_beside_a_key_ocr_could_not_read_contradicts_an_empty_field_of_its_kind() {
+        let c = check(
+            &behind_a_garbled_key("PO-89848"),
+            &IndexedFields::default(),
+            &builtin_type("invoice"),
+            &[],
+        )
+        .expect("contradicted");
+        assert!(c.fields.contains(&"purchase_order".to_string()), "{c:?}");
+        assert!(
+            c.message.contains(
+                "purchase_order is empty, and the page has \"PO-89848\" beside a label that \
+                 could not be read"
+            ),
+            "{}",
+            c.message
+        );
+        // Read well, the same key is a label nobody listed: no contradiction.
+        let mut read = behind_a_garbled_key("PO-89848");
+        read[0].words[0].conf = 0.9;
+        assert_eq!(
+            check(
+                &read,
+                &IndexedFields::default(),
+                &builtin_type("invoice"),
+                &[]
+            ),
+            None
+        );
+        // An amount with its cents is no order number.
+        assert_eq!(
+            check(
+                &behind_a_garbled_key("658, 81"),
+                &IndexedFields::default(),
+                &builtin_type("invoice"),
+                &[]
+            ),
+            None
         );
     }
 
