@@ -794,20 +794,6 @@ async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
         assert_eq!(posted, "will post: 2026-03-07");
     }
 
-    // Screenshots of the document page at a laptop's and a desktop's size.
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/output");
-    std::fs::create_dir_all(&out).unwrap();
-    for (w, h) in [(1366, 768), (1920, 1080)] {
-        c.set_window_size(w, h).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        std::fs::write(
-            out.join(format!("review-document-{w}x{h}.png")),
-            c.screenshot().await.unwrap(),
-        )
-        .unwrap();
-    }
-    c.set_window_size(1366, 768).await.unwrap();
-
     // Figures: the most doubtful field corrected (to the generator's truth) and the
     // document approved, for the invoice and the receipt, by keyboard.
     for kind in ["inv", "rcp"] {
@@ -1849,5 +1835,166 @@ async fn line_items_are_corrected_in_a_grid_with_their_sum_checked_live() {
         )
         .unwrap();
     assert_eq!(corrected, 1);
+    c.close().await.unwrap();
+}
+
+/// Sets the page's viewport (not the window, whose size includes the browser's frame)
+/// to `w` x `h` CSS pixels: the window grows by what the frame takes.
+async fn viewport(c: &fantoccini::Client, w: u32, h: u32) {
+    c.set_window_size(w, h).await.unwrap();
+    let inner = js(c, "return [window.innerWidth, window.innerHeight]").await;
+    let (iw, ih) = (
+        inner[0].as_u64().unwrap() as u32,
+        inner[1].as_u64().unwrap() as u32,
+    );
+    c.set_window_size(2 * w - iw, 2 * h - ih).await.unwrap();
+    let inner = eventually("the viewport's size", async || {
+        let v = js(c, "return [window.innerWidth, window.innerHeight]").await;
+        (v == serde_json::json!([w, h])).then_some(v)
+    })
+    .await;
+    assert_eq!(inner, serde_json::json!([w, h]));
+}
+
+/// Issue 18: the document page at a 1366x768 laptop's viewport. The fields pane has no
+/// horizontal scrollbar, and the lowest field, reached by Tab, is not left under the
+/// sticky Approve bar. Screenshots at 1366x768 and 1920x1080 (viewports) go to
+/// `tests/output/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_page_fits_a_laptop_screen() {
+    need_browser();
+    let inst = read_generated(
+        "[workers]\ncount = 2\n",
+        2,
+        &["--degradation", "heavy", "--kind", "mixed"],
+    );
+    let (_running, c, base) = signed_in(&inst, "lu", "reviewer").await;
+    let invoice: String = inst
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE state = 'in_review' AND name LIKE 'inv%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("no invoice in review ({e}): {:?}", inst.documents()));
+    viewport(&c, 1366, 768).await;
+    c.goto(&format!("{base}/documents/{invoice}"))
+        .await
+        .unwrap();
+    // The snippets are sized by script once the page has loaded.
+    eventually("the page's script", async || {
+        let done = js(&c, "return document.readyState === 'complete'").await;
+        done.as_bool().filter(|d| *d)
+    })
+    .await;
+
+    // The fields pane: the scrolling box that holds the fields.
+    const PANE: &str = "let pane = document.querySelector('#fields .field');
+         while (pane && !['auto', 'scroll'].includes(getComputedStyle(pane).overflowY)) pane = pane.parentElement;";
+
+    // Nothing in the fields pane is wider than the pane; if something is, name it.
+    let overflow = js(
+        &c,
+        &format!(
+            "{PANE}
+             const right = pane.getBoundingClientRect().right;
+             const wide = [...pane.querySelectorAll('*')]
+               .filter((e) => e.getBoundingClientRect().right > right + 0.5 && e.getClientRects().length)
+               .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + [...e.classList].join('.')
+                    + ' ' + Math.round(e.getBoundingClientRect().width) + 'px');
+             return {{scroll: pane.scrollWidth, client: pane.clientWidth, wide: wide.slice(0, 8)}}"
+        ),
+    )
+    .await;
+    assert!(
+        overflow["scroll"].as_u64().unwrap() <= overflow["client"].as_u64().unwrap(),
+        "the fields pane scrolls sideways at 1366x768: {overflow}"
+    );
+
+    // Scrolled anywhere, no field's input shows under the Approve bar: wherever an
+    // input's visible part (inside the pane) meets the bar, the bar is drawn over it.
+    let covered = js(
+        &c,
+        &format!(
+            "{PANE}
+             const bar = document.querySelector('.actions').getBoundingClientRect();
+             const inputs = [...document.querySelectorAll('#fields .field input:not([type=hidden])')];
+             const covered = [];
+             for (let y = 0; y <= pane.scrollHeight - pane.clientHeight + 20; y += 20) {{
+               pane.scrollTop = y;
+               const p = pane.getBoundingClientRect();
+               for (const i of inputs) {{
+                 const r = i.getBoundingClientRect();
+                 const top = Math.max(r.top, p.top, bar.top), bottom = Math.min(r.bottom, p.bottom, bar.bottom);
+                 if (bottom - top < 1) continue;
+                 const at = document.elementFromPoint(r.left + 4, (top + bottom) / 2);
+                 if (at && at.closest('.actions')) covered.push(i.id + ' at scrollTop ' + pane.scrollTop);
+               }}
+             }}
+             pane.scrollTop = 0;
+             return covered.slice(0, 5)"
+        ),
+    )
+    .await;
+    assert_eq!(
+        covered,
+        serde_json::json!([]),
+        "fields under the Approve bar"
+    );
+
+    // The lowest field, reached from the one above it by Tab, is in view above the bar.
+    let inputs = js(
+        &c,
+        "return [...document.querySelectorAll('#fields .field input:not([type=hidden])')].map((i) => i.id)",
+    )
+    .await;
+    let inputs: Vec<String> = serde_json::from_value(inputs).unwrap();
+    assert!(inputs.len() >= 2, "{inputs:?}");
+    let (above, last) = (&inputs[inputs.len() - 2], &inputs[inputs.len() - 1]);
+    c.execute(
+        &format!("{PANE} pane.scrollTop = 0; document.getElementById(arguments[0]).focus()"),
+        vec![serde_json::json!(above)],
+    )
+    .await
+    .unwrap();
+    press(&c, &Key::Tab.to_string()).await;
+    assert_eq!(
+        js(&c, "return document.activeElement.id").await,
+        last.as_str()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let place = js(
+        &c,
+        &format!(
+            "{PANE}
+             const i = document.activeElement.getBoundingClientRect();
+             const bar = document.querySelector('.actions').getBoundingClientRect();
+             const p = pane.getBoundingClientRect();
+             return {{input_top: i.top, input_bottom: i.bottom, bar_top: bar.top, bar_bottom: bar.bottom,
+                     pane_top: p.top, viewport: window.innerHeight}}"
+        ),
+    )
+    .await;
+    let at = |k: &str| place[k].as_f64().unwrap();
+    assert!(
+        at("input_bottom") <= at("bar_top") && at("input_top") >= at("pane_top"),
+        "the lowest field is under the Approve bar: {place}"
+    );
+    assert!(
+        at("bar_bottom") <= at("viewport"),
+        "the Approve bar is cut off by the window: {place}"
+    );
+
+    // Screenshots of the document page at a laptop's and a desktop's viewport.
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/output");
+    std::fs::create_dir_all(&out).unwrap();
+    for (w, h) in [(1366, 768), (1920, 1080)] {
+        viewport(&c, w, h).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.unwrap();
+        let size = image::load_from_memory(&png).unwrap();
+        assert_eq!((size.width(), size.height()), (w, h));
+        std::fs::write(out.join(format!("review-document-{w}x{h}.png")), png).unwrap();
+    }
     c.close().await.unwrap();
 }
