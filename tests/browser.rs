@@ -62,6 +62,17 @@ fn read_generated(extra: &str, count: u32, args: &[&str]) -> Install {
     inst
 }
 
+/// The id of a generated invoice (`inv-…`) waiting in review.
+fn invoice_in_review(inst: &Install) -> String {
+    inst.db()
+        .query_row(
+            "SELECT id FROM documents WHERE state = 'in_review' AND name LIKE 'inv%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("no invoice in review ({e}): {:?}", inst.documents()))
+}
+
 /// `mailroom run` on `inst` with its web UI, a chromedriver, and a headless Chromium
 /// signed in as a new user `name` (password "NAME's long password") on the queue page.
 /// Keep the first value alive: it stops both processes when dropped.
@@ -717,14 +728,7 @@ async fn a_typed_amount_is_shown_as_posted_and_never_read_two_ways() {
     inst.fill_inbox(&images(&gen));
     inst.run_to_idle(Duration::from_secs(300));
     let (_running, c, base) = signed_in(&inst, "cy", "reviewer").await;
-    let invoice: String = inst
-        .db()
-        .query_row(
-            "SELECT id FROM documents WHERE state = 'in_review' AND name LIKE 'inv%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap_or_else(|e| panic!("no invoice in review ({e}): {:?}", inst.documents()));
+    let invoice = invoice_in_review(&inst);
     c.goto(&format!("{base}/documents/{invoice}"))
         .await
         .unwrap();
@@ -1903,9 +1907,9 @@ async fn viewport(c: &fantoccini::Client, w: u32, h: u32) {
 }
 
 /// Issue 18: the document page at a 1366x768 laptop's viewport. The fields pane has no
-/// horizontal scrollbar, and the lowest field, reached by Tab, is not left under the
-/// sticky Approve bar. Screenshots at 1366x768 and 1920x1080 (viewports) go to
-/// `tests/output/`.
+/// horizontal scrollbar; scrolled anywhere, no field's input shows under the Approve
+/// bar; the lowest field, reached by Tab, is in view above it. Screenshots at 1366x768
+/// and 1920x1080 (viewports) go to `tests/output/`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_document_page_fits_a_laptop_screen() {
     need_browser();
@@ -1915,14 +1919,7 @@ async fn the_document_page_fits_a_laptop_screen() {
         &["--degradation", "heavy", "--kind", "mixed"],
     );
     let (_running, c, base) = signed_in(&inst, "lu", "reviewer").await;
-    let invoice: String = inst
-        .db()
-        .query_row(
-            "SELECT id FROM documents WHERE state = 'in_review' AND name LIKE 'inv%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap_or_else(|e| panic!("no invoice in review ({e}): {:?}", inst.documents()));
+    let invoice = invoice_in_review(&inst);
     viewport(&c, 1366, 768).await;
     c.goto(&format!("{base}/documents/{invoice}"))
         .await
