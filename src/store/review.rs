@@ -342,20 +342,27 @@ impl Store {
         })
     }
 
-    /// Documents in review: how many, and how many of each type. The type comes from
-    /// the search keys (`document_search`): on SQLite `documents.doc_type` is virtual,
-    /// and reading it for every document in review parsed each one's typed JSON.
+    /// Documents in review: how many, and how many of each type. On SQLite the type
+    /// comes from the search keys (`document_search`): there `documents.doc_type` is
+    /// virtual, and reading it for every document in review parsed each one's typed
+    /// JSON. PostgreSQL stores it, and counts it from the (state, doc_type) index.
     pub fn review_counts(&self) -> Result<(i64, Vec<(String, i64)>), StoreError> {
         self.with(|c| {
-            let types: Vec<(String, i64)> = c.query_map(
+            let sql = match c.backend() {
                 // `+seq`: not by the rowid, one row at a time (which reads each row
                 // with its search text), but a scan of the (doc_type, seq) index.
-                "SELECT COALESCE(doc_type, 'unknown'), COUNT(*) FROM document_search
-                 WHERE +seq IN (SELECT seq FROM documents WHERE state = 'in_review')
-                 GROUP BY doc_type ORDER BY 2 DESC",
-                params![],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+                db::Backend::Sqlite => {
+                    "SELECT COALESCE(doc_type, 'unknown'), COUNT(*) FROM document_search
+                     WHERE +seq IN (SELECT seq FROM documents WHERE state = 'in_review')
+                     GROUP BY doc_type ORDER BY 2 DESC"
+                }
+                db::Backend::Postgres => {
+                    "SELECT COALESCE(doc_type, 'unknown'), COUNT(*) FROM documents
+                     WHERE state = 'in_review' GROUP BY doc_type ORDER BY 2 DESC"
+                }
+            };
+            let types: Vec<(String, i64)> =
+                c.query_map(sql, params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok((types.iter().map(|t| t.1).sum(), types))
         })
     }
