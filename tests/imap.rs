@@ -47,27 +47,14 @@ impl Dovecot {
             .prefix("mr-imap-")
             .tempdir_in("/tmp")
             .unwrap();
-        let out = Command::new("bash")
-            .arg(script())
-            .arg("start")
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "scripts/imap-server start failed (Dovecot comes from scripts/install-deps --test): {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
+        let keys = start_service(
+            "imap-server",
+            dir.path(),
+            &[],
+            "IMAP_PORT",
+            "Dovecot comes from scripts/install-deps --test",
         );
-        let line = stdout
-            .lines()
-            .rfind(|l| l.starts_with("IMAP_PORT="))
-            .unwrap();
-        let get = |k: &str| {
-            line.split_whitespace()
-                .find_map(|p| p.strip_prefix(&format!("{k}=")).map(String::from))
-                .unwrap()
-        };
+        let get = |k: &str| keys[k].clone();
         Dovecot {
             imap_port: get("IMAP_PORT").parse().unwrap(),
             imaps_port: get("IMAPS_PORT").parse().unwrap(),

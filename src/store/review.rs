@@ -316,7 +316,7 @@ impl Store {
             let rows = c.query_map(select_documents!("
                  WHERE seq > ?1
                    AND (?2 IS NULL OR state = ?2)
-                   AND (?3 IS NULL OR doc_type = ?3)
+                   AND (?3 IS NULL OR seq IN (SELECT seq FROM document_search WHERE doc_type = ?3))
                    AND (?4 IS NULL OR instr(lower(json_extract(result, '$.fields.vendor_name.value')), lower(?4)) > 0)
                    AND (?5 IS NULL OR received_at >= ?5)
                    AND (?6 IS NULL OR received_at < ?6)
@@ -342,15 +342,27 @@ impl Store {
         })
     }
 
-    /// Documents in review: how many, and how many of each type.
+    /// Documents in review: how many, and how many of each type. On SQLite the type
+    /// comes from the search keys (`document_search`): there `documents.doc_type` is
+    /// virtual, and reading it for every document in review parsed each one's typed
+    /// JSON. PostgreSQL stores it, and counts it from the (state, doc_type) index.
     pub fn review_counts(&self) -> Result<(i64, Vec<(String, i64)>), StoreError> {
         self.with(|c| {
-            let types: Vec<(String, i64)> = c.query_map(
-                "SELECT COALESCE(doc_type, 'unknown'), COUNT(*)
-                 FROM documents WHERE state = 'in_review' GROUP BY doc_type ORDER BY 2 DESC",
-                params![],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let sql = match c.backend() {
+                // `+seq`: not by the rowid, one row at a time (which reads each row
+                // with its search text), but a scan of the (doc_type, seq) index.
+                db::Backend::Sqlite => {
+                    "SELECT COALESCE(doc_type, 'unknown'), COUNT(*) FROM document_search
+                     WHERE +seq IN (SELECT seq FROM documents WHERE state = 'in_review')
+                     GROUP BY doc_type ORDER BY 2 DESC"
+                }
+                db::Backend::Postgres => {
+                    "SELECT COALESCE(doc_type, 'unknown'), COUNT(*) FROM documents
+                     WHERE state = 'in_review' GROUP BY doc_type ORDER BY 2 DESC"
+                }
+            };
+            let types: Vec<(String, i64)> =
+                c.query_map(sql, params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok((types.iter().map(|t| t.1).sum(), types))
         })
     }

@@ -92,6 +92,8 @@ pub fn search_texts(id: &str, name: &str, doc: &serde_json::Value) -> Vec<String
 /// [`Scan`] compare, so that a search never reads the typed documents of rows that
 /// cannot match.
 struct Keys {
+    /// The document's type (`doc_type.value`), for the review queue's counts and filter.
+    doc_type: Option<String>,
     text: String,
     vendor: String,
     total: Option<f64>,
@@ -113,6 +115,7 @@ fn keys(id: &str, name: &str, result: Option<&str>) -> Keys {
         .filter(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok() && v.len() == 10)
         .collect();
     Keys {
+        doc_type: doc["doc_type"]["value"].as_str().map(str::to_string),
         text: search_texts(id, name, &doc).join("\n"),
         vendor: ["vendor_name", "merchant_name"]
             .into_iter()
@@ -141,11 +144,12 @@ pub(super) fn index_document(tx: &mut Tx<'_>, id: &str, result: Option<&str>) ->
     };
     let k = keys(id, &name, result);
     tx.execute(
-        "INSERT INTO document_search (seq, text, vendor, total, date_min, date_max)
-         SELECT seq, ?2, ?3, ?4, ?5, ?6 FROM documents WHERE id = ?1
+        "INSERT INTO document_search (seq, text, vendor, total, date_min, date_max, doc_type)
+         SELECT seq, ?2, ?3, ?4, ?5, ?6, ?7 FROM documents WHERE id = ?1
          ON CONFLICT (seq) DO UPDATE SET text = excluded.text, vendor = excluded.vendor,
-             total = excluded.total, date_min = excluded.date_min, date_max = excluded.date_max",
-        params![id, k.text, k.vendor, k.total, k.date_min, k.date_max],
+             total = excluded.total, date_min = excluded.date_min, date_max = excluded.date_max,
+             doc_type = excluded.doc_type",
+        params![id, k.text, k.vendor, k.total, k.date_min, k.date_max, k.doc_type],
     )?;
     Ok(())
 }
@@ -722,6 +726,31 @@ mod tests {
         s.correct(&a_id, &corrected, &[]).unwrap();
         assert_eq!(find(terms(&["lyngholm"])), [a_id.as_str()]);
         assert!(find(terms(&["østerlund"])).is_empty());
+        // The queue's counts by type and its type filter read the type from the keys,
+        // so they follow a document read again as another type.
+        let mut as_receipt: serde_json::Value = serde_json::from_str(&b).unwrap();
+        as_receipt["doc_type"]["value"] = "receipt".into();
+        s.correct(&b_id, &as_receipt.to_string(), &[]).unwrap();
+        let counts = |s: &Store| {
+            let (total, mut types) = s.review_counts().unwrap();
+            types.sort();
+            (total, types)
+        };
+        let by_type = vec![("invoice".to_string(), 1), ("receipt".to_string(), 1)];
+        assert_eq!(counts(&s), (2, by_type.clone()));
+        let of_type = |s: &Store, t: &str| -> Vec<String> {
+            let filter = crate::store::review::DocumentFilter {
+                doc_type: Some(t.into()),
+                ..Default::default()
+            };
+            s.find_documents(&filter, 0, 10)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(of_type(&s, "receipt"), [b_id.as_str()]);
+        assert_eq!(of_type(&s, "invoice"), [a_id.as_str()]);
         // A ledger from before the keys: filled in when it is opened.
         s.with(|c| c.execute("DELETE FROM document_search", params![]))
             .unwrap();
@@ -737,5 +766,7 @@ mod tests {
         assert_eq!(found, ids);
         let scan = terms(&["lyngholm"]);
         assert_eq!(s.scan_documents(&scan, None, 10).unwrap()[0].id, a_id);
+        assert_eq!(counts(&s), (2, by_type));
+        assert_eq!(of_type(&s, "receipt"), [b_id.as_str()]);
     }
 }

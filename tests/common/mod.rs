@@ -703,3 +703,41 @@ pub fn find_check<'a>(doc: &'a serde_json::Value, code: &str) -> &'a serde_json:
         .find(|c| c["code"] == code)
         .unwrap_or_else(|| panic!("no {code} check in {doc}"))
 }
+
+/// Starts a throw-away service with `scripts/SCRIPT start DIR` (environment `env`
+/// added) and returns the `KEY=VALUE` words of the last line of its output that
+/// starts with `first_key=`. Fails the test with the script's output, naming where the
+/// service comes from (`installed_by`), when the script fails.
+pub fn start_service(
+    script: &str,
+    dir: &Path,
+    env: &[(&str, &str)],
+    first_key: &str,
+    installed_by: &str,
+) -> std::collections::HashMap<String, String> {
+    let out = Command::new("bash")
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scripts")
+                .join(script),
+        )
+        .arg("start")
+        .arg(dir)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "scripts/{script} start failed ({installed_by}): {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .rfind(|l| l.starts_with(&format!("{first_key}=")))
+        .unwrap_or_else(|| panic!("scripts/{script} start printed no {first_key}=: {stdout}"));
+    line.split_whitespace()
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}

@@ -39,27 +39,15 @@ impl S3Server {
 
     /// Start (again, on `port` when given) on the same data.
     pub fn up(&mut self, port: Option<&str>) {
-        let mut c = Command::new("bash");
-        c.arg(script()).arg("start").arg(self.dir.path());
-        if let Some(p) = port {
-            c.env("S3_PORT", p);
-        }
-        let out = c.output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "scripts/s3-server start failed (s3s-fs comes from scripts/install-deps --test): {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
+        let env: Vec<(&str, &str)> = port.map(|p| ("S3_PORT", p)).into_iter().collect();
+        let keys = super::start_service(
+            "s3-server",
+            self.dir.path(),
+            &env,
+            "S3_ENDPOINT",
+            "s3s-fs comes from scripts/install-deps --test",
         );
-        let line = stdout
-            .lines()
-            .rfind(|l| l.starts_with("S3_ENDPOINT="))
-            .unwrap();
-        self.endpoint = line
-            .split_whitespace()
-            .find_map(|p| p.strip_prefix("S3_ENDPOINT="))
-            .unwrap()
-            .to_string();
+        self.endpoint = keys["S3_ENDPOINT"].clone();
         self.port = self.endpoint.rsplit(':').next().unwrap().to_string();
     }
 

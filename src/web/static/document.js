@@ -14,6 +14,8 @@
     i.closest(".field").querySelector(".toggle-value").value = i.checked ? "true" : "false";
     i.closest(".field").querySelector(".toggle-text").textContent = i.checked ? i.dataset.yes : i.dataset.no;
     clearTimeout(timer);
+    asked++;
+    checking(true);
     timer = setTimeout(validate, 50);
   }));
   let focused = inputs[0] || null;
@@ -50,13 +52,20 @@
   inputs.forEach((i) => i.addEventListener("focus", () => { show(i); i.select(); }));
 
   // Validation as you type: the server normalises every value and runs the checks.
-  let timer = null;
+  // Only the answer to the latest question is shown (an earlier one arriving late
+  // would show a state the page has left); until it is shown, the page says it is
+  // checking (`data-checking` on the form, which the browser tests wait for).
+  let timer = null, asked = 0;
+  const checking = (on) => { if (on) form.dataset.checking = "yes"; else delete form.dataset.checking; };
   const validate = () => {
     const fields = {};
     inputs.forEach((i) => { fields[i.closest(".field").dataset.field] = valueOf(i); });
     const body = { fields };
     if (editable && itemsChanged()) body.items = rowsOf();
+    const question = ++asked;
+    checking(true);
     post(`/documents/${id}/check`, body).then((r) => r.json()).then((res) => {
+      if (question !== asked) return;
       if (editable) {
         // Each cell the server refused, and the rows' sum against the totals.
         const problems = document.getElementById("items-problems");
@@ -104,12 +113,13 @@
         li.textContent = c.message;
         checks.appendChild(li);
       });
-    }).catch(() => {});
+    }).catch(() => {}).finally(() => { if (question === asked) checking(false); });
   };
-  inputs.forEach((i) => i.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(validate, 250); }));
+  // A change: the answer to any question already asked is out of date.
+  const later = () => { clearTimeout(timer); asked++; checking(true); timer = setTimeout(validate, 250); };
+  inputs.forEach((i) => i.addEventListener("input", later));
 
   if (editable) {
-    const later = () => { clearTimeout(timer); timer = setTimeout(validate, 250); };
     grid.addEventListener("input", (e) => { if (e.target.matches("input.cell")) later(); });
     // A cell takes words clicked on the scan too; its text is selected on focus.
     grid.addEventListener("focusin", (e) => {
