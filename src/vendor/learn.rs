@@ -20,7 +20,7 @@
 //!   with a value beside it, gets that value: at a confidence that sends it to review
 //!   after one approval; after two or more that all had it beside that label and of
 //!   one shape, with the label's value alone on the page, at OCR's confidence with its
-//!   doubt divided as for a value read there;
+//!   doubt divided as for a value read there.
 //!
 //! # Why
 //! A supplier prints its invoices from one template: once a person has confirmed where
