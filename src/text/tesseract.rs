@@ -89,11 +89,6 @@ impl Tesseract {
         // Without a dictionary penalty for non-words, invoice numbers like "INV-2024-0042"
         // come out as words; leave Tesseract's defaults otherwise.
         ocr.set_variable("debug_file", "/dev/null");
-        // Office print is proportional: without this, layout analysis tries every
-        // row for fixed-pitch character cells (`tune_row_pitch`), about 2.4 % of a
-        // clean A4 page's instructions (callgrind), for the same words on office pages
-        // and the same fields on the generator's mix (issue 16).
-        ocr.set_variable("textord_all_prop", "1");
         let osd = if osd {
             let h = Handle::new(datapath, "osd")?;
             unsafe { ffi::TessBaseAPISetPageSegMode(h.0, ffi::TessPageSegMode_PSM_OSD_ONLY) };
@@ -252,21 +247,6 @@ impl OcrEngine for Tesseract {
 mod tests {
     use super::*;
     use std::time::Duration;
-
-    #[test]
-    fn the_page_pass_skips_the_fixed_pitch_search() {
-        let cfg = crate::config::Config::defaults();
-        let t = crate::pipeline::engine(&cfg).unwrap();
-        let name = CString::new("textord_all_prop").unwrap();
-        let mut value = 0;
-        // SAFETY: the handle is ours; the out-pointer is a valid local.
-        let found = unsafe { ffi::TessBaseAPIGetBoolVariable(t.ocr.0, name.as_ptr(), &mut value) };
-        assert_eq!(
-            (found, value),
-            (1, 1),
-            "every row is read as proportional print"
-        );
-    }
 
     #[test]
     fn second_reads_share_the_page_time_limit() {
