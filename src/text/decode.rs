@@ -92,7 +92,9 @@ impl Pages<'_> {
         lim.max_alloc = Some(self.limits.max_pixels * 4 + (64 << 20));
         r.limits(lim);
         let img = r.decode().map_err(|e| TextError::Corrupt(e.to_string()))?;
-        let gray = img.to_luma8();
+        // A grey page (most scans) is taken as decoded; `to_luma8` would copy it
+        // through the colour conversion, a sizeable share of a page's decoding.
+        let gray = img.into_luma8();
         let mut pix = Pix::from_gray(gray.width(), gray.height(), gray.as_raw())
             .map_err(TextError::Corrupt)?;
         if let Some(dpi) = recorded_dpi(self.data, self.media) {

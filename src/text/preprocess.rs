@@ -389,12 +389,15 @@ pub fn levels(gray: &[u8], w: u32, h: u32) -> Option<[u8; 2]> {
     let uneven = p90.saturating_sub(p10) > UNEVEN;
     let tiles_w = w.div_ceil(TILE);
     // Ink relative to its own tile's paper, as it will be after normalisation (to 200).
+    // Row by row, without a division per pixel to find its tile.
     let mut ink: Vec<u8> = Vec::new();
-    for (i, &v) in gray.iter().enumerate() {
-        let (x, y) = (i as u32 % w, i as u32 / w);
-        let bg = tiles[((y / TILE) * tiles_w + x / TILE) as usize].2.max(1) as u32;
-        if (v as u32) * 100 < bg * 80 {
-            ink.push(((v as u32 * 200) / bg).min(255) as u8);
+    for (y, row) in gray.chunks_exact(w as usize).enumerate() {
+        let row_tiles = &tiles[(y as u32 / TILE * tiles_w) as usize..];
+        for (x, &v) in row.iter().enumerate() {
+            let bg = row_tiles[x / TILE as usize].2.max(1) as u32;
+            if (v as u32) * 100 < bg * 80 {
+                ink.push(((v as u32 * 200) / bg).min(255) as u8);
+            }
         }
     }
     if ink.len() < 100 {
