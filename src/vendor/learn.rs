@@ -22,6 +22,10 @@
 //!   one shape, with the label's value alone on the page, at OCR's confidence with its
 //!   doubt divided as for a value read there.
 //!
+//! The buyer's own numbers (its order number, [`BUYERS`]) are compared with the shapes
+//! every supplier's approvals showed, pooled: the buyer numbers its orders, not the
+//! supplier.
+//!
 //! # Why
 //! A supplier prints its invoices from one template: once a person has confirmed where
 //! the invoice number sits and what it looks like, the next one beside the same label
@@ -34,6 +38,8 @@
 //!   until the new one has been approved a few times.
 //! - A value printed twice (the total in the table and in the payment slip) is learned
 //!   where it was found first.
+
+use std::collections::BTreeMap;
 
 use crate::config::{DocType, FieldKind, FieldSpec};
 use crate::document::vendor::{Habit, Vendor};
@@ -76,6 +82,22 @@ fn name_agrees(n: u32) -> f64 {
 /// Fields that name the receiving company, not the supplier: every supplier's approved
 /// documents teach them (a mailroom's invoices are addressed to its own companies).
 pub const OURS: &[&str] = &["customer_name"];
+
+/// Fields whose values the receiving company numbers (the buyer's order number, EN 16931
+/// BT-13): every supplier prints them as the buyer wrote them, so their shapes are learned
+/// from every supplier's approvals, pooled.
+pub const BUYERS: &[&str] = &["purchase_order"];
+
+/// The shapes approved for `field` on any supplier's documents, pooled.
+pub fn buyers_shapes(book: &[Vendor], field: &str) -> BTreeMap<String, u32> {
+    let mut pooled = BTreeMap::new();
+    for h in book.iter().filter_map(|v| v.learned.fields.get(field)) {
+        for (shape, n) in &h.shapes {
+            *pooled.entry(shape.clone()).or_default() += n;
+        }
+    }
+    pooled
+}
 
 /// The names approved for `field` on any supplier's documents, pooled.
 pub fn ours(book: &[Vendor], field: &str) -> Habit {
@@ -393,7 +415,13 @@ pub fn learn(vendor: &mut Vendor, fields: &IndexedFields, pages: &[Page], dt: &D
 
 /// Read values compared with what `vendor`'s approved documents showed; see the module
 /// docs.
-pub fn agree(fields: &mut IndexedFields, lines: &[Line], dt: &DocType, vendor: &Vendor) {
+pub fn agree(
+    fields: &mut IndexedFields,
+    lines: &[Line],
+    dt: &DocType,
+    vendor: &Vendor,
+    book: &[Vendor],
+) {
     if vendor.learned.documents == 0 {
         return;
     }
@@ -403,7 +431,10 @@ pub fn agree(fields: &mut IndexedFields, lines: &[Line], dt: &DocType, vendor: &
         .filter(|s| !CONSTANTS.contains(&s.name.as_str()))
     {
         if let Some(habit) = vendor.learned.fields.get(&spec.name) {
-            agree_field(fields, lines, spec, habit, vendor);
+            let pooled = BUYERS
+                .contains(&spec.name.as_str())
+                .then(|| buyers_shapes(book, &spec.name));
+            agree_field(fields, lines, spec, habit, pooled.as_ref(), vendor);
         }
     }
 }
@@ -414,8 +445,11 @@ fn agree_field(
     lines: &[Line],
     spec: &FieldSpec,
     habit: &Habit,
+    buyers: Option<&BTreeMap<String, u32>>,
     vendor: &Vendor,
 ) {
+    // The shapes to compare with: the buyer's, from every supplier, for its own numbers.
+    let shapes = buyers.unwrap_or(&habit.shapes);
     if is_name(spec) && names(fields, lines, &spec.name, habit, &vendor.name) {
         return;
     }
@@ -428,10 +462,9 @@ fn agree_field(
             let here = label_of(lines, f.page, bbox);
             // One shape on every approval: an identifier read with a letter for a
             // digit (or the reverse) is read as that shape.
-            if let (FieldKind::Identifier, [(only, _)]) = (
-                spec.kind,
-                habit.shapes.iter().collect::<Vec<_>>().as_slice(),
-            ) {
+            if let (FieldKind::Identifier, [(only, _)]) =
+                (spec.kind, shapes.iter().collect::<Vec<_>>().as_slice())
+            {
                 if shape(&f.value) != **only {
                     if let Some(fixed) = fit_shape(&f.value, only) {
                         f.reasons.push(format!(
@@ -443,7 +476,7 @@ fn agree_field(
                 }
             }
             let shape = shape_of(spec, f);
-            let shape_known = shape.as_ref().is_none_or(|s| habit.shapes.contains_key(s));
+            let shape_known = shape.as_ref().is_none_or(|s| shapes.contains_key(s));
             if here.as_deref().is_some_and(|h| same_label(h, label)) && shape_known {
                 let c = 1.0 - (1.0 - f.confidence) / (n as f64 + 1.0);
                 f.set_confidence(
@@ -464,14 +497,14 @@ fn agree_field(
                         vendor.name, there.value
                     ),
                 );
-            } else if !shape_known && habit.shapes.len() == 1 && habit.found >= 2 {
+            } else if !shape_known && shapes.len() == 1 && habit.found >= 2 {
                 f.set_confidence(
                     f.confidence / 2.0,
                     format_args!(
                         "shaped {:?}, unlike {}'s approved documents ({}), halved",
                         shape.unwrap_or_default(),
                         vendor.name,
-                        habit.shapes.keys().cloned().collect::<Vec<_>>().join(", ")
+                        shapes.keys().cloned().collect::<Vec<_>>().join(", ")
                     ),
                 );
             }
@@ -487,11 +520,12 @@ fn agree_field(
                 vendor.name
             )];
             // Two approvals at least, every one with the value beside this label and
-            // of this shape, and no other value beside another print of the label: the
+            // of this shape (or, for the buyer's numbers, of a shape the buyer's approved
+            // numbers had), and no other value beside another print of the label: the
             // supplier's template read as a person confirmed it, as sure as a value read
             // beside it.
             let shape_known = shape_of(spec, &found)
-                .is_none_or(|s| habit.shapes.len() == 1 && habit.shapes.contains_key(&s));
+                .is_none_or(|s| (buyers.is_some() || shapes.len() == 1) && shapes.contains_key(&s));
             let confidence = if n >= 2 && n == habit.found && shape_known && alone {
                 let c = 1.0 - (1.0 - ocr) / (n as f64 + 1.0);
                 reasons.push(format!(

@@ -290,7 +290,7 @@ pub fn apply(
     if let Some(iban) = fields.value("iban") {
         checks.extend(validate::iban_on_file::check(iban, vendor));
     }
-    learn::agree(fields, &lines, dt, vendor);
+    learn::agree(fields, &lines, dt, vendor, book);
     let matched = VendorMatch {
         id: vendor.id,
         name: vendor.name.clone(),

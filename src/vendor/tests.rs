@@ -3,6 +3,7 @@
 use super::*;
 use crate::document::CheckCode;
 use crate::testing::{builtin_type, danish_invoice, page};
+use crate::text::layout;
 
 fn invoice() -> DocType {
     builtin_type("invoice")
@@ -369,6 +370,62 @@ fn a_missing_value_beside_the_label_two_approvals_showed_is_read_with_their_conf
     apply(&mut fields, &[next], &dt, &[v], AutoPost::Any);
     let f = fields.get("invoice_number").unwrap();
     assert_eq!((f.value.as_str(), f.confidence), ("A-77", 0.5));
+}
+
+/// A Nordlys invoice with its order number beside "Ordrenr.:".
+fn with_order(po: &str) -> Page {
+    page(&[
+        (
+            150,
+            &[(150, "Nordlys Kontorartikler ApS"), (1500, "FAKTURA")],
+        ),
+        (400, &[(1400, "Fakturanr.:"), (1900, "2024-131")]),
+        (460, &[(1400, "Ordrenr.:"), (1900, po)]),
+        (2520, &[(1400, "I alt"), (1950, "500,00 kr.")]),
+        (3200, &[(150, "CVR-nr. 12345674")]),
+    ])
+}
+
+#[test]
+fn the_buyers_order_numbers_are_shaped_as_any_suppliers_approvals_showed() {
+    let dt = invoice();
+    let mut v = nordlys();
+    for po in ["PO-55120", "PO-55121"] {
+        let p = with_order(po);
+        learn::learn(&mut v, &read(&p), &[p], &dt);
+    }
+    assert_eq!(
+        v.learned.fields["purchase_order"]
+            .shapes
+            .keys()
+            .collect::<Vec<_>>(),
+        ["AA-99999"]
+    );
+    // Another supplier's approval showed the buyer's other numbering.
+    let mut other = Vendor {
+        id: 8,
+        name: "Fjordside Tømrer A/S".into(),
+        ..Default::default()
+    };
+    let p = with_order("ORD-7001");
+    learn::learn(&mut other, &read(&p), &[p], &dt);
+
+    let next = with_order("ORD-7002");
+    let read_alone = |book: &[Vendor]| {
+        let mut fields = read(&next);
+        let before = fields.get("purchase_order").unwrap().confidence;
+        learn::agree(&mut fields, &layout::lines(&next), &dt, &book[0], book);
+        (before, fields.get("purchase_order").unwrap().clone())
+    };
+    // Nordlys's approvals alone: another shape than both, halved.
+    let (before, f) = read_alone(std::slice::from_ref(&v));
+    assert!((f.confidence - before / 2.0).abs() < 1e-9, "{f:?}");
+    // With the buyer's numbering from the other supplier: beside the label, raised.
+    let (before, f) = read_alone(&[v.clone(), other]);
+    assert!(
+        (f.confidence - (1.0 - (1.0 - before) / 3.0)).abs() < 1e-9,
+        "{f:?}"
+    );
 }
 
 #[test]
