@@ -89,11 +89,7 @@ impl Learned {
         self.documents += other.documents;
         add_counts(&mut self.types, &other.types);
         for (name, h) in &other.fields {
-            let mine = self.fields.entry(name.clone()).or_default();
-            add_counts(&mut mine.labels, &h.labels);
-            add_counts(&mut mine.shapes, &h.shapes);
-            add_counts(&mut mine.values, &h.values);
-            mine.found += h.found;
+            self.fields.entry(name.clone()).or_default().add(h);
         }
     }
 
@@ -148,6 +144,15 @@ impl Vendor {
 }
 
 impl Habit {
+    /// `other`'s counts added to this (one approval's, or another supplier's when
+    /// pooling what every supplier's approvals showed).
+    pub fn add(&mut self, other: &Habit) {
+        add_counts(&mut self.labels, &other.labels);
+        add_counts(&mut self.shapes, &other.shapes);
+        add_counts(&mut self.values, &other.values);
+        self.found += other.found;
+    }
+
     /// The label seen most often, with its count.
     pub fn label(&self) -> Option<(&str, u32)> {
         self.labels

@@ -491,20 +491,19 @@ mod tests {
 
     #[test]
     fn headings_over_one_row_starting_with_a_number_are_a_key_value_grid() {
-        let grid = found(&[
-            (
-                300,
-                &[
-                    (200, "Cod. cliente"),
-                    (700, "Vs. riferimento"),
-                    (1200, "Data"),
-                ],
-            ),
-            (
-                360,
-                &[(200, "C-20417"), (700, "4500071236"), (1200, "16/11/2026")],
-            ),
-        ]);
+        let headings: (u32, &[(u32, &str)]) = (
+            300,
+            &[
+                (200, "Cod. cliente"),
+                (700, "Vs. riferimento"),
+                (1200, "Data"),
+            ],
+        );
+        let row: (u32, &[(u32, &str)]) = (
+            360,
+            &[(200, "C-20417"), (700, "4500071236"), (1200, "16/11/2026")],
+        );
+        let grid = found(&[headings, row]);
         assert!(
             grid.contains(&(
                 "Vs. riferimento".into(),
@@ -515,24 +514,11 @@ mod tests {
         );
         assert!(grid.iter().all(|p| p.2 != Arrangement::Column), "{grid:?}");
         // The same headings over two rows of values head a table.
-        let table = found(&[
-            (
-                300,
-                &[
-                    (200, "Cod. cliente"),
-                    (700, "Vs. riferimento"),
-                    (1200, "Data"),
-                ],
-            ),
-            (
-                360,
-                &[(200, "C-20417"), (700, "4500071236"), (1200, "16/11/2026")],
-            ),
-            (
-                420,
-                &[(200, "C-20418"), (700, "4500071237"), (1200, "17/11/2026")],
-            ),
-        ]);
+        let next: (u32, &[(u32, &str)]) = (
+            420,
+            &[(200, "C-20418"), (700, "4500071237"), (1200, "17/11/2026")],
+        );
+        let table = found(&[headings, row, next]);
         assert!(
             table
                 .iter()

@@ -143,11 +143,8 @@ fn of_kind(value: &str, spec: &FieldSpec) -> Option<bool> {
                 .unwrap_or("")
                 .trim_end_matches([',', ';', '.']);
             // An amount with its cents (`658, 81`, `1.234,00`) is no identifier.
-            let amount = values::find_money(value)
-                .first()
-                .is_some_and(|m| with_cents(&value[m.start..m.end]));
             !is_date
-                && !amount
+                && !values::first_has_cents(value)
                 && first.chars().any(|c| c.is_ascii_digit())
                 && spec.pattern.as_ref().is_none_or(|p| p.is_match(first))
         }
@@ -174,21 +171,6 @@ fn behind_unreadable_key(pair: &pairs::KeyValue) -> Option<String> {
 /// Below this OCR confidence a word is taken as unread (Tesseract gives 0 to a word it
 /// had to guess).
 const UNREADABLE: f32 = 0.4;
-
-/// Does an amount as printed end its number with a decimal separator and two digits
-/// (a space after the comma as OCR reads it)?
-fn with_cents(printed: &str) -> bool {
-    let digits: Vec<char> = printed
-        .trim_end_matches(|c: char| !c.is_ascii_digit())
-        .chars()
-        .rev()
-        .take(4)
-        .collect();
-    matches!(
-        digits.as_slice(),
-        [a, b, ',' | '.', ..] | [a, b, ' ', ',' | '.'] if a.is_ascii_digit() && b.is_ascii_digit()
-    )
-}
 
 fn overlaps(a: [u32; 4], b: [u32; 4]) -> bool {
     a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
@@ -298,6 +280,11 @@ mod tests {
         layout::lines(&page(rows))
     }
 
+    /// The check on an invoice none of whose fields was read.
+    fn on_empty_invoice(l: &[Line]) -> Option<CheckResult> {
+        check(l, &IndexedFields::default(), &builtin_type("invoice"), &[])
+    }
+
     /// The case alone on a row.
     fn your_order_ref() -> Vec<Line> {
         lines(&[(
@@ -325,8 +312,7 @@ mod tests {
                 ],
             ),
         ]);
-        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
-            .expect("contradicted");
+        let c = on_empty_invoice(&l).expect("contradicted");
         assert!(!c.passed);
         assert!(c.fields.contains(&"purchase_order".to_string()), "{c:?}");
         assert!(
@@ -352,13 +338,7 @@ mod tests {
 
     #[test]
     fn a_value_beside_a_key_ocr_could_not_read_contradicts_an_empty_field_of_its_kind() {
-        let c = check(
-            &behind_a_garbled_key("PO-89848"),
-            &IndexedFields::default(),
-            &builtin_type("invoice"),
-            &[],
-        )
-        .expect("contradicted");
+        let c = on_empty_invoice(&behind_a_garbled_key("PO-89848")).expect("contradicted");
         assert!(c.fields.contains(&"purchase_order".to_string()), "{c:?}");
         assert!(
             c.message.contains(
@@ -371,32 +351,15 @@ mod tests {
         // Read well, the same key is a label nobody listed: no contradiction.
         let mut read = behind_a_garbled_key("PO-89848");
         read[0].words[0].conf = 0.9;
-        assert_eq!(
-            check(
-                &read,
-                &IndexedFields::default(),
-                &builtin_type("invoice"),
-                &[]
-            ),
-            None
-        );
+        assert_eq!(on_empty_invoice(&read), None);
         // An amount with its cents is no order number.
-        assert_eq!(
-            check(
-                &behind_a_garbled_key("658, 81"),
-                &IndexedFields::default(),
-                &builtin_type("invoice"),
-                &[]
-            ),
-            None
-        );
+        assert_eq!(on_empty_invoice(&behind_a_garbled_key("658, 81")), None);
     }
 
     #[test]
     fn a_label_beside_its_value_without_a_colon_contradicts_too() {
         let l = lines(&[(300, &[(200, "Order confirmed as"), (1400, "PO-88812")])]);
-        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
-            .expect("contradicted");
+        let c = on_empty_invoice(&l).expect("contradicted");
         assert_eq!(c.fields, ["purchase_order"]);
         assert!(
             c.message.contains("\"Order confirmed as PO-88812\""),
@@ -411,8 +374,7 @@ mod tests {
             300,
             &[(200, "Ihre"), (330, "Bestellnr.:"), (560, "4500012345")],
         )]);
-        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
-            .expect("contradicted");
+        let c = on_empty_invoice(&l).expect("contradicted");
         assert_eq!(c.fields, ["purchase_order"]);
     }
 
@@ -421,8 +383,7 @@ mod tests {
         // The Italian label "numero ordine" is "ordine" once "numero" is dropped, as
         // "number" is from "order number": a key "Rif. ordine" holds it.
         let l = lines(&[(300, &[(200, "Rif."), (290, "ordine"), (900, "4500025300")])]);
-        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
-            .expect("contradicted");
+        let c = on_empty_invoice(&l).expect("contradicted");
         assert_eq!(c.fields, ["purchase_order"]);
     }
 
@@ -450,8 +411,7 @@ mod tests {
             ),
             (900, &[(200, "Grazie per il vostro ordine")]),
         ]);
-        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
-            .expect("contradicted");
+        let c = on_empty_invoice(&l).expect("contradicted");
         assert_eq!(c.fields[0], "purchase_order", "{}", c.message);
         assert!(
             c.message.contains("\"VS. RIFERIMENTO 4500071236\""),
@@ -469,15 +429,14 @@ mod tests {
             &[(200, "Your"), (300, "reference:"), (560, "Mette Hansen")][..],
         ] {
             let l = lines(&[(300, row)]);
-            let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[]);
+            let c = on_empty_invoice(&l);
             assert!(c.is_none(), "{c:?}");
         }
         let l = lines(&[(
             300,
             &[(200, "Your"), (300, "reference:"), (560, "PO-77120")],
         )]);
-        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
-            .expect("contradicted");
+        let c = on_empty_invoice(&l).expect("contradicted");
         assert_eq!(c.fields, ["purchase_order"]);
     }
 
@@ -519,10 +478,7 @@ mod tests {
             (420, &[(200, "Our"), (300, "ref.:"), (420, "John")]),
             (480, &[(200, "Phone:"), (420, "+45"), (480, "12345678")]),
         ]);
-        assert_eq!(
-            check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[]),
-            None
-        );
+        assert_eq!(on_empty_invoice(&l), None);
     }
 
     #[test]
@@ -533,8 +489,7 @@ mod tests {
             300,
             &[(200, "Fakturanr.: 2024-118 Your order ref.: PO-88812")],
         )]);
-        let c = check(&l, &IndexedFields::default(), &builtin_type("invoice"), &[])
-            .expect("contradicted");
+        let c = on_empty_invoice(&l).expect("contradicted");
         assert!(c.fields.contains(&"purchase_order".to_string()), "{c:?}");
     }
 

@@ -25,7 +25,7 @@ pub mod vat;
 
 pub use date::{find_dates, order_shown, parse_date, DateOrder};
 pub use iban::{find_iban, iban_is_valid, normalize_bic, normalize_iban};
-pub use money::{currency_code, find_money, format_money, parse_money, Money};
+pub use money::{currency_code, find_money, first_has_cents, format_money, parse_money, Money};
 pub use number::{find_number, parse_bool};
 pub use typed::{display_amount, parse_typed_money, TypedMoneyError};
 pub use vat::{cvr_mod11_ok, find_vat_id, normalize_vat_id, vat_id_format_ok};

@@ -393,6 +393,15 @@ pub fn find_money(text: &str) -> Vec<Found<Money>> {
         .collect()
 }
 
+/// Does the first amount in `text` have its decimal part written (`658, 81`,
+/// `1.234,00`, `1.234,-`)? An identifier is a bare number; an amount with cents is not
+/// one.
+pub fn first_has_cents(text: &str) -> bool {
+    find_money_detailed(text)
+        .first()
+        .is_some_and(|(_, cents)| *cents)
+}
+
 /// Maps a currency token to its ISO 4217 code.
 ///
 /// Accepts ISO codes in any case (`eur`, `DKK`), symbols (`€`, `£`, `$`,

@@ -88,26 +88,11 @@ pub const OURS: &[&str] = &["customer_name"];
 /// from every supplier's approvals, pooled.
 pub const BUYERS: &[&str] = &["purchase_order"];
 
-/// The shapes approved for `field` on any supplier's documents, pooled.
-pub fn buyers_shapes(book: &[Vendor], field: &str) -> BTreeMap<String, u32> {
-    let mut pooled = BTreeMap::new();
-    for h in book.iter().filter_map(|v| v.learned.fields.get(field)) {
-        for (shape, n) in &h.shapes {
-            *pooled.entry(shape.clone()).or_default() += n;
-        }
-    }
-    pooled
-}
-
-/// The names approved for `field` on any supplier's documents, pooled.
-pub fn ours(book: &[Vendor], field: &str) -> Habit {
+/// What every supplier's approvals showed for `field`, pooled ([`OURS`], [`BUYERS`]).
+pub fn pooled(book: &[Vendor], field: &str) -> Habit {
     let mut pooled = Habit::default();
-    for v in book {
-        if let Some(h) = v.learned.fields.get(field) {
-            for (value, n) in &h.values {
-                *pooled.values.entry(value.clone()).or_default() += n;
-            }
-        }
+    for h in book.iter().filter_map(|v| v.learned.fields.get(field)) {
+        pooled.add(h);
     }
     pooled
 }
@@ -431,10 +416,10 @@ pub fn agree(
         .filter(|s| !CONSTANTS.contains(&s.name.as_str()))
     {
         if let Some(habit) = vendor.learned.fields.get(&spec.name) {
-            let pooled = BUYERS
+            let buyers = BUYERS
                 .contains(&spec.name.as_str())
-                .then(|| buyers_shapes(book, &spec.name));
-            agree_field(fields, lines, spec, habit, pooled.as_ref(), vendor);
+                .then(|| pooled(book, &spec.name).shapes);
+            agree_field(fields, lines, spec, habit, buyers.as_ref(), vendor);
         }
     }
 }
@@ -450,6 +435,10 @@ fn agree_field(
 ) {
     // The shapes to compare with: the buyer's, from every supplier, for its own numbers.
     let shapes = buyers.unwrap_or(&habit.shapes);
+    let shapes_from = match buyers {
+        Some(_) => "every supplier's approved documents".to_string(),
+        None => format!("the approved documents of {}", vendor.name),
+    };
     if is_name(spec) && names(fields, lines, &spec.name, habit, &vendor.name) {
         return;
     }
@@ -468,8 +457,8 @@ fn agree_field(
                 if shape(&f.value) != **only {
                     if let Some(fixed) = fit_shape(&f.value, only) {
                         f.reasons.push(format!(
-                            "read {:?}; shaped {only} as on every approved document of {}",
-                            f.value, vendor.name
+                            "read {:?}; shaped {only} as on {shapes_from}",
+                            f.value
                         ));
                         f.value = fixed;
                     }
@@ -486,7 +475,9 @@ fn agree_field(
                         vendor.name
                     ),
                 );
-            } else if let Some(there) = elsewhere(lines, spec, habit, here.as_deref(), f) {
+            } else if let Some(there) =
+                elsewhere(lines, spec, habit, (label, n), here.as_deref(), f)
+            {
                 // Every approval had it beside one label, and that label holds
                 // another value here: one of the two readings is wrong.
                 f.set_confidence(
@@ -501,9 +492,8 @@ fn agree_field(
                 f.set_confidence(
                     f.confidence / 2.0,
                     format_args!(
-                        "shaped {:?}, unlike {}'s approved documents ({}), halved",
+                        "shaped {:?}, unlike {shapes_from} ({}), halved",
                         shape.unwrap_or_default(),
-                        vendor.name,
                         shapes.keys().cloned().collect::<Vec<_>>().join(", ")
                     ),
                 );
@@ -555,10 +545,10 @@ fn elsewhere(
     lines: &[Line],
     spec: &FieldSpec,
     habit: &Habit,
+    (label, n): (&str, u32),
     here: Option<&str>,
     f: &Field,
 ) -> Option<Field> {
-    let (label, n) = usual_label(habit)?;
     if n < 2 || n != habit.found || here.is_some_and(|h| same_label(h, label)) {
         return None;
     }

@@ -204,7 +204,7 @@ pub fn apply(
             .and_then(|(v, _)| v.learned.fields.get(*name))
             .is_some_and(|h| !h.values.is_empty());
         if !own {
-            let pooled = learn::ours(book, name);
+            let pooled = learn::pooled(book, name);
             learn::names(fields, &lines, name, &pooled, "any supplier");
         }
     }
