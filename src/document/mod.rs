@@ -273,6 +273,11 @@ pub struct LineItem {
     pub bbox: Option<BBox>,
 }
 
+/// The fields that name a document's sender (an invoice's supplier, a receipt's
+/// merchant), in the order to ask them: the queue's vendor column, the search's vendor
+/// key and "the same sender's other documents" all read them.
+pub const PARTY_FIELDS: &[&str] = &["vendor_name", "merchant_name"];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub code: CheckCode,

@@ -76,7 +76,8 @@ pub struct Correction {
 pub struct DocumentFilter {
     pub state: Option<State>,
     pub doc_type: Option<String>,
-    /// Case-insensitive substring of the vendor name.
+    /// Case-insensitive substring of the sender's name (a supplier's or a
+    /// merchant's: `document::PARTY_FIELDS`).
     pub vendor: Option<String>,
     /// Case-insensitive substring of the reason the document is in its state.
     pub reason: Option<String>,
@@ -317,7 +318,7 @@ impl Store {
                  WHERE seq > ?1
                    AND (?2 IS NULL OR state = ?2)
                    AND (?3 IS NULL OR seq IN (SELECT seq FROM document_search WHERE doc_type = ?3))
-                   AND (?4 IS NULL OR instr(lower(json_extract(result, '$.fields.vendor_name.value')), lower(?4)) > 0)
+                   AND (?4 IS NULL OR seq IN (SELECT seq FROM document_search WHERE instr(vendor, ?4) > 0))
                    AND (?5 IS NULL OR received_at >= ?5)
                    AND (?6 IS NULL OR received_at < ?6)
                    AND (?7 IS NULL OR posted_at >= ?7)
@@ -328,7 +329,9 @@ impl Store {
                         after,
                         filter.state.map(State::as_str),
                         filter.doc_type,
-                        filter.vendor,
+                        // The search keys hold the sender's names lower-cased as Rust
+                        // does (SQLite's lower() folds ASCII only).
+                        filter.vendor.as_deref().map(str::to_lowercase),
                         filter.received_after,
                         filter.received_before,
                         filter.posted_after,

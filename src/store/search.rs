@@ -117,8 +117,9 @@ fn keys(id: &str, name: &str, result: Option<&str>) -> Keys {
     Keys {
         doc_type: doc["doc_type"]["value"].as_str().map(str::to_string),
         text: search_texts(id, name, &doc).join("\n"),
-        vendor: ["vendor_name", "merchant_name"]
-            .into_iter()
+        vendor: crate::document::PARTY_FIELDS
+            .iter()
+            .copied()
             .filter_map(value)
             .map(str::to_lowercase)
             .collect::<Vec<_>>()
@@ -139,39 +140,72 @@ pub(super) fn index_document(tx: &mut Tx<'_>, id: &str, result: Option<&str>) ->
             |r| r.get(0),
         )
         .optional()?;
-    let Some(name) = name else {
-        return Ok(());
-    };
-    let k = keys(id, &name, result);
-    tx.execute(
-        "INSERT INTO document_search (seq, text, vendor, total, date_min, date_max, doc_type)
-         SELECT seq, ?2, ?3, ?4, ?5, ?6, ?7 FROM documents WHERE id = ?1
-         ON CONFLICT (seq) DO UPDATE SET text = excluded.text, vendor = excluded.vendor,
+    match name {
+        Some(name) => write_keys(tx, id, &name, result, Write::Replace),
+        None => Ok(()),
+    }
+}
+
+/// Whether a search row already there is replaced (the document was just written) or
+/// kept (it was written after the caller read the document).
+#[derive(Clone, Copy)]
+enum Write {
+    Replace,
+    Keep,
+}
+
+fn write_keys(
+    tx: &mut Tx<'_>,
+    id: &str,
+    name: &str,
+    result: Option<&str>,
+    write: Write,
+) -> db::Result<()> {
+    let k = keys(id, name, result);
+    let on_conflict = match write {
+        Write::Replace => {
+            "DO UPDATE SET text = excluded.text, vendor = excluded.vendor,
              total = excluded.total, date_min = excluded.date_min, date_max = excluded.date_max,
-             doc_type = excluded.doc_type",
+             doc_type = excluded.doc_type"
+        }
+        Write::Keep => "DO NOTHING",
+    };
+    tx.execute(
+        &format!(
+            "INSERT INTO document_search (seq, text, vendor, total, date_min, date_max, doc_type)
+             SELECT seq, ?2, ?3, ?4, ?5, ?6, ?7 FROM documents WHERE id = ?1
+             ON CONFLICT (seq) {on_conflict}"
+        ),
         params![id, k.text, k.vendor, k.total, k.date_min, k.date_max, k.doc_type],
     )?;
     Ok(())
 }
 
+/// The search row of a document just ingested (no typed document yet).
+pub(super) fn index_new(tx: &mut Tx<'_>, id: &str, name: &str) -> db::Result<()> {
+    write_keys(tx, id, name, None, Write::Replace)
+}
+
 /// Give every document without a search row one (a ledger from before
-/// `document_search`), a batch at a time; on open, so searches never miss them.
+/// `document_search`), a batch at a time; on open, so searches never miss them. The
+/// documents are read before the transaction that writes their rows: a row another
+/// process wrote in between, from a newer result, is kept.
 pub(super) fn index_missing(c: &mut super::db::Conn) -> db::Result<usize> {
     let mut done = 0;
     loop {
-        let rows: Vec<(String, Option<String>)> = c.query_map(
-            "SELECT id, result FROM documents d
+        let rows: Vec<(String, String, Option<String>)> = c.query_map(
+            "SELECT id, name, result FROM documents d
              WHERE NOT EXISTS (SELECT 1 FROM document_search s WHERE s.seq = d.seq)
              ORDER BY seq LIMIT 500",
             params![],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         if rows.is_empty() {
             return Ok(done);
         }
         let mut tx = c.transaction()?;
-        for (id, result) in &rows {
-            index_document(&mut tx, id, result.as_deref())?;
+        for (id, name, result) in &rows {
+            write_keys(&mut tx, id, name, result.as_deref(), Write::Keep)?;
         }
         tx.commit()?;
         done += rows.len();
@@ -417,6 +451,7 @@ mod tests {
         terms_take_like_wildcards_literally,
         an_approval_is_held_and_undone_only_while_nothing_has_left,
         an_undone_approval_takes_back_exactly_what_it_taught,
+        an_undo_after_a_reset_keeps_the_record_another_approval_taught,
         search_keys_follow_every_write_and_older_documents_get_them_on_open,
     );
 
@@ -637,14 +672,56 @@ mod tests {
         assert_eq!(book.len(), 1, "{book:?}");
         assert_eq!(book[0].learned, want);
         // Approved again, it teaches again, once.
-        s.transition(&ids[2], State::InReview, "again", None, None)
-            .ok();
         approve(&ids[2], &lesson_c);
         let book = s.vendors().unwrap();
         let fjordside = book
             .iter()
             .find(|v| v.vat_id.as_deref() == Some("DK76692289"));
         assert_eq!(fjordside.unwrap().learned, lesson_c.taught);
+    }
+
+    /// A record the first approval made, which a second approval taught too, stays when
+    /// the supplier's learning is reset and the first approval is then undone: the
+    /// second is still posted.
+    fn an_undo_after_a_reset_keeps_the_record_another_approval_taught(e: Engine) {
+        use crate::document::vendor::{Learned, Vendor};
+        let dir = tempfile::tempdir().unwrap();
+        let (s, ids) = store_with(e, dir.path(), &["a.png", "b.png"]);
+        for id in &ids {
+            s.transition(id, State::InReview, "doubtful", Some("{}"), None)
+                .unwrap();
+        }
+        let once = Learned {
+            documents: 1,
+            types: [("invoice".to_string(), 1)].into(),
+            ..Default::default()
+        };
+        let made = Vendor {
+            name: "Fjordside Tømrer A/S".into(),
+            vat_id: Some("DK76692289".into()),
+            source: "approval".into(),
+            learned: once.clone(),
+            ..Default::default()
+        };
+        let lesson = |vendor: Vendor| Lesson {
+            vendor,
+            taught: once.clone(),
+            filled: Default::default(),
+        };
+        approve_held(&s, &ids[0], Some(&lesson(made)), now_ms() + 60_000);
+        let record = s.vendors().unwrap()[0].clone();
+        approve_held(
+            &s,
+            &ids[1],
+            Some(&lesson(record.clone())),
+            now_ms() + 60_000,
+        );
+        assert_eq!(s.vendor(record.id).unwrap().unwrap().learned.documents, 2);
+        assert!(s.reset_learning(record.id).unwrap());
+        s.undo_posting(&ids[0], "ann").unwrap();
+        let book = s.vendors().unwrap();
+        assert_eq!(book.len(), 1, "the record b's posting relies on is gone");
+        assert_eq!(book[0].learned.documents, 0, "{book:?}");
     }
 
     /// Issue 18 (search at 10,000 documents): the filters compare `document_search`,

@@ -161,7 +161,14 @@ pub(super) fn untaught(tx: &mut Tx<'_>, document_id: &str, revision: i64) -> db:
     };
     v.learned.take_back(&taught);
     let ours = v.source == "approval";
-    if created == 1 && ours && v.learned.documents == 0 {
+    // Another approval's lesson still standing keeps the record, whatever its counts
+    // say (a reset sets them to zero).
+    let taught_by_others: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM lessons WHERE vendor_id = ?1",
+        params![vendor_id],
+        |r| r.get(0),
+    )?;
+    if created == 1 && ours && v.learned.documents == 0 && taught_by_others == 0 {
         tx.execute("DELETE FROM vendors WHERE id = ?1", params![vendor_id])?;
         return Ok(());
     }
@@ -247,6 +254,8 @@ impl Store {
                 "UPDATE vendors SET learned = '{\"documents\":0}', updated_at = ?2 WHERE id = ?1",
                 params![id, now()],
             )?;
+            // Nothing is left for an undo to take back.
+            tx.execute("DELETE FROM lessons WHERE vendor_id = ?1", params![id])?;
             tx.commit()?;
             Ok(n)
         })?;
@@ -258,6 +267,7 @@ impl Store {
         let n = self.with(|c| {
             let mut tx = c.immediate()?;
             let n = tx.execute("DELETE FROM vendors WHERE id = ?1", params![id])?;
+            tx.execute("DELETE FROM lessons WHERE vendor_id = ?1", params![id])?;
             tx.commit()?;
             Ok(n)
         })?;

@@ -43,17 +43,12 @@ pub(crate) const FILTERS: &[&str] = &[
 /// A search, read from the query parameters.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Search {
+    /// What the ledger compares: the words, the vendor and the date range (the
+    /// document's date: its type's first date field, inclusive, `YYYY-MM-DD`) among
+    /// them; the ledger's keys decide words and vendor exactly, dates and amounts
+    /// coarsely ([`Search::keeps`] then decides).
     scan: Scan,
-    /// Words that must each occur (case-insensitively) in the id, the file name, a
-    /// field's value or text as read, or a line item's description.
-    terms: Vec<String>,
-    /// Case-insensitive part of the vendor's (a receipt's merchant's) name.
-    vendor: Option<String>,
-    /// The document's date (its type's first date field: an invoice's date, a
-    /// receipt's), inclusive, `YYYY-MM-DD`.
-    date_from: Option<String>,
-    date_to: Option<String>,
-    /// The document's total, inclusive.
+    /// The document's total, inclusive, exact (the ledger compares it coarsely).
     amount_min: Option<Decimal>,
     amount_max: Option<Decimal>,
 }
@@ -155,34 +150,32 @@ impl Search {
                 posted_after: time_param(q, "posted_after")?,
                 posted_before: time_param(q, "posted_before")?,
                 parent: given(q, "parent").map(String::from),
-                terms: terms.clone(),
-                vendor: vendor.clone(),
+                terms,
+                vendor,
                 total_min: coarse(amount_min, -0.01),
                 total_max: coarse(amount_max, 0.01),
-                date_from: date_from.clone(),
-                date_to: date_to.clone(),
+                date_from,
+                date_to,
                 newest_first,
             },
-            vendor,
-            date_from,
-            date_to,
             amount_min,
             amount_max,
-            terms,
         };
         Ok(search)
     }
 
     /// Whether the ledger decides alone (no typed document need be read): its text
-    /// and vendor keys are what [`Search::keeps`] compares, lower-cased alike.
+    /// and vendor keys decide exactly; dates and amounts only coarsely.
     fn ledger_decides(&self) -> bool {
-        self.date_from.is_none()
-            && self.date_to.is_none()
+        self.scan.date_from.is_none()
+            && self.scan.date_to.is_none()
             && self.amount_min.is_none()
             && self.amount_max.is_none()
     }
 
-    /// Whether a row matches what its typed document tells (every filter on it).
+    /// Whether a row matches what its typed document tells (every filter on it): the
+    /// words and vendor as the ledger's keys do, the date and total exactly where the
+    /// ledger compares them coarsely.
     fn keeps(&self, cfg: &Config, row: &DocumentRow) -> bool {
         let doc: Value = row
             .result
@@ -191,9 +184,10 @@ impl Search {
             .unwrap_or(Value::Null);
         let fields = &doc["fields"];
         let value = |name: &str| fields[name]["value"].as_str();
-        if let Some(v) = &self.vendor {
-            let named = ["vendor_name", "merchant_name"]
-                .into_iter()
+        if let Some(v) = &self.scan.vendor {
+            let named = crate::document::PARTY_FIELDS
+                .iter()
+                .copied()
                 .filter_map(value)
                 .any(|n| n.to_lowercase().contains(v.as_str()));
             if !named {
@@ -210,19 +204,21 @@ impl Search {
                 return false;
             }
         }
-        if self.date_from.is_some() || self.date_to.is_some() {
+        let (from, to) = (&self.scan.date_from, &self.scan.date_to);
+        if from.is_some() || to.is_some() {
             let Some(date) = document_date(cfg, &doc) else {
                 return false;
             };
-            if self.date_from.as_deref().is_some_and(|d| date.as_str() < d)
-                || self.date_to.as_deref().is_some_and(|d| date.as_str() > d)
+            if from.as_deref().is_some_and(|d| date.as_str() < d)
+                || to.as_deref().is_some_and(|d| date.as_str() > d)
             {
                 return false;
             }
         }
-        if !self.terms.is_empty() {
+        if !self.scan.terms.is_empty() {
             let texts = crate::store::search::search_texts(&row.id, &row.name, &doc);
             if !self
+                .scan
                 .terms
                 .iter()
                 .all(|t| texts.iter().any(|s| s.contains(t.as_str())))

@@ -160,8 +160,9 @@ pub(super) async fn render_document(
         p["text_only"] = json!(text_only);
     }
     // The same sender's other documents, to compare with (issue 18).
-    let party = ["vendor_name", "merchant_name"]
-        .into_iter()
+    let party = crate::document::PARTY_FIELDS
+        .iter()
+        .copied()
         .find_map(|n| doc.fields.value(n))
         .map(str::to_string);
     let earlier = match party {

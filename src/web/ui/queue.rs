@@ -93,8 +93,9 @@ fn party(cfg: &crate::config::Config, doc: &Value) -> Value {
     let dt = doc["doc_type"]["value"]
         .as_str()
         .and_then(|t| cfg.doctype(t));
-    ["vendor_name", "merchant_name"]
-        .into_iter()
+    crate::document::PARTY_FIELDS
+        .iter()
+        .copied()
         .find_map(|n| fields[n]["value"].as_str())
         .or_else(|| {
             dt?.fields
