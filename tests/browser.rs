@@ -272,8 +272,7 @@ async fn a_reviewer_corrects_a_field_by_keyboard_and_approves_it() {
     // number, then click the word the OCR read there.
     let number = c.find(Locator::Css("#f-invoice_number")).await.unwrap();
     let read = number.prop("value").await.unwrap().unwrap_or_default();
-    // Into the middle of the view: at its bottom edge the sticky action bar (with the
-    // line-item grid the page is taller) would take the click.
+    // Into the middle of the view, away from the scan pane's edges and its toolbar.
     c.execute(
         "document.getElementById('f-invoice_number').scrollIntoView({block: 'center'})",
         vec![],
@@ -658,7 +657,8 @@ async fn the_page_shows_where_each_value_was_read() {
 /// Focuses the field `css`, empties it and types `text` into it.
 async fn retype(c: &fantoccini::Client, css: &str, text: &str) -> fantoccini::elements::Element {
     let input = c.find(Locator::Css(css)).await.unwrap();
-    // Focus by script: the sticky action bar may cover the field for a click.
+    // Focus by script: a click lands on whatever is drawn at the field's middle, and
+    // the fields pane scrolls.
     c.execute(
         "arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus()",
         vec![serde_json::to_value(&input).unwrap()],

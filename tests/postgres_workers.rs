@@ -96,6 +96,15 @@ impl Ledger {
             .unwrap_or_default()
     }
 
+    /// The documents `pid`'s run is working on.
+    fn processing_by(&mut self, pid: u32) -> Vec<String> {
+        self.documents()
+            .into_iter()
+            .filter(|d| d.2 == "processing" && held_by(d.3.as_deref(), pid))
+            .map(|d| d.0)
+            .collect()
+    }
+
     /// The sinks whose lease `pid`'s run holds.
     fn sinks_held_by(&mut self, pid: u32) -> Vec<String> {
         self.0
@@ -199,11 +208,7 @@ fn signal(pid: u32, sig: libc::c_int) {
 
 /// SIGTERM, as systemd or Docker stop a service, and the exit that follows.
 fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    signal(child.id(), libc::SIGTERM);
     let t = Instant::now();
     loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -333,11 +338,7 @@ fn three_runs_with_roles_on_postgres_and_s3_survive_a_sigkill() {
             );
         }
         let docs = ledger.documents();
-        let held: Vec<String> = docs
-            .iter()
-            .filter(|d| d.2 == "processing" && held_by(d.3.as_deref(), first_pid))
-            .map(|d| d.0.clone())
-            .collect();
+        let held = ledger.processing_by(first_pid);
         if second.is_none() && !held.is_empty() {
             second = Some((
                 spawn(&two, &["--only", "workers,dispatch"], "second.log"),
@@ -366,12 +367,7 @@ fn three_runs_with_roles_on_postgres_and_s3_survive_a_sigkill() {
             // What it holds is read again while it is stopped: between the reads above
             // and the kill it could finish that document and claim the next one.
             signal(first_pid, libc::SIGSTOP);
-            let held: Vec<String> = ledger
-                .documents()
-                .iter()
-                .filter(|d| d.2 == "processing" && held_by(d.3.as_deref(), first_pid))
-                .map(|d| d.0.clone())
-                .collect();
+            let held = ledger.processing_by(first_pid);
             let sinks = ledger.sinks_held_by(first_pid);
             if !held.is_empty() && sinks.len() == 2 {
                 killed_with = held;
@@ -597,7 +593,7 @@ fn parts_are_refused_on_sqlite_and_unknown_parts_are_named() {
 
     let out = inst.command(&["run", "--only", "ocr"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         ["intake", "workers", "dispatch", "web"]
             .iter()
