@@ -833,7 +833,7 @@ pub(crate) fn insert_document(tx: &mut Tx<'_>, d: &NewDocument<'_>) -> db::Resul
         "INSERT INTO transitions (document_id, from_state, to_state, at, reason) VALUES (?1, NULL, ?2, ?3, ?4)",
         params![id, state.as_str(), at, reason],
     )?;
-    search::index_new(tx, &id, &d.name)?;
+    search::index_new(tx, &id, d.name)?;
     Ok(match first {
         Some(of) => Ingested::Duplicate { id, of },
         None => Ingested::New { id },
