@@ -1209,7 +1209,13 @@ fn totals_rows(inv: &WInvoice, st: &WStyle) -> Vec<(String, String, bool)> {
         }
         // The VAT total must be on the page when there are several rates.
         if inv.by_rate.len() > 1 {
-            rows.push((label(st, v.tax.last().unwrap()), money(st, inv.tax), false));
+            // A label without a rate: "TVA ({rate} %)" printed its placeholder.
+            let all = v.tax.iter().rev().find(|t| !t.contains("{rate}"));
+            rows.push((
+                label(st, all.unwrap_or(&v.tax[0])),
+                money(st, inv.tax),
+                false,
+            ));
         }
         for row in rows.iter_mut().skip(1) {
             row.0 = row.0.replace(" )", ")");

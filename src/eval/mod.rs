@@ -379,6 +379,54 @@ pub fn misses(cases: &[Case], cfg: &Config) -> String {
                 case.name, doc.doc_type.value, spec.name, expected
             ));
         }
+        // The item rows, when the list is not read right as a whole: each printed row
+        // not read, and each row read that the page does not print.
+        let printed = &case.truth.line_items;
+        let read = &doc.line_items;
+        let list_right =
+            printed.len() == read.len() && printed.iter().zip(read).all(|(t, r)| t.matches(r));
+        if printed.is_empty() || list_right {
+            continue;
+        }
+        let row = |d: &str, q: Option<&str>, u: Option<&str>, a: Option<&str>| {
+            format!(
+                "{d:?} {} × {} = {}",
+                q.unwrap_or("-"),
+                u.unwrap_or("-"),
+                a.unwrap_or("-")
+            )
+        };
+        for t in printed
+            .iter()
+            .filter(|t| !read.iter().any(|r| t.matches(r)))
+        {
+            out.push_str(&format!(
+                "{}: item not read: {}\n",
+                case.name,
+                row(
+                    &t.description,
+                    t.quantity.as_deref(),
+                    t.unit_price.as_deref(),
+                    t.amount.as_deref()
+                )
+            ));
+        }
+        for r in read
+            .iter()
+            .filter(|r| !printed.iter().any(|t| t.matches(r)))
+        {
+            out.push_str(&format!(
+                "{}: item read wrong: {} ({:.2})\n",
+                case.name,
+                row(
+                    &r.description,
+                    r.quantity.as_deref(),
+                    r.unit_price.as_deref(),
+                    r.amount.as_deref()
+                ),
+                r.confidence
+            ));
+        }
     }
     out
 }

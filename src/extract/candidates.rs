@@ -218,10 +218,11 @@ pub(super) fn parse_region(
     }
 }
 
-/// "1.234,56", "12.50", "1.234,-": the amount shows its minor unit.
+/// "1.234,56", "12.50", "1.234,-", "1204, 22" (OCR's space after the separator): the
+/// amount shows its minor unit.
 pub(super) fn has_minor_unit(raw: &str) -> bool {
     static RE: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"[.,](\d{2}|-)(\D|$)").unwrap());
+        std::sync::LazyLock::new(|| regex::Regex::new(r"[.,] ?(\d{2}|-)(\D|$)").unwrap());
     RE.is_match(raw)
 }
 

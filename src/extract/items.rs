@@ -85,9 +85,10 @@ fn letters(s: &str) -> usize {
 
 /// An amount with its minor unit ("1.636,00", "3.39", "-5,00"), the whole token.
 fn money_token(text: &str) -> Option<Decimal> {
+    // Quotes, degree signs and bars are OCR's reading of table shading and rules.
     let t = text
-        .trim_end_matches(['*', ':', '€'])
-        .trim_start_matches(['£', '$', '€', '¥']);
+        .trim_end_matches(['*', ':', '€', '"', '”', '|'])
+        .trim_start_matches(['£', '$', '€', '¥', '"', '“', '”', '„', '°', '~', '|']);
     if !t.chars().any(|c| c.is_ascii_digit())
         || !t
             .chars()
@@ -119,13 +120,112 @@ fn number_token(text: &str) -> Option<Decimal> {
     (found.start == 0 && found.end == text.len()).then_some(found.value)
 }
 
+/// A number in a column of an item row: its value, and whether it was printed with
+/// a minor unit (`818,00`: a price) or not (`2`: a count).
+#[derive(Debug, Clone, Copy)]
+struct Number {
+    value: Decimal,
+    money: bool,
+}
+
+fn column_number(text: &str) -> Option<Number> {
+    money_token(text)
+        .map(|value| Number { value, money: true })
+        .or_else(|| {
+            number_token(text).map(|value| Number {
+                value,
+                money: false,
+            })
+        })
+}
+
+/// A VAT rate printed in its own column of an item row: "25%", "25,5 %", "7%".
+fn is_rate(text: &str) -> bool {
+    static RATE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\d{1,2}(?:[.,]\d{1,2})?\s?%$").expect("valid regex"));
+    RATE.is_match(text)
+}
+
+/// A word of up to three letters, standing apart: a unit of measure or a speck of
+/// shading read as letters.
+fn is_short_word(text: &str) -> bool {
+    let t = text.trim_end_matches('.');
+    (1..=3).contains(&t.chars().count()) && t.chars().all(char::is_alphabetic)
+}
+
+fn times(q: Decimal, u: Decimal, amount: Decimal) -> bool {
+    ((q * u).round_dp(2) - amount).abs() <= Decimal::new(1, 2)
+}
+
+/// The quantity and unit price among a row's column numbers whose product is the
+/// row's amount, in whatever order the layout prints them: the unit price is the one
+/// with a minor unit when only one has it, else the later one. The numbers right of
+/// the description are preferred to those left of it (a position number).
+fn multiplied(
+    leading: &[Number],
+    trailing: &[Number],
+    amount: Decimal,
+) -> Option<(Option<Decimal>, Option<Decimal>)> {
+    let all: Vec<(usize, Number)> = leading
+        .iter()
+        .chain(trailing)
+        .copied()
+        .enumerate()
+        .collect();
+    let mut best: Option<((usize, usize), (usize, usize))> = None;
+    for &(i, a) in &all {
+        for &(j, b) in &all {
+            if i >= j || !times(a.value, b.value, amount) || a.value.is_zero() {
+                continue;
+            }
+            // (quantity, unit price): the priced one is the unit price.
+            let (q, u) = match (a.money, b.money) {
+                (true, false) => (j, i),
+                _ => (i, j),
+            };
+            // Rank: both right of the description first, then the nearer the amount.
+            let right = usize::from(i >= leading.len()) + usize::from(j >= leading.len());
+            let rank = (right, i + j);
+            if best.is_none_or(|(r, _)| rank > r) {
+                best = Some((rank, (q, u)));
+            }
+        }
+    }
+    let (_, (q, u)) = best?;
+    Some((Some(all[q].1.value), Some(all[u].1.value)))
+}
+
+/// Without a product that gives the amount: up to two numbers right of the
+/// description are the quantity and the unit price in that order (one priced number
+/// alone is the unit price); a leading number is the quantity when it multiplies out
+/// with that unit price, else a position.
+fn printed_order(
+    leading: &[Number],
+    trailing: &[Number],
+    amount: Decimal,
+) -> (Option<Decimal>, Option<Decimal>) {
+    let last_two = &trailing[trailing.len().saturating_sub(2)..];
+    let (quantity, unit_price) = match last_two {
+        [q, u] => (Some(q.value), Some(u.value)),
+        [u] if u.money => (None, Some(u.value)),
+        [q] => (Some(q.value), None),
+        _ => (None, None),
+    };
+    match (quantity, unit_price, leading.last()) {
+        (None, Some(u), Some(n)) if times(n.value, u, amount) => (Some(n.value), Some(u)),
+        _ => (quantity, unit_price),
+    }
+}
+
 /// The amount at the right end of the line and the words before it. A trailing
-/// currency code or a one-letter tax class ("2.99 A", "1.636,00 DKK") may follow it.
+/// currency code, a one-letter tax class or a VAT rate ("2.99 A", "1.636,00 DKK",
+/// "423,32 22%") may follow it.
 fn split_amount(line: &Line) -> Option<(Decimal, usize)> {
     let n = line.words.len();
     let tail = |t: &str| {
         values::currency_code(t).is_some() && letters(t) >= 2
             || t.chars().count() == 1 && t.chars().all(char::is_alphabetic)
+            || is_rate(t)
     };
     let end = match line.words.last() {
         Some(w) if n >= 2 && tail(&w.text) => n - 1,
@@ -136,28 +236,36 @@ fn split_amount(line: &Line) -> Option<(Decimal, usize)> {
 }
 
 /// "9 732,00" is one amount printed with a space between thousands: a group of one to
-/// three digits glued (same column) to a group of three digits is joined.
+/// three digits glued (same column) to a group of three digits is joined. So is an
+/// amount OCR split after its decimal separator ("388, 00").
 fn join_thousands(line: &Line) -> Line {
     static GROUP: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^\d{3}(?:[.,]\d{2})?$").expect("valid regex"));
+    static LEAD: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^-?\d{1,3}$").expect("valid regex"));
+    static BEFORE_CENTS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^-?\d[\d.,']*[.,]$").expect("valid regex"));
+    static CENTS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d{2}$").expect("valid regex"));
+    let joins = |a: &str, b: &str| {
+        LEAD.is_match(a) && GROUP.is_match(b) || BEFORE_CENTS.is_match(a) && CENTS.is_match(b)
+    };
     let mut out = Line {
         words: Vec::with_capacity(line.words.len()),
         segment: Vec::with_capacity(line.words.len()),
         ..line.clone()
     };
     for (w, &seg) in line.words.iter().zip(&line.segment) {
-        let lead = out.words.last().filter(|p: &&LWord| {
-            out.segment.last() == Some(&seg)
-                && p.text.len() <= 4
-                && p.text.trim_start_matches('-').len() <= 3
-                && p.text
-                    .trim_start_matches('-')
-                    .chars()
-                    .all(|c| c.is_ascii_digit())
-                && !p.text.trim_start_matches('-').is_empty()
-        });
-        if lead.is_some() && GROUP.is_match(&w.text) {
-            let p = out.words.last_mut().expect("lead word");
+        out.words.push(w.clone());
+        out.segment.push(seg);
+        // "1 164, 00": the cents join first, then the thousands.
+        while let [.., p, w] = out.words.as_slice() {
+            let n = out.segment.len();
+            if out.segment[n - 2] != out.segment[n - 1] || !joins(&p.text, &w.text) {
+                break;
+            }
+            let w = out.words.pop().expect("two words");
+            out.segment.pop();
+            let p = out.words.last_mut().expect("two words");
             p.text.push_str(&w.text);
             p.norm = crate::config::doctype::normalize_token(&p.text);
             p.bbox = [
@@ -167,21 +275,41 @@ fn join_thousands(line: &Line) -> Line {
                 p.bbox[3].max(w.bbox[3]),
             ];
             p.conf = p.conf.min(w.conf);
-        } else {
-            out.words.push(w.clone());
-            out.segment.push(seg);
         }
     }
     out
 }
 
+/// The line without specks: words with no letter or digit ("|", "~", "-"), which
+/// OCR reads from table rules and shading between the columns.
+fn without_specks(line: &Line) -> Line {
+    let keep: Vec<bool> = line
+        .words
+        .iter()
+        .map(|w| w.text.chars().any(char::is_alphanumeric))
+        .collect();
+    fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+        v.iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(x, _)| x.clone())
+            .collect()
+    }
+    Line {
+        words: pick(&line.words, &keep),
+        segment: pick(&line.segment, &keep),
+        ..line.clone()
+    }
+}
+
 fn row(line: &Line) -> Row {
-    let line = &join_thousands(line);
     let text = join(&line.words);
     let alnum = text.chars().filter(|c| c.is_alphanumeric()).count();
     if alnum * 3 < text.chars().count() {
         return Row::Rule;
     }
+    let line = &join_thousands(&without_specks(line));
+    let text = join(&line.words);
     if let Some(c) = QTY_UNIT.captures(&text) {
         if let (Ok(q), Some(u)) = (c[1].parse::<Decimal>(), money_token(&c[2])) {
             return Row::QtyUnit(q, u, line.words.clone());
@@ -215,54 +343,55 @@ fn row(line: &Line) -> Row {
             });
         }
     }
-    // Invoice columns: up to two numbers right of the description, each in its own
-    // column (after a wide gap), are the quantity and the unit price.
+    // Invoice columns: numbers in columns of their own left and right of the
+    // description (a position, the quantity, the unit price), and VAT rates ("25%"),
+    // which are no part of the description. A column starts after a wide gap: a number right of the description is apart
+    // from the word before it, one left of it from the word after it.
+    let apart_before = |i: usize| i > 0 && line.segment[i] != line.segment[i - 1];
+    let apart_after = |i: usize| i + 1 < left.len() && line.segment[i] != line.segment[i + 1];
     let mut desc_end = left.len();
-    let mut numbers: Vec<(Decimal, bool)> = Vec::new();
-    while desc_end > 1 && numbers.len() < 2 {
-        let w = &left[desc_end - 1];
-        let own_column = line.segment[desc_end - 1] != line.segment[desc_end - 2];
-        let value = money_token(&w.text)
-            .map(|v| (v, true))
-            .or_else(|| number_token(&w.text).map(|v| (v, false)));
-        match value {
-            Some(v) if own_column => {
-                numbers.push(v);
-                desc_end -= 1;
+    let mut trailing: Vec<Number> = Vec::new();
+    let mut i = left.len();
+    while i > 1 && trailing.len() < 3 {
+        i -= 1;
+        let w = &left[i].text;
+        if is_rate(w) {
+            desc_end = i;
+            continue;
+        }
+        match column_number(w) {
+            Some(n) if apart_before(i) => {
+                trailing.push(n);
+                desc_end = i;
             }
+            // A unit column ("stk", "h") or shading read as letters ("ee"): passed
+            // over, and no part of the description when a number is found left of it.
+            None if apart_before(i) && is_short_word(w) => {}
             _ => break,
         }
     }
-    // A position number in a column of its own: "1   Consulting services".
-    let desc_start = usize::from(
-        desc_end > 1
-            && left[0].text.len() <= 3
-            && left[0].text.chars().all(|c| c.is_ascii_digit())
-            && line.segment[0] != line.segment[1],
-    );
+    trailing.reverse();
+    let mut desc_start = 0;
+    let mut leading: Vec<Number> = Vec::new();
+    while desc_start + 1 < desc_end && leading.len() < 2 && apart_after(desc_start) {
+        let t = left[desc_start].text.trim_end_matches('.');
+        match t.len() <= 4 {
+            true => match column_number(t) {
+                Some(n) => leading.push(n),
+                None => break,
+            },
+            false => break,
+        }
+        desc_start += 1;
+    }
     let description = join(&left[desc_start..desc_end]);
     if letters(&description) < 2 {
         return Row::Other;
     }
-    numbers.reverse();
-    let (mut quantity, unit_price) = match numbers.as_slice() {
-        [(q, _), (u, _)] => (Some(*q), Some(*u)),
-        [(u, true)] => (None, Some(*u)),
-        [(q, false)] => (Some(*q), None),
-        _ => (None, None),
+    let (quantity, unit_price) = match multiplied(&leading, &trailing, amount) {
+        Some(found) => found,
+        None => printed_order(&leading, &trailing, amount),
     };
-    // Layouts that print the quantity first: the leading number times the unit price
-    // is the amount.
-    if let (1, None, Some(u), Ok(n)) = (
-        desc_start,
-        quantity,
-        unit_price,
-        left[0].text.parse::<Decimal>(),
-    ) {
-        if ((n * u).round_dp(2) - amount).abs() <= Decimal::new(1, 2) {
-            quantity = Some(n);
-        }
-    }
     Row::Item(Item {
         description,
         quantity,
@@ -461,6 +590,53 @@ mod tests {
         assert_eq!(items[0].description, "Toner cartridge");
         assert_eq!(items[0].quantity, Some(d("3")));
         assert_eq!(items[0].multiplies(), Some(true));
+    }
+
+    fn rows(text: &str, totals: &str) -> Vec<(String, Option<Decimal>, Option<Decimal>, Decimal)> {
+        let lines = page(text);
+        above(&lines, end_of(&lines, totals), |_| false)
+            .into_iter()
+            .map(|i| (i.description, i.quantity, i.unit_price, i.amount))
+            .collect()
+    }
+
+    /// Layouts print the columns in every order, with a position number or a VAT rate
+    /// column, and OCR splits an amount after its decimal comma: the quantity and the
+    /// unit price are the two numbers whose product is the amount.
+    #[test]
+    fn the_columns_are_found_by_what_multiplies_out_in_any_order() {
+        let item =
+            |s: &str, q: &str, u: &str, a: &str| (s.to_string(), Some(d(q)), Some(d(u)), d(a));
+        assert_eq!(
+            rows(
+                "Linje   Antall   Varetekst                 Enhetspris      Beløp\n\
+                 1   5   Programvarelisens, årlig      1 743,00     8 715,00\n\
+                 3   3.   Skrivebordslampe LED           388, 00     1 164,00\n\
+                 Sum eks. mva                                           9 879,00",
+                "Sum"
+            ),
+            vec![
+                item("Programvarelisens, årlig", "5", "1743.00", "8715.00"),
+                item("Skrivebordslampe LED", "3", "388.00", "1164.00"),
+            ]
+        );
+        assert_eq!(
+            rows(
+                "Beschreibung                 Einzelpreis   Menge    Betrag\n\
+                 Druckerwartung                 77,00     2     154,00\n\
+                 Monitor 27 pollici     2     22%     211,66     423,32\n\
+                 Limpieza de oficina, mes     524,24     2     21%     1 048,48\n\
+                 Kawa ziarnista 1 kg     1     82,90     82,90     8%\n\
+                 Summe netto                                        1 708,56",
+                "Summe"
+            ),
+            vec![
+                item("Druckerwartung", "2", "77.00", "154.00"),
+                item("Monitor 27 pollici", "2", "211.66", "423.32"),
+                item("Limpieza de oficina, mes", "2", "524.24", "1048.48"),
+                item("Kawa ziarnista 1 kg", "1", "82.90", "82.90"),
+            ]
+        );
     }
 
     #[test]

@@ -537,7 +537,8 @@ fn read_items(
     let mut ends: Vec<usize> = matches
         .iter()
         .filter(|m| money_fields.contains(&m.field) && m.start <= 1)
-        .filter(|m| lines[m.line].words.iter().any(|w| has_minor_unit(&w.text)))
+        // OCR may split the amount after its decimal comma ("42648, 71").
+        .filter(|m| has_minor_unit(&lines[m.line].text(0, lines[m.line].words.len())))
         .map(|m| m.line)
         .collect();
     ends.sort_unstable();

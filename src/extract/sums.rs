@@ -82,7 +82,113 @@ pub(super) fn resolve_sums(
             for (&slot, c) in slots.iter().zip(combo) {
                 chosen[slot] = Some(c.clone());
             }
+        } else if let Some(combo) = with_a_part_per_rate(&lists, *tolerance) {
+            for (&slot, c) in slots.iter().zip(combo) {
+                chosen[slot] = Some(c);
+            }
         }
+    }
+}
+
+/// When no one amount of each field adds up: a part printed once per VAT rate ("MwSt
+/// 19 %  56,78", "MwSt 7 %  12,34") without a line for its sum. The part is the sum of
+/// two or three of its candidates, on lines of their own, when that makes the check
+/// add up with one amount of each other field; the best-scored such combination.
+fn with_a_part_per_rate(lists: &[Vec<&Candidate>], tolerance: Decimal) -> Option<Vec<Candidate>> {
+    let (total_list, part_lists) = lists.split_last()?;
+    let mut best: Option<(f64, Vec<Candidate>)> = None;
+    for (k, list) in part_lists.iter().enumerate() {
+        for group in subsets(list.len()) {
+            let members: Vec<&Candidate> = group.iter().map(|&i| list[i]).collect();
+            let lines_apart = members.iter().enumerate().all(|(i, a)| {
+                members[..i]
+                    .iter()
+                    .all(|b| a.page != b.page || a.bbox[1].abs_diff(b.bbox[1]) > 10)
+            });
+            if !lines_apart {
+                continue;
+            }
+            let merged = merge(&members);
+            let others: Vec<&Vec<&Candidate>> = part_lists
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != k)
+                .map(|(_, l)| l)
+                .collect();
+            // One candidate of each other part (at most one other: the sums are short).
+            let choices: Vec<Option<&Candidate>> = match others.as_slice() {
+                [] => vec![None],
+                [one] => one.iter().map(|c| Some(*c)).collect(),
+                _ => continue,
+            };
+            for other in choices {
+                for total in total_list {
+                    let sum = merged.amount?
+                        + other.map_or(Decimal::ZERO, |c| c.amount.unwrap_or_default());
+                    if (sum - total.amount?).abs() > tolerance {
+                        continue;
+                    }
+                    let score = merged.score + other.map_or(0.0, |c| c.score) + total.score;
+                    if best.as_ref().is_some_and(|(s, _)| *s >= score) {
+                        continue;
+                    }
+                    let mut combo: Vec<Candidate> = Vec::with_capacity(lists.len());
+                    let mut rest = other.into_iter();
+                    for j in 0..part_lists.len() {
+                        combo.push(match j == k {
+                            true => merged.clone(),
+                            false => rest.next()?.clone(),
+                        });
+                    }
+                    combo.push((*total).clone());
+                    best = Some((score, combo));
+                }
+            }
+        }
+    }
+    best.map(|(_, combo)| combo)
+}
+
+/// The index sets of two and three of `n` candidates.
+fn subsets(n: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            out.push(vec![a, b]);
+            for c in b + 1..n {
+                out.push(vec![a, b, c]);
+            }
+        }
+    }
+    out
+}
+
+/// Amounts printed once per rate, as one candidate: their sum, read from every one of
+/// them (the weakest one's score), with the labels and raw texts joined.
+fn merge(members: &[&Candidate]) -> Candidate {
+    let first = members[0];
+    let amount: Decimal = members.iter().filter_map(|c| c.amount).sum();
+    let joined =
+        |f: fn(&Candidate) -> &str| members.iter().map(|c| f(c)).collect::<Vec<_>>().join(" + ");
+    let same_page = members.iter().all(|c| c.page == first.page);
+    let bbox = members.iter().skip(1).fold(first.bbox, |b, c| {
+        [
+            b[0].min(c.bbox[0]),
+            b[1].min(c.bbox[1]),
+            b[2].max(c.bbox[2]),
+            b[3].max(c.bbox[3]),
+        ]
+    });
+    Candidate {
+        value: values::format_money(amount, first.currency),
+        raw: joined(|c| &c.raw),
+        bbox: if same_page { bbox } else { first.bbox },
+        score: members.iter().map(|c| c.score).fold(1.0, f64::min),
+        amount: Some(amount),
+        label: joined(|c| &c.label),
+        ocr: members.iter().map(|c| c.ocr).fold(1.0, f64::min),
+        label_match: members.iter().map(|c| c.label_match).fold(1.0, f64::min),
+        ..first.clone()
     }
 }
 

@@ -896,3 +896,78 @@ fn bare_kroner_are_the_country_s_own_when_the_iban_or_the_labels_say_so() {
     );
     assert_eq!(currency(page_with("", "I alt:")).0, "DKK");
 }
+
+/// A German invoice printing the VAT once per rate and no line for its sum: the tax is
+/// the two rates' amounts added, chosen because subtotal + tax = total, and its reason
+/// says so. OCR split the subtotal after its decimal comma; that line still ends the
+/// item rows and is no item.
+#[test]
+fn the_vat_printed_per_rate_is_added_up_when_the_sums_say_so() {
+    let p = page(&[
+        (150, &[(150, "Müller & Schmidt GmbH"), (1700, "RECHNUNG")]),
+        (400, &[(1400, "Rechnungsnr.:"), (1900, "R-2024-77")]),
+        (460, &[(1400, "Datum:"), (1900, "14.03.2024")]),
+        (
+            900,
+            &[
+                (150, "Beschreibung"),
+                (1300, "Menge"),
+                (1600, "Preis"),
+                (1950, "Betrag"),
+            ],
+        ),
+        (
+            960,
+            &[
+                (150, "Kaffeebohnen 1 kg"),
+                (1300, "2"),
+                (1600, "20,00"),
+                (1950, "40,00"),
+            ],
+        ),
+        (
+            1020,
+            &[
+                (150, "Druckerwartung"),
+                (1300, "1"),
+                (1600, "60,00"),
+                (1950, "60,00"),
+            ],
+        ),
+        (
+            1100,
+            &[(1400, "Summe netto"), (1950, "100,"), (2030, "00 EUR")],
+        ),
+        (1160, &[(1400, "MwSt 7 %"), (1950, "2,80 EUR")]),
+        (1220, &[(1400, "MwSt 19 %"), (1950, "11,40 EUR")]),
+        (1280, &[(1400, "Gesamtbetrag"), (1950, "114,20 EUR")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    assert_eq!(ex.fields.value("subtotal"), Some("100.00"));
+    assert_eq!(ex.fields.value("total"), Some("114.20"));
+    let tax = ex.fields.get("tax_amount").expect("tax read");
+    assert_eq!(tax.value, "14.20");
+    assert_eq!(tax.origin, Origin::Ocr);
+    assert!(
+        tax.reasons
+            .iter()
+            .any(|r| r.contains("+") && r.contains("sum check")),
+        "{:?}",
+        tax.reasons
+    );
+    let items: Vec<(&str, Option<&str>)> = ex
+        .items
+        .as_ref()
+        .expect("items read")
+        .items
+        .iter()
+        .map(|i| (i.description.as_str(), i.amount.as_deref()))
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            ("Kaffeebohnen 1 kg", Some("40.00")),
+            ("Druckerwartung", Some("60.00"))
+        ]
+    );
+}
