@@ -258,6 +258,11 @@ pub fn same(kind: crate::config::FieldKind, got: Option<&str>, want: Option<&str
         {
             words(g) == words(w)
         }
+        // A truth written with its currency ("$6.90") is the amount read as "6.90".
+        (Some(g), Some(w)) if kind == FieldKind::Money && g != w => {
+            let amount = |s: &str| crate::values::find_money(s).first().map(|f| f.value.amount);
+            amount(w).is_some_and(|a| Some(a) == amount(g) && g.parse::<f64>().is_ok())
+        }
         _ => got == want,
     }
 }
@@ -899,6 +904,17 @@ mod tests {
             }),
             pages: Vec::new(),
         }
+    }
+
+    /// A truth written with its currency sign is the same amount; another is not.
+    #[test]
+    fn an_amount_is_right_whatever_the_truth_writes_beside_it() {
+        use crate::config::FieldKind::Money;
+        assert!(same(Money, Some("6.90"), Some("$6.90")));
+        assert!(same(Money, Some("6.90"), Some("6.90")));
+        assert!(!same(Money, Some("6.90"), Some("$6.00")));
+        assert!(!same(Money, None, Some("$6.90")));
+        assert!(!same(Money, Some("6.90"), None));
     }
 
     #[test]
