@@ -24,6 +24,7 @@ pub(super) mod raw {
     #[serde(deny_unknown_fields, default)]
     pub struct Database {
         pub url: Option<String>,
+        pub connections: Option<u32>,
     }
 }
 
@@ -114,6 +115,23 @@ impl Database {
             Database::Sqlite(p) => p.display().to_string(),
             Database::Postgres(u) => u.to_string(),
         }
+    }
+}
+
+/// Connections of a process to a PostgreSQL ledger unless `[database] connections`
+/// says otherwise. (SQLite: always one; `store::connections` says why.)
+pub const CONNECTIONS: u32 = 4;
+
+/// `[database] connections`: 1 to 64.
+pub fn connections(n: Option<u32>, path: &Path) -> Result<u32, ConfigError> {
+    match n {
+        None => Ok(CONNECTIONS),
+        Some(n @ 1..=64) => Ok(n),
+        Some(n) => Err(invalid(
+            path,
+            "database.connections",
+            format!("must be from 1 to 64, not {n}"),
+        )),
     }
 }
 
