@@ -210,6 +210,18 @@ mod tests {
     }
 
     #[test]
+    fn connections_are_from_one_to_64() {
+        let c = |n| connections(n, Path::new("m.toml")).map_err(|e| e.to_string());
+        assert_eq!(c(None), Ok(CONNECTIONS));
+        assert_eq!(c(Some(1)), Ok(1));
+        assert_eq!(c(Some(64)), Ok(64));
+        for n in [0, 65] {
+            let e = c(Some(n)).unwrap_err();
+            assert!(e.contains("database.connections") && e.contains("from 1 to 64"), "{e}");
+        }
+    }
+
+    #[test]
     fn other_schemes_are_refused_by_name() {
         let e = p(Some("mysql://x@y/z")).unwrap_err();
         assert!(e.contains("database.url") && e.contains("mysql://"), "{e}");

@@ -110,3 +110,62 @@ impl r2d2::ManageConnection for Manager {
         conn.is_closed()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::super::{BlobStore, Store};
+    use crate::store::db::Exec;
+
+    fn store(connections: u32, dir: &std::path::Path) -> Store {
+        let url = crate::testing::postgres::fresh_database();
+        Store::open_postgres_with(&url, BlobStore::open(&dir.join("blobs")).unwrap(), connections)
+            .unwrap()
+    }
+
+    /// A query while another caller's runs for 0.8 s: how long it waited.
+    fn beside_a_slow_query(s: &Store) -> Duration {
+        std::thread::scope(|scope| {
+            scope.spawn(|| s.with(|c| c.execute_batch("SELECT pg_sleep(0.8)")).unwrap());
+            std::thread::sleep(Duration::from_millis(200));
+            let t = Instant::now();
+            s.with(|c| c.execute_batch("SELECT 1")).unwrap();
+            t.elapsed()
+        })
+    }
+
+    /// With a pool, a caller does not wait for another's query; with one connection it
+    /// does (that is the mutex the pool replaces).
+    #[test]
+    fn callers_of_a_pool_do_not_wait_for_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let waited = beside_a_slow_query(&store(3, dir.path()));
+        assert!(waited < Duration::from_millis(400), "waited {waited:?}");
+        let waited = beside_a_slow_query(&store(1, dir.path()));
+        assert!(waited >= Duration::from_millis(400), "waited {waited:?}");
+    }
+
+    /// The mailbox lock lives in the home connection's session: the process takes it
+    /// again while its pooled connections are busy elsewhere, and another process
+    /// (another store) cannot take it.
+    #[test]
+    fn a_mailbox_lock_stays_with_the_process_whatever_connection_is_free() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::testing::postgres::fresh_database();
+        let open = || {
+            Store::open_postgres_with(&url, BlobStore::open(&dir.path().join("blobs")).unwrap(), 4)
+                .unwrap()
+        };
+        let (one, other) = (open(), open());
+        assert!(one.hold_mailbox("ap").unwrap());
+        std::thread::scope(|scope| {
+            // The connection that was free is now busy: a pooled lock would be asked
+            // for on another connection, a session of its own, and refused.
+            scope.spawn(|| one.with(|c| c.execute_batch("SELECT pg_sleep(0.6)")).unwrap());
+            std::thread::sleep(Duration::from_millis(200));
+            assert!(one.hold_mailbox("ap").unwrap(), "the holder lost its mailbox");
+        });
+        assert!(!other.hold_mailbox("ap").unwrap(), "two readers of one mailbox");
+    }
+}
