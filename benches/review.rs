@@ -112,6 +112,42 @@ fn queue_one(store: &Store, cfg: &Config, inbox: &std::path::Path, i: usize) {
         .unwrap();
 }
 
+/// The documents in `state`, of the `n` there are.
+fn in_state(store: &Store, state: State, n: usize) -> Vec<mailroom::store::DocumentRow> {
+    let filter = mailroom::store::review::DocumentFilter {
+        state: Some(state),
+        ..Default::default()
+    };
+    // Every document (a usize::MAX would be a negative LIMIT on PostgreSQL).
+    store.find_documents(&filter, 0, n).unwrap()
+}
+
+/// The web on `store` on a real socket of its own: its base URL, what stops it, and the
+/// runtime it runs on (dropped last).
+fn serve(
+    store: &Arc<Store>,
+    cfg: &Arc<Config>,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::runtime::Runtime,
+) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = mailroom::web::AppState::new(store.clone(), cfg.clone(), Arc::new(|| {}));
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    server.spawn(mailroom::web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (base, stop, server)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -246,17 +282,7 @@ fn main() {
     );
     println!("open the next document (GET /next + GET /documents/{{id}}), {requests} times with {n} in review: p50 {o50:.1} ms, p95 {o95:.1} ms");
     println!("approve with one corrected field (POST /documents/{{id}}/approve), {requests} times: p50 {a50:.1} ms, p95 {a95:.1} ms");
-    let posted = store
-        .find_documents(
-            &mailroom::store::review::DocumentFilter {
-                state: Some(State::Posted),
-                ..Default::default()
-            },
-            0,
-            // Every document (a usize::MAX would be a negative LIMIT on PostgreSQL).
-            n,
-        )
-        .unwrap();
+    let posted = in_state(&store, State::Posted, n);
     assert_eq!(posted.len(), requests, "each approval posted one document");
 
     // REVIEWERS=8: that many reviewers at once over HTTP (issue 15: the web process's
@@ -268,7 +294,10 @@ fn main() {
         // through a pool (PostgreSQL only: SQLite keeps one).
         let mut stores = vec![("one connection".to_string(), store.clone())];
         if let Some(url) = &database {
-            let pooled = std::env::var("POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(clients as u32);
+            let pooled = std::env::var("POOL")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(clients as u32);
             let blobs = mailroom::store::BlobStore::open(&cfg.blob_dir()).unwrap();
             stores.push((
                 format!("a pool of {pooled} connections"),
@@ -286,19 +315,7 @@ fn main() {
         return;
     }
     // Over HTTP: the queue page and searches of every document, on a real socket.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = mailroom::web::AppState::new(store.clone(), cfg, Arc::new(|| {}));
-    let server = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    server.spawn(mailroom::web::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let (base, stop, _server) = serve(&store, &cfg);
     let agent = ureq::AgentBuilder::new().build();
     let timed = |path: &str, times: usize| -> (f64, f64, String) {
         let mut x = Vec::new();
@@ -387,35 +404,22 @@ fn main() {
 /// no two reviewers open the same document), opens it and approves it with one
 /// corrected field. Returns the p50 and p95 of each request kind and the approvals per
 /// second.
-fn reviewers(store: &Arc<Store>, cfg: &Arc<Config>, n: usize, clients: usize, rounds: usize) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = mailroom::web::AppState::new(store.clone(), cfg.clone(), Arc::new(|| {}));
-    let server = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    server.spawn(mailroom::web::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    let seqs = store
-        .find_documents(
-            &mailroom::store::review::DocumentFilter {
-                state: Some(State::InReview),
-                ..Default::default()
-            },
-            0,
-            n,
-        )
-        .unwrap();
+fn reviewers(
+    store: &Arc<Store>,
+    cfg: &Arc<Config>,
+    n: usize,
+    clients: usize,
+    rounds: usize,
+) -> String {
+    let (base, stop, _server) = serve(store, cfg);
+    let seqs = in_state(store, State::InReview, n);
     assert!(seqs.len() >= clients * rounds, "{} in review", seqs.len());
     let sessions: Vec<(String, String, i64)> = (0..clients)
         .map(|k| {
             let user = format!("reviewer{k}-{}", ulid::Ulid::new());
-            store.set_user(&user, Role::Reviewer, "bench password").unwrap();
+            store
+                .set_user(&user, Role::Reviewer, "bench password")
+                .unwrap();
             let secret = store
                 .sign_in(&user, "bench password", 3_600_000)
                 .unwrap()
@@ -478,7 +482,11 @@ fn reviewers(store: &Arc<Store>, cfg: &Arc<Config>, n: usize, clients: usize, ro
     let figure = |k: usize| {
         let mut x: Vec<f64> = timings.iter().flat_map(|t| t[k].iter().copied()).collect();
         x.sort_by(f64::total_cmp);
-        format!("p50 {:.1} ms, p95 {:.1} ms", percentile(&x, 0.5), percentile(&x, 0.95))
+        format!(
+            "p50 {:.1} ms, p95 {:.1} ms",
+            percentile(&x, 0.5),
+            percentile(&x, 0.95)
+        )
     };
     format!(
         "queue page {}; next + document page {}; approve {}; {:.1} approvals/s",

@@ -456,7 +456,11 @@ fn two_intake_runs_on_postgres_read_a_mailbox_one_at_a_time() {
     );
     std::thread::sleep(Duration::from_secs(2));
     let waited = log(&b, "b.log");
-    assert_eq!(received(&waited), 0, "the second read beside the first:\n{waited}");
+    assert_eq!(
+        received(&waited),
+        0,
+        "the second read beside the first:\n{waited}"
+    );
     assert!(
         waited.contains("mailbox ap is read by another mailroom run"),
         "{waited}"
@@ -491,7 +495,9 @@ fn two_intake_runs_on_postgres_read_a_mailbox_one_at_a_time() {
         .collect();
     assert_eq!(
         seen,
-        (1..=20).map(|u| (u, "received".to_string())).collect::<Vec<_>>()
+        (1..=20)
+            .map(|u| (u, "received".to_string()))
+            .collect::<Vec<_>>()
     );
     let documents: i64 = ledger
         .query_one("SELECT COUNT(*) FROM documents", &[])

@@ -653,7 +653,10 @@ fn a_web_only_run_serves_and_claims_nothing() {
     let id = doc["id"].as_str().unwrap().to_string();
     let (status, page, _) = call_raw("GET", &format!("{}/login", web.base), None, None);
     assert_eq!(status, 200);
-    assert!(String::from_utf8_lossy(&page).contains("<form"), "the sign-in page");
+    assert!(
+        String::from_utf8_lossy(&page).contains("<form"),
+        "the sign-in page"
+    );
 
     // Long enough for an intake (stable after 300 ms, rescans every second) and a
     // worker (polls every 500 ms) to have acted.
@@ -680,7 +683,11 @@ fn a_web_only_run_serves_and_claims_nothing() {
         .command(&["run", "--only", "workers", "--exit-when-idle"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let reader = token(&inst, "reader", "read");
     let (status, seen) = call(
         "GET",
@@ -688,7 +695,11 @@ fn a_web_only_run_serves_and_claims_nothing() {
         Some(&reader),
         None,
     );
-    assert_eq!((status, seen["state"].as_str()), (200, Some("auto_posted")), "{seen}");
+    assert_eq!(
+        (status, seen["state"].as_str()),
+        (200, Some("auto_posted")),
+        "{seen}"
+    );
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
         deliveries(&mut ledger, "outbox")
@@ -701,7 +712,11 @@ fn a_web_only_run_serves_and_claims_nothing() {
     );
     assert_eq!(ledger.count("SELECT COUNT(*) FROM sink_leases"), 0);
     assert!(inst.outbox_files().is_empty());
-    assert!(terminate(&mut web.child).success(), "{}", log(&inst, "web.log"));
+    assert!(
+        terminate(&mut web.child).success(),
+        "{}",
+        log(&inst, "web.log")
+    );
 }
 
 /// Issue 15, point 3: a process that only dispatches (`--only dispatch`) is SIGKILLed
@@ -826,8 +841,16 @@ dir = "{}"
         log(&two, "second.log"),
         log(&front, "front.log")
     );
-    assert!(terminate(&mut second).success(), "{}", log(&two, "second.log"));
-    assert!(terminate(&mut reader).success(), "{}", log(&front, "front.log"));
+    assert!(
+        terminate(&mut second).success(),
+        "{}",
+        log(&two, "second.log")
+    );
+    assert!(
+        terminate(&mut reader).success(),
+        "{}",
+        log(&front, "front.log")
+    );
     let posted = posted(&mut ledger);
     assert!(posted.len() > first_posted, "{posted:?}");
 

@@ -217,7 +217,10 @@ mod tests {
         assert_eq!(c(Some(64)), Ok(64));
         for n in [0, 65] {
             let e = c(Some(n)).unwrap_err();
-            assert!(e.contains("database.connections") && e.contains("from 1 to 64"), "{e}");
+            assert!(
+                e.contains("database.connections") && e.contains("from 1 to 64"),
+                "{e}"
+            );
         }
     }
 

@@ -120,8 +120,12 @@ mod tests {
 
     fn store(connections: u32, dir: &std::path::Path) -> Store {
         let url = crate::testing::postgres::fresh_database();
-        Store::open_postgres_with(&url, BlobStore::open(&dir.join("blobs")).unwrap(), connections)
-            .unwrap()
+        Store::open_postgres_with(
+            &url,
+            BlobStore::open(&dir.join("blobs")).unwrap(),
+            connections,
+        )
+        .unwrap()
     }
 
     /// A query while another caller's runs for 0.8 s: how long it waited.
@@ -162,10 +166,19 @@ mod tests {
         std::thread::scope(|scope| {
             // The connection that was free is now busy: a pooled lock would be asked
             // for on another connection, a session of its own, and refused.
-            scope.spawn(|| one.with(|c| c.execute_batch("SELECT pg_sleep(0.6)")).unwrap());
+            scope.spawn(|| {
+                one.with(|c| c.execute_batch("SELECT pg_sleep(0.6)"))
+                    .unwrap()
+            });
             std::thread::sleep(Duration::from_millis(200));
-            assert!(one.hold_mailbox("ap").unwrap(), "the holder lost its mailbox");
+            assert!(
+                one.hold_mailbox("ap").unwrap(),
+                "the holder lost its mailbox"
+            );
         });
-        assert!(!other.hold_mailbox("ap").unwrap(), "two readers of one mailbox");
+        assert!(
+            !other.hold_mailbox("ap").unwrap(),
+            "two readers of one mailbox"
+        );
     }
 }

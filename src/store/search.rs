@@ -16,8 +16,8 @@
 
 use super::db::{self, params, Exec, OptionalExtension, Tx, Value as SqlValue};
 use super::outbox::now_ms;
-use super::{apply, row_to_doc, Change, DocumentRow, State, Store, StoreError};
 use super::review::DocumentFilter;
+use super::{apply, row_to_doc, Change, DocumentRow, State, Store, StoreError};
 use crate::document::vendor::Lesson;
 
 /// An undo refused at the last moment would race the dispatcher that takes the
@@ -256,7 +256,8 @@ impl Store {
             (" AND parent_id = ?", text(&scan.filter.parent)),
             (
                 " AND lower(reason) LIKE ? ESCAPE '\\'",
-                scan.filter.reason
+                scan.filter
+                    .reason
                     .as_deref()
                     .map(|r| SqlValue::Text(like_contains(r))),
             ),
@@ -277,7 +278,8 @@ impl Store {
         for (c, v) in [
             (
                 " AND vendor LIKE ? ESCAPE '\\'",
-                scan.filter.vendor
+                scan.filter
+                    .vendor
                     .as_deref()
                     .map(|v| SqlValue::Text(like_contains(v))),
             ),
