@@ -288,6 +288,8 @@ fn main() {
     // REVIEWERS=8: that many reviewers at once over HTTP (issue 15: the web process's
     // connections to the ledger); two in the smoke run.
     let clients = std::env::var("REVIEWERS").ok().and_then(|v| v.parse().ok());
+    // Documents posted so far: the approvals above and the reviewers'.
+    let mut posted = requests;
     if let Some(clients) = clients.or((!bench).then_some(2)) {
         let rounds = if bench { 25 } else { 2 };
         // The same ledger through one connection (a mutex: one request at a time) and
@@ -306,6 +308,7 @@ fn main() {
         }
         for (what, store) in stores {
             let t = reviewers(&store, &cfg, n, clients, rounds);
+            posted += clients * rounds;
             println!("{clients} reviewers at once over HTTP, {what}, {rounds} documents each: {t}");
         }
     }
@@ -345,7 +348,7 @@ fn main() {
         (
             "search posted documents",
             "/search?state=posted".to_string(),
-            Some(requests.min(50)),
+            Some(posted.min(50)),
         ),
         (
             "search by a total nothing has (every document read)",
