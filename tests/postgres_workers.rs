@@ -679,15 +679,7 @@ fn a_web_only_run_serves_and_claims_nothing() {
 
     // Another run reads and posts it, without dispatching: the delivery waits, and the
     // web-only run leaves it waiting.
-    let out = inst
-        .command(&["run", "--only", "workers", "--exit-when-idle"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    inst.ok(&["run", "--only", "workers", "--exit-when-idle"]);
     let reader = token(&inst, "reader", "read");
     let (status, seen) = call(
         "GET",
