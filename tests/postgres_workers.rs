@@ -887,3 +887,130 @@ dir = "{}"
         );
     }
 }
+
+/// Issue 15, point 3: an inbox on a shared filesystem watched by several machines. Two
+/// `mailroom run --only intake` on one PostgreSQL ledger watch the same inbox folder
+/// (and archive into the same folder, with their blobs in one shared folder), and 40
+/// e-invoices are dropped while both run. Each file is taken once: one document per
+/// file (by name and by sha256, none a duplicate), none lost, the inbox empty and each
+/// file archived once under its document's id; neither process stopped.
+#[test]
+fn two_intake_runs_watching_one_inbox_take_each_file_once() {
+    let url = mailroom::testing::postgres::fresh_database();
+    let url = url.secret().to_string();
+    let shared = tempfile::tempdir().unwrap();
+    let (inbox, archive) = (shared.path().join("inbox"), shared.path().join("archive"));
+    std::fs::create_dir_all(&inbox).unwrap();
+    let runs: Vec<Install> = (0..2)
+        .map(|_| {
+            let inst = on_ledger(&url, shared.path(), "");
+            // Both watch and archive into the shared folders instead of their own.
+            let config = std::fs::read_to_string(inst.config()).unwrap();
+            let root = inst.dir.path().display().to_string();
+            let config = config
+                .replace(
+                    &format!("inbox = \"{root}/inbox\""),
+                    &format!("inbox = \"{}\"", inbox.display()),
+                )
+                .replace(
+                    &format!("archive = \"{root}/var/archive\""),
+                    &format!("archive = \"{}\"", archive.display()),
+                );
+            assert!(config.contains(&inbox.display().to_string()), "{config}");
+            std::fs::write(inst.config(), config).unwrap();
+            inst
+        })
+        .collect();
+    let mut children: Vec<Reaped> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| spawn(inst, &["--only", "intake"], &format!("intake-{i}.log")))
+        .collect();
+    let logs = || {
+        runs.iter()
+            .enumerate()
+            .map(|(i, inst)| log(inst, &format!("intake-{i}.log")))
+            .collect::<Vec<_>>()
+            .join("\n----\n")
+    };
+    assert!(
+        wait_until(Duration::from_secs(15), || runs.iter().enumerate().all(
+            |(i, inst)| log(inst, &format!("intake-{i}.log")).contains("watching")
+        )),
+        "{}",
+        logs()
+    );
+    // Dropped while both watch, at once (both then go through the same names), each
+    // appearing whole (a rename).
+    let files = einvoices(&shared.path().join("xml"), 40);
+    let mut expected = BTreeMap::new();
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let part = inbox.join(format!("{name}.part"));
+        std::fs::write(&part, &bytes).unwrap();
+        std::fs::rename(&part, inbox.join(&name)).unwrap();
+        expected.insert(name, sha256(&bytes));
+    }
+    let mut ledger = Ledger::connect(&url);
+    let archived = || std::fs::read_dir(&archive).map_or(0, |d| d.count());
+    assert!(
+        wait_until(Duration::from_secs(15), || archived() >= 40
+            && std::fs::read_dir(&inbox).unwrap().count() == 0),
+        "{} archived\n{}",
+        archived(),
+        logs()
+    );
+    // A second taker of a file would be a little behind the first.
+    std::thread::sleep(Duration::from_secs(1));
+    for (i, child) in children.iter_mut().enumerate() {
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "intake {i} stopped\n{}",
+            logs()
+        );
+    }
+    let rows = ledger
+        .0
+        .query(
+            "SELECT id, name, sha256, state, intake_done FROM documents ORDER BY seq",
+            &[],
+        )
+        .unwrap();
+    let documents: Vec<(String, String, String, String, i64)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    assert_eq!(documents.len(), 40, "{documents:#?}\n{}", logs());
+    let by_name: BTreeMap<String, String> = documents
+        .iter()
+        .map(|(_, name, sha, _, _)| (name.clone(), sha.clone()))
+        .collect();
+    assert_eq!(by_name, expected, "one document per file, its own bytes");
+    let shas: BTreeSet<&String> = documents.iter().map(|d| &d.2).collect();
+    assert_eq!(shas.len(), 40);
+    for (id, name, _, state, done) in &documents {
+        assert_eq!((state.as_str(), *done), ("received", 1), "{id} {name}");
+    }
+    // Each file archived once, as `<its document's id>-<name>`, with its bytes.
+    let mut in_archive: Vec<String> = std::fs::read_dir(&archive)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    in_archive.sort();
+    let mut want: Vec<String> = documents
+        .iter()
+        .map(|(id, name, _, _, _)| format!("{id}-{name}"))
+        .collect();
+    want.sort();
+    assert_eq!(in_archive, want);
+    for (id, name, sha, _, _) in &documents {
+        let bytes = std::fs::read(archive.join(format!("{id}-{name}"))).unwrap();
+        assert_eq!(&sha256(&bytes), sha, "{name}");
+    }
+    let all = logs();
+    assert!(!all.contains("panicked"), "{all}");
+    for child in &mut children {
+        assert!(terminate(&mut child.0).success(), "{all}");
+    }
+}

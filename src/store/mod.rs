@@ -413,10 +413,14 @@ impl Store {
     ) -> Result<Ingested, StoreError> {
         let (sha, size) = self.blobs.put_file(file)?;
         let name = name.to_string();
-        self.with(|c| {
-            let mut tx = c.transaction()?;
+        // One ingest at a time across processes (the writers' lock): two runs watching
+        // one inbox (a shared filesystem) both read a file; the second then finds the
+        // first's document instead of adding its own.
+        let ingested = self.with(|c| {
+            let mut tx = c.immediate()?;
             // Same bytes under the same name, never moved out of the inbox: our own
-            // earlier ingest that crashed before the move. Not a duplicate.
+            // earlier ingest that crashed before the move, or another run's still
+            // moving it. Not a duplicate.
             let resumed: Option<String> = tx
                 .query_row(
                     "SELECT id FROM documents WHERE sha256 = ?1 AND name = ?2 AND intake_done = 0 ORDER BY seq LIMIT 1",
@@ -425,7 +429,12 @@ impl Store {
                 )
                 .optional()?;
             if let Some(id) = resumed {
-                return Ok(Ingested::Resumed { id });
+                return Ok(Some(Ingested::Resumed { id }));
+            }
+            // Gone since it was read: another run took it in and moved it out (its
+            // intake is done), so it is that run's document, not a duplicate.
+            if !file.exists() {
+                return Ok(None);
             }
             let ingested = insert_document(
                 &mut tx,
@@ -440,7 +449,13 @@ impl Store {
                 },
             )?;
             tx.commit()?;
-            Ok(ingested)
+            Ok(Some(ingested))
+        })?;
+        ingested.ok_or_else(|| {
+            StoreError::Blob(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} was taken in by another run", file.display()),
+            ))
         })
     }
 
