@@ -14,6 +14,10 @@
 //! `-- N postgres` keeps the ledger on PostgreSQL instead of SQLite: a throw-away
 //! cluster (`scripts/pg-server`, durable defaults unless `FAST=1`), the queue filled by
 //! four connections at once. `NO_SEARCH=1` stops before the searches over HTTP.
+//! `REVIEWERS=R` (issue 15): R reviewers at once over HTTP, each 25 times opening the
+//! queue page, the next document and approving it, first through one connection to the
+//! ledger (a mutex), then (PostgreSQL) through a pool of `POOL` (default R) connections
+//! on the same ledger, in the same run.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -106,6 +110,42 @@ fn queue_one(store: &Store, cfg: &Config, inbox: &std::path::Path, i: usize) {
     store
         .transition(&row.id, State::InReview, "bench", Some(&json), None)
         .unwrap();
+}
+
+/// The documents in `state`, of the `n` there are.
+fn in_state(store: &Store, state: State, n: usize) -> Vec<mailroom::store::DocumentRow> {
+    let filter = mailroom::store::review::DocumentFilter {
+        state: Some(state),
+        ..Default::default()
+    };
+    // Every document (a usize::MAX would be a negative LIMIT on PostgreSQL).
+    store.find_documents(&filter, 0, n).unwrap()
+}
+
+/// The web on `store` on a real socket of its own: its base URL, what stops it, and the
+/// runtime it runs on (dropped last).
+fn serve(
+    store: &Arc<Store>,
+    cfg: &Arc<Config>,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::runtime::Runtime,
+) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = mailroom::web::AppState::new(store.clone(), cfg.clone(), Arc::new(|| {}));
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    server.spawn(mailroom::web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (base, stop, server)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -242,37 +282,43 @@ fn main() {
     );
     println!("open the next document (GET /next + GET /documents/{{id}}), {requests} times with {n} in review: p50 {o50:.1} ms, p95 {o95:.1} ms");
     println!("approve with one corrected field (POST /documents/{{id}}/approve), {requests} times: p50 {a50:.1} ms, p95 {a95:.1} ms");
-    let posted = store
-        .find_documents(
-            &mailroom::store::review::DocumentFilter {
-                state: Some(State::Posted),
-                ..Default::default()
-            },
-            0,
-            // Every document (a usize::MAX would be a negative LIMIT on PostgreSQL).
-            n,
-        )
-        .unwrap();
+    let posted = in_state(&store, State::Posted, n);
     assert_eq!(posted.len(), requests, "each approval posted one document");
+
+    // REVIEWERS=8: that many reviewers at once over HTTP (issue 15: the web process's
+    // connections to the ledger); two in the smoke run.
+    let clients = std::env::var("REVIEWERS").ok().and_then(|v| v.parse().ok());
+    // Documents posted so far: the approvals above and the reviewers'.
+    let mut posted = requests;
+    if let Some(clients) = clients.or((!bench).then_some(2)) {
+        let rounds = if bench { 25 } else { 2 };
+        // The same ledger through one connection (a mutex: one request at a time) and
+        // through a pool (PostgreSQL only: SQLite keeps one).
+        let mut stores = vec![("one connection".to_string(), store.clone())];
+        if let Some(url) = &database {
+            let pooled = std::env::var("POOL")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(clients as u32);
+            let blobs = mailroom::store::BlobStore::open(&cfg.blob_dir()).unwrap();
+            stores.push((
+                format!("a pool of {pooled} connections"),
+                Arc::new(Store::open_postgres_with(url, blobs, pooled).unwrap()),
+            ));
+        }
+        for (what, store) in stores {
+            let t = reviewers(&store, &cfg, n, clients, rounds);
+            posted += clients * rounds;
+            println!("{clients} reviewers at once over HTTP, {what}, {rounds} documents each: {t}");
+        }
+    }
 
     // NO_SEARCH=1: the figures above only (a large queue's searches take minutes).
     if std::env::var_os("NO_SEARCH").is_some() {
         return;
     }
     // Over HTTP: the queue page and searches of every document, on a real socket.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = mailroom::web::AppState::new(store.clone(), cfg, Arc::new(|| {}));
-    let server = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    server.spawn(mailroom::web::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let (base, stop, _server) = serve(&store, &cfg);
     let agent = ureq::AgentBuilder::new().build();
     let timed = |path: &str, times: usize| -> (f64, f64, String) {
         let mut x = Vec::new();
@@ -302,7 +348,7 @@ fn main() {
         (
             "search posted documents",
             "/search?state=posted".to_string(),
-            Some(requests.min(50)),
+            Some(posted.min(50)),
         ),
         (
             "search by a total nothing has (every document read)",
@@ -353,4 +399,103 @@ fn main() {
         );
     }
     let _ = stop.send(());
+}
+
+/// `clients` reviewers, each signed in as a user of their own, at once over HTTP on a
+/// real socket (`web::serve` on `store`): each, `rounds` times, opens the queue page,
+/// asks for the next document in a part of the queue of their own (`/next?after=`:
+/// no two reviewers open the same document), opens it and approves it with one
+/// corrected field. Returns the p50 and p95 of each request kind and the approvals per
+/// second.
+fn reviewers(
+    store: &Arc<Store>,
+    cfg: &Arc<Config>,
+    n: usize,
+    clients: usize,
+    rounds: usize,
+) -> String {
+    let (base, stop, _server) = serve(store, cfg);
+    let seqs = in_state(store, State::InReview, n);
+    assert!(seqs.len() >= clients * rounds, "{} in review", seqs.len());
+    let sessions: Vec<(String, String, i64)> = (0..clients)
+        .map(|k| {
+            let user = format!("reviewer{k}-{}", ulid::Ulid::new());
+            store
+                .set_user(&user, Role::Reviewer, "bench password")
+                .unwrap();
+            let secret = store
+                .sign_in(&user, "bench password", 3_600_000)
+                .unwrap()
+                .unwrap();
+            let csrf = store.session(&secret).unwrap().unwrap().csrf;
+            // Just before the k-th part of what waits.
+            let from = seqs[k * seqs.len() / clients].seq - 1;
+            (format!("mailroom_session={secret}"), csrf, from)
+        })
+        .collect();
+    let t = Instant::now();
+    let timings: Vec<[Vec<f64>; 3]> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sessions
+            .iter()
+            .map(|(cookie, csrf, from)| {
+                let base = &base;
+                scope.spawn(move || {
+                    let agent = ureq::AgentBuilder::new().redirects(0).build();
+                    let get = |path: &str| {
+                        agent
+                            .get(&format!("{base}{path}"))
+                            .set("Cookie", cookie)
+                            .call()
+                            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+                    };
+                    let mut kinds: [Vec<f64>; 3] = Default::default();
+                    for _ in 0..rounds {
+                        let t = Instant::now();
+                        let page = get("/").into_string().unwrap();
+                        assert!(page.contains("<tr"), "the queue page");
+                        kinds[0].push(t.elapsed().as_secs_f64() * 1000.0);
+
+                        let t = Instant::now();
+                        let next = get(&format!("/next?after={from}"));
+                        assert_eq!(next.status(), 303);
+                        let location = next.header("Location").unwrap().to_string();
+                        let page = get(&location);
+                        assert_eq!(page.status(), 200, "{location}");
+                        let _ = page.into_string().unwrap();
+                        kinds[1].push(t.elapsed().as_secs_f64() * 1000.0);
+
+                        let t = Instant::now();
+                        let resp = agent
+                            .post(&format!("{base}{location}/approve"))
+                            .set("Cookie", cookie)
+                            .set("Content-Type", "application/x-www-form-urlencoded")
+                            .send_string(&format!("csrf={csrf}&f.total=1543.13"))
+                            .unwrap_or_else(|e| panic!("approve {location}: {e}"));
+                        assert_eq!(resp.status(), 303, "approve {location}");
+                        kinds[2].push(t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    kinds
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let wall = t.elapsed().as_secs_f64();
+    let _ = stop.send(());
+    let figure = |k: usize| {
+        let mut x: Vec<f64> = timings.iter().flat_map(|t| t[k].iter().copied()).collect();
+        x.sort_by(f64::total_cmp);
+        format!(
+            "p50 {:.1} ms, p95 {:.1} ms",
+            percentile(&x, 0.5),
+            percentile(&x, 0.95)
+        )
+    };
+    format!(
+        "queue page {}; next + document page {}; approve {}; {:.1} approvals/s",
+        figure(0),
+        figure(1),
+        figure(2),
+        (clients * rounds) as f64 / wall
+    )
 }

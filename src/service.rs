@@ -415,10 +415,15 @@ async fn watch_loop(
                 // noticing ctrl-c or new events.
                 let ready = stability.ready(Instant::now(), cfg.watch.stable_for, INTAKE_BATCH);
                 for path in ready {
-                    let (cfg, store) = (cfg.clone(), store.clone());
-                    let res = tokio::task::spawn_blocking(move || intake(&cfg, &store, &path)).await?;
-                    if let Err(e) = res {
-                        tracing::warn!(error = %e, "ingest failed; the file stays in the inbox and is retried");
+                    let (cfg, store, file) = (cfg.clone(), store.clone(), path.clone());
+                    let res = tokio::task::spawn_blocking(move || intake(&cfg, &store, &file)).await?;
+                    match res {
+                        // Another run watching the same (shared) inbox took it in.
+                        Err(e) if !path.exists() => {
+                            tracing::info!(file = %path.display(), reason = %e, "left the inbox while being taken in (another run took it)")
+                        }
+                        Err(e) => tracing::warn!(error = %e, "ingest failed; the file stays in the inbox and is retried"),
+                        Ok(()) => {}
                     }
                     bell.ring();
                 }

@@ -7,7 +7,6 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use common::*;
@@ -22,7 +21,12 @@ struct Dovecot {
 /// An installation whose config reads the test server's mailbox "ap" over TLS as the
 /// user `mailroom` (password from a file), with `rest` (TOML lines) added to it.
 fn mailbox_install(server: &Dovecot, rest: &str) -> Install {
-    let inst = Install::new("");
+    mailbox_install_with(server, "", rest)
+}
+
+/// [`mailbox_install`] with `config` (TOML) in the configuration before the mailbox.
+fn mailbox_install_with(server: &Dovecot, config: &str, rest: &str) -> Install {
+    let inst = Install::new(config);
     std::fs::write(inst.path("imap-password"), "secret\n").unwrap();
     let config = std::fs::read_to_string(inst.config()).unwrap()
         + &format!(
@@ -34,10 +38,6 @@ fn mailbox_install(server: &Dovecot, rest: &str) -> Install {
         );
     std::fs::write(inst.config(), config).unwrap();
     inst
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/imap-server")
 }
 
 impl Dovecot {
@@ -66,11 +66,7 @@ impl Dovecot {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(script())
-            .arg("stop")
-            .arg(self.dir.path())
-            .status();
+        stop_service("imap-server", self.dir.path());
     }
 }
 
@@ -398,4 +394,116 @@ fn a_folder_renumbered_by_the_server_is_read_again_without_doubles() {
         ]
     );
     assert_eq!(raw.count("Invoices"), 5);
+}
+
+/// The lines of `log` that record a mail taken into the ledger.
+fn received(log: &str) -> usize {
+    log.lines()
+        .filter(|l| l.contains("received") && l.contains("mailbox=ap"))
+        .count()
+}
+
+/// Issue 15, point 3: one IMAP reader per mailbox. Two `mailroom run --only intake` on
+/// one PostgreSQL ledger are set to read the same mailbox. The first takes it (a
+/// session advisory lock) and every mail once, also the mail that comes while both
+/// run; the second waits and takes nothing while the first lives. When the first is
+/// SIGKILLed, the second takes the mailbox over and reads what comes after.
+#[test]
+fn two_intake_runs_on_postgres_read_a_mailbox_one_at_a_time() {
+    let server = Dovecot::start();
+    let mut raw = Raw::login(server.imap_port);
+    let url = mailroom::testing::postgres::fresh_database()
+        .secret()
+        .to_string();
+    let database = format!("[database]\nurl = \"{url}\"\n");
+    let mailbox = "after = \"move\"\nmove_to = \"Processed\"\npoll_interval_secs = 1\nbatch = 1\n";
+    let (a, b) = (
+        mailbox_install_with(&server, &database, mailbox),
+        mailbox_install_with(&server, &database, mailbox),
+    );
+    let mut ledger = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut acted = || -> i64 {
+        ledger
+            .query_one(
+                "SELECT COUNT(*) FROM mail_seen WHERE acted_at IS NOT NULL",
+                &[],
+            )
+            .map(|r| r.get(0))
+            .unwrap_or(0)
+    };
+    let log = |inst: &Install, name: &str| {
+        std::fs::read_to_string(inst.path(&format!("var/{name}"))).unwrap_or_default()
+    };
+    for n in 1..=5 {
+        raw.append("INBOX", &mail(n));
+    }
+    let mut first = a.spawn_run(&["--only", "intake"], "a.log");
+    assert!(
+        wait_until(Duration::from_secs(60), || acted() == 5),
+        "{}",
+        log(&a, "a.log")
+    );
+    let mut second = b.spawn_run(&["--only", "intake"], "b.log");
+    // Mail while both run, a little apart: both poll every second.
+    for n in 6..=15 {
+        raw.append("INBOX", &mail(n));
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    assert!(
+        wait_until(Duration::from_secs(60), || acted() == 15),
+        "{}",
+        log(&a, "a.log")
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let waited = log(&b, "b.log");
+    assert_eq!(
+        received(&waited),
+        0,
+        "the second read beside the first:\n{waited}"
+    );
+    assert!(
+        waited.contains("mailbox ap is read by another mailroom run"),
+        "{waited}"
+    );
+    assert_eq!(received(&log(&a, "a.log")), 15, "{}", log(&a, "a.log"));
+
+    // The first dies without letting go; its session ends, and with it the lock.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    for n in 16..=20 {
+        raw.append("INBOX", &mail(n));
+    }
+    assert!(
+        wait_until(Duration::from_secs(60), || acted() == 20),
+        "{}",
+        log(&b, "b.log")
+    );
+    assert_eq!(received(&log(&b, "b.log")), 5, "{}", log(&b, "b.log"));
+    second.kill().unwrap();
+    second.wait().unwrap();
+
+    // Every mail once: one document each, at its own UID; none read (intake only).
+    let rows = ledger
+        .query(
+            "SELECT m.uid, d.state FROM mail_seen m JOIN documents d ON d.id = m.document_id ORDER BY m.uid",
+            &[],
+        )
+        .unwrap();
+    let seen: Vec<(i64, String)> = rows
+        .iter()
+        .map(|r| (r.get::<_, i64>(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        seen,
+        (1..=20)
+            .map(|u| (u, "received".to_string()))
+            .collect::<Vec<_>>()
+    );
+    let documents: i64 = ledger
+        .query_one("SELECT COUNT(*) FROM documents", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(documents, 20);
+    assert_eq!(raw.count("INBOX"), 0);
+    assert_eq!(raw.count("Processed"), 20);
 }

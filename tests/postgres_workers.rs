@@ -601,3 +601,416 @@ fn parts_are_refused_on_sqlite_and_unknown_parts_are_named() {
         "{err}"
     );
 }
+
+/// An installation on the PostgreSQL ledger `db` (its blobs in `shared/blobs`, beside
+/// the other installations'), with `sinks` (TOML) as its sinks.
+fn on_ledger(db: &str, shared: &Path, sinks: &str) -> Install {
+    Install::new(&format!(
+        "[workers]\ncount = 1\n\n[database]\nurl = \"{db}\"\n\n[blobs]\nurl = \"{}\"\n{sinks}",
+        shared.join("blobs").display()
+    ))
+}
+
+/// The outbox of `sink` as (document seq, state, delivered_at), in ingest order.
+fn deliveries(ledger: &mut Ledger, sink: &str) -> Vec<(i64, String, Option<String>)> {
+    ledger
+        .0
+        .query(
+            "SELECT d.seq, o.state, o.delivered_at FROM outbox o JOIN documents d ON d.id = o.document_id
+             WHERE o.sink = $1 ORDER BY d.seq",
+            &[&sink],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+/// Issue 15, point 4: `mailroom run --only web` serves the UI and the API from the
+/// shared ledger and does no other part: files in its inbox stay there, a document
+/// uploaded through it stays `received` (no claim), and a posting another run made
+/// waits in the outbox (no dispatcher, no sink lease).
+#[test]
+fn a_web_only_run_serves_and_claims_nothing() {
+    let url = mailroom::testing::postgres::fresh_database();
+    let url = url.secret().to_string();
+    let shared = tempfile::tempdir().unwrap();
+    let inst = on_ledger(&url, shared.path(), "");
+    // The third is a Peppol invoice that is posted when read.
+    let files = einvoices(&shared.path().join("xml"), 4);
+    inst.fill_inbox(&[files[0].clone(), files[1].clone(), files[3].clone()]);
+    let writer = token(&inst, "scanner", "write");
+
+    let mut web = start(&inst, &["run", "--only", "web"], "web.log");
+    let upload = std::fs::read(&files[2]).unwrap();
+    let (status, doc) = common::web::post_bytes(
+        &format!("{}/api/v1/documents?name=uploaded.xml", web.base),
+        &writer,
+        "application/xml",
+        &upload,
+    );
+    assert_eq!(status, 201, "{doc}");
+    let id = doc["id"].as_str().unwrap().to_string();
+    let (status, page, _) = call_raw("GET", &format!("{}/login", web.base), None, None);
+    assert_eq!(status, 200);
+    assert!(
+        String::from_utf8_lossy(&page).contains("<form"),
+        "the sign-in page"
+    );
+
+    // Long enough for an intake (stable after 300 ms, rescans every second) and a
+    // worker (polls every 500 ms) to have acted.
+    std::thread::sleep(Duration::from_secs(4));
+    let mut ledger = Ledger::connect(&url);
+    let docs = ledger.documents();
+    assert_eq!(
+        docs.iter()
+            .map(|d| (d.0.as_str(), d.2.as_str(), d.3.as_deref()))
+            .collect::<Vec<_>>(),
+        [(id.as_str(), "received", None)],
+        "{}",
+        log(&inst, "web.log")
+    );
+    assert_eq!(
+        std::fs::read_dir(inst.path("inbox")).unwrap().count(),
+        3,
+        "a web-only run took the inbox in"
+    );
+
+    // Another run reads and posts it, without dispatching: the delivery waits, and the
+    // web-only run leaves it waiting.
+    inst.ok(&["run", "--only", "workers", "--exit-when-idle"]);
+    let reader = token(&inst, "reader", "read");
+    let (status, seen) = call(
+        "GET",
+        &format!("{}/api/v1/documents/{id}", web.base),
+        Some(&reader),
+        None,
+    );
+    assert_eq!(
+        (status, seen["state"].as_str()),
+        (200, Some("auto_posted")),
+        "{seen}"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        deliveries(&mut ledger, "outbox")
+            .iter()
+            .map(|d| d.1.as_str())
+            .collect::<Vec<_>>(),
+        ["pending"],
+        "{}",
+        log(&inst, "web.log")
+    );
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM sink_leases"), 0);
+    assert!(inst.outbox_files().is_empty());
+    assert!(
+        terminate(&mut web.child).success(),
+        "{}",
+        log(&inst, "web.log")
+    );
+}
+
+/// Issue 15, point 3: a process that only dispatches (`--only dispatch`) is SIGKILLed
+/// while it delivers to a slow webhook and a files sink; a second dispatcher, started
+/// while the first was alive, waited for the sinks' leases, finishes what the first
+/// left and delivers what is posted after the kill. Each posted document reached each
+/// sink once (at most the delivery in flight at the kill went out again, under its
+/// Idempotency-Key), and the files sink wrote in ingest order across the two.
+#[test]
+fn a_dispatcher_killed_while_it_delivers_is_finished_by_another() {
+    let url = mailroom::testing::postgres::fresh_database();
+    let url = url.secret().to_string();
+    let shared = tempfile::tempdir().unwrap();
+    let hook = Receiver::start();
+    let outbox = shared.path().join("outbox");
+    let sinks = format!(
+        r#"
+[[sinks]]
+name = "erp"
+kind = "webhook"
+url = "{}/erp"
+secret = "dispatch-secret"
+events = ["document.posted"]
+retry_initial_ms = 100
+retry_max_ms = 400
+
+[[sinks]]
+name = "files"
+kind = "files"
+dir = "{}"
+"#,
+        hook.url,
+        outbox.display()
+    );
+    let (front, one, two) = (
+        on_ledger(&url, shared.path(), &sinks),
+        on_ledger(&url, shared.path(), &sinks),
+        on_ledger(&url, shared.path(), &sinks),
+    );
+    // 90 e-invoices read and posted by a run that does not dispatch: every delivery
+    // waits for the dispatchers.
+    let invoices = einvoices(&shared.path().join("xml"), 110);
+    front.fill_inbox(&invoices[..90]);
+    let mut reader = spawn(&front, &["--only", "intake,workers"], "front.log");
+    let mut ledger = Ledger::connect(&url);
+    let posted = |ledger: &mut Ledger| -> BTreeSet<String> {
+        ledger
+            .documents()
+            .into_iter()
+            .filter(|d| d.2 == "auto_posted")
+            .map(|d| d.0)
+            .collect()
+    };
+    let all_final = |ledger: &mut Ledger, n: usize| {
+        let docs = ledger.documents();
+        docs.len() == n && docs.iter().all(|d| FINAL.contains(&d.2.as_str()))
+    };
+    assert!(
+        wait_until(Duration::from_secs(90), || all_final(&mut ledger, 90)),
+        "{}",
+        log(&front, "front.log")
+    );
+    let first_posted = posted(&mut ledger).len();
+    assert!(first_posted >= 60, "{first_posted} posted");
+    assert_eq!(
+        ledger.count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'"),
+        2 * first_posted as i64
+    );
+
+    let mut first = spawn(&one, &["--only", "dispatch"], "first.log");
+    let first_pid = first.id();
+    let mut second = None;
+    let started = Instant::now();
+    let mut killed = false;
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Some(status) = first.try_wait().unwrap() {
+            panic!("the first stopped: {status:?}\n{}", log(&one, "first.log"));
+        }
+        let sinks = ledger.sinks_held_by(first_pid);
+        if second.is_none() && sinks.len() == 2 {
+            second = Some(spawn(&two, &["--only", "dispatch"], "second.log"));
+        }
+        let sent = hook.keys("/erp").len();
+        let pending =
+            ledger.count("SELECT COUNT(*) FROM outbox WHERE sink = 'erp' AND state = 'pending'");
+        if second.is_some() && sent >= 15 && pending > 10 {
+            // Stopped, then looked at: it still holds both sinks and delivers.
+            signal(first_pid, libc::SIGSTOP);
+            if ledger.sinks_held_by(first_pid).len() == 2 {
+                killed = true;
+                break;
+            }
+            signal(first_pid, libc::SIGCONT);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        killed,
+        "the first never held both sinks with deliveries left\n{}",
+        log(&one, "first.log")
+    );
+    let _ = first.kill();
+    let _ = first.wait();
+    let sent_at_kill = hook.keys("/erp").len();
+    let mut second = second.unwrap();
+    // The second sent nothing while the first was alive (the sinks' leases).
+    assert!(
+        !log(&two, "second.log").contains(" delivered "),
+        "the second delivered beside the first\n{}",
+        log(&two, "second.log")
+    );
+    // More mail after the kill: the second takes the sinks over and delivers these
+    // too, after what the first wrote.
+    front.fill_inbox(&invoices[90..]);
+    let settled = wait_until(Duration::from_secs(90), || {
+        all_final(&mut ledger, 110)
+            && ledger.count("SELECT COUNT(*) FROM outbox WHERE state != 'delivered'") == 0
+    });
+    assert!(
+        settled,
+        "not delivered\n{}\n{}",
+        log(&two, "second.log"),
+        log(&front, "front.log")
+    );
+    assert!(
+        terminate(&mut second).success(),
+        "{}",
+        log(&two, "second.log")
+    );
+    assert!(
+        terminate(&mut reader).success(),
+        "{}",
+        log(&front, "front.log")
+    );
+    let posted = posted(&mut ledger);
+    assert!(posted.len() > first_posted, "{posted:?}");
+
+    // The webhook: every posted document under one key, at most one resend.
+    let keys = hook.keys("/erp");
+    let mut per_doc: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for k in &keys {
+        let doc = k.split('.').next().unwrap_or_default().to_string();
+        per_doc.entry(doc).or_default().insert(k.clone());
+    }
+    assert_eq!(per_doc.keys().cloned().collect::<BTreeSet<_>>(), posted);
+    assert!(per_doc.values().all(|k| k.len() == 1), "{per_doc:?}");
+    assert!(
+        keys.len() <= posted.len() + 1,
+        "{} requests for {} deliveries",
+        keys.len(),
+        posted.len()
+    );
+    assert!(
+        log(&two, "second.log").matches(" delivered ").count() >= posted.len() - sent_at_kill,
+        "the second did not finish the first's work\n{}",
+        log(&two, "second.log")
+    );
+
+    // The files sink: one file per posted document, written in ingest order.
+    let files: Vec<String> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    assert_eq!(files.len(), posted.len(), "{files:?}");
+    let written = deliveries(&mut ledger, "files");
+    assert_eq!(written.len(), posted.len());
+    for pair in written.windows(2) {
+        assert!(
+            pair[0].2 <= pair[1].2,
+            "the files sink wrote seq {} at {:?}, after seq {} at {:?}",
+            pair[0].0,
+            pair[0].2,
+            pair[1].0,
+            pair[1].2
+        );
+    }
+}
+
+/// Issue 15, point 3: an inbox on a shared filesystem watched by several machines. Two
+/// `mailroom run --only intake` on one PostgreSQL ledger watch the same inbox folder
+/// (and archive into the same folder, with their blobs in one shared folder), and 40
+/// e-invoices are dropped while both run. Each file is taken once: one document per
+/// file (by name and by sha256, none a duplicate), none lost, the inbox empty and each
+/// file archived once under its document's id; neither process stopped.
+#[test]
+fn two_intake_runs_watching_one_inbox_take_each_file_once() {
+    let url = mailroom::testing::postgres::fresh_database();
+    let url = url.secret().to_string();
+    let shared = tempfile::tempdir().unwrap();
+    let (inbox, archive) = (shared.path().join("inbox"), shared.path().join("archive"));
+    std::fs::create_dir_all(&inbox).unwrap();
+    let runs: Vec<Install> = (0..2)
+        .map(|_| {
+            let inst = on_ledger(&url, shared.path(), "");
+            // Both watch and archive into the shared folders instead of their own.
+            let config = std::fs::read_to_string(inst.config()).unwrap();
+            let root = inst.dir.path().display().to_string();
+            let config = config
+                .replace(
+                    &format!("inbox = \"{root}/inbox\""),
+                    &format!("inbox = \"{}\"", inbox.display()),
+                )
+                .replace(
+                    &format!("archive = \"{root}/var/archive\""),
+                    &format!("archive = \"{}\"", archive.display()),
+                );
+            assert!(config.contains(&inbox.display().to_string()), "{config}");
+            std::fs::write(inst.config(), config).unwrap();
+            inst
+        })
+        .collect();
+    let mut children: Vec<Reaped> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| spawn(inst, &["--only", "intake"], &format!("intake-{i}.log")))
+        .collect();
+    let logs = || {
+        runs.iter()
+            .enumerate()
+            .map(|(i, inst)| log(inst, &format!("intake-{i}.log")))
+            .collect::<Vec<_>>()
+            .join("\n----\n")
+    };
+    assert!(
+        wait_until(Duration::from_secs(15), || runs.iter().enumerate().all(
+            |(i, inst)| log(inst, &format!("intake-{i}.log")).contains("watching")
+        )),
+        "{}",
+        logs()
+    );
+    // Dropped while both watch, at once (both then go through the same names), each
+    // appearing whole (a rename).
+    let files = einvoices(&shared.path().join("xml"), 40);
+    let mut expected = BTreeMap::new();
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let part = inbox.join(format!("{name}.part"));
+        std::fs::write(&part, &bytes).unwrap();
+        std::fs::rename(&part, inbox.join(&name)).unwrap();
+        expected.insert(name, sha256(&bytes));
+    }
+    let mut ledger = Ledger::connect(&url);
+    let archived = || std::fs::read_dir(&archive).map_or(0, |d| d.count());
+    assert!(
+        wait_until(Duration::from_secs(15), || archived() >= 40
+            && std::fs::read_dir(&inbox).unwrap().count() == 0),
+        "{} archived\n{}",
+        archived(),
+        logs()
+    );
+    // A second taker of a file would be a little behind the first.
+    std::thread::sleep(Duration::from_secs(1));
+    for (i, child) in children.iter_mut().enumerate() {
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "intake {i} stopped\n{}",
+            logs()
+        );
+    }
+    let rows = ledger
+        .0
+        .query(
+            "SELECT id, name, sha256, state, intake_done FROM documents ORDER BY seq",
+            &[],
+        )
+        .unwrap();
+    let documents: Vec<(String, String, String, String, i64)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    assert_eq!(documents.len(), 40, "{documents:#?}\n{}", logs());
+    let by_name: BTreeMap<String, String> = documents
+        .iter()
+        .map(|(_, name, sha, _, _)| (name.clone(), sha.clone()))
+        .collect();
+    assert_eq!(by_name, expected, "one document per file, its own bytes");
+    let shas: BTreeSet<&String> = documents.iter().map(|d| &d.2).collect();
+    assert_eq!(shas.len(), 40);
+    for (id, name, _, state, done) in &documents {
+        assert_eq!((state.as_str(), *done), ("received", 1), "{id} {name}");
+    }
+    // Each file archived once, as `<its document's id>-<name>`, with its bytes.
+    let mut in_archive: Vec<String> = std::fs::read_dir(&archive)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    in_archive.sort();
+    let mut want: Vec<String> = documents
+        .iter()
+        .map(|(id, name, _, _, _)| format!("{id}-{name}"))
+        .collect();
+    want.sort();
+    assert_eq!(in_archive, want);
+    for (id, name, sha, _, _) in &documents {
+        let bytes = std::fs::read(archive.join(format!("{id}-{name}"))).unwrap();
+        assert_eq!(&sha256(&bytes), sha, "{name}");
+    }
+    let all = logs();
+    assert!(!all.contains("panicked"), "{all}");
+    for child in &mut children {
+        assert!(terminate(&mut child.0).success(), "{all}");
+    }
+}

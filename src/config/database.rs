@@ -24,6 +24,7 @@ pub(super) mod raw {
     #[serde(deny_unknown_fields, default)]
     pub struct Database {
         pub url: Option<String>,
+        pub connections: Option<u32>,
     }
 }
 
@@ -117,6 +118,23 @@ impl Database {
     }
 }
 
+/// Connections of a process to a PostgreSQL ledger unless `[database] connections`
+/// says otherwise. (SQLite: always one; `store::connections` says why.)
+pub const CONNECTIONS: u32 = 4;
+
+/// `[database] connections`: 1 to 64.
+pub fn connections(n: Option<u32>, path: &Path) -> Result<u32, ConfigError> {
+    match n {
+        None => Ok(CONNECTIONS),
+        Some(n @ 1..=64) => Ok(n),
+        Some(n) => Err(invalid(
+            path,
+            "database.connections",
+            format!("must be from 1 to 64, not {n}"),
+        )),
+    }
+}
+
 /// The ledger `url` names (from the file or [`ENV`]); none: [`Database::InVarDir`].
 /// `key` names where the URL came from, for the error.
 pub fn parse(url: Option<&str>, path: &Path, key: &str) -> Result<Database, ConfigError> {
@@ -189,6 +207,21 @@ mod tests {
             db.to_string(),
             "postgresql://ann:***@/ledger?host=/run/pg&password=***&a=b"
         );
+    }
+
+    #[test]
+    fn connections_are_from_one_to_64() {
+        let c = |n| connections(n, Path::new("m.toml")).map_err(|e| e.to_string());
+        assert_eq!(c(None), Ok(CONNECTIONS));
+        assert_eq!(c(Some(1)), Ok(1));
+        assert_eq!(c(Some(64)), Ok(64));
+        for n in [0, 65] {
+            let e = c(Some(n)).unwrap_err();
+            assert!(
+                e.contains("database.connections") && e.contains("from 1 to 64"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -310,6 +310,8 @@ pub struct Config {
     /// Where the ledger is (`[database]`, or `MAILROOM_DATABASE_URL`): the SQLite file
     /// `var_dir/mailroom.sqlite3` unless configured.
     pub database: database::Database,
+    /// A process's connections to a PostgreSQL ledger (`[database] connections`).
+    pub database_connections: u32,
 }
 
 /// `[vendors] auto_post`: whose invoices may be posted without a person.
@@ -713,6 +715,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
     let mailboxes = mailboxes::validate(file.mailboxes, path)?;
     let blobs = blobs::parse(&file.blobs, &file.paths.var_dir, path)?;
     let database = database::parse(file.database.url.as_deref(), path, "database.url")?;
+    let database_connections = database::connections(file.database.connections, path)?;
     let mut folder_types = Vec::new();
     for (folder, doctype) in &file.watch.folder_types {
         let plain = !folder.is_empty() && !folder.starts_with('.') && !folder.contains(['/', '\\']);
@@ -797,6 +800,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         vendor_auto_post: file.vendors.auto_post,
         blobs,
         database,
+        database_connections,
     })
 }
 

@@ -35,6 +35,9 @@ pub enum DbError {
     Migrate(#[from] refinery::Error),
     #[error("query returned no rows")]
     NoRows,
+    /// No connection of the pool came free in time ([`crate::store::connections`]).
+    #[error("no connection to the ledger: {0}")]
+    Pool(String),
     #[error("column {0}: {1}")]
     Type(usize, String),
 }
@@ -660,6 +663,15 @@ impl Conn {
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITERS_LOCK])?;
                 Ok(Tx::Pg(tx, cache))
             }
+        }
+    }
+
+    /// Whether the server closed this connection (a PostgreSQL restart, a network
+    /// fault): the pool then opens another.
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Conn::Sqlite(_) => false,
+            Conn::Pg(p) => p.client.as_ref().is_none_or(|c| c.is_closed()),
         }
     }
 

@@ -22,7 +22,9 @@ impl Store {
             return Ok(true);
         }
         let key = format!("mailroom mailbox {mailbox}");
-        self.with(|c| {
+        // On the home connection: a pooled one would take the lock in a session of
+        // its own, which another connection of this process could not take again.
+        self.with_home(|c| {
             c.query_row(
                 "SELECT pg_try_advisory_lock(hashtext(?1))",
                 params![key],

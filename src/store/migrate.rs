@@ -49,7 +49,9 @@ pub(super) fn postgres(url: &PostgresUrl) -> Result<Conn, StoreError> {
     ))))
 }
 
-fn connect_and_migrate(url: &PostgresUrl) -> Result<postgres::Client, StoreError> {
+/// A connection to the server `url` names, named `mailroom` there, giving up after
+/// 10 s unless the URL says otherwise.
+pub(super) fn connect(url: &PostgresUrl) -> Result<postgres::Client, StoreError> {
     let mut config: postgres::Config = url.secret().parse().map_err(|e| {
         StoreError::Invalid(format!("database.url {url} is not a PostgreSQL URL: {e}"))
     })?;
@@ -59,9 +61,13 @@ fn connect_and_migrate(url: &PostgresUrl) -> Result<postgres::Client, StoreError
     if config.get_application_name().is_none() {
         config.application_name("mailroom");
     }
-    let mut client = config.connect(NoTls).map_err(|e| {
+    config.connect(NoTls).map_err(|e| {
         StoreError::Invalid(format!("cannot reach the PostgreSQL ledger at {url}: {e}"))
-    })?;
+    })
+}
+
+fn connect_and_migrate(url: &PostgresUrl) -> Result<postgres::Client, StoreError> {
+    let mut client = connect(url)?;
     let db = |source: postgres::Error| StoreError::Db {
         path: url.to_string(),
         source: source.into(),

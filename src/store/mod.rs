@@ -20,6 +20,7 @@ macro_rules! select_documents {
 
 pub mod backup;
 pub mod blobs;
+mod connections;
 pub mod db;
 pub mod figures;
 pub mod lock;
@@ -36,6 +37,8 @@ pub mod vendors;
 
 use std::path::Path;
 use std::sync::Mutex;
+
+use connections::Connections;
 
 use db::{params, Conn, Exec, OptionalExtension, Row, Tx};
 
@@ -159,7 +162,7 @@ impl Ingested {
 }
 
 pub struct Store {
-    db: Mutex<Conn>,
+    db: Connections,
     /// Where the ledger is, for messages: the SQLite file or the redacted URL.
     path: String,
     backend: db::Backend,
@@ -235,7 +238,9 @@ impl Store {
             BlobStore::open_location(&cfg.blobs).map_err(|e| StoreError::Invalid(e.to_string()))?;
         match &cfg.database {
             Database::Sqlite(_) | Database::InVarDir => Store::open_with(&cfg.db_path(), blobs),
-            Database::Postgres(url) => Store::open_postgres(url, blobs),
+            Database::Postgres(url) => {
+                Store::open_postgres_with(url, blobs, cfg.database_connections)
+            }
         }
     }
 
@@ -265,7 +270,7 @@ impl Store {
             source,
         })?;
         Ok(Store {
-            db: Mutex::new(conn),
+            db: Connections::One(Mutex::new(conn)),
             path: db_path.display().to_string(),
             backend: db::Backend::Sqlite,
             worker: worker_name(),
@@ -274,10 +279,21 @@ impl Store {
         })
     }
 
-    /// The ledger on the PostgreSQL server `url` names, its schema brought up to date.
+    /// The ledger on the PostgreSQL server `url` names, its schema brought up to date,
+    /// through one connection.
     pub fn open_postgres(
         url: &crate::config::database::PostgresUrl,
         blobs: BlobStore,
+    ) -> Result<Store, StoreError> {
+        Store::open_postgres_with(url, blobs, 1)
+    }
+
+    /// [`Store::open_postgres`] with up to `connections` connections, used at once by
+    /// the callers of this process ([`connections`]).
+    pub fn open_postgres_with(
+        url: &crate::config::database::PostgresUrl,
+        blobs: BlobStore,
+        connections: u32,
     ) -> Result<Store, StoreError> {
         let shown = url.to_string();
         let mut conn = migrate::postgres(url)?;
@@ -286,7 +302,7 @@ impl Store {
             source,
         })?;
         Ok(Store {
-            db: Mutex::new(conn),
+            db: Connections::new(conn, url, connections)?,
             path: shown,
             backend: db::Backend::Postgres,
             worker: worker_name(),
@@ -355,8 +371,19 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Conn) -> db::Result<T> + Send,
     ) -> Result<T, StoreError> {
-        let mut conn = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        conn.run(f).map_err(|source| StoreError::Db {
+        self.db.run(f).map_err(|source| StoreError::Db {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// [`Store::with`] on the connection that keeps this process's session-level
+    /// locks ([`connections`]).
+    fn with_home<T: Send>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> db::Result<T> + Send,
+    ) -> Result<T, StoreError> {
+        self.db.run_home(f).map_err(|source| StoreError::Db {
             path: self.path.clone(),
             source,
         })
@@ -386,10 +413,14 @@ impl Store {
     ) -> Result<Ingested, StoreError> {
         let (sha, size) = self.blobs.put_file(file)?;
         let name = name.to_string();
-        self.with(|c| {
-            let mut tx = c.transaction()?;
+        // One ingest at a time across processes (the writers' lock): two runs watching
+        // one inbox (a shared filesystem) both read a file; the second then finds the
+        // first's document instead of adding its own.
+        let ingested = self.with(|c| {
+            let mut tx = c.immediate()?;
             // Same bytes under the same name, never moved out of the inbox: our own
-            // earlier ingest that crashed before the move. Not a duplicate.
+            // earlier ingest that crashed before the move, or another run's still
+            // moving it. Not a duplicate.
             let resumed: Option<String> = tx
                 .query_row(
                     "SELECT id FROM documents WHERE sha256 = ?1 AND name = ?2 AND intake_done = 0 ORDER BY seq LIMIT 1",
@@ -398,7 +429,12 @@ impl Store {
                 )
                 .optional()?;
             if let Some(id) = resumed {
-                return Ok(Ingested::Resumed { id });
+                return Ok(Some(Ingested::Resumed { id }));
+            }
+            // Gone since it was read: another run took it in and moved it out (its
+            // intake is done), so it is that run's document, not a duplicate.
+            if !file.exists() {
+                return Ok(None);
             }
             let ingested = insert_document(
                 &mut tx,
@@ -413,7 +449,13 @@ impl Store {
                 },
             )?;
             tx.commit()?;
-            Ok(ingested)
+            Ok(Some(ingested))
+        })?;
+        ingested.ok_or_else(|| {
+            StoreError::Blob(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} was taken in by another run", file.display()),
+            ))
         })
     }
 

@@ -16,6 +16,7 @@
 
 use super::db::{self, params, Exec, OptionalExtension, Tx, Value as SqlValue};
 use super::outbox::now_ms;
+use super::review::DocumentFilter;
 use super::{apply, row_to_doc, Change, DocumentRow, State, Store, StoreError};
 use crate::document::vendor::Lesson;
 
@@ -35,22 +36,14 @@ pub enum UndoError {
     TooLate(String),
 }
 
-/// What the ledger can filter on by itself; every part optional.
+/// What the ledger can filter on by itself; every part optional: the queue's filter
+/// (its `vendor` compared with the search key, so given lower-cased) and a search's
+/// words, amounts and dates.
 #[derive(Debug, Default, Clone)]
 pub struct Scan {
-    pub state: Option<State>,
-    pub doc_type: Option<String>,
-    /// Case-insensitive substring of the reason the document is in its state.
-    pub reason: Option<String>,
-    pub received_after: Option<String>,
-    pub received_before: Option<String>,
-    pub posted_after: Option<String>,
-    pub posted_before: Option<String>,
-    pub parent: Option<String>,
+    pub filter: DocumentFilter,
     /// Each must occur (lower-cased) in one of the document's [`search_texts`].
     pub terms: Vec<String>,
-    /// Must occur (lower-cased) in the vendor's or the merchant's name.
-    pub vendor: Option<String>,
     /// Bounds on the total, inclusive: coarse (a number, not a decimal), so a caller
     /// that needs them exact checks the rows again.
     pub total_min: Option<f64>,
@@ -253,17 +246,18 @@ impl Store {
         for (c, v) in [
             (
                 " AND state = ?",
-                scan.state.map(|s| SqlValue::Text(s.as_str().into())),
+                scan.filter.state.map(|s| SqlValue::Text(s.as_str().into())),
             ),
-            (" AND doc_type = ?", text(&scan.doc_type)),
-            (" AND received_at >= ?", text(&scan.received_after)),
-            (" AND received_at < ?", text(&scan.received_before)),
-            (" AND posted_at >= ?", text(&scan.posted_after)),
-            (" AND posted_at < ?", text(&scan.posted_before)),
-            (" AND parent_id = ?", text(&scan.parent)),
+            (" AND doc_type = ?", text(&scan.filter.doc_type)),
+            (" AND received_at >= ?", text(&scan.filter.received_after)),
+            (" AND received_at < ?", text(&scan.filter.received_before)),
+            (" AND posted_at >= ?", text(&scan.filter.posted_after)),
+            (" AND posted_at < ?", text(&scan.filter.posted_before)),
+            (" AND parent_id = ?", text(&scan.filter.parent)),
             (
                 " AND lower(reason) LIKE ? ESCAPE '\\'",
-                scan.reason
+                scan.filter
+                    .reason
                     .as_deref()
                     .map(|r| SqlValue::Text(like_contains(r))),
             ),
@@ -284,7 +278,8 @@ impl Store {
         for (c, v) in [
             (
                 " AND vendor LIKE ? ESCAPE '\\'",
-                scan.vendor
+                scan.filter
+                    .vendor
                     .as_deref()
                     .map(|v| SqlValue::Text(like_contains(v))),
             ),
@@ -534,7 +529,10 @@ mod tests {
         assert_eq!(find("inv-100"), vec![ids[1].clone()]);
         assert_eq!(find("inv"), ids);
         let scan = Scan {
-            state: Some(State::InReview),
+            filter: DocumentFilter {
+                state: Some(State::InReview),
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert!(s.scan_documents(&scan, None, 10).unwrap().is_empty());
@@ -778,7 +776,10 @@ mod tests {
         assert_eq!(find(terms(&[&c_id.to_lowercase()])), [c_id.as_str()]);
         assert!(find(terms(&["østerlund", "nordlys"])).is_empty());
         let vendor = Scan {
-            vendor: Some("østerlund vvs".into()),
+            filter: DocumentFilter {
+                vendor: Some("østerlund vvs".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert_eq!(find(vendor), [a_id.as_str()]);

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::config::{Config, FieldKind};
+use crate::store::review::DocumentFilter;
 use crate::store::search::Scan;
 use crate::store::{DocumentRow, State as DocState, Store, StoreError};
 
@@ -142,16 +143,18 @@ impl Search {
         let amount_max = amount_param(q, "amount_max")?;
         let search = Search {
             scan: Scan {
-                state,
-                doc_type: given(q, "type").map(String::from),
-                reason: given(q, "reason").map(String::from),
-                received_after: time_param(q, "received_after")?,
-                received_before: time_param(q, "received_before")?,
-                posted_after: time_param(q, "posted_after")?,
-                posted_before: time_param(q, "posted_before")?,
-                parent: given(q, "parent").map(String::from),
+                filter: DocumentFilter {
+                    state,
+                    doc_type: given(q, "type").map(String::from),
+                    vendor,
+                    reason: given(q, "reason").map(String::from),
+                    received_after: time_param(q, "received_after")?,
+                    received_before: time_param(q, "received_before")?,
+                    posted_after: time_param(q, "posted_after")?,
+                    posted_before: time_param(q, "posted_before")?,
+                    parent: given(q, "parent").map(String::from),
+                },
                 terms,
-                vendor,
                 total_min: coarse(amount_min, -0.01),
                 total_max: coarse(amount_max, 0.01),
                 date_from,
@@ -184,7 +187,7 @@ impl Search {
             .unwrap_or(Value::Null);
         let fields = &doc["fields"];
         let value = |name: &str| fields[name]["value"].as_str();
-        if let Some(v) = &self.scan.vendor {
+        if let Some(v) = &self.scan.filter.vendor {
             let named = crate::document::PARTY_FIELDS
                 .iter()
                 .copied()
@@ -317,7 +320,7 @@ mod tests {
         assert!(e.starts_with("order must be"), "{e}");
         // Blank fields of a submitted form are no filter at all.
         let s = Search::from_query(&q(&[("q", " "), ("state", ""), ("amount_max", "")])).unwrap();
-        assert!(s.ledger_decides() && s.scan.state.is_none());
+        assert!(s.ledger_decides() && s.scan.filter.state.is_none());
     }
 
     #[test]

@@ -716,11 +716,7 @@ pub fn start_service(
     installed_by: &str,
 ) -> std::collections::HashMap<String, String> {
     let out = Command::new("bash")
-        .arg(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("scripts")
-                .join(script),
-        )
+        .arg(service_script(script))
         .arg("start")
         .arg(dir)
         .envs(env.iter().copied())
@@ -740,4 +736,21 @@ pub fn start_service(
         .filter_map(|w| w.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// Stops a service [`start_service`] started (`scripts/SCRIPT stop DIR`): whether the
+/// script succeeded.
+pub fn stop_service(script: &str, dir: &Path) -> bool {
+    Command::new("bash")
+        .arg(service_script(script))
+        .arg("stop")
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn service_script(script: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts")
+        .join(script)
 }

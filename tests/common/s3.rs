@@ -2,8 +2,7 @@
 //! s3s-fs, started by `scripts/s3-server` on a free port with a data folder of its own
 //! (installed by `scripts/install-deps --test`), stopped on drop.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use object_store::{ObjectStore, ObjectStoreExt};
 use sha2::{Digest, Sha256};
@@ -18,10 +17,6 @@ pub struct S3Server {
     dir: tempfile::TempDir,
     pub endpoint: String,
     pub port: String,
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/s3-server")
 }
 
 impl S3Server {
@@ -52,13 +47,7 @@ impl S3Server {
     }
 
     pub fn down(&self) {
-        let status = Command::new("bash")
-            .arg(script())
-            .arg("stop")
-            .arg(self.dir.path())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        assert!(super::stop_service("s3-server", self.dir.path()));
     }
 
     /// A client of the bucket `mailroom`, as any S3 tool would be.
@@ -110,11 +99,7 @@ impl S3Server {
 
 impl Drop for S3Server {
     fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(script())
-            .arg("stop")
-            .arg(self.dir.path())
-            .status();
+        super::stop_service("s3-server", self.dir.path());
     }
 }
 

@@ -173,7 +173,10 @@ pub(super) async fn status_page(
     let (f, oldest) = blocking(move || {
         let f = st.store.figures(&crate::store::figures::today_utc())?;
         let scan = crate::store::search::Scan {
-            state: Some(DocState::InReview),
+            filter: DocumentFilter {
+                state: Some(DocState::InReview),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let oldest = st.store.scan_documents(&scan, None, 1)?.into_iter().next();

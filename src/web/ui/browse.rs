@@ -85,7 +85,10 @@ pub(super) fn from_the_same(
     most: usize,
 ) -> Result<Vec<Value>, crate::web::ApiError> {
     let scan = crate::store::search::Scan {
-        vendor: Some(party.to_lowercase()),
+        filter: crate::store::review::DocumentFilter {
+            vendor: Some(party.to_lowercase()),
+            ..Default::default()
+        },
         newest_first: true,
         ..Default::default()
     };
