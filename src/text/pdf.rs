@@ -535,8 +535,7 @@ fn pnm(data: &[u8], page: u32, limits: &Limits) -> Result<Pix, TextError> {
         });
     }
     let img = image::DynamicImage::from_decoder(dec).map_err(corrupt)?;
-    let gray = img.into_luma8();
-    Pix::from_gray(gray.width(), gray.height(), gray.as_raw()).map_err(TextError::Corrupt)
+    super::decode::to_pix(img).map_err(TextError::Corrupt)
 }
 
 fn decode_one(data: &[u8], media: MediaType, page: u32, limits: &Limits) -> Result<Pix, TextError> {

@@ -47,21 +47,37 @@ impl Pix {
     /// An 8-bit grey PIX from row-major grey bytes.
     pub fn from_gray(width: u32, height: u32, data: &[u8]) -> Result<Pix, String> {
         assert_eq!(data.len(), (width * height) as usize);
+        Pix::from_rows(width, height, |y, row| {
+            let w = width as usize;
+            row.copy_from_slice(&data[y * w..(y + 1) * w]);
+        })
+    }
+
+    /// An 8-bit grey PIX whose rows `fill(y, row)` writes, `width` bytes at a time.
+    fn from_rows(
+        width: u32,
+        height: u32,
+        mut fill: impl FnMut(usize, &mut [u8]),
+    ) -> Result<Pix, String> {
         // SAFETY: pixCreate returns a zeroed 8bpp image or null.
         let pix = Pix::from_raw(
             unsafe { ffi::pixCreate(width as i32, height as i32, 8) },
             "pixCreate",
         )?;
+        let w = width as usize;
+        // A row rounded up to whole 32-bit words, so it packs four pixels at a time.
+        let mut row = vec![0u8; w.div_ceil(4) * 4];
+        // SAFETY: rows 0..height of `wpl` words each lie inside the image data, and
+        // `wpl` words hold at least `width` pixels.
         unsafe {
             let wpl = ffi::pixGetWpl(pix.0) as usize;
             let words = ffi::pixGetData(pix.0);
-            for (y, row) in data.chunks_exact(width as usize).enumerate() {
+            for y in 0..height as usize {
+                fill(y, &mut row[..w]);
                 let line = std::slice::from_raw_parts_mut(words.add(y * wpl), wpl);
                 // Leptonica stores pixels big-endian within each 32-bit word.
-                for (x, &v) in row.iter().enumerate() {
-                    let w = &mut line[x / 4];
-                    let shift = 24 - 8 * (x % 4);
-                    *w |= (v as u32) << shift;
+                for (word, px) in line.iter_mut().zip(row.chunks_exact(4)) {
+                    *word = u32::from_be_bytes([px[0], px[1], px[2], px[3]]);
                 }
             }
         }
@@ -201,8 +217,10 @@ impl Pix {
             let wpl = ffi::pixGetWpl(self.0) as usize;
             let data = ffi::pixGetData(self.0);
             for y in 0..h {
-                let line = std::slice::from_raw_parts(data.add(y * wpl), wpl);
-                out.extend((0..w).map(|x| (line[x / 4] >> (24 - 8 * (x % 4))) as u8));
+                let line = std::slice::from_raw_parts(data.add(y * wpl), w.div_ceil(4));
+                out.extend(line.iter().flat_map(|word| word.to_be_bytes()));
+                // The last word of a row may hold padding past `w`.
+                out.truncate((y + 1) * w);
             }
         }
         Some(out)
