@@ -412,11 +412,15 @@ fn ink_extent(image: &Pix, rect: [u32; 4], h: u32) -> Option<(u32, u32)> {
 pub const KEPT_IMAGES: usize = 3;
 
 /// Normalise one raw page image and read it: the page and the image OCR read.
+/// `kept`: the image is kept for second reads, and its checkboxes and frames are
+/// looked for only when the document's type reads marks ([`find_kept_marks`]); on a
+/// page whose image is not kept they are looked for now.
 pub(crate) fn ocr_page(
     engine: &mut dyn OcrEngine,
     raw: Pix,
     number: u32,
     opts: &preprocess::Options,
+    kept: bool,
 ) -> Result<(Page, Pix), TextError> {
     engine.start_page();
     let clock = std::time::Instant::now();
@@ -470,6 +474,7 @@ pub(crate) fn ocr_page(
     let step = std::time::Instant::now();
     // One grey copy of the page for both searches.
     let (codes, marks) = match image.gray_bytes() {
+        Some(gray) if kept => (codes_in(&gray, &image), Vec::new()),
         Some(gray) => (codes_in(&gray, &image), marks_in(&gray, &image, &transform)),
         None => Default::default(),
     };
@@ -498,6 +503,20 @@ pub(crate) fn ocr_page(
     Ok((page, image))
 }
 
+/// The checkboxes and frames on the pages whose images were kept ([`ocr_page`] leaves
+/// them to this): the search costs about a twentieth of a page's reading, and most
+/// documents' types read no marks. Returns whether any was found.
+pub fn find_kept_marks(images: &[Option<Pix>], pages: &mut [Page]) -> bool {
+    let mut found = false;
+    for (image, page) in images.iter().zip(pages.iter_mut()) {
+        if let (Some(image), Origin::Ocr) = (image, page.origin) {
+            page.marks = find_marks(image, &page.transform);
+            found |= !page.marks.is_empty();
+        }
+    }
+    found
+}
+
 /// Decode, normalise and read every page of an image document. Returns the pages and
 /// the normalised images of the first [`KEPT_IMAGES`] of them.
 pub fn read_image_document(
@@ -515,9 +534,10 @@ pub fn read_image_document(
     let mut iter = decode::pages(data, media, limits)?;
     while let Some(raw) = iter.next_page()? {
         let number = pages.len() as u32 + 1;
-        let (page, image) = ocr_page(engine, raw, number, opts)?;
+        let kept = images.len() < KEPT_IMAGES;
+        let (page, image) = ocr_page(engine, raw, number, opts, kept)?;
         pages.push(page);
-        if images.len() < KEPT_IMAGES {
+        if kept {
             images.push(Some(image));
         }
     }
@@ -966,7 +986,7 @@ mod tests {
             let mut pix = pix;
             pix.set_resolution(300);
             let mut engine = Upright { osd_asked: 0 };
-            let (page, image) = ocr_page(&mut engine, pix, 1, &opts).unwrap();
+            let (page, image) = ocr_page(&mut engine, pix, 1, &opts, false).unwrap();
             (
                 engine.osd_asked,
                 page.transform.quarter_turns,

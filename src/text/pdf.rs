@@ -625,13 +625,14 @@ pub fn read_pdf_document(
         if let (PageImage::Embedded, Some(img)) = (how, scan) {
             raw.set_resolution(img.x_ppi);
         }
-        let (mut page, image) = super::ocr_page(engine, raw, number, opts)?;
+        let kept = images.len() < super::KEPT_IMAGES;
+        let (mut page, image) = super::ocr_page(engine, raw, number, opts, kept)?;
         page.transform.render_dpi = match how {
             PageImage::Embedded => 0,
             PageImage::Rendered { dpi } => dpi,
         };
         pages.push(page);
-        if images.len() < super::KEPT_IMAGES {
+        if kept {
             images.push(Some(image));
         }
     }
