@@ -205,6 +205,28 @@ impl Pix {
         }
     }
 
+    /// Paints the rectangles `[x0, y0, x1, y1]` white (clipped to the image).
+    pub fn whiten(&mut self, rects: impl IntoIterator<Item = [u32; 4]>) -> Result<(), String> {
+        for [x0, y0, x1, y1] in rects {
+            // SAFETY: as in `clip`; pixSetInRect clips the box to the image and sets its
+            // pixels to the depth's maximum, white for 8-bit grey.
+            unsafe {
+                let mut b = ffi::boxCreate(
+                    x0 as i32,
+                    y0 as i32,
+                    x1.saturating_sub(x0) as i32,
+                    y1.saturating_sub(y0) as i32,
+                );
+                if b.is_null() {
+                    return Err("leptonica: boxCreate failed".into());
+                }
+                ffi::pixSetInRect(self.0, b);
+                ffi::boxDestroy(&mut b);
+            }
+        }
+        Ok(())
+    }
+
     /// The pixels of an 8-bit grey image, row by row (`None` for other depths).
     pub fn gray_bytes(&self) -> Option<Vec<u8>> {
         if self.depth() != 8 {
