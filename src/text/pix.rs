@@ -21,6 +21,26 @@ impl Drop for Pix {
     }
 }
 
+/// `f` given a Leptonica box of `[x0, y0, x1, y1)`, destroyed after it.
+fn with_box<T>(rect: [u32; 4], f: impl FnOnce(*mut ffi::Box) -> T) -> Result<T, String> {
+    let [x0, y0, x1, y1] = rect;
+    // SAFETY: boxCreate returns an owned box or null; it is destroyed after use.
+    unsafe {
+        let mut b = ffi::boxCreate(
+            x0 as i32,
+            y0 as i32,
+            x1.saturating_sub(x0) as i32,
+            y1.saturating_sub(y0) as i32,
+        );
+        if b.is_null() {
+            return Err("leptonica: boxCreate failed".into());
+        }
+        let out = f(b);
+        ffi::boxDestroy(&mut b);
+        Ok(out)
+    }
+}
+
 /// Leptonica prints its own errors to stderr (for example "image n not found" when we
 /// probe for the page after the last). We report failures through our error types, so
 /// its messages are switched off once per process.
@@ -186,43 +206,19 @@ impl Pix {
 
     /// A copy of the rectangle `[x0, y0, x1, y1)`, clipped to the image.
     pub fn clip(&self, rect: [u32; 4]) -> Result<Pix, String> {
-        let [x0, y0, x1, y1] = rect;
-        // SAFETY: boxCreate returns an owned box or null; pixClipRectangle clips to the
-        // image and copies; the box is destroyed after use.
-        unsafe {
-            let mut b = ffi::boxCreate(
-                x0 as i32,
-                y0 as i32,
-                x1.saturating_sub(x0) as i32,
-                y1.saturating_sub(y0) as i32,
-            );
-            if b.is_null() {
-                return Err("leptonica: boxCreate failed".into());
-            }
-            let clipped = ffi::pixClipRectangle(self.0, b, std::ptr::null_mut());
-            ffi::boxDestroy(&mut b);
-            Pix::from_raw(clipped, "pixClipRectangle")
-        }
+        // SAFETY: pixClipRectangle clips the box to the image and copies.
+        let clipped = with_box(rect, |b| unsafe {
+            ffi::pixClipRectangle(self.0, b, std::ptr::null_mut())
+        })?;
+        Pix::from_raw(clipped, "pixClipRectangle")
     }
 
-    /// Paints the rectangles `[x0, y0, x1, y1]` white (clipped to the image).
+    /// Paints the rectangles `[x0, y0, x1, y1)` white (clipped to the image).
     pub fn whiten(&mut self, rects: impl IntoIterator<Item = [u32; 4]>) -> Result<(), String> {
-        for [x0, y0, x1, y1] in rects {
-            // SAFETY: as in `clip`; pixSetInRect clips the box to the image and sets its
-            // pixels to the depth's maximum, white for 8-bit grey.
-            unsafe {
-                let mut b = ffi::boxCreate(
-                    x0 as i32,
-                    y0 as i32,
-                    x1.saturating_sub(x0) as i32,
-                    y1.saturating_sub(y0) as i32,
-                );
-                if b.is_null() {
-                    return Err("leptonica: boxCreate failed".into());
-                }
-                ffi::pixSetInRect(self.0, b);
-                ffi::boxDestroy(&mut b);
-            }
+        for rect in rects {
+            // SAFETY: pixSetInRect clips the box to the image and sets its pixels to
+            // the depth's maximum, white for 8-bit grey.
+            with_box(rect, |b| unsafe { ffi::pixSetInRect(self.0, b) })?;
         }
         Ok(())
     }
