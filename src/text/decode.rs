@@ -372,7 +372,7 @@ mod tests {
         let (w, h) = (13u32, 256u32);
         // Every third column grey (its channels alike), alpha opaque on every other row.
         let value = |x: u32, y: u32, c: u32| match (x % 3, c) {
-            (0, 3) if y % 2 == 0 => 255,
+            (0, 3) if y.is_multiple_of(2) => 255,
             (0, 0..=2) => ((y * 101 + x * 7) % 256) as u8,
             _ => ((x * 37 + y * 101 + c * 89 + x * y * c) % 256) as u8,
         };
