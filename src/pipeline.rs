@@ -75,6 +75,19 @@ pub fn reread_doubtful(
     Ok(looked)
 }
 
+/// Whether a document's reading needs the checkboxes and frames on its pages: its
+/// type, or one the classifier ranked beside it (a person may read it as that), has a
+/// field read from a mark, or its type is unknown (a sample a form type is drafted
+/// from, `mailroom form draft`).
+fn reads_marks(doc: &TypedDocument, cfg: &Config) -> bool {
+    let guess = &doc.doc_type;
+    guess.value == classify::UNKNOWN
+        || std::iter::once(&guess.value)
+            .chain(guess.candidates.iter().map(|c| &c.name))
+            .filter_map(|name| cfg.doctype(name))
+            .any(|dt| dt.fields.iter().any(|f| f.kind.is_mark()))
+}
+
 /// Classify, extract, validate and route already-read pages.
 pub fn analyse(
     id: String,
@@ -480,7 +493,10 @@ pub fn read_and_analyse(
         }
         doc
     };
-    let doc = visual(&pages);
+    let mut doc = visual(&pages);
+    if reads_marks(&doc, cfg) && text::find_kept_marks(&images, &mut pages) {
+        doc = visual(&pages);
+    }
     if reread_doubtful(engine, &images, &mut pages, &doc, cfg)? == 0 {
         return Ok((doc, pages));
     }
@@ -894,6 +910,39 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         let doc = analyse("01TEST".into(), source(), &pages, &cfg, today, &[]);
         (media, pages, doc)
+    }
+
+    /// Checkboxes and frames are looked for on a page only when its type reads marks
+    /// (or its type is unknown): an invoice does not pay for the search.
+    #[test]
+    fn checkboxes_are_looked_for_only_where_the_type_reads_them() {
+        // A blank A4 scan with a ticked box on it.
+        let mut img = crate::testing::marks::Img::new(2480, 3508, 255);
+        img.outline(1800.0, 900.0, 50.0, 50.0, 3.0, 0);
+        img.seg((1810.0, 928.0), (1822.0, 940.0), 1.5, 0);
+        img.seg((1822.0, 940.0), (1835.0, 920.0), 1.5, 0);
+        let mut png = Vec::new();
+        image::GrayImage::from_raw(2480, 3508, img.p)
+            .unwrap()
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let unknown = crate::testing::page(&[(150, &[(150, "Dear Sir or Madam")])]);
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        for (page, doc_type, marks) in [
+            (danish_invoice("1.543,13 kr."), "invoice", 0),
+            (unknown, classify::UNKNOWN, 1),
+        ] {
+            let mut engine = ScriptedEngine::new().page_words(page.words);
+            let input = crate::pool::input("x.png".into(), png.clone());
+            let (doc, pages) = read_and_analyse(&mut engine, &input, &cfg(), &[], today).unwrap();
+            assert_eq!(doc.doc_type.value, doc_type);
+            assert_eq!(
+                pages[0].marks.len(),
+                marks,
+                "{doc_type}: {:?}",
+                pages[0].marks
+            );
+        }
     }
 
     #[test]

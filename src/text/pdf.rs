@@ -535,8 +535,7 @@ fn pnm(data: &[u8], page: u32, limits: &Limits) -> Result<Pix, TextError> {
         });
     }
     let img = image::DynamicImage::from_decoder(dec).map_err(corrupt)?;
-    let gray = img.into_luma8();
-    Pix::from_gray(gray.width(), gray.height(), gray.as_raw()).map_err(TextError::Corrupt)
+    super::decode::to_pix(img).map_err(TextError::Corrupt)
 }
 
 fn decode_one(data: &[u8], media: MediaType, page: u32, limits: &Limits) -> Result<Pix, TextError> {
@@ -626,13 +625,14 @@ pub fn read_pdf_document(
         if let (PageImage::Embedded, Some(img)) = (how, scan) {
             raw.set_resolution(img.x_ppi);
         }
-        let (mut page, image) = super::ocr_page(engine, raw, number, opts)?;
+        let kept = images.len() < super::KEPT_IMAGES;
+        let (mut page, image) = super::ocr_page(engine, raw, number, opts, kept)?;
         page.transform.render_dpi = match how {
             PageImage::Embedded => 0,
             PageImage::Rendered { dpi } => dpi,
         };
         pages.push(page);
-        if images.len() < super::KEPT_IMAGES {
+        if kept {
             images.push(Some(image));
         }
     }

@@ -21,6 +21,26 @@ impl Drop for Pix {
     }
 }
 
+/// `f` given a Leptonica box of `[x0, y0, x1, y1)`, destroyed after it.
+fn with_box<T>(rect: [u32; 4], f: impl FnOnce(*mut ffi::Box) -> T) -> Result<T, String> {
+    let [x0, y0, x1, y1] = rect;
+    // SAFETY: boxCreate returns an owned box or null; it is destroyed after use.
+    unsafe {
+        let mut b = ffi::boxCreate(
+            x0 as i32,
+            y0 as i32,
+            x1.saturating_sub(x0) as i32,
+            y1.saturating_sub(y0) as i32,
+        );
+        if b.is_null() {
+            return Err("leptonica: boxCreate failed".into());
+        }
+        let out = f(b);
+        ffi::boxDestroy(&mut b);
+        Ok(out)
+    }
+}
+
 /// Leptonica prints its own errors to stderr (for example "image n not found" when we
 /// probe for the page after the last). We report failures through our error types, so
 /// its messages are switched off once per process.
@@ -47,21 +67,37 @@ impl Pix {
     /// An 8-bit grey PIX from row-major grey bytes.
     pub fn from_gray(width: u32, height: u32, data: &[u8]) -> Result<Pix, String> {
         assert_eq!(data.len(), (width * height) as usize);
+        Pix::from_rows(width, height, |y, row| {
+            let w = width as usize;
+            row.copy_from_slice(&data[y * w..(y + 1) * w]);
+        })
+    }
+
+    /// An 8-bit grey PIX whose rows `fill(y, row)` writes, `width` bytes at a time.
+    fn from_rows(
+        width: u32,
+        height: u32,
+        mut fill: impl FnMut(usize, &mut [u8]),
+    ) -> Result<Pix, String> {
         // SAFETY: pixCreate returns a zeroed 8bpp image or null.
         let pix = Pix::from_raw(
             unsafe { ffi::pixCreate(width as i32, height as i32, 8) },
             "pixCreate",
         )?;
+        let w = width as usize;
+        // A row rounded up to whole 32-bit words, so it packs four pixels at a time.
+        let mut row = vec![0u8; w.div_ceil(4) * 4];
+        // SAFETY: rows 0..height of `wpl` words each lie inside the image data, and
+        // `wpl` words hold at least `width` pixels.
         unsafe {
             let wpl = ffi::pixGetWpl(pix.0) as usize;
             let words = ffi::pixGetData(pix.0);
-            for (y, row) in data.chunks_exact(width as usize).enumerate() {
+            for y in 0..height as usize {
+                fill(y, &mut row[..w]);
                 let line = std::slice::from_raw_parts_mut(words.add(y * wpl), wpl);
                 // Leptonica stores pixels big-endian within each 32-bit word.
-                for (x, &v) in row.iter().enumerate() {
-                    let w = &mut line[x / 4];
-                    let shift = 24 - 8 * (x % 4);
-                    *w |= (v as u32) << shift;
+                for (word, px) in line.iter_mut().zip(row.chunks_exact(4)) {
+                    *word = u32::from_be_bytes([px[0], px[1], px[2], px[3]]);
                 }
             }
         }
@@ -170,23 +206,21 @@ impl Pix {
 
     /// A copy of the rectangle `[x0, y0, x1, y1)`, clipped to the image.
     pub fn clip(&self, rect: [u32; 4]) -> Result<Pix, String> {
-        let [x0, y0, x1, y1] = rect;
-        // SAFETY: boxCreate returns an owned box or null; pixClipRectangle clips to the
-        // image and copies; the box is destroyed after use.
-        unsafe {
-            let mut b = ffi::boxCreate(
-                x0 as i32,
-                y0 as i32,
-                x1.saturating_sub(x0) as i32,
-                y1.saturating_sub(y0) as i32,
-            );
-            if b.is_null() {
-                return Err("leptonica: boxCreate failed".into());
-            }
-            let clipped = ffi::pixClipRectangle(self.0, b, std::ptr::null_mut());
-            ffi::boxDestroy(&mut b);
-            Pix::from_raw(clipped, "pixClipRectangle")
+        // SAFETY: pixClipRectangle clips the box to the image and copies.
+        let clipped = with_box(rect, |b| unsafe {
+            ffi::pixClipRectangle(self.0, b, std::ptr::null_mut())
+        })?;
+        Pix::from_raw(clipped, "pixClipRectangle")
+    }
+
+    /// Paints the rectangles `[x0, y0, x1, y1)` white (clipped to the image).
+    pub fn whiten(&mut self, rects: impl IntoIterator<Item = [u32; 4]>) -> Result<(), String> {
+        for rect in rects {
+            // SAFETY: pixSetInRect clips the box to the image and sets its pixels to
+            // the depth's maximum, white for 8-bit grey.
+            with_box(rect, |b| unsafe { ffi::pixSetInRect(self.0, b) })?;
         }
+        Ok(())
     }
 
     /// The pixels of an 8-bit grey image, row by row (`None` for other depths).
@@ -201,8 +235,10 @@ impl Pix {
             let wpl = ffi::pixGetWpl(self.0) as usize;
             let data = ffi::pixGetData(self.0);
             for y in 0..h {
-                let line = std::slice::from_raw_parts(data.add(y * wpl), wpl);
-                out.extend((0..w).map(|x| (line[x / 4] >> (24 - 8 * (x % 4))) as u8));
+                let line = std::slice::from_raw_parts(data.add(y * wpl), w.div_ceil(4));
+                out.extend(line.iter().flat_map(|word| word.to_be_bytes()));
+                // The last word of a row may hold padding past `w`.
+                out.truncate((y + 1) * w);
             }
         }
         Some(out)
