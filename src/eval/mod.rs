@@ -168,8 +168,7 @@ pub fn score(group: &str, cases: &[&Case], cfg: &Config) -> Report {
         }
         let printed = &case.truth.line_items;
         let read = doc.map_or(&[][..], |d| d.line_items.as_slice());
-        let list_right =
-            printed.len() == read.len() && printed.iter().zip(read).all(|(t, r)| t.matches(r));
+        let list_right = list_right(printed, read);
         if !printed.is_empty() {
             r.items_printed += printed.len();
             r.items_read += read.len();
@@ -261,10 +260,15 @@ pub fn same(kind: crate::config::FieldKind, got: Option<&str>, want: Option<&str
         // A truth written with its currency ("$6.90") is the amount read as "6.90".
         (Some(g), Some(w)) if kind == FieldKind::Money && g != w => {
             let amount = |s: &str| crate::values::find_money(s).first().map(|f| f.value.amount);
-            amount(w).is_some_and(|a| Some(a) == amount(g) && g.parse::<f64>().is_ok())
+            amount(w).is_some() && amount(w) == amount(g)
         }
         _ => got == want,
     }
+}
+
+/// Whether the item rows were read as printed: every row, in order.
+fn list_right(printed: &[crate::document::TruthItem], read: &[crate::document::LineItem]) -> bool {
+    printed.len() == read.len() && printed.iter().zip(read).all(|(t, r)| t.matches(r))
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -386,51 +390,32 @@ pub fn misses(cases: &[Case], cfg: &Config) -> String {
         }
         // The item rows, when the list is not read right as a whole: each printed row
         // not read, and each row read that the page does not print.
-        let printed = &case.truth.line_items;
-        let read = &doc.line_items;
-        let list_right =
-            printed.len() == read.len() && printed.iter().zip(read).all(|(t, r)| t.matches(r));
-        if printed.is_empty() || list_right {
+        let (printed, read) = (&case.truth.line_items, &doc.line_items);
+        if printed.is_empty() || list_right(printed, read) {
             continue;
         }
-        let row = |d: &str, q: Option<&str>, u: Option<&str>, a: Option<&str>| {
-            format!(
-                "{d:?} {} × {} = {}",
-                q.unwrap_or("-"),
-                u.unwrap_or("-"),
-                a.unwrap_or("-")
-            )
+        let row = |d: &str, q: &Option<String>, u: &Option<String>, a: &Option<String>| {
+            let s = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            format!("{d:?} {} × {} = {}", s(q), s(u), s(a))
         };
-        for t in printed
+        let not_read = printed
             .iter()
             .filter(|t| !read.iter().any(|r| t.matches(r)))
-        {
-            out.push_str(&format!(
-                "{}: item not read: {}\n",
-                case.name,
-                row(
-                    &t.description,
-                    t.quantity.as_deref(),
-                    t.unit_price.as_deref(),
-                    t.amount.as_deref()
+            .map(|t| {
+                format!(
+                    "item not read: {}",
+                    row(&t.description, &t.quantity, &t.unit_price, &t.amount)
                 )
-            ));
-        }
-        for r in read
+            });
+        let wrong = read
             .iter()
             .filter(|r| !printed.iter().any(|t| t.matches(r)))
-        {
-            out.push_str(&format!(
-                "{}: item read wrong: {} ({:.2})\n",
-                case.name,
-                row(
-                    &r.description,
-                    r.quantity.as_deref(),
-                    r.unit_price.as_deref(),
-                    r.amount.as_deref()
-                ),
-                r.confidence
-            ));
+            .map(|r| {
+                let text = row(&r.description, &r.quantity, &r.unit_price, &r.amount);
+                format!("item read wrong: {text} ({:.2})", r.confidence)
+            });
+        for line in not_read.chain(wrong) {
+            out.push_str(&format!("{}: {line}\n", case.name));
         }
     }
     out
