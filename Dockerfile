@@ -22,7 +22,7 @@ RUN cargo build --release --locked --bin mailroom \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      tesseract-ocr tesseract-ocr-deu tesseract-ocr-dan tesseract-ocr-eng \
+      tesseract-ocr tesseract-ocr-deu tesseract-ocr-dan tesseract-ocr-eng tesseract-ocr-script-latn \
       poppler-utils ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/mailroom --shell /usr/sbin/nologin mailroom \

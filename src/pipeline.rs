@@ -53,26 +53,72 @@ pub fn reread_doubtful(
     // The second looks share one page's time limit.
     engine.start_page();
     // An IBAN that passes mod-97 was read right; one that fails is no IBAN.
-    for spec in dt.fields.iter().filter(|s| s.kind != FieldKind::Iban) {
-        let Some(f) = doc.fields.get(&spec.name) else {
-            continue;
-        };
-        let (Some(bbox), Origin::Ocr) = (f.bbox, f.origin) else {
-            continue;
-        };
-        let i = f.page.saturating_sub(1) as usize;
-        let (Some(Some(image)), true) = (images.get(i), i < pages.len()) else {
-            continue;
-        };
+    let kinds = |k: FieldKind| k != FieldKind::Iban;
+    for (i, bbox) in read_regions(doc, dt, images, pages.len(), kinds) {
         let doubtful = pages[i]
             .words
             .iter()
             .any(|w| text::inside(w.bbox, bbox) && w.conf < REREAD_BELOW);
         if doubtful {
-            looked += text::reread(engine, image, &mut pages[i], bbox)?;
+            if let Some(Some(image)) = images.get(i) {
+                looked += text::reread(engine, image, &mut pages[i], bbox)?;
+            }
         }
     }
     Ok(looked)
+}
+
+/// Names and addresses read again for the accents the page's languages lack
+/// (`ocr.accents`, see [`text::restore_accents`]). Returns how many words changed.
+pub fn reread_accents(
+    engine: &mut dyn OcrEngine,
+    images: &[Option<Pix>],
+    pages: &mut [Page],
+    doc: &TypedDocument,
+    cfg: &Config,
+) -> Result<usize, TextError> {
+    let Some(dt) = cfg.doctype(&doc.doc_type.value) else {
+        return Ok(0);
+    };
+    if cfg.ocr.accents.is_empty() {
+        return Ok(0);
+    }
+    let words = |k: FieldKind| {
+        matches!(
+            k,
+            FieldKind::Text | FieldKind::PartyName | FieldKind::PartyAddress
+        )
+    };
+    let written = text::letters_written(&cfg.ocr.languages);
+    let mut changed = 0;
+    for (i, bbox) in read_regions(doc, dt, images, pages.len(), words) {
+        if let Some(Some(image)) = images.get(i) {
+            changed += text::restore_accents(engine, image, &mut pages[i], bbox, &written)?;
+        }
+    }
+    Ok(changed)
+}
+
+/// Where the fields of the kinds `kinds` were read from a page image that was kept:
+/// (page index, box).
+fn read_regions<'a>(
+    doc: &'a TypedDocument,
+    dt: &'a crate::config::DocType,
+    images: &'a [Option<Pix>],
+    pages: usize,
+    kinds: impl Fn(FieldKind) -> bool + 'a,
+) -> impl Iterator<Item = (usize, crate::document::BBox)> + 'a {
+    dt.fields
+        .iter()
+        .filter(move |s| kinds(s.kind))
+        .filter_map(move |spec| {
+            let f = doc.fields.get(&spec.name)?;
+            let (Some(bbox), Origin::Ocr) = (f.bbox, f.origin) else {
+                return None;
+            };
+            let i = f.page.saturating_sub(1) as usize;
+            (matches!(images.get(i), Some(Some(_))) && i < pages).then_some((i, bbox))
+        })
 }
 
 /// Whether a document's reading needs the checkboxes and frames on its pages: its
@@ -497,7 +543,8 @@ pub fn read_and_analyse(
     if reads_marks(&doc, cfg) && text::find_kept_marks(&images, &mut pages) {
         doc = visual(&pages);
     }
-    if reread_doubtful(engine, &images, &mut pages, &doc, cfg)? == 0 {
+    let looked = reread_doubtful(engine, &images, &mut pages, &doc, cfg)?;
+    if looked + reread_accents(engine, &images, &mut pages, &doc, cfg)? == 0 {
         return Ok((doc, pages));
     }
     Ok((visual(&pages), pages))
@@ -839,18 +886,10 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// Start one OCR engine as configured (one per worker thread).
 pub fn engine(cfg: &Config) -> Result<text::tesseract::Tesseract, TextError> {
-    text::tesseract::Tesseract::new(
-        cfg.ocr.tessdata_dir.as_deref(),
-        &cfg.ocr.languages,
-        cfg.ocr.page_segmentation_mode,
-        cfg.ocr.target_dpi,
-        cfg.ocr.detect_orientation,
-    )
-    .map(|t| t.with_page_deadline(cfg.limits.ocr_page_timeout))
-    // Name the key that chose the languages, and where it was set.
-    .map_err(|e| match e {
+    // Name the key that chose the models, and where it was set.
+    let named = |key: &str, e: TextError| match e {
         TextError::EngineInit(m) => TextError::EngineInit(format!(
-            "{m} (key `ocr.languages` in {})",
+            "{m} (key `{key}` in {})",
             cfg.source_path
                 .as_ref()
                 .map_or("the embedded defaults".to_string(), |p| p
@@ -858,7 +897,22 @@ pub fn engine(cfg: &Config) -> Result<text::tesseract::Tesseract, TextError> {
                     .to_string())
         )),
         other => other,
-    })
+    };
+    let t = text::tesseract::Tesseract::new(
+        cfg.ocr.tessdata_dir.as_deref(),
+        &cfg.ocr.languages,
+        cfg.ocr.page_segmentation_mode,
+        cfg.ocr.target_dpi,
+        cfg.ocr.detect_orientation,
+    )
+    .map_err(|e| named("ocr.languages", e))?
+    .with_page_deadline(cfg.limits.ocr_page_timeout);
+    match cfg.ocr.accents.as_str() {
+        "" => Ok(t),
+        model => t
+            .with_accents(cfg.ocr.tessdata_dir.as_deref(), model)
+            .map_err(|e| named("ocr.accents", e)),
+    }
 }
 
 pub use crate::guard::guard;

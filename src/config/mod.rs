@@ -219,6 +219,7 @@ mod raw {
     #[serde(deny_unknown_fields, default)]
     pub struct Ocr {
         pub languages: String,
+        pub accents: String,
         pub tessdata_dir: Option<PathBuf>,
         pub target_dpi: u32,
         pub page_segmentation_mode: u32,
@@ -229,6 +230,7 @@ mod raw {
         fn default() -> Self {
             Ocr {
                 languages: "deu+dan+eng".into(),
+                accents: "Latin".into(),
                 tessdata_dir: None,
                 target_dpi: 300,
                 page_segmentation_mode: 3,
@@ -360,6 +362,9 @@ pub struct WatchConfig {
 #[derive(Debug, Clone)]
 pub struct OcrConfig {
     pub languages: String,
+    /// The model names and addresses are read again with, for the accents the page
+    /// pass's languages lack (`Latin`: every Latin-script letter); empty: none.
+    pub accents: String,
     pub tessdata_dir: Option<PathBuf>,
     pub target_dpi: u32,
     pub page_segmentation_mode: u32,
@@ -645,6 +650,18 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
             "must be Tesseract language codes joined by '+', like \"eng+dan+deu\"",
         ));
     }
+    if !file
+        .ocr
+        .accents
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '+')
+    {
+        return Err(invalid(
+            path,
+            "ocr.accents",
+            "must be a Tesseract model name like \"Latin\", or empty for none",
+        ));
+    }
     if !(70..=1200).contains(&file.ocr.target_dpi) {
         return Err(invalid(
             path,
@@ -762,6 +779,7 @@ fn validate(file: raw::File, path: &Path, doctypes: Vec<DocType>) -> Result<Conf
         },
         ocr: OcrConfig {
             languages: file.ocr.languages,
+            accents: file.ocr.accents,
             tessdata_dir: file.ocr.tessdata_dir,
             target_dpi: file.ocr.target_dpi,
             page_segmentation_mode: file.ocr.page_segmentation_mode,

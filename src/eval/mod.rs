@@ -375,17 +375,32 @@ pub fn misses(cases: &[Case], cfg: &Config) -> String {
                 continue;
             }
         };
+        // What became of the document: what held it, or that it posted with a miss.
+        let mut missed = false;
         for (_, spec, expected) in judged(case, cfg) {
             let got = doc.fields.get(&spec.name);
             if same(spec.kind, got.map(|f| f.value.as_str()), expected) {
                 continue;
             }
+            missed = true;
             let read = got.map_or("null".to_string(), |f| {
                 format!("{:?} ({:.2})", f.value, f.confidence)
             });
             out.push_str(&format!(
                 "{} [{}]: {} read {read}, truth {:?}\n",
                 case.name, doc.doc_type.value, spec.name, expected
+            ));
+        }
+        if doc.decision.route != Route::AutoPost {
+            out.push_str(&format!(
+                "{}: held: {}\n",
+                case.name,
+                doc.decision.reasons.join("; ")
+            ));
+        } else if missed {
+            out.push_str(&format!(
+                "{}: auto-posted with a field read wrong\n",
+                case.name
             ));
         }
         // The item rows, when the list is not read right as a whole: each printed row

@@ -12,6 +12,7 @@ use super::labels::{value_regions, LabelMatch};
 use crate::config::doctype::normalize_token;
 use crate::config::DocType;
 use crate::text::layout::{self, union, LWord, Line};
+use crate::text::{accents, unaccented};
 
 /// The issuer's address: the lines printed under its name (street, postcode and town),
 /// up to and including the first one holding a postcode. A registration line between
@@ -495,6 +496,26 @@ pub(super) fn corroborate_name(lines: &[Line], mut c: Candidate, own: &[LWord]) 
                     .collect();
                 let q = prior * ocr_quality(&both);
                 agree = Some(agree.map_or(q, |a: f64| a.max(q)));
+            } else if unaccented(&text) == unaccented(&target_text) {
+                // The same letters, other accents ("López" above, "Lopez" in the
+                // footer): the page's languages drop the accents they lack (see
+                // `text::restore_accents`), so the name is spelled with the accents
+                // either read found; neither read corroborates the other's accents, so
+                // the score stays the letterhead's own.
+                let spelled: Vec<LWord> = own
+                    .iter()
+                    .zip(window)
+                    .map(|(a, b)| {
+                        if accents(&b.norm) > accents(&a.norm) {
+                            b
+                        } else {
+                            a
+                        }
+                    })
+                    .cloned()
+                    .collect();
+                c.raw = joined(&spelled).0;
+                c.value = clean_name(&c.raw);
             } else if text.chars().count() >= 6
                 && layout::edit_distance(&text, &target_text)
                     <= (target_text.chars().count() / 10).max(1)

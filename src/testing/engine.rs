@@ -14,6 +14,7 @@ type Answer = Box<dyn FnMut(&Pix) -> Vec<Word> + Send>;
 /// - [`page_words`](Self::page_words): the page-wide pass (`recognize`) answers these words;
 /// - [`second_look`](Self::second_look): line and strip reads (the second looks) answer these;
 /// - [`strips_by`](Self::strips_by): strip reads answer what a function of the strip says;
+/// - [`accented`](Self::accented): the accents model's line reads answer these;
 /// - [`osd`](Self::osd): orientation detection answers these quarter turns and confidence.
 ///
 /// It counts the strip reads it was asked for ([`strips_read`](Self::strips_read)).
@@ -22,6 +23,7 @@ pub struct ScriptedEngine {
     page: Vec<Word>,
     lines: Option<Answer>,
     strips: Option<Answer>,
+    accented: Option<Answer>,
     osd: Option<(u32, f32)>,
     strips_read: usize,
 }
@@ -52,6 +54,12 @@ impl ScriptedEngine {
         self
     }
 
+    /// Line reads with the accents model (`recognize_line_accented`) answer `words`.
+    pub fn accented(mut self, words: Vec<Word>) -> Self {
+        self.accented = Some(Box::new(move |_| words.clone()));
+        self
+    }
+
     /// Orientation detection answers `quarter_turns` clockwise with `conf` (Tesseract
     /// OSD's scale: 2 is a guess, 15 is sure).
     pub fn osd(mut self, quarter_turns: u32, conf: f32) -> Self {
@@ -79,6 +87,12 @@ impl OcrEngine for ScriptedEngine {
     fn recognize_line(&mut self, image: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
         Ok(self
             .lines
+            .as_mut()
+            .map_or_else(Vec::new, |read| read(image)))
+    }
+    fn recognize_line_accented(&mut self, image: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
+        Ok(self
+            .accented
             .as_mut()
             .map_or_else(Vec::new, |read| read(image)))
     }

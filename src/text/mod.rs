@@ -185,6 +185,16 @@ pub trait OcrEngine {
     fn recognize_line(&mut self, _image: &Pix, _page: u32) -> Result<Vec<Word>, TextError> {
         Ok(Vec::new())
     }
+    /// Read a small image holding one line of a name or an address with the model that
+    /// knows the accents of every Latin-script language (`ocr.accents`). Engines
+    /// without one return nothing.
+    fn recognize_line_accented(
+        &mut self,
+        _image: &Pix,
+        _page: u32,
+    ) -> Result<Vec<Word>, TextError> {
+        Ok(Vec::new())
+    }
     /// Clockwise quarter turns that would make the page upright, with the engine's
     /// confidence in them (Tesseract OSD's scale: 2 is a guess, 15 is sure), when the
     /// engine can tell.
@@ -672,27 +682,9 @@ pub fn reread(
     page: &mut Page,
     bbox: BBox,
 ) -> Result<usize, TextError> {
-    let h = bbox[3].saturating_sub(bbox[1]).max(1);
-    let (mx, my) = (h, h / 2 + 4);
-    let rect = [
-        bbox[0].saturating_sub(mx),
-        bbox[1].saturating_sub(my),
-        (bbox[2] + mx).min(image.width()),
-        (bbox[3] + my).min(image.height()),
-    ];
-    let crop = image.clip(rect).map_err(|message| TextError::Ocr {
-        page: page.number,
-        message,
+    let second = read_line_again(image, page.number, bbox, |crop| {
+        engine.recognize_line(crop, page.number)
     })?;
-    let mut second = engine.recognize_line(&crop, page.number)?;
-    for w in &mut second {
-        w.bbox = [
-            w.bbox[0] + rect[0],
-            w.bbox[1] + rect[1],
-            w.bbox[2] + rect[0],
-            w.bbox[3] + rect[1],
-        ];
-    }
     let mut looked = 0;
     for w in page.words.iter_mut().filter(|w| inside(w.bbox, bbox)) {
         let Some(other) = second
@@ -714,6 +706,189 @@ pub fn reread(
         };
     }
     Ok(looked)
+}
+
+/// The line in `bbox` cut out with a margin and read by `read`, the words' boxes put
+/// back on the page.
+fn read_line_again(
+    image: &Pix,
+    number: u32,
+    bbox: BBox,
+    read: impl FnOnce(&Pix) -> Result<Vec<Word>, TextError>,
+) -> Result<Vec<Word>, TextError> {
+    let h = bbox[3].saturating_sub(bbox[1]).max(1);
+    let (mx, my) = (h, h / 2 + 4);
+    let rect = [
+        bbox[0].saturating_sub(mx),
+        bbox[1].saturating_sub(my),
+        (bbox[2] + mx).min(image.width()),
+        (bbox[3] + my).min(image.height()),
+    ];
+    let crop = image.clip(rect).map_err(|message| TextError::Ocr {
+        page: number,
+        message,
+    })?;
+    let mut words = read(&crop)?;
+    for w in &mut words {
+        w.bbox = [
+            w.bbox[0] + rect[0],
+            w.bbox[1] + rect[1],
+            w.bbox[2] + rect[0],
+            w.bbox[3] + rect[1],
+        ];
+    }
+    Ok(words)
+}
+
+/// The words of a name or an address inside `bbox` read again, a line at a time, with
+/// the model that knows every Latin-script accent ([`OcrEngine::recognize_line_accented`]):
+/// the page's languages (Danish, German, English) have no "ó", "ń" or "è", and read
+/// "López" as "Lopez" with full confidence. A word the second read spells with the same
+/// letters and accents the first lacked, or with other accents read more surely
+/// ([`accented_spelling`]), takes the second read's spelling and confidence. Returns
+/// how many words changed.
+pub fn restore_accents(
+    engine: &mut dyn OcrEngine,
+    image: &Pix,
+    page: &mut Page,
+    bbox: BBox,
+    written: &str,
+) -> Result<usize, TextError> {
+    let mut lines: Vec<(u32, BBox)> = Vec::new();
+    for w in page.words.iter().filter(|w| inside(w.bbox, bbox)) {
+        match lines.iter_mut().find(|(l, _)| *l == w.line) {
+            Some((_, b)) => *b = union(*b, w.bbox),
+            None => lines.push((w.line, w.bbox)),
+        }
+    }
+    let mut changed = 0;
+    for (line, line_box) in lines {
+        let second = read_line_again(image, page.number, line_box, |crop| {
+            engine.recognize_line_accented(crop, page.number)
+        })?;
+        tracing::trace!(?line_box, second = ?second.iter().map(|w| (&w.text, w.bbox)).collect::<Vec<_>>(), "accents read");
+        for w in page
+            .words
+            .iter_mut()
+            .filter(|w| w.line == line && inside(w.bbox, bbox))
+        {
+            // One line read on its own: its words are told apart by where they run
+            // along it (a line read alone gets taller boxes).
+            let along = |o: &Word| {
+                let inter = w.bbox[2]
+                    .min(o.bbox[2])
+                    .saturating_sub(w.bbox[0].max(o.bbox[0]));
+                let span = w.bbox[2].max(o.bbox[2]) - w.bbox[0].min(o.bbox[0]);
+                inter as f32 / span.max(1) as f32
+            };
+            let Some(other) = second
+                .iter()
+                .filter(|o| along(o) >= 0.5)
+                .max_by(|a, b| along(a).total_cmp(&along(b)))
+            else {
+                continue;
+            };
+            if let Some(text) = accented_spelling(&w.text, w.conf, &other.text, other.conf, written)
+            {
+                tracing::trace!(first = %w.text, second = %text, conf = other.conf, "accents");
+                w.text = text;
+                w.conf = other.conf;
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// The second reading of a word, when it is the first's letters with the accents read
+/// right: the same letters once accents are set aside, every letter that differs
+/// accented in the second read, and either more accented letters than the first
+/// ("Lopez" → "López") or as many, other ones, that the first read could not write
+/// (`written`: the accented letters of the page's languages, [`letters_written`]:
+/// "Sänchez" → "Sánchez") or read more surely ("Bjérkdal" → "Björkdal"). Punctuation
+/// around the word is the first read's.
+pub fn accented_spelling(
+    first: &str,
+    first_conf: f32,
+    second: &str,
+    conf: f32,
+    written: &str,
+) -> Option<String> {
+    let trim = |s: &str| s.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let (a, b) = (trim(first), trim(second));
+    let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b || ca.len() != cb.len() || ca.is_empty() {
+        return None;
+    }
+    let accented = |c: char| bare(c) != c;
+    for (&x, &y) in ca.iter().zip(&cb) {
+        if x != y && !(accented(y) && (bare(x) == bare(y) || accented(x))) {
+            return None;
+        }
+    }
+    let (na, nb) = (accents(&a), accents(&b));
+    let unwritable = ca
+        .iter()
+        .zip(&cb)
+        .any(|(x, y)| x != y && !y.to_lowercase().all(|l| written.contains(l)));
+    (nb > na || (nb == na && (unwritable || conf > first_conf))).then(|| first.replacen(&a, &b, 1))
+}
+
+/// The accented letters (lower case) the Tesseract languages `languages` ("deu+dan+eng")
+/// write; a language not listed here adds none.
+pub fn letters_written(languages: &str) -> String {
+    languages
+        .split('+')
+        .map(|l| match l {
+            "dan" | "nor" => "æøåé",
+            "deu" => "äöüß",
+            "swe" | "fin" | "est" => "åäöšž",
+            "fra" => "àâæçéèêëîïôœùûüÿ",
+            "spa" => "áéíñóúü",
+            "ita" => "àèéìíîòóùú",
+            "por" => "áâãàçéêíóôõú",
+            "nld" => "áéëïóöü",
+            "pol" => "ąćęłńóśźż",
+            "ces" | "slk" => "áčďéěíňóřšťúůýž",
+            "isl" => "áðéíóúýþæö",
+            _ => "",
+        })
+        .collect()
+}
+
+/// `s` without accents: "López" → "Lopez".
+pub fn unaccented(s: &str) -> String {
+    s.chars().map(bare).collect()
+}
+
+/// How many of `s`'s letters carry an accent.
+pub fn accents(s: &str) -> usize {
+    s.chars().filter(|&c| bare(c) != c).count()
+}
+
+/// A letter without its accent: "ó" → "o", "Ł" → "L", "ø" → "o"; any other character
+/// as it is.
+fn bare(c: char) -> char {
+    use unicode_normalization::UnicodeNormalization;
+    match c {
+        'ø' => 'o',
+        'Ø' => 'O',
+        'ł' => 'l',
+        'Ł' => 'L',
+        'đ' => 'd',
+        'Đ' => 'D',
+        c if c.is_ascii() => c,
+        c => std::iter::once(c).nfd().next().unwrap_or(c),
+    }
+}
+
+fn union(a: BBox, b: BBox) -> BBox {
+    [
+        a[0].min(b[0]),
+        a[1].min(b[1]),
+        a[2].max(b[2]),
+        a[3].max(b[3]),
+    ]
 }
 
 /// Whether `a` lies within `b` (a word of a value inside the value's box).
@@ -941,6 +1116,99 @@ mod tests {
     /// A gap in a row is read again only for print no word read covers: not for the
     /// descenders of the row above reaching into a thin row's band, nor for the words of
     /// another row; a lone "2" right of its row's words still is.
+    #[test]
+    fn only_accents_are_taken_from_the_accents_read() {
+        let written = letters_written("deu+dan+eng");
+        let take = |a: &str, ca: f32, b: &str, cb: f32| accented_spelling(a, ca, b, cb, &written);
+        // Accents the first read lacks, whatever the confidences; its punctuation stays.
+        assert_eq!(take("Lopez", 0.96, "López", 0.7).as_deref(), Some("López"));
+        assert_eq!(
+            take("Zielinski,", 0.9, "Zieliński", 0.9).as_deref(),
+            Some("Zieliński,")
+        );
+        assert_eq!(
+            take("LEFEVRE", 0.9, "LEFÈVRE", 0.8).as_deref(),
+            Some("LEFÈVRE")
+        );
+        assert_eq!(take("Sahko", 0.9, "Sähkö", 0.8).as_deref(), Some("Sähkö"));
+        // Other accents for as many: when the page's languages cannot write the second
+        // read's ("ó", "á"), or when it is read more surely.
+        assert_eq!(take("Lépez", 0.9, "López", 0.8).as_deref(), Some("López"));
+        assert_eq!(
+            take("Sänchez", 0.95, "Sánchez", 0.8).as_deref(),
+            Some("Sánchez")
+        );
+        assert_eq!(
+            take("Bjérkdal", 0.8, "Björkdal", 0.9).as_deref(),
+            Some("Björkdal")
+        );
+        assert_eq!(take("Bjérkdal", 0.9, "Björkdal", 0.8), None);
+        assert_eq!(take("Bøgely", 0.9, "Bögely", 0.8), None);
+        // Fewer accents, other letters, another length, or the same: the first stays.
+        assert_eq!(take("Rørlegger", 0.9, "Rorlegger", 0.99), None);
+        assert_eq!(take("Lopez", 0.9, "Lápez", 0.99), None);
+        assert_eq!(take("Lopez", 0.9, "Lopéz.", 0.99).as_deref(), Some("Lopéz"));
+        assert_eq!(take("Lopez", 0.9, "Lopezé", 0.99), None);
+        assert_eq!(take("Lopez", 0.9, "Lopez", 0.99), None);
+        assert_eq!(take("2024", 0.9, "2O24", 0.99), None);
+        assert_eq!(unaccented("Łódź Øst"), "Lodz Ost");
+    }
+
+    #[test]
+    fn names_take_their_accents_from_the_accents_read_a_line_at_a_time() {
+        let image = Pix::from_gray(1000, 300, &white(1000, 300)).unwrap();
+        let mut page = Page {
+            number: 1,
+            width: 1000,
+            height: 300,
+            words: vec![
+                word("Lopez", 0.96, [100, 50, 200, 80]),
+                word("Informatica", 0.95, [210, 50, 400, 80]),
+                Word {
+                    line: 7,
+                    ..word("Calle", 0.9, [100, 100, 180, 130])
+                },
+                word("Lopez", 0.9, [100, 250, 200, 280]),
+            ],
+            origin: Origin::Ocr,
+            transform: Transform::default(),
+            codes: Vec::new(),
+            marks: Vec::new(),
+        };
+        // The line [100,50,400,80] is cut out with a margin of (30, 19), and a line
+        // read alone gets taller boxes than the page pass gave its words.
+        let accented = vec![
+            word("López", 0.9, [30, 0, 130, 68]),
+            word("Informática", 0.8, [140, 0, 330, 68]),
+        ];
+        let mut engine = ScriptedEngine::new().accented(accented);
+        let changed =
+            restore_accents(&mut engine, &image, &mut page, [100, 50, 400, 130], "").unwrap();
+        let texts: Vec<(&str, f32)> = page
+            .words
+            .iter()
+            .map(|w| (w.text.as_str(), w.conf))
+            .collect();
+        // Both lines in the box were read (the second answers the same script, whose
+        // words do not lie along "Calle"); the word outside the box is left alone.
+        assert_eq!(changed, 2);
+        assert_eq!(
+            texts,
+            [
+                ("López", 0.9),
+                ("Informática", 0.8),
+                ("Calle", 0.9),
+                ("Lopez", 0.9)
+            ]
+        );
+        // Without an accents model nothing changes.
+        let mut none = ScriptedEngine::new();
+        assert_eq!(
+            restore_accents(&mut none, &image, &mut page, [100, 250, 200, 280], "").unwrap(),
+            0
+        );
+    }
+
     #[test]
     fn gaps_are_read_only_where_print_is_unread() {
         let (w, h) = (1200u32, 400u32);

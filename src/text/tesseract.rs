@@ -4,7 +4,9 @@
 //! the eng+dan+deu models takes longer than reading a page. `LepTess` itself has no word
 //! iterator and hides its handle, so we drive the same C API it wraps: set the image,
 //! recognise, and take words with boxes and confidences from the TSV renderer.
-//! A second, small engine loaded with the `osd` model answers orientation questions.
+//! A second, small engine loaded with the `osd` model answers orientation questions,
+//! and a third, loaded with a script model (`ocr.accents`, "Latin"), reads names and
+//! addresses again for the accents the page's languages lack.
 
 use std::ffi::{CStr, CString};
 use std::path::Path;
@@ -64,6 +66,7 @@ unsafe impl Send for Handle {}
 pub struct Tesseract {
     ocr: Handle,
     osd: Option<Handle>,
+    accents: Option<Handle>,
     dpi: u32,
     /// Reading one page — its page pass and every second read of it — stops after
     /// this long (`limits.max_ocr_secs_per_page`).
@@ -100,10 +103,25 @@ impl Tesseract {
         Ok(Tesseract {
             ocr,
             osd,
+            accents: None,
             dpi,
             deadline: None,
             page_started: std::time::Instant::now(),
         })
+    }
+
+    /// Also load `model` (a script model such as "Latin"), which
+    /// [`OcrEngine::recognize_line_accented`] reads with.
+    pub fn with_accents(
+        mut self,
+        datapath: Option<&Path>,
+        model: &str,
+    ) -> Result<Tesseract, TextError> {
+        let h = Handle::new(datapath, model)?;
+        unsafe { ffi::TessBaseAPISetPageSegMode(h.0, ffi::TessPageSegMode_PSM_SINGLE_LINE) };
+        h.set_variable("debug_file", "/dev/null");
+        self.accents = Some(h);
+        Ok(self)
     }
 
     /// Stop reading a page after `limit`: the read fails with [`TextError::OcrTimeout`]
@@ -138,6 +156,16 @@ impl Tesseract {
     /// Recognise an image with the current page segmentation mode.
     fn read(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
         let h = self.ocr.0;
+        self.read_by(h, image, page)
+    }
+
+    /// Recognise an image with the engine `h` (one of ours).
+    fn read_by(
+        &mut self,
+        h: *mut ffi::TessBaseAPI,
+        image: &Pix,
+        page: u32,
+    ) -> Result<Vec<Word>, TextError> {
         // SAFETY: the handle is ours; Tesseract keeps its own reference to the PIX only
         // until the next SetImage/Clear, which happens below before `image` can drop.
         unsafe {
@@ -214,6 +242,13 @@ impl OcrEngine for Tesseract {
 
     fn recognize_line(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
         self.read_with(image, page, ffi::TessPageSegMode_PSM_SINGLE_LINE)
+    }
+
+    fn recognize_line_accented(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
+        match self.accents.as_ref().map(|h| h.0) {
+            Some(h) => self.read_by(h, image, page),
+            None => Ok(Vec::new()),
+        }
     }
 
     fn detect_orientation(&mut self, image: &Pix) -> Option<(u32, f32)> {
