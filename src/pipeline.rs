@@ -69,7 +69,9 @@ pub fn reread_doubtful(
 }
 
 /// Names and addresses read again for the accents the page's languages lack
-/// (`ocr.accents`, see [`text::restore_accents`]). Returns how many words changed.
+/// (`ocr.accents`, see [`text::restore_accents`]), and when that changed any, the item
+/// rows too: the document is in a language whose accents the page pass lacks ("Lämpara
+/// de escritorio", "Trabajos de instalaciön"). Returns how many words changed.
 pub fn reread_accents(
     engine: &mut dyn OcrEngine,
     images: &[Option<Pix>],
@@ -94,6 +96,17 @@ pub fn reread_accents(
     for (i, bbox) in read_regions(doc, dt, images, pages.len(), words) {
         if let Some(Some(image)) = images.get(i) {
             changed += text::restore_accents(engine, image, &mut pages[i], bbox, &written)?;
+        }
+    }
+    if changed > 0 {
+        for item in &doc.line_items {
+            let (Some(page), Some(bbox)) = (item.page, item.bbox) else {
+                continue;
+            };
+            let i = page.saturating_sub(1) as usize;
+            if let (Some(Some(image)), true) = (images.get(i), i < pages.len()) {
+                changed += text::restore_accents(engine, image, &mut pages[i], bbox, &written)?;
+            }
         }
     }
     Ok(changed)
