@@ -234,6 +234,27 @@ pub fn check(
             }
             let tokens = pair.key_tokens();
             let key = distinctive(&tokens);
+            // A date nothing claimed, beside a key about no other field (a label the
+            // vocabulary lacks, or one a dotted leader garbled: "Forfallan... een
+            // 2025-11-21"), may be an empty date field's value.
+            if let Some(date) = pair
+                .value
+                .iter()
+                .map(|w| w.text.as_str())
+                .find(|t| values::parse_date(t, DateOrder::Dmy).is_some())
+            {
+                for spec in empty.iter().filter(|s| s.kind == FieldKind::Date) {
+                    if !named.contains(&spec.name) && !about_another_field(&key, spec, doctype) {
+                        named.push(spec.name.clone());
+                        seen.push(format!(
+                            "{} is empty, and the page has the date {date:?} beside {:?}, \
+                             which nothing read",
+                            spec.name,
+                            tokens.join(" ")
+                        ));
+                    }
+                }
+            }
             if key.is_empty() {
                 continue;
             }
@@ -354,6 +375,24 @@ mod tests {
         assert_eq!(on_empty_invoice(&read), None);
         // An amount with its cents is no order number.
         assert_eq!(on_empty_invoice(&behind_a_garbled_key("658, 81")), None);
+    }
+
+    #[test]
+    fn a_date_beside_a_key_about_no_other_field_contradicts_an_empty_date() {
+        // A label nobody listed, or one a dotted leader garbled: the date may be the
+        // due date the extraction did not find.
+        let l = lines(&[(300, &[(200, "Settle"), (330, "by:"), (900, "21.11.2025")])]);
+        let c = on_empty_invoice(&l).expect("contradicted");
+        assert!(c.fields.contains(&"due_date".to_string()), "{c:?}");
+        assert!(
+            c.message
+                .contains("due_date is empty, and the page has the date \"21.11.2025\" beside"),
+            "{}",
+            c.message
+        );
+        // Beside another field's label it is that field's business.
+        let l = lines(&[(300, &[(200, "Order"), (330, "no.:"), (900, "21.11.2025")])]);
+        assert_eq!(on_empty_invoice(&l), None);
     }
 
     #[test]
