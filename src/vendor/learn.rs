@@ -75,7 +75,7 @@ fn known_value<'h>(habit: &'h Habit, read: &str) -> Option<(&'h str, u32)> {
 
 /// What a name that agrees with one approved on `n` documents is worth at least: 0.97
 /// after one approval, 0.985 after two, 0.99 after three.
-fn name_agrees(n: u32) -> f64 {
+pub(super) fn name_agrees(n: u32) -> f64 {
     1.0 - 0.03 / n.max(1) as f64
 }
 
@@ -276,9 +276,19 @@ pub fn label_of(lines: &[Line], page: u32, bbox: [u32; 4]) -> Option<String> {
     };
     let mid = (bbox[1] + bbox[3]) / 2;
     let on_page: Vec<&Line> = lines.iter().filter(|l| l.page == page).collect();
+    // The line that holds the value's words: two rows offset by half a line (an address
+    // column beside a header grid) can both span the value's middle, and the first of
+    // them is another row's text.
+    let in_band = |l: &Line| l.top() <= mid && mid <= l.bottom();
+    let holds = |l: &Line| {
+        l.words.iter().any(|w| {
+            w.bbox[0] < bbox[2] && w.bbox[2] > bbox[0] && w.bbox[1] < bbox[3] && w.bbox[3] > bbox[1]
+        })
+    };
     let i = on_page
         .iter()
-        .position(|l| l.top() <= mid && mid <= l.bottom())?;
+        .position(|l| in_band(l) && holds(l))
+        .or_else(|| on_page.iter().position(|l| in_band(l)))?;
     let line = on_page[i];
     // The label is the words before the value in its segment (a "Label: value" run),
     // or the segment before it (a label column): not whatever else shares the row.
@@ -313,12 +323,15 @@ pub fn label_of(lines: &[Line], page: u32, bbox: [u32; 4]) -> Option<String> {
         return None;
     }
     // Marked: a label above its value is another place than the same words beside it.
+    // A value above the value (a date above an order number in a column of values) is
+    // no label either.
     words(
         &mut above
             .words
             .iter()
             .filter(|w| w.bbox[0] < bbox[2] && w.bbox[2] > bbox[0]),
     )
+    .filter(|l| l.rsplit(' ').next().is_some_and(|w| !value_like(w)))
     .map(|l| format!("{l} {ABOVE}"))
 }
 
@@ -419,9 +432,40 @@ pub fn agree(
             let buyers = BUYERS
                 .contains(&spec.name.as_str())
                 .then(|| pooled(book, &spec.name).shapes);
-            agree_field(fields, lines, spec, habit, buyers.as_ref(), vendor);
+            agree_field(
+                fields,
+                lines,
+                spec,
+                habit,
+                buyers.as_ref(),
+                vendor,
+                &sum_members(dt, &spec.name),
+            );
         }
     }
+}
+
+/// The other members of the sum check `field` is part of (the subtotal and tax of a
+/// total), empty when it is in none.
+fn sum_members(dt: &DocType, field: &str) -> Vec<String> {
+    dt.checks
+        .iter()
+        .find_map(|c| match c {
+            crate::config::doctype::CheckSpec::Sum { parts, total, .. }
+                if parts.iter().chain([total]).any(|m| m == field) =>
+            {
+                Some(
+                    parts
+                        .iter()
+                        .chain([total])
+                        .filter(|m| *m != field)
+                        .cloned()
+                        .collect(),
+                )
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// One field compared with what the approvals showed; see [`agree`].
@@ -432,6 +476,7 @@ fn agree_field(
     habit: &Habit,
     buyers: Option<&BTreeMap<String, u32>>,
     vendor: &Vendor,
+    members: &[String],
 ) {
     // The shapes to compare with: the buyer's, from every supplier, for its own numbers.
     let shapes = buyers.unwrap_or(&habit.shapes);
@@ -499,34 +544,39 @@ fn agree_field(
                 );
             }
         }
-        Some(_) => {}
-        None => {
-            let Some((found, ocr, alone)) = beside_label(lines, spec, label) else {
+        Some(f) if f.origin == Origin::Derived => {
+            // Worked out from the other members of its sum: printed beside the usual
+            // label with the same amount, it is read, and as sure as those members.
+            let Some((found, ocr, alone)) = beside_label(lines, spec, label, Some(&f.value)) else {
                 return;
             };
-            let mut reasons = vec![format!(
-                "not read; found beside {label:?}, where {n} approved document(s) of {} \
-                 had it",
-                vendor.name
-            )];
-            // Two approvals at least, every one with the value beside this label and
-            // of this shape (or, for the buyer's numbers, of a shape the buyer's approved
-            // numbers had), and no other value beside another print of the label: the
-            // supplier's template read as a person confirmed it, as sure as a value read
-            // beside it.
-            let shape_known = shape_of(spec, &found)
-                .is_none_or(|s| (buyers.is_some() || shapes.len() == 1) && shapes.contains_key(&s));
-            let confidence = if n >= 2 && n == habit.found && shape_known && alone {
-                let c = 1.0 - (1.0 - ocr) / (n as f64 + 1.0);
-                reasons.push(format!(
-                    "of the shape every approval showed, no other value beside the label: \
-                     OCR's {ocr:.3} with its doubt divided by {}: confidence {c:.3}",
-                    n + 1
+            if !same_amount(&found.value, &f.value) {
+                f.reasons.push(format!(
+                    "beside {label:?}, where {n} approved document(s) of {} had it, the page \
+                     has {:?}, not the derived {:?}",
+                    vendor.name, found.value, f.value
                 ));
-                c
-            } else {
-                PROPOSED
-            };
+                return;
+            }
+            let mut reasons = vec![format!(
+                "derived {:?}, and printed so beside {label:?}, where {n} approved \
+                 document(s) of {} had it",
+                f.value, vendor.name
+            )];
+            let mut confidence =
+                beside_usual(spec, habit, buyers, n, &found, ocr, alone, &mut reasons);
+            let parts: Option<Vec<&Field>> = members.iter().map(|m| fields.get(m)).collect();
+            if let Some(parts) = parts.filter(|p| p.iter().all(|f| f.origin != Origin::Derived)) {
+                let p: f64 = parts.iter().map(|f| f.confidence).product();
+                if p > confidence {
+                    reasons.push(format!(
+                        "the value {} read make it ({p:.3} the chance all are right): \
+                         confidence {p:.3}",
+                        members.join(" and ")
+                    ));
+                    confidence = p;
+                }
+            }
             fields.set(
                 &spec.name,
                 Some(Field {
@@ -536,6 +586,61 @@ fn agree_field(
                 }),
             );
         }
+        Some(_) => {}
+        None => {
+            let Some((found, ocr, alone)) = beside_label(lines, spec, label, None) else {
+                return;
+            };
+            let mut reasons = vec![format!(
+                "not read; found beside {label:?}, where {n} approved document(s) of {} \
+                 had it",
+                vendor.name
+            )];
+            let confidence = beside_usual(spec, habit, buyers, n, &found, ocr, alone, &mut reasons);
+            fields.set(
+                &spec.name,
+                Some(Field {
+                    confidence,
+                    reasons,
+                    ..found
+                }),
+            );
+        }
+    }
+}
+
+/// The confidence of a value not read but found beside the label `n` approvals showed
+/// (OCR's `ocr`; `alone`: no other value beside another print of the label), with the
+/// reason pushed onto `reasons` when it is more than [`PROPOSED`].
+///
+/// Two approvals at least, every one with the value beside this label and of this shape
+/// (or, for the buyer's numbers, of a shape the buyer's approved numbers had), and no
+/// other value beside another print of the label: the supplier's template read as a
+/// person confirmed it, as sure as a value read beside it.
+#[allow(clippy::too_many_arguments)]
+fn beside_usual(
+    spec: &FieldSpec,
+    habit: &Habit,
+    buyers: Option<&BTreeMap<String, u32>>,
+    n: u32,
+    found: &Field,
+    ocr: f64,
+    alone: bool,
+    reasons: &mut Vec<String>,
+) -> f64 {
+    let shapes = buyers.unwrap_or(&habit.shapes);
+    let shape_known = shape_of(spec, found)
+        .is_none_or(|s| (buyers.is_some() || shapes.len() == 1) && shapes.contains_key(&s));
+    if n >= 2 && n == habit.found && shape_known && alone {
+        let c = 1.0 - (1.0 - ocr) / (n as f64 + 1.0);
+        reasons.push(format!(
+            "of the shape every approval showed, no other value beside the label: \
+             OCR's {ocr:.3} with its doubt divided by {}: confidence {c:.3}",
+            n + 1
+        ));
+        c
+    } else {
+        PROPOSED
     }
 }
 
@@ -552,7 +657,7 @@ fn elsewhere(
     if n < 2 || n != habit.found || here.is_some_and(|h| same_label(h, label)) {
         return None;
     }
-    beside_label(lines, spec, label)
+    beside_label(lines, spec, label, None)
         .map(|(there, _, _)| there)
         .filter(|there| there.value != f.value)
 }
@@ -575,13 +680,51 @@ fn usual_label(habit: &Habit) -> Option<(&str, u32)> {
         .max_by_key(|(l, n)| (*n, habit.labels[*l]))
 }
 
-/// Labels as OCR reads them on two pages: the same words, a letter or two misread.
+/// Labels as OCR reads them on two pages: the same words, a letter or two misread, or
+/// the same letters with the words split or joined otherwise (`UWREF.` and `UW REF.`:
+/// letter-spaced capitals in a header grid come out either way).
 fn same_label(a: &str, b: &str) -> bool {
     let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
-    a.len() == b.len()
+    let word_by_word = a.len() == b.len()
         && a.iter()
             .zip(&b)
-            .all(|(x, y)| layout::token_match(x, y) > 0.0)
+            .all(|(x, y)| layout::token_match(x, y) > 0.0);
+    word_by_word || layout::token_match(&a.concat(), &b.concat()) > 0.0
+}
+
+/// Where the label `tokens` is printed: `(line, from, to)` of every print, the best
+/// matches first, also where OCR split or joined its words otherwise than on the
+/// approved pages ([`same_label`]).
+fn find_label(lines: &[Line], tokens: &[String]) -> Vec<(usize, usize, usize)> {
+    let mut out: Vec<(usize, usize, usize)> = layout::find_phrase(lines, tokens)
+        .into_iter()
+        .map(|(li, from, to, _)| (li, from, to))
+        .collect();
+    let joined = tokens.concat();
+    if joined.is_empty() {
+        return out;
+    }
+    for (li, line) in lines.iter().enumerate() {
+        for from in 0..line.words.len() {
+            let mut run = String::new();
+            for to in from + 1..=(from + tokens.len() + 2).min(line.words.len()) {
+                run.push_str(&line.words[to - 1].norm);
+                if to - from != tokens.len()
+                    && layout::token_match(&run, &joined) > 0.0
+                    && !out.iter().any(|&(l, f, _)| l == li && f == from)
+                {
+                    out.push((li, from, to));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Two amounts as written by the normaliser and the arithmetic, the same number.
+fn same_amount(a: &str, b: &str) -> bool {
+    let amount = |v: &str| v.parse::<rust_decimal::Decimal>().ok();
+    amount(a).is_some() && amount(a) == amount(b)
 }
 
 /// A confidence for a value found only because approvals showed its label, until two
@@ -592,7 +735,12 @@ const PROPOSED: f64 = 0.5;
 /// The value of `spec`'s kind printed right of, or just below, the label `label` (at
 /// [`PROPOSED`]), with the lowest OCR confidence of its words and whether no other
 /// value of its kind stands beside another print of the label.
-fn beside_label(lines: &[Line], spec: &FieldSpec, label: &str) -> Option<(Field, f64, bool)> {
+fn beside_label(
+    lines: &[Line],
+    spec: &FieldSpec,
+    label: &str,
+    want: Option<&str>,
+) -> Option<(Field, f64, bool)> {
     let (label, above) = match label.strip_suffix(ABOVE) {
         Some(l) => (l.trim_end(), true),
         None => (label, false),
@@ -602,7 +750,7 @@ fn beside_label(lines: &[Line], spec: &FieldSpec, label: &str) -> Option<(Field,
     // one to five words that read as a value of their kind.
     let whole = matches!(spec.kind, FieldKind::Text | FieldKind::PartyName);
     let mut found: Vec<(Field, f64)> = Vec::new();
-    'prints: for (li, from, to, _) in layout::find_phrase(lines, &tokens) {
+    for (li, from, to) in find_label(lines, &tokens) {
         let line = &lines[li];
         let (l, start) = if above {
             let Some(b) = lines.get(li + 1).filter(|b| b.page == line.page) else {
@@ -628,27 +776,38 @@ fn beside_label(lines: &[Line], spec: &FieldSpec, label: &str) -> Option<(Field,
         } else {
             (start + 1..=seg_end.min(start + 5)).collect()
         };
+        // The first run that reads as a value of the kind, or the one that reads as
+        // `want` (an amount printed in groups, "15 775,07", whose first group reads too).
+        let mut first: Option<(usize, String)> = None;
         for end in ends {
             let text = lines[l].text(start, end);
             if let Ok(Some(value)) = crate::extract::input::normalize(spec, &text) {
-                let ocr = words[start..end]
-                    .iter()
-                    .map(|w| w.conf as f64)
-                    .fold(1.0, f64::min);
-                found.push((
-                    Field {
-                        value,
-                        confidence: PROPOSED,
-                        raw: text,
-                        page: lines[l].page,
-                        bbox: Some(layout::union(&words[start..end])),
-                        origin: Origin::Ocr,
-                        reasons: Vec::new(),
-                    },
-                    ocr,
-                ));
-                continue 'prints;
+                let wanted = want.is_some_and(|w| same_amount(w, &value));
+                if first.is_none() || wanted {
+                    first = Some((end, value));
+                }
+                if want.is_none() || wanted {
+                    break;
+                }
             }
+        }
+        if let Some((end, value)) = first {
+            let ocr = words[start..end]
+                .iter()
+                .map(|w| w.conf as f64)
+                .fold(1.0, f64::min);
+            found.push((
+                Field {
+                    value,
+                    confidence: PROPOSED,
+                    raw: lines[l].text(start, end),
+                    page: lines[l].page,
+                    bbox: Some(layout::union(&words[start..end])),
+                    origin: Origin::Ocr,
+                    reasons: Vec::new(),
+                },
+                ocr,
+            ));
         }
     }
     let alone = found.iter().all(|(f, _)| f.value == found[0].0.value);

@@ -38,6 +38,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::config::{DocType, VendorAutoPost as AutoPost};
 use crate::document::vendor::{Lesson, Vendor, VendorMatch};
 use crate::document::{CheckResult, Field, IndexedFields, Origin};
+use crate::text::layout::{self, Line};
 use crate::text::Page;
 use crate::{validate, values};
 
@@ -146,24 +147,108 @@ pub fn resolve<'a>(
             return Some((v, "iban"));
         }
     }
-    let name = fields.value("vendor_name")?;
     // A supplier whose VAT id is on record and differs from the one read is not this one.
     let other_vat = |v: &Vendor| {
         vat.zip(v.vat_id.as_deref())
             .is_some_and(|(read, known)| read != known && values::vat_id_format_ok(read))
     };
-    book.iter()
-        .filter(|v| !other_vat(v))
-        .map(|v| {
-            let best = std::iter::once(&v.name)
-                .chain(&v.aliases)
-                .map(|n| name_similarity(n, name))
-                .fold(0.0, f64::max);
-            (v, best)
-        })
-        .filter(|(_, s)| *s >= SAME_NAME)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(v, _)| (v, "name"))
+    let by_name = fields.value("vendor_name").and_then(|name| {
+        book.iter()
+            .filter(|v| !other_vat(v))
+            .map(|v| {
+                let best = std::iter::once(&v.name)
+                    .chain(&v.aliases)
+                    .map(|n| name_similarity(n, name))
+                    .fold(0.0, f64::max);
+                (v, best)
+            })
+            .filter(|(_, s)| *s >= SAME_NAME)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(v, _)| (v, "name"))
+    });
+    // No name read (a letterhead that is a logo, the name only in the footer): the one
+    // supplier whose name is printed on the page.
+    by_name.or_else(|| {
+        if fields.value("vendor_name").is_some() {
+            return None;
+        }
+        let lines: Vec<Line> = pages.iter().flat_map(layout::lines).collect();
+        printed_name(fields, &lines, book)
+            .filter(|(v, _)| !other_vat(v))
+            .map(|(v, _)| (v, "name"))
+    })
+}
+
+/// The one supplier of `book` whose name (or an alias), folded, is a run of words in a
+/// segment of the page, with that run (its text, page, box and lowest OCR confidence);
+/// `None` when none is printed, or more than one. A run that is the customer's name read
+/// is passed over: a supplier's name in the address block is the buyer's.
+fn printed_name<'a>(
+    fields: &IndexedFields,
+    lines: &[Line],
+    book: &'a [Vendor],
+) -> Option<(&'a Vendor, Field)> {
+    let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, v) in book.iter().enumerate() {
+        for n in std::iter::once(&v.name).chain(&v.aliases) {
+            let folded = fold_name(n);
+            if !folded.is_empty() {
+                names.insert(folded, i);
+            }
+        }
+    }
+    let customer = fields.value("customer_name").map(fold_name);
+    let mut found: Option<(usize, Field)> = None;
+    for line in lines {
+        for seg in line.segments() {
+            for from in 0..seg.len() {
+                for to in (from + 1..=(from + 8).min(seg.len())).rev() {
+                    let run = &seg[from..to];
+                    let text = run
+                        .iter()
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let folded = fold_name(&text);
+                    if customer.as_deref() == Some(folded.as_str()) {
+                        continue;
+                    }
+                    let Some(&i) = names.get(&folded) else {
+                        continue;
+                    };
+                    match &found {
+                        Some((j, _)) if *j != i => return None,
+                        Some(_) => {}
+                        None => {
+                            let ocr = run.iter().map(|w| w.conf as f64).fold(1.0, f64::min);
+                            found = Some((
+                                i,
+                                Field {
+                                    value: book[i].name.clone(),
+                                    confidence: ocr,
+                                    raw: text,
+                                    page: line.page,
+                                    bbox: Some(layout::union(run)),
+                                    origin: Origin::Ocr,
+                                    reasons: Vec::new(),
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    found.map(|(i, f)| (&book[i], f))
+}
+
+/// `lines` when they were laid out, else the lines of `pages`.
+fn lines_or_read(lines: &[Line], pages: &[Page]) -> Vec<Line> {
+    if lines.is_empty() {
+        pages.iter().flat_map(layout::lines).collect()
+    } else {
+        lines.to_vec()
+    }
 }
 
 /// Whether values agree: names folded, identifiers exactly.
@@ -266,6 +351,28 @@ pub fn apply(
                         vendor.name
                     ),
                 );
+            }
+            // Found by its name printed on the page (none read): the name is read
+            // there, as sure as a name approvals showed printed on a page
+            // (`learn::names`), or as a name that agrees with master data.
+            None if by == "name" && name == "vendor_name" => {
+                let Some((_, mut f)) = printed_name(fields, &lines_or_read(&lines, pages), book)
+                else {
+                    continue;
+                };
+                let n = vendor.learned.documents;
+                let ocr = f.confidence;
+                f.confidence = if n > 0 {
+                    (1.0 - (1.0 - ocr) / (n as f64 + 1.0)).max(learn::name_agrees(n))
+                } else {
+                    BY_NAME
+                };
+                f.reasons.push(format!(
+                    "not read as the supplier's name; {:?}, the name of {} (on file, and on \
+                     {n} approved document(s)), is printed here: confidence {:.3}",
+                    f.raw, vendor.name, f.confidence
+                ));
+                fields.set(name, Some(f));
             }
             None if by != "name" || name != "vendor_name" => {
                 fields.set(

@@ -684,3 +684,224 @@ fn a_value_read_away_from_the_place_every_approval_showed_is_doubted() {
     apply(&mut fields, &[p], &dt, &[v], AutoPost::Any);
     assert!(fields.get("invoice_date").unwrap().confidence > was);
 }
+
+/// A field as a reviewer typed it: no box, so [`learn::learn`] looks it up on the page.
+fn typed(value: &str) -> Field {
+    Field {
+        value: value.into(),
+        confidence: 1.0,
+        raw: value.into(),
+        page: 1,
+        bbox: None,
+        origin: Origin::Corrected,
+        reasons: Vec::new(),
+    }
+}
+
+#[test]
+fn the_label_is_read_on_the_values_own_row_when_another_row_overlaps_it() {
+    let dt = invoice();
+    // An address column beside a header grid, offset by a little less than half a
+    // line: the address row spans the order number's middle too, and above the order
+    // number stands the due date.
+    let p = page(&[
+        (150, &[(150, "Nordlys Kontorartikler ApS")]),
+        (620, &[(1300, "Termin:"), (1718, "2026-04-12")]),
+        (660, &[(150, "5000 Odense C")]),
+        (676, &[(1300, "Deres ordre:"), (1718, "4500037707")]),
+    ]);
+    let mut fields = IndexedFields::default();
+    fields.set("purchase_order", Some(typed("4500037707")));
+    let mut v = nordlys();
+    learn::learn(&mut v, &fields, std::slice::from_ref(&p), &dt);
+    assert_eq!(
+        v.learned.fields["purchase_order"].label(),
+        Some(("deres ordre", 1))
+    );
+    // A value above a value is no label.
+    let grid = page(&[
+        (400, &[(1718, "2026-04-12")]),
+        (460, &[(1718, "4500037707")]),
+    ]);
+    assert_eq!(
+        learn::label_of(&layout::lines(&grid), 1, [1718, 460, 1938, 500]),
+        None
+    );
+}
+
+/// A Nordlys invoice with a header grid: the order number under `heading`.
+fn order_grid(heading: &str, number: &str, po: &str) -> Page {
+    page(&[
+        (150, &[(150, "Nordlys Kontorartikler ApS")]),
+        (400, &[(150, "FAKTURANUMMER"), (1200, heading)]),
+        (460, &[(150, number), (1200, po)]),
+        (3200, &[(150, "CVR-nr. 12345674")]),
+    ])
+}
+
+#[test]
+fn a_learned_label_is_found_when_ocr_splits_or_joins_its_words_otherwise() {
+    let dt = invoice();
+    let mut v = nordlys();
+    for (number, po) in [("2021/2023", "BST878883"), ("4297/2026", "BST878884")] {
+        let p = order_grid("UWREF.", number, po);
+        let mut fields = IndexedFields::default();
+        fields.set("purchase_order", Some(typed(po)));
+        learn::learn(&mut v, &fields, &[p], &dt);
+    }
+    assert_eq!(
+        v.learned.fields["purchase_order"].label(),
+        Some(("uwref (above)", 2))
+    );
+    // The same heading printed "UW REF.": the order number is found under it, as sure
+    // as two approvals of its place and shape make it.
+    let next = order_grid("UW REF.", "2820/2025", "BST039975");
+    let mut fields = IndexedFields::default();
+    learn::agree(
+        &mut fields,
+        &layout::lines(&next),
+        &dt,
+        &v,
+        std::slice::from_ref(&v),
+    );
+    let f = fields
+        .get("purchase_order")
+        .expect("found under the heading");
+    assert_eq!(f.value, "BST039975");
+    assert!((f.confidence - (1.0 - 0.05 / 3.0)).abs() < 1e-6, "{f:?}");
+    // Approved under the split heading too, the heading counts as one on all three.
+    let mut with_split = IndexedFields::default();
+    with_split.set("purchase_order", Some(typed("BST039975")));
+    learn::learn(&mut v, &with_split, &[next], &dt);
+    let again = order_grid("UWREF.", "8077/2024", "BST012901");
+    let mut fields = IndexedFields::default();
+    learn::agree(
+        &mut fields,
+        &layout::lines(&again),
+        &dt,
+        &v,
+        std::slice::from_ref(&v),
+    );
+    let f = fields.get("purchase_order").unwrap();
+    assert!((f.confidence - (1.0 - 0.05 / 4.0)).abs() < 1e-6, "{f:?}");
+}
+
+/// A Nordlys invoice whose total is printed in groups beside "Wartosc brutto:".
+fn grouped_total(subtotal: &str, tax: &str, total: &str) -> Page {
+    page(&[
+        (150, &[(150, "Nordlys Kontorartikler ApS")]),
+        (2400, &[(1400, "Subtotal"), (1950, subtotal)]),
+        (2460, &[(1400, "Moms"), (1950, tax)]),
+        (2520, &[(1400, "Wartosc brutto:"), (1950, total)]),
+        (3200, &[(150, "CVR-nr. 12345674")]),
+    ])
+}
+
+fn amount(value: &str, confidence: f64, origin: Origin) -> Field {
+    Field {
+        value: value.into(),
+        confidence,
+        raw: String::new(),
+        page: 1,
+        bbox: None,
+        origin,
+        reasons: Vec::new(),
+    }
+}
+
+#[test]
+fn a_derived_sum_printed_beside_the_learned_label_is_read_there() {
+    let dt = invoice();
+    let approved = grouped_total("1 200,00", "300,00", "1 500,00");
+    let mut fields = IndexedFields::default();
+    fields.set("total", Some(typed("1500.00")));
+    let mut v = nordlys();
+    learn::learn(&mut v, &fields, &[approved], &dt);
+    assert_eq!(
+        v.learned.fields["total"].label(),
+        Some(("wartosc brutto", 1))
+    );
+    // The next total was not read, only worked out from the subtotal and the tax.
+    let next = grouped_total("12 825,26", "2 949,81", "15 775,07");
+    let lines = layout::lines(&next);
+    let mut fields = IndexedFields::default();
+    fields.set("subtotal", Some(amount("12825.26", 0.98, Origin::Ocr)));
+    fields.set("tax_amount", Some(amount("2949.81", 0.97, Origin::Ocr)));
+    fields.set("total", Some(amount("15775.07", 0.5, Origin::Derived)));
+    let mut other = fields.clone();
+    learn::agree(&mut fields, &lines, &dt, &v, std::slice::from_ref(&v));
+    let f = fields.get("total").unwrap();
+    assert_eq!((f.value.as_str(), f.origin), ("15775.07", Origin::Ocr));
+    assert_eq!(f.raw, "15 775,07");
+    assert!((f.confidence - 0.98 * 0.97).abs() < 1e-9, "{f:?}");
+    assert!(f.reasons.iter().any(|r| r.contains("derived")), "{f:?}");
+    // A derived value the page contradicts stays derived, with the page's value named.
+    other.set("total", Some(amount("15775.70", 0.5, Origin::Derived)));
+    learn::agree(&mut other, &lines, &dt, &v, std::slice::from_ref(&v));
+    let f = other.get("total").unwrap();
+    assert_eq!((f.origin, f.confidence), (Origin::Derived, 0.5));
+    assert!(
+        f.reasons[0].contains("not the derived \"15775.70\""),
+        "{f:?}"
+    );
+}
+
+/// A supplier without VAT id or IBAN, known from its approvals, its name in the footer.
+fn bluewater() -> Vendor {
+    let mut v = Vendor {
+        id: 9,
+        name: "Bluewater Consulting LLC".into(),
+        source: "approval".into(),
+        ..Default::default()
+    };
+    v.learned.documents = 2;
+    v
+}
+
+fn footer(names: &[(u32, &str)]) -> Page {
+    page(&[
+        (150, &[(1500, "INVOICE")]),
+        (400, &[(1300, "Document no.:"), (1700, "2305867")]),
+        (3150, names),
+    ])
+}
+
+#[test]
+fn a_supplier_whose_name_is_not_read_is_found_by_its_name_printed_on_the_page() {
+    let dt = invoice();
+    let p = footer(&[(150, "Bluewater Consulting LLC"), (900, "Tel. +1 555-2935")]);
+    let mut fields = IndexedFields::default();
+    let (matched, _) = apply(
+        &mut fields,
+        std::slice::from_ref(&p),
+        &dt,
+        &[nordlys(), bluewater()],
+        AutoPost::Any,
+    );
+    let matched = matched.expect("found by the printed name");
+    assert_eq!((matched.id, matched.matched_by.as_str()), (9, "name"));
+    let f = fields.get("vendor_name").expect("filled from the print");
+    assert_eq!(
+        (f.value.as_str(), f.origin),
+        ("Bluewater Consulting LLC", Origin::Ocr)
+    );
+    assert!(f.bbox.is_some());
+    // Two approvals: as sure as a name they showed, printed on the page.
+    assert!((f.confidence - 0.985).abs() < 1e-9, "{f:?}");
+    assert!(f.reasons[0].contains("is printed here"), "{f:?}");
+    // Two suppliers' names printed: neither is taken.
+    let both = footer(&[
+        (150, "Bluewater Consulting LLC"),
+        (900, "Nordlys Kontorartikler ApS"),
+    ]);
+    let mut fields = IndexedFields::default();
+    let (matched, _) = apply(
+        &mut fields,
+        &[both],
+        &dt,
+        &[nordlys(), bluewater()],
+        AutoPost::Any,
+    );
+    assert!(matched.is_none());
+    assert!(fields.get("vendor_name").is_none());
+}
