@@ -85,7 +85,7 @@ fn reads_marks(doc: &TypedDocument, cfg: &Config) -> bool {
         || std::iter::once(&guess.value)
             .chain(guess.candidates.iter().map(|c| &c.name))
             .filter_map(|name| cfg.doctype(name))
-            .any(|dt| dt.fields.iter().any(|f| f.kind.is_mark()))
+            .any(|dt| dt.reads_marks())
 }
 
 /// Classify, extract, validate and route already-read pages.

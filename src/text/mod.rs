@@ -532,6 +532,33 @@ pub fn find_kept_marks(images: &[Option<Pix>], pages: &mut [Page]) -> bool {
     found
 }
 
+/// The checkboxes and frames of a stored document's first pages, looked for on its
+/// original (`data`): the pages [`find_kept_marks`] would have searched when the type
+/// it was read as had no mark field. Each page's image is rebuilt from its recorded
+/// transform ([`render_page`]), so the marks' boxes are where the words' are. Pages
+/// read from a text layer, and documents where a kept page has marks already (the
+/// search ran), are left as they are. Returns whether any mark was found.
+pub fn find_marks_again(
+    data: &[u8],
+    media: MediaType,
+    pages: &mut [Page],
+    limits: &crate::config::Limits,
+) -> Result<bool, TextError> {
+    let kept = pages.len().min(KEPT_IMAGES);
+    if pages[..kept].iter().any(|p| !p.marks.is_empty()) {
+        return Ok(false);
+    }
+    let mut found = false;
+    for page in pages[..kept].iter_mut() {
+        if page.origin == Origin::Ocr {
+            let image = render_page(data, media, page.number, &page.transform, limits)?;
+            page.marks = find_marks(&image, &page.transform);
+            found |= !page.marks.is_empty();
+        }
+    }
+    Ok(found)
+}
+
 /// Decode, normalise and read every page of an image document. Returns the pages and
 /// the normalised images of the first [`KEPT_IMAGES`] of them.
 pub fn read_image_document(
