@@ -16,7 +16,8 @@ type Answer = Box<dyn FnMut(&Pix) -> Vec<Word> + Send>;
 /// - [`strips_by`](Self::strips_by): strip reads answer what a function of the strip says;
 /// - [`osd`](Self::osd): orientation detection answers these quarter turns and confidence.
 ///
-/// It counts the strip reads it was asked for ([`strips_read`](Self::strips_read)).
+/// It counts the strip and line reads it was asked for ([`strips_read`](Self::strips_read),
+/// [`lines_read`](Self::lines_read)).
 #[derive(Default)]
 pub struct ScriptedEngine {
     page: Vec<Word>,
@@ -24,6 +25,7 @@ pub struct ScriptedEngine {
     strips: Option<Answer>,
     osd: Option<(u32, f32)>,
     strips_read: usize,
+    lines_read: usize,
 }
 
 impl ScriptedEngine {
@@ -63,6 +65,11 @@ impl ScriptedEngine {
     pub fn strips_read(&self) -> usize {
         self.strips_read
     }
+
+    /// How many line reads the engine was asked for.
+    pub fn lines_read(&self) -> usize {
+        self.lines_read
+    }
 }
 
 impl OcrEngine for ScriptedEngine {
@@ -77,6 +84,7 @@ impl OcrEngine for ScriptedEngine {
             .map_or_else(Vec::new, |read| read(image)))
     }
     fn recognize_line(&mut self, image: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
+        self.lines_read += 1;
         Ok(self
             .lines
             .as_mut()
@@ -130,5 +138,6 @@ mod tests {
         assert!(by_image.recognize_line(&grey, 1).unwrap().is_empty());
         assert_eq!(by_image.detect_orientation(&grey), Some((2, 3.5)));
         assert_eq!(by_image.strips_read(), 1);
+        assert_eq!(by_image.lines_read(), 1);
     }
 }
