@@ -13,7 +13,7 @@ use crate::config::{Config, FieldKind};
 use crate::document::input::{describe_unknown, Input, Kind, Now};
 use crate::document::vendor::Vendor;
 use crate::document::{
-    CheckCode, IndexedFields, Origin, SourceInfo, TypedDocument, SCHEMA_VERSION,
+    CheckCode, IndexedFields, Origin, Route, SourceInfo, TypedDocument, SCHEMA_VERSION,
 };
 use crate::text::{self, MediaType, OcrEngine, Page, Pix, TextError};
 use crate::{classify, extract, route, validate, values};
@@ -144,7 +144,21 @@ fn reads_marks(doc: &TypedDocument, cfg: &Config) -> bool {
         || std::iter::once(&guess.value)
             .chain(guess.candidates.iter().map(|c| &c.name))
             .filter_map(|name| cfg.doctype(name))
-            .any(|dt| dt.fields.iter().any(|f| f.kind.is_mark()))
+            .any(|dt| dt.reads_marks())
+}
+
+/// Whether the row gaps' second reads (`text::read_kept_gaps`) can change a first
+/// analysis: the words they find are ones the page pass dropped (a Qty column's "2", a
+/// till receipt's amounts), so they matter where the document waits for a person (a
+/// required field not read, a value doubtful, a label without its value, sums that do
+/// not add up) or a line item lacks a part. A document that would be posted as read,
+/// every item whole, does not pay for them.
+fn gaps_can_change(doc: &TypedDocument) -> bool {
+    doc.decision.route != Route::AutoPost
+        || doc
+            .line_items
+            .iter()
+            .any(|i| i.quantity.is_none() || i.unit_price.is_none() || i.amount.is_none())
 }
 
 /// Classify, extract, validate and route already-read pages.
@@ -553,7 +567,9 @@ pub fn read_and_analyse(
         doc
     };
     let mut doc = visual(&pages);
-    if reads_marks(&doc, cfg) && text::find_kept_marks(&images, &mut pages) {
+    let marked = reads_marks(&doc, cfg) && text::find_kept_marks(&images, &mut pages);
+    let gap_words = gaps_can_change(&doc) && text::read_kept_gaps(engine, &images, &mut pages)? > 0;
+    if marked || gap_words {
         doc = visual(&pages);
     }
     let looked = reread_doubtful(engine, &images, &mut pages, &doc, cfg)?;
@@ -1009,6 +1025,33 @@ mod tests {
                 "{doc_type}: {:?}",
                 pages[0].marks
             );
+        }
+    }
+
+    /// The row gaps' second reads run only where they can change the outcome: an
+    /// invoice that would be posted as read does not pay for them; the same page whose
+    /// total does not add up (held for a person) does.
+    #[test]
+    fn gaps_are_read_again_only_where_the_document_is_held() {
+        // A blank A4 scan with a lone digit far right of the address row (y 210..250),
+        // where the page pass read nothing.
+        let mut img = crate::testing::marks::Img::new(2480, 3508, 255);
+        img.rect(1800.0, 215.0, 1830.0, 245.0, 0);
+        let mut png = Vec::new();
+        image::GrayImage::from_raw(2480, 3508, img.p)
+            .unwrap()
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        for (total, route, reads) in [
+            ("1.543,13 kr.", Route::AutoPost, 0),
+            ("1.643,13 kr.", Route::Review, 1),
+        ] {
+            let mut engine = ScriptedEngine::new().page_words(danish_invoice(total).words);
+            let input = crate::pool::input("x.png".into(), png.clone());
+            let (doc, _) = read_and_analyse(&mut engine, &input, &cfg(), &[], today).unwrap();
+            assert_eq!(doc.decision.route, route, "{:?}", doc.decision);
+            assert_eq!(engine.lines_read(), reads, "{total}");
         }
     }
 

@@ -249,6 +249,14 @@ pub struct DocType {
     pub line_items: Option<Vec<usize>>,
 }
 
+impl DocType {
+    /// Whether a field of this type is read from a mark (a checkbox, a signature box, a
+    /// choice of boxes): only then are the pages' marks looked for.
+    pub fn reads_marks(&self) -> bool {
+        self.fields.iter().any(|f| f.kind.is_mark())
+    }
+}
+
 /// A fixed form's anchors: printed texts whose place on the page maps the reference
 /// sample's coordinates onto the page.
 #[derive(Debug, Clone)]

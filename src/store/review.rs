@@ -214,6 +214,19 @@ impl Store {
         result: &str,
         changes: &[Correction],
     ) -> Result<(), StoreError> {
+        self.correct_with_marks(id, result, changes, &[])
+    }
+
+    /// [`Store::correct`], recording in the same transaction the checkboxes and frames
+    /// found since on some pages (`(page number, marks)`), which the new result was
+    /// read from.
+    pub fn correct_with_marks(
+        &self,
+        id: &str,
+        result: &str,
+        changes: &[Correction],
+        marks: &[(u32, &[crate::text::marks::Mark])],
+    ) -> Result<(), StoreError> {
         self.with(|c| {
             let mut tx = c.immediate()?;
             let state: Option<String> = tx
@@ -234,6 +247,16 @@ impl Store {
                 params![id, result, now()],
             )?;
             super::search::index_document(&mut tx, id, Some(result))?;
+            for (number, found) in marks {
+                tx.execute(
+                    "UPDATE pages SET marks = ?3 WHERE document_id = ?1 AND number = ?2",
+                    params![
+                        id,
+                        number,
+                        (!found.is_empty()).then(|| serde_json::to_string(found).unwrap_or_default()),
+                    ],
+                )?;
+            }
             for ch in changes {
                 tx.execute(
                     "INSERT INTO corrections (document_id, field, old_value, new_value, old_raw, old_confidence,

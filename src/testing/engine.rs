@@ -17,7 +17,8 @@ type Answer = Box<dyn FnMut(&Pix) -> Vec<Word> + Send>;
 /// - [`accented`](Self::accented): the accents model's line reads answer these;
 /// - [`osd`](Self::osd): orientation detection answers these quarter turns and confidence.
 ///
-/// It counts the strip reads it was asked for ([`strips_read`](Self::strips_read)).
+/// It counts the strip and line reads it was asked for ([`strips_read`](Self::strips_read),
+/// [`lines_read`](Self::lines_read)).
 #[derive(Default)]
 pub struct ScriptedEngine {
     page: Vec<Word>,
@@ -26,6 +27,7 @@ pub struct ScriptedEngine {
     accented: Option<Answer>,
     osd: Option<(u32, f32)>,
     strips_read: usize,
+    lines_read: usize,
 }
 
 impl ScriptedEngine {
@@ -71,6 +73,11 @@ impl ScriptedEngine {
     pub fn strips_read(&self) -> usize {
         self.strips_read
     }
+
+    /// How many line reads the engine was asked for.
+    pub fn lines_read(&self) -> usize {
+        self.lines_read
+    }
 }
 
 impl OcrEngine for ScriptedEngine {
@@ -85,6 +92,7 @@ impl OcrEngine for ScriptedEngine {
             .map_or_else(Vec::new, |read| read(image)))
     }
     fn recognize_line(&mut self, image: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
+        self.lines_read += 1;
         Ok(self
             .lines
             .as_mut()
@@ -144,5 +152,6 @@ mod tests {
         assert!(by_image.recognize_line(&grey, 1).unwrap().is_empty());
         assert_eq!(by_image.detect_orientation(&grey), Some((2, 3.5)));
         assert_eq!(by_image.strips_read(), 1);
+        assert_eq!(by_image.lines_read(), 1);
     }
 }

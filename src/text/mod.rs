@@ -437,9 +437,10 @@ fn ink_extent(image: &Pix, rect: [u32; 4], h: u32) -> Option<(u32, u32)> {
 pub const KEPT_IMAGES: usize = 3;
 
 /// Normalise one raw page image and read it: the page and the image OCR read.
-/// `kept`: the image is kept for second reads, and its checkboxes and frames are
-/// looked for only when the document's type reads marks ([`find_kept_marks`]); on a
-/// page whose image is not kept they are looked for now.
+/// `kept`: the image is kept for second reads, and its checkboxes and frames, and the
+/// row gaps' second reads, wait until a first analysis says they are wanted
+/// ([`find_kept_marks`], [`read_kept_gaps`]); on a page whose image is not kept they
+/// are done now.
 pub(crate) fn ocr_page(
     engine: &mut dyn OcrEngine,
     raw: Pix,
@@ -492,7 +493,11 @@ pub(crate) fn ocr_page(
     let top_ms = ms(step);
     words.extend(top);
     let step = std::time::Instant::now();
-    let gaps = reread_gaps(engine, &image, &words, number)?;
+    let gaps = if kept {
+        Vec::new()
+    } else {
+        reread_gaps(engine, &image, &words, number)?
+    };
     let gaps_ms = ms(step);
     let gap_words = gaps.len();
     words.extend(gaps);
@@ -540,6 +545,54 @@ pub fn find_kept_marks(images: &[Option<Pix>], pages: &mut [Page]) -> bool {
         }
     }
     found
+}
+
+/// The row gaps' second reads ([`reread_gaps`]) on the pages whose images were kept,
+/// which [`ocr_page`] leaves to this: on a clean page whose fields were all read they
+/// change nothing, and each read costs a few percent of the page pass. The reads share
+/// the time limit of the last page read, as the doubtful values' second reads do.
+/// Returns how many words they added.
+pub fn read_kept_gaps(
+    engine: &mut dyn OcrEngine,
+    images: &[Option<Pix>],
+    pages: &mut [Page],
+) -> Result<usize, TextError> {
+    let mut added = 0;
+    for (image, page) in images.iter().zip(pages.iter_mut()) {
+        if let (Some(image), Origin::Ocr) = (image, page.origin) {
+            let gaps = reread_gaps(engine, image, &page.words, page.number)?;
+            added += gaps.len();
+            page.words.extend(gaps);
+        }
+    }
+    Ok(added)
+}
+
+/// The checkboxes and frames of a stored document's first pages, looked for on its
+/// original (`data`): the pages [`find_kept_marks`] would have searched when the type
+/// it was read as had no mark field. Each page's image is rebuilt from its recorded
+/// transform ([`render_page`]), so the marks' boxes are where the words' are. Pages
+/// read from a text layer, and documents where a kept page has marks already (the
+/// search ran), are left as they are. Returns whether any mark was found.
+pub fn find_marks_again(
+    data: &[u8],
+    media: MediaType,
+    pages: &mut [Page],
+    limits: &crate::config::Limits,
+) -> Result<bool, TextError> {
+    let kept = pages.len().min(KEPT_IMAGES);
+    if pages[..kept].iter().any(|p| !p.marks.is_empty()) {
+        return Ok(false);
+    }
+    let mut found = false;
+    for page in pages[..kept].iter_mut() {
+        if page.origin == Origin::Ocr {
+            let image = render_page(data, media, page.number, &page.transform, limits)?;
+            page.marks = find_marks(&image, &page.transform);
+            found |= !page.marks.is_empty();
+        }
+    }
+    Ok(found)
 }
 
 /// Decode, normalise and read every page of an image document. Returns the pages and

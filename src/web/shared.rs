@@ -148,11 +148,7 @@ pub(crate) fn page_png(st: &AppState, id: &str, n: u32) -> Result<Vec<u8>, ApiEr
         return Ok(bytes);
     }
     let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
-    let data = st.store.blobs.read(&row.sha256).map_err(StoreError::from)?;
-    let media = crate::document::input::MediaType::sniff(&data).ok_or_else(|| {
-        let what = crate::document::input::describe_unknown(&data);
-        internal(crate::text::TextError::Unsupported(what).to_string())
-    })?;
+    let (data, media) = original(st, &row.sha256)?;
     let pix = crate::text::render_page(&data, media, n, &info.transform, &st.cfg.limits)
         .map_err(|e| internal(e.to_string()))?;
     let png = pix.to_png().map_err(internal)?;
@@ -160,6 +156,36 @@ pub(crate) fn page_png(st: &AppState, id: &str, n: u32) -> Result<Vec<u8>, ApiEr
         .map_err(|e| internal(e.to_string()))?;
     crate::store::blobs::write_atomic(&cached, &png).map_err(|e| internal(e.to_string()))?;
     Ok(png)
+}
+
+/// The checkboxes and frames of a stored document's first pages, looked for on its
+/// original in the blob store (`text::find_marks_again`). Returns whether any was
+/// found.
+pub(crate) fn find_marks_again(
+    st: &AppState,
+    sha256: &str,
+    pages: &mut [crate::text::Page],
+) -> Result<bool, ApiError> {
+    let (data, media) = original(st, sha256)?;
+    crate::text::find_marks_again(&data, media, pages, &st.cfg.limits)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+}
+
+/// A document's original bytes from the blob store, and the kind of page they hold.
+fn original(
+    st: &AppState,
+    sha256: &str,
+) -> Result<(Vec<u8>, crate::document::input::MediaType), ApiError> {
+    let data = st.store.blobs.read(sha256).map_err(StoreError::from)?;
+    let media = crate::document::input::MediaType::sniff(&data).ok_or_else(|| {
+        let what = crate::document::input::describe_unknown(&data);
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            crate::text::TextError::Unsupported(what).to_string(),
+        )
+    })?;
+    Ok((data, media))
 }
 
 /// PNG bytes with their type; a page image never changes for a document.

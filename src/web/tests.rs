@@ -603,6 +603,76 @@ async fn a_tie_is_settled_by_reading_the_document_as_a_candidate_type() {
     assert_eq!(corrections[0].new_value.as_deref(), Some("receipt"));
 }
 
+/// A payroll change request dropped in the invoice folder is read as an invoice, whose
+/// type (and the types ranked beside it) reads no checkboxes, so its boxes are not
+/// looked for when it is read. Read again as a payroll change in review, its ticked box
+/// and signature are looked for on the original in the blob store, and read: real
+/// Tesseract, the committed sample, the real handler.
+#[tokio::test]
+async fn a_document_read_again_as_a_type_with_checkboxes_has_its_boxes_read() {
+    let f = fixture();
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/payroll/pay-4-0000.png");
+    let file = f._dir.path().join("pay-4-0000.png");
+    std::fs::copy(&sample, &file).unwrap();
+    let id = f.store.ingest(&file).unwrap().id().to_string();
+    assert_eq!(f.store.claim_next().unwrap().unwrap().id, id);
+    // Read as `mailroom run` read it before the payroll type was configured.
+    let mut read_cfg = Config::defaults();
+    read_cfg.doctypes.retain(|dt| !dt.reads_marks());
+    read_cfg.watch.folder_types = vec![("invoices".into(), "invoice".into())];
+    let input = crate::pool::input(
+        "invoices/pay-4-0000.png".into(),
+        std::fs::read(&file).unwrap(),
+    );
+    let mut engine = crate::pipeline::engine(&read_cfg).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let (typed, pages) =
+        crate::pipeline::read_and_analyse(&mut engine, &input, &read_cfg, &[], today).unwrap();
+    assert_eq!(typed.doc_type.value, "invoice");
+    assert!(
+        pages.iter().all(|p| p.marks.is_empty()),
+        "{:?}",
+        pages[0].marks
+    );
+    let infos: Vec<_> = pages
+        .iter()
+        .map(crate::store::review::PageInfo::of)
+        .collect();
+    f.store.save_pages(&id, &infos).unwrap();
+    let json = serde_json::to_string(&typed).unwrap();
+    f.store
+        .transition(&id, State::InReview, "to review", Some(&json), None)
+        .unwrap();
+
+    let (ann, csrf) = sign_in(&f.app, "ann", "ann password 1").await.unwrap();
+    let (s, h, _) = send(
+        &f.app,
+        form(
+            &format!("/documents/{id}/type"),
+            Some(&ann),
+            &[("csrf", &csrf), ("type", "payroll_change")],
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{h:?}");
+    let row = f.store.get(&id).unwrap();
+    let doc: crate::document::TypedDocument =
+        serde_json::from_str(row.result.as_deref().unwrap()).unwrap();
+    assert_eq!(doc.doc_type.value, "payroll_change");
+    // The generator's truth for this sample.
+    assert_eq!(
+        doc.fields.value("change_type"),
+        Some("rate_change"),
+        "{:?}",
+        doc.fields
+    );
+    assert_eq!(doc.fields.value("signed"), Some("true"), "{:?}", doc.fields);
+    // Kept with the pages, for the review page and what an approval teaches.
+    let stored = f.store.read_pages(&id).unwrap();
+    assert!(stored[0].marks.len() >= 5, "{:?}", stored[0].marks);
+}
+
 #[tokio::test]
 async fn the_api_links_an_email_and_its_documents() {
     use crate::document::{EmailSource, SourceMeta};

@@ -210,9 +210,9 @@ pub(super) async fn set_type(
         if let Lease::Held { by, .. } = st2.store.lease(&id2, &actor, LEASE_MS)? {
             return Ok(Err(format!("{by} is working on this document.")));
         }
-        if st2.cfg.doctype(&name).is_none() {
+        let Some(reads_marks) = st2.cfg.doctype(&name).map(|dt| dt.reads_marks()) else {
             return Ok(Err(format!("There is no document type {name:?}.")));
-        }
+        };
         let row = st2.store.get(&id2)?;
         if row.state != DocState::InReview {
             return Err(crate::store::StoreError::Conflict {
@@ -228,7 +228,12 @@ pub(super) async fn set_type(
         else {
             return Ok(Err("The document has no typed result to read again.".into()));
         };
-        let pages = st2.store.read_pages(&id2)?;
+        let mut pages = st2.store.read_pages(&id2)?;
+        // A document read as a type without checkboxes or frames was stored without
+        // them (`pipeline::reads_marks`): a type that reads them has them looked for
+        // on the original now.
+        let marked =
+            reads_marks && crate::web::shared::find_marks_again(&st2, &row.sha256, &mut pages)?;
         let mut guess = old.doc_type.clone();
         guess.reasons.insert(
             0,
@@ -266,7 +271,13 @@ pub(super) async fn set_type(
             actor: actor.clone(),
             at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         };
-        st2.store.correct(&id2, &json, &[change])?;
+        let marks: Vec<(u32, &[crate::text::marks::Mark])> = pages
+            .iter()
+            .filter(|_| marked)
+            .map(|p| (p.number, &p.marks[..]))
+            .collect();
+        st2.store
+            .correct_with_marks(&id2, &json, &[change], &marks)?;
         Ok(Ok(()))
     })
     .await;
