@@ -54,15 +54,13 @@ pub fn reread_doubtful(
     engine.start_page();
     // An IBAN that passes mod-97 was read right; one that fails is no IBAN.
     let kinds = |k: FieldKind| k != FieldKind::Iban;
-    for (i, bbox) in read_regions(doc, dt, images, pages.len(), kinds) {
+    for (i, image, bbox) in read_regions(doc, dt, images, pages.len(), kinds) {
         let doubtful = pages[i]
             .words
             .iter()
             .any(|w| text::inside(w.bbox, bbox) && w.conf < REREAD_BELOW);
         if doubtful {
-            if let Some(Some(image)) = images.get(i) {
-                looked += text::reread(engine, image, &mut pages[i], bbox)?;
-            }
+            looked += text::reread(engine, image, &mut pages[i], bbox)?;
         }
     }
     Ok(looked)
@@ -71,7 +69,8 @@ pub fn reread_doubtful(
 /// Names and addresses read again for the accents the page's languages lack
 /// (`ocr.accents`, see [`text::restore_accents`]), and when that changed any, the item
 /// rows too: the document is in a language whose accents the page pass lacks ("Lämpara
-/// de escritorio", "Trabajos de instalaciön"). Returns how many words changed.
+/// de escritorio", "Trabajos de instalaciön"). Returns how many words changed. Runs
+/// after [`reread_doubtful`], within the time that started for the page's second reads.
 pub fn reread_accents(
     engine: &mut dyn OcrEngine,
     images: &[Option<Pix>],
@@ -93,34 +92,31 @@ pub fn reread_accents(
     };
     let written = text::letters_written(&cfg.ocr.languages);
     let mut changed = 0;
-    for (i, bbox) in read_regions(doc, dt, images, pages.len(), words) {
-        if let Some(Some(image)) = images.get(i) {
-            changed += text::restore_accents(engine, image, &mut pages[i], bbox, &written)?;
-        }
+    for (i, image, bbox) in read_regions(doc, dt, images, pages.len(), words) {
+        changed += text::restore_accents(engine, image, &mut pages[i], bbox, &written)?;
     }
     if changed > 0 {
-        for item in &doc.line_items {
-            let (Some(page), Some(bbox)) = (item.page, item.bbox) else {
-                continue;
-            };
-            let i = page.saturating_sub(1) as usize;
-            if let (Some(Some(image)), true) = (images.get(i), i < pages.len()) {
-                changed += text::restore_accents(engine, image, &mut pages[i], bbox, &written)?;
-            }
+        let n = pages.len();
+        let rows = doc.line_items.iter().filter_map(|item| {
+            let (i, image) = kept_image(images, n, item.page?)?;
+            Some((i, image, item.bbox?))
+        });
+        for (i, image, bbox) in rows {
+            changed += text::restore_accents(engine, image, &mut pages[i], bbox, &written)?;
         }
     }
     Ok(changed)
 }
 
 /// Where the fields of the kinds `kinds` were read from a page image that was kept:
-/// (page index, box).
+/// (page index, its image, box).
 fn read_regions<'a>(
     doc: &'a TypedDocument,
     dt: &'a crate::config::DocType,
     images: &'a [Option<Pix>],
     pages: usize,
     kinds: impl Fn(FieldKind) -> bool + 'a,
-) -> impl Iterator<Item = (usize, crate::document::BBox)> + 'a {
+) -> impl Iterator<Item = (usize, &'a Pix, crate::document::BBox)> + 'a {
     dt.fields
         .iter()
         .filter(move |s| kinds(s.kind))
@@ -129,9 +125,19 @@ fn read_regions<'a>(
             let (Some(bbox), Origin::Ocr) = (f.bbox, f.origin) else {
                 return None;
             };
-            let i = f.page.saturating_sub(1) as usize;
-            (matches!(images.get(i), Some(Some(_))) && i < pages).then_some((i, bbox))
+            let (i, image) = kept_image(images, pages, f.page)?;
+            Some((i, image, bbox))
         })
+}
+
+/// Page `number`'s index and its image, when the image was kept and the page read.
+fn kept_image(images: &[Option<Pix>], pages: usize, number: u32) -> Option<(usize, &Pix)> {
+    let i = number.saturating_sub(1) as usize;
+    images
+        .get(i)?
+        .as_ref()
+        .filter(|_| i < pages)
+        .map(|image| (i, image))
 }
 
 /// Whether a document's reading needs the checkboxes and frames on its pages: its

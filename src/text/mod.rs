@@ -819,7 +819,6 @@ pub fn restore_accents(
         let second = read_line_again(image, page.number, line_box, |crop| {
             engine.recognize_line_accented(crop, page.number)
         })?;
-        tracing::trace!(?line_box, second = ?second.iter().map(|w| (&w.text, w.bbox)).collect::<Vec<_>>(), "accents read");
         for w in page
             .words
             .iter_mut()
@@ -1166,9 +1165,6 @@ mod tests {
         }
     }
 
-    /// A gap in a row is read again only for print no word read covers: not for the
-    /// descenders of the row above reaching into a thin row's band, nor for the words of
-    /// another row; a lone "2" right of its row's words still is.
     #[test]
     fn only_accents_are_taken_from_the_accents_read() {
         let written = letters_written("deu+dan+eng");
@@ -1262,6 +1258,9 @@ mod tests {
         );
     }
 
+    /// A gap in a row is read again only for print no word read covers: not for the
+    /// descenders of the row above reaching into a thin row's band, nor for the words of
+    /// another row; a lone "2" right of its row's words still is.
     #[test]
     fn gaps_are_read_only_where_print_is_unread() {
         let (w, h) = (1200u32, 400u32);

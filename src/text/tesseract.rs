@@ -45,9 +45,18 @@ impl Handle {
             )
         };
         if rc != 0 {
+            // Script models are named by their script, capitalised ("Latin"), and
+            // packaged apart from the languages.
+            let package = if lang.starts_with(|c: char| c.is_ascii_uppercase()) {
+                "the tesseract-ocr-script-<script> package (tesseract-ocr-script-latn for \"Latin\")"
+            } else {
+                "tesseract-ocr-<lang> packages"
+            };
             return Err(TextError::EngineInit(format!(
-                "Tesseract could not load languages {lang:?}{}; install tesseract-ocr-<lang> packages",
-                datapath.map(|p| format!(" from {}", p.display())).unwrap_or_default()
+                "Tesseract could not load languages {lang:?}{}; install {package}",
+                datapath
+                    .map(|p| format!(" from {}", p.display()))
+                    .unwrap_or_default()
             )));
         }
         Ok(handle)

@@ -112,10 +112,13 @@ fn squashed_text(pages: &[Page]) -> String {
         .collect()
 }
 
-/// The supplier `fields` (read from `pages`) are from, and how it was found.
+/// The supplier `fields` (read from `pages`) are from, and how it was found. With the
+/// page's `lines`, a supplier none of whose keys or name was read is also looked for by
+/// its name printed on the page ([`printed_name`]).
 pub fn resolve<'a>(
     fields: &IndexedFields,
     pages: &[Page],
+    lines: Option<&[Line]>,
     book: &'a [Vendor],
 ) -> Option<(&'a Vendor, &'static str)> {
     if book.is_empty() {
@@ -169,14 +172,20 @@ pub fn resolve<'a>(
     // No name read (a letterhead that is a logo, the name only in the footer): the one
     // supplier whose name is printed on the page.
     by_name.or_else(|| {
-        if fields.value("vendor_name").is_some() {
-            return None;
-        }
-        let lines: Vec<Line> = pages.iter().flat_map(layout::lines).collect();
-        printed_name(fields, &lines, book)
+        let lines = lines.filter(|_| fields.value("vendor_name").is_none())?;
+        printed_name(fields, lines, book)
             .filter(|(v, _)| !other_vat(v))
             .map(|(v, _)| (v, "name"))
     })
+}
+
+/// The lines of `pages`, laid out only when `wanted`.
+fn lines_if(wanted: bool, pages: &[Page]) -> Vec<Line> {
+    if wanted {
+        pages.iter().flat_map(layout::lines).collect()
+    } else {
+        Vec::new()
+    }
 }
 
 /// The one supplier of `book` whose name (or an alias), folded, is a run of words in a
@@ -242,15 +251,6 @@ fn printed_name<'a>(
     found.map(|(i, f)| (&book[i], f))
 }
 
-/// `lines` when they were laid out, else the lines of `pages`.
-fn lines_or_read(lines: &[Line], pages: &[Page]) -> Vec<Line> {
-    if lines.is_empty() {
-        pages.iter().flat_map(layout::lines).collect()
-    } else {
-        lines.to_vec()
-    }
-}
-
 /// Whether values agree: names folded, identifiers exactly.
 fn agrees(field: &str, read: &str, known: &str) -> bool {
     match field {
@@ -274,14 +274,16 @@ pub fn apply(
         return (None, Vec::new());
     }
     let mut checks = Vec::new();
-    let resolved = resolve(fields, pages, book);
-    // The page's lines, once, and only when something learned will read them (not on
-    // the first-sight path, where the book has taught nothing).
-    let lines: Vec<crate::text::layout::Line> = if book.iter().any(|v| v.learned.documents > 0) {
-        pages.iter().flat_map(crate::text::layout::lines).collect()
-    } else {
-        Vec::new()
-    };
+    // The page's lines, once, and only when something will read them: what the book
+    // learned (not on the first-sight path, where it has taught nothing), or the
+    // supplier's name printed on a page where none was read.
+    let lines = lines_if(
+        !book.is_empty()
+            && (fields.value("vendor_name").is_none()
+                || book.iter().any(|v| v.learned.documents > 0)),
+        pages,
+    );
+    let resolved = resolve(fields, pages, Some(&lines), book);
     // Who the invoice is addressed to, from every supplier's approvals, unless this
     // supplier's own approvals say (then `learn::agree` does).
     for name in learn::OURS.iter().filter(|n| has(n)) {
@@ -356,8 +358,7 @@ pub fn apply(
             // there, as sure as a name approvals showed printed on a page
             // (`learn::names`), or as a name that agrees with master data.
             None if by == "name" && name == "vendor_name" => {
-                let Some((_, mut f)) = printed_name(fields, &lines_or_read(&lines, pages), book)
-                else {
+                let Some((_, mut f)) = printed_name(fields, &lines, book) else {
                     continue;
                 };
                 let n = vendor.learned.documents;
@@ -416,7 +417,7 @@ pub fn usual_type(
     book: &[Vendor],
     candidates: &[crate::document::TypeCandidate],
 ) -> Option<(String, f64, String)> {
-    let (v, by) = resolve(&IndexedFields::default(), pages, book)?;
+    let (v, by) = resolve(&IndexedFields::default(), pages, None, book)?;
     if by == "name" {
         return None;
     }
@@ -455,7 +456,10 @@ pub fn taught(
         .vendor
         .as_ref()
         .and_then(|m| book.iter().find(|v| v.id == m.id))
-        .or_else(|| resolve(fields, pages, book).map(|(v, _)| v));
+        .or_else(|| {
+            let lines = lines_if(fields.value("vendor_name").is_none(), pages);
+            resolve(fields, pages, Some(&lines), book).map(|(v, _)| v)
+        });
     let value = |n: &str| fields.value(n).map(str::to_string);
     let mut filled = std::collections::BTreeMap::new();
     let mut v = match known {

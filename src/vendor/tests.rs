@@ -87,7 +87,9 @@ fn the_vendor_is_found_by_vat_id_iban_or_name() {
     let fields = read(&p);
     let book = [nordlys()];
     assert_eq!(
-        resolve(&fields, std::slice::from_ref(&p), &book).unwrap().1,
+        resolve(&fields, std::slice::from_ref(&p), None, &book)
+            .unwrap()
+            .1,
         "vat_id"
     );
     let by_iban = Vendor {
@@ -95,7 +97,7 @@ fn the_vendor_is_found_by_vat_id_iban_or_name() {
         ..nordlys()
     };
     assert_eq!(
-        resolve(&fields, std::slice::from_ref(&p), &[by_iban])
+        resolve(&fields, std::slice::from_ref(&p), None, &[by_iban])
             .unwrap()
             .1,
         "iban"
@@ -110,6 +112,7 @@ fn the_vendor_is_found_by_vat_id_iban_or_name() {
         resolve(
             &fields,
             std::slice::from_ref(&p),
+            None,
             std::slice::from_ref(&by_name)
         )
         .unwrap()
@@ -121,7 +124,7 @@ fn the_vendor_is_found_by_vat_id_iban_or_name() {
         vat_id: Some("DK10000009".into()),
         ..by_name
     };
-    assert!(resolve(&fields, &[p], &[other]).is_none());
+    assert!(resolve(&fields, &[p], None, &[other]).is_none());
 }
 
 #[test]

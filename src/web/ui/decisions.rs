@@ -271,11 +271,11 @@ pub(super) async fn set_type(
             actor: actor.clone(),
             at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         };
-        let marks: Vec<(u32, &[crate::text::marks::Mark])> = pages
-            .iter()
-            .filter(|_| marked)
-            .map(|p| (p.number, &p.marks[..]))
-            .collect();
+        let marks: Vec<(u32, &[crate::text::marks::Mark])> = if marked {
+            pages.iter().map(|p| (p.number, &p.marks[..])).collect()
+        } else {
+            Vec::new()
+        };
         st2.store
             .correct_with_marks(&id2, &json, &[change], &marks)?;
         Ok(Ok(()))
