@@ -36,10 +36,11 @@ pub fn read_pages(
 /// calibrated one: calibration is fitted on documents read this same way.
 const REREAD_BELOW: f32 = 0.93;
 
-/// Second reads of doubtful values: each OCR'd field with a word read below
-/// [`REREAD_BELOW`] has its box read again on its own, and the words' confidences
-/// are updated (see [`text::reread`]). Returns how many words were looked at again.
-pub fn reread_doubtful(
+/// The second reads of a document's values after its first analysis, sharing one
+/// page's time limit: the doubtful values' ([`reread_doubtful`]), then the accents of
+/// names and addresses ([`reread_accents`]). Returns how many words were looked at
+/// again or changed: none, and the first analysis stands.
+pub fn read_values_again(
     engine: &mut dyn OcrEngine,
     images: &[Option<Pix>],
     pages: &mut [Page],
@@ -49,9 +50,22 @@ pub fn reread_doubtful(
     let Some(dt) = cfg.doctype(&doc.doc_type.value) else {
         return Ok(0);
     };
-    let mut looked = 0;
-    // The second looks share one page's time limit.
     engine.start_page();
+    let looked = reread_doubtful(engine, images, pages, doc, dt)?;
+    Ok(looked + reread_accents(engine, images, pages, doc, dt, &cfg.ocr)?)
+}
+
+/// Second reads of doubtful values: each OCR'd field with a word read below
+/// [`REREAD_BELOW`] has its box read again on its own, and the words' confidences
+/// are updated (see [`text::reread`]). Returns how many words were looked at again.
+fn reread_doubtful(
+    engine: &mut dyn OcrEngine,
+    images: &[Option<Pix>],
+    pages: &mut [Page],
+    doc: &TypedDocument,
+    dt: &crate::config::DocType,
+) -> Result<usize, TextError> {
+    let mut looked = 0;
     // An IBAN that passes mod-97 was read right; one that fails is no IBAN.
     let kinds = |k: FieldKind| k != FieldKind::Iban;
     for (i, image, bbox) in read_regions(doc, dt, images, pages.len(), kinds) {
@@ -69,19 +83,16 @@ pub fn reread_doubtful(
 /// Names and addresses read again for the accents the page's languages lack
 /// (`ocr.accents`, see [`text::restore_accents`]), and when that changed any, the item
 /// rows too: the document is in a language whose accents the page pass lacks ("Lämpara
-/// de escritorio", "Trabajos de instalaciön"). Returns how many words changed. Runs
-/// after [`reread_doubtful`], within the time that started for the page's second reads.
-pub fn reread_accents(
+/// de escritorio", "Trabajos de instalaciön"). Returns how many words changed.
+fn reread_accents(
     engine: &mut dyn OcrEngine,
     images: &[Option<Pix>],
     pages: &mut [Page],
     doc: &TypedDocument,
-    cfg: &Config,
+    dt: &crate::config::DocType,
+    ocr: &crate::config::OcrConfig,
 ) -> Result<usize, TextError> {
-    let Some(dt) = cfg.doctype(&doc.doc_type.value) else {
-        return Ok(0);
-    };
-    if cfg.ocr.accents.is_empty() {
+    if ocr.accents.is_empty() {
         return Ok(0);
     }
     let words = |k: FieldKind| {
@@ -90,7 +101,7 @@ pub fn reread_accents(
             FieldKind::Text | FieldKind::PartyName | FieldKind::PartyAddress
         )
     };
-    let written = text::letters_written(&cfg.ocr.languages);
+    let written = text::letters_written(&ocr.languages);
     let mut changed = 0;
     for (i, image, bbox) in read_regions(doc, dt, images, pages.len(), words) {
         changed += text::restore_accents(engine, image, &mut pages[i], bbox, &written)?;
@@ -578,8 +589,7 @@ pub fn read_and_analyse(
     if marked || gap_words {
         doc = visual(&pages);
     }
-    let looked = reread_doubtful(engine, &images, &mut pages, &doc, cfg)?;
-    if looked + reread_accents(engine, &images, &mut pages, &doc, cfg)? == 0 {
+    if read_values_again(engine, &images, &mut pages, &doc, cfg)? == 0 {
         return Ok((doc, pages));
     }
     Ok((visual(&pages), pages))
