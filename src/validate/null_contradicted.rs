@@ -44,8 +44,10 @@
 //! `purchase_order is empty but the page says "Your order ref.: PO-88812"`.
 //!
 //! # Known failure modes
-//! - A label and value separated by a single space, with no colon and no column gap,
-//!   are not seen as a pair.
+//! - A label run into its value with a single space, no colon and no column gap ("Your
+//!   order ref. ORD-5123"), is judged only for identifiers and dates: the words before
+//!   the row's first word holding a digit are taken as its key. A money value run into
+//!   its words is mostly an item row's or a payment term's, and is not judged.
 //! - Names, addresses and free text are not judged (any text would fit them).
 //! - A key whose words belong to the labels of two fields ("Order date": the purchase
 //!   order's "order", the invoice date's "date") is taken for neither. A key that
@@ -56,7 +58,7 @@
 use crate::config::{DocType, FieldKind, FieldSpec};
 use crate::document::{CheckCode, CheckResult, IndexedFields};
 use crate::extract::similar::{distinctive, word_similarity};
-use crate::text::layout::Line;
+use crate::text::layout::{LWord, Line};
 use crate::text::pairs::{self, Arrangement};
 use crate::values::{self, DateOrder};
 
@@ -168,6 +170,47 @@ fn behind_unreadable_key(pair: &pairs::KeyValue) -> Option<String> {
     (!value.is_empty()).then(|| value.join(" "))
 }
 
+/// What a row of the page says: a key's normalised tokens, its value and the words as
+/// printed. `run_in`: the key ran into its value with neither a colon nor a gap.
+struct Said {
+    tokens: Vec<String>,
+    value: String,
+    text: String,
+    run_in: bool,
+}
+
+/// Names each empty field whose label `said`'s key is like and whose kind its value
+/// holds, with the words as printed.
+fn judge(
+    said: &Said,
+    empty: &[&FieldSpec],
+    doctype: &DocType,
+    named: &mut Vec<String>,
+    seen: &mut Vec<String>,
+) {
+    let key = distinctive(&said.tokens);
+    if key.is_empty() {
+        return;
+    }
+    for spec in empty {
+        // Run into its label, an amount is mostly an item row's: identifiers and dates
+        // only.
+        let judged = !said.run_in || matches!(spec.kind, FieldKind::Identifier | FieldKind::Date);
+        if named.contains(&spec.name) || !judged {
+            continue;
+        }
+        let like =
+            key_like_label(&key, spec, doctype) || key_like_hint(&said.tokens, spec, doctype);
+        if like && of_kind(&said.value, spec) == Some(true) {
+            named.push(spec.name.clone());
+            seen.push(format!(
+                "{} is empty but the page says {:?}",
+                spec.name, said.text
+            ));
+        }
+    }
+}
+
 /// Below this OCR confidence a word is taken as unread (Tesseract gives 0 to a word it
 /// had to guess).
 const UNREADABLE: f32 = 0.4;
@@ -255,31 +298,52 @@ pub fn check(
                     }
                 }
             }
-            if key.is_empty() {
-                continue;
-            }
             let value: String = pair
                 .value
                 .iter()
                 .map(|w| w.text.as_str())
                 .collect::<Vec<_>>()
                 .join(" ");
-            for spec in &empty {
-                if named.contains(&spec.name) {
-                    continue;
-                }
-                let like =
-                    key_like_label(&key, spec, doctype) || key_like_hint(&tokens, spec, doctype);
-                if like && of_kind(&value, spec) == Some(true) {
-                    named.push(spec.name.clone());
-                    seen.push(format!(
-                        "{} is empty but the page says {:?}",
-                        spec.name,
-                        pair.text()
-                    ));
-                }
-            }
+            let said = Said {
+                tokens: tokens.clone(),
+                value,
+                text: pair.text(),
+                run_in: false,
+            };
+            judge(&said, &empty, doctype, &mut named, &mut seen);
         }
+    }
+    // A label run into its value without a colon or a column gap ("Your order ref.
+    // ORD-5123" in a block of labels over a column of values): the words before the
+    // first one holding a digit, and the rest of the row.
+    for line in lines {
+        let Some(i) = line
+            .words
+            .iter()
+            .position(|w| w.text.chars().any(|c| c.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let claimed = read
+            .iter()
+            .any(|(page, b)| *page == line.page && overlaps(line.words[i].bbox, *b));
+        if !(1..=5).contains(&i) || claimed {
+            continue;
+        }
+        let words = |ws: &[LWord]| {
+            ws.iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let tokens: Vec<String> = line.words[..i].iter().map(|w| w.norm.clone()).collect();
+        let said = Said {
+            tokens,
+            value: words(&line.words[i..]),
+            text: words(&line.words),
+            run_in: true,
+        };
+        judge(&said, &empty, doctype, &mut named, &mut seen);
     }
     (!named.is_empty()).then(|| CheckResult {
         code: CODE,
@@ -375,6 +439,33 @@ mod tests {
         assert_eq!(on_empty_invoice(&read), None);
         // An amount with its cents is no order number.
         assert_eq!(on_empty_invoice(&behind_a_garbled_key("658, 81")), None);
+    }
+
+    #[test]
+    fn a_label_run_into_its_value_contradicts_too() {
+        // One segment: no colon, no column gap (a block of labels printed close to
+        // their column of values).
+        let l = lines(&[(1161, &[(1033, "Your order ref. ORD-5123")])]);
+        let c = on_empty_invoice(&l).expect("contradicted");
+        assert_eq!(c.fields, ["purchase_order"]);
+        assert!(
+            c.message
+                .contains("purchase_order is empty but the page says \"Your order ref. ORD-5123\""),
+            "{}",
+            c.message
+        );
+        // An item row or an address line says nothing of the kind.
+        for row in [
+            "Freight 2 40.00",
+            "Manchester M1 2AB",
+            "Toner cartridge, black 2 841,00",
+        ] {
+            assert_eq!(
+                on_empty_invoice(&lines(&[(900, &[(200, row)])])),
+                None,
+                "{row}"
+            );
+        }
     }
 
     #[test]
