@@ -154,20 +154,44 @@ fn of_kind(value: &str, spec: &FieldSpec) -> Option<bool> {
     })
 }
 
-/// The value of a pair whose key OCR could not read at all (every word below
-/// [`UNREADABLE`]), without the words it could not read either (a dotted leader read as
-/// letters): any field's label may be behind such a key.
-fn behind_unreadable_key(pair: &pairs::KeyValue) -> Option<String> {
-    if pair.key.is_empty() || pair.key.iter().any(|w| w.conf >= UNREADABLE) {
+/// The value behind a key OCR could not read at all (every word below [`UNREADABLE`]),
+/// without the words it could not read either (a dotted leader read as letters): any
+/// field's label may be behind such a key.
+fn behind_unreadable_key(key: &[LWord], value: &[LWord]) -> Option<String> {
+    if key.is_empty() || key.iter().any(|w| w.conf >= UNREADABLE) {
         return None;
     }
-    let value: Vec<&str> = pair
-        .value
+    let value: Vec<&str> = value
         .iter()
         .filter(|w| w.conf >= UNREADABLE)
         .map(|w| w.text.as_str())
         .collect();
     (!value.is_empty()).then(|| value.join(" "))
+}
+
+/// Names each empty identifier or date field of `value`'s kind, found behind a key
+/// that could not be read. Amounts beside garbled words are mostly a table's rows.
+fn judge_unreadable(
+    value: &str,
+    key: &[String],
+    empty: &[&FieldSpec],
+    named: &mut Vec<String>,
+    seen: &mut Vec<String>,
+) {
+    for spec in empty
+        .iter()
+        .filter(|s| matches!(s.kind, FieldKind::Identifier | FieldKind::Date))
+    {
+        if !named.contains(&spec.name) && of_kind(value, spec) == Some(true) {
+            named.push(spec.name.clone());
+            seen.push(format!(
+                "{} is empty, and the page has {value:?} beside a label that could not be \
+                 read ({:?})",
+                spec.name,
+                key.join(" ")
+            ));
+        }
+    }
 }
 
 /// What a row of the page says: a key's normalised tokens, its value and the words as
@@ -256,23 +280,8 @@ pub fn check(
             if claimed {
                 continue;
             }
-            if let Some(value) = behind_unreadable_key(&pair) {
-                // Identifiers and dates only: amounts beside garbled words are mostly a
-                // table's rows.
-                for spec in empty
-                    .iter()
-                    .filter(|s| matches!(s.kind, FieldKind::Identifier | FieldKind::Date))
-                {
-                    if !named.contains(&spec.name) && of_kind(&value, spec) == Some(true) {
-                        named.push(spec.name.clone());
-                        seen.push(format!(
-                            "{} is empty, and the page has {value:?} beside a label that \
-                             could not be read ({:?})",
-                            spec.name,
-                            pair.key_tokens().join(" ")
-                        ));
-                    }
-                }
+            if let Some(value) = behind_unreadable_key(&pair.key, &pair.value) {
+                judge_unreadable(&value, &pair.key_tokens(), &empty, &mut named, &mut seen);
                 continue;
             }
             let tokens = pair.key_tokens();
@@ -314,36 +323,52 @@ pub fn check(
         }
     }
     // A label run into its value without a colon or a column gap ("Your order ref.
-    // ORD-5123" in a block of labels over a column of values): the words before the
-    // first one holding a digit, and the rest of the row.
+    // ORD-5123" in a block of labels over a column of values): in a row, and in each of
+    // its segments when it has several, the words before the first one holding a digit,
+    // and the rest. The whole row finds a label its value stands apart from that no pair
+    // was made of; a segment, a label behind the customer's address on the same row.
+    let words = |ws: &[LWord]| {
+        ws.iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     for line in lines {
-        let Some(i) = line
-            .words
-            .iter()
-            .position(|w| w.text.chars().any(|c| c.is_ascii_digit()))
-        else {
-            continue;
-        };
-        let claimed = read
-            .iter()
-            .any(|(page, b)| *page == line.page && overlaps(line.words[i].bbox, *b));
-        if !(1..=5).contains(&i) || claimed {
-            continue;
+        let mut runs = line.segments();
+        if runs.len() > 1 {
+            runs.insert(0, line.words.clone());
         }
-        let words = |ws: &[LWord]| {
-            ws.iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let tokens: Vec<String> = line.words[..i].iter().map(|w| w.norm.clone()).collect();
-        let said = Said {
-            tokens,
-            value: words(&line.words[i..]),
-            text: words(&line.words),
-            run_in: true,
-        };
-        judge(&said, &empty, doctype, &mut named, &mut seen);
+        for segment in runs {
+            let Some(i) = segment
+                .iter()
+                .position(|w| w.text.chars().any(|c| c.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let claimed = read
+                .iter()
+                .any(|(page, b)| *page == line.page && overlaps(segment[i].bbox, *b));
+            if !(1..=5).contains(&i) || claimed {
+                continue;
+            }
+            let (key, value) = segment.split_at(i);
+            let tokens: Vec<String> = key
+                .iter()
+                .map(|w| w.norm.clone())
+                .filter(|t| !t.is_empty())
+                .collect();
+            if let Some(value) = behind_unreadable_key(key, value) {
+                judge_unreadable(&value, &tokens, &empty, &mut named, &mut seen);
+                continue;
+            }
+            let said = Said {
+                tokens,
+                value: words(value),
+                text: words(&segment),
+                run_in: true,
+            };
+            judge(&said, &empty, doctype, &mut named, &mut seen);
+        }
     }
     (!named.is_empty()).then(|| CheckResult {
         code: CODE,
@@ -441,6 +466,66 @@ mod tests {
         assert_eq!(on_empty_invoice(&behind_a_garbled_key("658, 81")), None);
     }
 
+    /// Lines of words as a scan gave them: text, confidence, box, Tesseract's line.
+    fn scanned(words: &[(&str, f32, [u32; 4], u32)]) -> Vec<Line> {
+        let mut p = page(&[]);
+        p.words = words
+            .iter()
+            .map(|&(text, conf, bbox, line)| crate::text::Word {
+                text: text.to_string(),
+                conf,
+                bbox,
+                line,
+            })
+            .collect();
+        layout::lines(&p)
+    }
+
+    /// Rows of a real scan (held-out `gw2424`, inv-2424-0032): the customer's address
+    /// on the left, and on the right a due date behind a dotted leader that OCR read as
+    /// garbled words at confidence 0, close enough to the date to be one segment.
+    fn a_due_date_behind_a_garbled_leader() -> Vec<Line> {
+        scanned(&[
+            ("Havørn", 0.99, [203, 602, 316, 628], 3),
+            ("Kontorrekvisita", 0.99, [332, 601, 574, 627], 3),
+            ("ANS", 0.99, [588, 602, 654, 627], 3),
+            ("Industriveien", 0.91, [203, 647, 413, 674], 4),
+            ("100", 0.97, [429, 648, 487, 674], 4),
+            ("Forfallan...", 0.0, [1303, 654, 1399, 680], 4),
+            ("een", 0.0, [1420, 675, 2043, 680], 4),
+            ("hehe", 0.31, [1911, 644, 2045, 694], 4),
+            ("2025-11-21", 0.96, [2071, 654, 2278, 680], 4),
+            ("0150", 0.97, [202, 694, 282, 720], 5),
+            ("Oslo", 0.96, [296, 694, 365, 720], 5),
+        ])
+    }
+
+    #[test]
+    fn a_date_behind_a_garbled_leader_contradicts_an_empty_date() {
+        let l = a_due_date_behind_a_garbled_leader();
+        let c = on_empty_invoice(&l).expect("contradicted");
+        assert_eq!(c.fields, ["invoice_date", "due_date"], "{}", c.message);
+        assert!(
+            c.message.contains(
+                "due_date is empty, and the page has \"2025-11-21\" beside a label that \
+                 could not be read"
+            ),
+            "{}",
+            c.message
+        );
+        // Words read surely are judged as a label: these are about no field.
+        let mut read = l.clone();
+        for (w, text) in read[1].words[2..5]
+            .iter_mut()
+            .zip(["Levert", "til", "kunden"])
+        {
+            w.conf = 0.95;
+            w.text = text.to_string();
+            w.norm = text.to_lowercase();
+        }
+        assert_eq!(on_empty_invoice(&read), None);
+    }
+
     #[test]
     fn a_label_run_into_its_value_contradicts_too() {
         // One segment: no colon, no column gap (a block of labels printed close to
@@ -448,6 +533,31 @@ mod tests {
         let l = lines(&[(1161, &[(1033, "Your order ref. ORD-5123")])]);
         let c = on_empty_invoice(&l).expect("contradicted");
         assert_eq!(c.fields, ["purchase_order"]);
+        assert!(
+            c.message
+                .contains("purchase_order is empty but the page says \"Your order ref. ORD-5123\""),
+            "{}",
+            c.message
+        );
+        // A real scan's block of labels (held-out `gw5151`, inv-5151-0017): each label
+        // stands a little apart from its value, and no pair is made of them.
+        let block = scanned(&[
+            ("Document", 0.95, [1033, 1008, 1177, 1030], 2),
+            ("no.", 0.95, [1186, 1014, 1227, 1030], 2),
+            ("2378431", 0.97, [1295, 1008, 1407, 1030], 2),
+            ("Invoice", 0.97, [1033, 1058, 1134, 1081], 3),
+            ("date", 0.97, [1144, 1058, 1203, 1081], 3),
+            ("2023-03-18", 0.97, [1295, 1059, 1447, 1081], 3),
+            ("Pay", 0.97, [1033, 1110, 1085, 1139], 4),
+            ("by", 0.96, [1094, 1109, 1128, 1139], 4),
+            ("2023-04-07", 0.96, [1295, 1110, 1447, 1132], 4),
+            ("Your", 0.95, [1033, 1161, 1101, 1183], 5),
+            ("order", 0.95, [1111, 1160, 1188, 1183], 5),
+            ("ref.", 0.78, [1197, 1160, 1242, 1184], 5),
+            ("ORD-5123", 0.85, [1295, 1161, 1439, 1183], 5),
+        ]);
+        let c = on_empty_invoice(&block).expect("contradicted");
+        assert!(c.fields.contains(&"purchase_order".to_string()), "{c:?}");
         assert!(
             c.message
                 .contains("purchase_order is empty but the page says \"Your order ref. ORD-5123\""),
