@@ -682,14 +682,21 @@ fn usual_label(habit: &Habit) -> Option<(&str, u32)> {
 
 /// Labels as OCR reads them on two pages: the same words, a letter or two misread, or
 /// the same letters with the words split or joined otherwise (`UWREF.` and `UW REF.`:
-/// letter-spaced capitals in a header grid come out either way).
+/// letter-spaced capitals in a header grid come out either way; `RG.-NR.` and
+/// `RG. -NR.`, where the split also moves the punctuation between them).
 fn same_label(a: &str, b: &str) -> bool {
     let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
     let word_by_word = a.len() == b.len()
         && a.iter()
             .zip(&b)
             .all(|(x, y)| layout::token_match(x, y) > 0.0);
-    word_by_word || layout::token_match(&a.concat(), &b.concat()) > 0.0
+    word_by_word || layout::token_match(&letters(&a.concat()), &letters(&b.concat())) > 0.0
+}
+
+/// A label's letters and digits alone: what stays the same however OCR split its
+/// words and where it put the points and hyphens between them.
+fn letters(label: &str) -> String {
+    label.chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 /// Where the label `tokens` is printed: `(line, from, to)` of every print, the best
@@ -700,7 +707,7 @@ fn find_label(lines: &[Line], tokens: &[String]) -> Vec<(usize, usize, usize)> {
         .into_iter()
         .map(|(li, from, to, _)| (li, from, to))
         .collect();
-    let joined = tokens.concat();
+    let joined = letters(&tokens.concat());
     if joined.is_empty() {
         return out;
     }
@@ -708,7 +715,7 @@ fn find_label(lines: &[Line], tokens: &[String]) -> Vec<(usize, usize, usize)> {
         for from in 0..line.words.len() {
             let mut run = String::new();
             for to in from + 1..=(from + tokens.len() + 2).min(line.words.len()) {
-                run.push_str(&line.words[to - 1].norm);
+                run.push_str(&letters(&line.words[to - 1].norm));
                 if to - from != tokens.len()
                     && layout::token_match(&run, &joined) > 0.0
                     && !out.iter().any(|&(l, f, _)| l == li && f == from)

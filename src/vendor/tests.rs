@@ -908,3 +908,63 @@ fn a_supplier_whose_name_is_not_read_is_found_by_its_name_printed_on_the_page() 
     assert!(matched.is_none());
     assert!(fields.get("vendor_name").is_none());
 }
+
+/// A Nordlys invoice with a header grid: the invoice number under `heading`.
+fn number_grid(heading: &str, number: &str) -> Page {
+    page(&[
+        (150, &[(150, "Nordlys Kontorartikler ApS")]),
+        (400, &[(150, heading), (1200, "RECHNUNGSDATUM")]),
+        (460, &[(150, number), (1200, "8. April 2024")]),
+        (3200, &[(150, "CVR-nr. 12345674")]),
+    ])
+}
+
+#[test]
+fn a_learned_label_is_found_when_ocr_splits_it_at_its_punctuation() {
+    let dt = invoice();
+    let mut v = nordlys();
+    for number in ["8191748", "4595312"] {
+        let p = number_grid("RG.-NR.", number);
+        let mut fields = IndexedFields::default();
+        fields.set("invoice_number", Some(typed(number)));
+        learn::learn(&mut v, &fields, &[p], &dt);
+    }
+    assert_eq!(
+        v.learned.fields["invoice_number"].label(),
+        Some(("rg.-nr (above)", 2))
+    );
+    // "RG.-NR." read as two words, "RG." and "-NR.": the same heading.
+    let next = number_grid("RG. -NR.", "8560526");
+    let mut fields = IndexedFields::default();
+    learn::agree(
+        &mut fields,
+        &layout::lines(&next),
+        &dt,
+        &v,
+        std::slice::from_ref(&v),
+    );
+    let f = fields
+        .get("invoice_number")
+        .expect("found under the heading");
+    assert_eq!(f.value, "8560526");
+    assert!((f.confidence - (1.0 - 0.05 / 3.0)).abs() < 1e-6, "{f:?}");
+    // Approved under the split heading, it counts as the same label.
+    let mut split = IndexedFields::default();
+    split.set("invoice_number", Some(typed("8560526")));
+    learn::learn(&mut v, &split, &[next], &dt);
+    assert_eq!(
+        v.learned.fields["invoice_number"].label(),
+        Some(("rg.-nr (above)", 2))
+    );
+    let mut fields = IndexedFields::default();
+    let again = number_grid("RG.-NR.", "5181346");
+    learn::agree(
+        &mut fields,
+        &layout::lines(&again),
+        &dt,
+        &v,
+        std::slice::from_ref(&v),
+    );
+    let f = fields.get("invoice_number").unwrap();
+    assert!((f.confidence - (1.0 - 0.05 / 4.0)).abs() < 1e-6, "{f:?}");
+}
