@@ -968,3 +968,42 @@ fn a_learned_label_is_found_when_ocr_splits_it_at_its_punctuation() {
     let f = fields.get("invoice_number").unwrap();
     assert!((f.confidence - (1.0 - 0.05 / 4.0)).abs() < 1e-6, "{f:?}");
 }
+
+#[test]
+fn another_vat_id_read_gives_way_to_the_one_on_file_printed_on_the_page() {
+    // The reading took a number of a VAT id's shape that is not the supplier's (an
+    // invoice number "DK-2026-3088"); the supplier is found by its IBAN.
+    let p = danish_invoice("1.543,13 kr.");
+    let mut fields = read(&p);
+    assert_eq!(fields.value("vendor_vat_id"), Some("DK12345674"));
+    let mut other = fields.get("vendor_vat_id").unwrap().clone();
+    other.value = "DK20263088".into();
+    fields.set("vendor_vat_id", Some(other.clone()));
+    let (m, _) = apply(
+        &mut fields,
+        std::slice::from_ref(&p),
+        &invoice(),
+        &[nordlys()],
+        AutoPost::Any,
+    );
+    assert_eq!(m.unwrap().matched_by, "iban");
+    let f = fields.get("vendor_vat_id").unwrap();
+    assert_eq!(
+        (f.value.as_str(), f.confidence, f.origin),
+        ("DK12345674", 0.99, Origin::MasterData)
+    );
+    assert!(
+        f.reasons.last().unwrap().contains("\"DK20263088\""),
+        "{:?}",
+        f.reasons
+    );
+    // The one on file not printed: a person decides, the read one halved.
+    let mut bare = p.clone();
+    bare.words.retain(|w| w.text != "12345674");
+    let mut fields = read(&bare);
+    fields.set("vendor_vat_id", Some(other.clone()));
+    apply(&mut fields, &[bare], &invoice(), &[nordlys()], AutoPost::Any);
+    let f = fields.get("vendor_vat_id").unwrap();
+    assert_eq!(f.value, "DK20263088");
+    assert!((f.confidence - other.confidence / 2.0).abs() < 1e-9, "{f:?}");
+}
