@@ -412,16 +412,19 @@ pub fn learn(vendor: &mut Vendor, fields: &IndexedFields, pages: &[Page], dt: &D
 }
 
 /// Read values compared with what `vendor`'s approved documents showed; see the module
-/// docs.
+/// docs. Returns the fields every approval (two at least) had on its page that are
+/// still empty on this one (`lines` from a page, not an e-invoice's data), each with
+/// the number of those approvals: what `validate::usual_field_missing` holds.
 pub fn agree(
     fields: &mut IndexedFields,
     lines: &[Line],
     dt: &DocType,
     vendor: &Vendor,
     book: &[Vendor],
-) {
+) -> Vec<(String, u32)> {
+    let mut missing = Vec::new();
     if vendor.learned.documents == 0 {
-        return;
+        return missing;
     }
     for spec in dt
         .fields
@@ -441,8 +444,13 @@ pub fn agree(
                 vendor,
                 &sum_members(dt, &spec.name),
             );
+            let usual = habit.found >= 2 && habit.found == vendor.learned.documents;
+            if usual && !lines.is_empty() && fields.get(&spec.name).is_none() {
+                missing.push((spec.name.clone(), habit.found));
+            }
         }
     }
+    missing
 }
 
 /// The other members of the sum check `field` is part of (the subtotal and tax of a

@@ -13,7 +13,9 @@
 //!   not one on file for its vendor) and, when `vendors.auto_post = "known"`,
 //!   `vendor_known`;
 //! - hands the fields to [`learn::agree`], which compares each value's label and shape
-//!   with what the supplier's approved documents showed.
+//!   with what the supplier's approved documents showed, and adds
+//!   `usual_field_missing` for a field every approval had (two at least) that is
+//!   empty here.
 //!
 //! Every confidence it changes carries its reason in the field's `reasons`.
 //!
@@ -417,7 +419,8 @@ pub fn apply(
     if let Some(iban) = fields.value("iban") {
         checks.extend(validate::iban_on_file::check(iban, vendor));
     }
-    learn::agree(fields, &lines, dt, vendor, book);
+    let missing = learn::agree(fields, &lines, dt, vendor, book);
+    checks.extend(validate::usual_field_missing::check(&missing, &vendor.name));
     let matched = VendorMatch {
         id: vendor.id,
         name: vendor.name.clone(),

@@ -1007,3 +1007,52 @@ fn another_vat_id_read_gives_way_to_the_one_on_file_printed_on_the_page() {
     assert_eq!(f.value, "DK20263088");
     assert!((f.confidence - other.confidence / 2.0).abs() < 1e-9, "{f:?}");
 }
+
+#[test]
+fn a_field_every_approval_had_is_not_posted_empty() {
+    let dt = invoice();
+    let mut v = nordlys();
+    for po in ["PO-55120", "PO-55121"] {
+        let p = with_order(po);
+        learn::learn(&mut v, &read(&p), &[p], &dt);
+    }
+    assert_eq!(v.learned.fields["purchase_order"].found, 2);
+    let usual = |p: Page, v: &Vendor| {
+        let mut fields = read(&p);
+        fields.set("purchase_order", None);
+        let (_, checks) = apply(&mut fields, &[p], &dt, &[v.clone()], AutoPost::Any);
+        let c = checks
+            .into_iter()
+            .find(|c| c.code == CheckCode::UsualFieldMissing);
+        (fields, c)
+    };
+    // Its label garbled (dotted leaders read as letters): nothing found beside the
+    // learned label, and the order number both approvals had is not posted as none.
+    let garbled = || {
+        let mut p = with_order("PO-55122");
+        for w in p.words.iter_mut() {
+            if w.text == "Ordrenr.:" {
+                w.text = "eee.....".into();
+            }
+        }
+        p
+    };
+    let (fields, c) = usual(garbled(), &v);
+    assert_eq!(fields.value("purchase_order"), None);
+    let c = c.expect("held for a person");
+    assert!(!c.passed && c.fields == ["purchase_order"], "{c:?}");
+    assert!(c.message.contains("purchase_order (all 2)"), "{}", c.message);
+    assert!(!c.blocks_approval(), "a person may find it truly empty");
+    // Beside its label it is found, and nothing is missing.
+    let (fields, c) = usual(with_order("PO-55122"), &v);
+    assert_eq!(fields.value("purchase_order"), Some("PO-55122"));
+    assert!(c.is_none(), "{c:?}");
+    // Had by one approval of two, it is not the supplier's usual field.
+    let mut once = nordlys();
+    for p in [with_order("PO-55120"), next_invoice("2024-131", "Modtager:")] {
+        learn::learn(&mut once, &read(&p), &[p], &dt);
+    }
+    let (fields, c) = usual(garbled(), &once);
+    assert_eq!(fields.value("purchase_order"), None);
+    assert!(c.is_none(), "{c:?}");
+}
