@@ -412,16 +412,17 @@ pub fn learn(vendor: &mut Vendor, fields: &IndexedFields, pages: &[Page], dt: &D
 }
 
 /// Read values compared with what `vendor`'s approved documents showed; see the module
-/// docs. Returns the fields every approval (two at least) had on its page that are
-/// still empty on this one (`lines` from a page, not an e-invoice's data), each with
-/// the number of those approvals: what `validate::usual_field_missing` holds.
+/// docs. Returns the identifiers every approval (two at least) had on its page that
+/// are still empty on this one while the page prints a value of their shape that no
+/// field took, each with the number of those approvals and that value: what
+/// `validate::usual_field_missing` holds.
 pub fn agree(
     fields: &mut IndexedFields,
     lines: &[Line],
     dt: &DocType,
     vendor: &Vendor,
     book: &[Vendor],
-) -> Vec<(String, u32)> {
+) -> Vec<(String, u32, String)> {
     let mut missing = Vec::new();
     if vendor.learned.documents == 0 {
         return missing;
@@ -445,12 +446,46 @@ pub fn agree(
                 &sum_members(dt, &spec.name),
             );
             let usual = habit.found >= 2 && habit.found == vendor.learned.documents;
-            if usual && !lines.is_empty() && fields.get(&spec.name).is_none() {
-                missing.push((spec.name.clone(), habit.found));
+            if usual && fields.get(&spec.name).is_none() {
+                let shapes = buyers.as_ref().unwrap_or(&habit.shapes);
+                if let Some(printed) = unread_of_shape(lines, spec, shapes, fields) {
+                    missing.push((spec.name.clone(), habit.found, printed));
+                }
             }
         }
     }
     missing
+}
+
+/// A value of `spec`'s kind (identifiers only) printed on the page in one of `shapes`
+/// (one to three words) that no read field has: the field a supplier's approvals always
+/// had may be there, unread (its label garbled by dotted leaders). Without one the
+/// field is likely just absent this time (an invoice without an order number).
+fn unread_of_shape(
+    lines: &[Line],
+    spec: &FieldSpec,
+    shapes: &BTreeMap<String, u32>,
+    fields: &IndexedFields,
+) -> Option<String> {
+    if !matches!(spec.kind, FieldKind::Identifier) || shapes.is_empty() {
+        return None;
+    }
+    let taken = |v: &str| {
+        fields
+            .0
+            .iter()
+            .any(|(_, f)| f.as_ref().is_some_and(|f| f.value == v))
+    };
+    lines.iter().find_map(|line| {
+        (0..line.words.len()).find_map(|from| {
+            (from + 1..=(from + 3).min(line.words.len())).find_map(|to| {
+                crate::extract::input::normalize(spec, &line.text(from, to))
+                    .ok()
+                    .flatten()
+                    .filter(|v| shapes.contains_key(&shape(v)) && !taken(v))
+            })
+        })
+    })
 }
 
 /// The other members of the sum check `field` is part of (the subtotal and tax of a

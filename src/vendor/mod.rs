@@ -352,9 +352,7 @@ pub fn apply(
             // Another VAT id read, where the one on file is printed on the page too: the
             // reading took another number of the VAT id's shape (the customer's, an
             // invoice number "FI-2026-3088"); the supplier's own is the one on file.
-            Some(f)
-                if name == "vendor_vat_id" && vat_printed(&squashed_text(pages), &known) =>
-            {
+            Some(f) if name == "vendor_vat_id" && vat_printed(&squashed_text(pages), &known) => {
                 let read = std::mem::replace(&mut f.value, known);
                 f.set_confidence(
                     strength,

@@ -1002,10 +1002,19 @@ fn another_vat_id_read_gives_way_to_the_one_on_file_printed_on_the_page() {
     bare.words.retain(|w| w.text != "12345674");
     let mut fields = read(&bare);
     fields.set("vendor_vat_id", Some(other.clone()));
-    apply(&mut fields, &[bare], &invoice(), &[nordlys()], AutoPost::Any);
+    apply(
+        &mut fields,
+        &[bare],
+        &invoice(),
+        &[nordlys()],
+        AutoPost::Any,
+    );
     let f = fields.get("vendor_vat_id").unwrap();
     assert_eq!(f.value, "DK20263088");
-    assert!((f.confidence - other.confidence / 2.0).abs() < 1e-9, "{f:?}");
+    assert!(
+        (f.confidence - other.confidence / 2.0).abs() < 1e-9,
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -1041,15 +1050,29 @@ fn a_field_every_approval_had_is_not_posted_empty() {
     assert_eq!(fields.value("purchase_order"), None);
     let c = c.expect("held for a person");
     assert!(!c.passed && c.fields == ["purchase_order"], "{c:?}");
-    assert!(c.message.contains("purchase_order (all 2)"), "{}", c.message);
+    assert!(
+        c.message
+            .contains("purchase_order (all 2; the page prints \"PO-55122\""),
+        "{}",
+        c.message
+    );
     assert!(!c.blocks_approval(), "a person may find it truly empty");
+    // No value of an order number's shape on the page: an invoice without one.
+    let mut without = garbled();
+    without.words.retain(|w| w.text != "PO-55122");
+    let (fields, c) = usual(without, &v);
+    assert_eq!(fields.value("purchase_order"), None);
+    assert!(c.is_none(), "{c:?}");
     // Beside its label it is found, and nothing is missing.
     let (fields, c) = usual(with_order("PO-55122"), &v);
     assert_eq!(fields.value("purchase_order"), Some("PO-55122"));
     assert!(c.is_none(), "{c:?}");
     // Had by one approval of two, it is not the supplier's usual field.
     let mut once = nordlys();
-    for p in [with_order("PO-55120"), next_invoice("2024-131", "Modtager:")] {
+    for p in [
+        with_order("PO-55120"),
+        next_invoice("2024-131", "Modtager:"),
+    ] {
         learn::learn(&mut once, &read(&p), &[p], &dt);
     }
     let (fields, c) = usual(garbled(), &once);
