@@ -20,7 +20,11 @@
 //!   with a value beside it, gets that value: at a confidence that sends it to review
 //!   after one approval; after two or more that all had it beside that label and of
 //!   one shape, with the label's value alone on the page, at OCR's confidence with its
-//!   doubt divided as for a value read there.
+//!   doubt divided as for a value read there;
+//! - an identifier every approval had on its page (two at least), read as nothing and
+//!   not found beside the label, while the page prints a value of a shape the approvals
+//!   showed that no field took, is returned to the vendor stage, which holds the
+//!   document with `usual_field_missing`.
 //!
 //! The buyer's own numbers (its order number, [`BUYERS`]) are compared with the shapes
 //! every supplier's approvals showed, pooled: the buyer numbers its orders, not the
