@@ -1029,7 +1029,13 @@ fn a_field_every_approval_had_is_not_posted_empty() {
     let usual = |p: Page, v: &Vendor| {
         let mut fields = read(&p);
         fields.set("purchase_order", None);
-        let (_, checks) = apply(&mut fields, &[p], &dt, &[v.clone()], AutoPost::Any);
+        let (_, checks) = apply(
+            &mut fields,
+            &[p],
+            &dt,
+            std::slice::from_ref(v),
+            AutoPost::Any,
+        );
         let c = checks
             .into_iter()
             .find(|c| c.code == CheckCode::UsualFieldMissing);
