@@ -67,6 +67,9 @@ check_codes! {
     VendorKnown => "vendor_known",
     /// The invoice's IBAN is on file for its supplier (`validate::iban_on_file`).
     IbanOnFile => "iban_on_file",
+    /// A field every approved document of the supplier had is empty
+    /// (`validate::usual_field_missing`).
+    UsualFieldMissing => "usual_field_missing",
     /// An e-invoice's lines add up to its line total (`validate::lines_add_up`).
     LinesAddUp => "lines_add_up",
     /// An e-invoice's totals add up (`validate::structured_totals_add_up`).
@@ -132,7 +135,7 @@ mod tests {
     use super::*;
 
     /// The strings the output and the ledger held before the enum, written out.
-    const OLD: [(&str, CheckCode); 16] = [
+    const OLD: [(&str, CheckCode); 17] = [
         ("required_present", RequiredPresent),
         ("markup_in_field", MarkupInField),
         ("iban_checksum", IbanChecksum),
@@ -149,6 +152,8 @@ mod tests {
         ("iban_on_file", IbanOnFile),
         ("lines_add_up", LinesAddUp),
         ("structured_totals_add_up", StructuredTotalsAddUp),
+        // Since the enum: its own string too.
+        ("usual_field_missing", UsualFieldMissing),
     ];
 
     #[test]

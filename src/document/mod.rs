@@ -305,6 +305,7 @@ impl CheckResult {
                     | CheckCode::MarkupInField
                     | CheckCode::IbanOnFile
                     | CheckCode::VendorKnown
+                    | CheckCode::UsualFieldMissing
             )
             && self.fields.iter().any(|f| f != "line_items")
     }

@@ -11,8 +11,8 @@
 //!   [`value_unreadable`], [`null_contradicted`];
 //! - on an e-invoice's own arithmetic: [`lines_add_up`], [`structured_totals_add_up`],
 //!   and a PDF's refused one: [`embedded_einvoice_refused`];
-//! - on master data and the ledger: [`vendor_known`], [`iban_on_file`] (the vendor
-//!   stage calls them), [`duplicate`] (the wiring calls it with the ledger's answer).
+//! - on master data and the ledger: [`vendor_known`], [`iban_on_file`],
+//!   [`usual_field_missing`] (the vendor stage calls them), [`duplicate`] (the wiring calls it with the ledger's answer).
 //!
 //! [`validate`] runs the field and type file rules; the stages that see what the others
 //! need (extraction's items and unread labels, the payment code, master data, the
@@ -38,6 +38,7 @@ pub mod product;
 pub mod required_present;
 pub mod structured_totals_add_up;
 pub mod sum;
+pub mod usual_field_missing;
 pub mod value_unreadable;
 pub mod vat_id_format;
 pub mod vendor_known;

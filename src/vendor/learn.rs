@@ -20,7 +20,11 @@
 //!   with a value beside it, gets that value: at a confidence that sends it to review
 //!   after one approval; after two or more that all had it beside that label and of
 //!   one shape, with the label's value alone on the page, at OCR's confidence with its
-//!   doubt divided as for a value read there.
+//!   doubt divided as for a value read there;
+//! - an identifier every approval had on its page (two at least), read as nothing and
+//!   not found beside the label, while the page prints a value of a shape the approvals
+//!   showed that no field took, is returned to the vendor stage, which holds the
+//!   document with `usual_field_missing`.
 //!
 //! The buyer's own numbers (its order number, [`BUYERS`]) are compared with the shapes
 //! every supplier's approvals showed, pooled: the buyer numbers its orders, not the
@@ -412,16 +416,20 @@ pub fn learn(vendor: &mut Vendor, fields: &IndexedFields, pages: &[Page], dt: &D
 }
 
 /// Read values compared with what `vendor`'s approved documents showed; see the module
-/// docs.
+/// docs. Returns the identifiers every approval (two at least) had on its page that
+/// are still empty on this one while the page prints a value of their shape that no
+/// field took, each with the number of those approvals and that value: what
+/// `validate::usual_field_missing` holds.
 pub fn agree(
     fields: &mut IndexedFields,
     lines: &[Line],
     dt: &DocType,
     vendor: &Vendor,
     book: &[Vendor],
-) {
+) -> Vec<(String, u32, String)> {
+    let mut missing = Vec::new();
     if vendor.learned.documents == 0 {
-        return;
+        return missing;
     }
     for spec in dt
         .fields
@@ -441,8 +449,47 @@ pub fn agree(
                 vendor,
                 &sum_members(dt, &spec.name),
             );
+            let usual = habit.found >= 2 && habit.found == vendor.learned.documents;
+            if usual && fields.get(&spec.name).is_none() {
+                let shapes = buyers.as_ref().unwrap_or(&habit.shapes);
+                if let Some(printed) = unread_of_shape(lines, spec, shapes, fields) {
+                    missing.push((spec.name.clone(), habit.found, printed));
+                }
+            }
         }
     }
+    missing
+}
+
+/// A value of `spec`'s kind (identifiers only) printed on the page in one of `shapes`
+/// (one to three words) that no read field has: the field a supplier's approvals always
+/// had may be there, unread (its label garbled by dotted leaders). Without one the
+/// field is likely just absent this time (an invoice without an order number).
+fn unread_of_shape(
+    lines: &[Line],
+    spec: &FieldSpec,
+    shapes: &BTreeMap<String, u32>,
+    fields: &IndexedFields,
+) -> Option<String> {
+    if !matches!(spec.kind, FieldKind::Identifier) || shapes.is_empty() {
+        return None;
+    }
+    let taken = |v: &str| {
+        fields
+            .0
+            .iter()
+            .any(|(_, f)| f.as_ref().is_some_and(|f| f.value == v))
+    };
+    lines.iter().find_map(|line| {
+        (0..line.words.len()).find_map(|from| {
+            (from + 1..=(from + 3).min(line.words.len())).find_map(|to| {
+                crate::extract::input::normalize(spec, &line.text(from, to))
+                    .ok()
+                    .flatten()
+                    .filter(|v| shapes.contains_key(&shape(v)) && !taken(v))
+            })
+        })
+    })
 }
 
 /// The other members of the sum check `field` is part of (the subtotal and tax of a
@@ -682,14 +729,21 @@ fn usual_label(habit: &Habit) -> Option<(&str, u32)> {
 
 /// Labels as OCR reads them on two pages: the same words, a letter or two misread, or
 /// the same letters with the words split or joined otherwise (`UWREF.` and `UW REF.`:
-/// letter-spaced capitals in a header grid come out either way).
+/// letter-spaced capitals in a header grid come out either way; `RG.-NR.` and
+/// `RG. -NR.`, where the split also moves the punctuation between them).
 fn same_label(a: &str, b: &str) -> bool {
     let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
     let word_by_word = a.len() == b.len()
         && a.iter()
             .zip(&b)
             .all(|(x, y)| layout::token_match(x, y) > 0.0);
-    word_by_word || layout::token_match(&a.concat(), &b.concat()) > 0.0
+    word_by_word || layout::token_match(&letters(&a.concat()), &letters(&b.concat())) > 0.0
+}
+
+/// A label's letters and digits alone: what stays the same however OCR split its
+/// words and where it put the points and hyphens between them.
+fn letters(label: &str) -> String {
+    label.chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 /// Where the label `tokens` is printed: `(line, from, to)` of every print, the best
@@ -700,7 +754,7 @@ fn find_label(lines: &[Line], tokens: &[String]) -> Vec<(usize, usize, usize)> {
         .into_iter()
         .map(|(li, from, to, _)| (li, from, to))
         .collect();
-    let joined = tokens.concat();
+    let joined = letters(&tokens.concat());
     if joined.is_empty() {
         return out;
     }
@@ -708,7 +762,7 @@ fn find_label(lines: &[Line], tokens: &[String]) -> Vec<(usize, usize, usize)> {
         for from in 0..line.words.len() {
             let mut run = String::new();
             for to in from + 1..=(from + tokens.len() + 2).min(line.words.len()) {
-                run.push_str(&line.words[to - 1].norm);
+                run.push_str(&letters(&line.words[to - 1].norm));
                 if to - from != tokens.len()
                     && layout::token_match(&run, &joined) > 0.0
                     && !out.iter().any(|&(l, f, _)| l == li && f == from)

@@ -13,7 +13,9 @@
 //!   not one on file for its vendor) and, when `vendors.auto_post = "known"`,
 //!   `vendor_known`;
 //! - hands the fields to [`learn::agree`], which compares each value's label and shape
-//!   with what the supplier's approved documents showed.
+//!   with what the supplier's approved documents showed, and adds
+//!   `usual_field_missing` for a field every approval had (two at least) that is
+//!   empty here.
 //!
 //! Every confidence it changes carries its reason in the field's `reasons`.
 //!
@@ -112,6 +114,12 @@ fn squashed_text(pages: &[Page]) -> String {
         .collect()
 }
 
+/// Whether the VAT id `id` is printed in `text` (the page's [`squashed_text`]), with or
+/// without its country prefix (a CVR number printed bare).
+fn vat_printed(text: &str, id: &str) -> bool {
+    id.len() >= 10 && text.contains(&id.chars().skip(2).collect::<String>())
+}
+
 /// The supplier `fields` (read from `pages`) are from, and how it was found. With the
 /// page's `lines`, a supplier none of whose keys or name was read is also looked for by
 /// its name printed on the page ([`printed_name`]).
@@ -137,11 +145,7 @@ pub fn resolve<'a>(
     // a CVR number without its country) is still the supplier's, when printed whole.
     let text = squashed_text(pages);
     for v in book {
-        let digits = |id: &str| id.chars().skip(2).collect::<String>();
-        let vat_on_page = v
-            .vat_id
-            .as_deref()
-            .is_some_and(|id| id.len() >= 10 && text.contains(&digits(id)));
+        let vat_on_page = v.vat_id.as_deref().is_some_and(|id| vat_printed(&text, id));
         // Another VAT id read for the supplier is another supplier.
         if vat_on_page && vat.is_none_or(|read| !values::vat_id_format_ok(read)) {
             return Some((v, "vat_id"));
@@ -345,6 +349,21 @@ pub fn apply(
                 );
                 f.origin = Origin::MasterData;
             }
+            // Another VAT id read, where the one on file is printed on the page too: the
+            // reading took another number of the VAT id's shape (the customer's, an
+            // invoice number "FI-2026-3088"); the supplier's own is the one on file.
+            Some(f) if name == "vendor_vat_id" && vat_printed(&squashed_text(pages), &known) => {
+                let read = std::mem::replace(&mut f.value, known);
+                f.set_confidence(
+                    strength,
+                    format_args!(
+                        "read {read:?}, but the VAT id on file for {} ({how}) is printed \
+                         on the page too",
+                        vendor.name
+                    ),
+                );
+                f.origin = Origin::MasterData;
+            }
             Some(f) => {
                 f.set_confidence(
                     f.confidence / 2.0,
@@ -398,7 +417,8 @@ pub fn apply(
     if let Some(iban) = fields.value("iban") {
         checks.extend(validate::iban_on_file::check(iban, vendor));
     }
-    learn::agree(fields, &lines, dt, vendor, book);
+    let missing = learn::agree(fields, &lines, dt, vendor, book);
+    checks.extend(validate::usual_field_missing::check(&missing, &vendor.name));
     let matched = VendorMatch {
         id: vendor.id,
         name: vendor.name.clone(),

@@ -908,3 +908,180 @@ fn a_supplier_whose_name_is_not_read_is_found_by_its_name_printed_on_the_page() 
     assert!(matched.is_none());
     assert!(fields.get("vendor_name").is_none());
 }
+
+/// A Nordlys invoice with a header grid: the invoice number under `heading`.
+fn number_grid(heading: &str, number: &str) -> Page {
+    page(&[
+        (150, &[(150, "Nordlys Kontorartikler ApS")]),
+        (400, &[(150, heading), (1200, "RECHNUNGSDATUM")]),
+        (460, &[(150, number), (1200, "8. April 2024")]),
+        (3200, &[(150, "CVR-nr. 12345674")]),
+    ])
+}
+
+#[test]
+fn a_learned_label_is_found_when_ocr_splits_it_at_its_punctuation() {
+    let dt = invoice();
+    let mut v = nordlys();
+    for number in ["8191748", "4595312"] {
+        let p = number_grid("RG.-NR.", number);
+        let mut fields = IndexedFields::default();
+        fields.set("invoice_number", Some(typed(number)));
+        learn::learn(&mut v, &fields, &[p], &dt);
+    }
+    assert_eq!(
+        v.learned.fields["invoice_number"].label(),
+        Some(("rg.-nr (above)", 2))
+    );
+    // "RG.-NR." read as two words, "RG." and "-NR.": the same heading.
+    let next = number_grid("RG. -NR.", "8560526");
+    let mut fields = IndexedFields::default();
+    learn::agree(
+        &mut fields,
+        &layout::lines(&next),
+        &dt,
+        &v,
+        std::slice::from_ref(&v),
+    );
+    let f = fields
+        .get("invoice_number")
+        .expect("found under the heading");
+    assert_eq!(f.value, "8560526");
+    assert!((f.confidence - (1.0 - 0.05 / 3.0)).abs() < 1e-6, "{f:?}");
+    // Approved under the split heading, it counts as the same label.
+    let mut split = IndexedFields::default();
+    split.set("invoice_number", Some(typed("8560526")));
+    learn::learn(&mut v, &split, &[next], &dt);
+    assert_eq!(
+        v.learned.fields["invoice_number"].label(),
+        Some(("rg.-nr (above)", 2))
+    );
+    let mut fields = IndexedFields::default();
+    let again = number_grid("RG.-NR.", "5181346");
+    learn::agree(
+        &mut fields,
+        &layout::lines(&again),
+        &dt,
+        &v,
+        std::slice::from_ref(&v),
+    );
+    let f = fields.get("invoice_number").unwrap();
+    assert!((f.confidence - (1.0 - 0.05 / 4.0)).abs() < 1e-6, "{f:?}");
+}
+
+#[test]
+fn another_vat_id_read_gives_way_to_the_one_on_file_printed_on_the_page() {
+    // The reading took a number of a VAT id's shape that is not the supplier's (an
+    // invoice number "DK-2026-3088"); the supplier is found by its IBAN.
+    let p = danish_invoice("1.543,13 kr.");
+    let mut fields = read(&p);
+    assert_eq!(fields.value("vendor_vat_id"), Some("DK12345674"));
+    let mut other = fields.get("vendor_vat_id").unwrap().clone();
+    other.value = "DK20263088".into();
+    fields.set("vendor_vat_id", Some(other.clone()));
+    let (m, _) = apply(
+        &mut fields,
+        std::slice::from_ref(&p),
+        &invoice(),
+        &[nordlys()],
+        AutoPost::Any,
+    );
+    assert_eq!(m.unwrap().matched_by, "iban");
+    let f = fields.get("vendor_vat_id").unwrap();
+    assert_eq!(
+        (f.value.as_str(), f.confidence, f.origin),
+        ("DK12345674", 0.99, Origin::MasterData)
+    );
+    assert!(
+        f.reasons.last().unwrap().contains("\"DK20263088\""),
+        "{:?}",
+        f.reasons
+    );
+    // The one on file not printed: a person decides, the read one halved.
+    let mut bare = p.clone();
+    bare.words.retain(|w| w.text != "12345674");
+    let mut fields = read(&bare);
+    fields.set("vendor_vat_id", Some(other.clone()));
+    apply(
+        &mut fields,
+        &[bare],
+        &invoice(),
+        &[nordlys()],
+        AutoPost::Any,
+    );
+    let f = fields.get("vendor_vat_id").unwrap();
+    assert_eq!(f.value, "DK20263088");
+    assert!(
+        (f.confidence - other.confidence / 2.0).abs() < 1e-9,
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_field_every_approval_had_is_not_posted_empty() {
+    let dt = invoice();
+    let mut v = nordlys();
+    for po in ["PO-55120", "PO-55121"] {
+        let p = with_order(po);
+        learn::learn(&mut v, &read(&p), &[p], &dt);
+    }
+    assert_eq!(v.learned.fields["purchase_order"].found, 2);
+    let usual = |p: Page, v: &Vendor| {
+        let mut fields = read(&p);
+        fields.set("purchase_order", None);
+        let (_, checks) = apply(
+            &mut fields,
+            &[p],
+            &dt,
+            std::slice::from_ref(v),
+            AutoPost::Any,
+        );
+        let c = checks
+            .into_iter()
+            .find(|c| c.code == CheckCode::UsualFieldMissing);
+        (fields, c)
+    };
+    // Its label garbled (dotted leaders read as letters): nothing found beside the
+    // learned label, and the order number both approvals had is not posted as none.
+    let garbled = || {
+        let mut p = with_order("PO-55122");
+        for w in p.words.iter_mut() {
+            if w.text == "Ordrenr.:" {
+                w.text = "eee.....".into();
+            }
+        }
+        p
+    };
+    let (fields, c) = usual(garbled(), &v);
+    assert_eq!(fields.value("purchase_order"), None);
+    let c = c.expect("held for a person");
+    assert!(!c.passed && c.fields == ["purchase_order"], "{c:?}");
+    assert!(
+        c.message
+            .contains("purchase_order (all 2; the page prints \"PO-55122\""),
+        "{}",
+        c.message
+    );
+    assert!(!c.blocks_approval(), "a person may find it truly empty");
+    // No value of an order number's shape on the page: an invoice without one.
+    let mut without = garbled();
+    without.words.retain(|w| w.text != "PO-55122");
+    let (fields, c) = usual(without, &v);
+    assert_eq!(fields.value("purchase_order"), None);
+    assert!(c.is_none(), "{c:?}");
+    // Beside its label it is found, and nothing is missing.
+    let (fields, c) = usual(with_order("PO-55122"), &v);
+    assert_eq!(fields.value("purchase_order"), Some("PO-55122"));
+    assert!(c.is_none(), "{c:?}");
+    // Had by one approval of two, it is not the supplier's usual field.
+    let mut once = nordlys();
+    for p in [
+        with_order("PO-55120"),
+        next_invoice("2024-131", "Modtager:"),
+    ] {
+        learn::learn(&mut once, &read(&p), &[p], &dt);
+    }
+    let (fields, c) = usual(garbled(), &once);
+    assert_eq!(fields.value("purchase_order"), None);
+    assert!(c.is_none(), "{c:?}");
+}

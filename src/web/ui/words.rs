@@ -229,6 +229,9 @@ pub(super) fn plain_reason(reason: &str, label: &dyn Fn(&str) -> String) -> Stri
                 "iban_on_file" => {
                     format!("the IBAN is not the one on file for this vendor ({detail})")
                 }
+                "usual_field_missing" => format!(
+                    "a value came out empty that this vendor's approved invoices all had ({detail})"
+                ),
                 "null_contradicted" => {
                     format!("a value came out empty, but the page seems to print it ({detail})")
                 }
