@@ -929,8 +929,15 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(data))
 }
 
-/// Start one OCR engine as configured (one per worker thread).
+/// Start one OCR engine as configured.
 pub fn engine(cfg: &Config) -> Result<text::tesseract::Tesseract, TextError> {
+    Ok(engines(cfg, 1)?.pop().expect("one engine"))
+}
+
+/// Start `n` OCR engines as configured, one per worker thread. They share one engine
+/// for the accents (`ocr.accents`): it reads a few lines a page, and loading a script
+/// model takes ~0.9 s and ~140 MB.
+pub fn engines(cfg: &Config, n: usize) -> Result<Vec<text::tesseract::Tesseract>, TextError> {
     // Name the key that chose the models, and where it was set.
     let named = |key: &str, e: TextError| match e {
         TextError::EngineInit(m) => TextError::EngineInit(format!(
@@ -943,21 +950,29 @@ pub fn engine(cfg: &Config) -> Result<text::tesseract::Tesseract, TextError> {
         )),
         other => other,
     };
-    let t = text::tesseract::Tesseract::new(
-        cfg.ocr.tessdata_dir.as_deref(),
-        &cfg.ocr.languages,
-        cfg.ocr.page_segmentation_mode,
-        cfg.ocr.target_dpi,
-        cfg.ocr.detect_orientation,
-    )
-    .map_err(|e| named("ocr.languages", e))?
-    .with_page_deadline(cfg.limits.ocr_page_timeout);
-    match cfg.ocr.accents.as_str() {
-        "" => Ok(t),
-        model => t
-            .with_accents(cfg.ocr.tessdata_dir.as_deref(), model)
-            .map_err(|e| named("ocr.accents", e)),
+    let mut engines = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = text::tesseract::Tesseract::new(
+            cfg.ocr.tessdata_dir.as_deref(),
+            &cfg.ocr.languages,
+            cfg.ocr.page_segmentation_mode,
+            cfg.ocr.target_dpi,
+            cfg.ocr.detect_orientation,
+        )
+        .map_err(|e| named("ocr.languages", e))?
+        .with_page_deadline(cfg.limits.ocr_page_timeout);
+        engines.push(t);
     }
+    if !cfg.ocr.accents.is_empty() && n > 0 {
+        let accents =
+            text::tesseract::Accents::load(cfg.ocr.tessdata_dir.as_deref(), &cfg.ocr.accents)
+                .map_err(|e| named("ocr.accents", e))?;
+        engines = engines
+            .into_iter()
+            .map(|t| t.with_accents(accents.clone()))
+            .collect();
+    }
+    Ok(engines)
 }
 
 pub use crate::guard::guard;

@@ -29,8 +29,7 @@ pub fn analyse_files(
     let cfg = Arc::new(cfg.clone());
     let book = Arc::new(book.to_vec());
     let mut handles = Vec::new();
-    for _ in 0..workers {
-        let mut engine = pipeline::engine(&cfg)?;
+    for mut engine in pipeline::engines(&cfg, workers)? {
         let (files, next, tx, cfg) = (files.clone(), next.clone(), tx.clone(), cfg.clone());
         let book = book.clone();
         handles.push(std::thread::spawn(move || loop {

@@ -211,10 +211,7 @@ pub fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
     // Start every engine before taking any work: a missing language pack is an error
     // at start-up, not a quarantine of every document.
     let page_times = Arc::new(crate::web::metrics::PageTimes::default());
-    let mut engines = Vec::new();
-    for _ in 0..if roles.workers { cfg.workers } else { 0 } {
-        engines.push(pipeline::engine(&cfg)?);
-    }
+    let engines = pipeline::engines(&cfg, if roles.workers { cfg.workers } else { 0 })?;
     let mut handles = Vec::new();
     for (n, mut engine) in engines.into_iter().enumerate() {
         let (cfg, store, stop, bell, busy, dispatchers, times) = (

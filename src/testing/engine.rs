@@ -18,7 +18,7 @@ type Answer = Box<dyn FnMut(&Pix) -> Vec<Word> + Send>;
 /// - [`osd`](Self::osd): orientation detection answers these quarter turns and confidence.
 ///
 /// It counts the strip and line reads it was asked for ([`strips_read`](Self::strips_read),
-/// [`lines_read`](Self::lines_read)).
+/// [`lines_read`](Self::lines_read), [`accented_read`](Self::accented_read)).
 #[derive(Default)]
 pub struct ScriptedEngine {
     page: Vec<Word>,
@@ -28,6 +28,7 @@ pub struct ScriptedEngine {
     osd: Option<(u32, f32)>,
     strips_read: usize,
     lines_read: usize,
+    accented_read: usize,
 }
 
 impl ScriptedEngine {
@@ -78,6 +79,11 @@ impl ScriptedEngine {
     pub fn lines_read(&self) -> usize {
         self.lines_read
     }
+
+    /// How many line reads with the accents model the engine was asked for.
+    pub fn accented_read(&self) -> usize {
+        self.accented_read
+    }
 }
 
 impl OcrEngine for ScriptedEngine {
@@ -99,6 +105,7 @@ impl OcrEngine for ScriptedEngine {
             .map_or_else(Vec::new, |read| read(image)))
     }
     fn recognize_line_accented(&mut self, image: &Pix, _: u32) -> Result<Vec<Word>, TextError> {
+        self.accented_read += 1;
         Ok(self
             .accented
             .as_mut()

@@ -176,28 +176,24 @@ where
     };
     let table = crate_luma((0..=255u8).flat_map(grey_pixel).collect());
     let is_grey = |px: &[u8]| px[0] == px[1] && px[1] == px[2] && (n == 3 || px[3] == 255);
+    // One pass over the pixels: grey ones looked up, the others' channels gathered
+    // (with where they go) for one call of the crate's conversion.
     let raw = img.as_raw();
+    let (mut others, mut gathered) = (Vec::new(), Vec::new());
     let mut out: Vec<u8> = raw
         .chunks_exact(n)
-        .map(|px| {
+        .enumerate()
+        .map(|(i, px)| {
             if is_grey(px) {
                 table[px[0] as usize]
             } else {
+                others.push(i);
+                gathered.extend_from_slice(px);
                 0
             }
         })
         .collect();
-    let others: Vec<usize> = raw
-        .chunks_exact(n)
-        .enumerate()
-        .filter(|(_, px)| !is_grey(px))
-        .map(|(i, _)| i)
-        .collect();
     if !others.is_empty() {
-        let gathered = others
-            .iter()
-            .flat_map(|&i| raw[i * n..(i + 1) * n].iter().copied())
-            .collect();
         for (&i, v) in others.iter().zip(crate_luma(gathered)) {
             out[i] = v;
         }

@@ -816,6 +816,16 @@ pub fn restore_accents(
     }
     let mut changed = 0;
     for (line, line_box) in lines {
+        // A word without a letter ("12", "4-6", "·") has nothing to take an accent:
+        // a line of only such words cannot change, and is not read.
+        let has_letters = page
+            .words
+            .iter()
+            .filter(|w| w.line == line && inside(w.bbox, bbox))
+            .any(|w| w.text.chars().any(char::is_alphabetic));
+        if !has_letters {
+            continue;
+        }
         let second = read_line_again(image, page.number, line_box, |crop| {
             engine.recognize_line_accented(crop, page.number)
         })?;
@@ -1256,6 +1266,37 @@ mod tests {
             restore_accents(&mut none, &image, &mut page, [100, 250, 200, 280], "").unwrap(),
             0
         );
+    }
+
+    /// A line of a name or an address without a letter (a postcode and a house number,
+    /// a phone number) has nothing to take an accent, and is not read for one.
+    #[test]
+    fn lines_without_letters_are_not_read_for_accents() {
+        let image = Pix::from_gray(1000, 300, &white(1000, 300)).unwrap();
+        let on_line = |line: u32, w: Word| Word { line, ..w };
+        let mut page = Page {
+            number: 1,
+            width: 1000,
+            height: 300,
+            words: vec![
+                on_line(1, word("Lopez", 0.96, [100, 50, 200, 80])),
+                on_line(2, word("28013", 0.95, [100, 100, 180, 130])),
+                on_line(2, word("12-14,", 0.95, [190, 100, 260, 130])),
+                on_line(3, word("+34", 0.95, [100, 150, 150, 180])),
+                on_line(3, word("915", 0.95, [160, 150, 220, 180])),
+            ],
+            origin: Origin::Ocr,
+            transform: Transform::default(),
+            codes: Vec::new(),
+            marks: Vec::new(),
+        };
+        let mut engine = ScriptedEngine::new().accented(vec![word("López", 0.9, [30, 0, 130, 68])]);
+        let changed =
+            restore_accents(&mut engine, &image, &mut page, [100, 50, 400, 180], "").unwrap();
+        assert_eq!(changed, 1);
+        assert_eq!(page.words[0].text, "López");
+        // Only the line with letters was read.
+        assert_eq!(engine.accented_read(), 1);
     }
 
     /// A gap in a row is read again only for print no word read covers: not for the

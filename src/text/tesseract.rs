@@ -6,10 +6,13 @@
 //! recognise, and take words with boxes and confidences from the TSV renderer.
 //! A second, small engine loaded with the `osd` model answers orientation questions,
 //! and a third, loaded with a script model (`ocr.accents`, "Latin"), reads names and
-//! addresses again for the accents the page's languages lack.
+//! addresses again for the accents the page's languages lack. That one ([`Accents`])
+//! is loaded once per process and shared by the workers' engines: it reads a few lines
+//! a page, and holds ~140 MB.
 
 use std::ffi::{CStr, CString};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use leptess::capi as ffi;
 
@@ -72,10 +75,26 @@ impl Handle {
 // it at a time; `Tesseract` is not Sync and every method takes `&mut self`.
 unsafe impl Send for Handle {}
 
+/// An engine loaded with a script model (such as "Latin") reading single lines, which
+/// the engines of several workers share (cloning shares it): one worker reads with it
+/// at a time.
+#[derive(Clone)]
+pub struct Accents(Arc<Mutex<Handle>>);
+
+impl Accents {
+    /// Load `model`; a missing one is an error here, at start-up.
+    pub fn load(datapath: Option<&Path>, model: &str) -> Result<Accents, TextError> {
+        let h = Handle::new(datapath, model)?;
+        unsafe { ffi::TessBaseAPISetPageSegMode(h.0, ffi::TessPageSegMode_PSM_SINGLE_LINE) };
+        h.set_variable("debug_file", "/dev/null");
+        Ok(Accents(Arc::new(Mutex::new(h))))
+    }
+}
+
 pub struct Tesseract {
     ocr: Handle,
     osd: Option<Handle>,
-    accents: Option<Handle>,
+    accents: Option<Accents>,
     dpi: u32,
     /// Reading one page — its page pass and every second read of it — stops after
     /// this long (`limits.max_ocr_secs_per_page`).
@@ -119,18 +138,10 @@ impl Tesseract {
         })
     }
 
-    /// Also load `model` (a script model such as "Latin"), which
-    /// [`OcrEngine::recognize_line_accented`] reads with.
-    pub fn with_accents(
-        mut self,
-        datapath: Option<&Path>,
-        model: &str,
-    ) -> Result<Tesseract, TextError> {
-        let h = Handle::new(datapath, model)?;
-        unsafe { ffi::TessBaseAPISetPageSegMode(h.0, ffi::TessPageSegMode_PSM_SINGLE_LINE) };
-        h.set_variable("debug_file", "/dev/null");
-        self.accents = Some(h);
-        Ok(self)
+    /// Read lines with `accents` in [`OcrEngine::recognize_line_accented`].
+    pub fn with_accents(mut self, accents: Accents) -> Tesseract {
+        self.accents = Some(accents);
+        self
     }
 
     /// Stop reading a page after `limit`: the read fails with [`TextError::OcrTimeout`]
@@ -254,10 +265,13 @@ impl OcrEngine for Tesseract {
     }
 
     fn recognize_line_accented(&mut self, image: &Pix, page: u32) -> Result<Vec<Word>, TextError> {
-        match self.accents.as_ref().map(|h| h.0) {
-            Some(h) => self.read_by(h, image, page),
-            None => Ok(Vec::new()),
-        }
+        let Some(accents) = self.accents.clone() else {
+            return Ok(Vec::new());
+        };
+        // A worker that panicked while reading left the engine as any read does: the
+        // next read sets its image anew.
+        let h = accents.0.lock().unwrap_or_else(|e| e.into_inner());
+        self.read_by(h.0, image, page)
     }
 
     fn detect_orientation(&mut self, image: &Pix) -> Option<(u32, f32)> {
