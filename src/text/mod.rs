@@ -807,25 +807,19 @@ pub fn restore_accents(
     bbox: BBox,
     written: &str,
 ) -> Result<usize, TextError> {
-    let mut lines: Vec<(u32, BBox)> = Vec::new();
+    // Each line's box, and whether a word of it has a letter: a word without one ("12",
+    // "4-6", "·") has nothing to take an accent, so a line of only such words cannot
+    // change, and is not read.
+    let mut lines: Vec<(u32, BBox, bool)> = Vec::new();
     for w in page.words.iter().filter(|w| inside(w.bbox, bbox)) {
-        match lines.iter_mut().find(|(l, _)| *l == w.line) {
-            Some((_, b)) => *b = union(*b, w.bbox),
-            None => lines.push((w.line, w.bbox)),
+        let letters = w.text.chars().any(char::is_alphabetic);
+        match lines.iter_mut().find(|(l, _, _)| *l == w.line) {
+            Some((_, b, any)) => (*b, *any) = (union(*b, w.bbox), *any || letters),
+            None => lines.push((w.line, w.bbox, letters)),
         }
     }
     let mut changed = 0;
-    for (line, line_box) in lines {
-        // A word without a letter ("12", "4-6", "·") has nothing to take an accent:
-        // a line of only such words cannot change, and is not read.
-        let has_letters = page
-            .words
-            .iter()
-            .filter(|w| w.line == line && inside(w.bbox, bbox))
-            .any(|w| w.text.chars().any(char::is_alphabetic));
-        if !has_letters {
-            continue;
-        }
+    for (line, line_box, _) in lines.into_iter().filter(|&(_, _, letters)| letters) {
         let second = read_line_again(image, page.number, line_box, |crop| {
             engine.recognize_line_accented(crop, page.number)
         })?;

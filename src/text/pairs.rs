@@ -66,11 +66,7 @@ pub struct KeyValue {
 impl KeyValue {
     /// The key's normalised tokens, without empty ones (a lone `:`).
     pub fn key_tokens(&self) -> Vec<String> {
-        self.key
-            .iter()
-            .map(|w| w.norm.clone())
-            .filter(|t| !t.is_empty())
-            .collect()
+        tokens(&self.key)
     }
 
     pub fn key_text(&self) -> String {
@@ -91,7 +87,8 @@ impl KeyValue {
     }
 }
 
-fn text_of(words: &[LWord]) -> String {
+/// The words as printed, one space apart.
+pub fn text_of(words: &[LWord]) -> String {
     words
         .iter()
         .map(|w| w.text.as_str())
@@ -105,6 +102,15 @@ const MAX_KEY_WORDS: usize = 5;
 const MAX_BARE_KEY_WORDS: usize = 4;
 /// Longest value of a `beside` pair, in words.
 const MAX_VALUE_WORDS: usize = 8;
+
+/// The normalised tokens of `words` (as a key's, for label matching), empty ones left out.
+pub fn tokens(words: &[LWord]) -> Vec<String> {
+    words
+        .iter()
+        .map(|w| w.norm.clone())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
 
 /// Every pair on the lines, in reading order.
 pub fn find(lines: &[Line]) -> Vec<KeyValue> {

@@ -268,71 +268,57 @@ pub fn check(
     let mut named = Vec::new();
     let mut seen = Vec::new();
     for pair in pairs::find(lines) {
+        if pair.arrangement == Arrangement::Column {
+            // A table's first cell under its heading is no field of the document.
+            continue;
+        }
+        let claimed = pair.value.iter().any(|w| {
+            read.iter()
+                .any(|(page, b)| *page == pair.page && overlaps(w.bbox, *b))
+        });
+        if claimed {
+            continue;
+        }
+        if let Some(value) = behind_unreadable_key(&pair.key, &pair.value) {
+            judge_unreadable(&value, &pair.key_tokens(), &empty, &mut named, &mut seen);
+            continue;
+        }
+        let tokens = pair.key_tokens();
+        let key = distinctive(&tokens);
+        // A date nothing claimed, beside a key about no other field (a label the
+        // vocabulary lacks, or one a dotted leader garbled: "Forfallan... een
+        // 2025-11-21"), may be an empty date field's value.
+        if let Some(date) = pair
+            .value
+            .iter()
+            .map(|w| w.text.as_str())
+            .find(|t| values::parse_date(t, DateOrder::Dmy).is_some())
         {
-            if pair.arrangement == Arrangement::Column {
-                // A table's first cell under its heading is no field of the document.
-                continue;
-            }
-            let claimed = pair.value.iter().any(|w| {
-                read.iter()
-                    .any(|(page, b)| *page == pair.page && overlaps(w.bbox, *b))
-            });
-            if claimed {
-                continue;
-            }
-            if let Some(value) = behind_unreadable_key(&pair.key, &pair.value) {
-                judge_unreadable(&value, &pair.key_tokens(), &empty, &mut named, &mut seen);
-                continue;
-            }
-            let tokens = pair.key_tokens();
-            let key = distinctive(&tokens);
-            // A date nothing claimed, beside a key about no other field (a label the
-            // vocabulary lacks, or one a dotted leader garbled: "Forfallan... een
-            // 2025-11-21"), may be an empty date field's value.
-            if let Some(date) = pair
-                .value
-                .iter()
-                .map(|w| w.text.as_str())
-                .find(|t| values::parse_date(t, DateOrder::Dmy).is_some())
-            {
-                for spec in empty.iter().filter(|s| s.kind == FieldKind::Date) {
-                    if !named.contains(&spec.name) && !about_another_field(&key, spec, doctype) {
-                        named.push(spec.name.clone());
-                        seen.push(format!(
-                            "{} is empty, and the page has the date {date:?} beside {:?}, \
-                             which nothing read",
-                            spec.name,
-                            tokens.join(" ")
-                        ));
-                    }
+            for spec in empty.iter().filter(|s| s.kind == FieldKind::Date) {
+                if !named.contains(&spec.name) && !about_another_field(&key, spec, doctype) {
+                    named.push(spec.name.clone());
+                    seen.push(format!(
+                        "{} is empty, and the page has the date {date:?} beside {:?}, \
+                         which nothing read",
+                        spec.name,
+                        tokens.join(" ")
+                    ));
                 }
             }
-            let value: String = pair
-                .value
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let said = Said {
-                tokens: tokens.clone(),
-                value,
-                text: pair.text(),
-                run_in: false,
-            };
-            judge(&said, &empty, doctype, &mut named, &mut seen);
         }
+        let said = Said {
+            tokens,
+            value: pair.value_text(),
+            text: pair.text(),
+            run_in: false,
+        };
+        judge(&said, &empty, doctype, &mut named, &mut seen);
     }
     // A label run into its value without a colon or a column gap ("Your order ref.
     // ORD-5123" in a block of labels over a column of values): in a row, and in each of
     // its segments when it has several, the words before the first one holding a digit,
     // and the rest. The whole row finds a label its value stands apart from that no pair
     // was made of; a segment, a label behind the customer's address on the same row.
-    let words = |ws: &[LWord]| {
-        ws.iter()
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     for line in lines {
         let mut runs = line.segments();
         if runs.len() > 1 {
@@ -352,19 +338,15 @@ pub fn check(
                 continue;
             }
             let (key, value) = segment.split_at(i);
-            let tokens: Vec<String> = key
-                .iter()
-                .map(|w| w.norm.clone())
-                .filter(|t| !t.is_empty())
-                .collect();
+            let tokens = pairs::tokens(key);
             if let Some(value) = behind_unreadable_key(key, value) {
                 judge_unreadable(&value, &tokens, &empty, &mut named, &mut seen);
                 continue;
             }
             let said = Said {
                 tokens,
-                value: words(value),
-                text: words(&segment),
+                value: pairs::text_of(value),
+                text: pairs::text_of(&segment),
                 run_in: true,
             };
             judge(&said, &empty, doctype, &mut named, &mut seen);
