@@ -46,9 +46,19 @@ pub(super) fn labelled_candidates(r: &Reading) -> Vec<Vec<Candidate>> {
             } else {
                 Found::BelowLabel
             };
-            let label = lines[m.line].text(m.start, m.end);
+            let mut label = lines[m.line].text(m.start, m.end);
             if let Some(c) = parse_region(spec.kind, spec, &region, r.order, r.default_country) {
-                let c = beside(c, r, lines[m.line].page, label, m.quality, found, pos);
+                let mut quality = m.quality;
+                if spec.kind == FieldKind::Date && pos == RIGHT_OF_LABEL {
+                    if let Some(rest) = label_goes_on(&region, c.bbox) {
+                        // "Data płatności 20 listopada 2025" is not the date "Data" lists
+                        // for the invoice: a page's dates are told apart by the words
+                        // after the generic one.
+                        label = format!("{label} {rest}");
+                        quality *= LABEL_GOES_ON;
+                    }
+                }
+                let c = beside(c, r, lines[m.line].page, label, quality, found, pos);
                 candidates[m.field].push(c);
             }
         }
@@ -74,6 +84,34 @@ fn beside(
     c.found = found;
     c.label = label;
     c
+}
+
+/// A date's label match when the key goes on past the listed label in words read
+/// surely ("Data" of "Data płatności", "Date" of "Date due"): the key names some other
+/// date as often as this one.
+const LABEL_GOES_ON: f64 = 0.5;
+
+/// The words between a label and its value, right of it on its line, that read as more
+/// of the key: words of letters only, at least three different ones, read at least
+/// half surely (not a dotted leader OCR turned into "eee" or "hehe", not a weekday
+/// before its comma), joined; `None` when there are none.
+fn label_goes_on(region: &[LWord], value: [u32; 4]) -> Option<String> {
+    let rest: Vec<&str> = region
+        .iter()
+        .take_while(|w| w.bbox[2] <= value[0])
+        .filter(|w| {
+            let word = w.text.trim_end_matches([':', '.']);
+            let mut letters: Vec<char> = word.to_lowercase().chars().collect();
+            letters.sort_unstable();
+            letters.dedup();
+            w.conf >= 0.5
+                && !w.text.ends_with(',')
+                && letters.len() >= 3
+                && word.chars().all(char::is_alphabetic)
+        })
+        .map(|w| w.text.as_str())
+        .collect();
+    (!rest.is_empty()).then(|| rest.join(" "))
 }
 
 /// A region right of a label that starts a column away from it (farther than twelve
