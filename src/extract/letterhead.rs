@@ -134,8 +134,9 @@ const LEGAL_SUFFIXES: &[&str] = &[
     "gmbh", "ag", "kg", "kgaa", "ohg", "ug", "gbr", "mbh", "ek", "e.k", "e.v", "eg", "sàrl",
     // Netherlands, Belgium, France, Italy, Spain, Poland and neighbours
     "bv", "b.v", "nv", "n.v", "vof", "v.o.f", "bvba", "sprl", "srl", "s.r.l", "sarl", "sas", "sasu",
-    "eurl", "snc", "sa", "s.a", "spa", "s.p.a", "sl", "s.l", "slu", "s.l.u", "z.o.o", "sp.k",
-    "sp.j", "s.n.c", "s.r.o", "sro", "a.s", "kft", "zrt", "se", // English-speaking and Asian
+    "eurl", "snc", "sa", "s.a", "spa", "s.p.a", "sl", "s.l", "slu", "s.l.u", "z.o.o", "o.o",
+    "sp.k", "sp.j", "s.n.c", "s.r.o", "sro", "a.s", "kft", "zrt",
+    "se", // English-speaking and Asian
     "ltd", "limited", "plc", "llp", "lp", "llc", "inc", "corp", "co", "pty", "bhd", "berhad",
     "s/b", "pte", "pvt",
 ];
@@ -227,10 +228,15 @@ pub(super) fn ends_in_legal_form(words: &[LWord]) -> bool {
     words.last().is_some_and(is_legal_form)
 }
 
-/// "GmbH", "A/S", "S.p.A.": a legal form's abbreviation.
+/// "GmbH", "A/S", "S.p.A.", "o.o." of "Sp. z o.o.": a legal form's abbreviation, also
+/// with its "o" read as a zero ("Sp. z 0.0."): no legal form has a digit.
 pub(super) fn is_legal_form(w: &LWord) -> bool {
-    let t = w.text.to_lowercase();
-    LEGAL_SUFFIXES.contains(&w.norm.as_str()) || LEGAL_SUFFIXES.contains(&t.trim_end_matches('.'))
+    let t = w.text.to_lowercase().replace('0', "o");
+    LEGAL_SUFFIXES.contains(&w.norm.as_str())
+        || LEGAL_SUFFIXES.contains(
+            &t.trim_matches(|c: char| !c.is_alphanumeric() && c != '.')
+                .trim_end_matches('.'),
+        )
 }
 
 /// The second line of a two-line name: directly under the first, no wider than a
@@ -401,9 +407,16 @@ pub(super) fn letterhead(
                 .flat_map(|w| w.text.chars())
                 .filter(|c| c.is_ascii_digit())
                 .count();
+            // A title, also one made a compound of a title word ("Handelsrechnung",
+            // "Salgsfaktura", "Myyntilasku"): the languages that join their words put
+            // the title word last.
             let heading = words
                 .iter()
-                .all(|w| heading_words.contains(&w.norm.as_str()));
+                .all(|w| heading_words.contains(&w.norm.as_str()))
+                || (words.len() == 1
+                    && heading_words
+                        .iter()
+                        .any(|h| h.len() >= 5 && !h.contains(' ') && words[0].norm.ends_with(h)));
             let is_claimed = words.iter().any(|w| claimed.contains(&w.bbox));
             // A label of its own ("Bill To", "Document No", "Cash Inv No.: 7010F714").
             let label = words.iter().any(|w| w.text.contains(':'))
@@ -413,10 +426,12 @@ pub(super) fn letterhead(
             // A logo read as letters: big, and badly read.
             let mean_conf =
                 words.iter().map(|w| w.conf as f64).sum::<f64>() / words.len().max(1) as f64;
-            // A house number or a postcode: the address under the name, not the name.
+            // A house number or a postcode ("10115", "00-001"): the address under the
+            // name, not the name.
             let address = words.iter().any(|w| {
                 let t = w.text.trim_matches(|c: char| !c.is_alphanumeric());
-                t.len() >= 2 && t.chars().all(|c| c.is_ascii_digit())
+                t.chars().filter(char::is_ascii_digit).count() >= 2
+                    && t.chars().all(|c| c.is_ascii_digit() || c == '-')
             });
             if is_claimed
                 || heading
@@ -456,6 +471,59 @@ pub(super) fn letterhead(
         }
     }
     best.map(|(_, c, words)| (c, words))
+}
+
+/// The issuer's name from the foot of the first page, when no letterhead could be read
+/// there (a logo of initials, a picture): the words a line of the lowest quarter starts
+/// with, up to the last legal form before its first separator or number ("Mazur
+/// Drukarnia Sp. z o.o. · ul. Długa 70, 00-001 Warszawa"). Without a legal form a
+/// footer's words are as likely a slogan or a bank's name, and are not taken.
+pub(super) fn footer_name(lines: &[Line], claimed: &[[u32; 4]]) -> Option<(Candidate, Vec<LWord>)> {
+    let first_page = lines.first()?.page;
+    let page_lines: Vec<&Line> = lines.iter().filter(|l| l.page == first_page).collect();
+    let bottom = page_lines.iter().map(|l| l.bottom()).max()? as f32;
+    for line in page_lines
+        .into_iter()
+        .filter(|l| l.top() as f32 >= 0.75 * bottom)
+    {
+        let run: Vec<LWord> = line
+            .words
+            .iter()
+            .zip(&line.segment)
+            .take_while(|(w, seg)| {
+                **seg == line.segment[0]
+                    && w.text.chars().any(char::is_alphanumeric)
+                    && (!w.text.chars().any(|c| c.is_ascii_digit()) || is_legal_form(w))
+            })
+            .map(|(w, _)| w.clone())
+            .collect();
+        let Some(end) = (2..=run.len())
+            .rev()
+            .find(|&n| ends_in_legal_form(&run[..n]))
+        else {
+            continue;
+        };
+        let words = run[..end].to_vec();
+        let conf = words.iter().map(|w| w.conf as f64).sum::<f64>() / words.len() as f64;
+        if conf < MIN_NAME_CONF
+            || words.iter().any(|w| claimed.contains(&w.bbox))
+            || registration(&joined(&words).0)
+        {
+            continue;
+        }
+        let mut c = candidate(String::new(), words.clone());
+        c.value = clean_name(&c.raw);
+        c.page = line.page;
+        // As sure as a letterhead without its legal form: the foot of a page also
+        // prints banks, and parent companies.
+        c.score *= 0.8;
+        c.note = Some(format!(
+            "no letterhead read; the name printed with its legal form at the foot of page {}",
+            line.page
+        ));
+        return Some((c, words));
+    }
+    None
 }
 
 /// A name read twice the same way (letterhead and footer, in different fonts and
@@ -545,10 +613,24 @@ pub(super) fn corroborate_name(lines: &[Line], mut c: Candidate, own: &[LWord]) 
     c
 }
 
-/// OCR debris around a name: quotes, bullets, a full stop after the company suffix.
+/// OCR debris around a name: quotes, bullets, a full stop after the company suffix; a
+/// legal form read with zeros for its "o"s ("Sp. z 0.0.") written with letters.
 pub(super) fn clean_name(raw: &str) -> String {
     let t = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '&' && c != ')' && c != '.');
     let t = t.trim_start_matches('.');
+    let zeros = t.rsplit(' ').next().filter(|w| {
+        w.contains('0')
+            && w.chars().all(|c| matches!(c, '0' | 'o' | 'O' | '.'))
+            && LEGAL_SUFFIXES.contains(&w.to_lowercase().replace('0', "o").trim_end_matches('.'))
+    });
+    let spelled;
+    let t = match zeros {
+        Some(w) => {
+            spelled = format!("{}{}", &t[..t.len() - w.len()], w.replace('0', "o"));
+            spelled.as_str()
+        }
+        None => t,
+    };
     // "Inc." and "Corp." keep their full stop, and so does a dotted legal form
     // ("N.V.", "S.p.A.", "Sp.j."); "A/S." gained one from a speck.
     let last = t

@@ -45,7 +45,9 @@ use candidates::{
     scan_lines, Candidate,
 };
 use labels::LabelMatch;
-use letterhead::{address_below, claimed_boxes, complete_name, corroborate_name, letterhead};
+use letterhead::{
+    address_below, claimed_boxes, complete_name, corroborate_name, footer_name, letterhead,
+};
 
 /// What extraction found, before validation.
 #[derive(Debug, Clone)]
@@ -283,7 +285,7 @@ fn unlabelled_candidates(r: &Reading, candidates: &mut [Vec<Candidate>]) {
     };
     let claimed: Vec<[u32; 4]> = claimed_by.iter().map(|(_, b)| *b).collect();
     let head = parties
-        .then(|| letterhead(lines, doctype, &claimed))
+        .then(|| letterhead(lines, doctype, &claimed).or_else(|| footer_name(lines, &claimed)))
         .flatten();
     // The issuer's name as completed: the addressee is someone else.
     let issuer = head.clone().map(|(c, words)| {

