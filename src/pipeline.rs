@@ -359,6 +359,7 @@ pub fn analyse_as(
                 checks.extend(validate::null_contradicted::check(
                     &lines, fields, dt, &ex.unread,
                 ));
+                checks.extend(validate::read_twice::check(pages, fields));
                 checks
             };
             let checks = checks_of(&fields);

@@ -70,6 +70,9 @@ check_codes! {
     /// A field every approved document of the supplier had is empty
     /// (`validate::usual_field_missing`).
     UsualFieldMissing => "usual_field_missing",
+    /// OCR read the print of a field's value twice, as two lines over the same place
+    /// (`validate::read_twice`).
+    ReadTwice => "read_twice",
     /// An e-invoice's lines add up to its line total (`validate::lines_add_up`).
     LinesAddUp => "lines_add_up",
     /// An e-invoice's totals add up (`validate::structured_totals_add_up`).
@@ -135,7 +138,7 @@ mod tests {
     use super::*;
 
     /// The strings the output and the ledger held before the enum, written out.
-    const OLD: [(&str, CheckCode); 17] = [
+    const OLD: [(&str, CheckCode); 18] = [
         ("required_present", RequiredPresent),
         ("markup_in_field", MarkupInField),
         ("iban_checksum", IbanChecksum),
@@ -154,6 +157,7 @@ mod tests {
         ("structured_totals_add_up", StructuredTotalsAddUp),
         // Since the enum: its own string too.
         ("usual_field_missing", UsualFieldMissing),
+        ("read_twice", ReadTwice),
     ];
 
     #[test]

@@ -295,8 +295,9 @@ impl CheckResult {
     pub fn blocks_approval(&self) -> bool {
         // A null the page seems to contradict, an invoice that looks like one already
         // seen, and markup in a value are questions for the person, who has seen the
-        // reason and may find the field truly empty, the invoice new, or the name
-        // really spelled so: approving answers them.
+        // reason and may find the field truly empty, the invoice new, the name
+        // really spelled so, or the value right in print OCR read two ways: approving
+        // answers them.
         !self.passed
             && !matches!(
                 self.code,
@@ -306,6 +307,7 @@ impl CheckResult {
                     | CheckCode::IbanOnFile
                     | CheckCode::VendorKnown
                     | CheckCode::UsualFieldMissing
+                    | CheckCode::ReadTwice
             )
             && self.fields.iter().any(|f| f != "line_items")
     }

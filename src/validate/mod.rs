@@ -8,7 +8,7 @@
 //!   [`iban_checksum`], [`vat_id_format`], [`date_plausible`], [`format`];
 //! - the type file's own checks: [`sum`], [`product`], [`date_order`], [`is_true`];
 //! - on what extraction saw: [`line_items_sum`], [`payment_qr_agrees`],
-//!   [`value_unreadable`], [`null_contradicted`];
+//!   [`value_unreadable`], [`null_contradicted`], [`read_twice`];
 //! - on an e-invoice's own arithmetic: [`lines_add_up`], [`structured_totals_add_up`],
 //!   and a PDF's refused one: [`embedded_einvoice_refused`];
 //! - on master data and the ledger: [`vendor_known`], [`iban_on_file`],
@@ -35,6 +35,7 @@ pub mod markup_in_field;
 pub mod null_contradicted;
 pub mod payment_qr_agrees;
 pub mod product;
+pub mod read_twice;
 pub mod required_present;
 pub mod structured_totals_add_up;
 pub mod sum;

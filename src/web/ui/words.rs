@@ -232,6 +232,9 @@ pub(super) fn plain_reason(reason: &str, label: &dyn Fn(&str) -> String) -> Stri
                 "usual_field_missing" => format!(
                     "a value came out empty that this vendor's approved invoices all had ({detail})"
                 ),
+                "read_twice" => {
+                    format!("OCR read the print of a value two ways; look at the scan ({detail})")
+                }
                 "null_contradicted" => {
                     format!("a value came out empty, but the page seems to print it ({detail})")
                 }
