@@ -315,8 +315,14 @@ pub fn analyse_as(
 ) -> TypedDocument {
     // An unsettled type is settled by the supplier's approvals, or read as its
     // candidates (the one taken is not read again).
+    let vendor_types: Vec<&str> = cfg
+        .doctypes
+        .iter()
+        .filter(|d| d.fields.iter().any(|f| f.name == "vendor_name"))
+        .map(|d| d.name.as_str())
+        .collect();
     let usual = (doc_type.value == classify::UNKNOWN)
-        .then(|| crate::vendor::usual_type(pages, book, &doc_type.candidates))
+        .then(|| crate::vendor::usual_type(pages, book, &doc_type.candidates, &vendor_types))
         .flatten();
     let (mut doc_type, read) = match usual {
         Some((name, confidence, reason)) => {

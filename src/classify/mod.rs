@@ -31,7 +31,7 @@ pub const UNKNOWN: &str = "unknown";
 const SCALE: f64 = 3.0;
 
 /// Two types closer than this are a tie, which a person must settle.
-const TIE_MARGIN: f64 = 0.15;
+pub const TIE_MARGIN: f64 = 0.15;
 
 /// Pages at most this wide (millimetres) look like till receipts.
 const NARROW_MM: f64 = 120.0;

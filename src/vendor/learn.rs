@@ -20,7 +20,9 @@
 //!   with a value beside it, gets that value: at a confidence that sends it to review
 //!   after one approval; after two or more that all had it beside that label and of
 //!   one shape, with the label's value alone on the page, at OCR's confidence with its
-//!   doubt divided as for a value read there;
+//!   doubt divided as for a value read there; a name found so that is a near miss of
+//!   a name approved before (any supplier's) is that name misread, and stays at the
+//!   confidence that sends it to review;
 //! - an identifier every approval had on its page (two at least), read as nothing and
 //!   not found beside the label, while the page prints a value of a shape the approvals
 //!   showed that no field took, is returned to the vendor stage, which holds the
@@ -75,6 +77,22 @@ fn known_value<'h>(habit: &'h Habit, read: &str) -> Option<(&'h str, u32)> {
         .filter(|(_, _, s)| *s >= super::SAME_NAME)
         .max_by(|a, b| a.2.total_cmp(&b.2))
         .map(|(v, n, _)| (v.as_str(), *n))
+}
+
+/// Names this similar to an approved one ([`super::name_similarity`]), but less than
+/// [`super::SAME_NAME`], are that name misread ("Østerlund WS ApS" for "Østerlund VVS
+/// ApS", 0.83), not another: two names of this book differ by a word, not by a letter
+/// or two ("Østerlund VVS" and "Østerlund Elektro", 0.56).
+const NEAR_NAME: f64 = 0.75;
+
+/// The approved value (of `values`) that `read` is a near miss of ([`NEAR_NAME`]);
+/// `None` when it is none's, or when it is one of them.
+fn misread_of<'h>(values: &'h BTreeMap<String, u32>, read: &str) -> Option<&'h str> {
+    let (best, s) = values
+        .keys()
+        .map(|v| (v.as_str(), super::name_similarity(v, read)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    (NEAR_NAME..super::SAME_NAME).contains(&s).then_some(best)
 }
 
 /// What a name that agrees with one approved on `n` documents is worth at least: 0.97
@@ -437,21 +455,24 @@ pub fn agree(
         .filter(|s| !CONSTANTS.contains(&s.name.as_str()))
     {
         if let Some(habit) = vendor.learned.fields.get(&spec.name) {
-            let buyers = BUYERS
-                .contains(&spec.name.as_str())
-                .then(|| pooled(book, &spec.name).shapes);
+            let everyone = pooled(book, &spec.name);
             agree_field(
                 fields,
                 lines,
                 spec,
                 habit,
-                buyers.as_ref(),
+                &everyone,
                 vendor,
                 &sum_members(dt, &spec.name),
             );
             let usual = habit.found >= 2 && habit.found == vendor.learned.documents;
             if usual && fields.get(&spec.name).is_none() {
-                let shapes = buyers.as_ref().unwrap_or(&habit.shapes);
+                let buyers = BUYERS.contains(&spec.name.as_str());
+                let shapes = if buyers {
+                    &everyone.shapes
+                } else {
+                    &habit.shapes
+                };
                 if let Some(printed) = unread_of_shape(lines, spec, shapes, fields) {
                     missing.push((spec.name.clone(), habit.found, printed));
                 }
@@ -515,16 +536,20 @@ fn sum_members(dt: &DocType, field: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// One field compared with what the approvals showed; see [`agree`].
+/// One field compared with what the approvals showed; see [`agree`]. `everyone`: what
+/// every supplier's approvals showed for it ([`pooled`]).
 fn agree_field(
     fields: &mut IndexedFields,
     lines: &[Line],
     spec: &FieldSpec,
     habit: &Habit,
-    buyers: Option<&BTreeMap<String, u32>>,
+    everyone: &Habit,
     vendor: &Vendor,
     members: &[String],
 ) {
+    let buyers = BUYERS
+        .contains(&spec.name.as_str())
+        .then_some(&everyone.shapes);
     // The shapes to compare with: the buyer's, from every supplier, for its own numbers.
     let shapes = buyers.unwrap_or(&habit.shapes);
     let shapes_from = match buyers {
@@ -643,7 +668,21 @@ fn agree_field(
                  had it",
                 vendor.name
             )];
-            let confidence = beside_usual(spec, habit, buyers, n, &found, ocr, alone, &mut reasons);
+            let mut confidence =
+                beside_usual(spec, habit, buyers, n, &found, ocr, alone, &mut reasons);
+            // A name a letter or two from one approved before is that name misread: the
+            // place says where the name is, not that it was read right.
+            if let Some(approved) = is_name(spec)
+                .then(|| misread_of(&everyone.values, &found.value))
+                .flatten()
+            {
+                confidence = confidence.min(PROPOSED);
+                reasons.push(format!(
+                    "{:?} is a letter or two from {approved:?}, approved before: misread, \
+                     not another name; confidence {confidence:.3}",
+                    found.value
+                ));
+            }
             fields.set(
                 &spec.name,
                 Some(Field {

@@ -17,6 +17,10 @@
 //!   `usual_field_missing` for a field every approval had (two at least) that is
 //!   empty here.
 //!
+//! [`usual_type`] settles the type of a document the classifier could not type when its
+//! page names a supplier on file by VAT id or IBAN: the type its approvals had, or,
+//! with none yet, the best of the types a supplier sends that the cues named.
+//!
 //! Every confidence it changes carries its reason in the field's `reasons`.
 //!
 //! # Why
@@ -429,17 +433,45 @@ pub fn apply(
 }
 
 /// The type a document whose cues left it uncertain has, when the page names a supplier
-/// by its VAT id or IBAN and every document of that supplier a person approved had one
-/// type, among the candidates the cues gave: that type with its confidence (the cues'
-/// doubt divided by one more than the approvals, as a place that agrees) and the reason.
+/// by its VAT id or IBAN, among the candidates the cues gave, with its confidence and
+/// the reason:
+/// - every document of that supplier a person approved had one type: that type, with
+///   the cues' doubt divided by one more than the approvals (as a place that agrees);
+/// - none approved yet (a supplier from master data): a supplier sends documents of a
+///   type with a vendor (`vendor_types`, the types whose fields include
+///   `vendor_name`), so the others are ruled out; the best of those the cues named,
+///   unless another is as likely (closer than the classifier's tie margin), with the
+///   cues' doubt halved: the record speaks as one approval would.
 pub fn usual_type(
     pages: &[Page],
     book: &[Vendor],
     candidates: &[crate::document::TypeCandidate],
+    vendor_types: &[&str],
 ) -> Option<(String, f64, String)> {
     let (v, by) = resolve(&IndexedFields::default(), pages, None, book)?;
     if by == "name" {
         return None;
+    }
+    let key = if by == "iban" { "IBAN" } else { "VAT id" };
+    if v.learned.types.is_empty() {
+        let mut sent = candidates
+            .iter()
+            .filter(|c| vendor_types.contains(&c.name.as_str()) && c.confidence > 0.0);
+        let best = sent.next()?;
+        if sent.any(|c| best.confidence - c.confidence < crate::classify::TIE_MARGIN) {
+            return None;
+        }
+        let cues = best.confidence;
+        let c = 1.0 - (1.0 - cues) / 2.0;
+        let reason = format!(
+            "type {}: the page names {} (its {key}), a supplier on file, and of the types \
+             a supplier sends ({}) the cues favour {}: confidence {cues:.3} → {c:.3}",
+            best.name,
+            v.name,
+            vendor_types.join(", "),
+            best.name
+        );
+        return Some((best.name.clone(), c, reason));
     }
     let [(name, n)] = v.learned.types.iter().collect::<Vec<_>>()[..] else {
         return None;
@@ -447,10 +479,9 @@ pub fn usual_type(
     let cues = candidates.iter().find(|c| &c.name == name)?.confidence;
     let c = 1.0 - (1.0 - cues) / (*n as f64 + 1.0);
     let reason = format!(
-        "type {name}: the page names {} (its {}), and all {n} of its documents a person \
+        "type {name}: the page names {} (its {key}), and all {n} of its documents a person \
          approved were of type {name}: confidence {cues:.3} → {c:.3}",
-        v.name,
-        if by == "iban" { "IBAN" } else { "VAT id" }
+        v.name
     );
     Some((name.clone(), c, reason))
 }
