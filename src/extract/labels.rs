@@ -123,6 +123,19 @@ fn far_right(line: &Line, m: &LabelMatch, region: &[LWord]) -> bool {
         .is_some_and(|w| w.bbox[0] as f32 - label_end > 12.0 * line.height)
 }
 
+/// Whether `word` is the words of `label` written together ("invoiceno." for
+/// "invoice", "no."), without building the joined label.
+fn glued(word: &str, label: &[String]) -> bool {
+    let mut rest = word;
+    for part in label {
+        match rest.strip_prefix(part.as_str()) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
 pub(super) fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> {
     let mut out = Vec::new();
     for (li, line) in lines.iter().enumerate() {
@@ -135,17 +148,21 @@ pub(super) fn find_labels(lines: &[Line], doctype: &DocType) -> Vec<LabelMatch> 
                     let mut end = start + label.len();
                     let mut quality = 0.0;
                     if end <= line.words.len() {
-                        quality = label
-                            .iter()
-                            .zip(&line.words[start..end])
-                            .map(|(l, w)| token_match(&w.norm, l))
-                            .product();
+                        // The product of the words' matches, stopping at the first
+                        // that does not match (this runs for every word and label).
+                        quality = 1.0;
+                        for (l, w) in label.iter().zip(&line.words[start..end]) {
+                            quality *= token_match(&w.norm, l);
+                            if quality == 0.0 {
+                                break;
+                            }
+                        }
                     }
                     if quality == 0.0 && label.len() > 1 {
                         // OCR glues short labels together: "Invoice#", "InvoiceNo.".
                         // Exactly: "Invoice" is one letter from "invoice#" and is a heading.
                         end = start + 1;
-                        quality = if line.words[start].norm == label.concat() {
+                        quality = if glued(&line.words[start].norm, label) {
                             1.0
                         } else {
                             0.0

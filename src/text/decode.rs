@@ -175,24 +175,30 @@ where
         px
     };
     let table = crate_luma((0..=255u8).flat_map(grey_pixel).collect());
-    let is_grey = |px: &[u8]| px[0] == px[1] && px[1] == px[2] && (n == 3 || px[3] == 255);
+    let is_grey = |px: &[u8]| (px[0] == px[1]) & (px[1] == px[2]) & (n == 3 || px[3] == 255);
     // One pass over the pixels: grey ones looked up, the others' channels gathered
-    // (with where they go) for one call of the crate's conversion.
+    // (with where they go) for one call of the crate's conversion. A run of pixels
+    // found all grey first (most of any page) is looked up without a test per pixel.
+    const RUN: usize = 64;
     let raw = img.as_raw();
     let (mut others, mut gathered) = (Vec::new(), Vec::new());
-    let mut out: Vec<u8> = raw
-        .chunks_exact(n)
-        .enumerate()
-        .map(|(i, px)| {
-            if is_grey(px) {
-                table[px[0] as usize]
-            } else {
-                others.push(i);
-                gathered.extend_from_slice(px);
-                0
+    let mut out = vec![0u8; raw.len() / n];
+    for (r, (dst, src)) in out.chunks_mut(RUN).zip(raw.chunks(RUN * n)).enumerate() {
+        if src.chunks_exact(n).fold(true, |all, px| all & is_grey(px)) {
+            for (o, px) in dst.iter_mut().zip(src.chunks_exact(n)) {
+                *o = table[px[0] as usize];
             }
-        })
-        .collect();
+            continue;
+        }
+        for (j, (o, px)) in dst.iter_mut().zip(src.chunks_exact(n)).enumerate() {
+            if is_grey(px) {
+                *o = table[px[0] as usize];
+            } else {
+                others.push(r * RUN + j);
+                gathered.extend_from_slice(px);
+            }
+        }
+    }
     if !others.is_empty() {
         for (&i, v) in others.iter().zip(crate_luma(gathered)) {
             out[i] = v;
@@ -377,7 +383,10 @@ mod tests {
         let rgba = image::RgbaImage::from_fn(w, h, |x, y| {
             image::Rgba([0, 1, 2, 3].map(|c| value(x, y, c)))
         });
-        for img in [image::DynamicImage::from(rgb), rgba.into()] {
+        // And a colour page whose every pixel is grey (a scan of black print).
+        let grey_rgb =
+            image::RgbImage::from_fn(w, h, |x, y| image::Rgb([value(0, y, 0) ^ x as u8; 3]));
+        for img in [image::DynamicImage::from(rgb), rgba.into(), grey_rgb.into()] {
             let mut data = Vec::new();
             img.write_to(&mut Cursor::new(&mut data), image::ImageFormat::Png)
                 .unwrap();
