@@ -326,10 +326,23 @@ pub fn apply(
             // An e-invoice's own data is exact; only its IBAN is checked below.
             Some(f) if f.origin == Origin::Structured => {}
             Some(f) if agrees(name, &f.value, &known) => {
+                // Found by the very name read: the approvals that showed this name
+                // vouch for it, as for a name printed where none was read (below).
+                let n = vendor.learned.documents;
+                let (strength, approved) = if by == "name" && name == "vendor_name" && n > 0 {
+                    let c =
+                        (1.0 - (1.0 - f.confidence) / (n as f64 + 1.0)).max(learn::name_agrees(n));
+                    (c.max(strength), format!(", approved on {n} document(s)"))
+                } else {
+                    (strength, String::new())
+                };
                 if f.confidence < strength && f.origin != Origin::Structured {
                     f.set_confidence(
                         strength,
-                        format_args!("agrees with master data of {} ({how})", vendor.name),
+                        format_args!(
+                            "agrees with master data of {} ({how}{approved})",
+                            vendor.name
+                        ),
                     );
                 }
                 if f.value != known {

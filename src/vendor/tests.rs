@@ -918,6 +918,63 @@ fn a_supplier_whose_name_is_not_read_is_found_by_its_name_printed_on_the_page() 
     assert!(fields.get("vendor_name").is_none());
 }
 
+/// The same supplier's name read in the footer (no letterhead read), doubted by
+/// calibration as letterhead guesses are: the name its approvals showed vouches for it
+/// as when it was found printed without being read. Held-out stream sw9909, S04.
+#[test]
+fn a_name_read_that_its_suppliers_approvals_showed_is_as_sure_as_one_found_printed() {
+    let dt = invoice();
+    let p = footer(&[(150, "Bluewater Consulting LLC"), (900, "Tel. +1 555-2935")]);
+    let mut fields = IndexedFields::default();
+    fields.set(
+        "vendor_name",
+        Some(Field {
+            value: "Bluewater Consulting LLC".into(),
+            confidence: 0.374,
+            raw: "Bluewater Consulting LLC".into(),
+            page: 1,
+            bbox: Some([150, 3150, 700, 3190]),
+            origin: Origin::Ocr,
+            reasons: Vec::new(),
+        }),
+    );
+    let (matched, _) = apply(
+        &mut fields,
+        std::slice::from_ref(&p),
+        &dt,
+        &[nordlys(), bluewater()],
+        AutoPost::Any,
+    );
+    assert_eq!(matched.expect("found by name").matched_by, "name");
+    let f = fields.get("vendor_name").expect("read");
+    // Two approvals, as in the test above.
+    assert!((f.confidence - 0.985).abs() < 1e-9, "{f:?}");
+    assert!(
+        f.reasons
+            .iter()
+            .any(|r| r.contains("found by name, approved on 2 document(s)")),
+        "{f:?}"
+    );
+    // A supplier on file that no person approved a document of: the name alone.
+    let mut fields = IndexedFields::default();
+    let mut unapproved = bluewater();
+    unapproved.learned = Default::default();
+    fields.set(
+        "vendor_name",
+        Some(Field {
+            value: "Bluewater Consulting LLC".into(),
+            confidence: 0.374,
+            raw: "Bluewater Consulting LLC".into(),
+            page: 1,
+            bbox: Some([150, 3150, 700, 3190]),
+            origin: Origin::Ocr,
+            reasons: Vec::new(),
+        }),
+    );
+    apply(&mut fields, &[p], &dt, &[unapproved], AutoPost::Any);
+    assert!((fields.get("vendor_name").unwrap().confidence - 0.9).abs() < 1e-9);
+}
+
 /// A Nordlys invoice with a header grid: the invoice number under `heading`.
 fn number_grid(heading: &str, number: &str) -> Page {
     page(&[
