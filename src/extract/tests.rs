@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::doctype;
-use crate::testing::{builtin_type, danish_invoice, page};
+use crate::testing::{builtin_type, danish_invoice, page, scanned};
 
 fn invoice() -> DocType {
     builtin_type("invoice")
@@ -994,21 +994,6 @@ fn the_vat_printed_per_rate_is_added_up_when_the_sums_say_so() {
             ("Druckerwartung", Some("60.00"))
         ]
     );
-}
-
-/// A page of words as OCR read them: text, confidence, box and line.
-fn scanned(words: &[(&str, f32, [u32; 4], u32)]) -> Page {
-    let mut p = page(&[]);
-    p.words = words
-        .iter()
-        .map(|&(text, conf, bbox, line)| crate::text::Word {
-            text: text.to_string(),
-            conf,
-            bbox,
-            line,
-        })
-        .collect();
-    p
 }
 
 /// The dates of a real scan (held-out stream `sw6262`, inv-6262-0051, Polish, dotted

@@ -5,7 +5,8 @@
 //!   fixed words, second looks, an orientation guess), for tests of the stages around
 //!   OCR without Tesseract;
 //! - [`pages`]: pages of words built by hand (`page(rows)`, a clean Danish invoice, an
-//!   invoice/receipt tie) and a plain grey PNG;
+//!   invoice/receipt tie), pages of words copied from real scans (`scanned`) and a
+//!   plain grey PNG;
 //! - [`marks`]: the renderer of synthetic checkboxes, signature frames and busy pages
 //!   that `text::marks`' tests score the detector on;
 //! - [`postgres`]: a throw-away PostgreSQL cluster per test binary, a database per test;
@@ -27,7 +28,7 @@ pub mod postgres;
 
 use crate::config::{Config, DocType};
 pub use engine::ScriptedEngine;
-pub use pages::{danish_invoice, page, plain_png, tie_page};
+pub use pages::{danish_invoice, page, plain_png, scanned, tie_page};
 
 impl Config {
     /// The embedded defaults, as `mailroom` runs without a `mailroom.toml`.

@@ -35,6 +35,22 @@ pub fn page(rows: &[(u32, &[(u32, &str)])]) -> Page {
     }
 }
 
+/// A page of words as OCR read them: text, confidence, box and line (fixtures copied
+/// from real scans' pages caches).
+pub fn scanned(words: &[(&str, f32, [u32; 4], u32)]) -> Page {
+    let mut p = page(&[]);
+    p.words = words
+        .iter()
+        .map(|&(text, conf, bbox, line)| Word {
+            text: text.to_string(),
+            conf,
+            bbox,
+            line,
+        })
+        .collect();
+    p
+}
+
 /// A till slip that also calls itself a tax invoice: invoice and receipt cues alike,
 /// a classification tie.
 pub fn tie_page() -> Page {

@@ -450,17 +450,7 @@ mod tests {
 
     /// Lines of words as a scan gave them: text, confidence, box, Tesseract's line.
     fn scanned(words: &[(&str, f32, [u32; 4], u32)]) -> Vec<Line> {
-        let mut p = page(&[]);
-        p.words = words
-            .iter()
-            .map(|&(text, conf, bbox, line)| crate::text::Word {
-                text: text.to_string(),
-                conf,
-                bbox,
-                line,
-            })
-            .collect();
-        layout::lines(&p)
+        layout::lines(&crate::testing::scanned(words))
     }
 
     /// Rows of a real scan (held-out `gw2424`, inv-2424-0032): the customer's address

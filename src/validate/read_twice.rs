@@ -89,21 +89,7 @@ fn covered(a: [u32; 4], b: [u32; 4]) -> f64 {
 mod tests {
     use super::*;
     use crate::document::Field;
-    use crate::testing::page;
-
-    fn words(ws: &[(&str, f32, [u32; 4], u32)]) -> Page {
-        let mut p = page(&[]);
-        p.words = ws
-            .iter()
-            .map(|&(text, conf, bbox, line)| Word {
-                text: text.to_string(),
-                conf,
-                bbox,
-                line,
-            })
-            .collect();
-        p
-    }
+    use crate::testing::scanned;
 
     fn read(name: &str, value: &str, bbox: [u32; 4], origin: Origin) -> IndexedFields {
         let mut f = IndexedFields::default();
@@ -126,7 +112,7 @@ mod tests {
     /// inv-4242-0010): "Oakmere Supplies Ltd" under "Bill to", read as two lines over
     /// the same print; the customer's name was posted as "Oak".
     fn bill_to() -> Page {
-        words(&[
+        scanned(&[
             ("Bill", 0.96, [1301, 337, 1352, 361], 2),
             ("to", 0.96, [1362, 342, 1389, 362], 2),
             ("137", 0.97, [203, 363, 257, 389], 10),
