@@ -25,7 +25,7 @@
 //!   altogether, with nothing left over them, is not seen here.
 
 use crate::document::{CheckCode, CheckResult, IndexedFields, Origin};
-use crate::text::{area, inside, Page, Word};
+use crate::text::{area, inside, intersection, Page, Word};
 
 pub const CODE: CheckCode = CheckCode::ReadTwice;
 
@@ -80,9 +80,7 @@ pub fn check(pages: &[Page], fields: &IndexedFields) -> Vec<CheckResult> {
 
 /// How much of the smaller of two boxes the two share.
 fn covered(a: [u32; 4], b: [u32; 4]) -> f64 {
-    let w = a[2].min(b[2]).saturating_sub(a[0].max(b[0])) as f64;
-    let h = a[3].min(b[3]).saturating_sub(a[1].max(b[1])) as f64;
-    w * h / area(a).min(area(b)).max(1.0)
+    intersection(a, b) / area(a).min(area(b)).max(1.0)
 }
 
 #[cfg(test)]

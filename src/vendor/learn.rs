@@ -97,8 +97,16 @@ fn misread_of<'h>(values: &'h BTreeMap<String, u32>, read: &str) -> Option<&'h s
 
 /// What a name that agrees with one approved on `n` documents is worth at least: 0.97
 /// after one approval, 0.985 after two, 0.99 after three.
-pub(super) fn name_agrees(n: u32) -> f64 {
+fn name_agrees(n: u32) -> f64 {
     1.0 - 0.03 / n.max(1) as f64
+}
+
+/// A name read at `read` confidence that `n` approved documents showed: its doubt
+/// divided as for a place that agrees, and at least [`name_agrees`]. A misreading that
+/// happens to spell a name approved before is rare; OCR's doubt about the letters
+/// matters less than the agreement.
+pub(super) fn approved_name(read: f64, n: u32) -> f64 {
+    (1.0 - (1.0 - read) / (n as f64 + 1.0)).max(name_agrees(n))
 }
 
 /// Fields that name the receiving company, not the supplier: every supplier's approved
@@ -138,9 +146,7 @@ pub fn names(
     let read = fields.get(name).cloned();
     if let Some(f) = read.as_ref() {
         if let Some((known, n)) = known_value(habit, &f.value) {
-            // A misreading that happens to spell a name approved before is rare; OCR's
-            // doubt about the letters matters less than the agreement.
-            let c = (1.0 - (1.0 - f.confidence) / (n as f64 + 1.0)).max(name_agrees(n));
+            let c = approved_name(f.confidence, n);
             let f = fields.get_mut(name).expect("read above");
             f.set_confidence(
                 c,
@@ -196,7 +202,7 @@ fn on_page(lines: &[Line], habit: &Habit) -> Option<Field> {
                         continue;
                     };
                     let ocr = run.iter().map(|w| w.conf as f64).fold(1.0, f64::min);
-                    let c = (1.0 - (1.0 - ocr) / (n as f64 + 1.0)).max(name_agrees(n));
+                    let c = approved_name(ocr, n);
                     return Some(Field {
                         value: known.to_string(),
                         confidence: c,

@@ -330,8 +330,7 @@ pub fn apply(
                 // vouch for it, as for a name printed where none was read (below).
                 let n = vendor.learned.documents;
                 let (strength, approved) = if by == "name" && name == "vendor_name" && n > 0 {
-                    let c =
-                        (1.0 - (1.0 - f.confidence) / (n as f64 + 1.0)).max(learn::name_agrees(n));
+                    let c = learn::approved_name(f.confidence, n);
                     (c.max(strength), format!(", approved on {n} document(s)"))
                 } else {
                     (strength, String::new())
@@ -400,7 +399,7 @@ pub fn apply(
                 let n = vendor.learned.documents;
                 let ocr = f.confidence;
                 f.confidence = if n > 0 {
-                    (1.0 - (1.0 - ocr) / (n as f64 + 1.0)).max(learn::name_agrees(n))
+                    learn::approved_name(ocr, n)
                 } else {
                     BY_NAME
                 };
